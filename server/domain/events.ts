@@ -1,0 +1,68 @@
+// Domain events the host emits inside the transaction that made the change. Subscribers (plugins)
+// run in that same transaction and may only write to the database (typically: enqueue outbox items).
+
+export interface SaleLineSnapshot {
+  id: number;
+  position: number;
+  description: string;
+  /** Exact decimal string, up to 4 dp. */
+  quantity: string;
+  unitPriceMinor: number;
+  /** Percent as exact decimal string (e.g. "12.5"), or null. */
+  discountRate: string | null;
+  category: string | null;
+  taxCode: string | null;
+  /** What the customer was charged for this line, minor units. */
+  lineTotalMinor: number;
+}
+
+export interface SaleSnapshot {
+  id: number;
+  orgId: number;
+  reference: string | null;
+  currency: string;
+  totalMinor: number;
+  occurredAt: number;
+  customer: { id: number; name: string; email: string | null };
+  lines: SaleLineSnapshot[];
+}
+
+export interface RefundSnapshot {
+  id: number;
+  orgId: number;
+  saleId: number;
+  kind: 'full' | 'amount' | 'lines';
+  amountMinor: number;
+  currency: string;
+  method: string | null;
+  providerRef: string | null;
+  reason: string | null;
+  createdAt: number;
+  lines: { saleLineId: number; quantity: string | null; amountMinor: number }[];
+}
+
+export interface PaymentSnapshot {
+  id: number;
+  orgId: number;
+  saleId: number;
+  method: 'stripe' | 'gocardless' | 'cash' | 'card_terminal';
+  amountMinor: number;
+  currency: string;
+  providerRef: string | null;
+  receivedAt: number;
+}
+
+export interface HostEventMap {
+  'sale.completed': { sale: SaleSnapshot };
+  'refund.issued': { refund: RefundSnapshot; sale: SaleSnapshot };
+  'payment.received': { payment: PaymentSnapshot; sale: SaleSnapshot };
+  'payout.paid': { orgId: number; provider: 'stripe' | 'gocardless'; payoutId: string; amountMinor: number; currency: string; arrivalAt: number };
+}
+
+export type HostEventType = keyof HostEventMap;
+
+export type HostEvent<T extends HostEventType = HostEventType> = {
+  [K in T]: { type: K; orgId: number; occurredAt: number; data: HostEventMap[K] };
+}[T];
+
+export const HOST_EVENT_TYPES: HostEventType[] = ['sale.completed', 'refund.issued', 'payment.received', 'payout.paid'];

@@ -1,0 +1,102 @@
+// The one server module a plugin imports (together with ../errors). Everything a plugin needs from
+// the host reaches it through PluginContext; a plugin never reads process.env or host internals.
+import type { Router, RequestHandler } from 'express';
+import type { ZodType } from 'zod';
+import type { Db, Queryable } from '../db/knex';
+import type { Migration } from '../db/migrate';
+import type { HostEvent, HostEventType } from '../domain/events';
+import type { OutboxHandler, OutboxWriter } from '../outbox/types';
+import type { Logger } from '../logger';
+
+export type { Migration } from '../db/migrate';
+export type { HostEvent, HostEventType, HostEventMap, SaleSnapshot, RefundSnapshot, PaymentSnapshot } from '../domain/events';
+export type { OutboxHandler, OutboxItem, OutboxOutcome, EnqueueInput } from '../outbox/types';
+
+export type Role = 'admin' | 'staff' | 'accountant';
+export const ROLES: readonly Role[] = ['admin', 'staff', 'accountant'];
+
+/** Who is acting: set on req by the host's auth for both sessions and API tokens. */
+export interface Principal {
+  kind: 'user' | 'token';
+  id: number;
+  orgId: number;
+  role: Role;
+  name: string;
+  email?: string;
+}
+
+export type SyncStatus = 'pending' | 'synced' | 'failed' | 'deleted_upstream';
+export type SyncEntityType = 'sale' | 'refund' | 'payment' | 'payout';
+
+export interface SyncRecordUpdate {
+  orgId: number;
+  entityType: SyncEntityType;
+  entityId: number;
+  /** The downstream record kind: invoice | credit_note | payment | allocation | ... */
+  recordType: string;
+  status: SyncStatus;
+  externalId?: string | null;
+  externalRef?: string | null;
+  error?: string | null;
+}
+
+export interface SyncRecord extends Required<Omit<SyncRecordUpdate, 'externalId' | 'externalRef' | 'error'>> {
+  pluginId: string;
+  externalId: string | null;
+  externalRef: string | null;
+  error: string | null;
+  updatedAt: number;
+  syncedAt: number | null;
+}
+
+/** Per-record downstream state, shown on a sale's GET and pages. Writes are scoped to the calling plugin. */
+export interface SyncStateStore {
+  upsert(db: Queryable, update: SyncRecordUpdate): Promise<void>;
+  list(db: Queryable, filter: { orgId: number; entityType?: SyncEntityType; entityId?: number; status?: SyncStatus }): Promise<SyncRecord[]>;
+}
+
+export interface PluginContext<C> {
+  pluginId: string;
+  config: C;
+  db: Db;
+  logger: Logger;
+  outbox: OutboxWriter;
+  sync: SyncStateStore;
+  /** Absolute base URL of this install (links back from downstream records, OAuth redirect URIs). */
+  publicUrl: string;
+  /** Where this plugin's routes are mounted, e.g. `/plugins/xero`. */
+  mountPath: string;
+  /** Guard for plugin routes: the host has already authenticated the request. */
+  requireRole(...roles: Role[]): RequestHandler;
+}
+
+export type EventSubscriber<C, T extends HostEventType> = (event: HostEvent<T>, trx: Queryable, ctx: PluginContext<C>) => Promise<void>;
+
+export interface PluginDefinition<C = unknown> {
+  /** Prefixes routes (/plugins/<id>), outbox types (<id>.…), env vars (<ID>_…) and view folders. */
+  id: string;
+  /** Human name for navigation. */
+  title: string;
+  /** Validated at boot against the environment (keys are env var names); every problem is reported. */
+  configSchema: ZodType<C>;
+  migrations?: Migration[];
+  /** Folder whose templates render as `<id>/<name>` via res.render. */
+  viewsDir?: string;
+  /** Mounted at /plugins/<id> behind authentication; each route must guard itself with ctx.requireRole. */
+  routes?(ctx: PluginContext<C>): Router;
+  /** Mounted at /webhooks/<id> with the raw body (req.body is a Buffer) and no session. */
+  webhooks?(ctx: PluginContext<C>): Router;
+  /** Run inside the host's transaction; only write to the database (e.g. enqueue). */
+  subscribers?: { [T in HostEventType]?: EventSubscriber<C, T> };
+  /** Keyed by the full outbox type, which must start with `<id>.`. */
+  handlers?(ctx: PluginContext<C>): Record<string, OutboxHandler>;
+  /** Navigation entries for the host layout, shown to the given roles. */
+  nav?: { label: string; href: string; roles: Role[] }[];
+  /** Called once the app is running (after migrations); e.g. start schedules. Returns a stop function. */
+  start?(ctx: PluginContext<C>): Promise<(() => Promise<void>) | void>;
+}
+
+/** Identity helper that keeps the generic type of a plugin's config. */
+export function definePlugin<C>(def: PluginDefinition<C>): PluginDefinition<C> {
+  return def;
+}
