@@ -1,0 +1,4 @@
+// The plugins this install runs, in order. A host that embeds Ledgerbridge may pass its own list.
+import type { PluginDefinition } from '../server/plugins/contract';
+
+export const installedPlugins: PluginDefinition<unknown>[] = [];

@@ -1,0 +1,16 @@
+import type { AppConfig } from './config';
+import type { Db } from './db/knex';
+import type { Logger } from './logger';
+import type { EventBus } from './domain/eventBus';
+import type { OutboxWriter } from './outbox/types';
+import type { PluginRuntime } from './plugins/registry';
+
+/** What the host's routers, services and workers are built from (created once in main.ts / tests). */
+export interface HostDeps {
+  config: AppConfig;
+  db: Db;
+  logger: Logger;
+  events: EventBus;
+  outbox: OutboxWriter;
+  plugins: PluginRuntime;
+}
