@@ -1,0 +1,93 @@
+// One boot sequence for the server, the CLI, full-app tests and the demo:
+// config (host + plugins, every problem at once) → db → migrations → events/outbox → plugins.
+import { loadConfig, type AppConfig } from './config';
+import { ConfigError } from './errors';
+import { createDb, type Db } from './db/knex';
+import { migrateLatest } from './db/migrate';
+import { createLogger, type Logger } from './logger';
+import { EventBus } from './domain/eventBus';
+import { createOutboxNotifier, type OutboxNotifier } from './outbox/notifier';
+import { createOutboxWriter } from './outbox/writer';
+import { createSyncStateStore } from './sync/store';
+import { loadPlugins, pluginMigrationOwners, validatePluginConfigs } from './plugins/registry';
+import { requireLogin, requireRole } from './auth/middleware';
+import type { PluginDefinition } from './plugins/contract';
+import type { HostDeps } from './hostDeps';
+
+export interface BootOptions {
+  env?: Record<string, string | undefined>;
+  plugins?: PluginDefinition<unknown>[];
+  /** Use this logger instead of creating one from LOG_LEVEL. */
+  logger?: Logger;
+  /** Skip migrations (they already ran). */
+  migrate?: boolean;
+}
+
+export interface BootedHost {
+  deps: HostDeps;
+  notifier: OutboxNotifier;
+  close(): Promise<void>;
+}
+
+/** Validate host and plugin settings together: a bad install learns every problem in one go. */
+export function loadAllConfig(env: Record<string, string | undefined>, plugins: PluginDefinition<unknown>[]): { config: AppConfig; pluginConfigs: Map<string, unknown> } {
+  const problems: string[] = [];
+  let config: AppConfig | undefined;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) problems.push(...err.problems);
+    else throw err;
+  }
+  const { configs, problems: pluginProblems } = validatePluginConfigs(plugins, env);
+  problems.push(...pluginProblems);
+  if (problems.length > 0 || !config) throw new ConfigError(problems);
+  return { config, pluginConfigs: configs };
+}
+
+/** Knex's migration lock makes a second process fail rather than wait; wait for it instead. */
+async function migrateWithRetry(db: Db, plugins: PluginDefinition<unknown>[], logger: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const applied = await migrateLatest(db, pluginMigrationOwners(plugins));
+      if (applied.length) logger.info({ applied }, 'migrations applied');
+      return;
+    } catch (err) {
+      if (attempt < 30 && /already locked/i.test(String((err as Error).message))) {
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+export async function bootHost(opts: BootOptions = {}): Promise<BootedHost> {
+  const plugins = opts.plugins ?? [];
+  const { config, pluginConfigs } = loadAllConfig(opts.env ?? process.env, plugins);
+  const logger = opts.logger ?? createLogger({ level: config.logLevel });
+  const db = createDb(config.database);
+  try {
+    if (opts.migrate !== false) await migrateWithRetry(db, plugins, logger);
+    const notifier = createOutboxNotifier({ db, logger });
+    const outbox = createOutboxWriter({ notifier, defaultMaxAttempts: config.worker.maxAttempts });
+    const events = new EventBus();
+    const runtime = loadPlugins(plugins, pluginConfigs, {
+      db, logger, outbox, publicUrl: config.publicUrl,
+      syncStore: createSyncStateStore,
+      auth: { authenticate: requireLogin, requireRole },
+    }, events);
+    const deps: HostDeps = { config, db, logger, events, outbox, plugins: runtime };
+    return {
+      deps,
+      notifier,
+      async close() {
+        await notifier.close();
+        await db.destroy();
+      },
+    };
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+}

@@ -1,0 +1,68 @@
+// `npm run cli -- <command>`: admin tasks for headless installs. Each area registers its own commands.
+import { Command } from 'commander';
+import { loadAllConfig } from './boot';
+import { createDb, type Db } from './db/knex';
+import { migrateLatest } from './db/migrate';
+import { pluginMigrationOwners } from './plugins/registry';
+import { createLogger, type Logger } from './logger';
+import { ConfigError, AppError, ValidationError } from './errors';
+import type { AppConfig } from './config';
+import { installedPlugins } from '../plugins';
+import { registerUserCommands } from './cli/users';
+import { registerOutboxCommands } from './cli/outbox';
+
+export interface CliDeps {
+  config: AppConfig;
+  db: Db;
+  logger: Logger;
+}
+
+let deps: CliDeps | undefined;
+/** Opened on first use, so `--help` works without a database. Migrations run first, as at start. */
+async function getDeps(): Promise<CliDeps> {
+  if (deps) return deps;
+  const { config } = loadAllConfig(process.env, installedPlugins);
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
+  const db = createDb(config.database);
+  await migrateLatest(db, pluginMigrationOwners(installedPlugins));
+  deps = { config, db, logger };
+  return deps;
+}
+
+const program = new Command()
+  .name('ledgerbridge')
+  .description('Ledgerbridge administration: users, tokens, organisations, the outbox and Xero connections.')
+  .showHelpAfterError();
+
+program
+  .command('db:migrate')
+  .description('Apply pending database migrations (host and plugins), as the server does at start.')
+  .action(async () => {
+    const { config } = loadAllConfig(process.env, installedPlugins);
+    const db = createDb(config.database);
+    try {
+      const applied = await migrateLatest(db, pluginMigrationOwners(installedPlugins));
+      console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Already up to date.');
+    } finally {
+      await db.destroy();
+    }
+  });
+
+registerUserCommands(program, getDeps);
+registerOutboxCommands(program, getDeps);
+
+function explain(err: unknown): string {
+  if (err instanceof ValidationError) return `${err.message}:\n${err.issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`;
+  if (err instanceof AppError) return err.help ? `${err.message}\n${err.help}` : err.message;
+  if (err instanceof ConfigError) return err.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  console.error(`Error: ${explain(err)}`);
+  process.exitCode = 1;
+} finally {
+  if (deps) await deps.db.destroy();
+}

@@ -1,0 +1,63 @@
+// Boot: config → db → migrate → plugins → app → listen → workers. Stops cleanly on SIGINT/SIGTERM.
+import type { Server } from 'node:http';
+import { bootHost } from './boot';
+import { createApp } from './app';
+import { ConfigError } from './errors';
+import { startOutboxWorkers } from './outbox/worker';
+import { installedPlugins } from '../plugins';
+
+async function main(): Promise<void> {
+  const host = await bootHost({ plugins: installedPlugins });
+  const { config, logger, plugins } = host.deps;
+  const stops: (() => Promise<void>)[] = [];
+
+  let server: Server | undefined;
+  if (config.processRole !== 'worker') {
+    const app = createApp(host.deps);
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.port, config.host, () => resolve(s));
+      s.once('error', reject);
+    });
+    logger.info({ url: config.publicUrl, port: config.port, host: config.host }, 'Ledgerbridge is listening');
+    stops.push(() => new Promise<void>((resolve) => server!.close(() => resolve())));
+  }
+  if (config.processRole !== 'web') {
+    const workers = startOutboxWorkers({
+      db: host.deps.db,
+      handlers: plugins.handlers,
+      concurrency: config.worker.concurrency,
+      leaseMs: config.worker.leaseMs,
+      pollMs: config.worker.pollMs,
+      logger,
+      notifier: host.notifier,
+    });
+    stops.push(() => workers.stop());
+    logger.info({ concurrency: config.worker.concurrency, types: [...plugins.handlers.keys()] }, 'outbox workers started');
+  }
+  for (const p of plugins.plugins) {
+    const stop = await p.definition.start?.(p.context);
+    if (stop) stops.push(stop);
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    for (const stop of stops.reverse()) await stop().catch((err) => logger.error({ err }, 'stop failed'));
+    await host.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    console.error('Fix these settings (see README, "Configuration") and start again.');
+  } else {
+    console.error(err);
+  }
+  process.exit(1);
+});
