@@ -1,0 +1,1 @@
+declare global { namespace Express { interface Request { principal?: import('../plugins/contract').Principal } } } export {};
