@@ -57,10 +57,13 @@ export function createOutboxWriter(opts: OutboxWriterOptions): OutboxWriter {
   };
 
   async function announce(trx: Queryable, type: string): Promise<void> {
-    let types = announced.get(trx);
-    if (types?.has(type)) return;
-    if (!types) announced.set(trx, (types = new Set()));
-    types.add(type);
+    // Outside a transaction every enqueue is its own commit, so each one announces itself.
+    if (trx.isTransaction) {
+      let types = announced.get(trx);
+      if (types?.has(type)) return;
+      if (!types) announced.set(trx, (types = new Set()));
+      types.add(type);
+    }
     if (isPostgres(trx) && opts.notifier.channel) {
       await trx.raw('SELECT pg_notify(?, ?)', [opts.notifier.channel, type]);
     }

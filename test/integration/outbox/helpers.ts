@@ -6,7 +6,7 @@ import { createOutboxWriter } from '../../../server/outbox/writer';
 import type { EnqueueInput, OutboxWriter } from '../../../server/outbox/types';
 import type { Queryable } from '../../../server/db/knex';
 
-export const silentLogger = createLogger({ level: 'silent' });
+export const silentLogger = createLogger({ level: process.env.OUTBOX_TEST_LOG ?? 'silent' });
 
 export interface OutboxFixture {
   tdb: TestDatabase;
