@@ -1,0 +1,159 @@
+// The database side of sales shared by the sale, refund and payment services: row shapes, loading
+// (and locking) a sale within its organisation, and the snapshots domain events carry.
+import { NotFoundError } from '../errors';
+import { isPostgres, type Db, type Queryable, type Trx } from '../db/knex';
+import type { Principal } from '../plugins/contract';
+import type { PaymentSnapshot, SaleLineSnapshot, SaleSnapshot } from './events';
+import type { SaleStatus } from './saleSchemas';
+
+export interface SaleRow {
+  id: number;
+  org_id: number;
+  customer_id: number;
+  reference: string | null;
+  currency: string;
+  total_minor: number;
+  paid_minor: number;
+  refunded_minor: number;
+  status: SaleStatus;
+  occurred_at: number;
+  created_by: string;
+  created_at: number;
+}
+
+export interface SaleLineRow {
+  id: number;
+  sale_id: number;
+  position: number;
+  description: string;
+  quantity: string;
+  unit_price_minor: number;
+  discount_rate: string | null;
+  category: string | null;
+  tax_code: string | null;
+  line_total_minor: number;
+  refunded_minor: number;
+}
+
+export interface CustomerRow {
+  id: number;
+  org_id: number;
+  name: string;
+  email: string | null;
+  created_at: number;
+}
+
+export interface PaymentRow {
+  id: number;
+  org_id: number;
+  sale_id: number;
+  method: 'stripe' | 'gocardless' | 'cash' | 'card_terminal';
+  amount_minor: number;
+  currency: string;
+  provider_ref: string | null;
+  received_at: number;
+  created_by: string;
+  created_at: number;
+}
+
+export interface RefundRow {
+  id: number;
+  org_id: number;
+  sale_id: number;
+  kind: 'full' | 'amount' | 'lines';
+  amount_minor: number;
+  currency: string;
+  method: string | null;
+  provider_ref: string | null;
+  reason: string | null;
+  created_by: string;
+  created_at: number;
+}
+
+export interface RefundLineRow {
+  id: number;
+  refund_id: number;
+  sale_line_id: number;
+  quantity: string | null;
+  amount_minor: number;
+}
+
+/** Options every write service takes: run inside the caller's transaction (e.g. with an idempotency record). */
+export interface WriteOptions {
+  trx?: Trx;
+  /** The clock, for tests. */
+  now?: number;
+}
+
+/** Run `work` in the given transaction, or in a new one when none is given. */
+export async function withTransaction<T>(db: Db, trx: Trx | undefined, work: (trx: Trx) => Promise<T>): Promise<T> {
+  return trx ? work(trx) : db.transaction(work);
+}
+
+/** What `created_by` records about the actor. */
+export function actorOf(principal: Principal): string {
+  return `${principal.kind}:${principal.id}`;
+}
+
+/**
+ * The sale, if it belongs to the organisation: another organisation's sale is "not found", never
+ * "forbidden", so ids from other tenants cannot be probed. With `lock`, PostgreSQL holds the row until the
+ * transaction ends so racing refunds and payments apply one after another; SQLite's single connection
+ * already runs transactions one at a time.
+ */
+export async function findSaleRow(db: Queryable, orgId: number, saleId: number, opts: { lock?: boolean } = {}): Promise<SaleRow> {
+  let query = db<SaleRow>('sales').where({ id: saleId, org_id: orgId });
+  if (opts.lock && isPostgres(db)) query = query.forUpdate();
+  const row = (await query.first()) as SaleRow | undefined;
+  if (!row) throw new NotFoundError(`Sale ${saleId}`);
+  return row;
+}
+
+export function lineSnapshot(row: SaleLineRow): SaleLineSnapshot {
+  return {
+    id: row.id,
+    position: row.position,
+    description: row.description,
+    quantity: row.quantity,
+    unitPriceMinor: Number(row.unit_price_minor),
+    discountRate: row.discount_rate,
+    category: row.category,
+    taxCode: row.tax_code,
+    lineTotalMinor: Number(row.line_total_minor),
+  };
+}
+
+/** The sale as events describe it, read inside the transaction that is about to emit. */
+export async function loadSaleSnapshot(trx: Queryable, sale: SaleRow): Promise<SaleSnapshot> {
+  const customer = (await trx<CustomerRow>('customers').where({ id: sale.customer_id }).first()) as CustomerRow;
+  const lines = (await trx<SaleLineRow>('sale_lines').where({ sale_id: sale.id }).orderBy('position')) as SaleLineRow[];
+  return {
+    id: sale.id,
+    orgId: sale.org_id,
+    reference: sale.reference,
+    currency: sale.currency,
+    totalMinor: Number(sale.total_minor),
+    occurredAt: Number(sale.occurred_at),
+    customer: { id: customer.id, name: customer.name, email: customer.email },
+    lines: lines.map(lineSnapshot),
+  };
+}
+
+/** Status follows from the amounts, so it cannot drift from them. */
+export function statusFor(totalMinor: number, refundedMinor: number): SaleStatus {
+  if (refundedMinor === 0) return 'completed';
+  return refundedMinor >= totalMinor ? 'refunded' : 'partially_refunded';
+}
+
+export function paymentSnapshot(row: PaymentRow): PaymentSnapshot {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    saleId: row.sale_id,
+    method: row.method,
+    amountMinor: Number(row.amount_minor),
+    currency: row.currency,
+    providerRef: row.provider_ref,
+    receivedAt: Number(row.received_at),
+  };
+}

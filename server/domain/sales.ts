@@ -1,0 +1,138 @@
+// Recording a sale: validate everything first (nothing is written for a bad body), then write the
+// customer, sale, lines and any payments and emit the events in ONE transaction, so a plugin's outbox
+// rows commit with the sale or not at all.
+import { ConflictError } from '../errors';
+import { nowMs, type Trx } from '../db/knex';
+import type { HostDeps } from '../hostDeps';
+import type { Principal } from '../plugins/contract';
+import { findOrCreateCustomer } from './customers';
+import type { SaleSnapshot } from './events';
+import { validateSaleInput, type ValidSale } from './saleSchemas';
+import { actorOf, lineSnapshot, paymentSnapshot, withTransaction, type PaymentRow, type SaleLineRow, type SaleRow, type WriteOptions } from './saleRecords';
+import { getSale, type SaleView } from './saleView';
+
+export type SaleDeps = Pick<HostDeps, 'db' | 'events'>;
+
+export async function createSale(deps: SaleDeps, principal: Principal, input: unknown, opts: WriteOptions = {}): Promise<SaleView> {
+  const now = opts.now ?? nowMs();
+  const sale = validateSaleInput(input, now);
+  return withTransaction(deps.db, opts.trx, async (trx) => {
+    const saleId = await writeSale(deps, trx, principal, sale, now);
+    return getSale(trx, principal.orgId, saleId);
+  });
+}
+
+async function writeSale(deps: SaleDeps, trx: Trx, principal: Principal, sale: ValidSale, now: number): Promise<number> {
+  const orgId = principal.orgId;
+  const actor = actorOf(principal);
+  await rejectTakenPaymentRefs(trx, orgId, sale);
+  const customer = await findOrCreateCustomer(trx, orgId, sale.customer);
+  const occurredAt = sale.occurredAt ?? now;
+  const paidMinor = sale.payments.reduce((sum, p) => sum + p.amountMinor, 0);
+
+  // ON CONFLICT DO NOTHING rather than a read-then-insert: under concurrency on PostgreSQL the loser
+  // waits for the winner's commit and gets no row back, instead of a failed (aborted) transaction.
+  const [saleRow] = (await trx('sales')
+    .insert({
+      org_id: orgId,
+      customer_id: customer.id,
+      reference: sale.reference,
+      currency: sale.currency,
+      total_minor: sale.totalMinor,
+      paid_minor: paidMinor,
+      refunded_minor: 0,
+      status: 'completed',
+      occurred_at: occurredAt,
+      created_by: actor,
+      created_at: now,
+    })
+    .onConflict(['org_id', 'reference'])
+    .ignore()
+    .returning('*')) as SaleRow[];
+  if (!saleRow) throw await referenceTaken(trx, orgId, sale.reference);
+
+  const lineRows = (await trx('sale_lines')
+    .insert(
+      sale.lines.map((line) => ({
+        sale_id: saleRow.id,
+        position: line.position,
+        description: line.description,
+        quantity: line.quantity.text,
+        unit_price_minor: line.unitPriceMinor,
+        discount_rate: line.discount?.text ?? null,
+        category: line.category,
+        tax_code: line.taxCode,
+        line_total_minor: line.lineTotalMinor,
+        refunded_minor: 0,
+      })),
+    )
+    .returning('*')) as SaleLineRow[];
+
+  const paymentRows = sale.payments.length
+    ? ((await trx('payments')
+        .insert(
+          sale.payments.map((p) => ({
+            org_id: orgId,
+            sale_id: saleRow.id,
+            method: p.method,
+            amount_minor: p.amountMinor,
+            currency: sale.currency,
+            provider_ref: p.providerRef,
+            received_at: occurredAt,
+            created_by: actor,
+            created_at: now,
+          })),
+        )
+        .onConflict(['org_id', 'method', 'provider_ref'])
+        .ignore()
+        .returning('*')) as PaymentRow[])
+    : [];
+  // Fewer rows back means a concurrent request recorded one of these provider references first.
+  if (paymentRows.length < sale.payments.length) await rejectTakenPaymentRefs(trx, orgId, sale, new Set(paymentRows.map((p) => p.id)));
+
+  const snapshot: SaleSnapshot = {
+    id: saleRow.id,
+    orgId,
+    reference: sale.reference,
+    currency: sale.currency,
+    totalMinor: sale.totalMinor,
+    occurredAt,
+    customer: { id: customer.id, name: customer.name, email: customer.email },
+    lines: [...lineRows].sort((a, b) => a.position - b.position).map(lineSnapshot),
+  };
+  // sale.completed first: a subscriber pushing the invoice can rely on it existing before its payments.
+  await deps.events.emit(trx, { type: 'sale.completed', orgId, occurredAt: now, data: { sale: snapshot } }, { type: 'sale', id: saleRow.id });
+  for (const payment of [...paymentRows].sort((a, b) => a.id - b.id)) {
+    await deps.events.emit(
+      trx,
+      { type: 'payment.received', orgId, occurredAt: now, data: { payment: paymentSnapshot(payment), sale: snapshot } },
+      { type: 'payment', id: payment.id },
+    );
+  }
+  return saleRow.id;
+}
+
+async function referenceTaken(trx: Trx, orgId: number, reference: string | null): Promise<ConflictError> {
+  const existing = (await trx('sales').where({ org_id: orgId, reference }).first('id')) as { id: number } | undefined;
+  return new ConflictError(`Reference "${reference}" is already used by sale ${existing?.id ?? '(unknown)'}`, 'SALE_REFERENCE_TAKEN', {
+    reference,
+    saleId: existing?.id ?? null,
+  });
+}
+
+/** A provider reference (a Stripe charge id…) records one payment; a second sale cannot claim it. */
+async function rejectTakenPaymentRefs(trx: Trx, orgId: number, sale: ValidSale, ownPaymentIds = new Set<number>()): Promise<void> {
+  for (const [index, p] of sale.payments.entries()) {
+    if (p.providerRef === null) continue;
+    const existing = (await trx('payments').where({ org_id: orgId, method: p.method, provider_ref: p.providerRef }).first('id', 'sale_id')) as
+      | { id: number; sale_id: number }
+      | undefined;
+    if (existing && !ownPaymentIds.has(existing.id)) {
+      throw new ConflictError(
+        `Payment ${p.method} "${p.providerRef}" is already recorded (payment ${existing.id} on sale ${existing.sale_id})`,
+        'PAYMENT_PROVIDER_REF_TAKEN',
+        { path: `payments.${index}.providerRef`, paymentId: existing.id, saleId: existing.sale_id },
+      );
+    }
+  }
+}

@@ -1,0 +1,104 @@
+// Where each host record's downstream copy stands, per plugin (sync_records). Plugins write through a
+// store bound to their own id; the host reads every plugin's rows to show them on a sale.
+import { nowMs, type Queryable } from '../db/knex';
+import type { SyncEntityType, SyncRecord, SyncRecordUpdate, SyncStateStore, SyncStatus } from '../plugins/contract';
+
+interface SyncRecordRow {
+  id: number;
+  org_id: number;
+  plugin_id: string;
+  entity_type: SyncEntityType;
+  entity_id: number;
+  record_type: string;
+  status: SyncStatus;
+  external_id: string | null;
+  external_ref: string | null;
+  error: string | null;
+  updated_at: number;
+  synced_at: number | null;
+}
+
+const KEY_COLUMNS = ['plugin_id', 'entity_type', 'entity_id', 'record_type'];
+
+function fromRow(row: SyncRecordRow): SyncRecord {
+  return {
+    pluginId: row.plugin_id,
+    orgId: row.org_id,
+    entityType: row.entity_type,
+    entityId: row.entity_id,
+    recordType: row.record_type,
+    status: row.status,
+    externalId: row.external_id,
+    externalRef: row.external_ref,
+    error: row.error,
+    updatedAt: Number(row.updated_at),
+    syncedAt: row.synced_at === null ? null : Number(row.synced_at),
+  };
+}
+
+/**
+ * A store whose writes are all tagged with `pluginId`. On update, a field left undefined keeps its stored
+ * value (a retry that only changes the status keeps the Xero id); `null` clears it. Becoming `synced`
+ * stamps `synced_at` and clears the last error unless one is given.
+ */
+export function createSyncStateStore(pluginId: string): SyncStateStore {
+  return {
+    async upsert(db: Queryable, update: SyncRecordUpdate): Promise<void> {
+      const now = nowMs();
+      const synced = update.status === 'synced';
+      const changed: Record<string, unknown> = { status: update.status, updated_at: now };
+      if (update.externalId !== undefined) changed.external_id = update.externalId;
+      if (update.externalRef !== undefined) changed.external_ref = update.externalRef;
+      if (update.error !== undefined) changed.error = update.error;
+      else if (synced) changed.error = null;
+      if (synced) changed.synced_at = now;
+      await db('sync_records')
+        .insert({
+          org_id: update.orgId,
+          plugin_id: pluginId,
+          entity_type: update.entityType,
+          entity_id: update.entityId,
+          record_type: update.recordType,
+          status: update.status,
+          external_id: update.externalId ?? null,
+          external_ref: update.externalRef ?? null,
+          error: update.error ?? null,
+          updated_at: now,
+          synced_at: synced ? now : null,
+        })
+        .onConflict(KEY_COLUMNS)
+        .merge(changed);
+    },
+
+    async list(db, filter): Promise<SyncRecord[]> {
+      const query = db<SyncRecordRow>('sync_records').where({ org_id: filter.orgId, plugin_id: pluginId });
+      if (filter.entityType !== undefined) query.where({ entity_type: filter.entityType });
+      if (filter.entityId !== undefined) query.where({ entity_id: filter.entityId });
+      if (filter.status !== undefined) query.where({ status: filter.status });
+      return ((await query.orderBy('id')) as SyncRecordRow[]).map(fromRow);
+    },
+  };
+}
+
+/** Entity ids by type, e.g. a sale and its refunds and payments. */
+export type EntityIds = Partial<Record<SyncEntityType, readonly number[]>>;
+
+/** Every plugin's sync records for the given entities of one organisation, oldest first. */
+export async function listSyncRecordsForEntities(db: Queryable, orgId: number, entities: EntityIds): Promise<SyncRecord[]> {
+  const wanted = Object.entries(entities).filter(([, ids]) => ids && ids.length > 0) as [SyncEntityType, readonly number[]][];
+  if (wanted.length === 0) return [];
+  const rows = (await db<SyncRecordRow>('sync_records')
+    .where({ org_id: orgId })
+    .where((q) => {
+      for (const [type, ids] of wanted) q.orWhere((w) => w.where({ entity_type: type }).whereIn('entity_id', [...ids]));
+    })
+    .orderBy('id')) as SyncRecordRow[];
+  return rows.map(fromRow);
+}
+
+/** The sync records of a sale, its refunds and its payments, across plugins. */
+export async function listSyncRecordsForSale(db: Queryable, orgId: number, saleId: number): Promise<SyncRecord[]> {
+  const refunds = (await db('refunds').where({ org_id: orgId, sale_id: saleId }).pluck('id')) as number[];
+  const payments = (await db('payments').where({ org_id: orgId, sale_id: saleId }).pluck('id')) as number[];
+  return listSyncRecordsForEntities(db, orgId, { sale: [saleId], refund: refunds, payment: payments });
+}
