@@ -13,6 +13,7 @@ import { loadPlugins, pluginMigrationOwners, validatePluginConfigs } from './plu
 import { requireLogin, requireRole } from './auth/middleware';
 import type { PluginDefinition } from './plugins/contract';
 import type { HostDeps } from './hostDeps';
+import { createSecretBox, loadMasterKey } from './secrets';
 
 export interface BootOptions {
   env?: Record<string, string | undefined>;
@@ -72,12 +73,13 @@ export async function bootHost(opts: BootOptions = {}): Promise<BootedHost> {
     const notifier = createOutboxNotifier({ db, logger });
     const outbox = createOutboxWriter({ notifier, defaultMaxAttempts: config.worker.maxAttempts });
     const events = new EventBus();
+    const secrets = createSecretBox({ masterKey: loadMasterKey(config) });
     const runtime = loadPlugins(plugins, pluginConfigs, {
-      db, logger, outbox, publicUrl: config.publicUrl,
+      db, logger, outbox, secrets, publicUrl: config.publicUrl,
       syncStore: createSyncStateStore,
       auth: { authenticate: requireLogin, requireRole },
     }, events);
-    const deps: HostDeps = { config, db, logger, events, outbox, plugins: runtime };
+    const deps: HostDeps = { config, db, logger, events, outbox, plugins: runtime, secrets };
     return {
       deps,
       notifier,

@@ -10,6 +10,7 @@ import type { AppConfig } from './config';
 import { installedPlugins } from '../plugins';
 import { registerUserCommands } from './cli/users';
 import { registerOutboxCommands } from './cli/outbox';
+import { registerSecretCommands } from './cli/secrets';
 
 export interface CliDeps {
   config: AppConfig;
@@ -50,6 +51,7 @@ program
 
 registerUserCommands(program, getDeps);
 registerOutboxCommands(program, getDeps);
+registerSecretCommands(program, getDeps);
 
 function explain(err: unknown): string {
   if (err instanceof ValidationError) return `${err.message}:\n${err.issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`;

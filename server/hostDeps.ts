@@ -4,6 +4,7 @@ import type { Logger } from './logger';
 import type { EventBus } from './domain/eventBus';
 import type { OutboxWriter } from './outbox/types';
 import type { PluginRuntime } from './plugins/registry';
+import type { SecretBox } from './secrets';
 
 /** What the host's routers, services and workers are built from (created once in main.ts / tests). */
 export interface HostDeps {
@@ -13,4 +14,6 @@ export interface HostDeps {
   events: EventBus;
   outbox: OutboxWriter;
   plugins: PluginRuntime;
+  /** Seals and opens secrets at rest (per-organisation data keys under the master key). */
+  secrets: SecretBox;
 }

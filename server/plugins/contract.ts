@@ -7,6 +7,7 @@ import type { Migration } from '../db/migrate';
 import type { HostEvent, HostEventType } from '../domain/events';
 import type { OutboxHandler, OutboxWriter } from '../outbox/types';
 import type { Logger } from '../logger';
+import type { SecretBox } from '../secrets';
 
 export type { Migration } from '../db/migrate';
 export type { HostEvent, HostEventType, HostEventMap, SaleSnapshot, RefundSnapshot, PaymentSnapshot } from '../domain/events';
@@ -62,6 +63,8 @@ export interface PluginContext<C> {
   logger: Logger;
   outbox: OutboxWriter;
   sync: SyncStateStore;
+  /** Seal secrets before storing them; open them only where used. Never log either side. */
+  secrets: SecretBox;
   /** Absolute base URL of this install (links back from downstream records, OAuth redirect URIs). */
   publicUrl: string;
   /** Where this plugin's routes are mounted, e.g. `/plugins/xero`. */

@@ -2,11 +2,12 @@
 // subscribers into the event bus, collects outbox handlers and migrations, and mounts routes.
 // Mounting is host-agnostic: `mountPlugin` needs only an Express app and an auth adapter, which is
 // how another Express host can mount a plugin the same way this host does.
-import express, { type Express, type RequestHandler, type Router } from 'express';
+import express, { type IRouter, type RequestHandler, type Router } from 'express';
 import type { Db } from '../db/knex';
 import type { MigrationOwner } from '../db/migrate';
 import type { EventBus } from '../domain/eventBus';
 import type { Logger } from '../logger';
+import type { SecretBox } from '../secrets';
 import type { OutboxHandler, OutboxWriter } from '../outbox/types';
 import type { PluginContext, PluginDefinition, Role, SyncStateStore } from './contract';
 import { HOST_EVENT_TYPES, type HostEvent } from '../domain/events';
@@ -23,6 +24,7 @@ export interface PluginHostServices {
   logger: Logger;
   outbox: OutboxWriter;
   publicUrl: string;
+  secrets: SecretBox;
   syncStore(pluginId: string): SyncStateStore;
   auth: HostAuthAdapter;
 }
@@ -71,6 +73,7 @@ export function buildPluginContext<C>(def: PluginDefinition<C>, config: C, servi
     logger: services.logger.child({ plugin: def.id }),
     outbox: services.outbox,
     sync: services.syncStore(def.id),
+    secrets: services.secrets,
     publicUrl: services.publicUrl,
     mountPath,
     requireRole: (...roles: Role[]) => services.auth.requireRole(...roles),
@@ -99,7 +102,7 @@ export function subscribePlugin(def: PluginDefinition<unknown>, ctx: PluginConte
  * Mount a plugin's routes at /plugins/<id> (behind the host's authentication) and its webhooks at
  * /webhooks/<id> (raw body, no session: they must be mounted before any body parser or session).
  */
-export function mountPlugin(app: Express | Router, def: PluginDefinition<unknown>, ctx: PluginContext<unknown>, auth: HostAuthAdapter): void {
+export function mountPlugin(app: IRouter, def: PluginDefinition<unknown>, ctx: PluginContext<unknown>, auth: HostAuthAdapter): void {
   if (def.webhooks) {
     app.use(`/webhooks/${def.id}`, express.raw({ type: () => true, limit: '2mb' }), def.webhooks(ctx));
   }
@@ -109,7 +112,7 @@ export function mountPlugin(app: Express | Router, def: PluginDefinition<unknown
 }
 
 /** Mount only the webhook routers (the host mounts these before its body parsers and sessions). */
-export function mountPluginWebhooks(app: Express | Router, runtime: PluginRuntime): void {
+export function mountPluginWebhooks(app: IRouter, runtime: PluginRuntime): void {
   for (const p of runtime.plugins) {
     if (p.definition.webhooks) {
       app.use(`/webhooks/${p.definition.id}`, express.raw({ type: () => true, limit: '2mb' }), p.definition.webhooks(p.context));
@@ -118,7 +121,7 @@ export function mountPluginWebhooks(app: Express | Router, runtime: PluginRuntim
 }
 
 /** Mount only the authenticated page/JSON routes of every plugin. */
-export function mountPluginRoutes(app: Express | Router, runtime: PluginRuntime, auth: HostAuthAdapter): void {
+export function mountPluginRoutes(app: IRouter, runtime: PluginRuntime, auth: HostAuthAdapter): void {
   for (const p of runtime.plugins) {
     if (p.definition.routes) app.use(p.mountPath, auth.authenticate, p.definition.routes(p.context));
   }

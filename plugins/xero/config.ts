@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+// The Xero plugin's settings, read from XERO_* environment variables and validated at boot.
+// Base URLs are configurable because legacy private-app customers run against Xero-compatible
+// endpoints, and because tests and the demo point everything at the local emulator.
+
+export const GRANULAR_SCOPES = [
+  'offline_access', 'accounting.invoices', 'accounting.payments', 'accounting.banktransactions',
+  'accounting.contacts', 'accounting.settings.read',
+];
+export const LEGACY_SCOPES = ['offline_access', 'accounting.transactions', 'accounting.contacts', 'accounting.settings.read'];
+
+const url = (what: string) => z.url({ message: `must be an absolute URL (${what})` });
+
+export const XeroConfigSchema = z
+  .object({
+    XERO_API_URL: url('e.g. https://api.xero.com').default('https://api.xero.com'),
+    XERO_IDENTITY_URL: url('e.g. https://identity.xero.com').default('https://identity.xero.com'),
+    XERO_CLIENT_ID: z.string().min(1).optional(),
+    XERO_CLIENT_SECRET: z.string().min(1).optional(),
+    XERO_REDIRECT_URI: url('e.g. https://books.example.com/plugins/xero/oauth2/callback').optional(),
+    XERO_SCOPES: z.string().optional(),
+    XERO_SCOPE_SET: z.enum(['granular', 'legacy'], { message: 'must be granular or legacy' }).default('granular'),
+    XERO_HTTP_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(20_000),
+  })
+  .superRefine((v, ctx) => {
+    if (Boolean(v.XERO_CLIENT_ID) !== Boolean(v.XERO_CLIENT_SECRET)) {
+      ctx.addIssue({ code: 'custom', path: ['XERO_CLIENT_SECRET'], message: 'XERO_CLIENT_ID and XERO_CLIENT_SECRET go together: set both or neither' });
+    }
+  })
+  .transform((v) => ({
+    apiUrl: v.XERO_API_URL.replace(/\/+$/, ''),
+    identityUrl: v.XERO_IDENTITY_URL.replace(/\/+$/, ''),
+    oauth2: v.XERO_CLIENT_ID && v.XERO_CLIENT_SECRET ? { clientId: v.XERO_CLIENT_ID, clientSecret: v.XERO_CLIENT_SECRET } : undefined,
+    redirectUri: v.XERO_REDIRECT_URI,
+    scopes: v.XERO_SCOPES ? v.XERO_SCOPES.split(/[\s,]+/).filter(Boolean) : v.XERO_SCOPE_SET === 'legacy' ? LEGACY_SCOPES : GRANULAR_SCOPES,
+    httpTimeoutMs: v.XERO_HTTP_TIMEOUT_MS,
+  }));
+
+export type XeroConfig = z.infer<typeof XeroConfigSchema>;
+
+/** The Accounting API base (`…/api.xro/2.0`) that xero-node's AccountingApi takes as basePath. */
+export const accountingBasePath = (cfg: XeroConfig): string => `${cfg.apiUrl}/api.xro/2.0`;
