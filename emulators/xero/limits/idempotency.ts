@@ -1,0 +1,120 @@
+// Idempotency-Key for POST and PUT: the first response for a key (per app and tenant) is recorded and
+// replayed, status, headers and body, for repeats within the window. A repeat that arrives while the
+// first is still running waits for it. 5xx answers are not recorded, so a retry after a server fault
+// really retries.
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Clock, XeroRequestAuth } from '../contracts';
+import { sendXeroProblem } from '../identity/problems';
+
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
+
+interface StoredResponse {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: Buffer;
+  storedAt: number;
+}
+
+interface Entry {
+  response?: StoredResponse;
+  settled: Promise<void>;
+}
+
+/** Headers that describe the connection or the live limits, not the recorded answer. */
+const NOT_REPLAYED = new Set(['content-length', 'date', 'connection', 'keep-alive', 'transfer-encoding', 'x-minlimit-remaining', 'x-daylimit-remaining', 'x-appminlimit-remaining']);
+
+export class IdempotencyStore {
+  #entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly windowMs: () => number,
+  ) {}
+
+  clear(): void {
+    this.#entries.clear();
+  }
+
+  middleware(): RequestHandler {
+    return (req: Request, res: Response, next: NextFunction) => {
+      if (req.method !== 'POST' && req.method !== 'PUT') return next();
+      const key = req.get('idempotency-key');
+      if (key === undefined) return next();
+      if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+        return sendXeroProblem(res, 400, `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
+      }
+      const auth = res.locals.xero as XeroRequestAuth;
+      const storeKey = `${auth.appId}\u0000${auth.tenantId}\u0000${key}`;
+      void this.#handle(storeKey, req, res, next);
+    };
+  }
+
+  async #handle(storeKey: string, _req: Request, res: Response, next: NextFunction): Promise<void> {
+    this.#prune();
+    let entry = this.#entries.get(storeKey);
+    while (entry && !entry.response) {
+      await entry.settled;
+      entry = this.#entries.get(storeKey);
+    }
+    if (entry?.response) return replay(res, entry.response);
+
+    let settle!: () => void;
+    const fresh: Entry = { settled: new Promise<void>((resolve) => (settle = resolve)) };
+    this.#entries.set(storeKey, fresh);
+    const chunks: Buffer[] = [];
+    capture(res, chunks);
+    res.on('close', () => {
+      if (res.statusCode < 500 && res.writableFinished) {
+        fresh.response = {
+          status: res.statusCode,
+          headers: replayableHeaders(res),
+          body: Buffer.concat(chunks),
+          storedAt: this.clock.now(),
+        };
+      } else {
+        this.#entries.delete(storeKey);
+      }
+      settle();
+    });
+    next();
+  }
+
+  #prune(): void {
+    const oldest = this.clock.now() - this.windowMs();
+    for (const [key, entry] of this.#entries) {
+      if (entry.response && entry.response.storedAt < oldest) this.#entries.delete(key);
+    }
+  }
+}
+
+function capture(res: Response, chunks: Buffer[]): void {
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => Response;
+  const keep = (chunk: unknown, encoding: unknown): void => {
+    if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
+    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'));
+  };
+  res.write = ((...args: unknown[]) => {
+    keep(args[0], args[1]);
+    return write(...args);
+  }) as Response['write'];
+  res.end = ((...args: unknown[]) => {
+    keep(args[0], args[1]);
+    return end(...args);
+  }) as Response['end'];
+}
+
+function replayableHeaders(res: Response): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(res.getHeaders())) {
+    if (value === undefined || NOT_REPLAYED.has(name.toLowerCase())) continue;
+    out[name] = Array.isArray(value) ? value : String(value);
+  }
+  return out;
+}
+
+function replay(res: Response, stored: StoredResponse): void {
+  for (const [name, value] of Object.entries(stored.headers)) res.setHeader(name, value);
+  res.setHeader('X-Emulator-Idempotent-Replay', 'true');
+  res.status(stored.status).end(stored.body);
+}
