@@ -2,7 +2,7 @@
 // subscribers into the event bus, collects outbox handlers and migrations, and mounts routes.
 // Mounting is host-agnostic: `mountPlugin` needs only an Express app and an auth adapter, which is
 // how another Express host can mount a plugin the same way this host does.
-import express, { type IRouter, type RequestHandler, type Router } from 'express';
+import express, { type IRouter, type RequestHandler } from 'express';
 import type { Db } from '../db/knex';
 import type { MigrationOwner } from '../db/migrate';
 import type { EventBus } from '../domain/eventBus';
