@@ -6,7 +6,6 @@ import { dbKinds } from '../../support/db';
 import { createDb } from '../../../server/db/knex';
 import { AuthRevokedError, PermanentError, RetryableError } from '../../../server/errors';
 import { createOutboxNotifier } from '../../../server/outbox/notifier';
-import { createOutboxWriter } from '../../../server/outbox/writer';
 import { startOutboxWorkers, type OutboxWorkers } from '../../../server/outbox/worker';
 import { createMetricsRegistry, registerOutboxWorkerMetrics } from '../../../server/outbox/metrics';
 import type { OutboxHandler, OutboxItem, OutboxOutcome } from '../../../server/outbox/types';
