@@ -1,1 +1,12 @@
-declare global { namespace Express { interface Request { principal?: import('../plugins/contract').Principal } } } export {};
+// Who is acting, on every request: set by bearerAuth (API tokens) or from the session (pages).
+import type { Principal } from '../plugins/contract';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- Express declares Request in this global namespace
+  namespace Express {
+    interface Request {
+      principal?: Principal;
+    }
+  }
+}
+export {};

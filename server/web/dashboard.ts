@@ -1,0 +1,78 @@
+import { Router } from 'express';
+import type { HostDeps } from '../hostDeps';
+import type { Queryable } from '../db/knex';
+import { getOrganisation } from '../domain/organisations';
+import { formatMinor } from '../domain/money';
+import { requireRole } from '../auth/middleware';
+import { renderPage } from './render';
+import { startOfDayInZone } from './time';
+
+export interface SyncHealth {
+  /** Outbox items waiting or running (pending + leased). */
+  pending: number;
+  /** Outbox items given up on: need a person. */
+  dead: number;
+  /** Outbox items waiting for a re-authorised connection. */
+  paused: number;
+  /** Downstream records whose last push failed. */
+  failed: number;
+}
+
+const countBy = async (q: Queryable, table: string, orgId: number): Promise<Map<string, number>> => {
+  const rows = (await q(table).where({ org_id: orgId }).select('status').count<{ status: string; n: number | string }[]>({ n: '*' }).groupBy('status')) as {
+    status: string;
+    n: number | string;
+  }[];
+  return new Map(rows.map((r) => [r.status, Number(r.n)]));
+};
+
+export async function syncHealth(db: Queryable, orgId: number): Promise<SyncHealth> {
+  const outbox = await countBy(db, 'outbox', orgId);
+  const records = await countBy(db, 'sync_records', orgId);
+  return {
+    pending: (outbox.get('pending') ?? 0) + (outbox.get('leased') ?? 0),
+    dead: outbox.get('dead') ?? 0,
+    paused: outbox.get('paused') ?? 0,
+    failed: records.get('failed') ?? 0,
+  };
+}
+
+export interface DaySummary {
+  currency: string;
+  count: number;
+  total: string;
+  refunded: string;
+}
+
+export async function salesSince(db: Queryable, orgId: number, since: number): Promise<DaySummary[]> {
+  const rows = (await db('sales')
+    .where({ org_id: orgId })
+    .andWhere('occurred_at', '>=', since)
+    .select('currency')
+    .count({ n: '*' })
+    .sum({ total: 'total_minor', refunded: 'refunded_minor' })
+    .groupBy('currency')
+    .orderBy('currency')) as { currency: string; n: number | string; total: number | string | null; refunded: number | string | null }[];
+  return rows.map((r) => ({
+    currency: r.currency,
+    count: Number(r.n),
+    total: formatMinor(Number(r.total ?? 0), r.currency),
+    refunded: formatMinor(Number(r.refunded ?? 0), r.currency),
+  }));
+}
+
+export function createDashboardPage(deps: Pick<HostDeps, 'db'>): Router {
+  const router = Router();
+  router.get('/', requireRole('admin', 'staff', 'accountant'), async (req, res, next) => {
+    try {
+      const principal = req.principal!;
+      const org = await getOrganisation(deps.db, principal.orgId);
+      const today = await salesSince(deps.db, org.id, startOfDayInZone(Date.now(), org.timezone));
+      const health = await syncHealth(deps.db, org.id);
+      renderPage(res, 'dashboard', { title: 'Dashboard', org, today, health });
+    } catch (err) {
+      next(err);
+    }
+  });
+  return router;
+}

@@ -1,0 +1,180 @@
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { HostDeps } from '../hostDeps';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { requireRole } from '../auth/middleware';
+import { getOrganisation, type Organisation } from '../domain/organisations';
+import { createSale } from '../domain/sales';
+import { issueRefund } from '../domain/refunds';
+import { recordPayment } from '../domain/payments';
+import { getSale, listSales, type SaleView } from '../domain/saleView';
+import { PAYMENT_METHODS, SALE_STATUSES } from '../domain/saleSchemas';
+import { renderPage } from './render';
+import { errorsByField, field } from './forms';
+import { setFlash, takeFlash } from './flash';
+import { formatLocal } from './time';
+import { blankLine, emptySaleForm, formErrors, MAX_LINE_ROWS, readSaleForm, saleInputFromForm, type SaleFormValues } from './saleForm';
+
+// Pages over the domain services: every write goes through createSale / issueRefund / recordPayment,
+// exactly as the JSON API does, so the same validation, events and outbox rows apply.
+
+const anyRole = requireRole('admin', 'staff', 'accountant');
+const sellers = requireRole('admin', 'staff');
+const LIST_FILTERS = ['q', 'status', 'from', 'to', 'cursor'] as const;
+
+const saleIdParam = (req: Request): number => {
+  const id = Number(req.params.id);
+  if (!/^\d{1,15}$/.test(String(req.params.id)) || id <= 0) throw new NotFoundError(`Sale ${String(req.params.id)}`);
+  return id;
+};
+
+const when = (org: Organisation) => (iso: string | number | null) => (iso === null ? '' : formatLocal(typeof iso === 'number' ? iso : Date.parse(iso), org.timezone));
+
+export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events'>): Router {
+  const router = Router();
+
+  // ---- list
+  router.get('/sales', anyRole, async (req, res, next) => {
+    try {
+      const org = await getOrganisation(deps.db, req.principal!.orgId);
+      // Only the filters the form has, and only when filled in: the service rejects unknown or repeated keys.
+      const filters: Record<string, string> = {};
+      for (const key of LIST_FILTERS) {
+        const value = req.query[key];
+        if (typeof value === 'string' && value.trim()) filters[key] = value.trim();
+      }
+      let page: { data: SaleView[]; nextCursor: string | null } = { data: [], nextCursor: null };
+      let errors: Record<string, string> = {};
+      try {
+        page = await listSales(deps.db, org.id, filters);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        errors = errorsByField(err);
+      }
+      const { cursor: _cursor, ...keep } = filters;
+      const nextHref = page.nextCursor ? `/sales?${new URLSearchParams({ ...keep, cursor: page.nextCursor }).toString()}` : null;
+      renderPage(res, 'sales/list', { title: 'Sales', sales: page.data, filters, errors, statuses: SALE_STATUSES, nextHref, firstHref: filters.cursor ? `/sales?${new URLSearchParams(keep).toString()}` : null, when: when(org) }, Object.keys(errors).length ? 422 : undefined);
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // ---- new
+  const renderNew = async (req: Request, res: Response, form: SaleFormValues | null, extra: Record<string, unknown> = {}, status?: number) => {
+    const org = await getOrganisation(deps.db, req.principal!.orgId);
+    renderPage(res, 'sales/new', { title: 'New sale', form: form ?? emptySaleForm(org.baseCurrency), errors: {}, formError: null, methods: PAYMENT_METHODS, ...extra }, status);
+  };
+
+  router.get('/sales/new', sellers, (req, res, next) => {
+    renderNew(req, res, null).catch(next);
+  });
+
+  router.post('/sales', sellers, async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const org = await getOrganisation(deps.db, req.principal!.orgId);
+      const form = readSaleForm(req.body, org.baseCurrency);
+      if (field(req, 'addLines')) {
+        // "More lines" without JavaScript: the same form back with five more empty rows, nothing saved.
+        const more = Math.min(MAX_LINE_ROWS - form.lines.length, 5);
+        form.lines.push(...Array.from({ length: Math.max(0, more) }, blankLine));
+        return renderNew(req, res, form);
+      }
+      const { input, rowOf } = saleInputFromForm(form);
+      try {
+        const sale = await createSale(deps, req.principal!, input);
+        setFlash(req, 'success', `Sale ${sale.reference ?? `#${sale.id}`} recorded: ${sale.total} ${sale.currency}.`);
+        return res.redirect(303, `/sales/${sale.id}`);
+      } catch (err) {
+        if (err instanceof ValidationError) {
+          return renderNew(req, res, form, { errors: formErrors(err.issues, rowOf), formError: 'The sale was not recorded: please correct the fields marked below.' }, 422);
+        }
+        if (err instanceof ConflictError) {
+          const path = (err.details as { path?: string } | undefined)?.path ?? (err.code === 'SALE_REFERENCE_TAKEN' ? 'reference' : null);
+          const errors = path ? formErrors([{ path, message: err.message }], rowOf) : {};
+          return renderNew(req, res, form, { errors, formError: err.message }, 409);
+        }
+        throw err;
+      }
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // ---- detail, refund, payment
+  const renderDetail = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status?: number) => {
+    const org = await getOrganisation(deps.db, req.principal!.orgId);
+    const sale = await getSale(deps.db, org.id, saleIdParam(req));
+    const canSell = ['admin', 'staff'].includes(req.principal!.role);
+    renderPage(
+      res,
+      'sales/detail',
+      {
+        title: `Sale ${sale.reference ?? `#${sale.id}`}`,
+        sale,
+        canSell,
+        methods: PAYMENT_METHODS,
+        flash: takeFlash(req),
+        when: when(org),
+        refundValues: { kind: 'full', amount: '', method: '', reason: '' },
+        refundErrors: {},
+        refundError: null,
+        paymentValues: { method: '', amount: '', providerRef: '' },
+        paymentErrors: {},
+        paymentError: null,
+        ...extra,
+      },
+      status,
+    );
+  };
+
+  router.get('/sales/:id', anyRole, (req, res, next) => {
+    renderDetail(req, res).catch(next);
+  });
+
+  router.post('/sales/:id/refunds', sellers, async (req, res, next) => {
+    const refundValues = { kind: field(req, 'kind') || 'full', amount: field(req, 'amount'), method: field(req, 'method'), reason: field(req, 'reason') };
+    try {
+      const saleId = saleIdParam(req);
+      const input: Record<string, unknown> = { kind: refundValues.kind };
+      if (refundValues.kind === 'amount') input.amount = refundValues.amount.trim();
+      if (refundValues.method) input.method = refundValues.method;
+      if (refundValues.reason.trim()) input.reason = refundValues.reason.trim();
+      try {
+        const { refund } = await issueRefund(deps, req.principal!, saleId, input);
+        setFlash(req, 'success', `Refunded ${refund.amount} ${refund.currency}.`);
+        return res.redirect(303, `/sales/${saleId}`);
+      } catch (err) {
+        if (err instanceof ValidationError || err instanceof ConflictError) {
+          const refundErrors = err instanceof ValidationError ? errorsByField(err) : {};
+          return await renderDetail(req, res, { refundValues, refundErrors, refundError: err instanceof ConflictError ? err.message : 'The refund was not issued: see below.' }, err.statusCode);
+        }
+        throw err;
+      }
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.post('/sales/:id/payments', sellers, async (req, res, next) => {
+    const paymentValues = { method: field(req, 'method'), amount: field(req, 'amount'), providerRef: field(req, 'providerRef') };
+    try {
+      const saleId = saleIdParam(req);
+      const input: Record<string, unknown> = { method: paymentValues.method, amount: paymentValues.amount.trim() };
+      if (paymentValues.providerRef.trim()) input.providerRef = paymentValues.providerRef.trim();
+      try {
+        const { payment, created } = await recordPayment(deps, req.principal!, saleId, input);
+        setFlash(req, 'success', created ? `Payment of ${payment.amount} ${payment.currency} recorded.` : 'That payment was already recorded.');
+        return res.redirect(303, `/sales/${saleId}`);
+      } catch (err) {
+        if (err instanceof ValidationError || err instanceof ConflictError) {
+          const paymentErrors = err instanceof ValidationError ? errorsByField(err) : {};
+          return await renderDetail(req, res, { paymentValues, paymentErrors, paymentError: err instanceof ConflictError ? err.message : 'The payment was not recorded: see below.' }, err.statusCode);
+        }
+        throw err;
+      }
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  return router;
+}

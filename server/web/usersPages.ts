@@ -1,0 +1,144 @@
+import { Router, type Request, type Response } from 'express';
+import type { HostDeps } from '../hostDeps';
+import { ROLES } from '../plugins/contract';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { requireRole } from '../auth/middleware';
+import { changeRole, createUser, disableUser, enableUser, listUsers } from '../auth/users';
+import { createApiToken, listApiTokens, revokeApiToken } from '../auth/apiTokens';
+import { getOrganisation } from '../domain/organisations';
+import { renderPage } from './render';
+import { errorsByField, field, isUserFacing } from './forms';
+import { setFlash, takeFlash } from './flash';
+import { formatLocal } from './time';
+
+// Admin only: users of the admin's organisation, and its API tokens. A new token is shown exactly once,
+// in the response to the POST that made it (never stored, never redirected through a URL).
+
+interface PageState {
+  userValues?: Record<string, string>;
+  userErrors?: Record<string, string>;
+  tokenValues?: Record<string, string>;
+  tokenErrors?: Record<string, string>;
+  newToken?: { token: string; name: string } | null;
+  formError?: string | null;
+}
+
+const idParam = (req: Request): number => {
+  const id = Number(req.params.id);
+  if (!Number.isInteger(id) || id <= 0) throw new NotFoundError('That record');
+  return id;
+};
+
+export function createUsersPages(deps: Pick<HostDeps, 'db' | 'logger'>): Router {
+  const router = Router();
+  const admin = requireRole('admin');
+
+  async function render(req: Request, res: Response, state: PageState, status?: number): Promise<void> {
+    const orgId = req.principal!.orgId;
+    const org = await getOrganisation(deps.db, orgId);
+    const [users, tokens] = await Promise.all([listUsers(deps.db, orgId), listApiTokens(deps.db, orgId)]);
+    if (state.newToken) res.set('Cache-Control', 'no-store');
+    renderPage(
+      res,
+      'users/index',
+      {
+        title: 'Users & API tokens',
+        roles: ROLES,
+        users,
+        tokens,
+        flash: takeFlash(req),
+        when: (ms: number | null) => formatLocal(ms, org.timezone),
+        userValues: { role: 'staff' },
+        userErrors: {},
+        tokenValues: { role: 'staff' },
+        tokenErrors: {},
+        newToken: null,
+        formError: null,
+        ...state,
+      },
+      status,
+    );
+  }
+
+  router.get('/users', admin, async (req, res, next) => {
+    try {
+      await render(req, res, {});
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.post('/users', admin, async (req, res, next) => {
+    const userValues = { email: field(req, 'email'), name: field(req, 'name'), role: field(req, 'role') };
+    try {
+      const user = await createUser(deps.db, { orgId: req.principal!.orgId, ...userValues, password: field(req, 'password') });
+      deps.logger.info({ by: req.principal!.id, userId: user.id, role: user.role }, 'user created');
+      setFlash(req, 'success', `Created ${user.email} (${user.role}).`);
+      res.redirect(303, '/users');
+    } catch (err) {
+      if (err instanceof ValidationError) return render(req, res, { userValues, userErrors: errorsByField(err) }, 422).catch(next);
+      if (err instanceof ConflictError) return render(req, res, { userValues, userErrors: { email: err.message } }, 409).catch(next);
+      next(err);
+    }
+  });
+
+  // One handler per state change, each a plain form POST (works without JavaScript).
+  const userAction = (path: string, act: (req: Request, orgId: number, userId: number) => Promise<string>) =>
+    router.post(path, admin, async (req, res, next) => {
+      try {
+        const message = await act(req, req.principal!.orgId, idParam(req));
+        setFlash(req, 'success', message);
+      } catch (err) {
+        if (!isUserFacing(err)) return next(err);
+        setFlash(req, 'error', err.message);
+      }
+      res.redirect(303, '/users');
+    });
+
+  userAction('/users/:id/disable', async (req, orgId, userId) => {
+    if (req.principal!.kind === 'user' && req.principal!.id === userId) {
+      throw new ConflictError('You cannot disable your own account; ask another admin.');
+    }
+    const user = await disableUser(deps.db, orgId, userId);
+    deps.logger.info({ by: req.principal!.id, userId }, 'user disabled');
+    return `Disabled ${user.email}; their sessions end at their next request.`;
+  });
+
+  userAction('/users/:id/enable', async (req, orgId, userId) => {
+    const user = await enableUser(deps.db, orgId, userId);
+    deps.logger.info({ by: req.principal!.id, userId }, 'user enabled');
+    return `Enabled ${user.email}.`;
+  });
+
+  userAction('/users/:id/role', async (req, orgId, userId) => {
+    const user = await changeRole(deps.db, orgId, userId, field(req, 'role'));
+    deps.logger.info({ by: req.principal!.id, userId, role: user.role }, 'user role changed');
+    return `${user.email} is now ${user.role}.`;
+  });
+
+  router.post('/users/tokens', admin, async (req, res, next) => {
+    const tokenValues = { name: field(req, 'name'), role: field(req, 'role') };
+    try {
+      const { token, id } = await createApiToken(deps.db, { orgId: req.principal!.orgId, ...tokenValues });
+      deps.logger.info({ by: req.principal!.id, tokenId: id, role: tokenValues.role }, 'api token created');
+      await render(req, res, { newToken: { token, name: tokenValues.name.trim() } }, 201);
+    } catch (err) {
+      if (err instanceof ValidationError) return render(req, res, { tokenValues, tokenErrors: errorsByField(err) }, 422).catch(next);
+      next(err);
+    }
+  });
+
+  router.post('/users/tokens/:id/revoke', admin, async (req, res, next) => {
+    try {
+      const token = await revokeApiToken(deps.db, idParam(req), req.principal!.orgId);
+      deps.logger.info({ by: req.principal!.id, tokenId: token.id }, 'api token revoked');
+      setFlash(req, 'success', `Revoked the token "${token.name}". Requests using it are refused from now on.`);
+    } catch (err) {
+      if (!isUserFacing(err)) return next(err);
+      setFlash(req, 'error', err.message);
+    }
+    res.redirect(303, '/users');
+  });
+
+  return router;
+}

@@ -1,0 +1,145 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { dbKinds } from '../../support/db';
+import { PASSWORD, createWebTestApp, csrfFrom, seedUser, type WebTestApp } from './webTestApp';
+
+type Agent = ReturnType<typeof request.agent>;
+
+async function logIn(app: WebTestApp['app'], email: string): Promise<Agent> {
+  const agent = request.agent(app);
+  const page = await agent.get('/login');
+  const res = await agent.post('/login').type('form').send({ _csrf: csrfFrom(page), email, password: PASSWORD });
+  assert.equal(res.status, 303, `login as ${email}`);
+  return agent;
+}
+
+/** The new-sale form as a browser would post it: five rows, the blank ones included. */
+function saleForm(csrf: string, overrides: Record<string, string> = {}): Record<string, string> {
+  const fields: Record<string, string> = { _csrf: csrf, 'customer[name]': 'Ada Lovelace', 'customer[email]': '', reference: '', currency: 'GBP' };
+  for (let i = 0; i < 5; i++) {
+    for (const f of ['description', 'unitPrice', 'discountRate', 'taxCode', 'category']) fields[`lines[${i}][${f}]`] = '';
+    fields[`lines[${i}][quantity]`] = '1';
+  }
+  fields['payment[method]'] = '';
+  fields['payment[amount]'] = '';
+  fields['payment[providerRef]'] = '';
+  return { ...fields, ...overrides };
+}
+
+const encode = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+
+for (const kind of dbKinds()) {
+  describe(`sales and users pages (${kind})`, () => {
+    let w: WebTestApp;
+    let orgId: number;
+    let staff: Agent;
+    before(async () => {
+      w = await createWebTestApp(kind);
+      ({ orgId } = await seedUser(w.t.db, 'admin', 'admin@example.com'));
+      await seedUser(w.t.db, 'staff', 'staff@example.com', orgId);
+      staff = await logIn(w.app, 'staff@example.com');
+    });
+    after(async () => w.destroy());
+
+    test('a sale recorded through the form (blank rows ignored) shows on its page, the list and the dashboard', async () => {
+      const form = await staff.get('/sales/new').expect(200);
+      assert.equal((form.text.match(/name="lines\[\d\]\[description\]"/g) ?? []).length, 5);
+      const fields = saleForm(csrfFrom(form), {
+        reference: 'WEB-1',
+        'lines[1][description]': 'Yoga class',
+        'lines[1][quantity]': '2',
+        'lines[1][unitPrice]': '12.50',
+        'lines[3][description]': 'Mat hire',
+        'lines[3][unitPrice]': '3.00',
+        'payment[method]': 'cash',
+        'payment[amount]': '28.00',
+      });
+      const res = await staff.post('/sales').type('form').send(encode(fields));
+      assert.equal(res.status, 303, res.text.slice(0, 400));
+      const detail = await staff.get(res.headers.location!).expect(200);
+      assert.match(detail.text, /Sale WEB-1/);
+      assert.match(detail.text, /Yoga class/);
+      assert.match(detail.text, /data-testid="sale-total">28.00 GBP/);
+      assert.match(detail.text, /recorded: 28.00 GBP/, 'the flash message');
+      const sale = await w.t.db('sales').where({ reference: 'WEB-1' }).first();
+      assert.equal(Number(sale.total_minor), 2800);
+      assert.equal(sale.created_by, `user:${(await w.t.db('users').where({ email: 'staff@example.com' }).first()).id}`);
+      assert.equal((await w.t.db('sale_lines').where({ sale_id: sale.id })).length, 2);
+
+      const list = await staff.get('/sales?q=ada').expect(200);
+      assert.match(list.text, /WEB-1/);
+      const none = await staff.get('/sales?q=nobody').expect(200);
+      assert.doesNotMatch(none.text, /WEB-1/);
+      const dashboard = await staff.get('/').expect(200);
+      assert.match(dashboard.text, /data-testid="today-count-GBP">1</);
+    });
+
+    test('invalid input re-renders the form with each message next to its field and the input kept', async () => {
+      const form = await staff.get('/sales/new');
+      const fields = saleForm(csrfFrom(form), {
+        'customer[name]': '',
+        'lines[2][description]': 'Towel',
+        'lines[2][unitPrice]': 'twelve',
+      });
+      const res = await staff.post('/sales').type('form').send(encode(fields));
+      assert.equal(res.status, 422);
+      assert.match(res.text, /The sale was not recorded/);
+      assert.match(res.text, /id="customer-name-error">must not be empty</);
+      assert.match(res.text, /id="line-2-unitPrice-error">[^<]+</, 'the error sits on row 3 where it was typed');
+      assert.match(res.text, /id="line-2-unitPrice" name="lines\[2\]\[unitPrice\]" value="twelve"/);
+      assert.match(res.text, /value="Towel"/);
+      assert.equal(await w.t.db('sales').where({ org_id: orgId }).count({ n: '*' }).first().then((r) => Number(r?.n)), 1, 'nothing written');
+    });
+
+    test('"Add 5 more lines" re-renders with more rows and saves nothing', async () => {
+      const form = await staff.get('/sales/new');
+      const res = await staff.post('/sales').type('form').send(encode(saleForm(csrfFrom(form), { 'lines[0][description]': 'Kept', addLines: '1' }))).expect(200);
+      assert.equal((res.text.match(/name="lines\[\d+\]\[description\]"/g) ?? []).length, 10);
+      assert.match(res.text, /value="Kept"/);
+    });
+
+    test('a refund by amount from the sale page; an over-refund is refused with the reason', async () => {
+      const sale = await w.t.db('sales').where({ reference: 'WEB-1' }).first();
+      const page = await staff.get(`/sales/${sale.id}`).expect(200);
+      const tooMuch = await staff.post(`/sales/${sale.id}/refunds`).type('form').send({ _csrf: csrfFrom(page), kind: 'amount', amount: '99.00' });
+      assert.ok([409, 422].includes(tooMuch.status), String(tooMuch.status));
+      assert.match(tooMuch.text, /alert-error/);
+      const ok = await staff.post(`/sales/${sale.id}/refunds`).type('form').send({ _csrf: csrfFrom(page), kind: 'amount', amount: '5.00', method: 'cash', reason: 'late start' });
+      assert.equal(ok.status, 303);
+      const after = await staff.get(`/sales/${sale.id}`).expect(200);
+      assert.match(after.text, /data-testid="sale-refunded">5.00 GBP/);
+      assert.match(after.text, /late start/);
+    });
+
+    test('another organisation’s sale is a 404', async () => {
+      const other = await seedUser(w.t.db, 'admin', 'other-admin@example.com');
+      const outsider = await logIn(w.app, 'other-admin@example.com');
+      const sale = await w.t.db('sales').where({ org_id: orgId }).first();
+      await outsider.get(`/sales/${sale.id}`).expect(404);
+      assert.notEqual(other.orgId, orgId);
+    });
+
+    test('admin: create a user, create a token (shown once), revoke it', async () => {
+      const admin = await logIn(w.app, 'admin@example.com');
+      let page = await admin.get('/users').expect(200);
+      const bad = await admin.post('/users').type('form').send({ _csrf: csrfFrom(page), email: 'new@example.com', name: 'New', role: 'staff', password: 'short' });
+      assert.equal(bad.status, 422);
+      assert.match(bad.text, /at least 12 characters/);
+      assert.match(bad.text, /value="new@example.com"/);
+      await admin.post('/users').type('form').send({ _csrf: csrfFrom(page), email: 'new@example.com', name: 'New', role: 'staff', password: PASSWORD }).expect(303);
+      page = await admin.get('/users').expect(200);
+      assert.match(page.text, /Created new@example.com \(staff\)/);
+
+      const created = await admin.post('/users/tokens').type('form').send({ _csrf: csrfFrom(page), name: 'booking system', role: 'staff' }).expect(201);
+      const token = /data-testid="new-token"|value="(lb_[^"]+)"/.exec(created.text) && /value="(lb_[A-Za-z0-9_-]{43})"/.exec(created.text)?.[1];
+      assert.ok(token, 'the token is on the page once');
+      assert.equal(created.headers['cache-control'], 'no-store');
+      const listed = await admin.get('/users').expect(200);
+      assert.ok(!listed.text.includes(token), 'and never again');
+      const row = await w.t.db('api_tokens').where({ name: 'booking system' }).first();
+      await admin.post(`/users/tokens/${row.id}/revoke`).type('form').send({ _csrf: csrfFrom(listed) }).expect(303);
+      assert.ok((await w.t.db('api_tokens').where({ id: row.id }).first()).revoked_at);
+    });
+  });
+}
