@@ -131,7 +131,7 @@ for (const kind of dbKinds()) {
           assert.ok(Number(row.id) > previous, `subject ${row.subject}: item ${row.id} ran after ${previous}`);
           lastBySubject.set(row.subject, Number(row.id));
         }
-        const perWorker = await tdb.db('test_effects').select('worker_id').count({ n: '*' }).groupBy('worker_id').orderBy('worker_id');
+        const perWorker = (await tdb.db('test_effects').select('worker_id').count({ n: '*' }).groupBy('worker_id').orderBy('worker_id')) as { worker_id: string; n: number | string }[];
         console.log(
           `    ${kind}: spawn ${startedAt - t0} ms, enqueue ${enqueuedAt - startedAt} ms, drained ${drainedAt - startedAt} ms after the first enqueue; ` +
             `killed ${victims.join(', ')} holding ${orphans.length} items; effects per worker ${perWorker.map((r) => `${r.worker_id}=${r.n}`).join(' ')}`,
