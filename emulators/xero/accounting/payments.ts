@@ -87,7 +87,8 @@ export function createPayment(raw: unknown, { book, now }: Ctx): ElementOutcome 
   book.payments.set(payment.PaymentID, payment);
   doc.AmountPaid += amount;
   doc.UpdatedDateUTC = now;
-  settleStatus(doc, now);
+  // FullyPaidOnDate is the date of the settling payment, not the day it was recorded.
+  settleStatus(doc, date);
   const endpoint = doc.kind === 'invoice' ? 'Invoices' : 'CreditNotes';
   recordHistory(book, endpoint, doc.id, 'Payment Received', `Payment received from ${book.contacts.get(doc.ContactID)?.Name ?? ''} on ${new Date(date).toISOString().slice(0, 10)} for ${formatCents(amount)}.`, now);
   recordHistory(book, 'Payments', payment.PaymentID, 'Created', `Payment of ${formatCents(amount)} applied to ${doc.Number ?? doc.id}.`, now);
@@ -138,7 +139,7 @@ export function createAllocation(note: DocumentRecord, raw: unknown, { book, now
   for (const doc of [invoice, note]) {
     doc.AmountCredited += amount;
     doc.UpdatedDateUTC = now;
-    settleStatus(doc, now);
+    settleStatus(doc, date);
   }
   recordHistory(book, 'CreditNotes', note.id, 'Credit Applied', `${formatCents(amount)} allocated to ${invoice.Number ?? invoice.id}.`, now);
   recordHistory(book, 'Invoices', invoice.id, 'Credit Applied', `Credit note ${note.Number ?? note.id} for ${formatCents(amount)} applied.`, now);
