@@ -17,10 +17,12 @@ export interface FaultRule {
   delayMs?: number;
   /** How many more times it may fire; absent = unlimited. */
   remaining?: number;
+  /** timeout only: let the request take effect, then drop the answer (the "did my write land?" case). */
+  landed?: boolean;
   fired: number;
 }
 
-export type FaultInput = { path?: unknown; method?: unknown; rate?: unknown; kind?: unknown; delayMs?: unknown; count?: unknown };
+export type FaultInput = { path?: unknown; method?: unknown; rate?: unknown; kind?: unknown; delayMs?: unknown; count?: unknown; landed?: unknown };
 
 const DEFAULT_PATH = '/api.xro/2.0';
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -57,6 +59,10 @@ export class FaultInjector {
       const count = Number(input.count);
       if (!Number.isInteger(count) || count < 1) throw new TypeError('count must be a positive integer');
       rule.remaining = count;
+    }
+    if (input.landed !== undefined) {
+      if (typeof input.landed !== 'boolean' || rule.kind !== 'timeout') throw new TypeError('landed is a boolean, for timeout faults only');
+      rule.landed = input.landed;
     }
     this.#rules.push(rule);
     return rule;
@@ -98,11 +104,26 @@ export class FaultInjector {
           res.setHeader('X-Rate-Limit-Problem', 'minute');
           res.setHeader('X-MinLimit-Remaining', '0');
           return sendXeroProblem(res, 429, 'Rate limit exceeded');
-        case 'slow':
-          return this.#after(rule.delayMs ?? DEFAULT_SLOW_MS, () => next());
-        case 'timeout':
-          // Never answer: hold the request, then drop the connection as a stalled upstream would.
-          return this.#after(rule.delayMs ?? DEFAULT_TIMEOUT_MS, () => req.socket.destroy());
+        case 'slow': {
+          // The call is served at once but answered late, so it stays in flight (and counts against
+          // the concurrency limit) the way a slow Xero call does.
+          const end = res.end.bind(res) as (...args: unknown[]) => Response;
+          res.end = ((...args: unknown[]) => {
+            this.#after(rule.delayMs ?? DEFAULT_SLOW_MS, () => end(...args));
+            return res;
+          }) as Response['end'];
+          return next();
+        }
+        case 'timeout': {
+          // Never answer: hold the connection, then drop it as a stalled upstream would.
+          const drop = (): void => this.#after(rule.delayMs ?? DEFAULT_TIMEOUT_MS, () => req.socket.destroy());
+          if (!rule.landed) return drop();
+          res.end = (() => {
+            drop();
+            return res;
+          }) as Response['end'];
+          return next();
+        }
       }
     };
   }

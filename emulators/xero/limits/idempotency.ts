@@ -61,22 +61,26 @@ export class IdempotencyStore {
     let settle!: () => void;
     const fresh: Entry = { settled: new Promise<void>((resolve) => (settle = resolve)) };
     this.#entries.set(storeKey, fresh);
-    const chunks: Buffer[] = [];
-    capture(res, chunks);
-    res.on('close', () => {
-      if (res.statusCode < 500 && res.writableFinished) {
-        fresh.response = {
-          status: res.statusCode,
-          headers: replayableHeaders(res),
-          body: Buffer.concat(chunks),
-          storedAt: this.clock.now(),
-        };
+    // Recorded when the answer is produced, not when it reaches the client: Xero remembers the
+    // outcome even if the connection drops on the way back (see the "landed" timeout fault).
+    captureAnswer(res, (body) => {
+      if (res.statusCode < 500) {
+        fresh.response = { status: res.statusCode, headers: replayableHeaders(res), body, storedAt: this.clock.now() };
       } else {
-        this.#entries.delete(storeKey);
+        this.#forget(storeKey, fresh);
       }
       settle();
     });
+    res.on('close', () => {
+      if (!fresh.response) this.#forget(storeKey, fresh);
+      settle();
+    });
     next();
+  }
+
+  /** Drop an entry that recorded nothing, unless a later request has already taken the key over. */
+  #forget(storeKey: string, entry: Entry): void {
+    if (this.#entries.get(storeKey) === entry) this.#entries.delete(storeKey);
   }
 
   #prune(): void {
@@ -87,7 +91,8 @@ export class IdempotencyStore {
   }
 }
 
-function capture(res: Response, chunks: Buffer[]): void {
+function captureAnswer(res: Response, onEnd: (body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
   const write = res.write.bind(res) as (...args: unknown[]) => boolean;
   const end = res.end.bind(res) as (...args: unknown[]) => Response;
   const keep = (chunk: unknown, encoding: unknown): void => {
@@ -100,6 +105,7 @@ function capture(res: Response, chunks: Buffer[]): void {
   }) as Response['write'];
   res.end = ((...args: unknown[]) => {
     keep(args[0], args[1]);
+    onEnd(Buffer.concat(chunks));
     return end(...args);
   }) as Response['end'];
 }

@@ -212,3 +212,20 @@ export async function listen(emulator: XeroEmulator): Promise<{ baseUrl: string;
   };
 }
 
+
+/** A custom connection's bearer token for the first organisation (no tenant header needed). */
+export async function customConnection(
+  emulator: XeroEmulator,
+  tenantId?: string,
+): Promise<{ bearer: string; tenantId: string; clientId: string; renew: () => Promise<string> }> {
+  const created = await request(emulator.app)
+    .post('/_emulator/apps')
+    .send({ type: 'custom', ...(tenantId ? { tenantId } : {}) })
+    .expect(201);
+  const client = created.body as OAuth2Client & { tenantId: string };
+  const renew = async (): Promise<string> => {
+    const res = await request(emulator.app).post('/connect/token').set('Authorization', basic(client)).type('form').send({ grant_type: 'client_credentials' }).expect(200);
+    return `Bearer ${(res.body as TokenSet).access_token}`;
+  };
+  return { bearer: await renew(), tenantId: client.tenantId, clientId: client.clientId, renew };
+}
