@@ -16,8 +16,10 @@ const MAX_BODY = '3.5mb';
 export function createApiRouter(deps: RouteDeps): Router {
   const router = Router();
   router.use(scopeMiddleware(deps));
-  // Skipped by body-parser when the infrastructure already parsed the body.
-  router.use(express.json({ limit: MAX_BODY }));
+  // The infrastructure normally reads and parses the body before this router (its size limit and
+  // idempotency need the raw bytes); only parse here when the stream is still unread.
+  const parseJson = express.json({ limit: MAX_BODY });
+  router.use((req, res, next) => (req.readableEnded || req.body !== undefined ? next() : parseJson(req, res, next)));
   router.use(settingsRoutes());
   router.use(contactRoutes());
   router.use(invoiceAndCreditNoteRoutes());

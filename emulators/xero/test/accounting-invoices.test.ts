@@ -2,9 +2,12 @@
 // transitions, summarizeErrors both ways, lookups, where, paging and If-Modified-Since. Every response
 // (and every accepted request body) is checked against Xero's OpenAPI schemas by the harness.
 import { test } from 'node:test';
+import express from 'express';
+import request from 'supertest';
+import { createAccountingModule, UK_TENANT_ID } from '../accounting';
 import assert from 'node:assert/strict';
 import type { Invoices } from 'xero-node';
-import { createInvoice, harness, readWithXeroNode, salesInvoice } from './accountingHarness';
+import { createInvoice, FrozenClock, harness, readWithXeroNode, salesInvoice } from './accountingHarness';
 
 const line = (over: Record<string, unknown>) => ({ Description: 'Item', Quantity: 1, AccountCode: '200', TaxType: 'OUTPUT2', ...over });
 
@@ -287,4 +290,22 @@ test('malformed JSON is a 400 PostDataInvalidException; missing tenant a 400', a
   assert.equal(res.body.Type, 'PostDataInvalidException');
   const noTenant = await h.get('/Invoices', { tenantId: null });
   assert.equal(noTenant.status, 400);
+});
+
+test('a body already read and parsed upstream (as the infrastructure does) is used as is', async () => {
+  const accounting = createAccountingModule({ clock: new FrozenClock() });
+  const app = express();
+  app.use('/api.xro/2.0', (req, res, next) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      req.body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      res.locals.xero = { tenantId: UK_TENANT_ID, appId: 'upstream', authKind: 'oauth1', scopes: [] };
+      next();
+    });
+  }, accounting.router);
+  const res = await request(app).put('/api.xro/2.0/Invoices').send({ Invoices: [salesInvoice()] });
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.body.Invoices[0].Total, 12);
+  assert.equal(res.body.ProviderName, 'upstream');
 });
