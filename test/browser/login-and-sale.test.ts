@@ -69,8 +69,9 @@ test('log in, record a sale through the form, see it on the sale page', async ()
   assert.ok(await page.getByRole('cell', { name: 'Shoe hire' }).isVisible());
   assert.match((await page.getByRole('status').textContent()) ?? '', /recorded: 21.00 GBP/);
   // The stylesheet applied (same-origin CSS allowed by the CSP): the header is the brand colour.
-  // (A string: this runs in the page, and the project's TypeScript has no DOM typings.)
-  const headerColour = await page.locator('.site-header').evaluate('el => getComputedStyle(el).backgroundColor');
+  // Runs in the page; the project's TypeScript has no DOM typings, hence the cast.
+  type StyleWindow = { getComputedStyle(el: unknown): { backgroundColor: string } };
+  const headerColour = await page.locator('.site-header').evaluate((el) => (globalThis as unknown as StyleWindow).getComputedStyle(el).backgroundColor);
   assert.equal(headerColour, 'rgb(11, 92, 173)');
 
   await screenshot(page, 'login-and-sale');
