@@ -109,8 +109,9 @@ export async function setPasswordHash(db: Queryable, userId: number, passwordHas
   await db('users').where({ id: userId }).update({ password_hash: passwordHash });
 }
 
+/** Any admin at all, disabled ones included: first-run setup must never reopen because admins were disabled. */
 export async function hasAnyAdmin(db: Queryable): Promise<boolean> {
-  return Boolean(await db('users').where({ role: 'admin' }).whereNull('disabled_at').first('id'));
+  return Boolean(await db('users').where({ role: 'admin' }).first('id'));
 }
 
 async function userInOrg(db: Queryable, orgId: number, userId: number): Promise<User> {

@@ -106,6 +106,15 @@ for (const kind of dbKinds()) {
       assert.equal(Number((await t.db('api_tokens').where({ id }).first()).last_used_at), t0 + 61_000);
     });
 
+    test('hasAnyAdmin counts disabled admins too, so first-run setup never reopens', async () => {
+      await t.db('users').where({ role: 'admin' }).update({ disabled_at: Date.now() });
+      try {
+        assert.equal(await hasAnyAdmin(t.db), true);
+      } finally {
+        await t.db('users').where({ role: 'admin' }).update({ disabled_at: null });
+      }
+    });
+
     test('token input is validated', async () => {
       await assert.rejects(createApiToken(t.db, { orgId, role: 'root', name: ' ' }), (err: unknown) => {
         assert.ok(err instanceof ValidationError);
