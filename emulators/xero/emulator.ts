@@ -131,7 +131,7 @@ export function buildXeroEmulator(createAccounting: CreateAccounting, opts: Xero
   app.use(portalRouter({ identity, tenants: accounting }));
   app.use(
     '/api.xro/2.0',
-    authenticateApiCall({ identity, clock, nonces, oauth1MaxSkewMs: () => limits.oauth1MaxSkewMs }),
+    authenticateApiCall({ identity, clock, nonces, oauth1MaxSkewMs: () => limits.oauth1MaxSkewMs, ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}) }),
     enforceRateLimits(limiter),
     idempotency.middleware(),
     (req: Request, res: Response, next: NextFunction) => {

@@ -15,6 +15,8 @@ export interface ApiAuthDeps {
   clock: Clock;
   nonces: NonceStore;
   oauth1MaxSkewMs: () => number;
+  /** When the emulator sits behind a proxy, clients sign this origin rather than what the socket saw. */
+  publicUrl?: string;
 }
 
 export function authenticateApiCall(deps: ApiAuthDeps): RequestHandler {
@@ -34,7 +36,8 @@ export function authenticateApiCall(deps: ApiAuthDeps): RequestHandler {
 
 /** Answers the request itself and returns undefined when it is refused. */
 async function authenticate(deps: ApiAuthDeps, req: Request, res: Response): Promise<XeroRequestAuth | undefined> {
-  const url = new URL(`${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`);
+  const base = deps.publicUrl ? deps.publicUrl.replace(/\/$/, '') : `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+  const url = new URL(`${base}${req.originalUrl}`);
   const authorization = req.get('authorization');
   const requestedTenant = (req.get('xero-tenant-id') ?? '').trim();
 

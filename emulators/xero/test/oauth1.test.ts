@@ -149,4 +149,12 @@ describe('OAuth 1.0a private apps', () => {
     assert.equal(res.body.Title, 'Unauthorized');
     assert.ok(res.headers['www-authenticate']);
   });
+
+  it('verifies against the public URL when the emulator runs behind a proxy', async () => {
+    const proxied = makeEmulator({ publicUrl: 'https://xero.example.test/emulated' });
+    const privateApp = await registerPrivateApp(proxied);
+    const url = `https://xero.example.test/emulated${API}/Organisation`;
+    const res = await request(proxied.app).get(`${API}/Organisation`).set('Authorization', oauth1Header(privateApp, proxied, { method: 'GET', url }));
+    assert.equal(res.status, 200, res.text);
+  });
 });
