@@ -1,6 +1,6 @@
 // `npm run cli -- <command>`: admin tasks for headless installs. Each area registers its own commands.
 import { Command } from 'commander';
-import { loadAllConfig } from './boot';
+import { bootHost, loadAllConfig, type BootedHost } from './boot';
 import { createDb, type Db } from './db/knex';
 import { migrateLatest } from './db/migrate';
 import { pluginMigrationOwners } from './plugins/registry';
@@ -53,6 +53,17 @@ registerUserCommands(program, getDeps);
 registerOutboxCommands(program, getDeps);
 registerSecretCommands(program, getDeps);
 
+// Plugin commands get their plugin's full context; the host is booted only when one runs.
+let booted: BootedHost | undefined;
+for (const plugin of installedPlugins) {
+  plugin.cli?.(program, async () => {
+    booted ??= await bootHost({ plugins: installedPlugins, logger: createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }) });
+    const loaded = booted.deps.plugins.plugins.find((p) => p.definition.id === plugin.id);
+    if (!loaded) throw new Error(`plugin ${plugin.id} did not load`);
+    return loaded.context;
+  });
+}
+
 function explain(err: unknown): string {
   if (err instanceof ValidationError) return `${err.message}:\n${err.issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`;
   if (err instanceof AppError) return err.help ? `${err.message}\n${err.help}` : err.message;
@@ -67,4 +78,5 @@ try {
   process.exitCode = 1;
 } finally {
   if (deps) await deps.db.destroy();
+  if (booted) await booted.close();
 }

@@ -1,6 +1,7 @@
 // The one server module a plugin imports (together with ../errors). Everything a plugin needs from
 // the host reaches it through PluginContext; a plugin never reads process.env or host internals.
 import type { Router, RequestHandler } from 'express';
+import type { Command } from 'commander';
 import type { ZodType } from 'zod';
 import type { Db, Queryable } from '../db/knex';
 import type { Migration } from '../db/migrate';
@@ -95,6 +96,11 @@ export interface PluginDefinition<C = unknown> {
   handlers?(ctx: PluginContext<C>): Record<string, OutboxHandler>;
   /** Navigation entries for the host layout, shown to the given roles. */
   nav?: { label: string; href: string; roles: Role[] }[];
+  /**
+   * Add commands to `npm run cli`. The context is created on first use (booting the host), so `--help`
+   * needs no database. Commands throw AppErrors for the CLI to print; they never call process.exit.
+   */
+  cli?(program: Command, context: () => Promise<PluginContext<C>>): void;
   /** Called once the app is running (after migrations); e.g. start schedules. Returns a stop function. */
   start?(ctx: PluginContext<C>): Promise<(() => Promise<void>) | void>;
 }

@@ -1,0 +1,208 @@
+// The only module that talks to xero-node's Accounting API. One client for both connection modes: the
+// caller hands in an authentication (OAuth2 bearer, or the private app's OAuth 1.0a RSA-SHA1 signer),
+// and every call takes the same code path. Results come back typed; failures come back as our errors:
+//   XeroHttpError (status, Xero's body and problem) for callers that branch on it (404, validation), and
+//   toWorkerError() → RetryableError | PermanentError | AuthRevokedError for the outbox.
+import { AccountingApi, type Authentication } from 'xero-node';
+import { AuthRevokedError, PermanentError, RetryableError } from '../../server/errors';
+import { accountingBasePath, type XeroConfig } from './config';
+
+type RequestOptions = Parameters<Authentication['applyToRequest']>[0];
+
+/** What Xero said about the rate budget on the last response (headers X-*-Remaining). */
+export interface RateHeadroom {
+  minuteRemaining: number | null;
+  dayRemaining: number | null;
+  appMinuteRemaining: number | null;
+}
+
+export interface XeroClientOptions {
+  config: Pick<XeroConfig, 'apiUrl' | 'httpTimeoutMs'>;
+  /** Signs or authorises each request. */
+  authentication: Authentication;
+  tenantId: string;
+  /** Told about the rate budget after every response, successful or not. */
+  onRateHeadroom?: (headroom: RateHeadroom) => void;
+}
+
+/** OAuth2: the bearer access token. */
+export class BearerAuthentication implements Authentication {
+  constructor(private readonly accessToken: string) {}
+  applyToRequest(options: RequestOptions): void {
+    options.headers = { ...(options.headers ?? {}), Authorization: `Bearer ${this.accessToken}` };
+  }
+}
+
+/** Runs after the real authentication: bounds every call in time (xero-node sets no timeout of its own). */
+class TimeoutAuthentication implements Authentication {
+  constructor(private readonly inner: Authentication, private readonly timeoutMs: number) {}
+  async applyToRequest(options: RequestOptions): Promise<void> {
+    await this.inner.applyToRequest(options);
+    (options as RequestOptions & { timeout?: number }).timeout = this.timeoutMs;
+  }
+}
+
+/** A failed call to Xero, with what Xero said. Never carries request headers (they hold credentials). */
+export class XeroHttpError extends Error {
+  readonly status: number;
+  readonly body: unknown;
+  readonly retryAfterMs?: number;
+  /** `X-Rate-Limit-Problem` on a 429 (minute | day | concurrent | appminute), or the OAuth 1.0a `oauth_problem`. */
+  readonly problem?: string;
+  readonly validationMessages: string[];
+
+  constructor(opts: { status: number; body: unknown; retryAfterMs?: number; problem?: string; message?: string }) {
+    const messages = validationMessagesOf(opts.body);
+    super(opts.message ?? describe(opts.status, opts.body, opts.problem, messages));
+    this.name = 'XeroHttpError';
+    this.status = opts.status;
+    this.body = opts.body;
+    this.retryAfterMs = opts.retryAfterMs;
+    this.problem = opts.problem;
+    this.validationMessages = messages;
+  }
+
+  get isNetworkError(): boolean {
+    return this.status === 0;
+  }
+}
+
+export class XeroClient {
+  readonly accounting: AccountingApi;
+  readonly tenantId: string;
+  private readonly onRateHeadroom?: (h: RateHeadroom) => void;
+
+  constructor(opts: XeroClientOptions) {
+    this.tenantId = opts.tenantId;
+    this.onRateHeadroom = opts.onRateHeadroom;
+    this.accounting = new AccountingApi();
+    this.accounting.basePath = accountingBasePath(opts.config as XeroConfig);
+    this.accounting.setDefaultAuthentication(new TimeoutAuthentication(opts.authentication, opts.config.httpTimeoutMs));
+  }
+
+  /**
+   * Run one Accounting API call: `client.call((api, tenant) => api.getOrganisations(tenant))`.
+   * Resolves with Xero's (deserialised) body; rejects with XeroHttpError.
+   */
+  async call<T>(operation: (api: AccountingApi, tenantId: string) => Promise<{ response: { status?: number; headers?: unknown }; body: T }>): Promise<T> {
+    try {
+      const { response, body } = await operation(this.accounting, this.tenantId);
+      this.report(response.headers);
+      return body;
+    } catch (err) {
+      const failure = parseXeroFailure(err);
+      this.report(failure.headers);
+      throw failure.error;
+    }
+  }
+
+  private report(headers: unknown): void {
+    if (!this.onRateHeadroom || !headers || typeof headers !== 'object') return;
+    const h = lowerCaseKeys(headers as Record<string, unknown>);
+    const headroom: RateHeadroom = {
+      minuteRemaining: intOrNull(h['x-minlimit-remaining']),
+      dayRemaining: intOrNull(h['x-daylimit-remaining']),
+      appMinuteRemaining: intOrNull(h['x-appminlimit-remaining']),
+    };
+    if (headroom.minuteRemaining !== null || headroom.dayRemaining !== null || headroom.appMinuteRemaining !== null) {
+      this.onRateHeadroom(headroom);
+    }
+  }
+}
+
+/**
+ * xero-node rejects with a JSON *string* `{"response":{"statusCode","body","headers"}}` for HTTP errors
+ * and network failures alike (statusCode 0 when nothing came back), or with an Error thrown before sending.
+ */
+export function parseXeroFailure(err: unknown): { error: XeroHttpError; headers: unknown } {
+  let parsed: { response?: { statusCode?: number; body?: unknown; headers?: Record<string, unknown> } } | undefined;
+  if (typeof err === 'string') {
+    try {
+      parsed = JSON.parse(err);
+    } catch {
+      parsed = undefined;
+    }
+  } else if (err && typeof err === 'object' && 'response' in err) {
+    const r = (err as { response: { status?: number; data?: unknown; headers?: Record<string, unknown> } }).response;
+    parsed = { response: { statusCode: r?.status, body: r?.data, headers: r?.headers } };
+  }
+  if (!parsed?.response) {
+    const message = err instanceof Error ? err.message : typeof err === 'string' ? err : 'unknown failure';
+    return { error: new XeroHttpError({ status: 0, body: null, message: `Could not reach Xero: ${message}` }), headers: undefined };
+  }
+  const status = Number(parsed.response.statusCode ?? 0);
+  const headers = lowerCaseKeys(parsed.response.headers ?? {});
+  let body = parsed.response.body;
+  let problem: string | undefined;
+  if (typeof body === 'string' && body.includes('oauth_problem=')) {
+    const form = new URLSearchParams(body);
+    problem = form.get('oauth_problem') ?? undefined;
+    body = { oauth_problem: problem, oauth_problem_advice: form.get('oauth_problem_advice') ?? undefined };
+  }
+  if (status === 429) problem = String(headers['x-rate-limit-problem'] ?? 'minute');
+  const retryAfterSeconds = Number(headers['retry-after']);
+  const retryAfterMs = Number.isFinite(retryAfterSeconds) && retryAfterSeconds >= 0 ? retryAfterSeconds * 1000 : undefined;
+  if (status === 0) {
+    const reason = typeof body === 'string' ? body : 'no response';
+    return { error: new XeroHttpError({ status, body: null, message: `Could not reach Xero: ${reason}` }), headers };
+  }
+  return { error: new XeroHttpError({ status, body, retryAfterMs, problem }), headers };
+}
+
+/** How the outbox should treat a Xero failure: retry later, stop for a person, or pause the connection. */
+export function toWorkerError(err: unknown): RetryableError | PermanentError | AuthRevokedError {
+  if (err instanceof RetryableError || err instanceof PermanentError || err instanceof AuthRevokedError) return err;
+  const failure = err instanceof XeroHttpError ? err : parseXeroFailure(err).error;
+  const { status } = failure;
+  if (status === 0 || status === 408 || status >= 500) return new RetryableError(failure.message, { cause: failure });
+  if (status === 429) return new RetryableError(failure.message, { retryAfterMs: failure.retryAfterMs ?? 60_000, cause: failure });
+  if (status === 401 || status === 403) return new AuthRevokedError(failure.message, { cause: failure });
+  return new PermanentError(failure.message, { cause: failure });
+}
+
+/** Xero's validation messages from any of its error shapes (ValidationException, per-element errors). */
+export function validationMessagesOf(body: unknown): string[] {
+  const out: string[] = [];
+  const visit = (node: unknown, depth: number) => {
+    if (!node || typeof node !== 'object' || depth > 6) return;
+    if (Array.isArray(node)) return node.forEach((n) => visit(n, depth + 1));
+    const rec = node as Record<string, unknown>;
+    const errors = rec.ValidationErrors ?? rec.validationErrors;
+    if (Array.isArray(errors)) {
+      for (const e of errors) {
+        const m = (e as Record<string, unknown>)?.Message ?? (e as Record<string, unknown>)?.message;
+        if (typeof m === 'string' && !out.includes(m)) out.push(m);
+      }
+    }
+    for (const key of ['Elements', 'elements', 'Invoices', 'invoices', 'CreditNotes', 'creditNotes', 'Payments', 'payments', 'Contacts', 'contacts']) {
+      if (key in rec) visit(rec[key], depth + 1);
+    }
+  };
+  visit(body, 0);
+  return out;
+}
+
+function describe(status: number, body: unknown, problem: string | undefined, messages: string[]): string {
+  if (messages.length) return `Xero rejected the request (${status}): ${messages.join('; ')}`;
+  if (body && typeof body === 'object') {
+    const rec = body as Record<string, unknown>;
+    if (typeof rec.oauth_problem === 'string') {
+      const advice = typeof rec.oauth_problem_advice === 'string' ? ` (${rec.oauth_problem_advice})` : '';
+      return `Xero refused the signature: ${rec.oauth_problem}${advice}`;
+    }
+    const detail = rec.Detail ?? rec.Message ?? rec.detail ?? rec.message ?? rec.Title ?? rec.title;
+    if (typeof detail === 'string' && detail) return `Xero answered ${status}: ${detail}`;
+  }
+  if (typeof body === 'string' && body.trim()) return `Xero answered ${status}: ${body.trim().slice(0, 300)}`;
+  if (status === 429) return `Xero's rate limit was reached (${problem ?? 'minute'})`;
+  return `Xero answered ${status}`;
+}
+
+function lowerCaseKeys(rec: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(rec).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+function intOrNull(v: unknown): number | null {
+  const n = Number(v);
+  return v === undefined || v === null || v === '' || !Number.isFinite(n) ? null : Math.trunc(n);
+}

@@ -1,0 +1,38 @@
+// From a connection row to a ready XeroClient: the private app signs with OAuth 1.0a RSA-SHA1 (its key
+// opened from the sealed column), OAuth2 connections present a bearer token that is refreshed first if
+// it is about to expire. Either way the caller gets the same client and the same code path.
+import { XeroClient } from '../client';
+import { AuthRevokedError } from '../../../server/errors';
+import { OAuth1PrivateAppAuth } from './oauth1';
+import { BearerAuthentication } from '../client';
+import { certificateKeyPurpose, recordCallOutcome, type ConnectionRow } from './store';
+import { ensureAccessToken } from './oauth2/tokenManager';
+import type { ConnectionDeps } from './deps';
+
+export async function clientForConnection(deps: ConnectionDeps, connection: ConnectionRow): Promise<XeroClient> {
+  if (connection.status !== 'connected') {
+    throw new AuthRevokedError(`The Xero connection is ${connection.status.replace('_', ' ')}; an admin must reconnect it`);
+  }
+  const authentication = connection.mode === 'private_app'
+    ? await privateAppAuthentication(deps, connection)
+    : new BearerAuthentication(await ensureAccessToken(deps, connection));
+  return new XeroClient({
+    config: deps.config,
+    authentication,
+    // A private app is bound to one organisation; Xero needs no tenant header for it (empty = the app's own).
+    tenantId: connection.tenant_id ?? '',
+    onRateHeadroom: (headroom) => {
+      recordCallOutcome(deps.db, connection.id, headroom).catch((err) => deps.logger.warn({ err }, 'could not record Xero rate headroom'));
+    },
+  });
+}
+
+async function privateAppAuthentication(deps: ConnectionDeps, connection: ConnectionRow): Promise<OAuth1PrivateAppAuth> {
+  if (!connection.consumer_key || !connection.certificate_id) {
+    throw new AuthRevokedError('The private app connection has no consumer key or certificate; an admin must reconnect it');
+  }
+  const cert = await deps.db('xero_certificates').where({ id: connection.certificate_id, org_id: connection.org_id }).first();
+  if (!cert) throw new AuthRevokedError('The private app certificate is missing; an admin must reconnect');
+  const privateKeyPem = await deps.secrets.openString(deps.db, connection.org_id, certificateKeyPurpose(cert.id), cert.private_key_sealed);
+  return new OAuth1PrivateAppAuth({ consumerKey: connection.consumer_key, privateKeyPem, clock: deps.now });
+}

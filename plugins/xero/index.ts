@@ -1,0 +1,17 @@
+// The Xero plugin: wiring only. Connection (legacy private app and OAuth2) lives in connection/,
+// the single Accounting API client in client.ts, pages in routes/ and views/xero/.
+import { definePlugin } from '../../server/plugins/contract';
+import { XeroConfigSchema, type XeroConfig } from './config';
+import { xero0001 } from './migrations/0001_connections';
+import { xeroRoutes } from './routes';
+import { registerXeroCommands } from './cli';
+
+export const xeroPlugin = definePlugin<XeroConfig>({
+  id: 'xero',
+  title: 'Xero',
+  configSchema: XeroConfigSchema,
+  migrations: [xero0001],
+  nav: [{ label: 'Xero connection', href: '/plugins/xero/connection', roles: ['admin'] }],
+  routes: (ctx) => xeroRoutes(ctx),
+  cli: (program, context) => registerXeroCommands(program, context),
+});

@@ -1,0 +1,16 @@
+// Every page and form of the Xero plugin, mounted at /plugins/xero behind login. Each router guards its
+// own routes by role (ctx.requireRole): connecting and settings are for admins.
+import { Router } from 'express';
+import type { PluginContext } from '../../../server/plugins/contract';
+import type { XeroConfig } from '../config';
+import { connectionPageRoutes } from './connectionPage';
+import { legacyRoutes } from './legacy';
+import { oauth2Routes } from './oauth2';
+
+export function xeroRoutes(ctx: PluginContext<XeroConfig>): Router {
+  const router = Router();
+  router.use(connectionPageRoutes(ctx));
+  router.use(legacyRoutes(ctx));
+  router.use(oauth2Routes(ctx));
+  return router;
+}
