@@ -19,8 +19,10 @@ export interface ClaimOptions {
   now?: number;
 }
 
+// The leading `status IN (…)` repeats what the OR implies so both databases match it to the partial index
+// outbox_claimable_idx (0002): claims then walk only live items in id order, however much history is kept.
 const ELIGIBLE = (x: string, now: number) =>
-  `((${x}.status = 'pending' AND ${x}.available_at <= ${now})` +
+  `${x}.status IN ('pending', 'leased') AND ((${x}.status = 'pending' AND ${x}.available_at <= ${now})` +
   ` OR (${x}.status = 'leased' AND ${x}.lease_expires_at <= ${now} AND ${x}.attempts < ${x}.max_attempts))`;
 
 // Items sharing a subject run strictly in id order: anything earlier that is not done holds the rest back
