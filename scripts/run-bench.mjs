@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// Runs the benchmarks in bench/ one after another (or those matching the arguments) and prints their
+// figures. Benchmarks never pass or fail on time; they report. Usage: npm run bench [-- sale-path]
+import { readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+
+const filters = process.argv.slice(2);
+const files = readdirSync('bench')
+  .filter((f) => f.endsWith('.ts'))
+  .filter((f) => filters.length === 0 || filters.some((flt) => f.includes(flt)))
+  .sort();
+let failed = 0;
+for (const file of files) {
+  console.log(`\n### bench/${file}`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', `bench/${file}`], { stdio: 'inherit' });
+  if (r.status !== 0) failed += 1;
+}
+process.exit(failed ? 1 : 0);
