@@ -20,8 +20,21 @@ interface QueueSnapshot {
 
 const STATUSES = ['pending', 'leased', 'done', 'dead', 'paused'] as const;
 
-/** A registry with the queue gauges; the lead mounts `registry.metrics()` at /metrics. */
-export function createMetricsRegistry(db: Db, registry: Registry = new Registry()): Registry {
+// Worker counters of this process live in one registry that every /metrics registry includes, so the
+// host needs no extra wiring: workers record into processWorkerMetrics() unless given other metrics.
+const processRegistry = new Registry();
+let processMetrics: OutboxWorkerMetrics | undefined;
+export function processWorkerMetrics(): OutboxWorkerMetrics {
+  processMetrics ??= registerOutboxWorkerMetrics(processRegistry);
+  return processMetrics;
+}
+
+/**
+ * A registry with the queue gauges (computed from the database on each scrape) and this process's worker
+ * counters; the host serves `registry.metrics()` at /metrics.
+ */
+export function createMetricsRegistry(db: Db, opts: { includeWorkerMetrics?: boolean } = {}): Registry {
+  const registry = new Registry();
   // One query set per scrape, shared by every gauge (the registry collects them concurrently).
   let inflight: Promise<QueueSnapshot> | null = null;
   const snapshot = (): Promise<QueueSnapshot> => {
@@ -62,7 +75,9 @@ export function createMetricsRegistry(db: Db, registry: Registry = new Registry(
       this.set((await snapshot()).dead);
     },
   });
-  return registry;
+  if (opts.includeWorkerMetrics === false) return registry;
+  processWorkerMetrics();
+  return Registry.merge([registry, processRegistry]);
 }
 
 /** Counters and the handler histogram that workers record into (pass as `metrics` to startOutboxWorkers). */

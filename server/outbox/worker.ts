@@ -15,7 +15,7 @@ import type { OutboxHandler, OutboxOutcome } from './types';
 import type { OutboxNotifier } from './notifier';
 import type { LeasedItem } from './rows';
 import type { BackoffPolicy } from './backoff';
-import type { OutboxWorkerMetrics } from './metrics';
+import { processWorkerMetrics, type OutboxWorkerMetrics } from './metrics';
 import { claimBatch, nextDueAt, reapExhaustedLeases } from './claim';
 import { complete, fail, LeaseLostError, pause, retry } from './transitions';
 
@@ -30,6 +30,7 @@ export interface OutboxWorkersOptions {
   notifier: OutboxNotifier;
   /** Lease owner ids are `<prefix>:<n>`; default `<hostname>:<pid>:<random>`. */
   workerIdPrefix?: string;
+  /** Default: this process's worker metrics, included in every createMetricsRegistry(db). */
   metrics?: OutboxWorkerMetrics;
   backoff?: BackoffPolicy;
   /** How long before the lease ends the handler's signal aborts. Default: 10 % of the lease, 100 ms to 5 s. */
@@ -48,7 +49,8 @@ export interface OutboxWorkers {
 const DB_ERROR_BACKOFF_MIN_MS = 200;
 
 export function startOutboxWorkers(opts: OutboxWorkersOptions): OutboxWorkers {
-  const { db, handlers, logger, metrics } = opts;
+  const { db, handlers, logger } = opts;
+  const metrics = opts.metrics ?? processWorkerMetrics();
   const types = [...handlers.keys()];
   const prefix = opts.workerIdPrefix ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const abortMarginMs = opts.abortMarginMs ?? Math.min(5_000, Math.max(100, Math.round(opts.leaseMs * 0.1)));
@@ -127,7 +129,7 @@ export function startOutboxWorkers(opts: OutboxWorkersOptions): OutboxWorkers {
     const first = batch[0]!;
     const type = first.type;
     const handler = handlers.get(type);
-    metrics?.attempts.inc({ type }, batch.length);
+    metrics.attempts.inc({ type }, batch.length);
     if (!handler) return; // unreachable: only handled types are claimed; the lease simply expires
     const controller = new AbortController();
     inFlight.add(controller);
@@ -146,7 +148,7 @@ export function startOutboxWorkers(opts: OutboxWorkersOptions): OutboxWorkers {
     } finally {
       clearTimeout(abortTimer);
       inFlight.delete(controller);
-      metrics?.handlerSeconds.observe({ type }, (performance.now() - startedAt) / 1000);
+      metrics.handlerSeconds.observe({ type }, (performance.now() - startedAt) / 1000);
     }
     try {
       if (thrown !== undefined) await applyThrown(batch, workerId, thrown);
@@ -164,17 +166,17 @@ export function startOutboxWorkers(opts: OutboxWorkersOptions): OutboxWorkers {
       return;
     }
     if (err instanceof AuthRevokedError) {
-      metrics?.failures.inc({ type, outcome: 'paused' }, batch.length);
+      metrics.failures.inc({ type, outcome: 'paused' }, batch.length);
       return reportLost(await pause(db, batch, workerId, err.message), workerId, type);
     }
     if (err instanceof PermanentError) {
-      metrics?.failures.inc({ type, outcome: 'failed' }, batch.length);
+      metrics.failures.inc({ type, outcome: 'failed' }, batch.length);
       return reportLost(await fail(db, batch, workerId, err.help ? `${err.message} — ${err.help}` : err.message), workerId, type);
     }
     const retryAfterMs = err instanceof RetryableError ? err.retryAfterMs : undefined;
     const message = err instanceof Error ? err.message : String(err);
     if (!(err instanceof RetryableError)) logger.warn({ err, workerId, type }, 'outbox handler threw; will retry');
-    metrics?.failures.inc({ type, outcome: 'retry' }, batch.length);
+    metrics.failures.inc({ type, outcome: 'retry' }, batch.length);
     for (const item of batch) {
       reportLost(await retry(db, item, workerId, { error: message, retryAfterMs }, { policy: opts.backoff }), workerId, type);
     }
@@ -193,15 +195,15 @@ export function startOutboxWorkers(opts: OutboxWorkersOptions): OutboxWorkers {
           done.push(item);
           break;
         case 'retry':
-          metrics?.failures.inc({ type, outcome: 'retry' });
+          metrics.failures.inc({ type, outcome: 'retry' });
           reportLost(await retry(db, item, workerId, outcome, { policy: opts.backoff }), workerId, type);
           break;
         case 'failed':
-          metrics?.failures.inc({ type, outcome: 'failed' });
+          metrics.failures.inc({ type, outcome: 'failed' });
           reportLost(await fail(db, item, workerId, outcome.error), workerId, type);
           break;
         case 'paused':
-          metrics?.failures.inc({ type, outcome: 'paused' });
+          metrics.failures.inc({ type, outcome: 'paused' });
           reportLost(await pause(db, item, workerId, outcome.error), workerId, type);
           break;
       }

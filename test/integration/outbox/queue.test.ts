@@ -57,6 +57,13 @@ for (const kind of dbKinds()) {
         const trx = await fx.tdb.db.transaction();
         await fx.writer.enqueue(trx, item({ type }));
         await trx.rollback();
+        // A savepoint that rolls back inside a transaction that commits: its item is gone, so no wake either.
+        await fx.tdb.db.transaction(async (outer) => {
+          await outer.transaction(async (savepoint) => {
+            await fx.writer.enqueue(savepoint, item({ type }));
+            throw new Error('line rejected');
+          }).catch(() => undefined);
+        });
         await sleep(300); // long enough for a NOTIFY to arrive if one had been sent
         assert.equal(await fx.tdb.db('outbox').where({ type }).count({ n: '*' }).first().then((r) => Number(r?.n)), 0);
         assert.deepEqual(wakes.filter((t) => t === type), []);

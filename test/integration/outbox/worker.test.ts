@@ -15,7 +15,7 @@ for (const kind of dbKinds()) {
   describe(`outbox workers (${kind})`, () => {
     let fx: OutboxFixture;
     let typeSeq = 0;
-    const freshType = () => `test.w${++typeSeq}.push`;
+    const freshType = () => `test.${kind}w${++typeSeq}.push`; // per database: metrics counters are process-wide
     before(async () => {
       fx = await outboxFixture(kind);
     });
@@ -163,7 +163,7 @@ for (const kind of dbKinds()) {
     it('reports queue depth, oldest pending age, dead count and worker counters in Prometheus text', async () => {
       const type = freshType();
       const registry = createMetricsRegistry(fx.tdb.db);
-      const metrics = registerOutboxWorkerMetrics(registry);
+      const metrics = registerOutboxWorkerMetrics(registry); // the process's own counters, already included
       await fx.tdb.db.transaction(async (trx) => {
         for (let i = 0; i < 3; i++) await fx.writer.enqueue(trx, item({ type, availableAt: Date.now() - 5_000 }));
       });
@@ -174,6 +174,12 @@ for (const kind of dbKinds()) {
       assert.ok(age && Number(age[1]) >= 5 && Number(age[1]) < 60, `age: ${age?.[1]}`);
       assert.match(text, /ledgerbridge_outbox_dead_items \d+/);
       assert.match(text, new RegExp(`ledgerbridge_outbox_attempts_total\\{type="${type.replace(/\./g, '\\.')}"\\} 2`));
+      // Workers started without explicit metrics count into the same, process-wide counters.
+      await withWorkers({ [type]: { handle: async (items) => items.map(() => ({ status: 'done' as const })) } }, async () => {
+        await waitFor(async () => Number((await fx.tdb.db('outbox').where({ type, status: 'done' }).count({ n: '*' }).first())?.n) === 3, 3_000, 'handled');
+      });
+      assert.match(await registry.metrics(), new RegExp(`ledgerbridge_outbox_attempts_total\\{type="${type.replace(/\./g, '\\.')}"\\} 5`));
+      assert.match(await registry.metrics(), new RegExp(`ledgerbridge_outbox_handler_duration_seconds_count\\{type="${type.replace(/\./g, '\\.')}"\\} [1-3]`));
       await fx.tdb.db('outbox').where({ type }).del();
       const after = await registry.metrics();
       assert.doesNotMatch(after, new RegExp(`ledgerbridge_outbox_items\\{status="pending",type="${type.replace(/\./g, '\\.')}"\\}`), 'recomputed on each scrape');
