@@ -1,0 +1,272 @@
+// The contract between the pure payload builders / mapping resolution (payloads/, mappings/) and the sync
+// engine (sync/). Nothing here does I/O.
+//
+// FORM OF THE PAYLOADS: the builders return Xero's own JSON, PascalCase, exactly what goes on the wire
+// (`XeroInvoice`, `XeroCreditNote`, …). Why not xero-node's model classes directly: (1) the audit trail
+// stores what was sent, and Xero's messages name PascalCase fields; (2) the emulator and the tests speak
+// that JSON; (3) xero-node's enum typings are numeric while its runtime values are strings, so typed
+// model literals would need casts everywhere. The sync turns a payload into xero-node's model right at
+// the transport edge with `toXeroNode*` (payloads/xeroNode.ts: xero-node's own ObjectSerializer, which
+// serialises back to the identical JSON), then calls
+// `api.createInvoices(tenant, { invoices }, false /* summarizeErrors */, built.unitdp, idempotencyKey)`.
+//
+// NUMBERS: amounts, quantities and rates are JS numbers produced from exact decimals with at most 15
+// significant digits, so JSON.stringify writes exactly the decimal we computed (no float arithmetic
+// ever produces them). Amounts are always at Xero's 2 dp, whatever the currency's own minor unit.
+import type { PaymentSnapshot } from '../../../server/domain/events';
+
+// ---------------------------------------------------------------------------------------------------
+// Mappings
+// ---------------------------------------------------------------------------------------------------
+
+export type PaymentMethod = PaymentSnapshot['method'];
+export const PAYMENT_METHODS: readonly PaymentMethod[] = ['stripe', 'gocardless', 'cash', 'card_terminal'];
+
+/** Which level of the fallback chain answered (shown in the UI and stored in the audit data). */
+export type MappingLevel = 'line' | 'category' | 'organisation' | 'built_in';
+
+export interface Resolution<T> {
+  value: T;
+  level: MappingLevel;
+  /** The category / tax code / method that matched, when the level is keyed. */
+  key?: string;
+}
+
+export type InvoiceStatusSetting = 'DRAFT' | 'AUTHORISED';
+
+export type DueDateRule =
+  | { kind: 'on_receipt' }
+  | { kind: 'days_after'; days: number }
+  /** Xero's "of the following month": day N of the month after the invoice date (clamped to its length). */
+  | { kind: 'day_of_following_month'; day: number }
+  | { kind: 'end_of_following_month' };
+
+export interface TrackingAssignment {
+  /** Tracking category name as in Xero (Xero accepts Name + Option on lines). */
+  name: string;
+  option: string;
+  trackingCategoryId?: string;
+  trackingOptionId?: string;
+}
+
+/**
+ * Everything one organisation's Xero coding needs, resolved from `xero_mappings` with safe defaults
+ * filled in (mappings/load.ts `loadResolvedMappings(db, orgId)`). Keys of the per-category maps are the
+ * host's `sale_lines.category` values exactly as stored.
+ */
+export interface ResolvedMappings {
+  orgId: number;
+  /** Organisation default for sales lines (default '200', the UK/US demo chart's Sales). */
+  defaultSalesAccountCode: string;
+  categoryAccountCodes: Record<string, string>;
+  /** Organisation default tax type for sales lines (default 'OUTPUT2', UK 20 % VAT on income). */
+  defaultTaxType: string;
+  categoryTaxTypes: Record<string, string>;
+  /**
+   * Line level of the tax chain: a sale line's own `taxCode` translated to a Xero TaxType. A line
+   * taxCode with no entry here is taken to BE a Xero TaxType (e.g. 'ZERORATEDOUTPUT').
+   */
+  taxCodeTaxTypes: Record<string, string>;
+  /** Bank (or payments-enabled) account per payment method; no default: a missing one is a PermanentError. */
+  methodAccountCodes: Partial<Record<PaymentMethod, string>>;
+  /** Up to 2 tracking assignments per category. */
+  categoryTracking: Record<string, TrackingAssignment[]>;
+  /** Applied to lines whose category has no tracking of its own (up to 2). */
+  defaultTracking: TrackingAssignment[];
+  /** For the rounding line of 3-dp currencies; no default (Xero's 860 Rounding is a locked system account). */
+  roundingAccountCode: string | null;
+  /** Tax type of the rounding line (default 'NONE'). */
+  roundingTaxType: string;
+  invoiceStatus: InvoiceStatusSetting;
+  dueDateRule: DueDateRule;
+  brandingThemeId: string | null;
+  /** Invoice number prefix; numbers are `${prefix}${saleId}` (default 'LB-'). Credit notes `${prefix}R-${refundId}`. */
+  invoiceNumberPrefix: string;
+  /** Reference: the sale's own reference when it has one ('sale_reference'), or always the invoice number. */
+  referenceSource: 'sale_reference' | 'invoice_number';
+  /**
+   * Line amount handling. 'auto' (default): Inclusive when any line carries tax, NoTax otherwise (host
+   * prices are what the customer paid, tax included). 'inclusive' forces Inclusive. Exclusive is never
+   * used: it would make Xero ADD tax on top of what was charged.
+   */
+  lineAmountHandling: 'auto' | 'inclusive';
+  /** Effective rate (percent, decimal string) per Xero TaxType as last read from Xero; lets builders predict TotalTax. */
+  taxRates: Record<string, string>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Xero JSON (PascalCase)
+// ---------------------------------------------------------------------------------------------------
+
+export type XeroLineAmountTypes = 'Exclusive' | 'Inclusive' | 'NoTax';
+
+export interface XeroTracking {
+  Name: string;
+  Option: string;
+  TrackingCategoryID?: string;
+  TrackingOptionID?: string;
+}
+
+export interface XeroLineItem {
+  Description: string;
+  /** At most 4 dp. */
+  Quantity: number;
+  /** At most 4 dp; the built document says when it needs `unitdp=4`. */
+  UnitAmount: number;
+  /** Percent, at most 2 dp; omitted when there is no discount. */
+  DiscountRate?: number;
+  /** 2 dp; always equal to Xero's Quantity × UnitAmount × (1 − DiscountRate/100) rounded, so Xero accepts it. */
+  LineAmount: number;
+  AccountCode: string;
+  TaxType: string;
+  Tracking?: XeroTracking[];
+}
+
+export type XeroContactRef = { ContactID: string } | { Name: string; ContactNumber: string; EmailAddress?: string };
+
+export interface XeroInvoice {
+  Type: 'ACCREC';
+  Contact: XeroContactRef;
+  InvoiceNumber: string;
+  Reference: string;
+  Url?: string;
+  CurrencyCode: string;
+  /** YYYY-MM-DD. */
+  Date: string;
+  DueDate: string;
+  Status: InvoiceStatusSetting;
+  LineAmountTypes: XeroLineAmountTypes;
+  LineItems: XeroLineItem[];
+  BrandingThemeID?: string;
+}
+
+export interface XeroCreditNote {
+  Type: 'ACCRECCREDIT';
+  Contact: XeroContactRef;
+  CreditNoteNumber: string;
+  Reference: string;
+  CurrencyCode: string;
+  Date: string;
+  Status: 'AUTHORISED';
+  LineAmountTypes: XeroLineAmountTypes;
+  LineItems: XeroLineItem[];
+  BrandingThemeID?: string;
+}
+
+export interface XeroPayment {
+  Invoice?: { InvoiceID: string };
+  CreditNote?: { CreditNoteID: string };
+  Account: { Code: string };
+  Date: string;
+  /** 2 dp, in the document's currency. */
+  Amount: number;
+  Reference: string;
+}
+
+export interface XeroAllocation {
+  Amount: number;
+  Invoice: { InvoiceID: string };
+  Date: string;
+}
+
+export interface XeroContact {
+  Name: string;
+  ContactNumber: string;
+  EmailAddress?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Builder results
+// ---------------------------------------------------------------------------------------------------
+
+/** How one line was coded, for the audit trail and the UI ("why did this go to 260?"). */
+export interface LineCoding {
+  /** Sale line id, or null for the rounding line. */
+  saleLineId: number | null;
+  account: Resolution<string>;
+  taxType: Resolution<string>;
+  tracking: Resolution<TrackingAssignment[]>;
+  /**
+   * How the line's amount was expressed to Xero:
+   *  'exact'     Quantity, the host's UnitAmount and DiscountRate as sold;
+   *  'unit_4dp'  the same Quantity/DiscountRate with a 4-dp UnitAmount chosen so Xero's rounding lands on the charged amount;
+   *  'collapsed' Quantity 1 × the charged line amount (description keeps "q × price, d % off");
+   *  'rounding'  the rounding line of a 3-dp currency.
+   */
+  amountForm: 'exact' | 'unit_4dp' | 'collapsed' | 'rounding';
+}
+
+export interface ExpectedTotals {
+  /** What Xero's Total must read, 2 dp decimal string (e.g. "12.50", JPY "1200.00"). */
+  total: string;
+  /** What Xero's TotalTax must read; present when every tax rate used is known (ResolvedMappings.taxRates). */
+  totalTax?: string;
+}
+
+export interface RoundingAudit {
+  /** The charged total in the currency's own precision, e.g. "12.345" BHD. */
+  charged: string;
+  /** What Xero holds (2 dp). */
+  xeroTotal: string;
+  /** charged − xeroTotal in the currency's own precision; |residual| ≤ half a cent. */
+  residual: string;
+  /** Amount of the rounding line sent (2 dp), or null when none was needed. */
+  roundingLine: string | null;
+}
+
+interface BuiltDocument {
+  /** Pass as createInvoices/createCreditNotes' `unitdp`: 4 when any UnitAmount has more than 2 dp. */
+  unitdp: 2 | 4;
+  expected: ExpectedTotals;
+  coding: LineCoding[];
+  /** Only for currencies with more decimals than Xero keeps (BHD, KWD, OMR…). */
+  rounding?: RoundingAudit;
+}
+
+export interface BuiltInvoice extends BuiltDocument {
+  payload: XeroInvoice;
+}
+
+export interface BuiltCreditNote extends BuiltDocument {
+  payload: XeroCreditNote;
+  /** The charged amount of the refund at Xero's 2 dp: what to allocate to the invoice. */
+  allocationAmount: string;
+  /** Why lines are what they are: 'full' | 'proportional' (by amount) | 'lines'. */
+  basis: 'full' | 'proportional' | 'lines';
+}
+
+export interface InvoiceBuildOptions {
+  contact: XeroContactRef;
+  /** Absolute link back to the sale (sent as Url). */
+  saleUrl: string;
+  /** Epoch ms; used only when the sale has no date of its own. */
+  now: number;
+  /** The organisation's timezone for the Date (default 'UTC'). */
+  timeZone?: string;
+}
+
+export interface CreditNoteBuildOptions {
+  contact: XeroContactRef;
+  now: number;
+  timeZone?: string;
+}
+
+/** The host customer a contact is built from (SaleSnapshot['customer']). */
+export interface ContactSource {
+  id: number;
+  name: string;
+  email: string | null;
+}
+
+// Builder signatures (implemented in payloads/invoice.ts, creditNote.ts, payment.ts, contact.ts; all
+// re-exported from payloads/index.ts):
+//   buildInvoice(sale: SaleSnapshot, mappings: ResolvedMappings, opts: InvoiceBuildOptions): BuiltInvoice
+//   buildCreditNote(refund: RefundSnapshot, sale: SaleSnapshot, mappings, opts: CreditNoteBuildOptions): BuiltCreditNote
+//   buildAllocation(creditNoteTotal: string, invoice: { InvoiceID: string }, date: string): XeroAllocation
+//   buildCreditNoteRefundPayment(refund: RefundSnapshot, creditNoteId: string, mappings, opts?: { timeZone? }): XeroPayment
+//   buildPayment(payment: PaymentSnapshot, invoiceId: string, mappings, opts?: { timeZone? }): XeroPayment
+//   buildContact(customer: ContactSource, orgId: number): XeroContact
+//   contactNameCollisionVariant(name: string, customerId: number): string
+//   invoiceNumberFor(saleId, mappings) / creditNoteNumberFor(refundId, mappings): the natural keys for reconcile-before-retry
+// Mapping errors (a missing payment-method account, a 3-dp sale with no rounding account) are thrown as
+// PermanentError with a message meant for the admin.
