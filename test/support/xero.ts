@@ -18,7 +18,6 @@ import { createOrganisation } from '../../server/domain/organisations';
 import { createUser } from '../../server/auth/users';
 import { REDACTED_KEYS, type Logger } from '../../server/logger';
 import type { PluginContext, PluginDefinition, Role } from '../../server/plugins/contract';
-import { xeroPlugin } from '../../plugins/xero';
 import type { XeroConfig } from '../../plugins/xero/config';
 import type { ConnectionDeps } from '../../plugins/xero/connection/deps';
 import { createTestDatabase, type DbKind, type TestDatabase } from './db';
@@ -105,8 +104,10 @@ export async function bootXeroApp(kind: DbKind, opts: XeroTestAppOptions): Promi
   const logger = opts.captureLogs ? capturingLogger(logs) : undefined;
   let host: BootedHost;
   try {
+    // Imported here, not at the top, so emulator-only tests do not load the whole plugin.
+    const plugins = opts.plugins ?? [(await import('../../plugins/xero')).xeroPlugin as PluginDefinition<unknown>];
     host = await bootHost({
-      plugins: opts.plugins ?? [xeroPlugin as PluginDefinition<unknown>],
+      plugins,
       ...(logger ? { logger } : {}),
       env: {
         NODE_ENV: 'test',
