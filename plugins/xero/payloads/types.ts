@@ -92,6 +92,8 @@ export interface ResolvedMappings {
   lineAmountHandling: 'auto' | 'inclusive';
   /** Effective rate (percent, decimal string) per Xero TaxType as last read from Xero; lets builders predict TotalTax. */
   taxRates: Record<string, string>;
+  /** Settings that nobody set, filled from built-in defaults (so a resolution can say 'built_in', not 'organisation'). */
+  builtInDefaults?: ('defaultSalesAccountCode' | 'defaultTaxType')[];
 }
 
 // ---------------------------------------------------------------------------------------------------

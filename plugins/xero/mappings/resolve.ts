@@ -1,0 +1,67 @@
+// The fallback chains, Lago-style: each answer says which level gave it, so the settings page and the
+// audit trail can explain why a line went to account 260 with ZERORATEDOUTPUT. Pure.
+//   account:  category → organisation default
+//   tax type: line (the sale line's own tax code) → category → organisation default
+//   tracking: category → organisation default → none
+//   payment:  method → (nothing: a PermanentError the admin must fix)
+import { PermanentError } from '../../../server/errors';
+import type { PaymentMethod, ResolvedMappings, Resolution, TrackingAssignment } from '../payloads/types';
+
+export interface CodedLine {
+  category: string | null;
+  taxCode: string | null;
+}
+
+export const SETTINGS_HELP = 'Set it on the Xero settings page (/plugins/xero/settings), then retry.';
+
+function organisationOrBuiltIn(m: ResolvedMappings, field: 'defaultSalesAccountCode' | 'defaultTaxType'): 'organisation' | 'built_in' {
+  return m.builtInDefaults?.includes(field) ? 'built_in' : 'organisation';
+}
+
+export function resolveAccount(line: CodedLine, m: ResolvedMappings): Resolution<string> {
+  if (line.category !== null) {
+    const code = m.categoryAccountCodes[line.category];
+    if (code) return { value: code, level: 'category', key: line.category };
+  }
+  return { value: m.defaultSalesAccountCode, level: organisationOrBuiltIn(m, 'defaultSalesAccountCode') };
+}
+
+export function resolveTaxType(line: CodedLine, m: ResolvedMappings): Resolution<string> {
+  if (line.taxCode !== null && line.taxCode.trim() !== '') {
+    const code = line.taxCode.trim();
+    // A host tax code mapped to a Xero TaxType, else the code is itself a Xero TaxType.
+    return { value: m.taxCodeTaxTypes[code] ?? code.toUpperCase(), level: 'line', key: code };
+  }
+  if (line.category !== null) {
+    const taxType = m.categoryTaxTypes[line.category];
+    if (taxType) return { value: taxType, level: 'category', key: line.category };
+  }
+  return { value: m.defaultTaxType, level: organisationOrBuiltIn(m, 'defaultTaxType') };
+}
+
+export function resolveTracking(line: CodedLine, m: ResolvedMappings): Resolution<TrackingAssignment[]> {
+  if (line.category !== null) {
+    const tracking = m.categoryTracking[line.category];
+    if (tracking && tracking.length > 0) return { value: tracking.slice(0, 2), level: 'category', key: line.category };
+  }
+  if (m.defaultTracking.length > 0) return { value: m.defaultTracking.slice(0, 2), level: 'organisation' };
+  return { value: [], level: 'built_in' };
+}
+
+export function resolveMethodAccount(method: string, m: ResolvedMappings): Resolution<string> {
+  const code = m.methodAccountCodes[method as PaymentMethod];
+  if (!code) {
+    throw new PermanentError(`No account mapped for payment method '${method}': set it in Xero settings`, { help: SETTINGS_HELP });
+  }
+  return { value: code, level: 'organisation', key: method };
+}
+
+export function requireRoundingAccount(m: ResolvedMappings, currency: string): string {
+  if (!m.roundingAccountCode) {
+    throw new PermanentError(
+      `No rounding account mapped: ${currency} amounts have more decimals than Xero keeps, so this document needs a rounding line; set the rounding account in Xero settings`,
+      { help: SETTINGS_HELP },
+    );
+  }
+  return m.roundingAccountCode;
+}

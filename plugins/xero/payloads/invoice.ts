@@ -1,0 +1,58 @@
+// Sale → ACCREC invoice at the value charged. Pure: the sync engine supplies the contact reference (found
+// or created) and the link back to the sale, and sends what this returns.
+import type { SaleSnapshot } from '../../../server/domain/events';
+import { discountUnits, quantityUnits } from '../../../server/domain/money';
+import { dueDate, xeroDate } from './dates';
+import { buildLines, type ChargedLine } from './lines';
+import { invoiceNumberFor } from './numbers';
+import type { BuiltInvoice, InvoiceBuildOptions, ResolvedMappings } from './types';
+
+/** Xero's limit on InvoiceNumber / Reference. */
+const MAX_REFERENCE = 255;
+
+export function saleLines(sale: SaleSnapshot): ChargedLine[] {
+  return [...sale.lines]
+    .sort((a, b) => a.position - b.position)
+    .map((l) => ({
+      saleLineId: l.id,
+      description: l.description,
+      quantity4: quantityUnits(l.quantity),
+      unitPriceMinor: BigInt(l.unitPriceMinor),
+      discount2: discountUnits(l.discountRate),
+      chargedMinor: BigInt(l.lineTotalMinor),
+      category: l.category,
+      taxCode: l.taxCode,
+    }));
+}
+
+/** The sale's own reference when it has one and the settings say so, else the invoice number. */
+export function saleReference(sale: SaleSnapshot, m: ResolvedMappings): string {
+  const own = sale.reference?.trim();
+  return (m.referenceSource === 'sale_reference' && own ? own : invoiceNumberFor(sale.id, m)).slice(0, MAX_REFERENCE);
+}
+
+export function buildInvoice(sale: SaleSnapshot, m: ResolvedMappings, opts: InvoiceBuildOptions): BuiltInvoice {
+  const invoiceNumber = invoiceNumberFor(sale.id, m);
+  const built = buildLines(saleLines(sale), BigInt(sale.totalMinor), sale.currency, m, `Sale ${invoiceNumber}`);
+  const date = xeroDate(sale.occurredAt || opts.now, opts.timeZone);
+  return {
+    payload: {
+      Type: 'ACCREC',
+      Contact: opts.contact,
+      InvoiceNumber: invoiceNumber,
+      Reference: saleReference(sale, m),
+      Url: opts.saleUrl,
+      CurrencyCode: sale.currency,
+      Date: date,
+      DueDate: dueDate(date, m.dueDateRule),
+      Status: m.invoiceStatus,
+      LineAmountTypes: built.lineAmountTypes,
+      LineItems: built.lineItems,
+      ...(m.brandingThemeId ? { BrandingThemeID: m.brandingThemeId } : {}),
+    },
+    unitdp: built.unitdp,
+    expected: built.expected,
+    coding: built.coding,
+    ...(built.rounding ? { rounding: built.rounding } : {}),
+  };
+}

@@ -1,0 +1,63 @@
+// Payments into Xero: a sale's payment on its invoice, a refund paid out against its credit note, and a
+// credit note's allocation to the invoice. The account comes from the payment method's mapping; a method
+// with none is a PermanentError the admin fixes on the settings page.
+import type { PaymentSnapshot, RefundSnapshot } from '../../../server/domain/events';
+import { PermanentError } from '../../../server/errors';
+import { minorUnitDigits } from '../../../server/domain/currency';
+import { parseDecimal, rescale } from '../../../server/domain/money';
+import { resolveMethodAccount } from '../mappings/resolve';
+import { exactNumber, minorToXeroCents, XERO_AMOUNT_DP } from './arithmetic';
+import { xeroDate } from './dates';
+import { creditNoteNumberFor, paymentKeyFor } from './numbers';
+import type { ResolvedMappings, XeroAllocation, XeroPayment } from './types';
+
+const MAX_REFERENCE = 255;
+
+/** Amount at Xero's 2 dp (3-dp currencies round half away from zero, as their documents do). */
+function xeroAmount(minor: number, currency: string): number {
+  return exactNumber(minorToXeroCents(BigInt(minor), minorUnitDigits(currency)), XERO_AMOUNT_DP);
+}
+
+function amountText(text: string): number {
+  const parsed = parseDecimal(text);
+  const cents = parsed.ok ? rescale(parsed.value, XERO_AMOUNT_DP) : null;
+  if (cents === null || cents <= 0n) throw new PermanentError(`"${text}" is not a positive amount with at most 2 decimal places`);
+  return exactNumber(cents, XERO_AMOUNT_DP);
+}
+
+export function buildPayment(payment: PaymentSnapshot, invoiceId: string, m: ResolvedMappings, opts: { timeZone?: string } = {}): XeroPayment {
+  const account = resolveMethodAccount(payment.method, m).value;
+  const key = paymentKeyFor(payment.id, m);
+  return {
+    Invoice: { InvoiceID: invoiceId },
+    Account: { Code: account },
+    Date: xeroDate(payment.receivedAt, opts.timeZone),
+    Amount: xeroAmount(payment.amountMinor, payment.currency),
+    // Our key first (reconcile-before-retry finds it), then the provider's id (payout matching reads it).
+    Reference: `${key}${payment.providerRef ? ` ${payment.providerRef}` : ''}`.slice(0, MAX_REFERENCE),
+  };
+}
+
+/**
+ * The money going back to the customer, as a payment on the credit note out of the refund method's
+ * account. `amount` (2 dp) defaults to the whole refund; pass what is left when part was allocated.
+ */
+export function buildCreditNoteRefundPayment(
+  refund: RefundSnapshot, creditNoteId: string, m: ResolvedMappings, opts: { amount?: string; timeZone?: string } = {},
+): XeroPayment {
+  if (!refund.method) throw new PermanentError(`Refund ${refund.id} has no payment method, so there is no account to pay it out of`);
+  const account = resolveMethodAccount(refund.method, m).value;
+  const number = creditNoteNumberFor(refund.id, m);
+  return {
+    CreditNote: { CreditNoteID: creditNoteId },
+    Account: { Code: account },
+    Date: xeroDate(refund.createdAt, opts.timeZone),
+    Amount: opts.amount !== undefined ? amountText(opts.amount) : xeroAmount(refund.amountMinor, refund.currency),
+    Reference: `${number}${refund.providerRef ? ` ${refund.providerRef}` : ''}`.slice(0, MAX_REFERENCE),
+  };
+}
+
+/** Allocate (part of) a credit note to its invoice: `amount` is a 2-dp decimal, e.g. BuiltCreditNote.allocationAmount. */
+export function buildAllocation(amount: string, invoice: { InvoiceID: string }, date: string): XeroAllocation {
+  return { Amount: amountText(amount), Invoice: { InvoiceID: invoice.InvoiceID }, Date: date };
+}
