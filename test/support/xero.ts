@@ -203,6 +203,17 @@ export async function postForm(agent: Agent, pagePath: string, path: string, fie
   return agent.post(path).type('form').send({ _csrf: csrfFrom(page), ...fields });
 }
 
+/** GET a download (any content type) as text, e.g. the certificate `.cer`. */
+export async function getText(agent: Agent, path: string): Promise<{ status: number; text: string; headers: Record<string, string> }> {
+  const res = await agent.get(path).buffer(true).parse((r, done) => {
+    let text = '';
+    r.setEncoding('utf8');
+    r.on('data', (chunk: string) => (text += chunk));
+    r.on('end', () => done(null, text));
+  });
+  return { status: res.status, text: res.body as string, headers: res.headers as Record<string, string> };
+}
+
 /** Listen on a real port (browser tests). */
 export async function listenApp(app: Express): Promise<{ url: string; close(): Promise<void> }> {
   const server = app.listen(0, '127.0.0.1');
