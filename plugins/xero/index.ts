@@ -5,13 +5,19 @@ import { XeroConfigSchema, type XeroConfig } from './config';
 import { xero0001 } from './migrations/0001_connections';
 import { xeroRoutes } from './routes';
 import { registerXeroCommands } from './cli';
+import { xero0002 } from './migrations/0002_sync';
+import { syncHandlers } from './sync/handlers';
+import { onPaymentReceived, onRefundIssued, onSaleCompleted } from './sync/enqueue';
 
 export const xeroPlugin = definePlugin<XeroConfig>({
   id: 'xero',
   title: 'Xero',
   configSchema: XeroConfigSchema,
-  migrations: [xero0001],
+  migrations: [xero0001, xero0002],
   nav: [{ label: 'Xero connection', href: '/plugins/xero/connection', roles: ['admin'] }],
   routes: (ctx) => xeroRoutes(ctx),
   cli: (program, context) => registerXeroCommands(program, context),
+  // Sync (sync/): subscribers only enqueue, in the host's transaction; handlers do the Xero calls.
+  subscribers: { 'sale.completed': onSaleCompleted, 'refund.issued': onRefundIssued, 'payment.received': onPaymentReceived },
+  handlers: (ctx) => syncHandlers(ctx),
 });

@@ -1,0 +1,85 @@
+// xero_audit: the audit trail of every record — what was sent (payload, never credentials), Xero's answer
+// (status, ids, numbers, validation messages), what we decided, who triggered it and when.
+import { nowMs, type Queryable } from '../../../server/db/knex';
+import type { TriggeredBy, XeroEntityType, XeroRecordType } from './types';
+
+export type AuditAction =
+  | 'created' | 'adopted' | 'already_synced' | 'failed' | 'retry' | 'skipped' | 'deleted_upstream'
+  | 'allocated' | 'unallocated' | 'refund_paid' | 'history' | 'resend' | 'contact';
+export type AuditOutcome = 'ok' | 'failed' | 'retry' | 'skipped';
+
+export interface AuditEntry {
+  orgId: number;
+  entityType: XeroEntityType;
+  entityId: number;
+  recordType: XeroRecordType;
+  action: AuditAction;
+  outcome: AuditOutcome;
+  request?: unknown;
+  response?: unknown;
+  message?: string | null;
+  triggeredBy?: TriggeredBy;
+  outboxItemId?: number | null;
+}
+
+export interface AuditRow extends Required<Omit<AuditEntry, 'request' | 'response' | 'triggeredBy'>> {
+  id: number;
+  request: unknown;
+  response: unknown;
+  triggeredBy: string;
+  createdAt: number;
+}
+
+const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
+
+export async function writeAudit(db: Queryable, entries: AuditEntry | AuditEntry[]): Promise<void> {
+  const list = Array.isArray(entries) ? entries : [entries];
+  if (list.length === 0) return;
+  const now = nowMs();
+  // Chunked: SQLite caps the variables of one statement.
+  for (let i = 0; i < list.length; i += 50) {
+    await db('xero_audit').insert(list.slice(i, i + 50).map((e) => ({
+      org_id: e.orgId, entity_type: e.entityType, entity_id: e.entityId, record_type: e.recordType,
+      action: e.action, outcome: e.outcome, request_summary: json(e.request), response_summary: json(e.response),
+      message: e.message ?? null, triggered_by: e.triggeredBy ?? 'system', outbox_item_id: e.outboxItemId ?? null, created_at: now,
+    })));
+  }
+}
+
+export interface AuditFilter {
+  orgId: number;
+  entityType?: string;
+  entityId?: number;
+  recordType?: string;
+  outcome?: string;
+  from?: number;
+  to?: number;
+  limit?: number;
+}
+
+export async function listAudit(db: Queryable, filter: AuditFilter): Promise<AuditRow[]> {
+  const q = db('xero_audit').where({ org_id: filter.orgId }).orderBy('id', 'desc').limit(Math.min(Math.max(filter.limit ?? 100, 1), 1000));
+  if (filter.entityType) q.where('entity_type', filter.entityType);
+  if (filter.entityId !== undefined) q.where('entity_id', filter.entityId);
+  if (filter.recordType) q.where('record_type', filter.recordType);
+  if (filter.outcome) q.where('outcome', filter.outcome);
+  if (filter.from !== undefined) q.where('created_at', '>=', filter.from);
+  if (filter.to !== undefined) q.where('created_at', '<', filter.to);
+  const rows = (await q) as Record<string, unknown>[];
+  const parse = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v ?? null);
+  return rows.map((r) => ({
+    id: Number(r.id),
+    orgId: Number(r.org_id),
+    entityType: r.entity_type as XeroEntityType,
+    entityId: Number(r.entity_id),
+    recordType: r.record_type as XeroRecordType,
+    action: r.action as AuditAction,
+    outcome: r.outcome as AuditOutcome,
+    request: parse(r.request_summary),
+    response: parse(r.response_summary),
+    message: (r.message as string | null) ?? null,
+    triggeredBy: String(r.triggered_by),
+    outboxItemId: r.outbox_item_id === null ? null : Number(r.outbox_item_id),
+    createdAt: Number(r.created_at),
+  }));
+}

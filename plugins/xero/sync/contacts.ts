@@ -1,0 +1,90 @@
+// Customers → Xero ContactIDs for a whole batch, in at most three calls: the cache (xero_records) first;
+// for the rest ONE lookup (GET Contacts where ContactNumber/email/name is any of theirs), matching by our
+// customer number, then email, then name; then ONE PUT of the still missing ones, and a second PUT only
+// for names Xero says are taken (sent again under contactNameCollisionVariant). A contact created by an
+// attempt that crashed before recording it is found by the lookup (its ContactNumber), never duplicated.
+import { buildContact, contactNameCollisionVariant, toXeroNodeContact, type ContactSource, type XeroContact } from '../payloads';
+import { findRecords, saveRecord, type RecordKey } from './records';
+import type { XeroSession } from './session';
+import { idempotencyKey, list, splitElements, str, whereAnyOf, whereString } from './wire';
+import { stableJson } from './records';
+import { writeAudit, type AuditEntry } from './audit';
+
+export type ContactResolution = { ok: true; contactId: string } | { ok: false; message: string; permanent: boolean };
+
+const DUPLICATE_NAME = /already assigned to another contact/i;
+
+export async function resolveContacts(
+  session: XeroSession, db: Parameters<typeof findRecords>[0], customers: readonly ContactSource[], itemIds: readonly number[],
+): Promise<Map<number, ContactResolution>> {
+  const key: RecordKey = { orgId: session.orgId, tenantId: session.tenantId, entityType: 'customer', recordType: 'contact' };
+  const unique = [...new Map(customers.map((c) => [c.id, c])).values()];
+  const result = new Map<number, ContactResolution>();
+  const cached = await findRecords(db, key, unique.map((c) => c.id));
+  for (const [customerId, record] of cached) if (record.xeroId) result.set(customerId, { ok: true, contactId: record.xeroId });
+  const missing = unique.filter((c) => !result.has(c.id));
+  if (missing.length === 0) return result;
+
+  const wanted = new Map(missing.map((c) => [c.id, buildContact(c, session.orgId)]));
+  const audits: AuditEntry[] = [];
+  const adopt = async (customerId: number, contactId: string, how: string) => {
+    result.set(customerId, { ok: true, contactId });
+    await saveRecord(db, key, { entityId: customerId, xeroId: contactId, status: 'ACTIVE', note: how });
+    audits.push({ orgId: session.orgId, entityType: 'customer', entityId: customerId, recordType: 'contact', action: 'contact', outcome: 'ok', message: `${how}: ${contactId}` });
+  };
+
+  // One lookup for every missing customer: by our number, by email, by name.
+  const clauses = [
+    whereAnyOf('ContactNumber', [...wanted.values()].map((c) => c.ContactNumber)),
+    ...[...wanted.values()].filter((c) => c.EmailAddress).map((c) => `EmailAddress==${whereString(c.EmailAddress!)}`),
+    ...[...wanted.values()].map((c) => `Name==${whereString(c.Name)}`),
+  ];
+  const found = list(await session.call((api, tenant) => api.getContacts(tenant, undefined, clauses.join(' OR '))), 'Contacts')
+    .filter((c) => str(c, 'ContactStatus') !== 'ARCHIVED');
+  const byNumber = new Map(found.map((c) => [str(c, 'ContactNumber')?.toLowerCase() ?? '', c]));
+  for (const [customerId, contact] of wanted) {
+    const number = byNumber.get(contact.ContactNumber.toLowerCase());
+    if (number) {
+      await adopt(customerId, str(number, 'ContactID')!, 'matched by our customer number');
+      continue;
+    }
+    // Email or name only when that contact is not another customer's (no ContactNumber of ours, or none).
+    const free = (c: unknown) => !str(c, 'ContactNumber');
+    const email = contact.EmailAddress?.toLowerCase();
+    const byEmail = email ? found.find((c) => free(c) && str(c, 'EmailAddress')?.toLowerCase() === email) : undefined;
+    if (byEmail) {
+      await adopt(customerId, str(byEmail, 'ContactID')!, 'matched by email');
+      continue;
+    }
+    const byName = found.find((c) => free(c) && !str(c, 'EmailAddress') && str(c, 'Name')?.toLowerCase() === contact.Name.toLowerCase());
+    if (byName) await adopt(customerId, str(byName, 'ContactID')!, 'matched by name');
+  }
+
+  let toCreate: [number, XeroContact][] = [...wanted].filter(([id]) => !result.has(id));
+  // Names Xero holds for another contact: the second round sends the collision variant.
+  for (let round = 0; round < 2 && toCreate.length > 0; round++) {
+    const payloads = toCreate.map(([, c]) => c);
+    const body = await session.call((api, tenant) =>
+      api.createContacts(tenant, { contacts: payloads.map(toXeroNodeContact) }, false, idempotencyKey('contacts', itemIds, stableJson(payloads))));
+    const elements = splitElements(body, 'Contacts', payloads.length);
+    const again: [number, XeroContact][] = [];
+    for (const [index, [customerId, contact]] of toCreate.entries()) {
+      const element = elements[index]!;
+      if (element.ok) {
+        await adopt(customerId, str(element.element, 'ContactID')!, 'created');
+      } else if (round === 0 && element.messages.some((m) => DUPLICATE_NAME.test(m))) {
+        again.push([customerId, { ...contact, Name: contactNameCollisionVariant(contact.Name, customerId) }]);
+      } else {
+        result.set(customerId, { ok: false, message: `Xero refused the contact "${contact.Name}": ${element.messages.join('; ')}`, permanent: true });
+      }
+    }
+    toCreate = again;
+  }
+  await writeAudit(db, audits);
+  return result;
+}
+
+/** Forget a cached ContactID Xero no longer accepts (archived or deleted there): the next attempt resolves again. */
+export async function forgetContact(session: XeroSession, db: Parameters<typeof findRecords>[0], customerId: number): Promise<void> {
+  await db('xero_records').where({ org_id: session.orgId, tenant_id: session.tenantId, entity_type: 'customer', entity_id: customerId, record_type: 'contact' }).del();
+}

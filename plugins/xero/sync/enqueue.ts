@@ -1,0 +1,70 @@
+// Enqueueing sync work, always in the caller's transaction: from the host's events (subscribers below),
+// from "send now" (routes/sync.ts) and, later, from a history import. A first push has a stable dedupe
+// key (the event can be delivered only once per record); a resend gets a fresh suffix so it is a new item,
+// and asks for reconcile-before-send so it can never duplicate what an earlier attempt created.
+import { randomBytes } from 'node:crypto';
+import type { Queryable } from '../../../server/db/knex';
+import type { EventSubscriber, PluginContext } from '../../../server/plugins/contract';
+import type { XeroConfig } from '../config';
+import {
+  CREDIT_NOTE_PUSH, INVOICE_PUSH, PAYMENT_PUSH, saleSubject,
+  type CreditNotePushPayload, type InvoicePushPayload, type PaymentPushPayload, type TriggeredBy,
+} from './types';
+
+type Ctx = Pick<PluginContext<XeroConfig>, 'outbox' | 'sync'>;
+
+export interface EnqueueOptions {
+  /** A resend: new dedupe key, reconcile first, and who asked. */
+  resend?: { triggeredBy: TriggeredBy };
+}
+
+const resendSuffix = (opts: EnqueueOptions) => (opts.resend ? `:resend:${Date.now()}:${randomBytes(3).toString('hex')}` : '');
+const resendFields = (opts: EnqueueOptions) => (opts.resend ? { reconcile: true, triggeredBy: opts.resend.triggeredBy } : {});
+
+export async function enqueueInvoicePush(ctx: Ctx, trx: Queryable, orgId: number, saleId: number, opts: EnqueueOptions = {}): Promise<number> {
+  const payload: InvoicePushPayload = { saleId, ...resendFields(opts) };
+  const { id } = await ctx.outbox.enqueue(trx, {
+    type: INVOICE_PUSH, orgId, payload,
+    dedupeKey: `xero:invoice:${saleId}${resendSuffix(opts)}`,
+    subject: saleSubject(saleId),
+  });
+  await ctx.sync.upsert(trx, { orgId, entityType: 'sale', entityId: saleId, recordType: 'invoice', status: 'pending', error: null });
+  return id;
+}
+
+export async function enqueueCreditNotePush(ctx: Ctx, trx: Queryable, orgId: number, refundId: number, saleId: number, opts: EnqueueOptions = {}): Promise<number> {
+  const payload: CreditNotePushPayload = { refundId, saleId, ...resendFields(opts) };
+  const { id } = await ctx.outbox.enqueue(trx, {
+    type: CREDIT_NOTE_PUSH, orgId, payload,
+    dedupeKey: `xero:creditnote:${refundId}${resendSuffix(opts)}`,
+    // Same subject as its sale: the credit note is handled only once the invoice item is done.
+    subject: saleSubject(saleId),
+  });
+  await ctx.sync.upsert(trx, { orgId, entityType: 'refund', entityId: refundId, recordType: 'credit_note', status: 'pending', error: null });
+  return id;
+}
+
+export async function enqueuePaymentPush(ctx: Ctx, trx: Queryable, orgId: number, paymentId: number, saleId: number, opts: EnqueueOptions = {}): Promise<number> {
+  const payload: PaymentPushPayload = { paymentId, saleId, ...resendFields(opts) };
+  const { id } = await ctx.outbox.enqueue(trx, {
+    type: PAYMENT_PUSH, orgId, payload,
+    dedupeKey: `xero:payment:${paymentId}${resendSuffix(opts)}`,
+    subject: saleSubject(saleId),
+  });
+  await ctx.sync.upsert(trx, { orgId, entityType: 'payment', entityId: paymentId, recordType: 'payment', status: 'pending', error: null });
+  return id;
+}
+
+// ---- subscribers: inside the host's transaction, enqueue only ----
+
+export const onSaleCompleted: EventSubscriber<XeroConfig, 'sale.completed'> = async (event, trx, ctx) => {
+  await enqueueInvoicePush(ctx, trx, event.orgId, event.data.sale.id);
+};
+
+export const onRefundIssued: EventSubscriber<XeroConfig, 'refund.issued'> = async (event, trx, ctx) => {
+  await enqueueCreditNotePush(ctx, trx, event.orgId, event.data.refund.id, event.data.sale.id);
+};
+
+export const onPaymentReceived: EventSubscriber<XeroConfig, 'payment.received'> = async (event, trx, ctx) => {
+  await enqueuePaymentPush(ctx, trx, event.orgId, event.data.payment.id, event.data.sale.id);
+};

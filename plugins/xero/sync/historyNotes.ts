@@ -1,0 +1,69 @@
+// History notes ("Created by Ledgerbridge from sale #12 …") on the invoices and credit notes we create.
+// Xero takes them one record per call (PUT /Invoices/{id}/History), which would double the calls a batch
+// of 50 costs. So they are their own low-priority items: enqueued when a record is created (deduped by the
+// Xero id), and sent only while the tenant has headroom — no push items of the organisation waiting and at
+// least half of this minute's budget left. Otherwise they step aside for a minute. A note is a courtesy:
+// the audit trail and the invoice's Url already name the sale.
+import type { Queryable } from '../../../server/db/knex';
+import type { OutboxHandlerContext } from '../../../server/outbox/types';
+import type { OutboxItem, OutboxOutcome, PluginContext } from '../../../server/plugins/contract';
+import type { XeroConfig } from '../config';
+import { afterCallFailure } from './pushInvoices';
+import { done, finishBatch, retryLater, type ItemResult } from './outcomes';
+import { tenantKeyOf } from './rateBudget';
+import { openSession } from './session';
+import type { SyncServices } from './services';
+import { HISTORY_NOTE, SYNC_ITEM_TYPES, type HistoryNotePayload } from './types';
+import { getLiveConnection } from '../connection/store';
+
+const STEP_ASIDE_MS = 60_000;
+
+export async function enqueueHistoryNote(ctx: Pick<PluginContext<XeroConfig>, 'outbox' | 'db'>, orgId: number, note: HistoryNotePayload, trx?: Queryable): Promise<void> {
+  await ctx.outbox.enqueue(trx ?? ctx.db, {
+    type: HISTORY_NOTE, orgId, payload: note,
+    dedupeKey: `xero:history:${note.recordType}:${note.xeroId}`,
+    maxAttempts: 100,
+  });
+}
+
+export async function addHistoryNotes(svc: SyncServices, items: OutboxItem<HistoryNotePayload>[], hctx: OutboxHandlerContext): Promise<OutboxOutcome[]> {
+  const { ctx } = svc;
+  const orgId = items[0]!.orgId!;
+  const connection = await getLiveConnection(ctx.db, orgId);
+  const tenantKey = tenantKeyOf(orgId, connection?.tenant_id ?? null);
+  const waiting = await ctx.db('outbox').where({ org_id: orgId }).whereIn('type', [...SYNC_ITEM_TYPES]).whereIn('status', ['pending', 'leased']).first('id');
+  const stepAside = (): ItemResult => retryLater('History note waits while invoices, credit notes or payments use the rate budget', [], STEP_ASIDE_MS);
+  if (waiting) return finishBatch(ctx, items, items.map(stepAside), hctx.workerId);
+
+  const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal);
+  const results: (ItemResult | undefined)[] = items.map(() => undefined);
+  try {
+    for (const [index, item] of items.entries()) {
+      const limits = await svc.budget.limits(tenantKey);
+      const usage = await svc.budget.usage(tenantKey);
+      if (usage.minute >= limits.perMinute / 2 || hctx.signal.aborted) {
+        results[index] = stepAside();
+        continue;
+      }
+      const note = item.payload;
+      const records = { historyRecords: [{ details: note.details }] };
+      if (note.recordType === 'invoice') await session.call((api, tenant) => api.createInvoiceHistory(tenant, note.xeroId, records));
+      else await session.call((api, tenant) => api.createCreditNoteHistory(tenant, note.xeroId, records));
+      results[index] = done(undefined, [{
+        orgId, entityType: note.entityType, entityId: note.entityId, recordType: note.recordType, action: 'history', outcome: 'ok',
+        request: { details: note.details }, message: `History note added to ${note.recordType} ${note.xeroId}`,
+      }]);
+    }
+  } catch (err) {
+    // A record removed in Xero has no history to add to: nothing more to do for that note.
+    const status = (err as { status?: number }).status;
+    const index = results.findIndex((r) => r === undefined);
+    if (status === 404 && index >= 0) {
+      results[index] = done(undefined, []);
+      for (let i = index + 1; i < results.length; i++) results[i] ??= stepAside();
+      return finishBatch(ctx, items, results as ItemResult[], hctx.workerId);
+    }
+    return afterCallFailure(svc, items, results, err, hctx);
+  }
+  return finishBatch(ctx, items, results as ItemResult[], hctx.workerId);
+}

@@ -1,0 +1,40 @@
+// What a handler decided for each item of a batch, applied together: sync state (shown on the sale),
+// audit rows, and — for items that are done — the outbox completion, all in ONE transaction, so the
+// record of what happened and the item's completion cannot disagree. (xero_records rows are written
+// earlier, right after Xero answered: a crash after that point must not forget a created record.)
+import type { Knex } from 'knex';
+import { completeInTrx } from '../../../server/outbox/transitions';
+import type { OutboxItem, OutboxOutcome, PluginContext, SyncRecordUpdate } from '../../../server/plugins/contract';
+import type { XeroConfig } from '../config';
+import { writeAudit, type AuditEntry } from './audit';
+
+export interface ItemResult {
+  outcome: OutboxOutcome;
+  sync?: SyncRecordUpdate;
+  audit: AuditEntry[];
+}
+
+export const done = (sync: SyncRecordUpdate | undefined, audit: AuditEntry[] = []): ItemResult => ({ outcome: { status: 'done' }, sync, audit });
+
+export const failed = (message: string, sync: SyncRecordUpdate | undefined, audit: AuditEntry[] = []): ItemResult => ({
+  outcome: { status: 'failed', error: message }, sync: sync && { ...sync, status: 'failed', error: message }, audit,
+});
+
+export const retryLater = (message: string, audit: AuditEntry[] = [], retryAfterMs?: number): ItemResult => ({
+  outcome: { status: 'retry', error: message, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }, audit,
+});
+
+export async function finishBatch(
+  ctx: Pick<PluginContext<XeroConfig>, 'db' | 'sync'>, items: readonly OutboxItem[], results: readonly ItemResult[], workerId: string,
+): Promise<OutboxOutcome[]> {
+  await ctx.db.transaction(async (trx: Knex.Transaction) => {
+    for (const [index, result] of results.entries()) {
+      const item = items[index]!;
+      if (result.sync) await ctx.sync.upsert(trx, result.sync);
+      await writeAudit(trx, result.audit.map((a) => ({ ...a, outboxItemId: a.outboxItemId ?? item.id })));
+    }
+    const completed = items.filter((_, i) => results[i]!.outcome.status === 'done');
+    if (completed.length > 0) await completeInTrx(trx, [...completed], workerId);
+  });
+  return results.map((r) => r.outcome);
+}

@@ -1,0 +1,304 @@
+// Refund → ACCRECCREDIT credit note, allocated to its invoice; what cannot be allocated (the invoice was
+// already paid) is paid out to the customer as a refund payment on the credit note. A batch at a time:
+//   guard      the invoice must be in Xero (its item ran first: same outbox subject). Not recorded → ONE
+//              lookup by InvoiceNumber (a sale from before the plugin): never creates an invoice here.
+//              Voided/deleted there → the refund is skipped with the reason, nothing created.
+//   reconcile  attempt > 1 or resend: ONE lookup by CreditNoteNumber, adopting the note with its
+//              allocations and payments, so no step is done twice
+//   invoices   ONE GET of the invoices by id: status and AmountDue now (paid, credited, voided since?)
+//   send       ONE PUT /CreditNotes?summarizeErrors=false; per-element results
+//   allocate   per credit note (Xero's endpoint is per note): min(AmountDue, credit)
+//   pay out    ONE PUT /Payments for every remainder, from the refund method's account
+import type { OutboxHandlerContext } from '../../../server/outbox/types';
+import type { OutboxItem, OutboxOutcome, SyncRecordUpdate } from '../../../server/plugins/contract';
+import type { RefundSnapshot, SaleSnapshot } from '../../../server/domain/events';
+import { PermanentError } from '../../../server/errors';
+import {
+  buildAllocation, buildCreditNote, buildCreditNoteRefundPayment, creditNoteNumberFor, invoiceNumberFor, toXeroNodeAllocation,
+  toXeroNodeCreditNote, toXeroNodePayment, xeroDate, type BuiltCreditNote, type ResolvedMappings, type XeroPayment,
+} from '../payloads';
+import type { AuditEntry } from './audit';
+import { enqueueHistoryNote } from './historyNotes';
+import { done, failed, finishBatch, type ItemResult } from './outcomes';
+import { afterCallFailure } from './pushInvoices';
+import { DELETED_UPSTREAM, findRecords, isRemovedInXero, payloadHash, saveRecord, stableJson, type RecordKey, type XeroRecord } from './records';
+import { openSession } from './session';
+import { permanentMessage, type SyncServices } from './services';
+import { loadRefund, loadSale } from './snapshots';
+import type { CreditNotePushPayload } from './types';
+import { field, idempotencyKey, list, num, responseSummary, splitElements, str, whereAnyOf } from './wire';
+
+type Item = OutboxItem<CreditNotePushPayload>;
+
+interface Work {
+  item: Item;
+  index: number;
+  refund: RefundSnapshot;
+  sale: SaleSnapshot;
+  invoice: XeroRecord;
+  number: string;
+  creditNoteId?: string;
+  built?: BuiltCreditNote;
+  /** Credit (cents) still to allocate or pay out. */
+  remainingCents?: number;
+  allocatedCents: number;
+  paidOutCents: number;
+  notes: string[];
+  audit: AuditEntry[];
+}
+
+const cents = (amount: number | string | undefined): number => Math.round(Number(amount ?? 0) * 100);
+const money = (c: number): string => (c / 100).toFixed(2);
+
+export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: OutboxHandlerContext): Promise<OutboxOutcome[]> {
+  const { ctx } = svc;
+  const orgId = items[0]!.orgId!;
+  const results: (ItemResult | undefined)[] = items.map(() => undefined);
+  const syncOf = (refundId: number): SyncRecordUpdate => ({ orgId, entityType: 'refund', entityId: refundId, recordType: 'credit_note', status: 'synced' });
+  const audit = (item: Item, e: Omit<AuditEntry, 'orgId' | 'entityType' | 'entityId' | 'recordType'>): AuditEntry => ({
+    orgId, entityType: 'refund', entityId: item.payload.refundId, recordType: 'credit_note', triggeredBy: item.payload.triggeredBy ?? 'system', outboxItemId: item.id, ...e,
+  });
+  const fail = (item: Item, index: number, message: string, extra: Partial<AuditEntry> = {}) => {
+    results[index] = failed(message, syncOf(item.payload.refundId), [audit(item, { action: 'failed', outcome: 'failed', message, ...extra })]);
+  };
+  const skip = (item: Item, index: number, message: string) => {
+    results[index] = done({ ...syncOf(item.payload.refundId), status: 'deleted_upstream', error: message }, [audit(item, { action: 'skipped', outcome: 'skipped', message })]);
+  };
+
+  let mappings: ResolvedMappings;
+  try {
+    mappings = await svc.mappings(orgId);
+  } catch (err) {
+    if (!(err instanceof PermanentError)) throw err;
+    items.forEach((item, index) => fail(item, index, permanentMessage(err)));
+    return finishBatch(ctx, items, results as ItemResult[], hctx.workerId);
+  }
+
+  const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal);
+  const invoiceKey: RecordKey = { orgId, tenantId: session.tenantId, entityType: 'sale', recordType: 'invoice' };
+  const noteKey: RecordKey = { orgId, tenantId: session.tenantId, entityType: 'refund', recordType: 'credit_note' };
+  const allocationKey: RecordKey = { ...noteKey, recordType: 'allocation' };
+  const payoutKey: RecordKey = { ...noteKey, recordType: 'refund_payment' };
+  const work: Work[] = [];
+
+  try {
+    // ---- the host records ----
+    const loaded: { item: Item; index: number; refund: RefundSnapshot; sale: SaleSnapshot }[] = [];
+    for (const [index, item] of items.entries()) {
+      const refund = await loadRefund(ctx.db, orgId, item.payload.refundId);
+      const sale = refund && (await loadSale(ctx.db, orgId, refund.saleId));
+      if (!refund || !sale) fail(item, index, `Refund ${item.payload.refundId} no longer exists in this organisation`);
+      else loaded.push({ item, index, refund, sale });
+    }
+
+    // ---- guard: the invoice ----
+    const invoices = await findRecords(ctx.db, invoiceKey, loaded.map((l) => l.sale.id));
+    const unknownInvoices = loaded.filter((l) => !invoices.get(l.sale.id)?.xeroId && !isRemovedInXero(invoices.get(l.sale.id)?.status));
+    if (unknownInvoices.length > 0) {
+      // Never create an invoice from here: find one that exists (a sale from before the plugin), else stop.
+      const numbers = unknownInvoices.map((l) => invoiceNumberFor(l.sale.id, mappings));
+      const found = list(await session.call((api, tenant) => api.getInvoices(tenant, undefined, undefined, undefined, undefined, numbers)), 'Invoices');
+      for (const inv of found) {
+        const l = unknownInvoices.find((u) => invoiceNumberFor(u.sale.id, mappings).toLowerCase() === str(inv, 'InvoiceNumber')?.toLowerCase());
+        if (!l) continue;
+        const status = str(inv, 'Status') ?? 'UNKNOWN';
+        await saveRecord(ctx.db, invoiceKey, { entityId: l.sale.id, xeroId: str(inv, 'InvoiceID')!, number: str(inv, 'InvoiceNumber')!, status: isRemovedInXero(status) ? DELETED_UPSTREAM : status });
+      }
+    }
+    const invoicesNow = await findRecords(ctx.db, invoiceKey, loaded.map((l) => l.sale.id));
+    const notes = await findRecords(ctx.db, noteKey, loaded.map((l) => l.refund.id));
+    for (const l of loaded) {
+      const invoice = invoicesNow.get(l.sale.id);
+      const number = creditNoteNumberFor(l.refund.id, mappings);
+      const note = notes.get(l.refund.id);
+      if (isRemovedInXero(note?.status)) {
+        skip(l.item, l.index, `Credit note ${number} was voided or deleted in Xero; it is not pushed again`);
+      } else if (!invoice) {
+        fail(l.item, l.index, `The invoice ${invoiceNumberFor(l.sale.id, mappings)} for sale ${l.sale.id} is not in Xero, so this refund has nothing to credit. Send the sale first, then retry this refund.`);
+      } else if (isRemovedInXero(invoice.status)) {
+        skip(l.item, l.index, `Skipped: the invoice ${invoice.number ?? ''} was voided or deleted in Xero by the accountant, so no credit note is created for this refund`);
+      } else {
+        work.push({ ...l, invoice, number, creditNoteId: note?.xeroId ?? undefined, allocatedCents: 0, paidOutCents: 0, notes: [], audit: [] });
+      }
+    }
+
+    // ---- reconcile: credit notes that may have landed (and their allocations / payments) ----
+    const reconcile = work.filter((w) => !w.creditNoteId && (w.item.attempts > 1 || w.item.payload.reconcile));
+    const adoptedNotes = new Map<number, unknown>();
+    if (reconcile.length > 0 || work.some((w) => w.creditNoteId && (w.item.attempts > 1 || w.item.payload.reconcile))) {
+      const numbers = work.filter((w) => w.item.attempts > 1 || w.item.payload.reconcile).map((w) => w.number);
+      const found = list(await session.call((api, tenant) => api.getCreditNotes(tenant, undefined, whereAnyOf('CreditNoteNumber', numbers))), 'CreditNotes');
+      for (const note of found) {
+        const w = work.find((x) => x.number.toLowerCase() === str(note, 'CreditNoteNumber')?.toLowerCase());
+        if (!w) continue;
+        const status = str(note, 'Status') ?? 'UNKNOWN';
+        const id = str(note, 'CreditNoteID')!;
+        if (isRemovedInXero(status)) {
+          await saveRecord(ctx.db, noteKey, { entityId: w.refund.id, xeroId: id, number: w.number, status: DELETED_UPSTREAM, note: `${status} in Xero` });
+          continue;
+        }
+        if (!w.creditNoteId) w.audit.push(audit(w.item, { action: 'adopted', outcome: 'ok', response: responseSummary(note), message: `found in Xero by number ${w.number} before re-sending; adopted` }));
+        w.creditNoteId = id;
+        adoptedNotes.set(w.refund.id, note);
+        await saveRecord(ctx.db, noteKey, { entityId: w.refund.id, xeroId: id, number: w.number, status });
+      }
+      for (const w of [...work]) {
+        const record = (await findRecords(ctx.db, noteKey, [w.refund.id])).get(w.refund.id);
+        if (record?.status === DELETED_UPSTREAM) {
+          skip(w.item, w.index, `Credit note ${w.number} was voided or deleted in Xero; it is not pushed again`);
+          work.splice(work.indexOf(w), 1);
+        }
+      }
+    }
+
+    // ---- invoices now: status and amount due (one call) ----
+    const invoiceIds = [...new Set(work.map((w) => w.invoice.xeroId!))];
+    const invoiceState = new Map<string, unknown>();
+    if (invoiceIds.length > 0) {
+      const found = list(await session.call((api, tenant) => api.getInvoices(tenant, undefined, undefined, undefined, invoiceIds)), 'Invoices');
+      for (const inv of found) invoiceState.set(str(inv, 'InvoiceID')!.toLowerCase(), inv);
+    }
+    for (const w of [...work]) {
+      const state = invoiceState.get(w.invoice.xeroId!.toLowerCase());
+      const status = str(state, 'Status');
+      if (!state || isRemovedInXero(status)) {
+        await saveRecord(ctx.db, invoiceKey, { entityId: w.sale.id, status: DELETED_UPSTREAM, note: state ? `${status} in Xero` : 'not found in Xero' });
+        await ctx.sync.upsert(ctx.db, { orgId, entityType: 'sale', entityId: w.sale.id, recordType: 'invoice', status: 'deleted_upstream', error: `Invoice ${w.invoice.number ?? ''} was ${state ? status!.toLowerCase() : 'deleted'} in Xero` });
+        if (!w.creditNoteId) {
+          skip(w.item, w.index, `Skipped: the invoice ${w.invoice.number ?? ''} was ${state ? status!.toLowerCase() : 'deleted'} in Xero by the accountant, so no credit note is created for this refund`);
+          work.splice(work.indexOf(w), 1);
+        }
+      }
+    }
+
+    // ---- build and send the missing credit notes (one call) ----
+    const toCreate: Work[] = [];
+    for (const w of work) {
+      try {
+        const contactId = str(field(invoiceState.get(w.invoice.xeroId!.toLowerCase()), 'Contact'), 'ContactID');
+        w.built = buildCreditNote(w.refund, w.sale, mappings, {
+          contact: contactId ? { ContactID: contactId } : { Name: w.sale.customer.name, ContactNumber: `LB-C-${w.sale.customer.id}` },
+          now: Date.now(),
+        });
+        if (!w.creditNoteId) toCreate.push(w);
+      } catch (err) {
+        if (!(err instanceof PermanentError)) throw err;
+        fail(w.item, w.index, permanentMessage(err));
+      }
+    }
+    if (toCreate.length > 0) {
+      const payloads = toCreate.map((w) => w.built!.payload);
+      const unitdp = toCreate.some((w) => w.built!.unitdp === 4) ? 4 : 2;
+      const idemKey = idempotencyKey('creditnotes', toCreate.map((w) => w.item.id), stableJson(payloads));
+      const body = await session.call((api, tenant) => api.createCreditNotes(tenant, { creditNotes: payloads.map(toXeroNodeCreditNote) }, false, unitdp, idemKey));
+      const elements = splitElements(body, 'CreditNotes', payloads.length);
+      for (const [n, w] of toCreate.entries()) {
+        const element = elements[n]!;
+        const request = { idempotencyKey: idemKey, unitdp, payload: w.built!.payload, expected: w.built!.expected, basis: w.built!.basis };
+        if (element.ok) {
+          w.creditNoteId = str(element.element, 'CreditNoteID')!;
+          await saveRecord(ctx.db, noteKey, { entityId: w.refund.id, xeroId: w.creditNoteId, number: str(element.element, 'CreditNoteNumber') ?? w.number, status: str(element.element, 'Status') ?? 'AUTHORISED', payloadHash: payloadHash(w.built!.payload) });
+          w.audit.push(audit(w.item, { action: 'created', outcome: 'ok', request, response: responseSummary(element.element) }));
+          if (svc.historyNotes) {
+            await enqueueHistoryNote(ctx, orgId, { recordType: 'credit_note', xeroId: w.creditNoteId, entityType: 'refund', entityId: w.refund.id,
+              details: `Created by Ledgerbridge from refund #${w.refund.id} of sale #${w.sale.id} (invoice ${w.invoice.number ?? ''})` });
+          }
+        } else {
+          const message = element.messages.join('; ') || 'Xero refused this credit note without a message';
+          fail(w.item, w.index, message, { request, response: responseSummary(element.element) });
+        }
+      }
+    }
+
+    // ---- allocate (per note) ----
+    const settle = work.filter((w) => w.creditNoteId && !results[w.index]);
+    const allocations = await findRecords(ctx.db, allocationKey, settle.map((w) => w.refund.id));
+    const payouts = await findRecords(ctx.db, payoutKey, settle.map((w) => w.refund.id));
+    for (const w of settle) {
+      const adopted = adoptedNotes.get(w.refund.id);
+      const creditCents = cents(w.built?.allocationAmount ?? num(adopted, 'Total'));
+      // What earlier attempts already did, as Xero shows it on the adopted note.
+      const adoptedAllocated = list(adopted, 'Allocations').filter((a) => field(a, 'IsDeleted') !== true).reduce((s: number, a) => s + cents(num(a, 'Amount')), 0);
+      const adoptedPaid = list(adopted, 'Payments').reduce((s: number, p) => s + cents(num(p, 'Amount')), 0);
+      if (adopted && adoptedAllocated > 0 && !allocations.has(w.refund.id)) {
+        await saveRecord(ctx.db, allocationKey, { entityId: w.refund.id, status: 'ALLOCATED', note: `${money(adoptedAllocated)} (found on the credit note)` });
+      }
+      if (adopted && adoptedPaid > 0 && !payouts.has(w.refund.id)) {
+        await saveRecord(ctx.db, payoutKey, { entityId: w.refund.id, status: 'PAID', note: `${money(adoptedPaid)} (found on the credit note)` });
+      }
+      const allocationRecord = allocations.get(w.refund.id);
+      w.allocatedCents = adoptedAllocated || (allocationRecord?.status === 'ALLOCATED' ? cents(Number.parseFloat(allocationRecord.note ?? '0')) : 0);
+      w.paidOutCents = adoptedPaid;
+      const alreadyAllocated = allocations.has(w.refund.id) || adoptedAllocated > 0;
+      if (!alreadyAllocated && !payouts.has(w.refund.id) && adoptedPaid === 0) {
+        const due = cents(num(invoiceState.get(w.invoice.xeroId!.toLowerCase()), 'AmountDue'));
+        const amount = Math.min(due, creditCents);
+        if (amount > 0) {
+          const allocation = buildAllocation(money(amount), { InvoiceID: w.invoice.xeroId! }, xeroDate(w.refund.createdAt));
+          const idemKey = idempotencyKey('allocation', [w.item.id], `${w.creditNoteId}|${stableJson(allocation)}`);
+          const body = await session.call((api, tenant) => api.createCreditNoteAllocation(tenant, w.creditNoteId!, { allocations: [toXeroNodeAllocation(allocation)] }, false, idemKey));
+          const element = splitElements(body, 'Allocations', 1)[0]!;
+          if (element.ok) {
+            w.allocatedCents = amount;
+            await saveRecord(ctx.db, allocationKey, { entityId: w.refund.id, xeroId: str(element.element, 'AllocationID') ?? null, status: 'ALLOCATED', note: money(amount) });
+            w.audit.push(audit(w.item, { action: 'allocated', outcome: 'ok', request: allocation, response: responseSummary(element.element), message: `${money(amount)} allocated to ${w.invoice.number ?? ''}` }));
+            // Keep the invoice's amount due current for another refund of the same sale in this batch.
+            const state = invoiceState.get(w.invoice.xeroId!.toLowerCase()) as Record<string, unknown> | undefined;
+            if (state) state[('amountDue' in state ? 'amountDue' : 'AmountDue')] = (due - amount) / 100;
+          } else {
+            w.notes.push(`not allocated: Xero said ${element.messages.join('; ')}`);
+            w.audit.push(audit(w.item, { action: 'unallocated', outcome: 'skipped', request: allocation, response: responseSummary(element.element), message: element.messages.join('; ') }));
+          }
+        } else {
+          w.notes.push(`not allocated: invoice ${w.invoice.number ?? ''} had nothing left to pay (already paid or credited)`);
+        }
+        await saveRecord(ctx.db, allocationKey, { entityId: w.refund.id, status: w.allocatedCents > 0 ? 'ALLOCATED' : 'NONE', note: w.allocatedCents > 0 ? money(w.allocatedCents) : w.notes.at(-1) ?? null });
+      }
+      w.remainingCents = Math.max(0, creditCents - w.allocatedCents - w.paidOutCents);
+    }
+
+    // ---- pay out what was not allocated (one call) ----
+    const payOut: { w: Work; payment: XeroPayment }[] = [];
+    for (const w of settle) {
+      if (payouts.has(w.refund.id) || (w.remainingCents ?? 0) <= 0) continue;
+      try {
+        payOut.push({ w, payment: buildCreditNoteRefundPayment(w.refund, w.creditNoteId!, mappings, { amount: money(w.remainingCents!) }) });
+      } catch (err) {
+        if (!(err instanceof PermanentError)) throw err;
+        // The credit note stands; the money out is left to the accountant, and we say why.
+        w.notes.push(`${money(w.remainingCents!)} left unallocated on the credit note: ${permanentMessage(err)}`);
+        await saveRecord(ctx.db, payoutKey, { entityId: w.refund.id, status: 'NONE', note: w.notes.at(-1)! });
+        w.audit.push(audit(w.item, { action: 'unallocated', outcome: 'skipped', message: w.notes.at(-1)! }));
+      }
+    }
+    if (payOut.length > 0) {
+      const payloads = payOut.map((p) => p.payment);
+      const idemKey = idempotencyKey('refundpayments', payOut.map((p) => p.w.item.id), stableJson(payloads));
+      const body = await session.call((api, tenant) => api.createPayments(tenant, { payments: payloads.map(toXeroNodePayment) }, false, idemKey));
+      const elements = splitElements(body, 'Payments', payloads.length);
+      for (const [n, { w, payment }] of payOut.entries()) {
+        const element = elements[n]!;
+        if (element.ok) {
+          await saveRecord(ctx.db, payoutKey, { entityId: w.refund.id, xeroId: str(element.element, 'PaymentID') ?? null, status: 'PAID', note: payment.Amount.toFixed(2) });
+          w.audit.push(audit(w.item, { action: 'refund_paid', outcome: 'ok', request: payment, response: responseSummary(element.element), message: `${payment.Amount.toFixed(2)} paid out from ${payment.Account.Code}` }));
+        } else {
+          const message = `refund payment refused by Xero: ${element.messages.join('; ')}`;
+          w.notes.push(message);
+          await saveRecord(ctx.db, payoutKey, { entityId: w.refund.id, status: 'NONE', note: message });
+          w.audit.push(audit(w.item, { action: 'unallocated', outcome: 'skipped', request: payment, response: responseSummary(element.element), message }));
+        }
+      }
+    }
+
+    for (const w of work) {
+      if (results[w.index] || !w.creditNoteId) continue;
+      const note = (await findRecords(ctx.db, noteKey, [w.refund.id])).get(w.refund.id);
+      if (w.audit.length === 0) w.audit.push(audit(w.item, { action: 'already_synced', outcome: 'ok', message: `already in Xero as ${note?.number ?? w.number}` }));
+      results[w.index] = done({ ...syncOf(w.refund.id), externalId: w.creditNoteId, externalRef: note?.number ?? w.number, error: w.notes.length ? w.notes.join('; ') : null }, w.audit);
+    }
+  } catch (err) {
+    // Keep what each item already did in its audit; undecided items retry (the next attempt reconciles).
+    return afterCallFailure(svc, items, results, err, hctx);
+  }
+  return finishBatch(ctx, items, results as ItemResult[], hctx.workerId);
+}

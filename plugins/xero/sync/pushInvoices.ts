@@ -1,0 +1,205 @@
+// Sale → ACCREC invoice, a batch at a time (up to 50 sales, one organisation):
+//   guard      what we already know (xero_records): synced → done, removed in Xero → never again
+//   reconcile  items that may have landed before (attempt > 1, or a resend): ONE lookup by InvoiceNumber;
+//              adopt what exists, mark voided/deleted ones deleted_upstream
+//   contacts   resolve the customers (contacts.ts)
+//   build      the pure payload builders; a sale that cannot be built fails alone
+//   send       ONE PUT /Invoices?summarizeErrors=false with a deterministic Idempotency-Key
+//   record     each element on its own: success → xero_records + synced; Xero's validation messages →
+//              that item fails with them (the other 49 are unaffected)
+import type { OutboxHandlerContext } from '../../../server/outbox/types';
+import type { OutboxItem, OutboxOutcome, SyncRecordUpdate } from '../../../server/plugins/contract';
+import { PermanentError } from '../../../server/errors';
+import { toWorkerError } from '../client';
+import { buildInvoice, invoiceNumberFor, toXeroNodeInvoice, type BuiltInvoice, type ResolvedMappings } from '../payloads';
+import type { SaleSnapshot } from '../../../server/domain/events';
+import type { AuditEntry } from './audit';
+import { forgetContact, resolveContacts } from './contacts';
+import { enqueueHistoryNote } from './historyNotes';
+import { done, failed, finishBatch, retryLater, type ItemResult } from './outcomes';
+import { DELETED_UPSTREAM, findRecords, isRemovedInXero, payloadHash, saveRecord, stableJson, type RecordKey } from './records';
+import { openSession, type XeroSession } from './session';
+import { permanentMessage, saleUrlOf, type SyncServices } from './services';
+import { loadSale } from './snapshots';
+import type { InvoicePushPayload } from './types';
+import { idempotencyKey, list, responseSummary, splitElements, str } from './wire';
+
+const UNIQUE_NUMBER = /must be unique/i;
+const CONTACT_PROBLEM = /contact/i;
+
+export async function pushInvoices(svc: SyncServices, items: OutboxItem<InvoicePushPayload>[], hctx: OutboxHandlerContext): Promise<OutboxOutcome[]> {
+  const { ctx } = svc;
+  const orgId = items[0]!.orgId!;
+  const results: (ItemResult | undefined)[] = items.map(() => undefined);
+  const syncOf = (saleId: number): SyncRecordUpdate => ({ orgId, entityType: 'sale', entityId: saleId, recordType: 'invoice', status: 'synced' });
+  const audit = (item: OutboxItem<InvoicePushPayload>, e: Omit<AuditEntry, 'orgId' | 'entityType' | 'entityId' | 'recordType'>): AuditEntry => ({
+    orgId, entityType: 'sale', entityId: item.payload.saleId, recordType: 'invoice', triggeredBy: item.payload.triggeredBy ?? 'system', outboxItemId: item.id, ...e,
+  });
+
+  let mappings: ResolvedMappings;
+  try {
+    mappings = await svc.mappings(orgId);
+  } catch (err) {
+    if (!(err instanceof PermanentError)) throw err;
+    const message = permanentMessage(err);
+    return finishBatch(ctx, items, items.map((item) => failed(message, syncOf(item.payload.saleId), [audit(item, { action: 'failed', outcome: 'failed', message })])), hctx.workerId);
+  }
+
+  const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal);
+  const key: RecordKey = { orgId, tenantId: session.tenantId, entityType: 'sale', recordType: 'invoice' };
+  const sales = new Map<number, SaleSnapshot>();
+  for (const [index, item] of items.entries()) {
+    const sale = await loadSale(ctx.db, orgId, item.payload.saleId);
+    if (sale) sales.set(item.payload.saleId, sale);
+    else results[index] = failed(`Sale ${item.payload.saleId} no longer exists in this organisation`, undefined, [audit(item, { action: 'failed', outcome: 'failed', message: 'sale not found' })]);
+  }
+
+  // ---- guard: what we already know ----
+  const known = await findRecords(ctx.db, key, items.map((i) => i.payload.saleId));
+  const toVerify: number[] = []; // resends of records we hold: is the invoice still alive in Xero?
+  for (const [index, item] of items.entries()) {
+    if (results[index]) continue;
+    const record = known.get(item.payload.saleId);
+    if (!record) continue;
+    if (isRemovedInXero(record.status)) {
+      results[index] = skippedDeleted(item, record.number, audit, syncOf);
+    } else if (record.xeroId && item.payload.reconcile) {
+      toVerify.push(index);
+    } else if (record.xeroId) {
+      results[index] = done({ ...syncOf(item.payload.saleId), externalId: record.xeroId, externalRef: record.number },
+        [audit(item, { action: 'already_synced', outcome: 'ok', message: `already in Xero as ${record.number}` })]);
+    }
+  }
+
+  try {
+    // ---- reconcile: look up by natural key before (re-)sending anything that may have landed ----
+    const lookup = items
+      .map((item, index) => ({ item, index }))
+      .filter(({ item, index }) => !results[index] && (toVerify.includes(index) || item.attempts > 1 || item.payload.reconcile));
+    if (lookup.length > 0) {
+      const numbers = lookup.map(({ item }) => invoiceNumberFor(item.payload.saleId, mappings));
+      const found = list(await session.call((api, tenant) => api.getInvoices(tenant, undefined, undefined, undefined, undefined, numbers)), 'Invoices');
+      const byNumber = new Map(found.map((inv) => [str(inv, 'InvoiceNumber')?.toLowerCase() ?? '', inv]));
+      for (const { item, index } of lookup) {
+        const number = invoiceNumberFor(item.payload.saleId, mappings);
+        const existing = byNumber.get(number.toLowerCase());
+        if (!existing) {
+          // A record we held but Xero no longer lists under its number: it was deleted there.
+          if (toVerify.includes(index)) {
+            await saveRecord(ctx.db, key, { entityId: item.payload.saleId, status: DELETED_UPSTREAM, note: `not found in Xero by number ${number}` });
+            results[index] = skippedDeleted(item, number, audit, syncOf);
+          }
+          continue;
+        }
+        const status = str(existing, 'Status') ?? 'UNKNOWN';
+        const invoiceId = str(existing, 'InvoiceID')!;
+        if (isRemovedInXero(status)) {
+          await saveRecord(ctx.db, key, { entityId: item.payload.saleId, xeroId: invoiceId, number, status: DELETED_UPSTREAM, note: `${status} in Xero` });
+          results[index] = skippedDeleted(item, number, audit, syncOf, status);
+        } else {
+          await saveRecord(ctx.db, key, { entityId: item.payload.saleId, xeroId: invoiceId, number, status });
+          results[index] = done({ ...syncOf(item.payload.saleId), externalId: invoiceId, externalRef: number }, [audit(item, {
+            action: 'adopted', outcome: 'ok', response: responseSummary(existing),
+            message: `found in Xero by number ${number} before re-sending; adopted, not created again`,
+          })]);
+        }
+      }
+    }
+
+    // ---- contacts ----
+    const pending = items.map((item, index) => ({ item, index })).filter(({ index }) => !results[index]);
+    if (pending.length === 0) return finishBatch(ctx, items, results as ItemResult[], hctx.workerId);
+    const contacts = await resolveContacts(session, ctx.db, pending.map(({ item }) => sales.get(item.payload.saleId)!.customer), pending.map(({ item }) => item.id));
+
+    // ---- build ----
+    const toSend: { item: OutboxItem<InvoicePushPayload>; index: number; built: BuiltInvoice; customerId: number }[] = [];
+    for (const { item, index } of pending) {
+      const sale = sales.get(item.payload.saleId)!;
+      const contact = contacts.get(sale.customer.id);
+      if (!contact || !contact.ok) {
+        const message = contact && !contact.ok ? contact.message : 'the customer could not be matched to a Xero contact';
+        results[index] = failed(message, syncOf(sale.id), [audit(item, { action: 'failed', outcome: 'failed', message })]);
+        continue;
+      }
+      try {
+        const built = buildInvoice(sale, mappings, { contact: { ContactID: contact.contactId }, saleUrl: saleUrlOf(ctx, sale.id), now: Date.now() });
+        toSend.push({ item, index, built, customerId: sale.customer.id });
+      } catch (err) {
+        if (!(err instanceof PermanentError)) throw err;
+        const message = permanentMessage(err);
+        results[index] = failed(message, syncOf(sale.id), [audit(item, { action: 'failed', outcome: 'failed', message })]);
+      }
+    }
+
+    // ---- send: one call for the batch ----
+    if (toSend.length > 0) {
+      const payloads = toSend.map((s) => s.built.payload);
+      const unitdp = toSend.some((s) => s.built.unitdp === 4) ? 4 : 2;
+      const idemKey = idempotencyKey('invoices', toSend.map((s) => s.item.id), stableJson(payloads));
+      const body = await session.call((api, tenant) => api.createInvoices(tenant, { invoices: payloads.map(toXeroNodeInvoice) }, false, unitdp, idemKey));
+      const elements = splitElements(body, 'Invoices', payloads.length);
+
+      // ---- record each element on its own ----
+      for (const [n, { item, index, built, customerId }] of toSend.entries()) {
+        const element = elements[n]!;
+        const request = { idempotencyKey: idemKey, unitdp, payload: built.payload, expected: built.expected, coding: built.coding };
+        if (element.ok) {
+          const invoiceId = str(element.element, 'InvoiceID')!;
+          const number = str(element.element, 'InvoiceNumber') ?? built.payload.InvoiceNumber;
+          const status = str(element.element, 'Status') ?? built.payload.Status;
+          await saveRecord(ctx.db, key, { entityId: item.payload.saleId, xeroId: invoiceId, number, status, payloadHash: payloadHash(built.payload) });
+          if (svc.historyNotes) {
+            await enqueueHistoryNote(ctx, orgId, { recordType: 'invoice', xeroId: invoiceId, entityType: 'sale', entityId: item.payload.saleId,
+              details: `Created by Ledgerbridge from sale #${item.payload.saleId}${built.payload.Reference ? ` (${built.payload.Reference})` : ''}: ${saleUrlOf(ctx, item.payload.saleId)}` });
+          }
+          results[index] = done({ ...syncOf(item.payload.saleId), externalId: invoiceId, externalRef: number },
+            [audit(item, { action: 'created', outcome: 'ok', request, response: responseSummary(element.element) })]);
+        } else {
+          const message = element.messages.join('; ') || 'Xero refused this invoice without a message';
+          if (element.messages.some((m) => UNIQUE_NUMBER.test(m))) {
+            // The number exists: an earlier attempt may have landed. The next attempt (> 1) looks it up first.
+            results[index] = retryLater(`Xero: ${message}`, [audit(item, { action: 'retry', outcome: 'retry', request, response: responseSummary(element.element), message })]);
+          } else if (element.messages.some((m) => CONTACT_PROBLEM.test(m))) {
+            // The cached contact may have been archived/removed in Xero: resolve it afresh next time.
+            await forgetContact(session, ctx.db, customerId);
+            results[index] = retryLater(`Xero: ${message}`, [audit(item, { action: 'retry', outcome: 'retry', request, response: responseSummary(element.element), message })]);
+          } else {
+            results[index] = failed(message, syncOf(item.payload.saleId), [audit(item, { action: 'failed', outcome: 'failed', request, response: responseSummary(element.element), message })]);
+          }
+        }
+      }
+    }
+  } catch (err) {
+    return afterCallFailure(svc, items, results, err, hctx, session);
+  }
+  return finishBatch(ctx, items, results as ItemResult[], hctx.workerId);
+}
+
+function skippedDeleted(
+  item: OutboxItem<InvoicePushPayload>, number: string | null,
+  audit: (item: OutboxItem<InvoicePushPayload>, e: Omit<AuditEntry, 'orgId' | 'entityType' | 'entityId' | 'recordType'>) => AuditEntry,
+  syncOf: (saleId: number) => SyncRecordUpdate, status = 'voided or deleted',
+): ItemResult {
+  const message = `Invoice ${number ?? ''} was ${status.toLowerCase()} in Xero by the accountant; it is not pushed again`.replace('  ', ' ');
+  return done({ ...syncOf(item.payload.saleId), status: 'deleted_upstream', error: message }, [audit(item, { action: 'deleted_upstream', outcome: 'skipped', message })]);
+}
+
+/**
+ * A call failed as a whole (429, 5xx, timeout, auth). Items already decided (adopted, skipped, created and
+ * recorded) keep their result; the rest retry, fail or pause as the error says. Nothing is dropped.
+ */
+export async function afterCallFailure<P>(
+  svc: SyncServices, items: OutboxItem<P>[], results: (ItemResult | undefined)[], err: unknown, hctx: OutboxHandlerContext, _session?: XeroSession,
+): Promise<OutboxOutcome[]> {
+  const workerError = toWorkerError(err);
+  if (results.every((r) => r === undefined)) throw workerError;
+  const message = workerError.message;
+  const filled = results.map((r): ItemResult => {
+    if (r) return r;
+    if (workerError.name === 'AuthRevokedError') return { outcome: { status: 'paused', error: message }, audit: [] };
+    if (workerError.name === 'PermanentError') return { outcome: { status: 'failed', error: message }, audit: [] };
+    const retryAfterMs = (workerError as { retryAfterMs?: number }).retryAfterMs;
+    return retryLater(message, [], retryAfterMs);
+  });
+  return finishBatch(svc.ctx, items, filled, hctx.workerId);
+}

@@ -1,0 +1,164 @@
+// Payment → Xero Payment on its invoice, into the account mapped for the payment method. A batch at a time:
+//   guard      the invoice comes from xero_records, else ONE lookup by InvoiceNumber (a late payment for an
+//              old invoice): a payment NEVER creates an invoice. Removed in Xero → skipped with the reason.
+//   reconcile  attempt > 1 or resend: ONE lookup of payments by our Reference key; adopt those on the invoice
+//   send       ONE PUT /Payments?summarizeErrors=false; per-element results. "Only AUTHORISED documents"
+//              → ONE look at those invoices: voided/deleted there → deleted_upstream, else Xero's message.
+import type { OutboxHandlerContext } from '../../../server/outbox/types';
+import type { OutboxItem, OutboxOutcome, SyncRecordUpdate } from '../../../server/plugins/contract';
+import type { PaymentSnapshot } from '../../../server/domain/events';
+import { PermanentError } from '../../../server/errors';
+import { buildPayment, invoiceNumberFor, paymentKeyFor, toXeroNodePayment, type ResolvedMappings, type XeroPayment } from '../payloads';
+import type { AuditEntry } from './audit';
+import { done, failed, finishBatch, type ItemResult } from './outcomes';
+import { afterCallFailure } from './pushInvoices';
+import { DELETED_UPSTREAM, findRecords, isRemovedInXero, payloadHash, saveRecord, stableJson, type RecordKey, type XeroRecord } from './records';
+import { openSession } from './session';
+import { permanentMessage, type SyncServices } from './services';
+import { loadPayment } from './snapshots';
+import type { PaymentPushPayload } from './types';
+import { field, idempotencyKey, list, responseSummary, splitElements, str, whereString } from './wire';
+
+type Item = OutboxItem<PaymentPushPayload>;
+const NOT_AUTHORISED = /only be made against AUTHORISED/i;
+
+export async function pushPayments(svc: SyncServices, items: Item[], hctx: OutboxHandlerContext): Promise<OutboxOutcome[]> {
+  const { ctx } = svc;
+  const orgId = items[0]!.orgId!;
+  const results: (ItemResult | undefined)[] = items.map(() => undefined);
+  const syncOf = (paymentId: number): SyncRecordUpdate => ({ orgId, entityType: 'payment', entityId: paymentId, recordType: 'payment', status: 'synced' });
+  const audit = (item: Item, e: Omit<AuditEntry, 'orgId' | 'entityType' | 'entityId' | 'recordType'>): AuditEntry => ({
+    orgId, entityType: 'payment', entityId: item.payload.paymentId, recordType: 'payment', triggeredBy: item.payload.triggeredBy ?? 'system', outboxItemId: item.id, ...e,
+  });
+  const fail = (item: Item, index: number, message: string, extra: Partial<AuditEntry> = {}) => {
+    results[index] = failed(message, syncOf(item.payload.paymentId), [audit(item, { action: 'failed', outcome: 'failed', message, ...extra })]);
+  };
+  const skip = (item: Item, index: number, message: string) => {
+    results[index] = done({ ...syncOf(item.payload.paymentId), status: 'deleted_upstream', error: message }, [audit(item, { action: 'skipped', outcome: 'skipped', message })]);
+  };
+
+  let mappings: ResolvedMappings;
+  try {
+    mappings = await svc.mappings(orgId);
+  } catch (err) {
+    if (!(err instanceof PermanentError)) throw err;
+    items.forEach((item, index) => fail(item, index, permanentMessage(err)));
+    return finishBatch(ctx, items, results as ItemResult[], hctx.workerId);
+  }
+
+  const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal);
+  const invoiceKey: RecordKey = { orgId, tenantId: session.tenantId, entityType: 'sale', recordType: 'invoice' };
+  const paymentKey: RecordKey = { orgId, tenantId: session.tenantId, entityType: 'payment', recordType: 'payment' };
+
+  try {
+    const loaded: { item: Item; index: number; payment: PaymentSnapshot }[] = [];
+    for (const [index, item] of items.entries()) {
+      const payment = await loadPayment(ctx.db, orgId, item.payload.paymentId);
+      if (payment) loaded.push({ item, index, payment });
+      else fail(item, index, `Payment ${item.payload.paymentId} no longer exists in this organisation`);
+    }
+
+    // ---- guard: our payment record, and the invoice (looked up by number if we never recorded it) ----
+    const known = await findRecords(ctx.db, paymentKey, loaded.map((l) => l.payment.id));
+    let invoices = await findRecords(ctx.db, invoiceKey, loaded.map((l) => l.payment.saleId));
+    const unknown = loaded.filter((l) => !known.get(l.payment.id)?.xeroId && !invoices.has(l.payment.saleId));
+    if (unknown.length > 0) {
+      const numbers = unknown.map((l) => invoiceNumberFor(l.payment.saleId, mappings));
+      const found = list(await session.call((api, tenant) => api.getInvoices(tenant, undefined, undefined, undefined, undefined, numbers)), 'Invoices');
+      for (const inv of found) {
+        const l = unknown.find((u) => invoiceNumberFor(u.payment.saleId, mappings).toLowerCase() === str(inv, 'InvoiceNumber')?.toLowerCase());
+        const status = str(inv, 'Status') ?? 'UNKNOWN';
+        if (l) await saveRecord(ctx.db, invoiceKey, { entityId: l.payment.saleId, xeroId: str(inv, 'InvoiceID')!, number: str(inv, 'InvoiceNumber')!, status: isRemovedInXero(status) ? DELETED_UPSTREAM : status });
+      }
+      invoices = await findRecords(ctx.db, invoiceKey, loaded.map((l) => l.payment.saleId));
+    }
+
+    const pending: { item: Item; index: number; payment: PaymentSnapshot; invoice: XeroRecord; key: string }[] = [];
+    for (const l of loaded) {
+      const record = known.get(l.payment.id);
+      const invoice = invoices.get(l.payment.saleId);
+      if (record && isRemovedInXero(record.status)) {
+        skip(l.item, l.index, 'This payment was deleted in Xero by the accountant; it is not pushed again');
+      } else if (record?.xeroId) {
+        results[l.index] = done({ ...syncOf(l.payment.id), externalId: record.xeroId, externalRef: record.number }, [audit(l.item, { action: 'already_synced', outcome: 'ok', message: 'already in Xero' })]);
+      } else if (!invoice?.xeroId && !isRemovedInXero(invoice?.status)) {
+        fail(l.item, l.index, `The invoice ${invoiceNumberFor(l.payment.saleId, mappings)} for sale ${l.payment.saleId} is not in Xero; a payment never creates one. Send the sale first, then retry this payment.`);
+      } else if (isRemovedInXero(invoice?.status)) {
+        skip(l.item, l.index, `Skipped: the invoice ${invoice?.number ?? ''} was voided or deleted in Xero by the accountant, so this payment is not recorded there`);
+      } else {
+        pending.push({ ...l, invoice: invoice!, key: paymentKeyFor(l.payment.id, mappings) });
+      }
+    }
+
+    // ---- reconcile: payments that may have landed, by our Reference key on the same invoice ----
+    const reconcile = pending.filter((p) => p.item.attempts > 1 || p.item.payload.reconcile);
+    if (reconcile.length > 0) {
+      const where = reconcile.map((p) => `Reference==${whereString(p.key)} OR Reference.StartsWith(${whereString(`${p.key} `)})`).join(' OR ');
+      const found = list(await session.call((api, tenant) => api.getPayments(tenant, undefined, where)), 'Payments')
+        .filter((p) => str(p, 'Status') !== 'DELETED');
+      for (const p of reconcile) {
+        const match = found.find((f) => {
+          const ref = str(f, 'Reference') ?? '';
+          return (ref === p.key || ref.startsWith(`${p.key} `)) && str(field(f, 'Invoice'), 'InvoiceID')?.toLowerCase() === p.invoice.xeroId!.toLowerCase();
+        });
+        if (!match) continue;
+        const paymentId = str(match, 'PaymentID')!;
+        await saveRecord(ctx.db, paymentKey, { entityId: p.payment.id, xeroId: paymentId, number: p.key, status: str(match, 'Status') ?? 'AUTHORISED' });
+        results[p.index] = done({ ...syncOf(p.payment.id), externalId: paymentId, externalRef: p.key }, [audit(p.item, {
+          action: 'adopted', outcome: 'ok', response: responseSummary(match), message: `found in Xero by reference ${p.key} before re-sending; adopted`,
+        })]);
+      }
+    }
+
+    // ---- build and send (one call) ----
+    const toSend: { p: (typeof pending)[number]; payment: XeroPayment }[] = [];
+    for (const p of pending) {
+      if (results[p.index]) continue;
+      try {
+        toSend.push({ p, payment: buildPayment(p.payment, p.invoice.xeroId!, mappings) });
+      } catch (err) {
+        if (!(err instanceof PermanentError)) throw err;
+        fail(p.item, p.index, permanentMessage(err));
+      }
+    }
+    if (toSend.length > 0) {
+      const payloads = toSend.map((s) => s.payment);
+      const idemKey = idempotencyKey('payments', toSend.map((s) => s.p.item.id), stableJson(payloads));
+      const body = await session.call((api, tenant) => api.createPayments(tenant, { payments: payloads.map(toXeroNodePayment) }, false, idemKey));
+      const elements = splitElements(body, 'Payments', payloads.length);
+      const notAuthorised: (typeof toSend)[number][] = [];
+      for (const [n, s] of toSend.entries()) {
+        const element = elements[n]!;
+        const request = { idempotencyKey: idemKey, payload: s.payment };
+        if (element.ok) {
+          const paymentId = str(element.element, 'PaymentID')!;
+          await saveRecord(ctx.db, paymentKey, { entityId: s.p.payment.id, xeroId: paymentId, number: s.p.key, status: str(element.element, 'Status') ?? 'AUTHORISED', payloadHash: payloadHash(s.payment) });
+          results[s.p.index] = done({ ...syncOf(s.p.payment.id), externalId: paymentId, externalRef: s.p.key }, [audit(s.p.item, { action: 'created', outcome: 'ok', request, response: responseSummary(element.element) })]);
+        } else if (element.messages.some((m) => NOT_AUTHORISED.test(m))) {
+          notAuthorised.push(s);
+        } else {
+          fail(s.p.item, s.p.index, element.messages.join('; ') || 'Xero refused this payment without a message', { request, response: responseSummary(element.element) });
+        }
+      }
+      if (notAuthorised.length > 0) {
+        // Voided by the accountant since (deleted upstream), or still a draft (the admin's decision).
+        const ids = [...new Set(notAuthorised.map((s) => s.p.invoice.xeroId!))];
+        const states = list(await session.call((api, tenant) => api.getInvoices(tenant, undefined, undefined, undefined, ids)), 'Invoices');
+        for (const s of notAuthorised) {
+          const state = states.find((i) => str(i, 'InvoiceID')?.toLowerCase() === s.p.invoice.xeroId!.toLowerCase());
+          const status = str(state, 'Status');
+          if (!state || isRemovedInXero(status)) {
+            await saveRecord(ctx.db, invoiceKey, { entityId: s.p.payment.saleId, status: DELETED_UPSTREAM, note: `${status ?? 'not found'} in Xero` });
+            await ctx.sync.upsert(ctx.db, { orgId, entityType: 'sale', entityId: s.p.payment.saleId, recordType: 'invoice', status: 'deleted_upstream', error: `Invoice ${s.p.invoice.number ?? ''} was ${(status ?? 'deleted').toLowerCase()} in Xero` });
+            skip(s.p.item, s.p.index, `Skipped: the invoice ${s.p.invoice.number ?? ''} was ${(status ?? 'deleted').toLowerCase()} in Xero by the accountant, so this payment is not recorded there`);
+          } else {
+            fail(s.p.item, s.p.index, `Payments can only be made against AUTHORISED documents (invoice ${s.p.invoice.number ?? ''} is ${status}). Approve it in Xero, then retry.`);
+          }
+        }
+      }
+    }
+  } catch (err) {
+    return afterCallFailure(svc, items, results, err, hctx);
+  }
+  return finishBatch(ctx, items, results as ItemResult[], hctx.workerId);
+}

@@ -1,0 +1,117 @@
+// xero_records: what each of our records is in Xero, per tenant. The sync engine's memory of what it
+// created (so nothing is created twice) and of what the accountant removed (so it is never pushed again).
+import { createHash } from 'node:crypto';
+import { nowMs, type Queryable } from '../../../server/db/knex';
+import type { XeroEntityType, XeroRecordType } from './types';
+
+/** Our own statuses next to Xero's (AUTHORISED, PAID, VOIDED, DELETED…). */
+export const DELETED_UPSTREAM = 'deleted_upstream';
+export const SKIPPED = 'skipped';
+
+export interface XeroRecord {
+  id: number;
+  orgId: number;
+  tenantId: string;
+  entityType: XeroEntityType;
+  entityId: number;
+  recordType: XeroRecordType;
+  xeroId: string | null;
+  number: string | null;
+  status: string;
+  note: string | null;
+  payloadHash: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface RecordKey {
+  orgId: number;
+  tenantId: string;
+  entityType: XeroEntityType;
+  recordType: XeroRecordType;
+}
+
+function fromRow(r: Record<string, unknown>): XeroRecord {
+  return {
+    id: Number(r.id),
+    orgId: Number(r.org_id),
+    tenantId: String(r.tenant_id),
+    entityType: r.entity_type as XeroEntityType,
+    entityId: Number(r.entity_id),
+    recordType: r.record_type as XeroRecordType,
+    xeroId: (r.xero_id as string | null) ?? null,
+    number: (r.number as string | null) ?? null,
+    status: String(r.status),
+    note: (r.note as string | null) ?? null,
+    payloadHash: (r.payload_hash as string | null) ?? null,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+/** The records of these entities, by entity id. */
+export async function findRecords(db: Queryable, key: RecordKey, entityIds: readonly number[]): Promise<Map<number, XeroRecord>> {
+  if (entityIds.length === 0) return new Map();
+  const rows = (await db('xero_records')
+    .where({ org_id: key.orgId, tenant_id: key.tenantId, entity_type: key.entityType, record_type: key.recordType })
+    .whereIn('entity_id', [...new Set(entityIds)])) as Record<string, unknown>[];
+  return new Map(rows.map((r) => [Number(r.entity_id), fromRow(r)]));
+}
+
+export async function findRecord(db: Queryable, key: RecordKey, entityId: number): Promise<XeroRecord | undefined> {
+  return (await findRecords(db, key, [entityId])).get(entityId);
+}
+
+/** Every record of one entity across record types (the record page). */
+export async function recordsOfEntity(db: Queryable, orgId: number, entityType: XeroEntityType, entityId: number): Promise<XeroRecord[]> {
+  const rows = (await db('xero_records').where({ org_id: orgId, entity_type: entityType, entity_id: entityId }).orderBy('id')) as Record<string, unknown>[];
+  return rows.map(fromRow);
+}
+
+export interface RecordWrite {
+  entityId: number;
+  xeroId?: string | null;
+  number?: string | null;
+  status: string;
+  note?: string | null;
+  payloadHash?: string | null;
+}
+
+/** Insert or update one record; fields left undefined keep their stored value. */
+export async function saveRecord(db: Queryable, key: RecordKey, write: RecordWrite): Promise<void> {
+  const now = nowMs();
+  const changed: Record<string, unknown> = { status: write.status, updated_at: now };
+  if (write.xeroId !== undefined) changed.xero_id = write.xeroId;
+  if (write.number !== undefined) changed.number = write.number;
+  if (write.note !== undefined) changed.note = write.note;
+  if (write.payloadHash !== undefined) changed.payload_hash = write.payloadHash;
+  await db('xero_records')
+    .insert({
+      org_id: key.orgId, tenant_id: key.tenantId, entity_type: key.entityType, entity_id: write.entityId, record_type: key.recordType,
+      xero_id: write.xeroId ?? null, number: write.number ?? null, status: write.status, note: write.note ?? null,
+      payload_hash: write.payloadHash ?? null, created_at: now, updated_at: now,
+    })
+    .onConflict(['org_id', 'tenant_id', 'entity_type', 'entity_id', 'record_type'])
+    .merge(changed);
+}
+
+export async function deleteRecord(db: Queryable, key: RecordKey, entityId: number): Promise<void> {
+  await db('xero_records').where({ org_id: key.orgId, tenant_id: key.tenantId, entity_type: key.entityType, record_type: key.recordType, entity_id: entityId }).del();
+}
+
+/** A stable hash of what was sent (key order independent of construction order). */
+export function payloadHash(payload: unknown): string {
+  return createHash('sha256').update(stableJson(payload)).digest('hex');
+}
+
+export function stableJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+}
+
+/** Xero statuses that mean the accountant removed the document: never push it (or anything onto it) again. */
+export function isRemovedInXero(status: string | null | undefined): boolean {
+  return status === 'VOIDED' || status === 'DELETED' || status === DELETED_UPSTREAM;
+}

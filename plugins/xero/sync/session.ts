@@ -1,0 +1,49 @@
+// One organisation's Xero for the length of a batch: its live connection, a ready client (either signing
+// mode), and every call routed through the shared rate budget. A connection that is missing or not
+// connected throws AuthRevokedError, so the batch pauses until an admin re-authorises.
+import type { AccountingApi } from 'xero-node';
+import { AuthRevokedError } from '../../../server/errors';
+import { XeroHttpError, type XeroClient } from '../client';
+import { clientForConnection } from '../connection/clientFactory';
+import { getLiveConnection } from '../connection/store';
+import type { ConnectionDeps } from '../connection/deps';
+import { connectionHeadroom, tenantKeyOf, type RateBudget } from './rateBudget';
+
+type Operation<T> = (api: AccountingApi, tenantId: string) => Promise<{ response: { status?: number; headers?: unknown }; body: T }>;
+
+export interface XeroSession {
+  orgId: number;
+  /** The tenant records are keyed by ('' never: a private app's own organisation is `org:<id>`). */
+  tenantId: string;
+  /** Count of calls made through this session (for tests and the audit's request summaries). */
+  calls: number;
+  call<T>(operation: Operation<T>): Promise<T>;
+}
+
+export async function openSession(deps: ConnectionDeps, budget: RateBudget, orgId: number, signal?: AbortSignal): Promise<XeroSession> {
+  const connection = await getLiveConnection(deps.db, orgId);
+  if (!connection) throw new AuthRevokedError('Xero is not connected for this organisation; an admin must connect it');
+  const client: XeroClient = await clientForConnection(deps, connection);
+  const tenantKey = tenantKeyOf(orgId, connection.tenant_id);
+  const session: XeroSession = {
+    orgId,
+    tenantId: connection.tenant_id || `org:${orgId}`,
+    calls: 0,
+    async call<T>(operation: Operation<T>): Promise<T> {
+      const permit = await budget.acquire(tenantKey, { signal, headroom: () => connectionHeadroom(deps.db, orgId) });
+      session.calls++;
+      try {
+        return await client.call(operation);
+      } catch (err) {
+        // Xero said when to come back: every process holds off for this tenant, not just this batch.
+        if (err instanceof XeroHttpError && err.status === 429) {
+          await budget.block(tenantKey, err.problem === 'concurrent' ? 1_000 : err.retryAfterMs ?? 60_000);
+        }
+        throw err;
+      } finally {
+        await permit.release().catch((releaseErr) => deps.logger.warn({ err: releaseErr }, 'could not release a Xero rate lease'));
+      }
+    },
+  };
+  return session;
+}

@@ -1,0 +1,153 @@
+// Set-up for the sync e2e tests: the Xero emulator on a real port, the app booted with the Xero plugin
+// against it (test/support/xero.ts), an organisation connected as a legacy private app (certificate
+// uploaded to the emulator, key sealed in the database — what the connect page does), outbox workers
+// running the plugin's real handlers, and readers of the emulator's books through its control API.
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { createUser } from '../../../server/auth/users';
+import { nowMs } from '../../../server/db/knex';
+import { createSale } from '../../../server/domain/sales';
+import { issueRefund } from '../../../server/domain/refunds';
+import { recordPayment } from '../../../server/domain/payments';
+import { startOutboxWorkers, type OutboxWorkers } from '../../../server/outbox';
+import type { Principal } from '../../../server/plugins/contract';
+import { generatePrivateAppCertificate } from '../../../plugins/xero/connection/oauth1';
+import { certificateKeyPurpose, startConnection } from '../../../plugins/xero/connection/store';
+import { replaceMappings, type MappingEntry } from '../../../plugins/xero/mappings/store';
+import type { DbKind } from '../../support/db';
+import { bootXeroApp, registerPrivateAppAt, seedOrg, startXeroEmulator, UK_ORG, type RunningEmulator, type SeededOrg, type XeroTestApp } from '../../support/xero';
+import type { XeroEmulatorOptions } from '../../../emulators/xero/app';
+
+export interface SyncFixture {
+  emu: RunningEmulator;
+  x: XeroTestApp;
+  org: SeededOrg;
+  tenantId: string;
+  staff: Principal;
+  admin: Principal;
+  workers?: OutboxWorkers;
+  startWorkers(): OutboxWorkers;
+  stopWorkers(): Promise<void>;
+  sell(body: Record<string, unknown>): Promise<{ id: number; lines: { id: number }[] }>;
+  refund(saleId: number, body: Record<string, unknown>): Promise<{ id: number }>;
+  pay(saleId: number, body: Record<string, unknown>): Promise<{ id: number }>;
+  books<T = Record<string, unknown>>(collection: string): Promise<T[]>;
+  counts(): Promise<Record<string, unknown>>;
+  /** Wait until no sync item of the organisation is pending or leased. */
+  drained(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+let certificate: Awaited<ReturnType<typeof generatePrivateAppCertificate>> | undefined;
+
+export async function connectPrivateApp(x: XeroTestApp, orgId: number, emulatorUrl: string, organisationName = UK_ORG): Promise<string> {
+  certificate ??= await generatePrivateAppCertificate({ organisationName: 'Ledgerbridge sync tests' });
+  const app = await registerPrivateAppAt(emulatorUrl, certificate.certificatePem, { organisationName });
+  const db = x.ctx.db;
+  const now = nowMs();
+  const [row] = (await db('xero_certificates')
+    .insert({
+      org_id: orgId, certificate_pem: certificate.certificatePem, private_key_sealed: 'pending', fingerprint_sha1: certificate.fingerprintSha1,
+      serial_number: certificate.serialNumber, not_before: certificate.notBefore.getTime(), not_after: certificate.notAfter.getTime(),
+      created_by: 'test', created_at: now,
+    })
+    .returning('id')) as ({ id: number } | number)[];
+  const certificateId = typeof row === 'object' ? Number(row!.id) : Number(row);
+  const sealed = await x.ctx.secrets.seal(db, orgId, certificateKeyPurpose(certificateId), certificate.privateKeyPem);
+  await db('xero_certificates').where({ id: certificateId }).update({ private_key_sealed: sealed });
+  await startConnection(db, {
+    orgId, mode: 'private_app', status: 'connected', createdBy: 'test', endReason: 'test reconnect',
+    tenant_id: app.tenantId, tenant_name: organisationName, consumer_key: app.consumerKey, certificate_id: certificateId,
+  });
+  return app.tenantId;
+}
+
+export async function startSyncFixture(kind: DbKind, opts: { emulator?: XeroEmulatorOptions; workers?: boolean; env?: Record<string, string> } = {}): Promise<SyncFixture> {
+  const emu = await startXeroEmulator(opts.emulator ?? {});
+  const x = await bootXeroApp(kind, { emulatorUrl: emu.url, env: { PUBLIC_URL: 'http://books.test', ...opts.env } });
+  const db = x.host.deps.db;
+  const org = await seedOrg(db, 'Sync Gym');
+  const tenantId = await connectPrivateApp(x, org.orgId, emu.url);
+  // Card and Stripe money lands in 090 (Business Bank Account of the UK demo company), cash in 091.
+  await setMappings(x, org.orgId, [
+    { kind: 'method_account', key: 'stripe', value: '090' },
+    { kind: 'method_account', key: 'card_terminal', value: '090' },
+    { kind: 'method_account', key: 'gocardless', value: '090' },
+    { kind: 'method_account', key: 'cash', value: '091' },
+  ]);
+  const adminRow = await db('users').where({ org_id: org.orgId, role: 'admin' }).first('id');
+  const staffRow = await db('users').where({ org_id: org.orgId, role: 'staff' }).first('id');
+  const staff: Principal = { kind: 'user', id: Number(staffRow.id), orgId: org.orgId, role: 'staff', name: 'staff' };
+  const admin: Principal = { kind: 'user', id: Number(adminRow.id), orgId: org.orgId, role: 'admin', name: 'admin' };
+  const domain = { db, events: x.host.deps.events };
+  const emulatorGet = async (path: string) => {
+    const res = await request(emu.url).get(path);
+    assert.equal(res.status, 200, `${path}: ${res.status} ${res.text.slice(0, 200)}`);
+    return res.body;
+  };
+
+  const fixture: SyncFixture = {
+    emu, x, org, tenantId, staff, admin,
+    startWorkers() {
+      fixture.workers = startOutboxWorkers({
+        db, handlers: x.host.deps.plugins.handlers, concurrency: 2, leaseMs: 15_000, pollMs: 100,
+        logger: x.host.deps.logger, notifier: x.host.notifier,
+      });
+      return fixture.workers;
+    },
+    async stopWorkers() {
+      await fixture.workers?.stop();
+      fixture.workers = undefined;
+    },
+    async sell(body) {
+      const sale = await createSale(domain, staff, body);
+      return { id: sale.id, lines: sale.lines.map((l) => ({ id: l.id })) };
+    },
+    async refund(saleId, body) {
+      const result = await issueRefund(domain, staff, saleId, body);
+      return { id: result.refund.id };
+    },
+    async pay(saleId, body) {
+      const result = await recordPayment(domain, staff, saleId, body);
+      return { id: result.payment.id };
+    },
+    async books(collection) {
+      return (await emulatorGet(`/_emulator/tenants/${tenantId}/${collection}`)).items;
+    },
+    async counts() {
+      return emulatorGet(`/_emulator/tenants/${tenantId}/counts`);
+    },
+    async drained(timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const busy = await db('outbox').where({ org_id: org.orgId }).whereIn('type', ['xero.invoice.push', 'xero.creditnote.push', 'xero.payment.push'])
+          .whereIn('status', ['pending', 'leased']).count({ n: '*' });
+        if (Number((busy as { n: number | string }[])[0]?.n ?? 0) === 0) return;
+        if (Date.now() > deadline) {
+          const rows = await db('outbox').where({ org_id: org.orgId }).whereNot('status', 'done').select('id', 'type', 'status', 'attempts', 'last_error');
+          throw new Error(`sync did not drain in ${timeoutMs} ms: ${JSON.stringify(rows).slice(0, 2000)}`);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async close() {
+      await fixture.stopWorkers();
+      await x.close();
+      await emu.close();
+    },
+  };
+  if (opts.workers !== false) fixture.startWorkers();
+  return fixture;
+}
+
+/** Another user of the organisation (for role checks). */
+export async function addUser(f: SyncFixture, role: 'admin' | 'staff' | 'accountant', email: string): Promise<void> {
+  await createUser(f.x.host.deps.db, { orgId: f.org.orgId, email, name: email, role, password: 'xero test password 1' });
+}
+
+export async function setMappings(x: XeroTestApp, orgId: number, entries: MappingEntry[]): Promise<void> {
+  const current = (await x.ctx.db('xero_mappings').where({ org_id: orgId }).select('kind', 'key', 'value')) as MappingEntry[];
+  const merged = new Map(current.map((e) => [`${e.kind}|${e.key}`, e]));
+  for (const e of entries) merged.set(`${e.kind}|${e.key}`, e);
+  await x.ctx.db.transaction((trx) => replaceMappings(trx, orgId, [...merged.values()], 'test'));
+}
