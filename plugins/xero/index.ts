@@ -6,6 +6,7 @@ import { xero0001 } from './migrations/0001_connections';
 import { xeroRoutes } from './routes';
 import { registerXeroCommands } from './cli';
 import { xero0002 } from './migrations/0002_sync';
+import { xero0003 } from './migrations/0003_mappings';
 import { syncHandlers } from './sync/handlers';
 import { onPaymentReceived, onRefundIssued, onSaleCompleted } from './sync/enqueue';
 
@@ -13,8 +14,13 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   id: 'xero',
   title: 'Xero',
   configSchema: XeroConfigSchema,
-  migrations: [xero0001, xero0002],
-  nav: [{ label: 'Xero connection', href: '/plugins/xero/connection', roles: ['admin'] }],
+  migrations: [xero0001, xero0002, xero0003],
+  nav: [
+    { label: 'Xero connection', href: '/plugins/xero/connection', roles: ['admin'] },
+    { label: 'Xero settings', href: '/plugins/xero/settings', roles: ['admin'] },
+    { label: 'Xero failures', href: '/plugins/xero/sync/failures', roles: ['admin'] },
+    { label: 'Xero sync log', href: '/plugins/xero/sync/log', roles: ['admin', 'accountant'] },
+  ],
   routes: (ctx) => xeroRoutes(ctx),
   cli: (program, context) => registerXeroCommands(program, context),
   // Sync (sync/): subscribers only enqueue, in the host's transaction; handlers do the Xero calls.

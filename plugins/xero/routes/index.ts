@@ -6,11 +6,15 @@ import type { XeroConfig } from '../config';
 import { connectionPageRoutes } from './connectionPage';
 import { legacyRoutes } from './legacy';
 import { oauth2Routes } from './oauth2';
+import { syncRoutes } from './sync';
+import { settingsRoutes } from './settings';
 
 export function xeroRoutes(ctx: PluginContext<XeroConfig>): Router {
   const router = Router();
   router.use(connectionPageRoutes(ctx));
   router.use(legacyRoutes(ctx));
   router.use(oauth2Routes(ctx));
+  router.use(syncRoutes(ctx));
+  router.use(settingsRoutes(ctx));
   return router;
 }

@@ -1,0 +1,132 @@
+// Sync pages and actions, mounted at /plugins/xero/sync. Everything is scoped to the principal's own
+// organisation (ids from the URL are looked up within it; another organisation's record is "not found").
+// CSRF is checked by the host's web security middleware on every POST.
+//   POST /sync/:entityType/:entityId/send   staff, admin   send now / resend (reconcile first: never a duplicate)
+//   GET  /sync/failures                     admin          failed and dead items with Xero's exact message
+//   POST /sync/failures/retry               admin          retry the chosen dead items (outbox retryItems)
+//   GET  /sync/log                          admin, accountant  the audit log, filtered by outcome, record type, date
+//   GET  /sync/records/:entityType/:entityId  any role     one record's audit trail and Xero ids
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { PluginContext } from '../../../server/plugins/contract';
+import { NotFoundError, ValidationError } from '../../../server/errors';
+import { retryItems } from '../../../server/outbox';
+import { renderPage } from '../../../server/web/render';
+import { setFlash, takeFlash } from '../../../server/web/flash';
+import type { XeroConfig } from '../config';
+import { listAudit, writeAudit } from '../sync/audit';
+import { enqueueCreditNotePush, enqueueInvoicePush, enqueuePaymentPush } from '../sync/enqueue';
+import { recordsOfEntity } from '../sync/records';
+import { SYNC_ITEM_TYPES } from '../sync/types';
+
+const ENTITY_TYPES = ['sale', 'refund', 'payment'] as const;
+type EntityType = (typeof ENTITY_TYPES)[number];
+const TABLE_OF: Record<EntityType, string> = { sale: 'sales', refund: 'refunds', payment: 'payments' };
+const RECORD_TYPES = ['invoice', 'credit_note', 'payment', 'allocation', 'refund_payment', 'contact'];
+const OUTCOMES = ['ok', 'failed', 'retry', 'skipped'];
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+const wrap = (fn: Handler) => (req: Request, res: Response, next: NextFunction) => fn(req, res).catch(next);
+
+function entityOf(req: Request): { entityType: EntityType; entityId: number } {
+  const entityType = String(req.params.entityType) as EntityType;
+  const entityId = Number(req.params.entityId);
+  if (!ENTITY_TYPES.includes(entityType) || !Number.isSafeInteger(entityId) || entityId <= 0) throw new NotFoundError('That record');
+  return { entityType, entityId };
+}
+
+/** YYYY-MM-DD → epoch ms (UTC midnight), or undefined when absent; a malformed date is a 422. */
+function dayParam(value: unknown, path: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const text = String(value);
+  const ms = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : Number.NaN;
+  if (!Number.isFinite(ms)) throw new ValidationError([{ path, message: 'must be a date like 2026-01-31' }]);
+  return ms;
+}
+
+export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
+  const router = Router();
+  const base = `${ctx.mountPath}/sync`;
+
+  router.post('/sync/:entityType/:entityId/send', ctx.requireRole('admin', 'staff'), wrap(async (req, res) => {
+    const orgId = req.principal!.orgId;
+    const { entityType, entityId } = entityOf(req);
+    const row = await ctx.db(TABLE_OF[entityType]).where({ id: entityId, org_id: orgId }).first();
+    if (!row) throw new NotFoundError(`That ${entityType}`);
+    const triggeredBy = `user:${req.principal!.id}` as const;
+    await ctx.db.transaction(async (trx) => {
+      const opts = { resend: { triggeredBy } };
+      if (entityType === 'sale') await enqueueInvoicePush(ctx, trx, orgId, entityId, opts);
+      else if (entityType === 'refund') await enqueueCreditNotePush(ctx, trx, orgId, entityId, Number(row.sale_id), opts);
+      else await enqueuePaymentPush(ctx, trx, orgId, entityId, Number(row.sale_id), opts);
+      await writeAudit(trx, {
+        orgId, entityType, entityId, recordType: entityType === 'sale' ? 'invoice' : entityType === 'refund' ? 'credit_note' : 'payment',
+        action: 'resend', outcome: 'ok', triggeredBy, message: `send now requested by ${req.principal!.name}`,
+      });
+    });
+    setFlash(req, 'success', `Queued: the ${entityType} is checked against Xero and sent if it is not there yet.`);
+    const back = typeof req.body?.returnTo === 'string' && req.body.returnTo.startsWith('/') && !req.body.returnTo.startsWith('//') ? req.body.returnTo : `${base}/records/${entityType}/${entityId}`;
+    res.redirect(303, back);
+  }));
+
+  router.get('/sync/failures', ctx.requireRole('admin'), wrap(async (req, res) => {
+    const orgId = req.principal!.orgId;
+    const items = await ctx.db('outbox').where({ org_id: orgId }).whereIn('type', [...SYNC_ITEM_TYPES]).whereIn('status', ['dead', 'paused'])
+      .orderBy('id', 'desc').limit(500).select('id', 'type', 'status', 'attempts', 'last_error', 'payload', 'updated_at');
+    const failures = items.map((i: Record<string, unknown>) => {
+      const payload = (typeof i.payload === 'string' ? JSON.parse(i.payload) : i.payload) as Record<string, number>;
+      const entity = payload.refundId ? { entityType: 'refund', entityId: payload.refundId } : payload.paymentId ? { entityType: 'payment', entityId: payload.paymentId } : { entityType: 'sale', entityId: payload.saleId };
+      return { id: Number(i.id), type: String(i.type), status: String(i.status), attempts: Number(i.attempts), error: (i.last_error as string | null) ?? '', updatedAt: Number(i.updated_at), ...entity };
+    });
+    res.set('Cache-Control', 'no-store');
+    renderPage(res, 'xero/sync-failures', { title: 'Xero sync failures', failures, base, flash: takeFlash(req), when: isoTime });
+  }));
+
+  router.post('/sync/failures/retry', ctx.requireRole('admin'), wrap(async (req, res) => {
+    const orgId = req.principal!.orgId;
+    const raw = ([] as unknown[]).concat(req.body?.ids ?? []);
+    const ids = raw.map(Number).filter((n) => Number.isSafeInteger(n) && n > 0);
+    // Only this organisation's sync items: ids of anything else simply do not match.
+    const own = ids.length ? ((await ctx.db('outbox').where({ org_id: orgId }).whereIn('type', [...SYNC_ITEM_TYPES]).whereIn('id', ids).pluck('id')) as number[]).map(Number) : [];
+    const moved = await retryItems(ctx.db, { ids: own });
+    setFlash(req, moved > 0 ? 'success' : 'error', moved > 0 ? `${moved} item(s) will be sent again now.` : 'Nothing to retry: choose at least one failed item.');
+    res.redirect(303, `${base}/failures`);
+  }));
+
+  router.get('/sync/log', ctx.requireRole('admin', 'accountant'), wrap(async (req, res) => {
+    const orgId = req.principal!.orgId;
+    const q = req.query;
+    const filter = {
+      outcome: OUTCOMES.includes(String(q.status)) ? String(q.status) : undefined,
+      recordType: RECORD_TYPES.includes(String(q.recordType)) ? String(q.recordType) : undefined,
+      from: dayParam(q.from, 'from'),
+      to: (() => { const d = dayParam(q.to, 'to'); return d === undefined ? undefined : d + 86_400_000; })(),
+    };
+    const entries = await listAudit(ctx.db, { orgId, ...filter, limit: 200 });
+    res.set('Cache-Control', 'no-store');
+    renderPage(res, 'xero/sync-log', {
+      title: 'Xero sync log', entries, base, outcomes: OUTCOMES, recordTypes: RECORD_TYPES, when: isoTime,
+      query: { status: filter.outcome ?? '', recordType: filter.recordType ?? '', from: String(q.from ?? ''), to: String(q.to ?? '') },
+    });
+  }));
+
+  router.get('/sync/records/:entityType/:entityId', ctx.requireRole('admin', 'staff', 'accountant'), wrap(async (req, res) => {
+    const orgId = req.principal!.orgId;
+    const { entityType, entityId } = entityOf(req);
+    const row = await ctx.db(TABLE_OF[entityType]).where({ id: entityId, org_id: orgId }).first('id');
+    if (!row) throw new NotFoundError(`That ${entityType}`);
+    const [records, entries, states] = await Promise.all([
+      recordsOfEntity(ctx.db, orgId, entityType, entityId),
+      listAudit(ctx.db, { orgId, entityType, entityId, limit: 500 }),
+      ctx.sync.list(ctx.db, { orgId, entityType, entityId }),
+    ]);
+    res.set('Cache-Control', 'no-store');
+    renderPage(res, 'xero/sync-record', {
+      title: `Xero: ${entityType} ${entityId}`, entityType, entityId, records, entries, states, base, flash: takeFlash(req), when: isoTime,
+      canSend: req.principal!.role !== 'accountant',
+    });
+  }));
+
+  return router;
+}
+
+const isoTime = (ms: number | null): string => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : '—');
