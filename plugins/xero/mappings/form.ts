@@ -1,0 +1,237 @@
+// The settings form: what the admin submitted → a typed form → (checked against Xero) the rows to save.
+// Pure. Field names are flat (category_account_3) so any category text survives urlencoding.
+import { PAYMENT_METHODS, type PaymentMethod, type TrackingAssignment } from '../payloads/types';
+import type { Catalogue } from './catalogue';
+import { formatDueDateRule, parseDueDateRule } from './load';
+import type { MappingEntry, MappingKind, MappingRow } from './store';
+import { checkAccount, checkTaxType, checkTracking, type SettingIssue } from './validate';
+
+export interface CategoryForm {
+  name: string;
+  account: string;
+  tax: string;
+  /** Up to two "trackingCategoryId:optionId" values ('' = none). */
+  tracking: [string, string];
+}
+
+export interface SettingsForm {
+  defaultSalesAccount: string;
+  defaultTax: string;
+  categories: CategoryForm[];
+  methods: Record<PaymentMethod, string>;
+  defaultTracking: [string, string];
+  roundingAccount: string;
+  roundingTax: string;
+  invoiceStatus: 'DRAFT' | 'AUTHORISED';
+  dueRuleKind: string;
+  dueRuleNumber: string;
+  invoicePrefix: string;
+  referenceSource: 'sale_reference' | 'invoice_number';
+  lineAmountHandling: 'auto' | 'inclusive';
+}
+
+/** Kinds the form does not edit: kept as they are on save. */
+const KEPT_KINDS: MappingKind[] = ['tax_code_tax', 'branding_theme'];
+// The host parses at most 2,000 form fields; five per category row.
+const MAX_CATEGORY_ROWS = 300;
+
+const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : Array.isArray(v) && typeof v[0] === 'string' ? v[0].trim() : '');
+
+export function parseSettingsForm(body: Record<string, unknown>): SettingsForm {
+  const categories: CategoryForm[] = [];
+  for (let i = 0; i < MAX_CATEGORY_ROWS; i += 1) {
+    if (!(`category_name_${i}` in body)) break;
+    const name = text(body[`category_name_${i}`]);
+    if (!name) continue;
+    categories.push({
+      name,
+      account: text(body[`category_account_${i}`]),
+      tax: text(body[`category_tax_${i}`]),
+      tracking: [text(body[`category_tracking1_${i}`]), text(body[`category_tracking2_${i}`])],
+    });
+  }
+  const methods = Object.fromEntries(PAYMENT_METHODS.map((m) => [m, text(body[`method_account_${m}`])])) as Record<PaymentMethod, string>;
+  return {
+    defaultSalesAccount: text(body.default_sales_account),
+    defaultTax: text(body.default_tax),
+    categories,
+    methods,
+    defaultTracking: [text(body.default_tracking1), text(body.default_tracking2)],
+    roundingAccount: text(body.rounding_account),
+    roundingTax: text(body.rounding_tax),
+    invoiceStatus: text(body.invoice_status) === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
+    dueRuleKind: text(body.due_rule_kind) || 'on_receipt',
+    dueRuleNumber: text(body.due_rule_number),
+    invoicePrefix: text(body.invoice_prefix),
+    referenceSource: text(body.reference_source) === 'invoice_number' ? 'invoice_number' : 'sale_reference',
+    lineAmountHandling: text(body.line_amount_handling) === 'inclusive' ? 'inclusive' : 'auto',
+  };
+}
+
+/** The saved rows as a form (for GET), with one row per category the organisation sells in. */
+export function formFromRows(rows: Pick<MappingRow, 'kind' | 'key' | 'value'>[], soldCategories: string[]): SettingsForm {
+  const single = (kind: MappingKind) => rows.find((r) => r.kind === kind && r.key === '')?.value ?? '';
+  const keyed = (kind: MappingKind, key: string) => rows.find((r) => r.kind === kind && r.key === key)?.value ?? '';
+  const trackingPair = (json: string): [string, string] => {
+    let list: TrackingAssignment[] = [];
+    try {
+      list = json ? (JSON.parse(json) as TrackingAssignment[]) : [];
+    } catch {
+      list = [];
+    }
+    const ids = list.map((t) => (t.trackingCategoryId && t.trackingOptionId ? `${t.trackingCategoryId}:${t.trackingOptionId}` : ''));
+    return [ids[0] ?? '', ids[1] ?? ''];
+  };
+  const mapped = rows.filter((r) => ['category_account', 'category_tax', 'category_tracking'].includes(r.kind)).map((r) => r.key);
+  const names = [...new Set([...soldCategories, ...mapped])].filter(Boolean).sort((a, b) => a.localeCompare(b));
+  const rule = parseDueDateRule(single('due_date_rule') || undefined);
+  return {
+    defaultSalesAccount: single('default_sales_account'),
+    defaultTax: single('default_tax'),
+    categories: names.map((name) => ({
+      name, account: keyed('category_account', name), tax: keyed('category_tax', name), tracking: trackingPair(keyed('category_tracking', name)),
+    })),
+    methods: Object.fromEntries(PAYMENT_METHODS.map((m) => [m, keyed('method_account', m)])) as Record<PaymentMethod, string>,
+    defaultTracking: trackingPair(single('default_tracking')),
+    roundingAccount: single('rounding_account'),
+    roundingTax: single('rounding_tax'),
+    invoiceStatus: single('invoice_status') === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
+    dueRuleKind: rule.kind,
+    dueRuleNumber: rule.kind === 'days_after' ? String(rule.days) : rule.kind === 'day_of_following_month' ? String(rule.day) : '',
+    invoicePrefix: single('invoice_prefix'),
+    referenceSource: single('reference_source') === 'invoice_number' ? 'invoice_number' : 'sale_reference',
+    lineAmountHandling: single('line_amount_handling') === 'inclusive' ? 'inclusive' : 'auto',
+  };
+}
+
+/**
+ * Check the form against the organisation's chart and turn it into rows. Any issue → no rows are to be
+ * saved (the caller saves only when `issues` is empty).
+ */
+export function checkSettingsForm(form: SettingsForm, cat: Catalogue, existing: Pick<MappingRow, 'kind' | 'key' | 'value'>[]): { issues: SettingIssue[]; entries: MappingEntry[] } {
+  const issues: SettingIssue[] = [];
+  const entries: MappingEntry[] = [];
+  const usedTaxTypes = new Set<string>();
+  const add = (kind: MappingKind, key: string, value: string) => entries.push({ kind, key, value });
+
+  // Organisation defaults: an empty default means "the built-in default" (200 / OUTPUT2), checked too.
+  const defaultAccountCode = form.defaultSalesAccount || '200';
+  const defaultAccount = checkAccount(defaultAccountCode, 'sales', cat);
+  if (defaultAccount.issue) issues.push({ field: 'default_sales_account', message: defaultAccount.issue });
+  if (form.defaultSalesAccount) add('default_sales_account', '', form.defaultSalesAccount);
+  const defaultTax = form.defaultTax || 'OUTPUT2';
+  const defaultTaxIssue = checkTaxType(defaultTax, defaultAccount.account, cat);
+  if (defaultTaxIssue) issues.push({ field: 'default_tax', message: defaultTaxIssue });
+  usedTaxTypes.add(defaultTax.toUpperCase());
+  if (form.defaultTax) add('default_tax', '', form.defaultTax.toUpperCase());
+
+  const seen = new Set<string>();
+  form.categories.forEach((c, i) => {
+    if (seen.has(c.name)) {
+      issues.push({ field: `category_name_${i}`, message: `Category '${c.name}' is listed twice` });
+      return;
+    }
+    seen.add(c.name);
+    let account = defaultAccount.account;
+    if (c.account) {
+      const checked = checkAccount(c.account, 'sales', cat);
+      if (checked.issue) issues.push({ field: `category_account_${i}`, message: checked.issue });
+      account = checked.account;
+      add('category_account', c.name, c.account);
+    }
+    // The category's tax (or the default one) must suit the account the category's lines go to.
+    const tax = c.tax || (c.account ? defaultTax : '');
+    if (tax) {
+      const issue = checkTaxType(tax, account, cat);
+      if (issue) issues.push({ field: c.tax ? `category_tax_${i}` : `category_account_${i}`, message: issue });
+      usedTaxTypes.add(tax.toUpperCase());
+    }
+    if (c.tax) add('category_tax', c.name, c.tax.toUpperCase());
+    const tracking = trackingOf(c.tracking, `category_tracking`, i, cat, issues);
+    if (tracking.length) add('category_tracking', c.name, JSON.stringify(tracking));
+  });
+
+  for (const method of PAYMENT_METHODS) {
+    const code = form.methods[method];
+    if (!code) continue;
+    const checked = checkAccount(code, 'payments', cat);
+    if (checked.issue) issues.push({ field: `method_account_${method}`, message: checked.issue });
+    add('method_account', method, code);
+  }
+
+  const defaultTracking = trackingOf(form.defaultTracking, 'default_tracking', null, cat, issues);
+  if (defaultTracking.length) add('default_tracking', '', JSON.stringify(defaultTracking));
+
+  if (form.roundingAccount) {
+    const checked = checkAccount(form.roundingAccount, 'rounding', cat);
+    if (checked.issue) issues.push({ field: 'rounding_account', message: checked.issue });
+    const roundingTax = form.roundingTax || 'NONE';
+    const issue = checked.account ? checkTaxType(roundingTax, checked.account, cat) : undefined;
+    if (issue) issues.push({ field: 'rounding_tax', message: issue });
+    usedTaxTypes.add(roundingTax.toUpperCase());
+    add('rounding_account', '', form.roundingAccount);
+  }
+  if (form.roundingTax) add('rounding_tax', '', form.roundingTax.toUpperCase());
+
+  add('invoice_status', '', form.invoiceStatus);
+  const rule = dueRule(form, issues);
+  if (rule) add('due_date_rule', '', rule);
+  if (form.invoicePrefix) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_./-]{0,11}$/.test(form.invoicePrefix)) {
+      issues.push({ field: 'invoice_prefix', message: 'Invoice number prefix: up to 12 letters, digits, "-", "_", "/" or "."' });
+    }
+    add('invoice_prefix', '', form.invoicePrefix);
+  }
+  add('reference_source', '', form.referenceSource);
+  add('line_amount_handling', '', form.lineAmountHandling);
+
+  // What each used rate was when checked, so the builders can predict Xero's TotalTax.
+  for (const taxType of usedTaxTypes) {
+    const rate = cat.taxRates.find((t) => t.taxType.toUpperCase() === taxType);
+    if (rate) add('tax_rate', rate.taxType, rate.rate);
+  }
+  for (const row of existing) if (KEPT_KINDS.includes(row.kind)) add(row.kind, row.key, row.value);
+  return { issues, entries };
+}
+
+function trackingOf(values: [string, string], field: string, index: number | null, cat: Catalogue, issues: SettingIssue[]): TrackingAssignment[] {
+  const out: TrackingAssignment[] = [];
+  values.forEach((value, n) => {
+    if (!value) return;
+    const name = `${field}${n + 1}${index === null ? '' : `_${index}`}`;
+    const [categoryId = '', optionId = ''] = value.split(':');
+    const issue = checkTracking(categoryId, optionId, cat);
+    if (issue) return issues.push({ field: name, message: issue });
+    const category = cat.tracking.find((c) => c.id === categoryId)!;
+    if (out.some((t) => t.trackingCategoryId === categoryId)) {
+      return issues.push({ field: name, message: `Tracking category '${category.name}' is chosen twice: Xero allows each once per line` });
+    }
+    const option = category.options.find((o) => o.id === optionId)!;
+    out.push({ name: category.name, option: option.name, trackingCategoryId: categoryId, trackingOptionId: optionId });
+  });
+  return out;
+}
+
+function dueRule(form: SettingsForm, issues: SettingIssue[]): string | null {
+  const n = Number(form.dueRuleNumber);
+  switch (form.dueRuleKind) {
+    case 'on_receipt':
+    case 'end_of_following_month':
+      return form.dueRuleKind;
+    case 'days_after':
+      if (!Number.isInteger(n) || n < 0 || n > 365 || form.dueRuleNumber === '') {
+        issues.push({ field: 'due_rule_number', message: 'Days after the invoice date: a whole number from 0 to 365' });
+        return null;
+      }
+      return formatDueDateRule({ kind: 'days_after', days: n });
+    case 'day_of_following_month':
+      if (!Number.isInteger(n) || n < 1 || n > 31) {
+        issues.push({ field: 'due_rule_number', message: 'Day of the following month: a whole number from 1 to 31' });
+        return null;
+      }
+      return formatDueDateRule({ kind: 'day_of_following_month', day: n });
+    default:
+      issues.push({ field: 'due_rule_kind', message: 'Choose a due date rule' });
+      return null;
+  }
+}
