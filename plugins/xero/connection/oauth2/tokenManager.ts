@@ -13,6 +13,7 @@ import { connectionSecretPurpose, openConnectionSecret, type ConnectionRow } fro
 import { DeadCredentialsError, ensureFreshAccessToken, type FreshTokens, type RefreshPolicy, type TokenSnapshot, type TokenStorage } from './leasedRefresh';
 import { appIdentity, customIdentity } from './settings';
 import { classifyIdentityError } from './xeroIdentity';
+import { XeroHttpError } from '../../client';
 import type { TokenSet } from 'openid-client';
 
 /** Refresh when less than this is left on the access token (Xero's live 30 minutes). */
@@ -55,6 +56,20 @@ export async function refreshAfterUnauthorized(deps: ConnectionDeps, connection:
     }
   }
   return ensureAccessToken(deps, row);
+}
+
+/**
+ * Run one call with a valid access token. If Xero answers 401 (token revoked or expired early), refresh
+ * once and retry; a dead grant marks the connection needs_reauth and surfaces as AuthRevokedError.
+ */
+export async function withAccessToken<T>(deps: ConnectionDeps, connection: ConnectionRow, call: (accessToken: string) => Promise<T>): Promise<T> {
+  const token = await ensureAccessToken(deps, connection);
+  try {
+    return await call(token);
+  } catch (err) {
+    if (!(err instanceof XeroHttpError) || err.status !== 401) throw err;
+    return call(await refreshAfterUnauthorized(deps, connection, token));
+  }
 }
 
 function policy(deps: ConnectionDeps): RefreshPolicy {
