@@ -53,6 +53,7 @@ for (const kind of dbKinds()) {
       assert.ok(row.xero_connection_id);
       assert.ok(row.scopes?.split(' ').includes('accounting.invoices'));
       assert.ok(row.access_expires_at && row.refresh_issued_at && row.last_success_at);
+      assert.equal(typeof row.rate_min_remaining, 'number', 'the test call\'s rate headroom is recorded');
       assert.equal(row.created_by, world.org.emails.admin);
 
       const { access, refresh } = await tokensOf(world, row);

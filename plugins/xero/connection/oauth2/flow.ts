@@ -7,7 +7,7 @@ import type { TokenSet } from 'openid-client';
 import { AppError, ValidationError } from '../../../../server/errors';
 import type { PluginContext } from '../../../../server/plugins/contract';
 import { nowMs } from '../../../../server/db/knex';
-import { BearerAuthentication, XeroClient, XeroHttpError } from '../../client';
+import { BearerAuthentication, XeroClient, XeroHttpError, type RateHeadroom } from '../../client';
 import type { ConnectionDeps } from '../deps';
 import {
   endConnection, getLiveConnection, openConnectionSecret, recordCallOutcome, sealConnectionSecret, startConnection,
@@ -121,7 +121,7 @@ export async function completeCallback(deps: FlowDeps, admin: Admin, query: Reco
       status: 'connected', tenant_id: tenant.tenantId, tenant_name: organisation.name, tenant_currency: organisation.currency,
       scopes: grantedScopes, xero_connection_id: tenant.xeroConnectionId,
     }, { accessToken: tokens.accessToken, accessExpiresAt: tokens.accessExpiresAt, refreshToken: tokens.refreshToken });
-    await afterConnected(deps, connection);
+    await afterConnected(deps, connection, organisation);
     return { kind: 'connected', connection };
   }
   const connection = await storeConnection(deps, admin, 'oauth2', {
@@ -149,7 +149,7 @@ export async function chooseTenant(deps: FlowDeps, admin: Admin, tenantId: strin
     xero_connection_id: tenant.xeroConnectionId, pending_tenants: null, last_error: null, last_error_at: null,
   });
   const connection = (await getLiveConnection(deps.db, admin.orgId))!;
-  await afterConnected(deps, connection);
+  await afterConnected(deps, connection, organisation);
   return connection;
 }
 
@@ -185,7 +185,7 @@ export async function connectCustom(deps: FlowDeps, admin: Admin, input: { clien
     status: 'connected', tenant_id: tenant.tenantId, tenant_name: organisation.name, tenant_currency: organisation.currency,
     scopes: tokens.scopes ?? null, xero_connection_id: tenant.xeroConnectionId, consumer_key: clientId,
   }, { accessToken: tokens.accessToken, accessExpiresAt: tokens.accessExpiresAt, clientSecret });
-  await afterConnected(deps, connection);
+  await afterConnected(deps, connection, organisation);
   return connection;
 }
 
@@ -263,14 +263,27 @@ async function authorisedTenants(identity: XeroIdentityClient, tokenSet: TokenSe
   }));
 }
 
+interface TestedOrganisation {
+  name: string;
+  currency: string | null;
+  /** The rate budget Xero reported on the test call (shown on the connection page at once). */
+  headroom: RateHeadroom | null;
+}
+
 /** GET Organisation with the new token: nothing is shown as connected until Xero answered. */
-async function testConnection(deps: FlowDeps, accessToken: string, tenantId: string): Promise<{ name: string; currency: string | null }> {
-  const client = new XeroClient({ config: deps.config, authentication: new BearerAuthentication(accessToken), tenantId });
+async function testConnection(deps: FlowDeps, accessToken: string, tenantId: string): Promise<TestedOrganisation> {
+  let headroom: RateHeadroom | null = null;
+  const client = new XeroClient({
+    config: deps.config, authentication: new BearerAuthentication(accessToken), tenantId,
+    onRateHeadroom: (reported) => {
+      headroom = reported;
+    },
+  });
   try {
     const body = await client.call((api, tenant) => api.getOrganisations(tenant));
     const organisation = body.organisations?.[0];
     if (!organisation) throw new XeroHttpError({ status: 200, body: null, message: 'Xero returned no organisation' });
-    return { name: organisation.name ?? tenantId, currency: organisation.baseCurrency ? String(organisation.baseCurrency) : null };
+    return { name: organisation.name ?? tenantId, currency: organisation.baseCurrency ? String(organisation.baseCurrency) : null, headroom };
   } catch (err) {
     const message = err instanceof XeroHttpError ? err.message : describeShort(err);
     throw new ConnectFlowError('XERO_TEST_CONNECTION_FAILED', `The test call to Xero failed: ${message}`, `Nothing was connected. ${RECONNECT_HELP}`, 502);
@@ -301,8 +314,8 @@ async function storeConnection(
 }
 
 /** Items paused while the organisation had no working connection go back to the queue. */
-async function afterConnected(deps: FlowDeps, connection: ConnectionRow): Promise<void> {
-  await recordCallOutcome(deps.db, connection.id, null);
+async function afterConnected(deps: FlowDeps, connection: ConnectionRow, tested: TestedOrganisation): Promise<void> {
+  await recordCallOutcome(deps.db, connection.id, tested.headroom);
   const resumed = await deps.outbox.resumePaused(deps.db, { orgId: connection.org_id, typePrefix: 'xero.' });
   deps.logger.info({ orgId: connection.org_id, connectionId: connection.id, mode: connection.mode, resumed }, 'Xero connected');
 }
