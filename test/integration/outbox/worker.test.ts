@@ -186,7 +186,7 @@ for (const kind of dbKinds()) {
     });
 
     if (kind === 'pg') {
-      it('LISTEN/NOTIFY wakes a worker on another knex instance well within the poll interval', async () => {
+      it('LISTEN/NOTIFY wakes a worker on another knex instance well within the poll interval, also after the listener reconnects', async () => {
         const type = freshType();
         const pollMs = 10_000;
         const otherDb = createDb(fx.tdb.config);
@@ -211,6 +211,18 @@ for (const kind of dbKinds()) {
           }
           console.log(`    NOTIFY wake latency (ms): ${latencies.join(', ')} (poll ${pollMs} ms)`);
           assert.ok(Math.max(...latencies) < 1_000, `latencies ${latencies.join(', ')}`);
+
+          // The LISTEN connection dies (server restart, failover, idle kill): it reconnects and wakes still work.
+          const killed = await fx.tdb.db.raw(
+            `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE query = ? AND pid <> pg_backend_pid()`,
+            [`LISTEN "${otherNotifier.channel}"`],
+          );
+          assert.ok(killed.rows.length >= 1, 'found the listener connections (this file\'s own one too)');
+          await sleep(1_000); // first reconnect attempt is after 250 ms
+          const t0 = Date.now();
+          const { id } = await fx.writer.enqueue(fx.tdb.db, item({ type }));
+          await waitFor(() => handledAt.has(id), pollMs - 1_000, 'a wake after reconnecting');
+          assert.ok(handledAt.get(id)! - t0 < 1_000, `woke ${handledAt.get(id)! - t0} ms after enqueue`);
         } finally {
           await workers.stop();
           await otherNotifier.close();
