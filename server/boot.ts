@@ -9,7 +9,7 @@ import { EventBus } from './domain/eventBus';
 import { createOutboxNotifier, type OutboxNotifier } from './outbox/notifier';
 import { createOutboxWriter } from './outbox/writer';
 import { createSyncStateStore } from './sync/store';
-import { loadPlugins, pluginMigrationOwners, validatePluginConfigs } from './plugins/registry';
+import { loadPlugins, pluginMigrationOwners, validatePluginConfigs, type PluginRuntime } from './plugins/registry';
 import { requireLogin, requireRole } from './auth/middleware';
 import type { PluginDefinition } from './plugins/contract';
 import type { HostDeps } from './hostDeps';
@@ -71,10 +71,16 @@ export async function bootHost(opts: BootOptions = {}): Promise<BootedHost> {
   try {
     if (opts.migrate !== false) await migrateWithRetry(db, plugins, logger);
     const notifier = createOutboxNotifier({ db, logger });
-    const outbox = createOutboxWriter({ notifier, defaultMaxAttempts: config.worker.maxAttempts });
+    // Handlers may declare their own attempt budget; the runtime exists only after plugins load, hence lazy.
+    let runtime: PluginRuntime | undefined;
+    const outbox = createOutboxWriter({
+      notifier,
+      defaultMaxAttempts: config.worker.maxAttempts,
+      maxAttemptsFor: (type) => runtime?.handlers.get(type)?.maxAttempts,
+    });
     const events = new EventBus();
     const secrets = createSecretBox({ masterKey: loadMasterKey(config) });
-    const runtime = loadPlugins(plugins, pluginConfigs, {
+    runtime = loadPlugins(plugins, pluginConfigs, {
       db, logger, outbox, secrets, publicUrl: config.publicUrl,
       syncStore: createSyncStateStore,
       auth: { authenticate: requireLogin, requireRole },
