@@ -23,6 +23,11 @@ export interface XeroClientOptions {
   tenantId: string;
   /** Told about the rate budget after every response, successful or not. */
   onRateHeadroom?: (headroom: RateHeadroom) => void;
+  /**
+   * OAuth2: a 401 can mean the access token died early (revoked, clock drift). Called once per call to
+   * get fresh credentials before the call is retried; throws AuthRevokedError when the grant is dead.
+   */
+  reauthenticate?: () => Promise<Authentication>;
 }
 
 /** OAuth2: the bearer access token. */
@@ -71,13 +76,17 @@ export class XeroClient {
   readonly accounting: AccountingApi;
   readonly tenantId: string;
   private readonly onRateHeadroom?: (h: RateHeadroom) => void;
+  private readonly reauthenticate?: () => Promise<Authentication>;
+  private readonly timeoutMs: number;
 
   constructor(opts: XeroClientOptions) {
     this.tenantId = opts.tenantId;
     this.onRateHeadroom = opts.onRateHeadroom;
+    this.reauthenticate = opts.reauthenticate;
+    this.timeoutMs = opts.config.httpTimeoutMs;
     this.accounting = new AccountingApi();
     this.accounting.basePath = accountingBasePath(opts.config as XeroConfig);
-    this.accounting.setDefaultAuthentication(new TimeoutAuthentication(opts.authentication, opts.config.httpTimeoutMs));
+    this.accounting.setDefaultAuthentication(new TimeoutAuthentication(opts.authentication, this.timeoutMs));
   }
 
   /**
@@ -85,6 +94,16 @@ export class XeroClient {
    * Resolves with Xero's (deserialised) body; rejects with XeroHttpError.
    */
   async call<T>(operation: (api: AccountingApi, tenantId: string) => Promise<{ response: { status?: number; headers?: unknown }; body: T }>): Promise<T> {
+    try {
+      return await this.attempt(operation);
+    } catch (err) {
+      if (!(err instanceof XeroHttpError) || err.status !== 401 || !this.reauthenticate) throw err;
+      this.accounting.setDefaultAuthentication(new TimeoutAuthentication(await this.reauthenticate(), this.timeoutMs));
+      return this.attempt(operation);
+    }
+  }
+
+  private async attempt<T>(operation: (api: AccountingApi, tenantId: string) => Promise<{ response: { status?: number; headers?: unknown }; body: T }>): Promise<T> {
     try {
       const { response, body } = await operation(this.accounting, this.tenantId);
       this.report(response.headers);

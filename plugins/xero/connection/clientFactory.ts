@@ -6,19 +6,29 @@ import { AuthRevokedError } from '../../../server/errors';
 import { OAuth1PrivateAppAuth } from './oauth1';
 import { BearerAuthentication } from '../client';
 import { certificateKeyPurpose, recordCallOutcome, type ConnectionRow } from './store';
-import { ensureAccessToken } from './oauth2/tokenManager';
+import { ensureAccessToken, refreshAfterUnauthorized } from './oauth2/tokenManager';
+import type { Authentication } from 'xero-node';
 import type { ConnectionDeps } from './deps';
 
 export async function clientForConnection(deps: ConnectionDeps, connection: ConnectionRow): Promise<XeroClient> {
   if (connection.status !== 'connected') {
     throw new AuthRevokedError(`The Xero connection is ${connection.status.replace('_', ' ')}; an admin must reconnect it`);
   }
-  const authentication = connection.mode === 'private_app'
-    ? await privateAppAuthentication(deps, connection)
-    : new BearerAuthentication(await ensureAccessToken(deps, connection));
+  if (connection.mode === 'private_app') {
+    return newClient(deps, connection, await privateAppAuthentication(deps, connection));
+  }
+  let accessToken = await ensureAccessToken(deps, connection);
+  return newClient(deps, connection, new BearerAuthentication(accessToken), async () => {
+    accessToken = await refreshAfterUnauthorized(deps, connection, accessToken);
+    return new BearerAuthentication(accessToken);
+  });
+}
+
+function newClient(deps: ConnectionDeps, connection: ConnectionRow, authentication: Authentication, reauthenticate?: () => Promise<Authentication>): XeroClient {
   return new XeroClient({
     config: deps.config,
     authentication,
+    reauthenticate,
     // A private app is bound to one organisation; Xero needs no tenant header for it (empty = the app's own).
     tenantId: connection.tenant_id ?? '',
     onRateHeadroom: (headroom) => {
