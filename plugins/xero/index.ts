@@ -7,6 +7,7 @@ import { xeroRoutes } from './routes';
 import { registerXeroCommands } from './cli';
 import { xero0002 } from './migrations/0002_sync';
 import { xero0003 } from './migrations/0003_mappings';
+import { xero0004 } from './migrations/0004_schedule_backfill';
 import { syncHandlers } from './sync/handlers';
 import { onPaymentReceived, onRefundIssued, onSaleCompleted } from './sync/enqueue';
 
@@ -14,7 +15,7 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   id: 'xero',
   title: 'Xero',
   configSchema: XeroConfigSchema,
-  migrations: [xero0001, xero0002, xero0003],
+  migrations: [xero0001, xero0002, xero0003, xero0004],
   nav: [
     { label: 'Xero connection', href: '/plugins/xero/connection', roles: ['admin'] },
     { label: 'Xero settings', href: '/plugins/xero/settings', roles: ['admin'] },

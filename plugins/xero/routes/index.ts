@@ -8,6 +8,7 @@ import { legacyRoutes } from './legacy';
 import { oauth2Routes } from './oauth2';
 import { syncRoutes } from './sync';
 import { settingsRoutes } from './settings';
+import { scheduleRoutes } from './schedule';
 
 export function xeroRoutes(ctx: PluginContext<XeroConfig>): Router {
   const router = Router();
@@ -16,5 +17,6 @@ export function xeroRoutes(ctx: PluginContext<XeroConfig>): Router {
   router.use(oauth2Routes(ctx));
   router.use(syncRoutes(ctx));
   router.use(settingsRoutes(ctx));
+  router.use(scheduleRoutes(ctx));
   return router;
 }

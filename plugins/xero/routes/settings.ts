@@ -13,6 +13,7 @@ import { checkSettingsForm, formFromRows, parseSettingsForm, type SettingsForm }
 import { BUILT_IN } from '../mappings/load';
 import { listMappings, replaceMappings } from '../mappings/store';
 import { PAYMENT_METHODS } from '../payloads/types';
+import { scheduleLocals } from './schedule';
 
 const METHOD_LABELS: Record<string, string> = { stripe: 'Stripe', gocardless: 'GoCardless', cash: 'Cash', card_terminal: 'Card terminal' };
 
@@ -47,7 +48,7 @@ async function renderSettings(ctx: PluginContext<XeroConfig>, req: Request, res:
   const orgId = req.principal!.orgId;
   const connection = await getLiveConnection(ctx.db, orgId);
   res.set('Cache-Control', 'no-store');
-  const common = { title: 'Xero settings', base: ctx.mountPath, flash: takeFlash(req), methods: PAYMENT_METHODS, methodLabels: METHOD_LABELS, builtIn: BUILT_IN };
+  const common = { title: 'Xero settings', base: ctx.mountPath, flash: takeFlash(req), methods: PAYMENT_METHODS, methodLabels: METHOD_LABELS, builtIn: BUILT_IN, schedule: await scheduleLocals(ctx, orgId) };
   if (!connection || connection.status !== 'connected') {
     renderPage(res, 'xero/settings', { ...common, connected: false, catalogue: null, form: null, errors: {}, pageError: null }, status);
     return;

@@ -1,0 +1,43 @@
+// POST /plugins/xero/settings/schedule (admins): real time or once a day at an hour of the organisation's
+// time zone. Saving reschedules the organisation's waiting Xero items and says how many moved.
+import { Router } from 'express';
+import type { PluginContext } from '../../../server/plugins/contract';
+import { ValidationError } from '../../../server/errors';
+import { getOrganisation } from '../../../server/domain/organisations';
+import { setFlash } from '../../../server/web/flash';
+import { formatLocal } from '../../../server/web/time';
+import type { XeroConfig } from '../config';
+import { getSchedule, nextScheduledRun, parseScheduleForm, setSchedule } from '../sync/schedule';
+
+/** What the settings page shows about the schedule (views/xero/_schedule.ejs). */
+export async function scheduleLocals(ctx: PluginContext<XeroConfig>, orgId: number) {
+  const org = await getOrganisation(ctx.db, orgId);
+  const next = await nextScheduledRun(ctx.db, orgId);
+  return { ...(await getSchedule(ctx.db, orgId)), timezone: org.timezone, nextRunLabel: next === null ? null : formatLocal(next, org.timezone) };
+}
+
+export function scheduleRoutes(ctx: PluginContext<XeroConfig>): Router {
+  const router = Router();
+  router.post('/settings/schedule', ctx.requireRole('admin'), async (req, res) => {
+    const orgId = req.principal!.orgId; // never from the request
+    let schedule;
+    try {
+      schedule = parseScheduleForm((req.body ?? {}) as Record<string, unknown>);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      setFlash(req, 'error', `${err.message} ${err.issues.map((i) => i.message).join(' ')}`);
+      res.redirect(303, `${ctx.mountPath}/settings`);
+      return;
+    }
+    const who = `${req.principal!.kind}:${req.principal!.id}`;
+    const { rescheduled, nextRunAt } = await setSchedule(ctx.db, { orgId, schedule, actor: who });
+    const org = await getOrganisation(ctx.db, orgId);
+    const moved = `${rescheduled} waiting ${rescheduled === 1 ? 'item' : 'items'}`;
+    ctx.logger.info({ orgId, by: who, mode: schedule.mode, hour: schedule.hour, rescheduled }, 'Xero sync schedule saved');
+    setFlash(req, 'success', nextRunAt === null
+      ? `Real-time sync: ${moved} will be sent now.`
+      : `Daily sync at ${String(schedule.hour).padStart(2, '0')}:00 (${org.timezone}): ${moved} rescheduled; next sync at ${formatLocal(nextRunAt, org.timezone)}.`);
+    res.redirect(303, `${ctx.mountPath}/settings`);
+  });
+  return router;
+}
