@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../../../server/db/knex';
 import type { EventSubscriber, PluginContext } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
+import { scheduledAvailableAt } from './schedule';
 import {
   CREDIT_NOTE_PUSH, INVOICE_PUSH, PAYMENT_PUSH, saleSubject,
   type CreditNotePushPayload, type InvoicePushPayload, type PaymentPushPayload, type TriggeredBy,
@@ -16,15 +17,18 @@ type Ctx = Pick<PluginContext<XeroConfig>, 'outbox' | 'sync'>;
 export interface EnqueueOptions {
   /** A resend: new dedupe key, reconcile first, and who asked. */
   resend?: { triggeredBy: TriggeredBy };
+  /** Hold the item until then (scheduled mode, sync/schedule.ts). Default: now. */
+  availableAt?: number;
 }
 
 const resendSuffix = (opts: EnqueueOptions) => (opts.resend ? `:resend:${Date.now()}:${randomBytes(3).toString('hex')}` : '');
 const resendFields = (opts: EnqueueOptions) => (opts.resend ? { reconcile: true, triggeredBy: opts.resend.triggeredBy } : {});
+const holdUntil = (opts: EnqueueOptions) => (opts.availableAt !== undefined ? { availableAt: opts.availableAt } : {});
 
 export async function enqueueInvoicePush(ctx: Ctx, trx: Queryable, orgId: number, saleId: number, opts: EnqueueOptions = {}): Promise<number> {
   const payload: InvoicePushPayload = { saleId, ...resendFields(opts) };
   const { id } = await ctx.outbox.enqueue(trx, {
-    type: INVOICE_PUSH, orgId, payload,
+    type: INVOICE_PUSH, orgId, payload, ...holdUntil(opts),
     dedupeKey: `xero:invoice:${saleId}${resendSuffix(opts)}`,
     subject: saleSubject(saleId),
   });
@@ -35,7 +39,7 @@ export async function enqueueInvoicePush(ctx: Ctx, trx: Queryable, orgId: number
 export async function enqueueCreditNotePush(ctx: Ctx, trx: Queryable, orgId: number, refundId: number, saleId: number, opts: EnqueueOptions = {}): Promise<number> {
   const payload: CreditNotePushPayload = { refundId, saleId, ...resendFields(opts) };
   const { id } = await ctx.outbox.enqueue(trx, {
-    type: CREDIT_NOTE_PUSH, orgId, payload,
+    type: CREDIT_NOTE_PUSH, orgId, payload, ...holdUntil(opts),
     dedupeKey: `xero:creditnote:${refundId}${resendSuffix(opts)}`,
     // Same subject as its sale: the credit note is handled only once the invoice item is done.
     subject: saleSubject(saleId),
@@ -47,7 +51,7 @@ export async function enqueueCreditNotePush(ctx: Ctx, trx: Queryable, orgId: num
 export async function enqueuePaymentPush(ctx: Ctx, trx: Queryable, orgId: number, paymentId: number, saleId: number, opts: EnqueueOptions = {}): Promise<number> {
   const payload: PaymentPushPayload = { paymentId, saleId, ...resendFields(opts) };
   const { id } = await ctx.outbox.enqueue(trx, {
-    type: PAYMENT_PUSH, orgId, payload,
+    type: PAYMENT_PUSH, orgId, payload, ...holdUntil(opts),
     dedupeKey: `xero:payment:${paymentId}${resendSuffix(opts)}`,
     subject: saleSubject(saleId),
   });
@@ -56,15 +60,21 @@ export async function enqueuePaymentPush(ctx: Ctx, trx: Queryable, orgId: number
 }
 
 // ---- subscribers: inside the host's transaction, enqueue only ----
+// In scheduled mode an event's item waits for the organisation's daily run; "send now" and resends above
+// are a person asking for it now, so they are never held.
+const scheduled = async (trx: Queryable, orgId: number): Promise<EnqueueOptions> => {
+  const availableAt = await scheduledAvailableAt(trx, orgId);
+  return availableAt === undefined ? {} : { availableAt };
+};
 
 export const onSaleCompleted: EventSubscriber<XeroConfig, 'sale.completed'> = async (event, trx, ctx) => {
-  await enqueueInvoicePush(ctx, trx, event.orgId, event.data.sale.id);
+  await enqueueInvoicePush(ctx, trx, event.orgId, event.data.sale.id, await scheduled(trx, event.orgId));
 };
 
 export const onRefundIssued: EventSubscriber<XeroConfig, 'refund.issued'> = async (event, trx, ctx) => {
-  await enqueueCreditNotePush(ctx, trx, event.orgId, event.data.refund.id, event.data.sale.id);
+  await enqueueCreditNotePush(ctx, trx, event.orgId, event.data.refund.id, event.data.sale.id, await scheduled(trx, event.orgId));
 };
 
 export const onPaymentReceived: EventSubscriber<XeroConfig, 'payment.received'> = async (event, trx, ctx) => {
-  await enqueuePaymentPush(ctx, trx, event.orgId, event.data.payment.id, event.data.sale.id);
+  await enqueuePaymentPush(ctx, trx, event.orgId, event.data.payment.id, event.data.sale.id, await scheduled(trx, event.orgId));
 };
