@@ -6,6 +6,7 @@ import { createAuthPages } from './authPages';
 import { createDashboardPage } from './dashboard';
 import { createUsersPages } from './usersPages';
 import { createSalesPages } from './salesPages';
+import { createSaleSyncJson } from './saleSyncJson';
 
 /** The repository root: views/ and public/ live here. */
 export const WEB_ROOT_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -24,6 +25,7 @@ export function createWebRouter(deps: WebDeps): Router {
   router.use(createAuthPages(deps));
   router.use(createDashboardPage(deps));
   router.use(createSalesPages(deps));
+  router.use(createSaleSyncJson(deps));
   router.use(createUsersPages(deps));
   return router;
 }

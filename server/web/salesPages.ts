@@ -12,6 +12,7 @@ import { renderPage } from './render';
 import { errorsByField, field } from './forms';
 import { setFlash, takeFlash } from './flash';
 import { formatLocal } from './time';
+import { isSettled, syncLabel } from './syncLabel';
 import { blankLine, emptySaleForm, formErrors, MAX_LINE_ROWS, readSaleForm, saleInputFromForm, type SaleFormValues } from './saleForm';
 
 // Pages over the domain services: every write goes through createSale / issueRefund / recordPayment,
@@ -120,6 +121,8 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events'>): Router 
         paymentValues: { method: '', amount: '', providerRef: '' },
         paymentErrors: {},
         paymentError: null,
+        syncLabel,
+        isSettled,
         ...extra,
       },
       status,
