@@ -72,19 +72,20 @@ export async function bootHost(opts: BootOptions = {}): Promise<BootedHost> {
     if (opts.migrate !== false) await migrateWithRetry(db, plugins, logger);
     const notifier = createOutboxNotifier({ db, logger });
     // Handlers may declare their own attempt budget; the runtime exists only after plugins load, hence lazy.
-    let runtime: PluginRuntime | undefined;
+    const loaded: { runtime?: PluginRuntime } = {};
     const outbox = createOutboxWriter({
       notifier,
       defaultMaxAttempts: config.worker.maxAttempts,
-      maxAttemptsFor: (type) => runtime?.handlers.get(type)?.maxAttempts,
+      maxAttemptsFor: (type) => loaded.runtime?.handlers.get(type)?.maxAttempts,
     });
     const events = new EventBus();
     const secrets = createSecretBox({ masterKey: loadMasterKey(config) });
-    runtime = loadPlugins(plugins, pluginConfigs, {
+    const runtime = loadPlugins(plugins, pluginConfigs, {
       db, logger, outbox, secrets, publicUrl: config.publicUrl,
       syncStore: createSyncStateStore,
       auth: { authenticate: requireLogin, requireRole },
     }, events);
+    loaded.runtime = runtime;
     const deps: HostDeps = { config, db, logger, events, outbox, plugins: runtime, secrets };
     return {
       deps,

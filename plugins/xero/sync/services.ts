@@ -1,6 +1,6 @@
 // What every sync step needs, built once per plugin context (index.ts → handlers).
 import type { PluginContext } from '../../../server/plugins/contract';
-import { PermanentError } from '../../../server/errors';
+import type { PermanentError } from '../../../server/errors';
 import type { XeroConfig } from '../config';
 import type { ConnectionDeps } from '../connection/deps';
 import type { ResolvedMappings } from '../payloads';
