@@ -11,6 +11,7 @@ import type { XeroConfig } from './config';
 import type { ConnectionDeps } from './connection/deps';
 import { certificateExpiry, ensureCertificate, regenerateCertificate, saveLegacyConnection } from './connection/legacy';
 import { connectionStatus } from './connection/status';
+import { registerBackfillCommand } from './backfillCli';
 
 const ACTOR = 'cli';
 
@@ -102,4 +103,6 @@ export function registerXeroCommands(
       } else out('Certificate: none yet (xero:cert creates it)');
       if (status.history.length) out(`Earlier connections: ${status.history.length}`);
     });
+
+  registerBackfillCommand(program, context, { out });
 }

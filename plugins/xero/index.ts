@@ -21,6 +21,7 @@ export const xeroPlugin = definePlugin<XeroConfig>({
     { label: 'Xero settings', href: '/plugins/xero/settings', roles: ['admin'] },
     { label: 'Xero failures', href: '/plugins/xero/sync/failures', roles: ['admin'] },
     { label: 'Xero sync log', href: '/plugins/xero/sync/log', roles: ['admin', 'accountant'] },
+    { label: 'Xero history import', href: '/plugins/xero/history', roles: ['admin'] },
   ],
   routes: (ctx) => xeroRoutes(ctx),
   cli: (program, context) => registerXeroCommands(program, context),

@@ -9,6 +9,7 @@ import { oauth2Routes } from './oauth2';
 import { syncRoutes } from './sync';
 import { settingsRoutes } from './settings';
 import { scheduleRoutes } from './schedule';
+import { historyRoutes } from './history';
 
 export function xeroRoutes(ctx: PluginContext<XeroConfig>): Router {
   const router = Router();
@@ -18,5 +19,6 @@ export function xeroRoutes(ctx: PluginContext<XeroConfig>): Router {
   router.use(syncRoutes(ctx));
   router.use(settingsRoutes(ctx));
   router.use(scheduleRoutes(ctx));
+  router.use(historyRoutes(ctx));
   return router;
 }

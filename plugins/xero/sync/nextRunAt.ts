@@ -36,7 +36,7 @@ export function assertTimeZone(timeZone: string): void {
 }
 
 /** The instant the wall clock of `timeZone` shows y-m-d hour:00 (first one if twice; the jump if never). */
-function instantOfWallHour(y: number, m: number, d: number, hour: number, timeZone: string): number {
+export function instantOfWallHour(y: number, m: number, d: number, hour: number, timeZone: string): number {
   const wallAsUtc = Date.UTC(y, m - 1, d, hour);
   // No zone moves by more than a day, and none changes offset twice within 14 hours either side of a
   // wall time, so the offsets just before and just after are the only candidates.
