@@ -4,6 +4,7 @@
 import type { Queryable } from '../../../server/db/knex';
 import { nowMs } from '../../../server/db/knex';
 import { registerSealedColumns, type SecretBox } from '../../../server/secrets';
+import { resumePaused } from '../../../server/outbox/admin';
 import type { RateHeadroom } from '../client';
 
 export type ConnectionMode = 'private_app' | 'oauth2' | 'custom_connection';
@@ -104,6 +105,8 @@ export async function listConnections(db: Queryable, orgId: number): Promise<Con
 /**
  * Start a new connection in the caller's transaction, ending the live one first: the partial unique
  * index allows one live connection per organisation, so two racing starts cannot both succeed.
+ * A connection that starts connected resumes the organisation's paused sync items in the same
+ * transaction, whichever way it was made (private app, custom connection, OAuth2).
  */
 export async function startConnection(
   trx: Queryable,
@@ -120,6 +123,7 @@ export async function startConnection(
   const [row] = await trx('xero_connections')
     .insert({ ...columns, org_id: orgId, created_by: createdBy, created_at: now, updated_at: now, token_version: 0 })
     .returning('*');
+  if (input.status === 'connected') await resumePaused(trx, { orgId, typePrefix: 'xero.' });
   return normalise(row as Record<string, unknown>)!;
 }
 
