@@ -197,7 +197,9 @@ export class RateBudget {
         .orderBy('at', 'asc').offset(ours - limit).first('at');
       freesAt = Number(oldest?.at ?? now) + window;
     }
-    if (reportedRemaining !== null && reportedAt !== null && reportedAt > now - window) {
+    // Only a positive report corrects us: "0 remaining" comes with (or right before) a 429 whose Retry-After
+    // says exactly when to come back (block()), whereas "0 for the rest of the window" would stall a minute.
+    if (reportedRemaining !== null && reportedRemaining > 0 && reportedAt !== null && reportedAt > now - window) {
       const since = await countOf(trx('xero_rate_calls').where({ tenant_key: tenantKey }).andWhere('at', '>', reportedAt));
       const xeroUsed = limit - reportedRemaining + since;
       if (xeroUsed > used) {

@@ -2,7 +2,7 @@
 // mode), and every call routed through the shared rate budget. A connection that is missing or not
 // connected throws AuthRevokedError, so the batch pauses until an admin re-authorises.
 import type { AccountingApi } from 'xero-node';
-import { AuthRevokedError } from '../../../server/errors';
+import { AuthRevokedError, RetryableError } from '../../../server/errors';
 import { XeroHttpError, type XeroClient } from '../client';
 import { clientForConnection } from '../connection/clientFactory';
 import { getLiveConnection } from '../connection/store';
@@ -30,6 +30,9 @@ export async function openSession(deps: ConnectionDeps, budget: RateBudget, orgI
     tenantId: connection.tenant_id || `org:${orgId}`,
     calls: 0,
     async call<T>(operation: Operation<T>): Promise<T> {
+      // The lease is about to run out (or the worker stops): start nothing new, so no other worker that
+      // takes these items over can race a call of ours. What is done so far is recorded; the rest retries.
+      if (signal?.aborted) throw new RetryableError('stopped before the next Xero call: the outbox lease is ending');
       const permit = await budget.acquire(tenantKey, { signal, headroom: () => connectionHeadroom(deps.db, orgId) });
       session.calls++;
       try {

@@ -1,0 +1,191 @@
+// The fault test: 500 sales (payments at the desk, later payments and refunds mixed in) pushed to the Xero
+// emulator while it fails ~20 % of calls (10 % Xero-style 500s, 10 % timeouts whose write LANDS before
+// the connection drops), throws 429 storms every few seconds, and the worker PROCESS is killed with
+// SIGKILL at random several times. Afterwards, read back from the emulator: every sale has exactly one
+// invoice, every refund one credit note, every payment one payment, every customer one contact; nothing
+// is left dead or pending in the outbox. On SQLite and PostgreSQL.
+//
+// Scaled (so Xero's 60 calls/minute does not make this take hours): the emulator's per-minute limit is
+// raised to 100,000 and the day limit to 10,000,000 (POST /_emulator/limits), and the plugin's rate budget
+// row for the tenant is raised to match; the concurrency limit (5) stays real. Lease 8 s, Xero HTTP
+// timeout 1 s, so killed workers' items come back quickly.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import request from 'supertest';
+import { dbKinds } from '../../support/db';
+import { RateBudget, tenantKeyOf } from '../../../plugins/xero/sync/rateBudget';
+import { startSyncFixture, type SyncFixture } from './syncFixture';
+
+const SALES = Number(process.env.FAULT_TEST_SALES ?? 500);
+const KILLS = 4;
+const here = dirname(fileURLToPath(import.meta.url));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Worker { proc: ChildProcess; alive: boolean }
+
+/**
+ * SQLite only: the host's sale/refund transactions read before they write, so while the worker PROCESS
+ * holds the write lock SQLite answers SQLITE_BUSY (a stale read snapshot cannot be upgraded; waiting would
+ * not help). The whole transaction rolled back, so the desk simply tries again, as a client would.
+ */
+async function retryBusy<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || attempt > 50) throw err;
+      await sleep(20 + Math.random() * 50);
+    }
+  }
+}
+
+function spawnWorker(f: SyncFixture, id: string): Promise<Worker> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(here, 'faultsWorker.ts')], {
+    env: {
+      ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.FAULT_TEST_LOG ?? 'silent', PROCESS_ROLE: 'worker', WORKER_ID: id,
+      DATA_DIR: f.x.dataDir, DATABASE_URL: f.x.t.url, MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+      XERO_API_URL: f.emu.url, XERO_IDENTITY_URL: f.emu.url, XERO_HTTP_TIMEOUT_MS: '1000',
+      WORKER_CONCURRENCY: '2', OUTBOX_LEASE_MS: '8000', OUTBOX_POLL_MS: '200', PUBLIC_URL: 'http://books.test',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const worker: Worker = { proc, alive: true };
+  proc.once('exit', () => (worker.alive = false));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('READY')) resolve(worker);
+    });
+    proc.once('exit', (code) => reject(new Error(`worker ${id} exited (${code}) before it was ready`)));
+  });
+}
+
+for (const kind of dbKinds()) {
+  describe(`Xero sync under faults (${kind})`, { timeout: 240_000 }, () => {
+    let f: SyncFixture;
+    let worker: Worker | undefined;
+    before(async () => {
+      f = await startSyncFixture(kind, { workers: false });
+    });
+    after(async () => {
+      if (worker?.alive) {
+        worker.proc.kill('SIGKILL');
+        await once(worker.proc, 'exit');
+      }
+      await f?.close();
+    });
+
+    it(`${SALES} sales, refunds and payments; 20 % 5xx/timeouts, 429 storms, kill -9 ×${KILLS}: exactly one of each in Xero`, async () => {
+      const t0 = Date.now();
+      const emu = request(f.emu.url);
+      await emu.post('/_emulator/limits').send({ perMinute: 100_000, perDay: 10_000_000 }).expect(200);
+      await new RateBudget({ db: f.x.ctx.db }).setLimits(tenantKeyOf(f.org.orgId, f.tenantId), { perMinute: 100_000, perDay: 10_000_000 });
+      await emu.post('/_emulator/faults').send({ path: '/api.xro/2.0', rate: 0.1, kind: '500' }).expect(201);
+      await emu.post('/_emulator/faults').send({ path: '/api.xro/2.0', rate: 0.1, kind: 'timeout', landed: true, delayMs: 1500 }).expect(201);
+      let storms = 0;
+      // A storm is a window of time (about a second, every five) in which every call is refused with 429.
+      const stormTimer = setInterval(() => {
+        storms++;
+        void emu.post('/_emulator/faults').send({ path: '/api.xro/2.0', kind: '429', rate: 1, delayMs: 1000 }).then(
+          (res) => setTimeout(() => void emu.delete(`/_emulator/faults/${res.body.id}`).then(() => undefined, () => undefined), 1_000),
+          () => undefined,
+        );
+      }, 5_000);
+
+      let kills = 0;
+      let stopKilling = false;
+      worker = await spawnWorker(f, `${kind}-w0`);
+      const killer = (async () => {
+        while (kills < KILLS && !stopKilling) {
+          await sleep(1_500 + Math.random() * 2_000);
+          if (!worker?.alive) continue;
+          worker.proc.kill('SIGKILL');
+          await once(worker.proc, 'exit');
+          kills++;
+          await sleep(200);
+          worker = await spawnWorker(f, `${kind}-w${kills}`);
+        }
+      })();
+
+      const saleIds: number[] = [];
+      const refundIds: number[] = [];
+      const paymentIds: number[] = [];
+      for (let n = 0; n < SALES; n++) {
+        const pounds = 5 + (n % 23);
+        const paidAtDesk = n % 5 < 2;
+        const s = await retryBusy(() => f.sell({
+          currency: 'GBP',
+          customer: { name: `Fault Customer ${n % 120}`, email: `fault${n % 120}@example.com` },
+          lines: [{ description: `Session ${n}`, quantity: 1, unitPrice: `${pounds}.00`, taxCode: 'OUTPUT2' }],
+          ...(paidAtDesk ? { payments: [{ method: 'stripe', amount: `${pounds}.00`, providerRef: `ch_fault_${kind}_${n}` }] } : {}),
+        }));
+        saleIds.push(s.id);
+        const payments = await f.x.host.deps.db('payments').where({ sale_id: s.id }).pluck('id');
+        paymentIds.push(...payments.map(Number));
+        if (n % 5 === 0) refundIds.push((await retryBusy(() => f.refund(s.id, { kind: 'amount', amount: '2.00', method: 'stripe' }))).id);
+        if (n % 7 === 3 && !paidAtDesk) paymentIds.push((await retryBusy(() => f.pay(s.id, { method: 'cash', amount: '1.00' }))).id);
+      }
+      const enqueuedAt = Date.now();
+
+      const active = async () => Number(((await f.x.host.deps.db('outbox').where({ org_id: f.org.orgId }).whereIn('type', ['xero.invoice.push', 'xero.creditnote.push', 'xero.payment.push'])
+        .whereNot('status', 'done').count({ n: '*' })) as { n: number | string }[])[0]?.n ?? 0);
+      const deadline = Date.now() + Number(process.env.FAULT_TEST_DRAIN_MS ?? 200_000);
+      while ((await active()) > 0) {
+        if (Date.now() > deadline) {
+          const stuck = await f.x.host.deps.db('outbox').whereNot('status', 'done').whereNot('type', 'xero.history.note').select('id', 'type', 'status', 'attempts', 'last_error').limit(20);
+          const log = (await emu.get('/_emulator/calls').expect(200)).body as { method: string; url: string; status: number; fault?: string; durationMs: number }[];
+          const tail = log.slice(-40).map((c) => `${c.method} ${c.url.replace(/^.*2\.0/, '').slice(0, 60)} ${c.status} ${c.fault ?? ''} ${c.durationMs}ms`);
+          assert.fail(`not drained: ${JSON.stringify(stuck)}\n${tail.join('\n')}`);
+        }
+        await sleep(250);
+      }
+      const drainedAt = Date.now();
+      stopKilling = true;
+      clearInterval(stormTimer);
+      await killer;
+
+      type Doc = Record<string, unknown>;
+      const books = async (c: string) => (await emu.get(`/_emulator/tenants/${f.tenantId}/${c}`).expect(200)).body.items as Doc[];
+      const countBy = (docs: Doc[], key: (d: Doc) => string | undefined) => {
+        const m = new Map<string, number>();
+        for (const d of docs) {
+          const k = key(d);
+          if (k) m.set(k, (m.get(k) ?? 0) + 1);
+        }
+        return m;
+      };
+      const invoices = countBy(await books('invoices'), (d) => d.InvoiceNumber as string);
+      const notes = countBy(await books('creditnotes'), (d) => d.CreditNoteNumber as string);
+      const payments = countBy((await books('payments')).filter((p) => p.Status !== 'DELETED' && p.Invoice), (d) => String(d.Reference ?? '').split(' ')[0]);
+      const contacts = countBy(await books('contacts'), (d) => d.ContactNumber as string | undefined);
+
+      const missingInvoices = saleIds.filter((id) => invoices.get(`LB-${id}`) !== 1);
+      const badNotes = refundIds.filter((id) => notes.get(`LB-R-${id}`) !== 1);
+      const badPayments = paymentIds.filter((id) => payments.get(`LB-P-${id}`) !== 1);
+      const duplicateContacts = [...contacts].filter(([, n]) => n > 1);
+      const dead = await f.x.host.deps.db('outbox').whereIn('status', ['dead', 'paused']).whereNot('type', 'xero.history.note').count({ n: '*' });
+      const calls = (await emu.get('/_emulator/calls').expect(200)).body as { status: number; fault?: string }[];
+      const faulted = calls.filter((c) => c.fault).length;
+      const adopted = Number(((await f.x.host.deps.db('xero_audit').where({ action: 'adopted' }).count({ n: '*' })) as { n: number | string }[])[0]?.n ?? 0);
+      console.log(
+        `    ${kind}: ${saleIds.length} sales, ${refundIds.length} refunds, ${paymentIds.length} payments enqueued in ${enqueuedAt - t0} ms; ` +
+          `drained ${drainedAt - enqueuedAt} ms later; ${kills} kills, ${storms} 429 storms; ${calls.length} Xero calls seen (${faulted} faulted); ` +
+          `${adopted} records adopted by reconcile-before-retry`,
+      );
+      assert.deepEqual(missingInvoices, [], 'one invoice per sale');
+      assert.deepEqual(badNotes, [], 'one credit note per refund');
+      assert.deepEqual(badPayments, [], 'one payment per payment');
+      assert.deepEqual(duplicateContacts, [], 'one contact per customer');
+      assert.equal(invoices.size, saleIds.length + (invoices.size - saleIds.length), 'no stray invoices');
+      assert.equal([...invoices.keys()].filter((k) => k.startsWith('LB-')).length, saleIds.length, 'no invoice for anything else');
+      assert.equal(Number((dead as { n: number | string }[])[0]?.n ?? 0), 0, 'nothing dead or paused');
+      assert.ok(kills >= 2, `killed ${kills} times (several)`);
+      assert.ok(faulted > 0, 'faults were injected');
+    });
+  });
+}
