@@ -1,6 +1,7 @@
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { DatabaseConfig } from '../config';
 
@@ -17,6 +18,29 @@ export function isPostgres(db: Queryable): boolean {
   return db.client.config.client === 'pg';
 }
 
+// Knex begins SQLite transactions with a plain (deferred) BEGIN: the first read takes a shared lock and
+// the first write must upgrade it. When another process (a worker, a second web process) holds the write
+// lock, SQLite refuses that upgrade at once with SQLITE_BUSY instead of waiting for busy_timeout, so a sale
+// or refund could fail under load. BEGIN IMMEDIATE takes the write lock up front, where busy_timeout waits.
+// Within one process nothing changes: the pool's single connection already runs transactions one by one.
+// Nested transactions are savepoints and keep knex's own code.
+const requireCjs = createRequire(import.meta.url);
+type KnexInternalClass = new (...args: unknown[]) => { query(conn: unknown, sql: string): Promise<unknown> };
+const SqliteClient = requireCjs('knex/lib/dialects/sqlite3/index.js') as new (...args: unknown[]) => object;
+const SqliteTransaction = requireCjs('knex/lib/dialects/sqlite3/execution/sqlite-transaction.js') as KnexInternalClass;
+
+class ImmediateSqliteTransaction extends SqliteTransaction {
+  begin(conn: unknown): Promise<unknown> {
+    return this.query(conn, 'BEGIN IMMEDIATE;');
+  }
+}
+
+class ImmediateSqliteClient extends SqliteClient {
+  transaction(...args: unknown[]): unknown {
+    return new ImmediateSqliteTransaction(this, ...args);
+  }
+}
+
 export function createDb(cfg: DatabaseConfig): Db {
   if (cfg.client === 'pg') {
     return knexFactory({
@@ -27,7 +51,7 @@ export function createDb(cfg: DatabaseConfig): Db {
   }
   if (cfg.connection !== ':memory:') mkdirSync(dirname(cfg.connection), { recursive: true });
   return knexFactory({
-    client: 'sqlite3',
+    client: ImmediateSqliteClient as unknown as typeof knexFactory.Client,
     connection: { filename: cfg.connection },
     useNullAsDefault: true,
     // One connection: SQLite has one writer anyway, and a single connection makes every
