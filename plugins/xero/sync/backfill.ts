@@ -24,7 +24,7 @@ import { nowMs } from '../../../server/db/knex';
 import { ConflictError, NotFoundError, ValidationError } from '../../../server/errors';
 import type { PluginContext } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
-import { enqueueCreditNotePush, enqueueInvoicePush, enqueuePaymentPush } from './enqueue';
+import { FIRST_PUSH_KEY, enqueueCreditNotePush, enqueueInvoicePush, enqueuePaymentPush } from './enqueue';
 import { instantOfWallHour } from './nextRunAt';
 
 export type BackfillDeps = Pick<PluginContext<XeroConfig>, 'db' | 'outbox' | 'sync' | 'logger'>;
@@ -102,9 +102,7 @@ export async function createBackfill(db: Db, input: { orgId: number; from: numbe
   });
 }
 
-// The first-push dedupe keys of sync/enqueue.ts: an item with one of these exists iff the record was already
-// handed to the sync (the backfill e2e test fails if they drift: a re-run would reset synced records).
-const FIRST_PUSH_KEY = { sale: (id: number) => `xero:invoice:${id}`, refund: (id: number) => `xero:creditnote:${id}`, payment: (id: number) => `xero:payment:${id}` };
+// An item with a first-push dedupe key (sync/enqueue.ts) exists iff the record was already handed to the sync.
 type Entity = { type: 'sale' | 'refund' | 'payment'; id: number; saleId: number; at: number };
 
 /** Enqueue one page; returns the number of sales it covered (0: nothing left). */

@@ -7,6 +7,7 @@ import type { Queryable } from '../../../server/db/knex';
 import type { EventSubscriber, PluginContext } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
 import { scheduledAvailableAt } from './schedule';
+import { getLiveConnection } from '../connection/store';
 import {
   CREDIT_NOTE_PUSH, INVOICE_PUSH, PAYMENT_PUSH, saleSubject,
   type CreditNotePushPayload, type InvoicePushPayload, type PaymentPushPayload, type TriggeredBy,
@@ -21,6 +22,13 @@ export interface EnqueueOptions {
   availableAt?: number;
 }
 
+/** The dedupe key of each record's first push (the event's item). A history import reuses these. */
+export const FIRST_PUSH_KEY = {
+  sale: (saleId: number) => `xero:invoice:${saleId}`,
+  refund: (refundId: number) => `xero:creditnote:${refundId}`,
+  payment: (paymentId: number) => `xero:payment:${paymentId}`,
+} as const;
+
 const resendSuffix = (opts: EnqueueOptions) => (opts.resend ? `:resend:${Date.now()}:${randomBytes(3).toString('hex')}` : '');
 const resendFields = (opts: EnqueueOptions) => (opts.resend ? { reconcile: true, triggeredBy: opts.resend.triggeredBy } : {});
 const holdUntil = (opts: EnqueueOptions) => (opts.availableAt !== undefined ? { availableAt: opts.availableAt } : {});
@@ -29,7 +37,7 @@ export async function enqueueInvoicePush(ctx: Ctx, trx: Queryable, orgId: number
   const payload: InvoicePushPayload = { saleId, ...resendFields(opts) };
   const { id } = await ctx.outbox.enqueue(trx, {
     type: INVOICE_PUSH, orgId, payload, ...holdUntil(opts),
-    dedupeKey: `xero:invoice:${saleId}${resendSuffix(opts)}`,
+    dedupeKey: `${FIRST_PUSH_KEY.sale(saleId)}${resendSuffix(opts)}`,
     subject: saleSubject(saleId),
   });
   await ctx.sync.upsert(trx, { orgId, entityType: 'sale', entityId: saleId, recordType: 'invoice', status: 'pending', error: null });
@@ -40,7 +48,7 @@ export async function enqueueCreditNotePush(ctx: Ctx, trx: Queryable, orgId: num
   const payload: CreditNotePushPayload = { refundId, saleId, ...resendFields(opts) };
   const { id } = await ctx.outbox.enqueue(trx, {
     type: CREDIT_NOTE_PUSH, orgId, payload, ...holdUntil(opts),
-    dedupeKey: `xero:creditnote:${refundId}${resendSuffix(opts)}`,
+    dedupeKey: `${FIRST_PUSH_KEY.refund(refundId)}${resendSuffix(opts)}`,
     // Same subject as its sale: the credit note is handled only once the invoice item is done.
     subject: saleSubject(saleId),
   });
@@ -52,7 +60,7 @@ export async function enqueuePaymentPush(ctx: Ctx, trx: Queryable, orgId: number
   const payload: PaymentPushPayload = { paymentId, saleId, ...resendFields(opts) };
   const { id } = await ctx.outbox.enqueue(trx, {
     type: PAYMENT_PUSH, orgId, payload, ...holdUntil(opts),
-    dedupeKey: `xero:payment:${paymentId}${resendSuffix(opts)}`,
+    dedupeKey: `${FIRST_PUSH_KEY.payment(paymentId)}${resendSuffix(opts)}`,
     subject: saleSubject(saleId),
   });
   await ctx.sync.upsert(trx, { orgId, entityType: 'payment', entityId: paymentId, recordType: 'payment', status: 'pending', error: null });
@@ -67,14 +75,23 @@ const scheduled = async (trx: Queryable, orgId: number): Promise<EnqueueOptions>
   return availableAt === undefined ? {} : { availableAt };
 };
 
+// Only an organisation that has connected Xero (live: connected, or waiting for re-authorisation, when the
+// items wait paused) gets sync work. Otherwise an install where some organisations never use Xero would
+// pile up paused items forever, and connecting would push every old sale at once; sales from before the
+// connection are brought over by a history import from the date the admin chooses.
+const syncsToXero = async (trx: Queryable, orgId: number): Promise<boolean> => (await getLiveConnection(trx, orgId)) !== undefined;
+
 export const onSaleCompleted: EventSubscriber<XeroConfig, 'sale.completed'> = async (event, trx, ctx) => {
+  if (!(await syncsToXero(trx, event.orgId))) return;
   await enqueueInvoicePush(ctx, trx, event.orgId, event.data.sale.id, await scheduled(trx, event.orgId));
 };
 
 export const onRefundIssued: EventSubscriber<XeroConfig, 'refund.issued'> = async (event, trx, ctx) => {
+  if (!(await syncsToXero(trx, event.orgId))) return;
   await enqueueCreditNotePush(ctx, trx, event.orgId, event.data.refund.id, event.data.sale.id, await scheduled(trx, event.orgId));
 };
 
 export const onPaymentReceived: EventSubscriber<XeroConfig, 'payment.received'> = async (event, trx, ctx) => {
+  if (!(await syncsToXero(trx, event.orgId))) return;
   await enqueuePaymentPush(ctx, trx, event.orgId, event.data.payment.id, event.data.sale.id, await scheduled(trx, event.orgId));
 };

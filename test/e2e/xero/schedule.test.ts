@@ -8,6 +8,7 @@ import { createOrganisation } from '../../../server/domain/organisations';
 import { createSale } from '../../../server/domain/sales';
 import { dbKinds } from '../../support/db';
 import { logIn, postForm, type Agent } from '../../support/xero';
+import { startConnection } from '../../../plugins/xero/connection/store';
 import { nextRunAt } from '../../../plugins/xero/sync/nextRunAt';
 import { startSyncFixture, type SyncFixture } from './syncFixture';
 
@@ -95,6 +96,9 @@ for (const kind of dbKinds()) {
         const retryAt = Date.now() + 5_000;
         await f.x.ctx.db('outbox').where({ dedupe_key: `xero:invoice:${retrying.id}` }).update({ attempts: 1, available_at: retryAt });
         const other = await createOrganisation(f.x.ctx.db, { name: 'Other Gym', baseCurrency: 'GBP' });
+        // Only organisations with a live Xero connection get sync items; this one's waits for re-authorisation.
+        await f.x.ctx.db.transaction((trx) =>
+          startConnection(trx, { orgId: other.id, mode: 'oauth2', status: 'needs_reauth', createdBy: 'test', endReason: 'test' }));
         const otherSale = await createSale({ db: f.x.host.deps.db, events: f.x.host.deps.events }, { kind: 'user', id: 999, orgId: other.id, role: 'staff', name: 'x' }, sale(6));
         const otherBefore = Number((await item(otherSale.id)).available_at);
 
