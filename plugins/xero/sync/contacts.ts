@@ -67,16 +67,30 @@ export async function resolveContacts(
     const body = await session.call((api, tenant) =>
       api.createContacts(tenant, { contacts: payloads.map(toXeroNodeContact) }, false, idempotencyKey('contacts', itemIds, stableJson(payloads))));
     const elements = splitElements(body, 'Contacts', payloads.length);
-    const again: [number, XeroContact][] = [];
+    const taken: [number, XeroContact][] = [];
     for (const [index, [customerId, contact]] of toCreate.entries()) {
       const element = elements[index]!;
       if (element.ok) {
         await adopt(customerId, str(element.element, 'ContactID')!, 'created');
       } else if (round === 0 && element.messages.some((m) => DUPLICATE_NAME.test(m))) {
-        again.push([customerId, { ...contact, Name: contactNameCollisionVariant(contact.Name, customerId) }]);
+        taken.push([customerId, contact]);
       } else {
         result.set(customerId, { ok: false, message: `Xero refused the contact "${contact.Name}": ${element.messages.join('; ')}`, permanent: true });
       }
+    }
+    // A name can be taken by OUR contact for the same customer: created meanwhile by another worker's batch
+    // for this organisation (both looked up before either created). Adopt it; only a different person's
+    // contact makes us send the collision variant. One lookup, and only when a name was refused.
+    const ours = taken.length === 0 ? new Map<string, unknown>() : new Map(
+      list(await session.call((api, tenant) => api.getContacts(tenant, undefined, whereAnyOf('ContactNumber', taken.map(([, c]) => c.ContactNumber)))), 'Contacts')
+        .filter((c) => str(c, 'ContactStatus') !== 'ARCHIVED')
+        .map((c) => [str(c, 'ContactNumber')?.toLowerCase() ?? '', c]),
+    );
+    const again: [number, XeroContact][] = [];
+    for (const [customerId, contact] of taken) {
+      const existing = ours.get(contact.ContactNumber.toLowerCase());
+      if (existing) await adopt(customerId, str(existing, 'ContactID')!, 'matched by our customer number after a name clash');
+      else again.push([customerId, { ...contact, Name: contactNameCollisionVariant(contact.Name, customerId) }]);
     }
     toCreate = again;
   }
