@@ -10,19 +10,20 @@
 //   allocate   per credit note (Xero's endpoint is per note): min(AmountDue, credit)
 //   pay out    ONE PUT /Payments for every remainder, from the refund method's account
 import type { OutboxHandlerContext } from '../../../server/outbox/types';
-import type { OutboxItem, OutboxOutcome, SyncRecordUpdate } from '../../../server/plugins/contract';
+import type { OutboxItem, OutboxOutcome } from '../../../server/plugins/contract';
 import type { RefundSnapshot, SaleSnapshot } from '../../../server/domain/events';
 import { PermanentError } from '../../../server/errors';
 import {
   buildAllocation, buildCreditNote, buildCreditNoteRefundPayment, creditNoteNumberFor, invoiceNumberFor, toXeroNodeAllocation,
-  toXeroNodeCreditNote, toXeroNodePayment, xeroDate, type BuiltCreditNote, type ResolvedMappings, type XeroPayment,
+  toXeroNodeCreditNote, toXeroNodePayment, xeroDate, type BuiltCreditNote, type XeroPayment,
 } from '../payloads';
 import type { AuditEntry } from './audit';
 import { enqueueHistoryNote } from './historyNotes';
-import { done, failed, finishBatch, type ItemResult } from './outcomes';
+import { done, finishBatch, type ItemResult } from './outcomes';
 import { afterCallFailure } from './pushInvoices';
 import { DELETED_UPSTREAM, findRecords, isRemovedInXero, payloadHash, saveRecord, stableJson, type RecordKey, type XeroRecord } from './records';
 import { openSession } from './session';
+import { batchRecorder, mappingsOrFinish } from './batchRecorder';
 import { permanentMessage, type SyncServices } from './services';
 import { loadRefund, loadSale } from './snapshots';
 import type { CreditNotePushPayload } from './types';
@@ -53,26 +54,11 @@ const money = (c: number): string => (c / 100).toFixed(2);
 export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: OutboxHandlerContext): Promise<OutboxOutcome[]> {
   const { ctx } = svc;
   const orgId = items[0]!.orgId!;
-  const results: (ItemResult | undefined)[] = items.map(() => undefined);
-  const syncOf = (refundId: number): SyncRecordUpdate => ({ orgId, entityType: 'refund', entityId: refundId, recordType: 'credit_note', status: 'synced' });
-  const audit = (item: Item, e: Omit<AuditEntry, 'orgId' | 'entityType' | 'entityId' | 'recordType'>): AuditEntry => ({
-    orgId, entityType: 'refund', entityId: item.payload.refundId, recordType: 'credit_note', triggeredBy: item.payload.triggeredBy ?? 'system', outboxItemId: item.id, ...e,
-  });
-  const fail = (item: Item, index: number, message: string, extra: Partial<AuditEntry> = {}) => {
-    results[index] = failed(message, syncOf(item.payload.refundId), [audit(item, { action: 'failed', outcome: 'failed', message, ...extra })]);
-  };
-  const skip = (item: Item, index: number, message: string) => {
-    results[index] = done({ ...syncOf(item.payload.refundId), status: 'deleted_upstream', error: message }, [audit(item, { action: 'skipped', outcome: 'skipped', message })]);
-  };
-
-  let mappings: ResolvedMappings;
-  try {
-    mappings = await svc.mappings(orgId);
-  } catch (err) {
-    if (!(err instanceof PermanentError)) throw err;
-    items.forEach((item, index) => fail(item, index, permanentMessage(err)));
-    return finishBatch(ctx, items, results as ItemResult[], hctx.workerId);
-  }
+  const batch = batchRecorder(items, { orgId, entityType: 'refund', recordType: 'credit_note', entityId: (p) => p.refundId });
+  const { results, syncOf, audit, fail, skip } = batch;
+  const loaded = await mappingsOrFinish(svc, orgId, items, batch, hctx.workerId);
+  if ('finished' in loaded) return loaded.finished;
+  const { mappings } = loaded;
 
   const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal);
   const invoiceKey: RecordKey = { orgId, tenantId: session.tenantId, entityType: 'sale', recordType: 'invoice' };

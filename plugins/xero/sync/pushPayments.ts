@@ -5,15 +5,15 @@
 //   send       ONE PUT /Payments?summarizeErrors=false; per-element results. "Only AUTHORISED documents"
 //              → ONE look at those invoices: voided/deleted there → deleted_upstream, else Xero's message.
 import type { OutboxHandlerContext } from '../../../server/outbox/types';
-import type { OutboxItem, OutboxOutcome, SyncRecordUpdate } from '../../../server/plugins/contract';
+import type { OutboxItem, OutboxOutcome } from '../../../server/plugins/contract';
 import type { PaymentSnapshot } from '../../../server/domain/events';
 import { PermanentError } from '../../../server/errors';
-import { buildPayment, invoiceNumberFor, paymentKeyFor, toXeroNodePayment, type ResolvedMappings, type XeroPayment } from '../payloads';
-import type { AuditEntry } from './audit';
-import { done, failed, finishBatch, type ItemResult } from './outcomes';
+import { buildPayment, invoiceNumberFor, paymentKeyFor, toXeroNodePayment, type XeroPayment } from '../payloads';
+import { done, finishBatch, type ItemResult } from './outcomes';
 import { afterCallFailure } from './pushInvoices';
 import { DELETED_UPSTREAM, findRecords, isRemovedInXero, payloadHash, saveRecord, stableJson, type RecordKey, type XeroRecord } from './records';
 import { openSession } from './session';
+import { batchRecorder, mappingsOrFinish } from './batchRecorder';
 import { permanentMessage, type SyncServices } from './services';
 import { loadPayment } from './snapshots';
 import type { PaymentPushPayload } from './types';
@@ -25,26 +25,11 @@ const NOT_AUTHORISED = /only be made against AUTHORISED/i;
 export async function pushPayments(svc: SyncServices, items: Item[], hctx: OutboxHandlerContext): Promise<OutboxOutcome[]> {
   const { ctx } = svc;
   const orgId = items[0]!.orgId!;
-  const results: (ItemResult | undefined)[] = items.map(() => undefined);
-  const syncOf = (paymentId: number): SyncRecordUpdate => ({ orgId, entityType: 'payment', entityId: paymentId, recordType: 'payment', status: 'synced' });
-  const audit = (item: Item, e: Omit<AuditEntry, 'orgId' | 'entityType' | 'entityId' | 'recordType'>): AuditEntry => ({
-    orgId, entityType: 'payment', entityId: item.payload.paymentId, recordType: 'payment', triggeredBy: item.payload.triggeredBy ?? 'system', outboxItemId: item.id, ...e,
-  });
-  const fail = (item: Item, index: number, message: string, extra: Partial<AuditEntry> = {}) => {
-    results[index] = failed(message, syncOf(item.payload.paymentId), [audit(item, { action: 'failed', outcome: 'failed', message, ...extra })]);
-  };
-  const skip = (item: Item, index: number, message: string) => {
-    results[index] = done({ ...syncOf(item.payload.paymentId), status: 'deleted_upstream', error: message }, [audit(item, { action: 'skipped', outcome: 'skipped', message })]);
-  };
-
-  let mappings: ResolvedMappings;
-  try {
-    mappings = await svc.mappings(orgId);
-  } catch (err) {
-    if (!(err instanceof PermanentError)) throw err;
-    items.forEach((item, index) => fail(item, index, permanentMessage(err)));
-    return finishBatch(ctx, items, results as ItemResult[], hctx.workerId);
-  }
+  const batch = batchRecorder(items, { orgId, entityType: 'payment', recordType: 'payment', entityId: (p) => p.paymentId });
+  const { results, syncOf, audit, fail, skip } = batch;
+  const loaded = await mappingsOrFinish(svc, orgId, items, batch, hctx.workerId);
+  if ('finished' in loaded) return loaded.finished;
+  const { mappings } = loaded;
 
   const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal);
   const invoiceKey: RecordKey = { orgId, tenantId: session.tenantId, entityType: 'sale', recordType: 'invoice' };
