@@ -1,7 +1,11 @@
 // The fault test: 500 sales (payments at the desk, later payments and refunds mixed in) pushed to the Xero
 // emulator while it fails ~20 % of calls (10 % Xero-style 500s, 10 % timeouts whose write LANDS before
 // the connection drops), throws 429 storms every few seconds, and the worker PROCESS is killed with
-// SIGKILL at random several times. Afterwards, read back from the emulator: every sale has exactly one
+// SIGKILL at random several times. The outage lasts until the last kill; then the faults stop (as Xero
+// recovers) and what they left behind (retries, killed workers' leases, landed writes whose answer was
+// lost) must drain. A batch makes several Xero calls, so under a fault rate that never ends it converges
+// only slowly (backoff reaches a minute); that is why the drain is measured after the outage, not during.
+// Afterwards, read back from the emulator: every sale has exactly one
 // invoice, every refund one credit note, every payment one payment, every customer one contact; nothing
 // is left dead or pending in the outbox. On SQLite and PostgreSQL.
 //
@@ -134,6 +138,10 @@ for (const kind of dbKinds()) {
 
       const active = async () => Number(((await f.x.host.deps.db('outbox').where({ org_id: f.org.orgId }).whereIn('type', ['xero.invoice.push', 'xero.creditnote.push', 'xero.payment.push'])
         .whereNot('status', 'done').count({ n: '*' })) as { n: number | string }[])[0]?.n ?? 0);
+      // The outage ends after the last kill: storms and injected faults stop, the queue drains.
+      await killer;
+      clearInterval(stormTimer);
+      await emu.delete('/_emulator/faults');
       const deadline = Date.now() + Number(process.env.FAULT_TEST_DRAIN_MS ?? 200_000);
       while ((await active()) > 0) {
         if (Date.now() > deadline) {
