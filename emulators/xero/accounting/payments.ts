@@ -6,7 +6,7 @@ import { recordHistory } from './history';
 import { failed, type ElementOutcome } from './http';
 import { newId } from './ids';
 import { amountDue, type AllocationRecord, type Book, type DocumentRecord, type PaymentRecord } from './model';
-import { divRound, formatCents, toCents, toScaled } from './money';
+import { divRound, formatCents, scaledToText, toCents, toScaled } from './money';
 import { acceptsPayments, findAccountRef } from './rules/accounts';
 import { serializeAllocation, serializePayment } from './serialize';
 
@@ -62,11 +62,17 @@ export function createPayment(raw: unknown, { book, now }: Ctx): ElementOutcome 
       errors.push(`The bank account currency ${account.CurrencyCode} does not match the document currency ${doc.CurrencyCode}.`);
     }
   }
+  // CurrencyRate: units of the document's currency per base unit, kept at 6 dp (only used for documents
+  // not in the base currency; without one the document's own rate — Xero would take the day's XE rate).
+  const sentRate = input.CurrencyRate === undefined || input.CurrencyRate === null ? undefined : toScaled(input.CurrencyRate, 6);
+  if (sentRate !== undefined && sentRate <= 0n) errors.push('The currency rate must be a positive number.');
+  if (input.CurrencyRate !== undefined && input.CurrencyRate !== null && sentRate === undefined) errors.push('The currency rate must be a positive number.');
   if (errors.length > 0 || !doc || !account || amount === undefined || date === undefined) return failed(raw, errors);
 
   // A foreign document paid from a base-currency account converts at the payment's rate.
-  const rate = input.CurrencyRate !== undefined ? String(input.CurrencyRate) : doc.CurrencyRate;
-  const rateScaled = toScaled(rate, 6) ?? 1_000_000n;
+  const isBaseDocument = doc.CurrencyCode === book.organisation.BaseCurrency;
+  const rateScaled = isBaseDocument ? 1_000_000n : (sentRate ?? toScaled(doc.CurrencyRate, 6) ?? 1_000_000n);
+  const rate = scaledToText(rateScaled, 6);
   const bankInDocCurrency = !account.CurrencyCode || account.CurrencyCode === doc.CurrencyCode;
   const bankAmount = bankInDocCurrency ? amount : Number(divRound(BigInt(amount) * 1_000_000n, rateScaled));
   const payment: PaymentRecord = {

@@ -30,6 +30,13 @@ function decimal(text: string | undefined, dp: number = FINE_SCALE): number | un
   return scaled === undefined ? undefined : scaledToNumber(rescale(scaled, FINE_SCALE, dp), dp);
 }
 
+/** A currency rate as Xero shows it: up to 6 decimal places (rates are kept at 6 dp). */
+function currencyRate(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const scaled = toScaled(text, 6);
+  return scaled === undefined ? undefined : scaledToNumber(scaled, 6);
+}
+
 function day(ms: number | undefined, name: string): Json {
   return ms === undefined ? { [name]: undefined, [`${name}String`]: undefined } : { [name]: msDate(ms), [`${name}String`]: dateString(ms) };
 }
@@ -147,7 +154,7 @@ function paymentSummary(payment: PaymentRecord): Json {
     Amount: money(payment.Amount),
     BankAmount: money(payment.BankAmount),
     Reference: payment.Reference,
-    CurrencyRate: decimal(payment.CurrencyRate),
+    CurrencyRate: currencyRate(payment.CurrencyRate),
     HasAccount: false,
     HasValidationErrors: false,
   };
@@ -175,7 +182,7 @@ function documentCore(book: Book, doc: DocumentRecord, options: SerializeOptions
     TotalTax: money(doc.TotalTax),
     Total: money(doc.Total),
     CurrencyCode: doc.CurrencyCode,
-    CurrencyRate: decimal(doc.CurrencyRate),
+    CurrencyRate: currencyRate(doc.CurrencyRate),
     ...day(doc.FullyPaidOnDate, 'FullyPaidOnDate'),
     BrandingThemeID: doc.BrandingThemeID,
     HasAttachments: false,
@@ -269,7 +276,7 @@ export function serializePayment(book: Book, payment: PaymentRecord): Json {
     ...day(payment.Date, 'Date'),
     Amount: money(payment.Amount),
     BankAmount: money(payment.BankAmount),
-    CurrencyRate: decimal(payment.CurrencyRate),
+    CurrencyRate: currencyRate(payment.CurrencyRate),
     Reference: payment.Reference,
     IsReconciled: payment.IsReconciled,
     Status: payment.Status,
@@ -299,7 +306,7 @@ export function serializeBankTransaction(book: Book, txn: BankTransactionRecord,
     TotalTax: money(txn.TotalTax),
     Total: money(txn.Total),
     CurrencyCode: txn.CurrencyCode,
-    CurrencyRate: decimal(txn.CurrencyRate),
+    CurrencyRate: currencyRate(txn.CurrencyRate),
     IsReconciled: txn.IsReconciled,
     HasAttachments: false,
     UpdatedDateUTC: msDate(txn.UpdatedDateUTC),
@@ -314,7 +321,7 @@ export function serializeBankTransfer(book: Book, transfer: BankTransferRecord):
     Amount: money(transfer.Amount),
     ...day(transfer.Date, 'Date'),
     Reference: transfer.Reference,
-    CurrencyRate: decimal(transfer.CurrencyRate),
+    CurrencyRate: currencyRate(transfer.CurrencyRate),
     FromBankTransactionID: transfer.FromBankTransactionID,
     ToBankTransactionID: transfer.ToBankTransactionID,
     FromIsReconciled: transfer.FromIsReconciled,

@@ -139,15 +139,7 @@ export function controlRouter(deps: ControlDeps): Router {
     res.json(clockView(clock));
   });
 
-  router.get('/faults', (_req, res) => res.json(faults.list()));
-  router.post('/faults', (req, res) => res.status(201).json(faults.add(objectBody(req))));
-  router.delete('/faults', (_req, res) => {
-    faults.clear();
-    res.status(204).end();
-  });
-  router.delete('/faults/:id', (req, res) => {
-    res.status(faults.remove(Number(req.params.id)) ? 204 : 404).end();
-  });
+  router.use(faults.controlRoutes());
 
   router.get('/calls', (req, res) => {
     const since = typeof req.query.since === 'string' ? req.query.since : undefined;

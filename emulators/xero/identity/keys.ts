@@ -12,8 +12,16 @@ export interface SigningKeys {
 }
 
 export function generateSigningJwk(): Record<string, unknown> {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return { ...privateKey.export({ format: 'jwk' }), kid: newHexId().toUpperCase(), alg: 'RS256', use: 'sig' };
+  // Generated as DER and loaded into a key of its own: a KeyObject straight from generateKeyPairSync shares
+  // its lock with the generation job, and Node 20 can deadlock exporting it as JWK when a GC collects that
+  // job mid-export (seen in CI: ExportJWKRsaKey → GC → ~KeyGenJob → the same mutex, the process hung).
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+  });
+  const key = createPrivateKey({ key: privateKey, format: 'der', type: 'pkcs8' });
+  return { ...key.export({ format: 'jwk' }), kid: newHexId().toUpperCase(), alg: 'RS256', use: 'sig' };
 }
 
 export function loadSigningKeys(jwk: Record<string, unknown>): SigningKeys {

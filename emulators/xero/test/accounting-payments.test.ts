@@ -182,3 +182,55 @@ test('a credit-note refund payment (ARCREDITPAYMENT) settles the credit note', a
   assert.equal(numbers.length, 1);
   assert.match(numbers[0].CreditNoteNumber, /^CN-\d{4}$/);
 });
+
+test('a foreign-currency invoice: paid from a base-currency bank account at the payment\'s CurrencyRate (BankAmount = Amount / rate, 6 dp), or from its own currency; a third currency and a bad rate are refused', async () => {
+  const h = harness();
+  const invoice = await createInvoice(h, { CurrencyCode: 'USD', CurrencyRate: 1.27 }, [{ Description: 'Room', Quantity: 1, UnitAmount: 123.45, AccountCode: '200', TaxType: 'NONE' }]);
+  assert.equal(invoice.CurrencyCode, 'USD');
+  const payUsd = (amount: number, account: Record<string, unknown>, rate?: unknown) => h.put('/Payments', {
+    Payments: [{ Invoice: { InvoiceID: invoice.InvoiceID }, Account: account, Date: '2024-05-02', Amount: amount, ...(rate !== undefined ? { CurrencyRate: rate } : {}), Reference: 'ch_usd' }],
+  }, { requestSchema: 'Payments', responseSchema: 'Payments' });
+
+  // 100.00 USD into the GBP (base) account at 1.265823 USD per GBP: £79.00 reaches the bank; the rate is kept at 6 dp.
+  const first = await payUsd(100, { Code: '090' }, 1.265823);
+  assert.equal(first.status, 200, JSON.stringify(first.body));
+  const p = first.body.Payments[0];
+  assert.deepEqual([p.Amount, p.BankAmount, p.CurrencyRate], [100, 79, 1.265823]);
+  const read = (await h.get(`/Payments/${p.PaymentID}`, { responseSchema: 'Payments' })).body.Payments[0];
+  assert.deepEqual([read.Amount, read.BankAmount, read.CurrencyRate], [100, 79, 1.265823]);
+
+  // A rate with more decimals is taken at 6 dp; without one, the invoice's own rate.
+  const rounded = await payUsd(10, { Code: '090' }, 1.26582278);
+  assert.deepEqual([rounded.body.Payments[0].CurrencyRate, rounded.body.Payments[0].BankAmount], [1.265823, 7.9]);
+  const fallback = await payUsd(5, { Code: '090' });
+  assert.deepEqual([fallback.body.Payments[0].CurrencyRate, fallback.body.Payments[0].BankAmount], [1.27, 3.94]);
+
+  // Bad rates: refused, nothing paid.
+  for (const bad of [0, -1.2, 'abc']) {
+    const res = await payUsd(1, { Code: '090' }, bad);
+    assert.equal(res.status, 400, `rate ${String(bad)}`);
+    assert.equal(res.body.Elements[0].ValidationErrors[0].Message, 'The currency rate must be a positive number.');
+  }
+
+  // A EUR bank account is neither the invoice's currency nor the base currency.
+  const eur = await h.put('/Accounts', { Code: '095', Name: 'Euro Account', Type: 'BANK', BankAccountNumber: 'DE89370400440532013000', CurrencyCode: 'EUR' });
+  assert.equal(eur.status, 200, JSON.stringify(eur.body));
+  const third = await payUsd(1, { Code: '095' }, 1.1);
+  assert.equal(third.status, 400);
+  assert.equal(third.body.Elements[0].ValidationErrors[0].Message, 'The bank account currency EUR does not match the document currency USD.');
+  // A USD bank account takes it as it is.
+  await h.put('/Accounts', { Code: '096', Name: 'Dollar Account', Type: 'BANK', BankAccountNumber: '021000021 55555555', CurrencyCode: 'USD' });
+  const own = await payUsd(8.45, { Code: '096' }, 1.3);
+  assert.deepEqual([own.status, own.body.Payments[0].Amount, own.body.Payments[0].BankAmount], [200, 8.45, 8.45]);
+
+  const after = (await h.get(`/Invoices/${invoice.InvoiceID}`, { responseSchema: 'Invoices' })).body.Invoices[0];
+  assert.deepEqual([after.Status, after.AmountPaid, after.AmountDue], ['PAID', 123.45, 0]);
+});
+
+test('a base-currency invoice ignores a CurrencyRate sent with its payment (rate 1, bank amount = amount)', async () => {
+  const h = harness();
+  const invoice = await createInvoice(h);
+  const res = await h.put('/Payments', { Payments: [{ Invoice: { InvoiceID: invoice.InvoiceID }, Account: { Code: '090' }, Date: '2024-05-02', Amount: 12, CurrencyRate: 1.5 }] }, { requestSchema: 'Payments', responseSchema: 'Payments' });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.deepEqual([res.body.Payments[0].CurrencyRate, res.body.Payments[0].BankAmount], [1, 12]);
+});

@@ -30,14 +30,20 @@ export interface KeyAndCertificate {
 
 let sharedKey: { privateKeyPem: string; publicKeyPem: string } | undefined;
 
+/** PEM straight from the generator: no KeyObject sharing a lock with the generation job (see identity/keys.ts). */
+function pemKeyPair(modulusLength: number): { privateKeyPem: string; publicKeyPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  return { privateKeyPem: privateKey, publicKeyPem: publicKey };
+}
+
 /** RSA generation is the slow part, so tests share one key pair and mint certificates as needed. */
 function keyPair(): { privateKeyPem: string; publicKeyPem: string } {
   if (!sharedKey) {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    sharedKey = {
-      privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    };
+    sharedKey = pemKeyPair(2048);
   }
   return sharedKey;
 }
@@ -45,11 +51,7 @@ function keyPair(): { privateKeyPem: string; publicKeyPem: string } {
 export function makeCertificate(validity: { notBefore: number; notAfter: number }, freshKey = false): KeyAndCertificate {
   let keys = keyPair();
   if (freshKey) {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
-    keys = {
-      privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    };
+    keys = pemKeyPair(1024);
   }
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKeyPem);
