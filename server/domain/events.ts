@@ -52,11 +52,31 @@ export interface PaymentSnapshot {
   receivedAt: number;
 }
 
+/** A payout as stored by the host (server/payouts/record.ts); its lines are read from `payout_lines`. */
+export interface PayoutSnapshot {
+  /** Our payout id (payouts.id). */
+  id: number;
+  orgId: number;
+  provider: 'stripe' | 'gocardless';
+  accountRef: string;
+  providerPayoutId: string;
+  currency: string;
+  /** Net amount paid to the bank, minor units. */
+  amountMinor: number;
+  grossMinor: number;
+  feeMinor: number;
+  /** YYYY-MM-DD, the date the bank line appears. */
+  arrivalDate: string;
+  /** 'discrepancy' when the lines do not add up to the amount paid. */
+  status: 'received' | 'discrepancy';
+  lineCount: number;
+}
+
 export interface HostEventMap {
   'sale.completed': { sale: SaleSnapshot };
   'refund.issued': { refund: RefundSnapshot; sale: SaleSnapshot };
   'payment.received': { payment: PaymentSnapshot; sale: SaleSnapshot };
-  'payout.paid': { orgId: number; provider: 'stripe' | 'gocardless'; payoutId: string; amountMinor: number; currency: string; arrivalAt: number };
+  'payout.paid': { payout: PayoutSnapshot };
 }
 
 export type HostEventType = keyof HostEventMap;

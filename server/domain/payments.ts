@@ -1,9 +1,11 @@
 // Recording money received against a sale after the fact (a card terminal settling, a direct debit
-// collected). Strict: never more than is outstanding. A provider reference identifies one payment,
-// so a webhook delivered twice records it once.
+// collected). Strict: never more than is outstanding (balance.ts: a refund with a method gave money back,
+// so it does not reduce what is payable). A provider reference identifies one payment, so a webhook
+// delivered twice records it once.
 import { ConflictError, ValidationError } from '../errors';
 import { nowMs, type Trx } from '../db/knex';
 import type { Principal } from '../plugins/contract';
+import { balanceDueMinor } from './balance';
 import { formatMinor } from './money';
 import { validatePaymentInput, type ValidPaymentRequest } from './saleSchemas';
 import { actorOf, findSaleRow, loadSaleSnapshot, paymentSnapshot, withTransaction, type PaymentRow, type SaleRow, type WriteOptions } from './saleRecords';
@@ -26,7 +28,12 @@ export async function recordPayment(deps: SaleDeps, principal: Principal, saleId
     const repeat = await findRepeat(trx, sale, request);
     if (repeat) return { payment: paymentView(repeat), sale: await getSale(trx, sale.org_id, sale.id), created: false };
 
-    const outstanding = Number(sale.total_minor) - Number(sale.refunded_minor) - Number(sale.paid_minor);
+    const refunds = (await trx('refunds').where({ sale_id: sale.id }).select('amount_minor', 'method')) as { amount_minor: number; method: string | null }[];
+    const outstanding = balanceDueMinor({
+      totalMinor: Number(sale.total_minor),
+      paidMinor: Number(sale.paid_minor),
+      refunds: refunds.map((r) => ({ amountMinor: Number(r.amount_minor), method: r.method })),
+    });
     if (request.amountMinor > outstanding) {
       const money = (minor: number) => `${formatMinor(minor, sale.currency)} ${sale.currency}`;
       throw new ValidationError([

@@ -4,6 +4,7 @@
 import type { Queryable } from '../db/knex';
 import type { SyncEntityType, SyncStatus } from '../plugins/contract';
 import { listSyncRecordsForEntities } from '../sync/store';
+import { balanceDueMinor } from './balance';
 import { formatMinor } from './money';
 import { encodeCursor, validateSaleListQuery, type SaleStatus } from './saleSchemas';
 import { findSaleRow, type PaymentRow, type RefundLineRow, type RefundRow, type SaleLineRow, type SaleRow } from './saleRecords';
@@ -139,7 +140,11 @@ export async function buildSaleViews(db: Queryable, orgId: number, sales: SaleWi
       total: money(total),
       paid: money(paid),
       refunded: money(refunded),
-      outstanding: money(Math.max(0, total - refunded - paid)),
+      outstanding: money(Math.max(0, balanceDueMinor({
+        totalMinor: total,
+        paidMinor: paid,
+        refunds: (refundsBySale.get(sale.id) ?? []).map((r) => ({ amountMinor: Number(r.amount_minor), method: r.method })),
+      }))),
       status: sale.status,
       customer: { id: sale.customer_id, name: sale.customer_name, email: sale.customer_email },
       lines: (linesBySale.get(sale.id) ?? []).map((l) => ({

@@ -1,10 +1,13 @@
-// Claiming work with a lease. One statement picks the oldest eligible item the worker can handle, then
-// up to its handler's batch size of the same type and organisation, and leases them all:
+// Claiming work with a lease. One statement picks a head item the worker can handle, then up to its
+// handler's batch size of the same type and organisation, and leases them all. The head is, fairly, the
+// oldest eligible item of the next organisation after the one this worker served last (round robin, see
+// `afterOrg`), or, without a cursor, simply the oldest eligible item:
 //   - eligible: pending and due, or leased with an EXPIRED lease (its worker died or hung) and attempts left;
 //   - not blocked: no earlier item (lower id) with the same subject that is not done yet.
 // PostgreSQL: FOR UPDATE SKIP LOCKED in both selects, so concurrent workers never take the same row and
 // never wait on each other. SQLite: a single UPDATE … RETURNING statement is atomic under SQLite's one
 // writer, across connections and processes (WAL + busy_timeout make the others wait their turn).
+import type { Knex } from 'knex';
 import type { Queryable } from '../db/knex';
 import { isPostgres, nowMs } from '../db/knex';
 import { OUTBOX_TABLE, placeholders, rawRows, toItem, type LeasedItem, type OutboxRow } from './rows';
@@ -17,10 +20,24 @@ export interface ClaimOptions {
   /** Batch size: one number for every type, or per type (a handler's batchSize). */
   limit: number | ((type: string) => number);
   now?: number;
+  /**
+   * Round robin across organisations (what workers use). The organisation key (org_id, -1 for the host's own
+   * items) this worker served last, or null to start a round: the head is then the oldest eligible item of
+   * the first organisation with a key above it, wrapping round to the lowest key when there is none. One
+   * tenant's backlog then delays another's item by one batch per worker, not by the backlog. Omitted: the
+   * oldest eligible item across all organisations (tools and tests that want strict age order).
+   */
+  afterOrg?: number | null;
 }
 
-// The leading `status IN (…)` repeats what the OR implies so both databases match it to the partial index
-// outbox_claimable_idx (0002): claims then walk only live items in id order, however much history is kept.
+/** The round-robin cursor a claim leaves behind: the organisation key of what it leased (unchanged if nothing). */
+export function orgCursorAfter(batch: readonly LeasedItem[], previous: number | null): number | null {
+  const head = batch[0];
+  return head ? (head.orgId ?? -1) : previous;
+}
+
+// The leading `status IN (…)` repeats what the OR implies so both databases match it to the partial indexes
+// outbox_claimable_idx (0002) and outbox_claim_batch_idx (0006): claims walk only live items in id order.
 const ELIGIBLE = (x: string, now: number) =>
   `${x}.status IN ('pending', 'leased') AND ((${x}.status = 'pending' AND ${x}.available_at <= ${now})` +
   ` OR (${x}.status = 'leased' AND ${x}.lease_expires_at <= ${now} AND ${x}.attempts < ${x}.max_attempts))`;
@@ -30,16 +47,71 @@ const ELIGIBLE = (x: string, now: number) =>
 const UNBLOCKED = (x: string) =>
   `(${x}.subject IS NULL OR NOT EXISTS (SELECT 1 FROM ${OUTBOX_TABLE} p WHERE p.subject = ${x}.subject AND p.id < ${x}.id AND p.status <> 'done'))`;
 
+// The organisation as outbox_claim_batch_idx (0006) keys it: the host's own items (NULL) are one value too.
+const ORG_KEY = (x: string) => `COALESCE(${x}.org_id, -1)`;
+
+/*
+ * Why the plan is pinned. Both steps must WALK an id-ordered index and stop at the first (or the batch's
+ * last) match, checking the subject's order only for the rows they pass. The planners, left alone, often
+ * chose otherwise: SQLite (which never has statistics here) and PostgreSQL before its first ANALYZE of a
+ * freshly filled table fetched every due row through the status index, ran the NOT EXISTS on each, and
+ * sorted them all — 53 ms (SQLite) and 260–770 ms (PostgreSQL) per claim with 100,000 items waiting,
+ * EXPLAIN'd with bench/xero-memory.ts's backlog. So:
+ *   - SQLite: INDEXED BY names the partial indexes (an error, not a slow plan, if one is ever missing);
+ *   - PostgreSQL: the claim runs with bitmap scans and sorts priced out (SET LOCAL, this transaction only),
+ *     which leaves the ordered index walks; and the leased rows are updated through `id = ANY(ARRAY(…))`,
+ *     primary-key look-ups, where `id IN (…)` got a hash join over the whole table once statistics existed.
+ *   - head is MATERIALIZED and the batch reads its type, organisation and id as scalars: PostgreSQL then
+ *     seeks the batch with them as index bounds. Joined to head instead, it walked live items in id order
+ *     from the START of the queue to the head — harmless while the head was the oldest item, but a fair head
+ *     can be the newest, behind 5,000 others (EXPLAIN'd: 5,000 rows read for a batch of 1).
+ */
 export async function claimBatch(db: Queryable, opts: ClaimOptions): Promise<LeasedItem[]> {
   if (opts.types.length === 0) return [];
+  const { sql, bindings } = claimStatement(isPostgres(db), opts);
+  const rows = await runClaimStatement(db, (q) => rawRows<OutboxRow>(q, sql, bindings));
+  return rows.map((r) => toItem(r)).sort((a, b) => a.id - b.id);
+}
+
+/** The claim's one statement for this database (exported so a test can EXPLAIN exactly what runs). */
+export function claimStatement(pg: boolean, opts: ClaimOptions): { sql: string; bindings: unknown[] } {
   const now = wholeMs(opts.now ?? nowMs(), 'now');
   const leaseExpiresAt = wholeMs(now + opts.leaseMs, 'lease');
-  const pg = isPostgres(db);
   const lock = (alias: string) => (pg ? `FOR UPDATE OF ${alias} SKIP LOCKED` : '');
-  const sameOrg = pg ? 'o.org_id IS NOT DISTINCT FROM head.org_id' : 'o.org_id IS head.org_id';
+  const indexed = (name: string) => (pg ? '' : `INDEXED BY ${name}`);
 
-  // Bindings in the order their placeholders appear: head's type list, SET's owner, LIMIT's CASE pairs.
-  const bindings: unknown[] = [...opts.types, opts.workerId];
+  const inTypes = placeholders(opts.types.length);
+  // Oldest-first head: walk live items in id order (0002) to the first eligible one.
+  const oldestHead = `
+      SELECT h.id, h.type, h.org_id FROM ${OUTBOX_TABLE} h ${indexed('outbox_claimable_idx')}
+      WHERE h.type IN (${inTypes}) AND ${ELIGIBLE('h', now)} AND ${UNBLOCKED('h')}
+      ORDER BY h.id LIMIT 1 ${lock('h')}`;
+  // Fair head: walk live items in (organisation, id) order (0008) from just past the cursor, so the search
+  // seeks over the organisation served last (and its backlog) instead of reading it; the first eligible row
+  // is the next organisation's oldest. `bound` limits the walk to one side of the cursor.
+  const fairPick = (x: string, bound: string) => `
+      SELECT ${x}.id FROM ${OUTBOX_TABLE} ${x} ${indexed('outbox_claim_fair_idx')}
+      WHERE ${x}.type IN (${inTypes}) AND ${bound} AND ${ELIGIBLE(x, now)} AND ${UNBLOCKED(x)}
+      ORDER BY ${ORG_KEY(x)}, ${x}.id LIMIT 1 ${lock(x)}`;
+  // After the cursor first; only if no organisation after it has work, wrap round to the start (up to and
+  // including the cursor's own organisation, which may be the only one with work). COALESCE evaluates its
+  // second argument only when the first is NULL, on both databases, so the wrap costs nothing when unused.
+  // Both picks lock their row (SKIP LOCKED); the outer select reads it back by primary key.
+  let headSql = oldestHead;
+  let typeLists = 1;
+  if (opts.afterOrg !== undefined) {
+    const picks = opts.afterOrg === null
+      ? fairPick('f', 'TRUE')
+      : `COALESCE((${fairPick('f', `${ORG_KEY('f')} > ${orgKey(opts.afterOrg)}`)}), (${fairPick('w', `${ORG_KEY('w')} <= ${orgKey(opts.afterOrg)}`)}))`;
+    typeLists = opts.afterOrg === null ? 1 : 2;
+    headSql = `
+      SELECT h.id, h.type, h.org_id FROM ${OUTBOX_TABLE} h WHERE h.id = ${opts.afterOrg === null ? `(${picks})` : picks}`;
+  }
+
+  // Bindings in the order their placeholders appear: head's type list(s), SET's owner, LIMIT's CASE pairs.
+  const bindings: unknown[] = [];
+  for (let n = 0; n < typeLists; n++) bindings.push(...opts.types);
+  bindings.push(opts.workerId);
   let limitSql: string;
   if (typeof opts.limit === 'number') {
     limitSql = String(batchSize(opts.limit));
@@ -51,22 +123,45 @@ export async function claimBatch(db: Queryable, opts: ClaimOptions): Promise<Lea
     for (const type of opts.types) bindings.push(type, batchSize(limitOf(type)));
   }
 
+  // The batch: the head's type and organisation, from the head on. Either head is its organisation's oldest
+  // eligible item of the worker's types, so anything of that type and organisation before it is ineligible.
+  const batch = `
+      SELECT o.id FROM ${OUTBOX_TABLE} o ${indexed('outbox_claim_batch_idx')}
+      WHERE o.type = (SELECT head.type FROM head) AND ${ORG_KEY('o')} = (SELECT ${ORG_KEY('head')} FROM head)
+        AND o.id >= (SELECT head.id FROM head)
+        AND ${ELIGIBLE('o', now)} AND ${UNBLOCKED('o')}
+      ORDER BY o.id LIMIT ${limitSql} ${lock('o')}`;
   const sql = `
-    WITH head AS (
-      SELECT h.id, h.type, h.org_id FROM ${OUTBOX_TABLE} h
-      WHERE h.type IN (${placeholders(opts.types.length)}) AND ${ELIGIBLE('h', now)} AND ${UNBLOCKED('h')}
-      ORDER BY h.id LIMIT 1 ${lock('h')}
+    WITH head AS MATERIALIZED (${headSql}
     )
     UPDATE ${OUTBOX_TABLE}
     SET status = 'leased', lease_owner = ?, lease_expires_at = ${leaseExpiresAt}, attempts = attempts + 1, updated_at = ${now}
-    WHERE id IN (
-      SELECT o.id FROM ${OUTBOX_TABLE} o, head
-      WHERE o.type = head.type AND ${sameOrg} AND ${ELIGIBLE('o', now)} AND ${UNBLOCKED('o')}
-      ORDER BY o.id LIMIT ${limitSql} ${lock('o')}
-    )
+    WHERE ${pg ? `id = ANY(ARRAY(${batch}))` : `id IN (${batch})`}
     RETURNING *`;
-  const rows = await rawRows<OutboxRow>(db, sql, bindings);
-  return rows.map((r) => toItem(r)).sort((a, b) => a.id - b.id);
+  return { sql, bindings };
+}
+
+/**
+ * Run the claim statement (`work`) as it must run. SQLite: as is. PostgreSQL: with bitmap scans and sorts
+ * priced out, in a transaction of its own — or inside the caller's, where the settings are put back
+ * afterwards so the rest of that transaction plans as usual.
+ */
+export async function runClaimStatement<T>(db: Queryable, work: (q: Queryable) => Promise<T>): Promise<T> {
+  if (!isPostgres(db)) return work(db);
+  const pin = 'SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off';
+  if (!db.isTransaction) {
+    return (db as Knex).transaction(async (trx) => {
+      await trx.raw(pin);
+      return work(trx);
+    });
+  }
+  await db.raw(pin);
+  try {
+    return await work(db);
+  } finally {
+    // A failed statement aborted the caller's transaction, which then rolls back (settings included).
+    await db.raw('RESET enable_bitmapscan; RESET enable_sort').catch(() => undefined);
+  }
 }
 
 /**
@@ -103,6 +198,12 @@ export async function nextDueAt(db: Queryable, types: readonly string[], now: nu
   );
   const candidates = [rows[0]?.pending_at, rows[0]?.lease_at].filter((v): v is number => v !== null && v !== undefined).map(Number);
   return candidates.length ? Math.min(...candidates) : null;
+}
+
+function orgKey(v: number): number {
+  // Written into the SQL text like the times: a whole number or nothing.
+  if (!Number.isSafeInteger(v)) throw new Error(`outbox: afterOrg must be a whole organisation key, got ${v}`);
+  return v;
 }
 
 function wholeMs(v: number, what: string): number {

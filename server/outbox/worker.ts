@@ -1,5 +1,5 @@
-// The worker loop: claim a batch under a lease → run its handler → apply the outcomes (fenced) → repeat
-// while there is work; otherwise sleep until woken (enqueue in this process, NOTIFY from another one),
+// The worker loop: claim a batch under a lease (organisations in turn) → run its handler → apply the
+// outcomes (fenced) → repeat while there is work; otherwise sleep until woken (enqueue in this process, NOTIFY from another one),
 // until the next delayed item or expiring lease comes due, or at most pollMs.
 //
 // Lease and handler time: there is no heartbeat. The handler's AbortSignal fires `abortMarginMs` before
@@ -16,7 +16,7 @@ import type { OutboxNotifier } from './notifier';
 import type { LeasedItem } from './rows';
 import type { BackoffPolicy } from './backoff';
 import { processWorkerMetrics, type OutboxWorkerMetrics } from './metrics';
-import { claimBatch, nextDueAt, reapExhaustedLeases } from './claim';
+import { claimBatch, nextDueAt, orgCursorAfter, reapExhaustedLeases } from './claim';
 import { complete, fail, LeaseLostError, pause, retry } from './transitions';
 
 export interface OutboxWorkersOptions {
@@ -95,12 +95,16 @@ export function startOutboxWorkers(opts: OutboxWorkersOptions): OutboxWorkers {
 
   async function runSlot(slot: Slot, workerId: string): Promise<void> {
     let dbFailures = 0;
+    // Round robin across organisations: the key this slot served last (claim.ts, afterOrg). In memory and
+    // per slot: losing it on restart only restarts the round.
+    let orgCursor: number | null = null;
     while (!stopping) {
       slot.woken = false;
       let batch: LeasedItem[];
       try {
         await reapIfDue();
-        batch = await claimBatch(db, { types, workerId, leaseMs: opts.leaseMs, limit: (t) => handlers.get(t)?.batchSize ?? 1 });
+        batch = await claimBatch(db, { types, workerId, leaseMs: opts.leaseMs, limit: (t) => handlers.get(t)?.batchSize ?? 1, afterOrg: orgCursor });
+        orgCursor = orgCursorAfter(batch, orgCursor);
         dbFailures = 0;
       } catch (err) {
         dbFailures++;
