@@ -1,0 +1,50 @@
+// Provider payments recorded on our sales (a Stripe charge or GoCardless payment whose metadata names the
+// sale): the host's own recordPayment, acting as the system, so the same rules apply (never more than is
+// outstanding) and the same event (payment.received) reaches the plugins. Idempotent on the provider
+// reference: a webhook delivered twice records the payment once.
+import { ValidationError } from '../errors';
+import type { Db } from '../db/knex';
+import type { EventBus } from '../domain/eventBus';
+import { formatMinor } from '../domain/money';
+import { recordPayment } from '../domain/payments';
+import { findSaleRow } from '../domain/saleRecords';
+import type { Principal } from '../plugins/contract';
+import type { ProviderPaymentInput, ProviderPayments } from './types';
+
+export interface ProviderPaymentsDeps {
+  db: Db;
+  events: EventBus;
+}
+
+/** The actor of payments a provider reported: not a person, not a token; `created_by` reads "system:0". */
+export function systemPrincipal(orgId: number): Principal {
+  return { kind: 'system', id: 0, orgId, role: 'admin', name: 'payment provider' };
+}
+
+export function createProviderPayments(deps: ProviderPaymentsDeps): ProviderPayments {
+  return {
+    async record(orgId: number, saleId: number, input: ProviderPaymentInput) {
+      if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor <= 0) {
+        throw new ValidationError([{ path: 'amountMinor', message: 'must be a positive integer (minor units)' }]);
+      }
+      if (!Number.isFinite(input.receivedAt)) throw new ValidationError([{ path: 'receivedAt', message: 'must be epoch milliseconds' }]);
+      return deps.db.transaction(async (trx) => {
+        const sale = await findSaleRow(trx, orgId, saleId);
+        const result = await recordPayment(
+          deps,
+          systemPrincipal(orgId),
+          saleId,
+          {
+            method: input.method,
+            amount: formatMinor(input.amountMinor, sale.currency),
+            currency: sale.currency,
+            providerRef: input.providerRef,
+            receivedAt: new Date(input.receivedAt).toISOString(),
+          },
+          { trx },
+        );
+        return { paymentId: result.payment.id, created: result.created };
+      });
+    },
+  };
+}
