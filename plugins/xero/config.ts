@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cronSetting } from '../../server/plugins/contract';
 
 // The Xero plugin's settings, read from XERO_* environment variables and validated at boot.
 // Base URLs are configurable because legacy private-app customers run against Xero-compatible
@@ -10,6 +11,7 @@ export const GRANULAR_SCOPES = [
 ];
 export const LEGACY_SCOPES = ['offline_access', 'accounting.transactions', 'accounting.contacts', 'accounting.settings.read'];
 
+/** Croner parses the pattern when constructed; a paused job starts nothing. */
 const url = (what: string) => z.url({ message: `must be an absolute URL (${what})` });
 
 export const XeroConfigSchema = z
@@ -22,6 +24,11 @@ export const XeroConfigSchema = z
     XERO_SCOPES: z.string().optional(),
     XERO_SCOPE_SET: z.enum(['granular', 'legacy'], { message: 'must be granular or legacy' }).default('granular'),
     XERO_HTTP_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(20_000),
+    // Real-time sync: how long a sale arriving on an idle queue waits for others to share its Xero call
+    // (sync/coalesce.ts). 0 pushes every sale the moment it commits.
+    XERO_SYNC_COALESCE_MS: z.coerce.number({ message: 'must be a number of milliseconds' }).int().min(0).max(5_000).default(200),
+    // The nightly payout sweep (payouts/schedule.ts): cron in UTC, or "off".
+    XERO_PAYOUT_SWEEP_CRON: cronSetting('40 3 * * *'),
   })
   .superRefine((v, ctx) => {
     if (Boolean(v.XERO_CLIENT_ID) !== Boolean(v.XERO_CLIENT_SECRET)) {
@@ -35,6 +42,8 @@ export const XeroConfigSchema = z
     redirectUri: v.XERO_REDIRECT_URI,
     scopes: v.XERO_SCOPES ? v.XERO_SCOPES.split(/[\s,]+/).filter(Boolean) : v.XERO_SCOPE_SET === 'legacy' ? LEGACY_SCOPES : GRANULAR_SCOPES,
     httpTimeoutMs: v.XERO_HTTP_TIMEOUT_MS,
+    coalesceMs: v.XERO_SYNC_COALESCE_MS,
+    payoutSweepCron: v.XERO_PAYOUT_SWEEP_CRON,
   }));
 
 export type XeroConfig = z.infer<typeof XeroConfigSchema>;

@@ -8,24 +8,35 @@ import { registerXeroCommands } from './cli';
 import { xero0002 } from './migrations/0002_sync';
 import { xero0003 } from './migrations/0003_mappings';
 import { xero0004 } from './migrations/0004_schedule_backfill';
+import { xero0005 } from './migrations/0005_payouts';
+import { xero0006 } from './migrations/0006_send_marks';
+import { onPayoutPaid } from './payouts/enqueue';
+import { startPayoutSweep } from './payouts/schedule';
 import { syncHandlers } from './sync/handlers';
 import { onPaymentReceived, onRefundIssued, onSaleCompleted } from './sync/enqueue';
+import { xeroHealth } from './health';
 
 export const xeroPlugin = definePlugin<XeroConfig>({
   id: 'xero',
   title: 'Xero',
   configSchema: XeroConfigSchema,
-  migrations: [xero0001, xero0002, xero0003, xero0004],
+  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006],
   nav: [
     { label: 'Xero connection', href: '/plugins/xero/connection', roles: ['admin'] },
     { label: 'Xero settings', href: '/plugins/xero/settings', roles: ['admin'] },
     { label: 'Xero failures', href: '/plugins/xero/sync/failures', roles: ['admin'] },
     { label: 'Xero sync log', href: '/plugins/xero/sync/log', roles: ['admin', 'accountant'] },
     { label: 'Xero history import', href: '/plugins/xero/history', roles: ['admin'] },
+    { label: 'Payouts', href: '/plugins/xero/payouts', roles: ['accountant', 'admin'] },
+    { label: 'Sign-off queue', href: '/plugins/xero/payouts/signoff', roles: ['accountant', 'admin'] },
+    { label: 'Payout settings', href: '/plugins/xero/payouts/settings', roles: ['admin'] },
   ],
   routes: (ctx) => xeroRoutes(ctx),
   cli: (program, context) => registerXeroCommands(program, context),
   // Sync (sync/): subscribers only enqueue, in the host's transaction; handlers do the Xero calls.
-  subscribers: { 'sale.completed': onSaleCompleted, 'refund.issued': onRefundIssued, 'payment.received': onPaymentReceived },
+  subscribers: { 'sale.completed': onSaleCompleted, 'refund.issued': onRefundIssued, 'payment.received': onPaymentReceived, 'payout.paid': onPayoutPaid },
   handlers: (ctx) => syncHandlers(ctx),
+  health: (ctx, orgId) => xeroHealth(ctx, orgId),
+  // The nightly payout sweep (in processes that run background work); none when XERO_PAYOUT_SWEEP_CRON=off.
+  start: async (ctx) => startPayoutSweep(ctx),
 });

@@ -3,7 +3,7 @@
 //   account:  category → organisation default
 //   tax type: line (the sale line's own tax code) → category → organisation default
 //   tracking: category → organisation default → none
-//   payment:  method → (nothing: a PermanentError the admin must fix)
+//   payment:  method → Stripe/GoCardless clearing account → (nothing: a PermanentError the admin must fix)
 import { PermanentError } from '../../../server/errors';
 import type { PaymentMethod, ResolvedMappings, Resolution, TrackingAssignment } from '../payloads/types';
 
@@ -54,6 +54,18 @@ export function resolveMethodAccount(method: string, m: ResolvedMappings): Resol
     throw new PermanentError(`No account mapped for payment method '${method}': set it in Xero settings`, { help: SETTINGS_HELP });
   }
   return { value: code, level: 'organisation', key: method };
+}
+
+/**
+ * The account a payment goes into: the method's mapped account, else — for Stripe and GoCardless — the
+ * provider's clearing account in that currency (so payouts reconcile), else a PermanentError.
+ */
+export function resolvePaymentAccount(method: string, currency: string, m: ResolvedMappings): { Code: string } | { AccountID: string } {
+  const code = m.methodAccountCodes[method as PaymentMethod];
+  if (code) return { Code: code };
+  const clearing = m.clearingAccountIds?.[`${method}:${currency}`];
+  if (clearing) return { AccountID: clearing };
+  return { Code: resolveMethodAccount(method, m).value };
 }
 
 export function requireRoundingAccount(m: ResolvedMappings, currency: string): string {

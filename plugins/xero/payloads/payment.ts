@@ -5,7 +5,7 @@ import type { PaymentSnapshot, RefundSnapshot } from '../../../server/domain/eve
 import { PermanentError } from '../../../server/errors';
 import { minorUnitDigits } from '../../../server/domain/currency';
 import { parseDecimal, rescale } from '../../../server/domain/money';
-import { resolveMethodAccount } from '../mappings/resolve';
+import { resolvePaymentAccount } from '../mappings/resolve';
 import { exactNumber, minorToXeroCents, XERO_AMOUNT_DP } from './arithmetic';
 import { xeroDate } from './dates';
 import { creditNoteNumberFor, paymentKeyFor } from './numbers';
@@ -26,11 +26,11 @@ function amountText(text: string): number {
 }
 
 export function buildPayment(payment: PaymentSnapshot, invoiceId: string, m: ResolvedMappings, opts: { timeZone?: string } = {}): XeroPayment {
-  const account = resolveMethodAccount(payment.method, m).value;
+  const account = resolvePaymentAccount(payment.method, payment.currency, m);
   const key = paymentKeyFor(payment.id, m);
   return {
     Invoice: { InvoiceID: invoiceId },
-    Account: { Code: account },
+    Account: account,
     Date: xeroDate(payment.receivedAt, opts.timeZone),
     Amount: xeroAmount(payment.amountMinor, payment.currency),
     // Our key first (reconcile-before-retry finds it), then the provider's id (payout matching reads it).
@@ -46,11 +46,11 @@ export function buildCreditNoteRefundPayment(
   refund: RefundSnapshot, creditNoteId: string, m: ResolvedMappings, opts: { amount?: string; timeZone?: string } = {},
 ): XeroPayment {
   if (!refund.method) throw new PermanentError(`Refund ${refund.id} has no payment method, so there is no account to pay it out of`);
-  const account = resolveMethodAccount(refund.method, m).value;
+  const account = resolvePaymentAccount(refund.method, refund.currency, m);
   const number = creditNoteNumberFor(refund.id, m);
   return {
     CreditNote: { CreditNoteID: creditNoteId },
-    Account: { Code: account },
+    Account: account,
     Date: xeroDate(refund.createdAt, opts.timeZone),
     Amount: opts.amount !== undefined ? amountText(opts.amount) : xeroAmount(refund.amountMinor, refund.currency),
     Reference: `${number}${refund.providerRef ? ` ${refund.providerRef}` : ''}`.slice(0, MAX_REFERENCE),

@@ -69,6 +69,11 @@ export interface ResolvedMappings {
   taxCodeTaxTypes: Record<string, string>;
   /** Bank (or payments-enabled) account per payment method; no default: a missing one is a PermanentError. */
   methodAccountCodes: Partial<Record<PaymentMethod, string>>;
+  /**
+   * Stripe/GoCardless money with no account mapped goes to the provider's clearing account in the
+   * payment's currency (payouts/clearing.ts), keyed `<method>:<currency>` → Xero AccountID.
+   */
+  clearingAccountIds?: Record<string, string>;
   /** Up to 2 tracking assignments per category. */
   categoryTracking: Record<string, TrackingAssignment[]>;
   /** Applied to lines whose category has no tracking of its own (up to 2). */
@@ -158,7 +163,8 @@ export interface XeroCreditNote {
 export interface XeroPayment {
   Invoice?: { InvoiceID: string };
   CreditNote?: { CreditNoteID: string };
-  Account: { Code: string };
+  /** By code (a mapped account), or by id (a clearing account, which may have no code). */
+  Account: { Code: string } | { AccountID: string };
   Date: string;
   /** 2 dp, in the document's currency. */
   Amount: number;

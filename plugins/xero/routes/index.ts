@@ -10,6 +10,7 @@ import { syncRoutes } from './sync';
 import { settingsRoutes } from './settings';
 import { scheduleRoutes } from './schedule';
 import { historyRoutes } from './history';
+import { payoutRoutes } from '../payouts/routes';
 
 export function xeroRoutes(ctx: PluginContext<XeroConfig>): Router {
   const router = Router();
@@ -20,5 +21,6 @@ export function xeroRoutes(ctx: PluginContext<XeroConfig>): Router {
   router.use(settingsRoutes(ctx));
   router.use(scheduleRoutes(ctx));
   router.use(historyRoutes(ctx));
+  router.use(payoutRoutes(ctx));
   return router;
 }

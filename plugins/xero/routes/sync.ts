@@ -12,6 +12,7 @@ import { NotFoundError, ValidationError } from '../../../server/errors';
 import { retryItems } from '../../../server/outbox';
 import { renderPage } from '../../../server/web/render';
 import { setFlash, takeFlash } from '../../../server/web/flash';
+import { safeRedirectPath } from '../../../server/web/forms';
 import type { XeroConfig } from '../config';
 import { listAudit, writeAudit } from '../sync/audit';
 import { enqueueCreditNotePush, enqueueInvoicePush, enqueuePaymentPush } from '../sync/enqueue';
@@ -64,7 +65,8 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
       });
     });
     setFlash(req, 'success', `Queued: the ${entityType} is checked against Xero and sent if it is not there yet.`);
-    const back = typeof req.body?.returnTo === 'string' && req.body.returnTo.startsWith('/') && !req.body.returnTo.startsWith('//') ? req.body.returnTo : `${base}/records/${entityType}/${entityId}`;
+    // Same-site paths only: browsers read `/\evil.example` as `//evil.example`, which safeRedirectPath refuses.
+    const back = safeRedirectPath(typeof req.body?.returnTo === 'string' ? req.body.returnTo : '', `${base}/records/${entityType}/${entityId}`);
     res.redirect(303, back);
   }));
 

@@ -8,6 +8,8 @@ import type { EventSubscriber, PluginContext } from '../../../server/plugins/con
 import type { XeroConfig } from '../config';
 import { scheduledAvailableAt } from './schedule';
 import { getLiveConnection } from '../connection/store';
+import { coalescedAvailableAt } from './coalesce';
+import { tenantKeyOf } from './rateBudget';
 import {
   CREDIT_NOTE_PUSH, INVOICE_PUSH, PAYMENT_PUSH, saleSubject,
   type CreditNotePushPayload, type InvoicePushPayload, type PaymentPushPayload, type TriggeredBy,
@@ -69,29 +71,35 @@ export async function enqueuePaymentPush(ctx: Ctx, trx: Queryable, orgId: number
 
 // ---- subscribers: inside the host's transaction, enqueue only ----
 // In scheduled mode an event's item waits for the organisation's daily run; "send now" and resends above
-// are a person asking for it now, so they are never held.
-const scheduled = async (trx: Queryable, orgId: number): Promise<EnqueueOptions> => {
-  const availableAt = await scheduledAvailableAt(trx, orgId);
-  return availableAt === undefined ? {} : { availableAt };
-};
-
+// are a person asking for it now, so they are never held. In real time an item on an idle queue waits a
+// short coalescing window (coalesce.ts) so a burst shares one Xero call; under a backlog it is never held.
+//
 // Only an organisation that has connected Xero (live: connected, or waiting for re-authorisation, when the
 // items wait paused) gets sync work. Otherwise an install where some organisations never use Xero would
 // pile up paused items forever, and connecting would push every old sale at once; sales from before the
 // connection are brought over by a history import from the date the admin chooses.
-const syncsToXero = async (trx: Queryable, orgId: number): Promise<boolean> => (await getLiveConnection(trx, orgId)) !== undefined;
+type SubscriberCtx = Pick<PluginContext<XeroConfig>, 'config'>;
+
+const whenToRun = async (trx: Queryable, ctx: SubscriberCtx, orgId: number, type: string): Promise<EnqueueOptions | null> => {
+  const connection = await getLiveConnection(trx, orgId);
+  if (!connection) return null;
+  const availableAt = await scheduledAvailableAt(trx, orgId);
+  if (availableAt !== undefined) return { availableAt };
+  const coalesced = await coalescedAvailableAt(trx, { orgId, type, tenantKey: tenantKeyOf(orgId, connection.tenant_id), baseMs: ctx.config.coalesceMs ?? 0 });
+  return coalesced === undefined ? {} : { availableAt: coalesced };
+};
 
 export const onSaleCompleted: EventSubscriber<XeroConfig, 'sale.completed'> = async (event, trx, ctx) => {
-  if (!(await syncsToXero(trx, event.orgId))) return;
-  await enqueueInvoicePush(ctx, trx, event.orgId, event.data.sale.id, await scheduled(trx, event.orgId));
+  const when = await whenToRun(trx, ctx, event.orgId, INVOICE_PUSH);
+  if (when) await enqueueInvoicePush(ctx, trx, event.orgId, event.data.sale.id, when);
 };
 
 export const onRefundIssued: EventSubscriber<XeroConfig, 'refund.issued'> = async (event, trx, ctx) => {
-  if (!(await syncsToXero(trx, event.orgId))) return;
-  await enqueueCreditNotePush(ctx, trx, event.orgId, event.data.refund.id, event.data.sale.id, await scheduled(trx, event.orgId));
+  const when = await whenToRun(trx, ctx, event.orgId, CREDIT_NOTE_PUSH);
+  if (when) await enqueueCreditNotePush(ctx, trx, event.orgId, event.data.refund.id, event.data.sale.id, when);
 };
 
 export const onPaymentReceived: EventSubscriber<XeroConfig, 'payment.received'> = async (event, trx, ctx) => {
-  if (!(await syncsToXero(trx, event.orgId))) return;
-  await enqueuePaymentPush(ctx, trx, event.orgId, event.data.payment.id, event.data.sale.id, await scheduled(trx, event.orgId));
+  const when = await whenToRun(trx, ctx, event.orgId, PAYMENT_PUSH);
+  if (when) await enqueuePaymentPush(ctx, trx, event.orgId, event.data.payment.id, event.data.sale.id, when);
 };

@@ -10,6 +10,8 @@ import { pushCreditNotes } from './pushCreditNotes';
 import { pushInvoices } from './pushInvoices';
 import { pushPayments } from './pushPayments';
 import { createSyncServices, type SyncServiceOptions } from './services';
+import { payoutHandler } from '../payouts/post';
+import { PAYOUT_POST } from '../payouts/store';
 import { CREDIT_NOTE_PUSH, HISTORY_NOTE, INVOICE_PUSH, PAYMENT_PUSH, type CreditNotePushPayload, type HistoryNotePayload, type InvoicePushPayload, type PaymentPushPayload } from './types';
 
 export const SYNC_BATCH_SIZE = 50;
@@ -57,5 +59,7 @@ export function syncHandlers(ctx: PluginContext<XeroConfig>, opts: SyncServiceOp
     [CREDIT_NOTE_PUSH]: creditNote as OutboxHandler,
     [PAYMENT_PUSH]: payment as OutboxHandler,
     [HISTORY_NOTE]: history as OutboxHandler,
+    // Payout reconciliation (../payouts): one payout per item, retried on the sync's schedule.
+    [PAYOUT_POST]: { ...payoutHandler(svc), handle: withRetryPolicy((items, h) => payoutHandler(svc).handle(items as OutboxItem<never>[], h)) } as OutboxHandler,
   };
 }

@@ -7,6 +7,7 @@ import { completeInTrx } from '../../../server/outbox/transitions';
 import type { OutboxItem, OutboxOutcome, PluginContext, SyncRecordUpdate } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
 import { writeAudit, type AuditEntry } from './audit';
+import { clearAllMarks } from './sendMarks';
 
 export interface ItemResult {
   outcome: OutboxOutcome;
@@ -34,7 +35,11 @@ export async function finishBatch(
       await writeAudit(trx, result.audit.map((a) => ({ ...a, outboxItemId: a.outboxItemId ?? item.id })));
     }
     const completed = items.filter((_, i) => results[i]!.outcome.status === 'done');
-    if (completed.length > 0) await completeInTrx(trx, [...completed], workerId);
+    if (completed.length > 0) {
+      await completeInTrx(trx, [...completed], workerId);
+      // Done: what was sent is recorded, no look-up will ever be needed for these items (sendMarks.ts).
+      await clearAllMarks(trx, completed.map((i) => i.id));
+    }
   });
   return results.map((r) => r.outcome);
 }

@@ -1,14 +1,22 @@
-// Refund → ACCRECCREDIT credit note, allocated to its invoice; what cannot be allocated (the invoice was
-// already paid) is paid out to the customer as a refund payment on the credit note. A batch at a time:
+// Refund → ACCRECCREDIT credit note. A refund WITH a method gave money back: the note is paid out in full as a
+// refund payment from the method's account (never allocated: the customer's payment, even one recorded
+// later, still settles the invoice). A refund WITHOUT a method is a credit: allocated to its invoice up to
+// what it has outstanding, the rest staying on the note as the customer's credit (the rule:
+// plugins/xero/README.md, "Refunds"; the host's side: server/domain/balance.ts). A batch at a time, three
+// steps per refund — note, allocation, refund payment — each recorded in xero_records as it completes, so
+// a retry RESUMES at the step it reached instead of starting over:
 //   guard      the invoice must be in Xero (its item ran first: same outbox subject). Not recorded → ONE
 //              lookup by InvoiceNumber (a sale from before the plugin): never creates an invoice here.
 //              Voided/deleted there → the refund is skipped with the reason, nothing created.
-//   reconcile  attempt > 1 or resend: ONE lookup by CreditNoteNumber, adopting the note with its
-//              allocations and payments, so no step is done twice
-//   invoices   ONE GET of the invoices by id: status and AmountDue now (paid, credited, voided since?)
+//   reconcile  only for a step whose request may have landed unanswered (sendMarks.ts: a timeout, a 5xx, a
+//              crash) or a resend: ONE lookup by CreditNoteNumber, adopting the note with its allocations and
+//              payments, so no step is done twice. A retry after a definite refusal or a rate-budget deferral
+//              looks nothing up.
+//   invoices   ONE GET of the invoices by id (status and AmountDue now: paid, credited, voided since?), only
+//              for refunds that still have a note to create or an allocation to make
 //   send       ONE PUT /CreditNotes?summarizeErrors=false; per-element results
-//   allocate   per credit note (Xero's endpoint is per note): min(AmountDue, credit)
-//   pay out    ONE PUT /Payments for every remainder, from the refund method's account
+//   allocate   per credit note without a method (Xero's endpoint is per note): min(AmountDue, credit)
+//   pay out    ONE PUT /Payments for every note with a method, from the refund method's account
 import type { OutboxHandlerContext } from '../../../server/outbox/types';
 import type { OutboxItem, OutboxOutcome } from '../../../server/plugins/contract';
 import type { RefundSnapshot, SaleSnapshot } from '../../../server/domain/events';
@@ -23,6 +31,8 @@ import { done, finishBatch, type ItemResult } from './outcomes';
 import { afterCallFailure } from './pushInvoices';
 import { DELETED_UPSTREAM, findRecords, isRemovedInXero, payloadHash, saveRecord, stableJson, type RecordKey, type XeroRecord } from './records';
 import { openSession } from './session';
+import { clearMarks, markedItems, sendMarked } from './sendMarks';
+import { withClearingAccounts } from '../payouts/paymentAccounts';
 import { batchRecorder, mappingsOrFinish } from './batchRecorder';
 import { permanentMessage, type SyncServices } from './services';
 import { loadRefund, loadSale } from './snapshots';
@@ -108,14 +118,27 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
       }
     }
 
-    // ---- reconcile: credit notes that may have landed (and their allocations / payments) ----
-    const reconcile = work.filter((w) => !w.creditNoteId && (w.item.attempts > 1 || w.item.payload.reconcile));
+    // ---- where each refund stands: the steps recorded so far, and the requests that may have landed ----
+    const allocations = await findRecords(ctx.db, allocationKey, work.map((w) => w.refund.id));
+    const payouts = await findRecords(ctx.db, payoutKey, work.map((w) => w.refund.id));
+    const retried = work.filter((w) => w.item.attempts > 1).map((w) => w.item.id);
+    const marked = {
+      note: await markedItems(ctx.db, retried, 'credit_note'),
+      allocation: await markedItems(ctx.db, retried, 'allocation'),
+      payout: await markedItems(ctx.db, retried, 'refund_payment'),
+    };
+    const mayHaveLanded = (w: Work) => w.item.payload.reconcile === true
+      || (!w.creditNoteId && marked.note.has(w.item.id))
+      || (!allocations.has(w.refund.id) && marked.allocation.has(w.item.id))
+      || (!payouts.has(w.refund.id) && marked.payout.has(w.item.id));
+
+    // ---- reconcile: only what may have landed (and the note's allocations / payments with it) ----
     const adoptedNotes = new Map<number, unknown>();
-    if (reconcile.length > 0 || work.some((w) => w.creditNoteId && (w.item.attempts > 1 || w.item.payload.reconcile))) {
-      const numbers = work.filter((w) => w.item.attempts > 1 || w.item.payload.reconcile).map((w) => w.number);
-      const found = list(await session.call((api, tenant) => api.getCreditNotes(tenant, undefined, whereAnyOf('CreditNoteNumber', numbers))), 'CreditNotes');
+    const lookup = work.filter(mayHaveLanded);
+    if (lookup.length > 0) {
+      const found = list(await session.call((api, tenant) => api.getCreditNotes(tenant, undefined, whereAnyOf('CreditNoteNumber', lookup.map((w) => w.number)))), 'CreditNotes');
       for (const note of found) {
-        const w = work.find((x) => x.number.toLowerCase() === str(note, 'CreditNoteNumber')?.toLowerCase());
+        const w = lookup.find((x) => x.number.toLowerCase() === str(note, 'CreditNoteNumber')?.toLowerCase());
         if (!w) continue;
         const status = str(note, 'Status') ?? 'UNKNOWN';
         const id = str(note, 'CreditNoteID')!;
@@ -128,7 +151,7 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
         adoptedNotes.set(w.refund.id, note);
         await saveRecord(ctx.db, noteKey, { entityId: w.refund.id, xeroId: id, number: w.number, status });
       }
-      for (const w of [...work]) {
+      for (const w of [...lookup]) {
         const record = (await findRecords(ctx.db, noteKey, [w.refund.id])).get(w.refund.id);
         if (record?.status === DELETED_UPSTREAM) {
           skip(w.item, w.index, `Credit note ${w.number} was voided or deleted in Xero; it is not pushed again`);
@@ -137,14 +160,18 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
       }
     }
 
-    // ---- invoices now: status and amount due (one call) ----
-    const invoiceIds = [...new Set(work.map((w) => w.invoice.xeroId!))];
+    // ---- invoices now: status and amount due (one call), for refunds with a note or an allocation to go ----
+    const allocationDone = (w: Work) => w.refund.method !== null || allocations.has(w.refund.id) || payouts.has(w.refund.id)
+      || list(adoptedNotes.get(w.refund.id), 'Allocations').some((x) => field(x, 'IsDeleted') !== true)
+      || list(adoptedNotes.get(w.refund.id), 'Payments').length > 0;
+    const needInvoice = work.filter((w) => !w.creditNoteId || !allocationDone(w));
+    const invoiceIds = [...new Set(needInvoice.map((w) => w.invoice.xeroId!))];
     const invoiceState = new Map<string, unknown>();
     if (invoiceIds.length > 0) {
       const found = list(await session.call((api, tenant) => api.getInvoices(tenant, undefined, undefined, undefined, invoiceIds)), 'Invoices');
       for (const inv of found) invoiceState.set(str(inv, 'InvoiceID')!.toLowerCase(), inv);
     }
-    for (const w of [...work]) {
+    for (const w of needInvoice) {
       const state = invoiceState.get(w.invoice.xeroId!.toLowerCase());
       const status = str(state, 'Status');
       if (!state || isRemovedInXero(status)) {
@@ -176,8 +203,11 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
       const payloads = toCreate.map((w) => w.built!.payload);
       const unitdp = toCreate.some((w) => w.built!.unitdp === 4) ? 4 : 2;
       const idemKey = idempotencyKey('creditnotes', toCreate.map((w) => w.item.id), stableJson(payloads));
-      const body = await session.call((api, tenant) => api.createCreditNotes(tenant, { creditNotes: payloads.map(toXeroNodeCreditNote) }, false, unitdp, idemKey));
+      const body = await sendMarked(session, ctx.db, toCreate.map((w) => w.item.id), 'credit_note',
+        (api, tenant) => api.createCreditNotes(tenant, { creditNotes: payloads.map(toXeroNodeCreditNote) }, false, unitdp, idemKey));
       const elements = splitElements(body, 'CreditNotes', payloads.length);
+      // Refused elements were not created; created ones are recorded below (a retry resumes after them).
+      await clearMarks(ctx.db, toCreate.filter((_, n) => !elements[n]!.ok).map((w) => w.item.id), 'credit_note');
       for (const [n, w] of toCreate.entries()) {
         const element = elements[n]!;
         const request = { idempotencyKey: idemKey, unitdp, payload: w.built!.payload, expected: w.built!.expected, basis: w.built!.basis };
@@ -198,8 +228,6 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
 
     // ---- allocate (per note) ----
     const settle = work.filter((w) => w.creditNoteId && !results[w.index]);
-    const allocations = await findRecords(ctx.db, allocationKey, settle.map((w) => w.refund.id));
-    const payouts = await findRecords(ctx.db, payoutKey, settle.map((w) => w.refund.id));
     for (const w of settle) {
       const adopted = adoptedNotes.get(w.refund.id);
       const creditCents = cents(w.built?.allocationAmount ?? num(adopted, 'Total'));
@@ -216,14 +244,18 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
       w.allocatedCents = adoptedAllocated || (allocationRecord?.status === 'ALLOCATED' ? cents(Number.parseFloat(allocationRecord.note ?? '0')) : 0);
       w.paidOutCents = adoptedPaid;
       const alreadyAllocated = allocations.has(w.refund.id) || adoptedAllocated > 0;
-      if (!alreadyAllocated && !payouts.has(w.refund.id) && adoptedPaid === 0) {
+      if (!alreadyAllocated && !payouts.has(w.refund.id) && adoptedPaid === 0 && w.refund.method !== null) {
+        await saveRecord(ctx.db, allocationKey, { entityId: w.refund.id, status: 'NONE', note: `not allocated: money went back (${w.refund.method}), so the note is paid out in full` });
+      } else if (!alreadyAllocated && !payouts.has(w.refund.id) && adoptedPaid === 0) {
         const due = cents(num(invoiceState.get(w.invoice.xeroId!.toLowerCase()), 'AmountDue'));
         const amount = Math.min(due, creditCents);
         if (amount > 0) {
           const allocation = buildAllocation(money(amount), { InvoiceID: w.invoice.xeroId! }, xeroDate(w.refund.createdAt));
           const idemKey = idempotencyKey('allocation', [w.item.id], `${w.creditNoteId}|${stableJson(allocation)}`);
-          const body = await session.call((api, tenant) => api.createCreditNoteAllocation(tenant, w.creditNoteId!, { allocations: [toXeroNodeAllocation(allocation)] }, false, idemKey));
+          const body = await sendMarked(session, ctx.db, [w.item.id], 'allocation',
+            (api, tenant) => api.createCreditNoteAllocation(tenant, w.creditNoteId!, { allocations: [toXeroNodeAllocation(allocation)] }, false, idemKey));
           const element = splitElements(body, 'Allocations', 1)[0]!;
+          if (!element.ok) await clearMarks(ctx.db, [w.item.id], 'allocation');
           if (element.ok) {
             w.allocatedCents = amount;
             await saveRecord(ctx.db, allocationKey, { entityId: w.refund.id, xeroId: str(element.element, 'AllocationID') ?? null, status: 'ALLOCATED', note: money(amount) });
@@ -245,10 +277,21 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
 
     // ---- pay out what was not allocated (one call) ----
     const payOut: { w: Work; payment: XeroPayment }[] = [];
+    // Stripe/GoCardless refunds without a mapped account: out of the provider's clearing account.
+    const refundMappings = await withClearingAccounts(session, ctx.db, mappings,
+      settle.filter((w) => !payouts.has(w.refund.id) && (w.remainingCents ?? 0) > 0).map((w) => w.refund));
     for (const w of settle) {
       if (payouts.has(w.refund.id) || (w.remainingCents ?? 0) <= 0) continue;
+      if (!w.refund.method) {
+        // No method: no money moved that we know of, so nothing is paid out. The credit stays on the note,
+        // where the accountant sees it as the customer's credit (to allocate to a later invoice or refund).
+        w.notes.push(`${money(w.remainingCents!)} left on the credit note as the customer's credit: the refund has no payment method, so no money out is recorded`);
+        await saveRecord(ctx.db, payoutKey, { entityId: w.refund.id, status: 'NONE', note: w.notes.at(-1)! });
+        w.audit.push(audit(w.item, { action: 'unallocated', outcome: 'skipped', message: w.notes.at(-1)! }));
+        continue;
+      }
       try {
-        payOut.push({ w, payment: buildCreditNoteRefundPayment(w.refund, w.creditNoteId!, mappings, { amount: money(w.remainingCents!) }) });
+        payOut.push({ w, payment: buildCreditNoteRefundPayment(w.refund, w.creditNoteId!, refundMappings, { amount: money(w.remainingCents!) }) });
       } catch (err) {
         if (!(err instanceof PermanentError)) throw err;
         // The credit note stands; the money out is left to the accountant, and we say why.
@@ -260,13 +303,15 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
     if (payOut.length > 0) {
       const payloads = payOut.map((p) => p.payment);
       const idemKey = idempotencyKey('refundpayments', payOut.map((p) => p.w.item.id), stableJson(payloads));
-      const body = await session.call((api, tenant) => api.createPayments(tenant, { payments: payloads.map(toXeroNodePayment) }, false, idemKey));
+      const body = await sendMarked(session, ctx.db, payOut.map((p) => p.w.item.id), 'refund_payment',
+        (api, tenant) => api.createPayments(tenant, { payments: payloads.map(toXeroNodePayment) }, false, idemKey));
       const elements = splitElements(body, 'Payments', payloads.length);
+      await clearMarks(ctx.db, payOut.filter((_, n) => !elements[n]!.ok).map((p) => p.w.item.id), 'refund_payment');
       for (const [n, { w, payment }] of payOut.entries()) {
         const element = elements[n]!;
         if (element.ok) {
           await saveRecord(ctx.db, payoutKey, { entityId: w.refund.id, xeroId: str(element.element, 'PaymentID') ?? null, status: 'PAID', note: payment.Amount.toFixed(2) });
-          w.audit.push(audit(w.item, { action: 'refund_paid', outcome: 'ok', request: payment, response: responseSummary(element.element), message: `${payment.Amount.toFixed(2)} paid out from ${payment.Account.Code}` }));
+          w.audit.push(audit(w.item, { action: 'refund_paid', outcome: 'ok', request: payment, response: responseSummary(element.element), message: `${payment.Amount.toFixed(2)} paid out from ${'Code' in payment.Account ? payment.Account.Code : 'the clearing account'}` }));
         } else {
           const message = `refund payment refused by Xero: ${element.messages.join('; ')}`;
           w.notes.push(message);

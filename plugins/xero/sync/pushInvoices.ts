@@ -1,7 +1,9 @@
 // Sale → ACCREC invoice, a batch at a time (up to 50 sales, one organisation):
 //   guard      what we already know (xero_records): synced → done, removed in Xero → never again
-//   reconcile  items that may have landed before (attempt > 1, or a resend): ONE lookup by InvoiceNumber;
-//              adopt what exists, mark voided/deleted ones deleted_upstream
+//   reconcile  items that may have landed before (a send was marked and never answered — sendMarks.ts —
+//              or a resend): ONE lookup by InvoiceNumber; adopt what exists, mark voided/deleted ones
+//              deleted_upstream. A retry whose earlier attempt never sent (deferred by the rate budget,
+//              failed on a contact call) goes straight to the send.
 //   contacts   resolve the customers (contacts.ts)
 //   build      the pure payload builders; a sale that cannot be built fails alone
 //   send       ONE PUT /Invoices?summarizeErrors=false with a deterministic Idempotency-Key
@@ -19,6 +21,7 @@ import { enqueueHistoryNote } from './historyNotes';
 import { done, failed, finishBatch, retryLater, type ItemResult } from './outcomes';
 import { DELETED_UPSTREAM, findRecords, isRemovedInXero, payloadHash, saveRecord, stableJson, type RecordKey } from './records';
 import { openSession, type XeroSession } from './session';
+import { clearMarks, markedItems, sendMarked } from './sendMarks';
 import { permanentMessage, saleUrlOf, type SyncServices } from './services';
 import { loadSale } from './snapshots';
 import type { InvoicePushPayload } from './types';
@@ -73,9 +76,10 @@ export async function pushInvoices(svc: SyncServices, items: OutboxItem<InvoiceP
 
   try {
     // ---- reconcile: look up by natural key before (re-)sending anything that may have landed ----
+    const marked = await markedItems(ctx.db, items.filter((item) => item.attempts > 1).map((item) => item.id), 'invoice');
     const lookup = items
       .map((item, index) => ({ item, index }))
-      .filter(({ item, index }) => !results[index] && (toVerify.includes(index) || item.attempts > 1 || item.payload.reconcile));
+      .filter(({ item, index }) => !results[index] && (toVerify.includes(index) || marked.has(item.id) || item.payload.reconcile));
     if (lookup.length > 0) {
       const numbers = lookup.map(({ item }) => invoiceNumberFor(item.payload.saleId, mappings));
       const found = list(await session.call((api, tenant) => api.getInvoices(tenant, undefined, undefined, undefined, undefined, numbers)), 'Invoices');
@@ -136,8 +140,12 @@ export async function pushInvoices(svc: SyncServices, items: OutboxItem<InvoiceP
       const payloads = toSend.map((s) => s.built.payload);
       const unitdp = toSend.some((s) => s.built.unitdp === 4) ? 4 : 2;
       const idemKey = idempotencyKey('invoices', toSend.map((s) => s.item.id), stableJson(payloads));
-      const body = await session.call((api, tenant) => api.createInvoices(tenant, { invoices: payloads.map(toXeroNodeInvoice) }, false, unitdp, idemKey));
+      const body = await sendMarked(session, ctx.db, toSend.map((s) => s.item.id), 'invoice',
+        (api, tenant) => api.createInvoices(tenant, { invoices: payloads.map(toXeroNodeInvoice) }, false, unitdp, idemKey));
       const elements = splitElements(body, 'Invoices', payloads.length);
+      // Xero answered each element: those it refused were not created (the created ones are cleared when
+      // done), except "must be unique": that number exists, perhaps from an earlier attempt — look it up next time.
+      await clearMarks(ctx.db, toSend.filter((_, n) => !elements[n]!.ok && !elements[n]!.messages.some((m) => UNIQUE_NUMBER.test(m))).map((s) => s.item.id), 'invoice');
 
       // ---- record each element on its own ----
       for (const [n, { item, index, built, customerId }] of toSend.entries()) {

@@ -1,7 +1,8 @@
 // Payment → Xero Payment on its invoice, into the account mapped for the payment method. A batch at a time:
 //   guard      the invoice comes from xero_records, else ONE lookup by InvoiceNumber (a late payment for an
 //              old invoice): a payment NEVER creates an invoice. Removed in Xero → skipped with the reason.
-//   reconcile  attempt > 1 or resend: ONE lookup of payments by our Reference key; adopt those on the invoice
+//   reconcile  a send that may have landed (sendMarks.ts) or a resend: ONE lookup of payments by our Reference
+//              key; adopt those on the invoice
 //   send       ONE PUT /Payments?summarizeErrors=false; per-element results. "Only AUTHORISED documents"
 //              → ONE look at those invoices: voided/deleted there → deleted_upstream, else Xero's message.
 import type { OutboxHandlerContext } from '../../../server/outbox/types';
@@ -13,10 +14,12 @@ import { done, finishBatch, type ItemResult } from './outcomes';
 import { afterCallFailure } from './pushInvoices';
 import { DELETED_UPSTREAM, findRecords, isRemovedInXero, payloadHash, saveRecord, stableJson, type RecordKey, type XeroRecord } from './records';
 import { openSession } from './session';
+import { clearMarks, markedItems, sendMarked } from './sendMarks';
 import { batchRecorder, mappingsOrFinish } from './batchRecorder';
 import { permanentMessage, type SyncServices } from './services';
 import { loadPayment } from './snapshots';
 import type { PaymentPushPayload } from './types';
+import { withClearingAccounts } from '../payouts/paymentAccounts';
 import { field, idempotencyKey, list, responseSummary, splitElements, str, whereString } from './wire';
 
 type Item = OutboxItem<PaymentPushPayload>;
@@ -76,7 +79,8 @@ export async function pushPayments(svc: SyncServices, items: Item[], hctx: Outbo
     }
 
     // ---- reconcile: payments that may have landed, by our Reference key on the same invoice ----
-    const reconcile = pending.filter((p) => p.item.attempts > 1 || p.item.payload.reconcile);
+    const marked = await markedItems(ctx.db, pending.filter((p) => p.item.attempts > 1).map((p) => p.item.id), 'payment');
+    const reconcile = pending.filter((p) => marked.has(p.item.id) || p.item.payload.reconcile);
     if (reconcile.length > 0) {
       const where = reconcile.map((p) => `Reference==${whereString(p.key)} OR Reference.StartsWith(${whereString(`${p.key} `)})`).join(' OR ');
       const found = list(await session.call((api, tenant) => api.getPayments(tenant, undefined, where)), 'Payments')
@@ -97,10 +101,12 @@ export async function pushPayments(svc: SyncServices, items: Item[], hctx: Outbo
 
     // ---- build and send (one call) ----
     const toSend: { p: (typeof pending)[number]; payment: XeroPayment }[] = [];
+    // Stripe/GoCardless without a mapped account: into the provider's clearing account (found or created).
+    const accountMappings = await withClearingAccounts(session, ctx.db, mappings, pending.filter((p) => !results[p.index]).map((p) => p.payment));
     for (const p of pending) {
       if (results[p.index]) continue;
       try {
-        toSend.push({ p, payment: buildPayment(p.payment, p.invoice.xeroId!, mappings) });
+        toSend.push({ p, payment: buildPayment(p.payment, p.invoice.xeroId!, accountMappings) });
       } catch (err) {
         if (!(err instanceof PermanentError)) throw err;
         fail(p.item, p.index, permanentMessage(err));
@@ -109,8 +115,10 @@ export async function pushPayments(svc: SyncServices, items: Item[], hctx: Outbo
     if (toSend.length > 0) {
       const payloads = toSend.map((s) => s.payment);
       const idemKey = idempotencyKey('payments', toSend.map((s) => s.p.item.id), stableJson(payloads));
-      const body = await session.call((api, tenant) => api.createPayments(tenant, { payments: payloads.map(toXeroNodePayment) }, false, idemKey));
+      const body = await sendMarked(session, ctx.db, toSend.map((s) => s.p.item.id), 'payment',
+        (api, tenant) => api.createPayments(tenant, { payments: payloads.map(toXeroNodePayment) }, false, idemKey));
       const elements = splitElements(body, 'Payments', payloads.length);
+      await clearMarks(ctx.db, toSend.filter((_, n) => !elements[n]!.ok).map((s) => s.p.item.id), 'payment');
       const notAuthorised: (typeof toSend)[number][] = [];
       for (const [n, s] of toSend.entries()) {
         const element = elements[n]!;

@@ -46,7 +46,13 @@ export interface RateBudgetOptions {
   leaseMs?: number;
   /** Longest a caller sleeps inside a handler before handing the wait to the outbox. */
   maxInlineWaitMs?: number;
+  /** The budget's clock (epoch ms); windows, leases and Retry-After blocks are kept on it. Default Date.now. */
   now?: () => number;
+  /**
+   * Budget-clock ms per real ms: 1 unless `now` runs fast (a benchmark against the emulator with a sped-up
+   * clock). Waits are slept and handed to the outbox in real ms (budget ms ÷ timeScale), leaseMs is real.
+   */
+  timeScale?: number;
 }
 
 export interface Permit {
@@ -61,6 +67,7 @@ export class RateBudget {
   private readonly leaseMs: number;
   private readonly maxInlineWaitMs: number;
   private readonly now: () => number;
+  private readonly timeScale: number;
   private readonly owner = `${process.pid}:${randomBytes(4).toString('hex')}`;
 
   constructor(opts: RateBudgetOptions) {
@@ -68,6 +75,8 @@ export class RateBudget {
     this.leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
     this.maxInlineWaitMs = opts.maxInlineWaitMs ?? 3_000;
     this.now = opts.now ?? Date.now;
+    this.timeScale = opts.timeScale ?? 1;
+    if (!(this.timeScale > 0)) throw new RangeError('RateBudget timeScale must be a positive number');
   }
 
   /**
@@ -76,20 +85,21 @@ export class RateBudget {
    */
   async acquire(tenantKey: string, opts: { signal?: AbortSignal; headroom?: () => Promise<Headroom | null> } = {}): Promise<Permit> {
     const { signal } = opts;
-    const deadline = this.now() + this.maxInlineWaitMs;
+    // Waiting happens in real time (sleeps, the outbox's available_at); decisions in budget time.
+    const deadline = Date.now() + this.maxInlineWaitMs;
     for (;;) {
       const decision = await this.tryAcquire(tenantKey, opts.headroom);
       if (decision.ok) {
         const leaseId = decision.leaseId;
         return { tenantKey, release: () => this.release(leaseId) };
       }
-      const now = this.now();
-      if (signal?.aborted || now + decision.waitMs > deadline) {
+      const waitMs = Math.ceil(decision.waitMs / this.timeScale);
+      if (signal?.aborted || Date.now() + waitMs > deadline) {
         throw new RetryableError(`Xero rate budget for this organisation: ${decision.reason}; next slot in ${Math.ceil(decision.waitMs / 1000)} s`, {
-          retryAfterMs: Math.max(250, decision.waitMs),
+          retryAfterMs: Math.max(250, waitMs),
         });
       }
-      await sleep(Math.max(20, Math.min(decision.waitMs, 1_000)), signal);
+      await sleep(Math.max(20, Math.min(waitMs, 1_000)), signal);
     }
   }
 
@@ -159,7 +169,7 @@ export class RateBudget {
       await trx('xero_rate_calls').where({ tenant_key: tenantKey }).andWhere('at', '<=', now - DAY).del();
 
       const inFlight = await countOf(trx('xero_rate_leases').where({ tenant_key: tenantKey }));
-      if (inFlight >= limits.concurrent) return { ok: false, waitMs: 50, reason: `${inFlight} calls in flight (limit ${limits.concurrent})` };
+      if (inFlight >= limits.concurrent) return { ok: false, waitMs: 50 * this.timeScale, reason: `${inFlight} calls in flight (limit ${limits.concurrent})` };
 
       const minuteUsed = await this.used(trx, tenantKey, now, MINUTE, limits.perMinute, hint?.minuteRemaining ?? null, hint?.reportedAt ?? null);
       if (minuteUsed.used >= limits.perMinute) {
@@ -176,7 +186,7 @@ export class RateBudget {
 
       await trx('xero_rate_calls').insert({ tenant_key: tenantKey, at: now });
       const [lease] = (await trx('xero_rate_leases')
-        .insert({ tenant_key: tenantKey, owner: this.owner, expires_at: now + this.leaseMs })
+        .insert({ tenant_key: tenantKey, owner: this.owner, expires_at: now + Math.round(this.leaseMs * this.timeScale) })
         .returning('id')) as ({ id: number } | number)[];
       const leaseId = typeof lease === 'object' ? Number(lease.id) : Number(lease);
       return { ok: true, leaseId };

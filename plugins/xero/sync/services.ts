@@ -19,6 +19,8 @@ export interface SyncServices {
 export interface SyncServiceOptions {
   historyNotes?: boolean;
   maxInlineWaitMs?: number;
+  /** The rate budget's clock; only a benchmark against a sped-up emulator clock sets it (see RateBudgetOptions). */
+  budgetClock?: { now: () => number; timeScale: number };
 }
 
 export function createSyncServices(ctx: PluginContext<XeroConfig>, opts: SyncServiceOptions = {}): SyncServices {
@@ -27,7 +29,7 @@ export function createSyncServices(ctx: PluginContext<XeroConfig>, opts: SyncSer
     ctx,
     connection,
     // A lease outlives one HTTP call (the client's timeout) so a killed worker's slot comes back soon after.
-    budget: new RateBudget({ db: ctx.db, leaseMs: ctx.config.httpTimeoutMs + 5_000, maxInlineWaitMs: opts.maxInlineWaitMs ?? 3_000 }),
+    budget: new RateBudget({ db: ctx.db, leaseMs: ctx.config.httpTimeoutMs + 5_000, maxInlineWaitMs: opts.maxInlineWaitMs ?? 3_000, ...opts.budgetClock }),
     historyNotes: opts.historyNotes ?? true,
     mappings: (orgId) => loadResolvedMappings(ctx.db, orgId),
   };

@@ -9,7 +9,12 @@ import { getLiveConnection } from '../connection/store';
 import type { ConnectionDeps } from '../connection/deps';
 import { connectionHeadroom, tenantKeyOf, type RateBudget } from './rateBudget';
 
-type Operation<T> = (api: AccountingApi, tenantId: string) => Promise<{ response: { status?: number; headers?: unknown }; body: T }>;
+export type XeroOperation<T> = (api: AccountingApi, tenantId: string) => Promise<{ response: { status?: number; headers?: unknown }; body: T }>;
+
+export interface CallOptions {
+  /** Runs once the rate budget granted the call, right before the request goes out (sendMarks.ts). */
+  beforeSend?: () => Promise<void>;
+}
 
 export interface XeroSession {
   orgId: number;
@@ -17,7 +22,7 @@ export interface XeroSession {
   tenantId: string;
   /** Count of calls made through this session (for tests and the audit's request summaries). */
   calls: number;
-  call<T>(operation: Operation<T>): Promise<T>;
+  call<T>(operation: XeroOperation<T>, opts?: CallOptions): Promise<T>;
 }
 
 export async function openSession(deps: ConnectionDeps, budget: RateBudget, orgId: number, signal?: AbortSignal): Promise<XeroSession> {
@@ -29,13 +34,14 @@ export async function openSession(deps: ConnectionDeps, budget: RateBudget, orgI
     orgId,
     tenantId: connection.tenant_id || `org:${orgId}`,
     calls: 0,
-    async call<T>(operation: Operation<T>): Promise<T> {
+    async call<T>(operation: XeroOperation<T>, opts: CallOptions = {}): Promise<T> {
       // The lease is about to run out (or the worker stops): start nothing new, so no other worker that
       // takes these items over can race a call of ours. What is done so far is recorded; the rest retries.
       if (signal?.aborted) throw new RetryableError('stopped before the next Xero call: the outbox lease is ending');
       const permit = await budget.acquire(tenantKey, { signal, headroom: () => connectionHeadroom(deps.db, orgId) });
-      session.calls++;
       try {
+        await opts.beforeSend?.();
+        session.calls++;
         return await client.call(operation);
       } catch (err) {
         // Xero said when to come back: every process holds off for this tenant, not just this batch.

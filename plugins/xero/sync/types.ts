@@ -50,7 +50,7 @@ export const RECORD_TYPE_OF: Record<'sale' | 'refund' | 'payment', 'invoice' | '
 };
 
 /** xero_records.record_type values. */
-export type XeroRecordType = 'invoice' | 'credit_note' | 'allocation' | 'refund_payment' | 'payment' | 'contact';
+export type XeroRecordType = 'invoice' | 'credit_note' | 'allocation' | 'refund_payment' | 'payment' | 'contact' | 'payout' | 'payout_match';
 export type XeroEntityType = SyncEntityType | 'customer';
 
 /** The outbox subject of everything that belongs to one sale: a credit note or payment waits for its invoice. */

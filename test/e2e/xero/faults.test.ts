@@ -15,12 +15,11 @@
 // timeout 1 s, so killed workers' items come back quickly.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import request from 'supertest';
 import { dbKinds } from '../../support/db';
+import { REPO_ROOT, spawnAppProcess, type AppProcess } from '../../support/processes';
 import { RateBudget, tenantKeyOf } from '../../../plugins/xero/sync/rateBudget';
 import { startSyncFixture, type SyncFixture } from './syncFixture';
 
@@ -28,8 +27,6 @@ const SALES = Number(process.env.FAULT_TEST_SALES ?? 500);
 const KILLS = 4;
 const here = dirname(fileURLToPath(import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Worker { proc: ChildProcess; alive: boolean }
 
 /**
  * SQLite only: the host's sale/refund transactions read before they write, so while the worker PROCESS
@@ -47,39 +44,29 @@ async function retryBusy<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function spawnWorker(f: SyncFixture, id: string): Promise<Worker> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(here, 'faultsWorker.ts')], {
+async function spawnWorker(f: SyncFixture, id: string): Promise<AppProcess> {
+  const worker = await spawnAppProcess({
+    id, role: 'worker', entry: relative(REPO_ROOT, join(here, 'faultsWorker.ts')), readyMarker: 'READY',
     env: {
-      ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.FAULT_TEST_LOG ?? 'silent', PROCESS_ROLE: 'worker', WORKER_ID: id,
-      DATA_DIR: f.x.dataDir, DATABASE_URL: f.x.t.url, MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+      WORKER_ID: id, DATA_DIR: f.x.dataDir, DATABASE_URL: f.x.t.url, MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
       XERO_API_URL: f.emu.url, XERO_IDENTITY_URL: f.emu.url, XERO_HTTP_TIMEOUT_MS: '1000',
       WORKER_CONCURRENCY: '2', OUTBOX_LEASE_MS: '8000', OUTBOX_POLL_MS: '200', PUBLIC_URL: 'http://books.test',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const worker: Worker = { proc, alive: true };
-  proc.once('exit', () => (worker.alive = false));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('READY')) resolve(worker);
-    });
-    proc.once('exit', (code) => reject(new Error(`worker ${id} exited (${code}) before it was ready`)));
-  });
+  await worker.ready;
+  return worker;
 }
 
 for (const kind of dbKinds()) {
   describe(`Xero sync under faults (${kind})`, { timeout: 240_000 }, () => {
     let f: SyncFixture;
-    let worker: Worker | undefined;
+    let worker: AppProcess | undefined;
     before(async () => {
       f = await startSyncFixture(kind, { workers: false });
     });
     after(async () => {
       if (worker?.alive) {
-        worker.proc.kill('SIGKILL');
-        await once(worker.proc, 'exit');
+        await worker.kill9();
       }
       await f?.close();
     });
@@ -108,8 +95,7 @@ for (const kind of dbKinds()) {
         while (kills < KILLS && !stopKilling) {
           await sleep(1_500 + Math.random() * 2_000);
           if (!worker?.alive) continue;
-          worker.proc.kill('SIGKILL');
-          await once(worker.proc, 'exit');
+          await worker.kill9();
           kills++;
           await sleep(200);
           worker = await spawnWorker(f, `${kind}-w${kills}`);

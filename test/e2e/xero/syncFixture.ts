@@ -10,7 +10,7 @@ import { createSale } from '../../../server/domain/sales';
 import { issueRefund } from '../../../server/domain/refunds';
 import { recordPayment } from '../../../server/domain/payments';
 import { startOutboxWorkers, type OutboxWorkers } from '../../../server/outbox';
-import type { Principal } from '../../../server/plugins/contract';
+import type { PluginDefinition, Principal } from '../../../server/plugins/contract';
 import { generatePrivateAppCertificate } from '../../../plugins/xero/connection/oauth1';
 import { certificateKeyPurpose, startConnection } from '../../../plugins/xero/connection/store';
 import { replaceMappings, type MappingEntry } from '../../../plugins/xero/mappings/store';
@@ -26,7 +26,8 @@ export interface SyncFixture {
   staff: Principal;
   admin: Principal;
   workers?: OutboxWorkers;
-  startWorkers(): OutboxWorkers;
+  /** Outbox workers as the worker process runs them; `concurrency` 1 when a test needs one claim to take a whole batch. */
+  startWorkers(opts?: { concurrency?: number }): OutboxWorkers;
   stopWorkers(): Promise<void>;
   sell(body: Record<string, unknown>): Promise<{ id: number; lines: { id: number }[] }>;
   refund(saleId: number, body: Record<string, unknown>): Promise<{ id: number }>;
@@ -62,9 +63,10 @@ export async function connectPrivateApp(x: XeroTestApp, orgId: number, emulatorU
   return app.tenantId;
 }
 
-export async function startSyncFixture(kind: DbKind, opts: { emulator?: XeroEmulatorOptions; workers?: boolean; env?: Record<string, string> } = {}): Promise<SyncFixture> {
+export async function startSyncFixture(kind: DbKind, opts: { emulator?: XeroEmulatorOptions; workers?: boolean; env?: Record<string, string>; plugins?: PluginDefinition<unknown>[] } = {}): Promise<SyncFixture> {
   const emu = await startXeroEmulator(opts.emulator ?? {});
-  const x = await bootXeroApp(kind, { emulatorUrl: emu.url, env: { PUBLIC_URL: 'http://books.test', ...opts.env } });
+  // `plugins` (must include xero) boots the provider plugins alongside, for the payout e2e tests.
+  const x = await bootXeroApp(kind, { emulatorUrl: emu.url, env: { PUBLIC_URL: 'http://books.test', ...opts.env }, ...(opts.plugins ? { plugins: opts.plugins } : {}) });
   const db = x.host.deps.db;
   const org = await seedOrg(db, 'Sync Gym');
   const tenantId = await connectPrivateApp(x, org.orgId, emu.url);
@@ -88,9 +90,9 @@ export async function startSyncFixture(kind: DbKind, opts: { emulator?: XeroEmul
 
   const fixture: SyncFixture = {
     emu, x, org, tenantId, staff, admin,
-    startWorkers() {
+    startWorkers(opts = {}) {
       fixture.workers = startOutboxWorkers({
-        db, handlers: x.host.deps.plugins.handlers, concurrency: 2, leaseMs: 15_000, pollMs: 100,
+        db, handlers: x.host.deps.plugins.handlers, concurrency: opts.concurrency ?? 2, leaseMs: 15_000, pollMs: 100,
         logger: x.host.deps.logger, notifier: x.host.notifier,
       });
       return fixture.workers;

@@ -1,0 +1,108 @@
+// The Xero panel on the dashboard (PluginDefinition.health): what is waiting, what failed, when a record
+// last reached Xero, the rate budget left (from the shared budget tables the workers use), the
+// connection's state with the reason when it needs re-authorising, and records synced per hour over the
+// last 24 hours. A handful of indexed queries; read-only.
+import type { Queryable } from '../../server/db/knex';
+import type { HealthPanel, PluginContext } from '../../server/plugins/contract';
+import type { XeroConfig } from './config';
+import { getLiveConnection } from './connection/store';
+import { tenantKeyOf, XERO_LIMITS } from './sync/rateBudget';
+import { HISTORY_NOTE } from './sync/types';
+
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+const num = (v: unknown): number => Number(v ?? 0);
+const firstCount = (rows: unknown): number => num((rows as { n?: unknown }[])[0]?.n);
+
+/** Our own count of calls against the tenant's limits: what a worker may still send right now. */
+async function budgetLeft(db: Queryable, tenantKey: string, now: number): Promise<{ minute: number; perMinute: number; day: number; perDay: number; blockedUntil: number }> {
+  const limits = (await db('xero_rate_budget').where({ tenant_key: tenantKey }).first('per_minute', 'per_day', 'blocked_until')) as
+    | { per_minute: number; per_day: number; blocked_until: number | string }
+    | undefined;
+  const perMinute = limits ? num(limits.per_minute) : XERO_LIMITS.perMinute;
+  const perDay = limits ? num(limits.per_day) : XERO_LIMITS.perDay;
+  const minute = firstCount(await db('xero_rate_calls').where({ tenant_key: tenantKey }).andWhere('at', '>', now - MINUTE).count({ n: '*' }));
+  const day = firstCount(await db('xero_rate_calls').where({ tenant_key: tenantKey }).andWhere('at', '>', now - DAY).count({ n: '*' }));
+  return { minute: Math.max(0, perMinute - minute), perMinute, day: Math.max(0, perDay - day), perDay, blockedUntil: num(limits?.blocked_until) };
+}
+
+/** Records whose sync to Xero completed in each of the last 24 hours (oldest first, current hour last). */
+export async function syncedPerHour(db: Queryable, orgId: number, now: number): Promise<{ hourStart: number; count: number }[]> {
+  const currentHour = Math.floor(now / HOUR) * HOUR;
+  const from = currentHour - 23 * HOUR;
+  // CAST: SQLite binds the parameters as REAL, so the division alone would not truncate (one group per
+  // record); synced_at ≥ from, so truncating is flooring.
+  const rows = (await db('sync_records')
+    .where({ org_id: orgId, plugin_id: 'xero', status: 'synced' })
+    .andWhere('synced_at', '>=', from)
+    .select(db.raw('CAST((synced_at - ?) / ? AS INTEGER) as bucket', [from, HOUR]))
+    .count({ n: '*' })
+    .groupBy('bucket')) as { bucket: number | string; n: number | string }[];
+  const counts = new Map<number, number>();
+  for (const r of rows) counts.set(Number(r.bucket), (counts.get(Number(r.bucket)) ?? 0) + Number(r.n));
+  return Array.from({ length: 24 }, (_, i) => ({ hourStart: from + i * HOUR, count: counts.get(i) ?? 0 }));
+}
+
+const when = (ms: number | null, now: number): string => {
+  if (ms === null) return 'never';
+  const ago = Math.max(0, now - ms);
+  if (ago < MINUTE) return 'just now';
+  if (ago < HOUR) return `${Math.round(ago / MINUTE)} min ago`;
+  if (ago < DAY) return `${Math.round(ago / HOUR)} h ago`;
+  return new Date(ms).toISOString().slice(0, 10);
+};
+
+export async function xeroHealth(ctx: PluginContext<XeroConfig>, orgId: number, now = Date.now()): Promise<HealthPanel | null> {
+  const db = ctx.db;
+  const connection = await getLiveConnection(db, orgId);
+  // History notes are a courtesy that steps aside whenever the budget is busy (sync/historyNotes.ts): not
+  // records waiting to reach Xero, so not counted as queued or failed.
+  const outbox = (await db('outbox').where({ org_id: orgId }).andWhere('type', 'like', 'xero.%').andWhereNot('type', HISTORY_NOTE).whereIn('status', ['pending', 'leased', 'paused', 'dead'])
+    .select('status').count({ n: '*' }).groupBy('status')) as { status: string; n: number | string }[];
+  const byStatus = new Map(outbox.map((r) => [r.status, num(r.n)]));
+  if (!connection && outbox.length === 0) return null; // never set up: the dashboard stays quiet
+
+  const failedRecords = firstCount(await db('sync_records').where({ org_id: orgId, plugin_id: 'xero', status: 'failed' }).count({ n: '*' }));
+  const lastSynced = (await db('sync_records').where({ org_id: orgId, plugin_id: 'xero', status: 'synced' }).max({ at: 'synced_at' }).first()) as { at: unknown } | undefined;
+  const lastSuccess = lastSynced?.at === null || lastSynced?.at === undefined ? null : num(lastSynced.at);
+  const queued = (byStatus.get('pending') ?? 0) + (byStatus.get('leased') ?? 0);
+  const paused = byStatus.get('paused') ?? 0;
+  const dead = byStatus.get('dead') ?? 0;
+
+  let status: HealthPanel['status'];
+  if (!connection) status = { label: 'Not connected to Xero', tone: 'bad', detail: 'Connect Xero to send what is waiting.' };
+  else if (connection.status === 'needs_reauth') {
+    status = { label: `Needs re-authorising (${connection.tenant_name ?? 'Xero'})`, tone: 'bad', detail: connection.last_error ?? 'Xero refused the saved authorisation; connect again.' };
+  } else if (connection.status === 'choosing_tenant') status = { label: 'Waiting for an organisation to be chosen', tone: 'warn', detail: 'Finish connecting on the connection page.' };
+  else status = { label: `Connected to ${connection.tenant_name ?? 'Xero'}`, tone: 'ok', detail: connection.last_error ? `Last error: ${connection.last_error}` : null };
+
+  const facts: HealthPanel['facts'] = [
+    { label: 'Queued', value: String(queued), testId: 'xero-queued' },
+    { label: 'Failed', value: String(failedRecords + dead), tone: failedRecords + dead > 0 ? 'bad' : undefined, testId: 'xero-failed' },
+  ];
+  if (paused > 0) facts.push({ label: 'Paused', value: String(paused), tone: 'warn', testId: 'xero-paused' });
+  facts.push({ label: 'Last success', value: when(lastSuccess, now), testId: 'xero-last-success' });
+  if (connection) {
+    const budget = await budgetLeft(db, tenantKeyOf(orgId, connection.tenant_id), now);
+    const blocked = budget.blockedUntil > now;
+    facts.push({
+      label: 'Rate limit left',
+      value: blocked ? `paused by Xero for ${Math.ceil((budget.blockedUntil - now) / 1000)} s` : `${budget.minute}/${budget.perMinute} this minute · ${budget.day.toLocaleString('en-GB')}/${budget.perDay.toLocaleString('en-GB')} today`,
+      tone: blocked || budget.minute < budget.perMinute / 10 ? 'warn' : undefined,
+      testId: 'xero-rate',
+    });
+  }
+  return {
+    title: 'Xero',
+    status,
+    facts,
+    hourly: await syncedPerHour(db, orgId, now),
+    links: [
+      { label: 'Failures', href: `${ctx.mountPath}/sync/failures`, roles: ['admin'] },
+      { label: 'Sync log', href: `${ctx.mountPath}/sync/log`, roles: ['admin', 'accountant'] },
+      { label: 'Connection', href: `${ctx.mountPath}/connection`, roles: ['admin'] },
+    ],
+  };
+}

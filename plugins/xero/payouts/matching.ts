@@ -1,0 +1,117 @@
+// Matching charges whose sale we do not know to open invoices in Xero: the open ACCREC invoices are read
+// once per run (paged, at most MAX_PAGES pages), their contacts' emails in batches, each charge scored
+// (scoring.ts, pure) and the decision kept in xero_payout_matches with the ranked candidates. A decision
+// is made once: later runs (and people signing off) read it back. Every decision goes to the audit trail.
+import { nowMs } from '../../../server/db/knex';
+import { minorUnitDigits } from '../../../server/domain/currency';
+import { xeroCentsToMinor } from '../payloads/arithmetic';
+import { writeAudit, type AuditEntry } from '../sync/audit';
+import type { XeroSession } from '../sync/session';
+import type { SyncServices } from '../sync/services';
+import type { TriggeredBy } from '../sync/types';
+import { field, list, num, str } from '../sync/wire';
+import type { LineMatch } from './plan';
+import { decideMatch, type OpenInvoice } from './scoring';
+import { matchesOf, type PayoutLineRow, type PayoutRow } from './store';
+
+/** 100 invoices a page: up to 1,000 open invoices are considered per run. */
+export const MAX_PAGES = 10;
+
+export function xeroTime(value: unknown): number {
+  if (value instanceof Date) return value.getTime();
+  const s = String(value ?? '');
+  const ms = /Date\((-?\d+)/.exec(s);
+  if (ms) return Number(ms[1]);
+  const parsed = Date.parse(s.length === 10 ? `${s}T00:00:00Z` : /Z|[+-]\d\d:?\d\d$/.test(s) ? s : `${s}Z`);
+  return Number.isFinite(parsed) ? parsed : 0;
+}
+
+export async function readOpenInvoices(session: XeroSession, currency: string): Promise<OpenInvoice[]> {
+  const out: OpenInvoice[] = [];
+  const contactIds = new Set<string>();
+  const where = `Type=="ACCREC" AND Status=="AUTHORISED" AND CurrencyCode==${JSON.stringify(currency)}`;
+  for (let page = 1; page <= MAX_PAGES; page++) {
+    const rows = list(await session.call((api, tenant) => api.getInvoices(tenant, undefined, where, undefined, undefined, undefined, undefined, undefined, page, undefined, undefined, undefined, true)), 'Invoices');
+    for (const inv of rows) {
+      const digits = minorUnitDigits(currency);
+      const toMinor = (n: number | undefined) => Number(xeroCentsToMinor(BigInt(Math.round((n ?? 0) * 100)), digits));
+      const due = toMinor(num(inv, 'AmountDue'));
+      if (due <= 0) continue;
+      const contact = field(inv, 'Contact');
+      const contactId = str(contact, 'ContactID');
+      if (contactId) contactIds.add(contactId);
+      out.push({
+        invoiceId: str(inv, 'InvoiceID')!, invoiceNumber: str(inv, 'InvoiceNumber') ?? '', currency,
+        amountDueMinor: due, totalMinor: toMinor(num(inv, 'Total')), date: xeroTime(field(inv, 'Date')),
+        contactName: str(contact, 'Name') ?? null, contactEmail: str(contact, 'EmailAddress') ?? null,
+        ...(contactId ? { contactId } : {}),
+      } as OpenInvoice);
+    }
+    if (rows.length < 100) break;
+  }
+  // Invoice lists carry the contact's name, not always its email: one lookup per 50 contacts.
+  const ids = [...contactIds];
+  const emails = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += 50) {
+    const contacts = list(await session.call((api, tenant) => api.getContacts(tenant, undefined, undefined, undefined, ids.slice(i, i + 50))), 'Contacts');
+    for (const c of contacts) {
+      const email = str(c, 'EmailAddress');
+      if (email) emails.set(str(c, 'ContactID')!.toLowerCase(), email);
+    }
+  }
+  for (const inv of out as (OpenInvoice & { contactId?: string })[]) {
+    if (!inv.contactEmail && inv.contactId) inv.contactEmail = emails.get(inv.contactId.toLowerCase()) ?? null;
+    delete inv.contactId;
+  }
+  return out;
+}
+
+export async function matchUnknownCharges(
+  svc: SyncServices, session: XeroSession, orgId: number, payout: PayoutRow, charges: PayoutLineRow[], threshold: number, triggeredBy: TriggeredBy,
+): Promise<Map<number, LineMatch>> {
+  const { ctx } = svc;
+  const decided = await matchesOf(ctx.db, orgId, payout.id);
+  const result = new Map<number, LineMatch>();
+  const open = charges.filter((c) => !decided.has(c.id));
+  for (const [lineId, row] of decided) {
+    result.set(lineId, row.status === 'suspense' ? { status: 'suspense' } : row.status === 'queued' ? { status: 'queued' } : { status: row.status, invoiceId: row.invoice_id! });
+  }
+  if (open.length === 0) return result;
+
+  const invoices = await readOpenInvoices(session, payout.currency);
+  // Two charges must not both take the same invoice's last penny: what is due shrinks as we go.
+  const dueLeft = new Map(invoices.map((i) => [i.invoiceId, i.amountDueMinor]));
+  const now = nowMs();
+  for (const line of open) {
+    const current = invoices.map((i) => ({ ...i, amountDueMinor: dueLeft.get(i.invoiceId)! })).filter((i) => i.amountDueMinor > 0);
+    const decision = decideMatch({
+      amountMinor: line.amount_minor, currency: payout.currency, counterpartyName: line.counterparty_name, counterpartyEmail: line.counterparty_email,
+      reference: line.reference, description: line.description, occurredAt: line.occurred_at,
+    }, current, threshold);
+    const best = decision.kind === 'auto' ? decision.best : null;
+    // The decision and its audit entry are kept together: a later step of this attempt failing (a 429, a
+    // timeout) must not leave a decision whose "why" was never written.
+    const entry: AuditEntry = {
+      orgId, entityType: 'payout', entityId: payout.id, recordType: 'payout_match', triggeredBy,
+      action: best ? 'matched' : 'queued', outcome: best ? 'ok' : 'skipped',
+      request: { line: line.id, charge: line.charge_ref ?? line.source_id, amountMinor: line.amount_minor },
+      response: { candidates: decision.candidates.map((c) => ({ invoice: c.invoiceNumber, score: c.score, reasons: c.reasons })) },
+      message: best ? `charge ${line.source_id} matched to ${best.invoiceNumber} at ${best.score} % (threshold ${threshold} %)` : `charge ${line.source_id} waits for sign-off: ${decision.kind === 'queued' ? decision.why : ''}`,
+    };
+    await ctx.db.transaction(async (trx) => {
+      const inserted = (await trx('xero_payout_matches').insert({
+        org_id: orgId, payout_id: payout.id, line_id: line.id, status: decision.kind, invoice_id: best?.invoiceId ?? null, invoice_number: best?.invoiceNumber ?? null,
+        currency: payout.currency, score: best?.score ?? decision.candidates[0]?.score ?? null, candidates: JSON.stringify(decision.candidates),
+        decided_by: best ? 'system' : null, decided_at: best ? now : null, updated_at: now,
+      }).onConflict(['org_id', 'line_id']).ignore().returning('line_id')) as unknown[];
+      if (inserted.length > 0) await writeAudit(trx, entry);
+    });
+    if (best) {
+      dueLeft.set(best.invoiceId, dueLeft.get(best.invoiceId)! - line.amount_minor);
+      result.set(line.id, { status: 'auto', invoiceId: best.invoiceId });
+    } else {
+      result.set(line.id, { status: 'queued' });
+    }
+  }
+  return result;
+}

@@ -1,0 +1,141 @@
+// The accountant's payout pages (accountants; admins may look too): the list with a chart of payouts and
+// fees over time and a CSV export, one payout's breakdown with each line's Xero record, and the sign-off
+// queue whose forms (CSRF-protected by the host) confirm, pick another invoice or post to suspense.
+import { Router, type Request } from 'express';
+import type { PluginContext } from '../../../server/plugins/contract';
+import { NotFoundError, ValidationError } from '../../../server/errors';
+import { formatMinor } from '../../../server/domain/money';
+import { renderPage } from '../../../server/web/render';
+import { setFlash, takeFlash } from '../../../server/web/flash';
+import type { XeroConfig } from '../config';
+import { signOffMatch, type SignOff } from './signoff';
+import { loadPayout, matchesOf, stepsOf, type MatchRow } from './store';
+import { payoutChart } from './chart';
+import { payoutSettingsRoutes } from './settingsPage';
+
+const XERO_LINK: Record<string, (id: string) => string> = {
+  payment: (id) => `https://go.xero.com/Bank/ViewTransaction.aspx?paymentID=${encodeURIComponent(id)}`,
+  bank_transaction: (id) => `https://go.xero.com/Bank/ViewTransaction.aspx?bankTransactionID=${encodeURIComponent(id)}`,
+  bank_transfer: (id) => `https://go.xero.com/Bank/ViewTransfer.aspx?bankTransferID=${encodeURIComponent(id)}`,
+};
+
+export interface PayoutListRow {
+  id: number; provider: string; providerPayoutId: string; arrivalDate: string; currency: string;
+  amountMinor: number; feeMinor: number; status: string; message: string | null;
+}
+
+export async function listPayouts(ctx: Pick<PluginContext<XeroConfig>, 'db'>, orgId: number, limit = 500): Promise<PayoutListRow[]> {
+  const rows = (await ctx.db('payouts as p')
+    .leftJoin('xero_payouts as x', function join() {
+      this.on('x.payout_id', '=', 'p.id').andOn('x.org_id', '=', 'p.org_id');
+    })
+    .where('p.org_id', orgId)
+    .orderBy([{ column: 'p.arrival_date', order: 'desc' }, { column: 'p.id', order: 'desc' }])
+    .limit(limit)
+    .select('p.id', 'p.provider', 'p.provider_payout_id', 'p.arrival_date', 'p.currency', 'p.amount_minor', 'p.fee_minor', 'p.status as host_status', 'x.status', 'x.message')) as Record<string, unknown>[];
+  return rows.map((r) => ({
+    id: Number(r.id), provider: String(r.provider), providerPayoutId: String(r.provider_payout_id), arrivalDate: String(r.arrival_date), currency: String(r.currency),
+    amountMinor: Number(r.amount_minor), feeMinor: Number(r.fee_minor),
+    status: r.host_status === 'discrepancy' ? 'discrepancy' : String(r.status ?? 'pending'), message: (r.message as string | null) ?? null,
+  }));
+}
+
+export const STATUS_LABELS: Record<string, string> = {
+  pending: 'on its way', waiting: 'on its way', posted: 'posted', needs_signoff: 'needs sign-off', discrepancy: 'discrepancy', failed: 'failed',
+};
+
+const csvCell = (v: string | number) => {
+  const s = String(v);
+  // A leading = + - @ would make a spreadsheet run it as a formula.
+  const safe = /^[=+\-@]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s;
+  return /[",\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+};
+
+export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
+  const router = Router();
+  const readers = ctx.requireRole('accountant', 'admin');
+  const base = `${ctx.mountPath}/payouts`;
+  const money = (minor: number, currency: string) => `${formatMinor(minor, currency)} ${currency}`;
+  // Before /payouts/:id, which would take "settings" for an id.
+  router.use(payoutSettingsRoutes(ctx));
+
+  router.get('/payouts', readers, async (req, res) => {
+    const payouts = await listPayouts(ctx, req.principal!.orgId);
+    res.set('Cache-Control', 'no-store');
+    renderPage(res, 'xero/payouts/list', { title: 'Payouts', base, flash: takeFlash(req), payouts, money, labels: STATUS_LABELS, chart: payoutChart(payouts) });
+  });
+
+  router.get('/payouts.csv', readers, async (req, res) => {
+    const payouts = await listPayouts(ctx, req.principal!.orgId, 100_000);
+    const lines = [['payout', 'provider', 'arrival_date', 'currency', 'amount', 'fees', 'status'].join(',')];
+    for (const p of payouts) lines.push([p.providerPayoutId, p.provider, p.arrivalDate, p.currency, formatMinor(p.amountMinor, p.currency), formatMinor(p.feeMinor, p.currency), STATUS_LABELS[p.status] ?? p.status].map(csvCell).join(','));
+    res.set('Content-Type', 'text/csv; charset=utf-8').set('Content-Disposition', 'attachment; filename="payouts.csv"').set('Cache-Control', 'no-store');
+    res.send(`${lines.join('\n')}\n`);
+  });
+
+  router.get('/payouts/signoff', readers, async (req, res) => {
+    const orgId = req.principal!.orgId;
+    const rows = (await ctx.db('xero_payout_matches as m').join('payout_lines as l', 'l.id', 'm.line_id').join('payouts as p', 'p.id', 'm.payout_id')
+      .where({ 'm.org_id': orgId, 'm.status': 'queued' }).orderBy('m.id')
+      .select('m.line_id', 'm.candidates', 'l.amount_minor', 'l.counterparty_name', 'l.counterparty_email', 'l.reference', 'l.description', 'l.source_id', 'l.occurred_at', 'p.id as payout_id', 'p.provider_payout_id', 'p.currency')) as Record<string, unknown>[];
+    const queue = rows.map((r) => ({ ...r, lineId: Number(r.line_id), payoutId: Number(r.payout_id), amount: money(Number(r.amount_minor), String(r.currency)), candidates: JSON.parse(String(r.candidates)) as { invoiceId: string; invoiceNumber: string; contactName: string | null; score: number; reasons: string[]; amountDueMinor: number }[] }));
+    res.set('Cache-Control', 'no-store');
+    renderPage(res, 'xero/payouts/signoff', { title: 'Sign-off queue', base, flash: takeFlash(req), queue, money });
+  });
+
+  router.post('/payouts/signoff/:lineId', readers, async (req: Request, res) => {
+    const lineId = Number(req.params.lineId);
+    // Another organisation's (or no) line is a 404 whatever the form says: ids are checked before input.
+    const known = Number.isSafeInteger(lineId) && lineId > 0
+      && (await ctx.db('xero_payout_matches').where({ org_id: req.principal!.orgId, line_id: lineId }).first('line_id'));
+    if (!known) throw new NotFoundError(`Queued charge ${req.params.lineId}`);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const action = String(body.action ?? '');
+    let decision: SignOff;
+    if (action === 'confirm') decision = { action: 'confirm' };
+    else if (action === 'suspense') decision = { action: 'suspense' };
+    else if (action === 'pick' && typeof body.invoiceId === 'string' && body.invoiceId) decision = { action: 'pick', invoiceId: body.invoiceId };
+    else throw new ValidationError([{ path: 'action', message: 'must be confirm, pick (with an invoice) or suspense' }]);
+    const { payoutId } = await signOffMatch(ctx, req.principal!, lineId, decision);
+    setFlash(req, 'success', decision.action === 'suspense' ? 'Posted to the suspense account; the payout is being completed.' : 'Match signed off; the payout is being completed.');
+    res.redirect(303, String(body.back) === 'payout' ? `${base}/${payoutId}` : `${base}/signoff`);
+  });
+
+  router.get('/payouts/:id', readers, async (req, res) => {
+    const orgId = req.principal!.orgId;
+    const payoutId = Number(req.params.id);
+    const loaded = Number.isSafeInteger(payoutId) ? await loadPayout(ctx.db, orgId, payoutId) : null;
+    if (!loaded) throw new NotFoundError(`Payout ${req.params.id}`);
+    const { payout, lines } = loaded;
+    const state = await ctx.db('xero_payouts').where({ org_id: orgId, payout_id: payoutId }).first();
+    const steps = await stepsOf(ctx.db, orgId, null, payoutId);
+    const byKey = new Map(steps.map((s) => [s.step_key, s]));
+    const matches: Map<number, MatchRow> = await matchesOf(ctx.db, orgId, payoutId);
+    const sum = (pick: (l: (typeof lines)[number]) => number) => lines.reduce((s, l) => s + pick(l), 0);
+    const totals = {
+      gross: sum((l) => (l.kind === 'charge' ? l.amount_minor : 0)),
+      refunds: sum((l) => (l.kind === 'refund' ? l.amount_minor : 0)),
+      disputes: sum((l) => (['dispute', 'dispute_reversal', 'failure'].includes(l.kind) ? l.amount_minor : 0)),
+      other: sum((l) => (l.kind === 'adjustment' ? l.amount_minor : 0)),
+      fees: sum((l) => l.fee_minor) - sum((l) => (l.kind === 'fee' ? l.amount_minor : 0)),
+    };
+    const recordOf = (lineId: number) => {
+      const step = byKey.get(`L${lineId}`);
+      const match = matches.get(lineId);
+      const line = lines.find((l) => l.id === lineId)!;
+      if (step?.xero_id) return { text: `${step.xero_type.replace('_', ' ')} ${step.reference}`, href: XERO_LINK[step.xero_type]?.(step.xero_id) ?? null };
+      if (step?.status === 'failed') return { text: `failed: ${step.message ?? ''}`, href: null };
+      if (match?.status === 'queued') return { text: 'waits for sign-off', href: `${base}/signoff#line-${lineId}` };
+      if (line.sale_id !== null) return { text: line.kind === 'charge' ? `payment on the invoice of sale ${line.sale_id} (sync)` : `credit note of sale ${line.sale_id} (sync)`, href: `${ctx.mountPath}/records/sale/${line.sale_id}` };
+      if (line.kind === 'fee') return { text: 'in the fees spend', href: null };
+      return { text: 'not posted yet', href: null };
+    };
+    res.set('Cache-Control', 'no-store');
+    renderPage(res, 'xero/payouts/detail', {
+      title: `Payout ${payout.provider_payout_id}`, base, flash: takeFlash(req), payout, lines, totals, money, labels: STATUS_LABELS,
+      status: payout.status === 'discrepancy' ? 'discrepancy' : String(state?.status ?? 'pending'), message: state?.message ?? null,
+      matches, recordOf, fees: byKey.get('FEES'), transfer: byKey.get('XFER'), xeroLink: XERO_LINK,
+    });
+  });
+  return router;
+}

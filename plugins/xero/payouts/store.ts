@@ -1,0 +1,90 @@
+// The payout tables: the host's payouts (read only) and the plugin's posting state, steps and matches.
+import { nowMs, type Queryable } from '../../../server/db/knex';
+import type { PayoutLineRow as HostLineRow, PayoutRow as HostPayoutRow } from '../../../server/payouts/record';
+import type { TriggeredBy } from '../sync/types';
+import type { PlanStep } from './plan';
+
+export const PAYOUT_POST = 'xero.payout.post';
+export const payoutSubject = (payoutId: number): string => `xero:payout:${payoutId}`;
+
+export interface PayoutPostPayload {
+  payoutId: number;
+  reconcile?: boolean;
+  triggeredBy?: TriggeredBy;
+  /** Not the payout itself: one converted charge of a known sale, queued on the sale's subject (fx.ts). */
+  fx?: { lineId: number };
+}
+
+export type PayoutRow = HostPayoutRow;
+export type PayoutLineRow = HostLineRow;
+export type XeroPayoutStatus = 'pending' | 'waiting' | 'needs_signoff' | 'posted' | 'discrepancy' | 'failed';
+
+// PostgreSQL hands bigints back as numbers already (server/db/knex.ts); SQLite may not for every column.
+const numberFields = <T extends object>(row: T, fields: (keyof T)[]): T => {
+  const out = { ...row } as Record<keyof T, unknown>;
+  for (const f of fields) if (out[f] !== null && out[f] !== undefined) out[f] = Number(out[f]);
+  return out as T;
+};
+
+export async function loadPayout(db: Queryable, orgId: number, payoutId: number): Promise<{ payout: PayoutRow; lines: PayoutLineRow[] } | null> {
+  const payout = (await db('payouts').where({ id: payoutId, org_id: orgId }).first()) as PayoutRow | undefined;
+  if (!payout) return null;
+  const lines = (await db('payout_lines').where({ payout_id: payoutId }).orderBy('position')) as PayoutLineRow[];
+  return {
+    payout: numberFields(payout, ['id', 'org_id', 'amount_minor', 'gross_minor', 'fee_minor', 'line_count', 'created_at']),
+    lines: lines.map((l) => numberFields(l, ['id', 'payout_id', 'amount_minor', 'fee_minor', 'fee_tax_minor', 'sale_id', 'occurred_at', 'original_amount_minor'])),
+  };
+}
+
+export async function setPayoutState(db: Queryable, orgId: number, payoutId: number, status: XeroPayoutStatus, message: string | null, clearingAccountId?: string, postedAt?: number): Promise<void> {
+  const now = nowMs();
+  const changed: Record<string, unknown> = { status, message, updated_at: now };
+  if (clearingAccountId !== undefined) changed.clearing_account_id = clearingAccountId;
+  if (postedAt !== undefined) changed.posted_at = postedAt;
+  await db('xero_payouts')
+    .insert({ org_id: orgId, payout_id: payoutId, clearing_account_id: clearingAccountId ?? null, posted_at: postedAt ?? null, ...changed })
+    .onConflict(['org_id', 'payout_id'])
+    .merge(Object.keys(changed));
+}
+
+export interface StepRow {
+  step_key: string;
+  line_id: number | null;
+  xero_type: string;
+  reference: string;
+  xero_id: string | null;
+  amount_minor: number;
+  status: 'posted' | 'failed';
+  message: string | null;
+}
+
+export async function stepsOf(db: Queryable, orgId: number, tenantId: string | null, payoutId: number): Promise<StepRow[]> {
+  const q = db('xero_payout_steps').where({ org_id: orgId, payout_id: payoutId }).orderBy('id');
+  if (tenantId !== null) q.where({ tenant_id: tenantId });
+  return ((await q) as StepRow[]).map((r) => ({ ...r, amount_minor: Number(r.amount_minor), line_id: r.line_id === null ? null : Number(r.line_id) }));
+}
+
+export async function saveStep(db: Queryable, s: { orgId: number; tenantId: string; payoutId: number; step: PlanStep; xeroId: string | null; status: 'posted' | 'failed'; message: string | null }): Promise<void> {
+  const changed = { xero_id: s.xeroId, status: s.status, message: s.message, updated_at: nowMs(), amount_minor: s.step.amountMinor, reference: s.step.reference };
+  await db('xero_payout_steps')
+    .insert({ org_id: s.orgId, tenant_id: s.tenantId, payout_id: s.payoutId, step_key: s.step.key, line_id: s.step.lineId, xero_type: s.step.type, ...changed })
+    .onConflict(['org_id', 'tenant_id', 'payout_id', 'step_key'])
+    .merge(Object.keys(changed));
+}
+
+export interface MatchRow {
+  line_id: number;
+  payout_id: number;
+  status: 'auto' | 'queued' | 'confirmed' | 'suspense';
+  invoice_id: string | null;
+  invoice_number: string | null;
+  score: number | null;
+  candidates: string;
+  decided_by: string | null;
+  decided_at: number | null;
+}
+
+export async function matchesOf(db: Queryable, orgId: number, payoutId: number): Promise<Map<number, MatchRow>> {
+  const rows = (await db('xero_payout_matches').where({ org_id: orgId, payout_id: payoutId })) as MatchRow[];
+  return new Map(rows.map((r) => [Number(r.line_id), { ...r, line_id: Number(r.line_id), score: r.score === null ? null : Number(r.score) }]));
+}
