@@ -1,0 +1,118 @@
+// A Stripe payout of 200 charges (most for known sales, some matched to invoices by score, one queued for
+// sign-off), 7 refunds (2 partial), 1 dispute and fees, posted to the Xero emulator through the real
+// outbox, sync and payout handlers; then Xero is read back: the clearing account nets to zero, the
+// transfer equals the payout to the penny, and recording it again / replaying its item / a crash after
+// Xero created records but before we recorded them posts nothing twice.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { PayoutInput } from '../../../server/plugins/contract';
+import { dbKinds } from '../../support/db';
+import { clearingBalanceCents, idOf as id, seedSyntheticStripePayout, startPayoutFixture, waitForPayout, type PayoutFixture } from './fixture';
+import { enqueuePayoutPost } from '../../../plugins/xero/payouts/enqueue';
+import { signOffMatch } from '../../../plugins/xero/payouts/signoff';
+import { logIn, postForm } from '../../support/xero';
+
+type Json = Record<string, unknown>;
+
+for (const kind of dbKinds()) {
+  describe(`a Stripe payout posted to Xero (${kind})`, () => {
+    let f: PayoutFixture;
+    let payout: PayoutInput;
+    let payoutId: number;
+    let queuedLineId: number;
+
+    before(async () => {
+      f = await startPayoutFixture(kind);
+      ({ payout } = await seedSyntheticStripePayout(f, { known: 190, refunds: 7, unknown: 10 }));
+      assert.equal(payout.lines.filter((l) => l.kind === 'charge').length, 200);
+    });
+    after(async () => f?.close());
+
+    it('posts automatically what it can and queues the one weak match for sign-off', async () => {
+      const recorded = await f.x.ctx.payouts.record(f.org.orgId, payout);
+      assert.deepEqual([recorded.created, recorded.status], [true, 'received']);
+      payoutId = recorded.payoutId;
+      const state = await waitForPayout(f, payoutId, ['needs_signoff', 'failed', 'posted']);
+      assert.equal(state.status, 'needs_signoff', String(state.message));
+      const matches = (await f.x.ctx.db('xero_payout_matches').where({ payout_id: payoutId })) as Json[];
+      assert.equal(matches.filter((m) => m.status === 'auto').length, 9);
+      const queued = matches.filter((m) => m.status === 'queued');
+      assert.equal(queued.length, 1);
+      queuedLineId = Number(queued[0]!.line_id);
+      const candidates = JSON.parse(String(queued[0]!.candidates)) as { invoiceNumber: string; score: number }[];
+      assert.ok(candidates.length >= 1 && candidates[0]!.score < 85, JSON.stringify(candidates));
+      assert.equal((await f.books<Json>('banktransfers')).length, 0, 'no transfer while a charge waits for sign-off');
+    });
+
+    it('after sign-off: the clearing account nets to zero and the transfer equals the payout to the penny', async () => {
+      // The accountant signs off through the pages: the queue shows the charge; staff may not see it.
+      const agent = await logIn(f.x.app, f.org.emails.accountant);
+      const queue = await agent.get('/plugins/xero/payouts/signoff').expect(200);
+      assert.match(queue.text, new RegExp(`id="line-${queuedLineId}"`));
+      const staff = await logIn(f.x.app, f.org.emails.staff);
+      await staff.get('/plugins/xero/payouts/signoff').expect(403);
+      await agent.post(`/plugins/xero/payouts/signoff/${queuedLineId}`).type('form').send({ action: 'suspense' }).expect(403); // no CSRF token
+      const top = /name="invoiceId" value="([^"]+)" checked/.exec(queue.text)![1]!;
+      const res = await postForm(agent, '/plugins/xero/payouts/signoff', `/plugins/xero/payouts/signoff/${queuedLineId}`, { action: 'pick', invoiceId: top });
+      assert.equal(res.status, 303, res.text.slice(0, 300));
+      await assert.rejects(signOffMatch(f.x.ctx, { kind: 'user', id: 1, orgId: f.org.orgId, role: 'accountant', name: 'a' }, queuedLineId, { action: 'confirm' }), /already decided/);
+      const state = await waitForPayout(f, payoutId, ['posted', 'failed']);
+      assert.equal(state.status, 'posted', String(state.message));
+      const clearing = String(state.clearing_account_id);
+      const account = (await f.books<Json>('accounts')).find((a) => id(a, 'AccountID') === clearing.toLowerCase())!;
+      assert.deepEqual([account.Name, account.Type, account.Status], ['Stripe clearing', 'BANK', 'ACTIVE']);
+      assert.equal(await clearingBalanceCents(f, clearing), 0);
+      const transfers = await f.books<Json>('banktransfers');
+      assert.equal(transfers.length, 1);
+      assert.equal(Math.round(Number(transfers[0]!.Amount) * 100), Number(payout.amountMinor));
+      assert.equal(id(transfers[0]!.FromBankAccount, 'AccountID'), clearing.toLowerCase());
+      // Fees: one SPEND, tax-inclusive, equal to every fee of the payout.
+      const fees = (await f.books<Json>('banktransactions')).filter((t) => String(t.Reference).startsWith(`LBP${payoutId}-FEES`));
+      const expectedFees = payout.lines.reduce((s, l) => s + l.feeMinor, 0n) + 600n;
+      assert.equal(fees.length, 1);
+      assert.equal(Math.round(Number(fees[0]!.Total) * 100), Number(expectedFees));
+      // Every known-sale charge is one Payment into clearing; the 10 matched ones too.
+      const intoClearing = (await f.books<Json>('payments')).filter((p) => p.PaymentType === 'ACCRECPAYMENT' && id(p.Account, 'AccountID') === clearing.toLowerCase());
+      assert.equal(intoClearing.length, 200);
+      // The pages: list (with chart and its table), detail with the breakdown, CSV.
+      const list = await agent.get('/plugins/xero/payouts').expect(200);
+      assert.match(list.text, /po_e2e_1/);
+      assert.match(list.text, /<svg/);
+      const detail = await agent.get(`/plugins/xero/payouts/${payoutId}`).expect(200);
+      assert.match(detail.text, /Net paid to the bank/);
+      assert.match(detail.text, /bank transfer in Xero/);
+      const csv = await agent.get('/plugins/xero/payouts.csv').expect(200);
+      assert.match(csv.text, new RegExp(`po_e2e_1,stripe,2026-01-08,GBP,${(Number(payout.amountMinor) / 100).toFixed(2)},[0-9.]+,posted`));
+      const audit = (await f.x.ctx.db('xero_audit').where({ entity_type: 'payout', entity_id: payoutId, record_type: 'payout_match' })) as Json[];
+      assert.deepEqual(audit.map((a) => a.action).sort(), [...Array(9).fill('matched'), 'queued', 'signed_off'].sort());
+    });
+
+    it('posts nothing twice: the payout recorded again, its item replayed, a crash before the Xero ids were kept', async () => {
+      // What the payout posts (History notes of the sync may still be arriving meanwhile).
+      const posted = async () => {
+        const c = (await f.counts()) as Record<string, unknown>;
+        return [c.payments, c.bankTransactions, c.bankTransfers, c.accounts, c.contacts];
+      };
+      const before = await posted();
+      const again = await f.x.ctx.payouts.record(f.org.orgId, payout);
+      assert.deepEqual([again.payoutId, again.created], [payoutId, false]);
+      // Replay: a new item for the same payout.
+      await f.x.ctx.db.transaction((trx) => enqueuePayoutPost(f.x.ctx, trx, f.org.orgId, payoutId, { again: { triggeredBy: 'system', why: 'replay' } }));
+      // Crash: Xero has the records, we lost their ids (and the state), then the item runs again.
+      await f.x.ctx.db('xero_payout_steps').where({ payout_id: payoutId }).whereIn('step_key', ['FEES', 'XFER', `L${queuedLineId}`]).delete();
+      await f.x.ctx.db('xero_payouts').where({ payout_id: payoutId }).update({ status: 'pending' });
+      await f.x.ctx.db.transaction((trx) => enqueuePayoutPost(f.x.ctx, trx, f.org.orgId, payoutId, { again: { triggeredBy: 'system', why: 'crash' } }));
+      const busy = async () => Number((await f.x.ctx.db('outbox').where({ type: 'xero.payout.post' }).whereIn('status', ['pending', 'leased']).count({ n: '*' }).first())!.n);
+      for (const deadline = Date.now() + 60_000; (await busy()) > 0;) {
+        assert.ok(Date.now() < deadline, 'the replayed items did not finish');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const state = await waitForPayout(f, payoutId, ['posted', 'failed']);
+      assert.equal(state.status, 'posted', String(state.message));
+      assert.deepEqual(await posted(), before);
+      const steps = (await f.x.ctx.db('xero_payout_steps').where({ payout_id: payoutId, step_key: 'XFER' })) as Json[];
+      assert.match(String(steps[0]!.message), /adopted/);
+      assert.equal(await clearingBalanceCents(f, String(state.clearing_account_id)), 0);
+    });
+  });
+}
