@@ -8,12 +8,15 @@ import { createLogger, type Logger } from './logger';
 import { EventBus } from './domain/eventBus';
 import { createOutboxNotifier, type OutboxNotifier } from './outbox/notifier';
 import { createOutboxWriter } from './outbox/writer';
+import { startOutboxWorkers, type OutboxWorkers } from './outbox/worker';
 import { createSyncStateStore } from './sync/store';
 import { loadPlugins, pluginMigrationOwners, validatePluginConfigs, type PluginRuntime } from './plugins/registry';
 import { requireLogin, requireRole } from './auth/middleware';
 import type { PluginDefinition } from './plugins/contract';
 import type { HostDeps } from './hostDeps';
 import { createSecretBox, loadMasterKey } from './secrets';
+import { createPayoutRecorder } from './payouts/record';
+import { createProviderPayments } from './payouts/payments';
 
 export interface BootOptions {
   env?: Record<string, string | undefined>;
@@ -84,6 +87,8 @@ export async function bootHost(opts: BootOptions = {}): Promise<BootedHost> {
       db, logger, outbox, secrets, publicUrl: config.publicUrl,
       syncStore: createSyncStateStore,
       auth: { authenticate: requireLogin, requireRole },
+      payouts: createPayoutRecorder({ db, events }),
+      payments: createProviderPayments({ db, events }),
     }, events);
     loaded.runtime = runtime;
     const deps: HostDeps = { config, db, logger, events, outbox, plugins: runtime, secrets };
@@ -99,4 +104,13 @@ export async function bootHost(opts: BootOptions = {}): Promise<BootedHost> {
     await db.destroy();
     throw err;
   }
+}
+
+/** The outbox workers a booted host runs, as its settings say (WORKER_CONCURRENCY, OUTBOX_LEASE_MS, …). */
+export function startHostWorkers(host: BootedHost, opts: { workerIdPrefix?: string } = {}): OutboxWorkers {
+  const { db, config, logger, plugins } = host.deps;
+  return startOutboxWorkers({
+    db, handlers: plugins.handlers, concurrency: config.worker.concurrency, leaseMs: config.worker.leaseMs,
+    pollMs: config.worker.pollMs, logger, notifier: host.notifier, ...opts,
+  });
 }

@@ -55,6 +55,8 @@ const EnvSchema = z.object({
   OUTBOX_LEASE_MS: int(60_000, 1_000, 3_600_000),
   OUTBOX_MAX_ATTEMPTS: int(12, 1, 100),
   OUTBOX_POLL_MS: int(5_000, 50, 600_000),
+  OUTBOX_RETENTION_DAYS: int(30, 1, 3650),
+  API_IDEMPOTENCY_TTL_HOURS: int(24, 1, 24 * 30),
   LOGIN_MAX_ATTEMPTS: int(5, 1, 1000),
   LOGIN_WINDOW_MINUTES: int(15, 1, 24 * 60),
   METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
@@ -84,6 +86,8 @@ export interface AppConfig {
   processRole: Env['PROCESS_ROLE'];
   worker: { concurrency: number; leaseMs: number; maxAttempts: number; pollMs: number };
   login: { maxAttempts: number; windowMinutes: number };
+  /** What the hourly housekeeping in worker processes deletes (server/housekeeping). */
+  retention: { idempotencyTtlMs: number; outboxRetentionMs: number };
   metricsToken?: string;
   /** The raw environment, for plugins to validate their own `<PLUGIN>_*` settings. */
   rawEnv: Readonly<Record<string, string | undefined>>;
@@ -130,6 +134,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pollMs: e.OUTBOX_POLL_MS,
     },
     login: { maxAttempts: e.LOGIN_MAX_ATTEMPTS, windowMinutes: e.LOGIN_WINDOW_MINUTES },
+    retention: { idempotencyTtlMs: e.API_IDEMPOTENCY_TTL_HOURS * 3_600_000, outboxRetentionMs: e.OUTBOX_RETENTION_DAYS * 86_400_000 },
     metricsToken: e.METRICS_TOKEN,
     rawEnv: Object.freeze({ ...env }),
   });

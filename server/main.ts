@@ -1,9 +1,10 @@
-// Boot: config → db → migrate → plugins → app → listen → workers. Stops cleanly on SIGINT/SIGTERM.
+// Boot: config → db → migrate → plugins → app → listen (web) → workers, housekeeping and plugin schedules
+// (worker). PROCESS_ROLE=all runs both. Stops cleanly on SIGINT/SIGTERM.
 import type { Server } from 'node:http';
-import { bootHost } from './boot';
+import { bootHost, startHostWorkers } from './boot';
 import { createApp } from './app';
 import { ConfigError } from './errors';
-import { startOutboxWorkers } from './outbox/worker';
+import { startHousekeeping } from './housekeeping/schedule';
 import { installedPlugins } from '../plugins';
 
 async function main(): Promise<void> {
@@ -22,21 +23,21 @@ async function main(): Promise<void> {
     stops.push(() => new Promise<void>((resolve) => server!.close(() => resolve())));
   }
   if (config.processRole !== 'web') {
-    const workers = startOutboxWorkers({
-      db: host.deps.db,
-      handlers: plugins.handlers,
-      concurrency: config.worker.concurrency,
-      leaseMs: config.worker.leaseMs,
-      pollMs: config.worker.pollMs,
-      logger,
-      notifier: host.notifier,
-    });
+    const workers = startHostWorkers(host);
     stops.push(() => workers.stop());
+    stops.push(startHousekeeping({ db: host.deps.db, logger, retention: config.retention }));
     logger.info({ concurrency: config.worker.concurrency, types: [...plugins.handlers.keys()] }, 'outbox workers started');
-  }
-  for (const p of plugins.plugins) {
-    const stop = await p.definition.start?.(p.context);
-    if (stop) stops.push(stop);
+    // Plugins' background schedules (nightly sweeps) run where the background work runs: with N web and
+    // M worker processes, only the M start them.
+    const scheduled: string[] = [];
+    for (const p of plugins.plugins) {
+      const stop = await p.definition.start?.(p.context);
+      if (stop) {
+        stops.push(stop);
+        scheduled.push(p.definition.id);
+      }
+    }
+    logger.info({ plugins: scheduled }, 'plugin schedules started');
   }
 
   let stopping = false;

@@ -9,9 +9,12 @@ import type { HostEvent, HostEventType } from '../domain/events';
 import type { OutboxHandler, OutboxWriter } from '../outbox/types';
 import type { Logger } from '../logger';
 import type { SecretBox } from '../secrets';
+import type { PayoutRecorder, ProviderPayments } from '../payouts/types';
 
 export type { Migration } from '../db/migrate';
-export type { HostEvent, HostEventType, HostEventMap, SaleSnapshot, RefundSnapshot, PaymentSnapshot } from '../domain/events';
+export { cronSetting } from './cronSetting';
+export type { HostEvent, HostEventType, HostEventMap, SaleSnapshot, RefundSnapshot, PaymentSnapshot, PayoutSnapshot } from '../domain/events';
+export type * from '../payouts/types';
 export type { OutboxHandler, OutboxItem, OutboxOutcome, EnqueueInput } from '../outbox/types';
 
 export type Role = 'admin' | 'staff' | 'accountant';
@@ -19,7 +22,8 @@ export const ROLES: readonly Role[] = ['admin', 'staff', 'accountant'];
 
 /** Who is acting: set on req by the host's auth for both sessions and API tokens. */
 export interface Principal {
-  kind: 'user' | 'token';
+  /** 'system': the host acting on a provider's report (e.g. ctx.payments.record), never a login. */
+  kind: 'user' | 'token' | 'system';
   id: number;
   orgId: number;
   role: Role;
@@ -72,6 +76,28 @@ export interface PluginContext<C> {
   mountPath: string;
   /** Guard for plugin routes: the host has already authenticated the request. */
   requireRole(...roles: Role[]): RequestHandler;
+  /** Record a provider payout (idempotent); the host emits `payout.paid` in the same transaction. */
+  payouts: PayoutRecorder;
+  /** Record a provider payment on one of our sales (idempotent on its provider reference). */
+  payments: ProviderPayments;
+}
+
+export type HealthTone = 'ok' | 'warn' | 'bad';
+
+/**
+ * A plugin's panel on the dashboard: plain data, rendered by the host (figures, a status line, and a
+ * chart of records synced per hour with a table alternative), so a plugin needs no view of its own.
+ */
+export interface HealthPanel {
+  title: string;
+  /** The integration's state in a few words ("Connected to Demo Company (UK)"); `detail` says why it is not ok. */
+  status: { label: string; tone: HealthTone; detail?: string | null };
+  /** Figures in reading order, e.g. waiting, failed, last success, rate-limit headroom. */
+  facts: { label: string; value: string; tone?: HealthTone; testId?: string }[];
+  /** Records synced per hour, oldest first, ending with the current hour (24 entries for a day). */
+  hourly?: { hourStart: number; count: number }[];
+  /** Where to act (failures, connection); the host shows each only to its roles. */
+  links?: { label: string; href: string; roles: Role[] }[];
 }
 
 export type EventSubscriber<C, T extends HostEventType> = (event: HostEvent<T>, trx: Queryable, ctx: PluginContext<C>) => Promise<void>;
@@ -101,7 +127,15 @@ export interface PluginDefinition<C = unknown> {
    * needs no database. Commands throw AppErrors for the CLI to print; they never call process.exit.
    */
   cli?(program: Command, context: () => Promise<PluginContext<C>>): void;
-  /** Called once the app is running (after migrations); e.g. start schedules. Returns a stop function. */
+  /**
+   * Optional: the organisation's sync health for the dashboard (read-only; called on every dashboard view,
+   * so keep it to a few indexed queries). Null: nothing to show (e.g. never configured).
+   */
+  health?(ctx: PluginContext<C>, orgId: number): Promise<HealthPanel | null>;
+  /**
+   * Background schedules (e.g. a nightly sweep). Called once, after migrations, in each process that runs
+   * background work (PROCESS_ROLE worker or all; never in a web-only process). Returns a stop function.
+   */
   start?(ctx: PluginContext<C>): Promise<(() => Promise<void>) | void>;
 }
 

@@ -9,7 +9,7 @@ import type { EventBus } from '../domain/eventBus';
 import type { Logger } from '../logger';
 import type { SecretBox } from '../secrets';
 import type { OutboxHandler, OutboxWriter } from '../outbox/types';
-import type { PluginContext, PluginDefinition, Role, SyncStateStore } from './contract';
+import type { PayoutRecorder, PluginContext, PluginDefinition, ProviderPayments, Role, SyncStateStore } from './contract';
 import { HOST_EVENT_TYPES, type HostEvent } from '../domain/events';
 
 /** What a host lends a plugin to authenticate and authorise its routes. */
@@ -27,6 +27,9 @@ export interface PluginHostServices {
   secrets: SecretBox;
   syncStore(pluginId: string): SyncStateStore;
   auth: HostAuthAdapter;
+  /** The host's payout store and provider payments (server/payouts), lent to every plugin. */
+  payouts: PayoutRecorder;
+  payments: ProviderPayments;
 }
 
 export interface LoadedPlugin {
@@ -39,8 +42,19 @@ export interface PluginRuntime {
   plugins: LoadedPlugin[];
   /** Outbox handlers of every plugin, by full type. */
   handlers: Map<string, OutboxHandler>;
-  nav: { label: string; href: string; roles: Role[] }[];
+  /** Every plugin's entries, tagged with the plugin they belong to so the layout can group them. */
+  nav: PluginNavEntry[];
   migrationOwners: MigrationOwner[];
+}
+
+export interface PluginNavEntry {
+  label: string;
+  href: string;
+  roles: Role[];
+  /** The plugin's title: the layout shows one top-level entry per group and its entries as a sub-nav. */
+  group?: string;
+  /** The plugin's mount path: any page under it belongs to the group (e.g. a record page with no entry). */
+  section?: string;
 }
 
 const PLUGIN_ID = /^[a-z][a-z0-9-]{1,30}$/;
@@ -77,6 +91,8 @@ export function buildPluginContext<C>(def: PluginDefinition<C>, config: C, servi
     publicUrl: services.publicUrl,
     mountPath,
     requireRole: (...roles: Role[]) => services.auth.requireRole(...roles),
+    payouts: services.payouts,
+    payments: services.payments,
   };
 }
 
@@ -140,7 +156,7 @@ export function loadPlugins(
     const ctx = buildPluginContext(def, configs.get(def.id), services, mountPath);
     subscribePlugin(def, ctx, bus);
     for (const [type, handler] of pluginHandlers(def, ctx)) runtime.handlers.set(type, handler);
-    runtime.nav.push(...(def.nav ?? []));
+    runtime.nav.push(...(def.nav ?? []).map((entry) => ({ ...entry, group: def.title, section: mountPath })));
     if (def.migrations?.length) runtime.migrationOwners.push({ id: def.id, migrations: def.migrations });
     runtime.plugins.push({ definition: def, context: ctx, mountPath });
   }

@@ -14,6 +14,8 @@ import type { PluginDefinition, Principal, Role } from '../../../server/plugins/
 import { EventBus } from '../../../server/domain/eventBus';
 import { createOutboxNotifier, createOutboxWriter, startOutboxWorkers } from '../../../server/outbox';
 import { createSyncStateStore } from '../../../server/sync/store';
+import { createPayoutRecorder } from '../../../server/payouts/record';
+import { createProviderPayments } from '../../../server/payouts/payments';
 import { createSecretBox } from '../../../server/secrets';
 import { createLogger } from '../../../server/logger';
 import '../../../server/http/request';
@@ -58,11 +60,12 @@ for (const kind of dbKinds()) {
       t = await createTestDatabase(kind, [{ id: plugin.id, migrations: plugin.migrations ?? [] }]);
       notifier = createOutboxNotifier({ db: t.db, logger });
       const { configs } = validatePluginConfigs([plugin], { NOTES_WEBHOOK_SECRET: SECRET });
+      bus = new EventBus();
       ctx = buildPluginContext(plugin, configs.get('notes'), {
         db: t.db, logger, outbox: createOutboxWriter({ notifier, defaultMaxAttempts: 5 }), publicUrl: 'http://other-host.test',
         secrets: createSecretBox({ masterKey: randomBytes(32) }), syncStore: createSyncStateStore, auth: headerAuth,
+        payouts: createPayoutRecorder({ db: t.db, events: bus }), payments: createProviderPayments({ db: t.db, events: bus }),
       }, '/plugins/notes');
-      bus = new EventBus();
       subscribePlugin(plugin, ctx, bus);
       app = express();
       mountPlugin(app, plugin, ctx, headerAuth); // before any body parser: webhooks need the raw body
