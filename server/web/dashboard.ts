@@ -6,6 +6,10 @@ import { formatMinor } from '../domain/money';
 import { requireRole } from '../auth/middleware';
 import { renderPage } from './render';
 import { startOfDayInZone } from './time';
+import { hourlyChart, type HourlyChart } from './hourlyChart';
+import type { HealthPanel, Role } from '../plugins/contract';
+import type { PluginRuntime } from '../plugins/registry';
+import type { Logger } from '../logger';
 
 export interface SyncHealth {
   /** Outbox items waiting or running (pending + leased). */
@@ -61,7 +65,40 @@ export async function salesSince(db: Queryable, orgId: number, since: number): P
   }));
 }
 
-export function createDashboardPage(deps: Pick<HostDeps, 'db'>): Router {
+export interface HealthPanelView extends HealthPanel {
+  pluginId: string;
+  chart: HourlyChart | null;
+}
+
+/**
+ * Each plugin's health panel (PluginDefinition.health), links filtered by the viewer's role. A plugin
+ * whose panel fails is shown as unavailable rather than taking the dashboard down.
+ */
+export async function pluginHealthPanels(
+  plugins: PluginRuntime, orgId: number, role: Role, timeZone: string, logger?: Logger,
+): Promise<HealthPanelView[]> {
+  const panels: HealthPanelView[] = [];
+  for (const p of plugins.plugins) {
+    if (!p.definition.health) continue;
+    let panel: HealthPanel | null;
+    try {
+      panel = await p.definition.health(p.context, orgId);
+    } catch (err) {
+      logger?.error({ err, plugin: p.definition.id }, 'health panel failed');
+      panel = { title: p.definition.title, status: { label: 'Status unavailable', tone: 'warn', detail: 'The health check failed; see the log.' }, facts: [] };
+    }
+    if (!panel) continue;
+    panels.push({
+      ...panel,
+      links: (panel.links ?? []).filter((l) => l.roles.includes(role)),
+      pluginId: p.definition.id,
+      chart: panel.hourly ? hourlyChart(panel.hourly, timeZone) : null,
+    });
+  }
+  return panels;
+}
+
+export function createDashboardPage(deps: Pick<HostDeps, 'db' | 'plugins' | 'logger'>): Router {
   const router = Router();
   router.get('/', requireRole('admin', 'staff', 'accountant'), async (req, res, next) => {
     try {
@@ -69,7 +106,8 @@ export function createDashboardPage(deps: Pick<HostDeps, 'db'>): Router {
       const org = await getOrganisation(deps.db, principal.orgId);
       const today = await salesSince(deps.db, org.id, startOfDayInZone(Date.now(), org.timezone));
       const health = await syncHealth(deps.db, org.id);
-      renderPage(res, 'dashboard', { title: 'Dashboard', org, today, health });
+      const panels = await pluginHealthPanels(deps.plugins, org.id, principal.role, org.timezone, deps.logger);
+      renderPage(res, 'dashboard', { title: 'Dashboard', org, today, health, panels });
     } catch (err) {
       next(err);
     }

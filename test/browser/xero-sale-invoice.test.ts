@@ -3,43 +3,28 @@
 // page without reloading it (public/sale-live.js polling /sales/:id/sync.json); then a refund, and its
 // credit note appears the same way. Workers are held while each page loads, so what appears can only have
 // come through the live update, and a marker on `window` proves the page was never reloaded.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
-import { collectPageErrors, launchBrowser, screenshot } from '../support/browser';
-import { PASSWORD, listenApp } from '../support/xero';
-import { startSyncFixture, type SyncFixture } from '../e2e/xero/syncFixture';
+import { collectPageErrors, screenshot } from '../support/browser';
+import { PASSWORD } from '../support/xero';
+import { useBrowserWorld } from '../support/browserWorld';
 
-let f: SyncFixture;
-let site: { url: string; close(): Promise<void> };
-let browser: Browser;
-
-before(async () => {
-  f = await startSyncFixture('sqlite', { workers: false });
-  site = await listenApp(f.x.app);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-  await f?.close();
-});
+const world = useBrowserWorld();
 
 type MarkedWindow = { liveMarker?: string };
 const setMarker = (value: string) => { (globalThis as unknown as MarkedWindow).liveMarker = value; };
 const readMarker = () => (globalThis as unknown as MarkedWindow).liveMarker ?? null;
 
 test('staff record a sale and see its Xero invoice appear without reloading; a refund shows its credit note', async () => {
-  const page = await browser.newPage();
+  const page = await world.browser.newPage();
   const pageErrors = collectPageErrors(page);
   const summary = page.getByTestId('sync-summary');
 
-  await page.goto(`${site.url}/sales/new`);
-  await page.getByLabel('Email').fill(f.org.emails.staff);
+  await page.goto(`${world.site.url}/sales/new`);
+  await page.getByLabel('Email').fill(world.f.org.emails.staff);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(`${site.url}/sales/new`);
+  await page.waitForURL(`${world.site.url}/sales/new`);
 
   await page.getByLabel('Name', { exact: true }).fill('Ada Lovelace');
   await page.getByLabel('Email (optional)').fill('ada@example.com');
@@ -58,30 +43,30 @@ test('staff record a sale and see its Xero invoice appear without reloading; a r
   assert.match((await summary.textContent()) ?? '', /Invoice: sending to Xero…/);
   await page.evaluate(setMarker, 'sale page, first load');
 
-  f.startWorkers();
+  world.f.startWorkers();
   await summary.getByText(`Invoice LB-${saleId} in Xero`).waitFor({ timeout: 15_000 });
   assert.equal(await page.evaluate(readMarker), 'sale page, first load', 'the page was not reloaded');
   const invoiceRow = page.getByTestId('sync-table').locator('tr', { hasText: 'invoice' });
   assert.match((await invoiceRow.textContent()) ?? '', new RegExp(`synced.*LB-${saleId}`));
-  const inXero = (await f.books<{ InvoiceNumber: string; Total: number }>('invoices')).filter((i) => i.InvoiceNumber === `LB-${saleId}`);
+  const inXero = (await world.f.books<{ InvoiceNumber: string; Total: number }>('invoices')).filter((i) => i.InvoiceNumber === `LB-${saleId}`);
   assert.equal(inXero.length, 1);
   assert.equal(inXero[0]!.Total, 21);
 
   // A full refund: the form posts and the page comes back with the credit note on its way.
-  await f.stopWorkers();
+  await world.f.stopWorkers();
   await page.getByRole('button', { name: 'Issue refund' }).click();
-  await page.waitForURL(`${site.url}/sales/${saleId}`);
+  await page.waitForURL(`${world.site.url}/sales/${saleId}`);
   await page.getByRole('status').getByText('Refunded 21.00 GBP.').waitFor();
   assert.match((await summary.textContent()) ?? '', /Credit note: sending to Xero…/);
   await page.evaluate(setMarker, 'sale page, after the refund');
-  const refund = await f.x.ctx.db('refunds').where({ sale_id: saleId }).first('id');
+  const refund = await world.f.x.ctx.db('refunds').where({ sale_id: saleId }).first('id');
 
-  f.startWorkers();
+  world.f.startWorkers();
   await summary.getByText(`Credit note LB-R-${refund.id} in Xero`).waitFor({ timeout: 15_000 });
   assert.equal(await page.evaluate(readMarker), 'sale page, after the refund', 'the page was not reloaded');
   assert.match((await summary.textContent()) ?? '', new RegExp(`Invoice LB-${saleId} in Xero`));
   assert.equal(await page.locator('[data-sync-url]').getAttribute('data-sync-settled'), 'true', 'polling has stopped');
-  const notes = (await f.books<{ CreditNoteNumber: string; Total: number }>('creditnotes')).filter((n) => n.CreditNoteNumber === `LB-R-${refund.id}`);
+  const notes = (await world.f.books<{ CreditNoteNumber: string; Total: number }>('creditnotes')).filter((n) => n.CreditNoteNumber === `LB-R-${refund.id}`);
   assert.equal(notes.length, 1);
   assert.equal(notes[0]!.Total, 21);
 

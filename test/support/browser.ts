@@ -30,3 +30,15 @@ export function collectPageErrors(page: Page): string[] {
   page.on('pageerror', (err) => errors.push(err.message));
   return errors;
 }
+
+/**
+ * Form controls on the page that a screen reader could not name: no <label>, aria-label or
+ * aria-labelledby (hidden inputs and buttons, which name themselves by their text, are not counted).
+ */
+export async function unlabelledControls(page: Page): Promise<string[]> {
+  // A string, not a function: this project compiles without the DOM library.
+  return page.evaluate(`[...document.querySelectorAll('input, select, textarea')]
+    .filter((el) => !(el.tagName === 'INPUT' && ['hidden', 'submit', 'button', 'reset', 'image'].includes(el.type)))
+    .filter((el) => !((el.labels && el.labels.length > 0) || (el.getAttribute('aria-label') || '').trim() || el.getAttribute('aria-labelledby')))
+    .map((el) => el.tagName.toLowerCase() + '#' + (el.id || '?') + '[name=' + (el.getAttribute('name') || '') + ']')`) as Promise<string[]>;
+}
