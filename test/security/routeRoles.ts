@@ -1,0 +1,123 @@
+// WHO MAY USE EACH ROUTE. One row per endpoint of the app (METHOD + Express path, as app routes declare
+// them). test/security/routeRoles.test.ts enumerates the real routes at run time and fails for any route
+// without a row here, printing the row to add; then, for every row, it checks that every role NOT listed
+// is refused (403 for a signed-in user or token, login redirect / 401 for nobody) and that the refused
+// request changed nothing in the database, and that every listed role gets past the role check.
+//
+// Adding a route? Add its row:
+//   'POST /plugins/stripe/payouts/:id/match': roles(ADMIN),
+// Path ids are filled from the test world (see SAMPLE_IDS in world.ts) by the segment before them
+// (`/sales/:id` → a sale, `/users/:id` → a user, `/tokens/:id` → a token, `/history/:id` → a history import,
+// `:entityType/:entityId` → sale + its id). For any other id give an example path with placeholders:
+//   'GET /plugins/xero/payouts/:payoutId': roles(ADMIN_ACCOUNTANT, { sample: '/plugins/xero/payouts/{payout}' }),
+// and teach world.ts how to make a `{payout}` (a row of organisation A).
+//
+// /api/v1 routes are probed with bearer tokens of each role; every other route with a logged-in session.
+import type { Role } from '../../server/plugins/contract';
+
+export interface RoleAccess {
+  kind: 'roles';
+  roles: readonly Role[];
+  /** Example path with placeholders, when the ids cannot be inferred. */
+  sample?: string;
+  /** The route ends the caller's session (logout): the suite logs back in after probing it. */
+  endsSession?: boolean;
+}
+
+export interface OpenAccess {
+  kind: 'open';
+  /** Why nobody needs to be signed in (signature-checked webhook, login form, health check...). */
+  why: string;
+  sample?: string;
+}
+
+export type Access = RoleAccess | OpenAccess;
+
+export const ANY: readonly Role[] = ['admin', 'staff', 'accountant'];
+export const ADMIN: readonly Role[] = ['admin'];
+export const SELLERS: readonly Role[] = ['admin', 'staff'];
+export const ADMIN_ACCOUNTANT: readonly Role[] = ['admin', 'accountant'];
+
+export const roles = (allowed: readonly Role[], opts: Omit<RoleAccess, 'kind' | 'roles'> = {}): RoleAccess => ({ kind: 'roles', roles: allowed, ...opts });
+export const open = (why: string, opts: Omit<OpenAccess, 'kind' | 'why'> = {}): OpenAccess => ({ kind: 'open', why, ...opts });
+
+export const ROUTE_ROLES: Record<string, Access> = {
+  // ---- operations (no session; /metrics answers loopback or METRICS_TOKEN only)
+  'GET /healthz': open('load-balancer health check: database up or down, nothing else'),
+  'GET /metrics': open('Prometheus scrape: loopback or METRICS_TOKEN, checked inside the route'),
+  'USE /assets': open('the stylesheet and scripts'),
+
+  // ---- JSON API (bearer tokens)
+  'GET /api/v1/sales': roles(ANY),
+  'POST /api/v1/sales': roles(SELLERS),
+  'GET /api/v1/sales/:id': roles(ANY),
+  'POST /api/v1/sales/:id/refunds': roles(SELLERS),
+  'POST /api/v1/sales/:id/payments': roles(SELLERS),
+
+  // ---- host pages
+  'GET /login': open('the login form'),
+  'POST /login': open('logging in (throttled, CSRF-checked)'),
+  'POST /logout': roles(ANY, { endsSession: true }),
+  'GET /setup': open('first-run setup: a 404 once any admin exists'),
+  'POST /setup': open('first-run setup: refused once any admin exists'),
+  'GET /': roles(ANY),
+  'GET /sales': roles(ANY),
+  'GET /sales/new': roles(SELLERS),
+  'POST /sales': roles(SELLERS),
+  'GET /sales/:id': roles(ANY),
+  'GET /sales/:id/sync.json': roles(ANY),
+  'POST /sales/:id/refunds': roles(SELLERS),
+  'POST /sales/:id/payments': roles(SELLERS),
+  'GET /users': roles(ADMIN),
+  'POST /users': roles(ADMIN),
+  'POST /users/:id/disable': roles(ADMIN),
+  'POST /users/:id/enable': roles(ADMIN),
+  'POST /users/:id/role': roles(ADMIN),
+  'POST /users/tokens': roles(ADMIN),
+  'POST /users/tokens/:id/revoke': roles(ADMIN),
+
+  // ---- Xero plugin: connection
+  // ---- Stripe plugin
+  'GET /plugins/stripe': roles(ADMIN),
+  'POST /plugins/stripe': roles(ADMIN),
+  'POST /webhooks/stripe': open('Stripe webhook: Stripe-Signature verified against an organisation\'s signing secret, 300 s window'),
+  // ---- GoCardless plugin
+  'GET /plugins/gocardless': roles(ADMIN),
+  'POST /plugins/gocardless': roles(ADMIN),
+  'POST /plugins/gocardless/disconnect': roles(ADMIN),
+  'POST /webhooks/gocardless': open('GoCardless webhook: Webhook-Signature (HMAC-SHA256 of the body) verified against an organisation\'s endpoint secret, 24 h window on event created_at, event ids recorded once'),
+
+  'GET /plugins/xero/connection': roles(ADMIN),
+  'GET /plugins/xero/legacy/certificate.cer': roles(ADMIN),
+  'POST /plugins/xero/legacy/certificate/regenerate': roles(ADMIN),
+  'POST /plugins/xero/legacy/connect': roles(ADMIN),
+  'POST /plugins/xero/oauth2/start': roles(ADMIN),
+  'GET /plugins/xero/oauth2/callback': roles(ADMIN),
+  'GET /plugins/xero/oauth2/tenants': roles(ADMIN),
+  'POST /plugins/xero/oauth2/tenants': roles(ADMIN),
+  'POST /plugins/xero/oauth2/custom': roles(ADMIN),
+  'POST /plugins/xero/disconnect': roles(ADMIN),
+
+  // ---- Xero plugin: sync, settings, history
+  'POST /plugins/xero/sync/:entityType/:entityId/send': roles(SELLERS),
+  'GET /plugins/xero/sync/failures': roles(ADMIN),
+  'POST /plugins/xero/sync/failures/retry': roles(ADMIN),
+  'GET /plugins/xero/sync/log': roles(ADMIN_ACCOUNTANT),
+  'GET /plugins/xero/sync/records/:entityType/:entityId': roles(ANY),
+  'GET /plugins/xero/settings': roles(ADMIN),
+  'POST /plugins/xero/settings': roles(ADMIN),
+  'POST /plugins/xero/settings/refresh': roles(ADMIN),
+  'POST /plugins/xero/settings/schedule': roles(ADMIN),
+  'GET /plugins/xero/history': roles(ADMIN),
+  'POST /plugins/xero/history': roles(ADMIN),
+  'POST /plugins/xero/history/:id/cancel': roles(ADMIN),
+  'POST /plugins/xero/history/:id/resume': roles(ADMIN),
+  // ---- Xero plugin: payout reconciliation (accountants; admins may look too)
+  'GET /plugins/xero/payouts': roles(ADMIN_ACCOUNTANT),
+  'GET /plugins/xero/payouts.csv': roles(ADMIN_ACCOUNTANT),
+  'GET /plugins/xero/payouts/signoff': roles(ADMIN_ACCOUNTANT),
+  'POST /plugins/xero/payouts/signoff/:lineId': roles(ADMIN_ACCOUNTANT, { sample: '/plugins/xero/payouts/signoff/999999' }),
+  'GET /plugins/xero/payouts/:id': roles(ADMIN_ACCOUNTANT, { sample: '/plugins/xero/payouts/999999' }),
+  'GET /plugins/xero/payouts/settings': roles(ADMIN),
+  'POST /plugins/xero/payouts/settings': roles(ADMIN),
+};
