@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 const filters = process.argv.slice(2);
 const files = readdirSync('bench')
   .filter((f) => f.endsWith('.ts'))
+  .filter((f) => !f.endsWith('-harness.ts')) // shared set-up and child processes of the benchmarks
   .filter((f) => filters.length === 0 || filters.some((flt) => f.includes(flt)))
   .sort();
 let failed = 0;

@@ -4,7 +4,7 @@
 // Usage: npm test [-- <path-filter> ...]   e.g. npm test -- test/unit emulators
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 const roots = ['test', 'emulators', 'plugins'];
 const filters = process.argv.slice(2);
@@ -31,9 +31,29 @@ if (selected.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const result = spawnSync(
+// A watchdog: Node's test runner cannot time out a file whose main thread is deadlocked (seen once: a Node 20
+// crypto deadlock hung a file forever), so a hang would use up CI's whole budget. After TEST_WATCHDOG_MINUTES
+// (default 45) it names the test files still running, stops everything and fails.
+const watchdogMinutes = Number(process.env.TEST_WATCHDOG_MINUTES ?? '45');
+const runner = spawn(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...selected],
-  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' } },
+  { stdio: 'inherit', detached: true, env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' } },
 );
-process.exit(result.status ?? 1);
+const stopGroup = (signal) => {
+  try { process.kill(-runner.pid, signal); } catch { /* already gone */ }
+};
+// Ctrl-C reaches our group, not the runner's own: pass it on.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => stopGroup(signal));
+const watchdog = setTimeout(() => {
+  const running = spawnSync('ps', ['-o', 'args=', '-g', String(runner.pid)], { encoding: 'utf8' }).stdout
+    .split('\n').filter((l) => /\.test\.ts/.test(l) && !l.includes(' --test ')).map((l) => l.trim().split(' ').pop());
+  console.error(`\nTest watchdog: still running after ${watchdogMinutes} min, stopping. Test files still running:\n  ${running.join('\n  ') || '(none found)'}`);
+  stopGroup('SIGKILL');
+  process.exit(1);
+}, watchdogMinutes * 60_000);
+watchdog.unref();
+runner.on('exit', (code, signal) => {
+  clearTimeout(watchdog);
+  process.exit(code ?? (signal ? 1 : 0));
+});

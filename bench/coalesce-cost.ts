@@ -1,0 +1,33 @@
+// What the Xero plugin's coalescing adds to a sale's transaction (plugins/xero/sync/coalesce.ts: a few
+// reads of the sale's own organisation's queue), with an empty queue and with ANOTHER organisation's
+// 100,000 due items waiting: the second must cost about the first, or one tenant's backlog slows
+// every other tenant's sales. `npx tsx bench/coalesce-cost.ts` (PostgreSQL too with BENCH_PG_URL).
+import { createTestDatabase, type DbKind } from '../test/support/db';
+import { coalescedAvailableAt } from '../plugins/xero/sync/coalesce';
+import { xeroPlugin } from '../plugins/xero';
+import { pluginMigrationOwners } from '../server/plugins/registry';
+import type { PluginDefinition } from '../server/plugins/contract';
+
+const CALLS = 200;
+const BACKLOG = 100_000;
+const kinds: DbKind[] = process.env.BENCH_PG_URL ? ['sqlite', 'pg'] : ['sqlite'];
+if (process.env.BENCH_PG_URL) process.env.TEST_PG_URL = process.env.BENCH_PG_URL;
+
+async function msPerCall(db: Parameters<typeof coalescedAvailableAt>[0], now: number): Promise<number> {
+  const start = performance.now();
+  for (let i = 0; i < CALLS; i++) await coalescedAvailableAt(db, { orgId: 2, type: 'xero.invoice.push', tenantKey: 'bench', baseMs: 200, now });
+  return (performance.now() - start) / CALLS;
+}
+
+console.log(`coalescing reads per sale (organisation 2), ${CALLS} calls each`);
+for (const kind of kinds) {
+  const t = await createTestDatabase(kind, pluginMigrationOwners([xeroPlugin as unknown as PluginDefinition<unknown>]));
+  const now = Date.now();
+  const empty = await msPerCall(t.db, now);
+  const row = (i: number) => ({ plugin_id: 'xero', type: 'xero.invoice.push', org_id: 1, status: 'pending', available_at: now - 1000, attempts: 0, max_attempts: 12, dedupe_key: `b${i}`, payload: '{}', created_at: now, updated_at: now });
+  for (let i = 0; i < BACKLOG; i += 500) await t.db('outbox').insert(Array.from({ length: 500 }, (_, j) => row(i + j)));
+  if (kind === 'pg') await t.db.raw('ANALYZE outbox');
+  const behind = await msPerCall(t.db, now);
+  console.log(`${kind.padEnd(6)}  empty queue ${empty.toFixed(2)} ms  ·  behind organisation 1's ${BACKLOG.toLocaleString('en')} due items ${behind.toFixed(2)} ms  (×${(behind / empty).toFixed(2)})`);
+  await t.destroy();
+}
