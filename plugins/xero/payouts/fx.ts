@@ -14,6 +14,11 @@
 //   2. the Payment (looked up by its Reference first on a retry, so never twice), id in xero_payout_steps
 //   3. the sale's payment is marked as in Xero with that Payment: the sync's push finds it there and sends nothing
 // The payout's own item waits (post.ts) until this item is done, then plans the rest around it.
+//
+// Refunds, the same way round: one of our refunds that the sync left for its payout (awaitingPayout.ts)
+// is paid out of the payout's clearing account by an item of the same kind (payload.fx.refundId), after
+// the refund's credit note push on the sale's subject: a Payment on the credit note, at the provider's rate
+// when it converted the refund (plan.ts refundPayoutStep), recorded as the refund's pay-out in xero_records.
 import type { OutboxHandlerContext } from '../../../server/outbox/types';
 import type { OutboxItem, OutboxOutcome } from '../../../server/plugins/contract';
 import { AppError, PermanentError } from '../../../server/errors';
@@ -27,38 +32,52 @@ import type { SyncServices } from '../sync/services';
 import { saleSubject } from '../sync/types';
 import { ensureClearingAccount } from './clearing';
 import { organisationBaseCurrency } from './paymentAccounts';
-import { conversionPaymentStep, type HostSide } from './plan';
+import { conversionPaymentStep, refundPayoutStep, type HostSide } from './plan';
+import { AWAITING_PAYOUT } from './awaitingPayout';
 import { sendSteps } from './send';
 import { loadPayout, PAYOUT_POST, stepsOf, type PayoutLineRow, type PayoutPostPayload, type PayoutRow } from './store';
 
 type Item = OutboxItem<PayoutPostPayload>;
 type Converted = PayoutLineRow & { sale_id: number; original_amount_minor: number; original_currency: string };
+/** A line paid by its own item: a converted charge, or one of our refunds that waited for its payout. */
+export type FxLine = PayoutLineRow & { sale_id: number; refundId?: number };
 
 export const fxDedupeKey = (payoutId: number, lineId: number): string => `xero:payout:${payoutId}:fx:${lineId}`;
 
-/** A charge line of a known sale in another currency than the payout: can it be converted here, or why not. */
+/** A charge or refund line of a known sale in another currency than the payout: can it be converted here, or why not. */
 export function conversionProblem(payout: PayoutRow, line: PayoutLineRow, saleCurrency: string): string | null {
   if (line.original_amount_minor === null || line.original_currency === null) {
     return `sale ${line.sale_id} is in ${saleCurrency}, the payout in ${payout.currency}, and ${payout.provider} reported no conversion for this line: post it by hand`;
   }
   if (line.original_currency !== saleCurrency) {
-    return `sale ${line.sale_id} is in ${saleCurrency} but ${payout.provider} converted this charge from ${line.original_currency}: post it by hand`;
+    return `sale ${line.sale_id} is in ${saleCurrency} but ${payout.provider} converted this ${line.kind} from ${line.original_currency}: post it by hand`;
   }
-  if (line.original_amount_minor <= 0 || line.amount_minor <= 0) return `charge ${line.charge_ref ?? line.source_id} has no positive amount to convert`;
+  // Signed like the balance: a charge adds, a refund takes away, in both currencies.
+  const sign = line.kind === 'refund' ? -1 : 1;
+  if (Math.sign(line.original_amount_minor) !== sign || Math.sign(line.amount_minor) !== sign) {
+    return `${line.kind} ${line.charge_ref ?? line.source_id} has no ${sign > 0 ? 'positive' : 'negative'} amount to convert`;
+  }
   return null;
 }
+
+/** The plan's view of a payout and of one of its lines (plan.ts is pure and knows no rows). */
+const planPayoutOf = (payout: PayoutRow) =>
+  ({ id: payout.id, provider: payout.provider, providerPayoutId: payout.provider_payout_id, currency: payout.currency, amountMinor: payout.amount_minor, arrivalDate: payout.arrival_date });
+const planLineOf = (line: PayoutLineRow) => ({
+  id: line.id, kind: line.kind, amountMinor: line.amount_minor, feeMinor: line.fee_minor, feeTaxMinor: line.fee_tax_minor, saleId: line.sale_id, sourceId: line.source_id,
+  chargeRef: line.charge_ref, description: line.description, occurredAt: line.occurred_at, originalAmountMinor: line.original_amount_minor, originalCurrency: line.original_currency,
+});
 
 /** The payment date: the charge's, never later than now (the host refuses payments received in the future). */
 const receivedAt = (line: PayoutLineRow) => Math.min(line.occurred_at, Date.now());
 
 /**
- * The payout's view of its converted charges: in Xero once their item is done (with what Xero booked), else
- * waiting for the item (queued here on first sight), or failed with the item's error. A failed item is sent
- * again only by a fresh run of the payout (the sweep, a settings save), never by the payout's own retries.
+ * The payout's view of the lines paid by their own items: in Xero once their item is done (with what Xero
+ * booked), else waiting for the item (queued here on first sight), or failed with the item's error. A
+ * failed item is sent again only by a fresh run of the payout (the sweep, a settings save), never by the
+ * payout's own retries.
  */
-export async function convertedChargesState(
-  svc: SyncServices, item: Item, payout: PayoutRow, lines: Converted[],
-): Promise<Map<number, HostSide>> {
+export async function fxLinesState(svc: SyncServices, item: Item, payout: PayoutRow, lines: FxLine[]): Promise<Map<number, HostSide>> {
   const { ctx } = svc;
   const out = new Map<number, HostSide>();
   if (lines.length === 0) return out;
@@ -66,35 +85,40 @@ export async function convertedChargesState(
   const steps = new Map((await stepsOf(ctx.db, orgId, null, payout.id)).map((s) => [s.step_key, s]));
   const freshRun = item.payload.reconcile === true && item.attempts <= 1;
   for (const line of lines) {
+    const what = line.refundId !== undefined
+      ? `refund ${line.refundId} being paid out of ${payout.provider}'s clearing account${line.original_currency ? ` at ${payout.provider}'s rate` : ''}`
+      : `charge ${line.charge_ref ?? line.source_id} being paid on sale ${line.sale_id} at ${payout.provider}'s rate`;
     const dedupeKey = fxDedupeKey(payout.id, line.id);
     const fxItem = (await ctx.db('outbox').where({ dedupe_key: dedupeKey }).first('id', 'status', 'last_error')) as { id: number; status: string; last_error: string | null } | undefined;
     if (!fxItem) {
       // A payment already on the sale for this charge was sent by the sync in the sale's currency.
-      const earlier = await ctx.db('payments').where({ org_id: orgId, sale_id: line.sale_id, provider_ref: line.charge_ref ?? line.source_id }).first('id');
+      const earlier = line.refundId === undefined
+        ? await ctx.db('payments').where({ org_id: orgId, sale_id: line.sale_id, provider_ref: line.charge_ref ?? line.source_id }).first('id')
+        : undefined;
       if (earlier) {
         out.set(line.id, { state: 'failed', reason: `charge ${line.charge_ref ?? line.source_id} was already recorded on sale ${line.sale_id} in ${line.original_currency} (payment ${earlier.id}), not at ${payout.provider}'s rate into this payout's clearing account: move it by hand` });
         continue;
       }
-      await ctx.db.transaction(async (trx) => enqueueConversion(svc, trx, payout, line));
-      out.set(line.id, { state: 'waiting', reason: `charge ${line.charge_ref ?? line.source_id} being paid on sale ${line.sale_id} at ${payout.provider}'s rate` });
+      await ctx.db.transaction(async (trx) => enqueueFxItem(svc, trx, payout, line));
+      out.set(line.id, { state: 'waiting', reason: what });
     } else if (fxItem.status === 'done') {
       const step = steps.get(`L${line.id}`);
       if (step?.status === 'posted') out.set(line.id, { state: 'in_xero', bankAmountMinor: step.amount_minor });
-      else out.set(line.id, { state: 'failed', reason: `the converted payment of charge ${line.charge_ref ?? line.source_id} is not in Xero: ${step?.message ?? 'no record of it'}` });
+      else out.set(line.id, { state: 'failed', reason: `the ${line.kind} of line ${line.id} (${line.charge_ref ?? line.source_id}) is not in Xero: ${step?.message ?? 'no record of it'}` });
     } else if (fxItem.status === 'dead' && freshRun) {
       await retryItems(ctx.db, { ids: [Number(fxItem.id)], type: PAYOUT_POST });
-      out.set(line.id, { state: 'waiting', reason: `charge ${line.charge_ref ?? line.source_id} sent again at ${payout.provider}'s rate` });
+      out.set(line.id, { state: 'waiting', reason: `${what} (sent again)` });
     } else if (fxItem.status === 'dead') {
-      out.set(line.id, { state: 'failed', reason: `converting charge ${line.charge_ref ?? line.source_id}: ${fxItem.last_error ?? 'failed'}` });
+      out.set(line.id, { state: 'failed', reason: `${line.kind} ${line.charge_ref ?? line.source_id}: ${fxItem.last_error ?? 'failed'}` });
     } else {
-      out.set(line.id, { state: 'waiting', reason: `charge ${line.charge_ref ?? line.source_id} being paid on sale ${line.sale_id} at ${payout.provider}'s rate` });
+      out.set(line.id, { state: 'waiting', reason: what });
     }
   }
   return out;
 }
 
-async function enqueueConversion(svc: SyncServices, trx: Queryable, payout: PayoutRow, line: Converted): Promise<void> {
-  const payload: PayoutPostPayload = { payoutId: payout.id, fx: { lineId: line.id } };
+async function enqueueFxItem(svc: SyncServices, trx: Queryable, payout: PayoutRow, line: FxLine): Promise<void> {
+  const payload: PayoutPostPayload = { payoutId: payout.id, fx: { lineId: line.id, ...(line.refundId !== undefined ? { refundId: line.refundId } : {}) } };
   await svc.ctx.outbox.enqueue(trx, { type: PAYOUT_POST, orgId: payout.org_id, payload, dedupeKey: fxDedupeKey(payout.id, line.id), subject: saleSubject(line.sale_id) });
 }
 
@@ -107,6 +131,8 @@ export async function postConvertedCharge(svc: SyncServices, item: Item, hctx: O
   const line = loaded?.lines.find((l) => l.id === lineId);
   if (!loaded || !line || line.sale_id === null) return { status: 'failed', error: `Payout line ${lineId} of payout ${item.payload.payoutId} does not exist in this organisation` };
   const { payout } = loaded;
+  const refundId = item.payload.fx!.refundId;
+  if (refundId !== undefined) return postRefundPayout(svc, item, hctx, payout, line as FxLine, refundId);
   const audits: AuditEntry[] = [];
   const audit = (entry: Omit<AuditEntry, 'orgId' | 'entityType' | 'entityId' | 'triggeredBy' | 'outboxItemId'>): AuditEntry =>
     ({ orgId, entityType: 'payout', entityId: payout.id, triggeredBy: item.payload.triggeredBy ?? 'system', outboxItemId: item.id, ...entry });
@@ -140,8 +166,7 @@ export async function postConvertedCharge(svc: SyncServices, item: Item, hctx: O
 
     // 2. The Payment at the provider's rate, unless an earlier attempt posted it.
     const step = conversionPaymentStep(
-      { id: payout.id, provider: payout.provider, providerPayoutId: payout.provider_payout_id, currency: payout.currency, amountMinor: payout.amount_minor, arrivalDate: payout.arrival_date },
-      { id: line.id, kind: line.kind, amountMinor: line.amount_minor, feeMinor: line.fee_minor, feeTaxMinor: line.fee_tax_minor, saleId: line.sale_id, sourceId: line.source_id, chargeRef: line.charge_ref, description: line.description, occurredAt: line.occurred_at, originalAmountMinor: converted.original_amount_minor, originalCurrency: converted.original_currency },
+      planPayoutOf(payout), { ...planLineOf(line), originalAmountMinor: converted.original_amount_minor, originalCurrency: converted.original_currency },
       invoice.xeroId, clearing.accountId, new Date(receivedAt(line)).toISOString().slice(0, 10),
     );
     const posted = (await stepsOf(ctx.db, orgId, session.tenantId, payout.id)).find((s) => s.step_key === step.key && s.status === 'posted');
@@ -158,6 +183,65 @@ export async function postConvertedCharge(svc: SyncServices, item: Item, hctx: O
     // 3. The sale's payment is this Payment: the sync's push adopts it instead of sending one.
     await saveRecord(ctx.db, { orgId, tenantId: session.tenantId, entityType: 'payment', recordType: 'payment' }, { entityId: paymentId, xeroId, number: step.reference, status: 'AUTHORISED' });
     audits.push(audit({ recordType: 'payout', action: 'created', outcome: 'ok', message: `charge ${line.charge_ref ?? line.source_id}: ${(step as { payment: Record<string, unknown> }).payment.Amount} ${converted.original_currency} at CurrencyRate ${(step as { payment: Record<string, unknown> }).payment.CurrencyRate} → ${xeroId} (payment ${paymentId} of sale ${line.sale_id})` }));
+    await writeAudit(ctx.db, audits);
+    return { status: 'done' };
+  } catch (err) {
+    const workerError = err instanceof AppError ? err : toWorkerError(err);
+    if (workerError instanceof PermanentError) {
+      await writeAudit(ctx.db, [...audits, audit({ recordType: 'payout', action: 'failed', outcome: 'failed', message: workerError.message })]);
+      return { status: 'failed', error: workerError.message };
+    }
+    throw workerError;
+  }
+}
+
+/**
+ * The pay-out of refund `refundId` (line `line`): a Payment on its credit note out of the payout's clearing
+ * account, at the provider's rate when it converted the refund. Never twice: a pay-out already recorded for
+ * the refund is kept, and a retry looks the Payment up by its Reference before sending it again.
+ */
+async function postRefundPayout(svc: SyncServices, item: Item, hctx: OutboxHandlerContext, payout: PayoutRow, line: FxLine, refundId: number): Promise<OutboxOutcome> {
+  const { ctx } = svc;
+  const orgId = payout.org_id;
+  const audits: AuditEntry[] = [];
+  const audit = (entry: Omit<AuditEntry, 'orgId' | 'entityType' | 'entityId' | 'triggeredBy' | 'outboxItemId'>): AuditEntry =>
+    ({ orgId, entityType: 'payout', entityId: payout.id, triggeredBy: item.payload.triggeredBy ?? 'system', outboxItemId: item.id, ...entry });
+  try {
+    const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal);
+    const baseCurrency = await organisationBaseCurrency(ctx.db, orgId);
+    const converted = line.original_amount_minor !== null && line.original_currency !== null;
+    if (converted && payout.currency !== baseCurrency) {
+      throw new PermanentError(`Xero pays out a ${line.original_currency} credit note only from a ${line.original_currency} account or one in the organisation's base currency (${baseCurrency}); this ${payout.currency} payout's clearing account is neither: post refund ${refundId} by hand`);
+    }
+    const key = { orgId, tenantId: session.tenantId, entityType: 'refund' as const };
+    const note = (await findRecords(ctx.db, { ...key, recordType: 'credit_note' }, [refundId])).get(refundId);
+    if (!note?.xeroId || isRemovedInXero(note.status)) {
+      throw new PermanentError(`The credit note of refund ${refundId} is ${note ? `${note.status.toLowerCase().replace('_', ' ')} in Xero` : 'not in Xero'}: send the refund, then retry`);
+    }
+    const payoutKey = { ...key, recordType: 'refund_payment' as const };
+    const already = (await findRecords(ctx.db, payoutKey, [refundId])).get(refundId);
+    if (already?.status !== AWAITING_PAYOUT) {
+      throw new PermanentError(`refund ${refundId} is not waiting for its payout (${already ? `its pay-out is ${already.status}${already.note ? `: ${already.note}` : ''}` : 'no pay-out recorded'}): move it by hand if the money is in the wrong account`);
+    }
+    const clearing = await ensureClearingAccount(session, ctx.db, { provider: payout.provider, currency: payout.currency, baseCurrency, accountRef: payout.account_ref }, { verify: false });
+    const date = new Date(receivedAt(line)).toISOString().slice(0, 10);
+    const step = refundPayoutStep(planPayoutOf(payout), planLineOf(line), note.xeroId, clearing.accountId, date);
+    const posted = (await stepsOf(ctx.db, orgId, session.tenantId, payout.id)).find((s) => s.step_key === step.key && s.status === 'posted');
+    if (!posted) {
+      const sent = await sendSteps(svc, session, orgId, payout.id, [step], item.attempts > 1, item.id, audits, audit);
+      if (sent.failures.length > 0) {
+        await writeAudit(ctx.db, audits);
+        return { status: 'failed', error: sent.failures.join('; ') };
+      }
+    }
+    const xeroId = (await stepsOf(ctx.db, orgId, session.tenantId, payout.id)).find((s) => s.step_key === step.key)?.xero_id ?? null;
+    if (!xeroId) throw new PermanentError(`Xero did not return an id for the pay-out of refund ${refundId}`);
+    const payment = (step as { payment: Record<string, unknown> }).payment;
+    const how = payment.CurrencyRate !== undefined ? `${payment.Amount} ${line.original_currency} at CurrencyRate ${payment.CurrencyRate}` : `${payment.Amount} ${payout.currency}`;
+    await saveRecord(ctx.db, payoutKey, { entityId: refundId, xeroId, status: 'PAID', note: `${how}, out of ${payout.provider}'s clearing account with payout ${payout.provider_payout_id}` });
+    audits.push(audit({ recordType: 'payout', action: 'created', outcome: 'ok', message: `refund ${refundId}: ${how} → ${xeroId}` }));
+    // And on the refund's own trail, where staff and the admin look.
+    audits.push({ ...audit({ recordType: 'refund_payment', action: 'refund_paid', outcome: 'ok', message: `${how} paid out of ${payout.provider}'s clearing account with payout ${payout.provider_payout_id} → ${xeroId}` }), entityType: 'refund', entityId: refundId });
     await writeAudit(ctx.db, audits);
     return { status: 'done' };
   } catch (err) {

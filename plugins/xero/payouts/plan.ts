@@ -102,6 +102,9 @@ export const PROVIDER_NAMES: Record<PayoutProvider, string> = { stripe: 'Stripe'
 
 export const stepReference = (payout: PlanPayout, key: string): string => `LBP${payout.id}-${key} ${payout.providerPayoutId}`.slice(0, 255);
 
+/** Whether a Xero Reference is one of a payout's steps (stepReference), e.g. a converted charge's Payment. */
+export const isPayoutReference = (reference: string | null | undefined): boolean => /^LBP\d+-/.test(reference ?? '');
+
 export function xeroAmount(minor: number, currency: string): number {
   return exactNumber(minorToXeroCents(BigInt(minor), minorUnitDigits(currency)), XERO_AMOUNT_DP);
 }
@@ -170,6 +173,26 @@ export function conversionPaymentStep(payout: PlanPayout, line: PlanLine & { ori
       Invoice: { InvoiceID: invoiceId }, Account: { AccountID: clearingAccountId }, Date: date,
       Amount: xeroAmount(line.originalAmountMinor, line.originalCurrency), CurrencyRate: Number(currencyRate), Reference: reference,
     },
+  };
+}
+
+/**
+ * The pay-out of one of our refunds that waited for its payout (awaitingPayout.ts): a Payment on its credit
+ * note out of this payout's clearing account. Converted by the provider: Amount in the note's currency (the
+ * refund as the customer got it) at the provider's rate, so Xero takes what the provider settled out of
+ * clearing; otherwise the line's own amount.
+ */
+export function refundPayoutStep(payout: PlanPayout, line: PlanLine, creditNoteId: string, clearingAccountId: string, date: string): PlanStep {
+  const key = `L${line.id}`;
+  const reference = stepReference(payout, key);
+  const payment = { CreditNote: { CreditNoteID: creditNoteId }, Account: { AccountID: clearingAccountId }, Date: date, Reference: reference };
+  if (line.originalAmountMinor == null || !line.originalCurrency) {
+    return { key, lineId: line.id, reference, amountMinor: line.amountMinor, type: 'payment', payment: { ...payment, Amount: xeroAmount(Math.abs(line.amountMinor), payout.currency) } };
+  }
+  const { currencyRate, bankAmountMinor } = conversionRate(Math.abs(line.originalAmountMinor), line.originalCurrency, Math.abs(line.amountMinor), payout.currency);
+  return {
+    key, lineId: line.id, reference, amountMinor: -bankAmountMinor, type: 'payment',
+    payment: { ...payment, Amount: xeroAmount(Math.abs(line.originalAmountMinor), line.originalCurrency), CurrencyRate: Number(currencyRate) },
   };
 }
 

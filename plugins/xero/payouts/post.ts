@@ -25,7 +25,8 @@ import { matchUnknownCharges } from './matching';
 import { organisationBaseCurrency } from './paymentAccounts';
 import { buildPayoutPlan, type HostSide, type LineMatch } from './plan';
 import { loadPayoutSettings } from './settings';
-import { conversionProblem, convertedChargesState, postConvertedCharge } from './fx';
+import { AWAITING_PAYOUT } from './awaitingPayout';
+import { conversionProblem, fxDedupeKey, fxLinesState, postConvertedCharge, type FxLine } from './fx';
 import { loadResolvedMappings } from '../mappings/load';
 import { loadPayout, setPayoutState, stepsOf, type PayoutLineRow, type PayoutPostPayload, type PayoutRow } from './store';
 import { sendSteps } from './send';
@@ -128,7 +129,10 @@ async function settleHostSide(svc: SyncServices, session: XeroSession, item: Ite
   const out = new Map<number, HostSide>();
   const paymentOfLine = new Map<number, number>();
   const sales = new Map<number, { currency: string }>();
-  const converted: Parameters<typeof convertedChargesState>[3] = [];
+  const fxLines: FxLine[] = [];
+  const refundFxLines: FxLine[] = [];
+  /** Refund lines the provider converted from their sale's currency (still to be matched to our refunds). */
+  const convertedRefunds = new Set<number>();
   for (const line of lines.filter((l) => l.sale_id !== null && (l.kind === 'charge' || l.kind === 'refund'))) {
     if (!sales.has(line.sale_id!)) {
       const sale = await ctx.db('sales').where({ id: line.sale_id!, org_id: orgId }).first('currency');
@@ -136,16 +140,14 @@ async function settleHostSide(svc: SyncServices, session: XeroSession, item: Ite
     }
     const saleCurrency = sales.get(line.sale_id!)!.currency;
     if (saleCurrency === currency) continue;
-    if (line.kind === 'charge') {
-      // Converted by the provider: paid on the invoice in its own currency at the provider's rate (fx.ts).
-      const problem = conversionProblem(payout, line, saleCurrency);
-      if (problem) out.set(line.id, { state: 'failed', reason: problem });
-      else converted.push(line as (typeof converted)[number]);
-    } else {
-      out.set(line.id, { state: 'failed', reason: `sale ${line.sale_id} is in ${saleCurrency}, the payout in ${currency}: post this refund by hand (refunds of sales in another currency are not converted automatically)` });
-    }
+    // Converted by the provider: paid in the sale's own currency at the provider's rate by its own item (fx.ts).
+    const problem = conversionProblem(payout, line, saleCurrency);
+    if (problem) out.set(line.id, { state: 'failed', reason: problem });
+    else if (line.kind === 'charge') fxLines.push(line as FxLine);
+    else convertedRefunds.add(line.id);
   }
-  for (const [lineId, state] of await convertedChargesState(svc, item, payout, converted)) out.set(lineId, state);
+  // Before the charges below, which must leave these alone.
+  for (const [lineId, state] of await fxLinesState(svc, item, payout, fxLines)) out.set(lineId, state);
 
   for (const line of lines) {
     if (line.kind !== 'charge' || line.sale_id === null || out.has(line.id)) continue;
@@ -170,12 +172,14 @@ async function settleHostSide(svc: SyncServices, session: XeroSession, item: Ite
     else out.set(lineId, { state: 'waiting', reason: `payment ${paymentId} on its way to Xero` });
   }
 
-  // Our refunds: same sale, same provider, same amount; each host refund serves one line.
+  // Our refunds: same sale, same provider, same amount (in the sale's currency: what the provider converted
+  // from, when it did); each host refund serves one line.
   const used = new Set<number>();
   const refundLines = lines.filter((l) => l.kind === 'refund' && l.sale_id !== null && !out.has(l.id));
   const refundOfLine = new Map<number, number>();
   for (const line of refundLines) {
-    const candidates = (await ctx.db('refunds').where({ org_id: orgId, sale_id: line.sale_id!, method: provider, amount_minor: -line.amount_minor }).orderBy('id')) as { id: number; provider_ref: string | null }[];
+    const amountMinor = convertedRefunds.has(line.id) ? -line.original_amount_minor! : -line.amount_minor;
+    const candidates = (await ctx.db('refunds').where({ org_id: orgId, sale_id: line.sale_id!, method: provider, amount_minor: amountMinor }).orderBy('id')) as { id: number; provider_ref: string | null }[];
     const pick = candidates.find((r) => r.provider_ref === line.source_id && !used.has(r.id)) ?? candidates.find((r) => !used.has(r.id));
     if (!pick) continue; // not ours: the plan pays it out of clearing to suspense
     used.add(pick.id);
@@ -185,10 +189,18 @@ async function settleHostSide(svc: SyncServices, session: XeroSession, item: Ite
   const refundRecords = await findRecords(ctx.db, refundKey, [...refundOfLine.values()]);
   for (const [lineId, refundId] of refundOfLine) {
     const record = refundRecords.get(refundId);
-    if (record?.status === 'PAID') out.set(lineId, { state: 'in_xero' });
+    const line = lines.find((l) => l.id === lineId)!;
+    const ownItem = await ctx.db('outbox').where({ dedupe_key: fxDedupeKey(payout.id, lineId) }).first('id');
+    if (record?.status === AWAITING_PAYOUT || (ownItem && record?.status === 'PAID')) {
+      // Left for this payout by the sync (awaitingPayout.ts), or already paid out by this payout's own item.
+      refundFxLines.push({ ...line, sale_id: line.sale_id!, refundId });
+    } else if (record?.status === 'PAID' && convertedRefunds.has(lineId)) {
+      out.set(lineId, { state: 'failed', reason: `refund ${refundId} was paid out of the ${line.original_currency} clearing account, but ${provider} converted it into this payout's ${currency}: move it by hand` });
+    } else if (record?.status === 'PAID') out.set(lineId, { state: 'in_xero' });
     else if (record) out.set(lineId, { state: 'failed', reason: `refund ${refundId} was not paid out of clearing in Xero: ${record.note ?? record.status}` });
     else out.set(lineId, { state: 'waiting', reason: `refund ${refundId}'s credit note on its way to Xero` });
   }
+  for (const [lineId, state] of await fxLinesState(svc, item, payout, refundFxLines)) out.set(lineId, state);
   return out;
 }
 

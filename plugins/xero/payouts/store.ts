@@ -11,8 +11,8 @@ export interface PayoutPostPayload {
   payoutId: number;
   reconcile?: boolean;
   triggeredBy?: TriggeredBy;
-  /** Not the payout itself: one converted charge of a known sale, queued on the sale's subject (fx.ts). */
-  fx?: { lineId: number };
+  /** Not the payout itself: one converted charge of a known sale, or the pay-out of one of our refunds (refundId), queued on the sale's subject (fx.ts). */
+  fx?: { lineId: number; refundId?: number };
 }
 
 export type PayoutRow = HostPayoutRow;

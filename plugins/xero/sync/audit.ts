@@ -5,7 +5,7 @@ import type { TriggeredBy, XeroEntityType, XeroRecordType } from './types';
 
 export type AuditAction =
   | 'created' | 'adopted' | 'already_synced' | 'failed' | 'retry' | 'skipped' | 'deleted_upstream'
-  | 'allocated' | 'unallocated' | 'refund_paid' | 'history' | 'resend' | 'contact'
+  | 'allocated' | 'unallocated' | 'refund_paid' | 'awaiting_payout' | 'history' | 'resend' | 'contact'
   // payouts: a charge matched by score, queued for sign-off, or a person's decision on it
   | 'matched' | 'queued' | 'signed_off';
 export type AuditOutcome = 'ok' | 'failed' | 'retry' | 'skipped';

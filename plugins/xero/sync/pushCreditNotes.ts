@@ -16,7 +16,9 @@
 //              for refunds that still have a note to create or an allocation to make
 //   send       ONE PUT /CreditNotes?summarizeErrors=false; per-element results
 //   allocate   per credit note without a method (Xero's endpoint is per note): min(AmountDue, credit)
-//   pay out    ONE PUT /Payments for every note with a method, from the refund method's account
+//   pay out    ONE PUT /Payments for every note with a method, from the refund method's account — except a
+//              Stripe/GoCardless refund the provider may convert (payouts/awaitingPayout.ts): recorded as
+//              AWAITING_PAYOUT and paid out by its payout, from the payout's clearing account at its rate
 import type { OutboxHandlerContext } from '../../../server/outbox/types';
 import type { OutboxItem, OutboxOutcome } from '../../../server/plugins/contract';
 import type { RefundSnapshot, SaleSnapshot } from '../../../server/domain/events';
@@ -32,7 +34,8 @@ import { afterCallFailure } from './pushInvoices';
 import { DELETED_UPSTREAM, findRecords, isRemovedInXero, payloadHash, saveRecord, stableJson, type RecordKey, type XeroRecord } from './records';
 import { openSession } from './session';
 import { clearMarks, markedItems, sendMarked } from './sendMarks';
-import { withClearingAccounts } from '../payouts/paymentAccounts';
+import { AWAITING_PAYOUT, refundsAwaitingPayout } from '../payouts/awaitingPayout';
+import { organisationBaseCurrency, withClearingAccounts } from '../payouts/paymentAccounts';
 import { batchRecorder, mappingsOrFinish } from './batchRecorder';
 import { permanentMessage, type SyncServices } from './services';
 import { loadRefund, loadSale } from './snapshots';
@@ -277,11 +280,18 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
 
     // ---- pay out what was not allocated (one call) ----
     const payOut: { w: Work; payment: XeroPayment }[] = [];
+    const toPayOut = settle.filter((w) => !payouts.has(w.refund.id) && (w.remainingCents ?? 0) > 0);
+    // A provider refund the provider may convert is paid out by its payout, at the provider's rate.
+    const awaiting = await refundsAwaitingPayout(ctx.db, { orgId, tenantId: session.tenantId }, await organisationBaseCurrency(ctx.db, orgId), mappings, toPayOut.map((w) => w.refund));
     // Stripe/GoCardless refunds without a mapped account: out of the provider's clearing account.
-    const refundMappings = await withClearingAccounts(session, ctx.db, mappings,
-      settle.filter((w) => !payouts.has(w.refund.id) && (w.remainingCents ?? 0) > 0).map((w) => w.refund));
-    for (const w of settle) {
-      if (payouts.has(w.refund.id) || (w.remainingCents ?? 0) <= 0) continue;
+    const refundMappings = await withClearingAccounts(session, ctx.db, mappings, toPayOut.filter((w) => !awaiting.has(w.refund.id)).map((w) => w.refund));
+    for (const w of toPayOut) {
+      if (awaiting.has(w.refund.id)) {
+        w.notes.push(`${money(w.remainingCents!)} to be paid out when ${w.refund.method}'s payout is posted (from its clearing account, at ${w.refund.method}'s rate if it converted the refund)`);
+        await saveRecord(ctx.db, payoutKey, { entityId: w.refund.id, status: AWAITING_PAYOUT, note: w.notes.at(-1)! });
+        w.audit.push(audit(w.item, { action: 'awaiting_payout', outcome: 'skipped', message: w.notes.at(-1)! }));
+        continue;
+      }
       if (!w.refund.method) {
         // No method: no money moved that we know of, so nothing is paid out. The credit stays on the note,
         // where the accountant sees it as the customer's credit (to allocate to a later invoice or refund).
