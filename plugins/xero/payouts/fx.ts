@@ -27,14 +27,14 @@ import type { Queryable } from '../../../server/db/knex';
 import { toWorkerError } from '../client';
 import { writeAudit, type AuditEntry } from '../sync/audit';
 import { findRecords, isRemovedInXero, saveRecord } from '../sync/records';
-import { openSession } from '../sync/session';
+import { openSession, type XeroSession } from '../sync/session';
 import type { SyncServices } from '../sync/services';
 import { saleSubject } from '../sync/types';
 import { ensureClearingAccount } from './clearing';
 import { organisationBaseCurrency } from './paymentAccounts';
-import { conversionPaymentStep, refundPayoutStep, type HostSide } from './plan';
+import { conversionPaymentStep, refundPayoutStep, type HostSide, type PlanStep } from './plan';
 import { AWAITING_PAYOUT } from './awaitingPayout';
-import { sendSteps } from './send';
+import { sendSteps, type PayoutAudit } from './send';
 import { loadPayout, PAYOUT_POST, stepsOf, type PayoutLineRow, type PayoutPostPayload, type PayoutRow } from './store';
 
 type Item = OutboxItem<PayoutPostPayload>;
@@ -169,15 +169,9 @@ export async function postConvertedCharge(svc: SyncServices, item: Item, hctx: O
       planPayoutOf(payout), { ...planLineOf(line), originalAmountMinor: converted.original_amount_minor, originalCurrency: converted.original_currency },
       invoice.xeroId, clearing.accountId, new Date(receivedAt(line)).toISOString().slice(0, 10),
     );
-    const posted = (await stepsOf(ctx.db, orgId, session.tenantId, payout.id)).find((s) => s.step_key === step.key && s.status === 'posted');
-    if (!posted) {
-      const sent = await sendSteps(svc, session, orgId, payout.id, [step], item.attempts > 1, item.id, audits, audit);
-      if (sent.failures.length > 0) {
-        await writeAudit(ctx.db, audits);
-        return { status: 'failed', error: sent.failures.join('; ') };
-      }
-    }
-    const xeroId = (await stepsOf(ctx.db, orgId, session.tenantId, payout.id)).find((s) => s.step_key === step.key)?.xero_id ?? null;
+    const sent = await postOnce(svc, session, item, payout.id, step, audits, audit);
+    if ('failed' in sent) return sent.failed;
+    const { xeroId } = sent;
     if (!xeroId) throw new PermanentError(`Xero did not return an id for the payment of charge ${line.charge_ref ?? line.source_id}`);
 
     // 3. The sale's payment is this Payment: the sync's push adopts it instead of sending one.
@@ -186,12 +180,7 @@ export async function postConvertedCharge(svc: SyncServices, item: Item, hctx: O
     await writeAudit(ctx.db, audits);
     return { status: 'done' };
   } catch (err) {
-    const workerError = err instanceof AppError ? err : toWorkerError(err);
-    if (workerError instanceof PermanentError) {
-      await writeAudit(ctx.db, [...audits, audit({ recordType: 'payout', action: 'failed', outcome: 'failed', message: workerError.message })]);
-      return { status: 'failed', error: workerError.message };
-    }
-    throw workerError;
+    return failedForGood(svc, err, audits, audit);
   }
 }
 
@@ -226,15 +215,9 @@ async function postRefundPayout(svc: SyncServices, item: Item, hctx: OutboxHandl
     const clearing = await ensureClearingAccount(session, ctx.db, { provider: payout.provider, currency: payout.currency, baseCurrency, accountRef: payout.account_ref }, { verify: false });
     const date = new Date(receivedAt(line)).toISOString().slice(0, 10);
     const step = refundPayoutStep(planPayoutOf(payout), planLineOf(line), note.xeroId, clearing.accountId, date);
-    const posted = (await stepsOf(ctx.db, orgId, session.tenantId, payout.id)).find((s) => s.step_key === step.key && s.status === 'posted');
-    if (!posted) {
-      const sent = await sendSteps(svc, session, orgId, payout.id, [step], item.attempts > 1, item.id, audits, audit);
-      if (sent.failures.length > 0) {
-        await writeAudit(ctx.db, audits);
-        return { status: 'failed', error: sent.failures.join('; ') };
-      }
-    }
-    const xeroId = (await stepsOf(ctx.db, orgId, session.tenantId, payout.id)).find((s) => s.step_key === step.key)?.xero_id ?? null;
+    const sent = await postOnce(svc, session, item, payout.id, step, audits, audit);
+    if ('failed' in sent) return sent.failed;
+    const { xeroId } = sent;
     if (!xeroId) throw new PermanentError(`Xero did not return an id for the pay-out of refund ${refundId}`);
     const payment = (step as { payment: Record<string, unknown> }).payment;
     const how = payment.CurrencyRate !== undefined ? `${payment.Amount} ${line.original_currency} at CurrencyRate ${payment.CurrencyRate}` : `${payment.Amount} ${payout.currency}`;
@@ -245,11 +228,31 @@ async function postRefundPayout(svc: SyncServices, item: Item, hctx: OutboxHandl
     await writeAudit(ctx.db, audits);
     return { status: 'done' };
   } catch (err) {
-    const workerError = err instanceof AppError ? err : toWorkerError(err);
-    if (workerError instanceof PermanentError) {
-      await writeAudit(ctx.db, [...audits, audit({ recordType: 'payout', action: 'failed', outcome: 'failed', message: workerError.message })]);
-      return { status: 'failed', error: workerError.message };
-    }
-    throw workerError;
+    return failedForGood(svc, err, audits, audit);
   }
+}
+
+/** Send `step` unless an earlier attempt posted it (a retry looks it up by Reference first): its Xero id, or the item's failed outcome. */
+async function postOnce(
+  svc: SyncServices, session: XeroSession, item: Item, payoutId: number, step: PlanStep, audits: AuditEntry[], audit: PayoutAudit,
+): Promise<{ xeroId: string | null } | { failed: OutboxOutcome }> {
+  const { db } = svc.ctx;
+  const orgId = item.orgId!;
+  const posted = (await stepsOf(db, orgId, session.tenantId, payoutId)).find((s) => s.step_key === step.key && s.status === 'posted');
+  if (!posted) {
+    const sent = await sendSteps(svc, session, orgId, payoutId, [step], item.attempts > 1, item.id, audits, audit);
+    if (sent.failures.length > 0) {
+      await writeAudit(db, audits);
+      return { failed: { status: 'failed', error: sent.failures.join('; ') } };
+    }
+  }
+  return { xeroId: (await stepsOf(db, orgId, session.tenantId, payoutId)).find((s) => s.step_key === step.key)?.xero_id ?? null };
+}
+
+/** A permanent error fails the item with its message in the payout's trail; anything else is retried by the outbox. */
+async function failedForGood(svc: SyncServices, err: unknown, audits: AuditEntry[], audit: PayoutAudit): Promise<OutboxOutcome> {
+  const workerError = err instanceof AppError ? err : toWorkerError(err);
+  if (!(workerError instanceof PermanentError)) throw workerError;
+  await writeAudit(svc.ctx.db, [...audits, audit({ recordType: 'payout', action: 'failed', outcome: 'failed', message: workerError.message })]);
+  return { status: 'failed', error: workerError.message };
 }
