@@ -17,6 +17,8 @@ import { startEmulator as startStripeEmulator, type Running as RunningStripe } f
 import { logIn, postForm } from '../../support/xero';
 
 const DAY = 86_400_000;
+/** What a wait for the sync allows: two and a half of Xero's 60-call minutes (see outboxIdle). */
+const RATE_WINDOWS_MS = 150_000;
 type Json = Record<string, unknown>;
 export const idOf = (o: unknown, k: string): string => String(((o as Json)?.[k] as string | undefined) ?? '').toLowerCase();
 
@@ -58,7 +60,7 @@ export async function startPayoutFixture(kind: DbKind, opts: { plugins?: PluginD
   });
 }
 
-export async function waitForPayout(f: SyncFixture, payoutId: number, statuses: string[], timeoutMs = 120_000): Promise<Json> {
+export async function waitForPayout(f: SyncFixture, payoutId: number, statuses: string[], timeoutMs = RATE_WINDOWS_MS): Promise<Json> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const row = (await f.x.ctx.db('xero_payouts').where({ payout_id: payoutId }).first()) as Json | undefined;
@@ -110,9 +112,11 @@ export async function clearingRecords(f: SyncFixture, accountId: string): Promis
 
 /**
  * Wait until no outbox item is pending or leased, history notes aside (a courtesy that steps aside while
- * the rate budget is in use, so it may wait for minutes by design).
+ * the rate budget is in use, so it may wait for minutes by design). Long enough for two of Xero's minute
+ * windows: on a slow machine 200 sales arrive slower than the sync batches them, it spends its 60 calls a
+ * minute, and the rest rightly waits for the next minute (a CI run on PostgreSQL did exactly that).
  */
-export async function outboxIdle(f: SyncFixture, timeoutMs = 60_000): Promise<void> {
+export async function outboxIdle(f: SyncFixture, timeoutMs = RATE_WINDOWS_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const busy = () => f.x.ctx.db('outbox').whereIn('status', ['pending', 'leased']).whereNot('type', 'xero.history.note');
