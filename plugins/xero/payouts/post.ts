@@ -187,11 +187,12 @@ async function settleHostSide(svc: SyncServices, session: XeroSession, item: Ite
   }
   const refundKey = { orgId, tenantId: session.tenantId, entityType: 'refund' as const, recordType: 'refund_payment' as const };
   const refundRecords = await findRecords(ctx.db, refundKey, [...refundOfLine.values()]);
+  // Lines this payout already gave an item of their own (one read for all of them).
+  const withOwnItem = new Set(((await ctx.db('outbox').whereIn('dedupe_key', [...refundOfLine.keys()].map((lineId) => fxDedupeKey(payout.id, lineId))).select('dedupe_key')) as { dedupe_key: string }[]).map((r) => r.dedupe_key));
   for (const [lineId, refundId] of refundOfLine) {
     const record = refundRecords.get(refundId);
     const line = lines.find((l) => l.id === lineId)!;
-    const ownItem = await ctx.db('outbox').where({ dedupe_key: fxDedupeKey(payout.id, lineId) }).first('id');
-    if (record?.status === AWAITING_PAYOUT || (ownItem && record?.status === 'PAID')) {
+    if (record?.status === AWAITING_PAYOUT || (withOwnItem.has(fxDedupeKey(payout.id, lineId)) && record?.status === 'PAID')) {
       // Left for this payout by the sync (awaitingPayout.ts), or already paid out by this payout's own item.
       refundFxLines.push({ ...line, sale_id: line.sale_id!, refundId });
     } else if (record?.status === 'PAID' && convertedRefunds.has(lineId)) {

@@ -282,7 +282,9 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
     const payOut: { w: Work; payment: XeroPayment }[] = [];
     const toPayOut = settle.filter((w) => !payouts.has(w.refund.id) && (w.remainingCents ?? 0) > 0);
     // A provider refund the provider may convert is paid out by its payout, at the provider's rate.
-    const awaiting = await refundsAwaitingPayout(ctx.db, { orgId, tenantId: session.tenantId }, await organisationBaseCurrency(ctx.db, orgId), mappings, toPayOut.map((w) => w.refund));
+    const awaiting = toPayOut.some((w) => w.refund.method !== null)
+      ? await refundsAwaitingPayout(ctx.db, { orgId, tenantId: session.tenantId }, await organisationBaseCurrency(ctx.db, orgId), mappings, toPayOut.map((w) => w.refund))
+      : new Set<number>();
     // Stripe/GoCardless refunds without a mapped account: out of the provider's clearing account.
     const refundMappings = await withClearingAccounts(session, ctx.db, mappings, toPayOut.filter((w) => !awaiting.has(w.refund.id)).map((w) => w.refund));
     for (const w of toPayOut) {

@@ -127,6 +127,17 @@ export async function outboxIdle(f: SyncFixture, timeoutMs = RATE_WINDOWS_MS): P
   }
 }
 
+/** What an event delivered again must not change: Xero's books and the app's payout and payment rows. */
+export async function bookCounts(f: SyncFixture): Promise<Record<string, unknown>> {
+  return {
+    xero: await f.counts(),
+    payouts: (await f.x.ctx.db('payouts')).length,
+    lines: (await f.x.ctx.db('payout_lines')).length,
+    payments: (await f.x.ctx.db('payments')).length,
+    steps: (await f.x.ctx.db('xero_payout_steps')).length,
+  };
+}
+
 export interface SyntheticPayout {
   payout: PayoutInput;
   /** Charges of known sales. */

@@ -13,7 +13,7 @@ import { gocardlessPlugin } from '../../../plugins/gocardless';
 import { GoCardlessClient } from '../../../plugins/gocardless/client';
 import type { PluginDefinition } from '../../../server/plugins/contract';
 import { startEmulator, control, type Running } from '../../../emulators/gocardless/test/helpers';
-import { assertPostedThroughClearing, outboxIdle, startPayoutFixture, waitForPayout, type PayoutFixture } from './fixture';
+import { assertPostedThroughClearing, bookCounts, outboxIdle, startPayoutFixture, waitForPayout, type PayoutFixture } from './fixture';
 
 const SECRET = 'gc-payout-chain-webhook-secret';
 type Json = Record<string, unknown>;
@@ -104,13 +104,7 @@ for (const kind of dbKinds()) {
     });
 
     it('every event sent again, in reverse, changes nothing in the app or in Xero', async () => {
-      const snapshot = async () => ({
-        xero: await f.counts(),
-        payouts: (await f.x.ctx.db('payouts')).length,
-        lines: (await f.x.ctx.db('payout_lines')).length,
-        payments: (await f.x.ctx.db('payments')).length,
-        steps: (await f.x.ctx.db('xero_payout_steps')).length,
-      });
+      const snapshot = () => bookCounts(f);
       await webhooksIdle();
       const before = await snapshot();
       const events = (await control<{ id: string; created_at: string }[]>(gc.url, 'GET', '/events')).body;

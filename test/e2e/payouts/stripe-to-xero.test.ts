@@ -11,7 +11,7 @@ import type Stripe from 'stripe';
 import { dbKinds } from '../../support/db';
 import { logIn, postForm } from '../../support/xero';
 import { DAY_MS, type Running } from '../../../emulators/stripe/test/harness';
-import { assertPostedThroughClearing, outboxIdle, startStripePayoutWorld, waitForPayout, type PayoutFixture } from './fixture';
+import { assertPostedThroughClearing, bookCounts, outboxIdle, startStripePayoutWorld, waitForPayout, type PayoutFixture } from './fixture';
 
 const SECRET = 'whsec_payoutChainSigningSecret0123';
 const CHARGES = 200;
@@ -128,13 +128,7 @@ for (const kind of dbKinds()) {
     });
 
     it('every event sent again (fresh signatures, any order) changes nothing in the app or in Xero', async () => {
-      const snapshot = async () => ({
-        xero: await f.counts(),
-        payouts: (await f.x.ctx.db('payouts')).length,
-        lines: (await f.x.ctx.db('payout_lines')).length,
-        payments: (await f.x.ctx.db('payments')).length,
-        steps: (await f.x.ctx.db('xero_payout_steps')).length,
-      });
+      const snapshot = () => bookCounts(f);
       await outboxIdle(f);
       const before = await snapshot();
       const events = (await emu.control('/events', undefined, 'GET')).body as { id: string; type: string }[];
