@@ -47,6 +47,8 @@ export interface SpawnOptions {
   entry?: string;
   /** The stdout text that means ready, for another entry point. */
   readyMarker?: string;
+  /** SIGKILL the process when this aborts (a test's scope: see scope.ts). */
+  signal?: AbortSignal;
 }
 
 export async function spawnAppProcess(opts: SpawnOptions): Promise<AppProcess> {
@@ -58,6 +60,11 @@ export async function spawnAppProcess(opts: SpawnOptions): Promise<AppProcess> {
       ...(port ? { PORT: String(port), HOST: '127.0.0.1' } : {}),
     },
     stdio: ['ignore', 'pipe', opts.stderr ?? process.env.CHILD_LOGS ? 'inherit' : 'ignore'],
+    ...(opts.signal ? { signal: opts.signal, killSignal: 'SIGKILL' as const } : {}),
+  });
+  // An aborted signal kills the child and reports it as an 'error' event: expected, not a failure.
+  proc.on('error', (err) => {
+    if (err.name !== 'AbortError') throw err;
   });
   const url = port ? `http://127.0.0.1:${port}` : null;
   const p: AppProcess = {
