@@ -64,7 +64,6 @@ for (let i = 0; i <= TENANTS; i++) {
 }
 const busy = orgs.slice(0, TENANTS);
 const live = orgs[TENANTS]!;
-const events = x.host.deps.events;
 
 const childEnv = {
   DATABASE_URL: x.t.url, DATA_DIR: x.dataDir, MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
@@ -78,7 +77,7 @@ for (const workerCount of WORKER_COUNTS) {
   await request(emu.url).delete('/_emulator/calls').expect(204);
   // The backlog, queued while no worker runs.
   for (let n = 0; n < SALES_PER_TENANT; n++) {
-    for (const org of busy) await createSale({ db, events }, org.staff, saleBody(saleNo++, n % 10));
+    for (const org of busy) await createSale({ ...x.host.deps, db }, org.staff, saleBody(saleNo++, n % 10));
   }
   const workers: AppProcess[] = await Promise.all(Array.from({ length: workerCount }, (_, i) =>
     spawnAppProcess({ id: `w${workerCount}-${i}`, role: 'worker', entry: 'bench/scale-workers-harness.ts', readyMarker: 'READY', env: { ...childEnv, WORKER_ID: `w${workerCount}-${i}` } })));
@@ -91,7 +90,7 @@ for (const workerCount of WORKER_COUNTS) {
   const prober = (async () => {
     while (draining) {
       const at = Date.now();
-      probes.push({ id: (await createSale({ db, events }, live.staff, saleBody(saleNo++, 0))).id, at });
+      probes.push({ id: (await createSale({ ...x.host.deps, db }, live.staff, saleBody(saleNo++, 0))).id, at });
       await sleep(LIVE_EVERY_MS - (Date.now() - at));
     }
   })();

@@ -102,7 +102,7 @@ export async function startBenchApp(kind: DbKind, opts: BenchAppOptions = {}): P
   const f: BenchFixture = {
     emu, x, org, tenantId,
     async sell(body) {
-      const sale = await createSale({ db, events: x.host.deps.events }, staff, body);
+      const sale = await createSale({ ...x.host.deps, db }, staff, body);
       return { id: sale.id };
     },
     async counts() {

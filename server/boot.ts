@@ -2,7 +2,7 @@
 // config (host + plugins, every problem at once) → db → migrations → events/outbox → plugins.
 import { loadConfig, type AppConfig } from './config';
 import { ConfigError } from './errors';
-import { createDb, type Db } from './db/knex';
+import { createDb, nowMs, type Db } from './db/knex';
 import { migrateLatest } from './db/migrate';
 import { createLogger, type Logger } from './logger';
 import { EventBus } from './domain/eventBus';
@@ -11,16 +11,17 @@ import { createOutboxWriter } from './outbox/writer';
 import { startOutboxWorkers, type OutboxWorkers } from './outbox/worker';
 import { createSyncStateStore } from './sync/store';
 import { loadPlugins, pluginMigrationOwners, validatePluginConfigs, type PluginRuntime } from './plugins/registry';
-import { requireLogin, requireRole } from './auth/middleware';
 import type { PluginDefinition } from './plugins/contract';
 import type { HostDeps } from './hostDeps';
 import { createSecretBox, loadMasterKey } from './secrets';
-import { createPayoutRecorder } from './payouts/record';
-import { createProviderPayments } from './payouts/payments';
+import { createPayoutStore } from './payouts/store';
+import { createPaymentMethodCatalogue, HOST_PAYMENT_METHODS, payoutProviders } from './plugins/paymentMethods';
+import { createHostServices } from './plugins/hostServices';
+import { hostRecords } from './domain/hostRecords';
 
 export interface BootOptions {
   env?: Record<string, string | undefined>;
-  plugins?: PluginDefinition<unknown>[];
+  plugins?: readonly PluginDefinition<unknown>[];
   /** Use this logger instead of creating one from LOG_LEVEL. */
   logger?: Logger;
   /** Skip migrations (they already ran). */
@@ -34,7 +35,7 @@ export interface BootedHost {
 }
 
 /** Validate host and plugin settings together: a bad install learns every problem in one go. */
-export function loadAllConfig(env: Record<string, string | undefined>, plugins: PluginDefinition<unknown>[]): { config: AppConfig; pluginConfigs: Map<string, unknown> } {
+export function loadAllConfig(env: Record<string, string | undefined>, plugins: readonly PluginDefinition<unknown>[]): { config: AppConfig; pluginConfigs: Map<string, unknown> } {
   const problems: string[] = [];
   let config: AppConfig | undefined;
   try {
@@ -50,7 +51,7 @@ export function loadAllConfig(env: Record<string, string | undefined>, plugins: 
 }
 
 /** Knex's migration lock makes a second process fail rather than wait; wait for it instead. */
-async function migrateWithRetry(db: Db, plugins: PluginDefinition<unknown>[], logger: Logger): Promise<void> {
+async function migrateWithRetry(db: Db, plugins: readonly PluginDefinition<unknown>[], logger: Logger): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       const applied = await migrateLatest(db, pluginMigrationOwners(plugins));
@@ -83,15 +84,16 @@ export async function bootHost(opts: BootOptions = {}): Promise<BootedHost> {
     });
     const events = new EventBus();
     const secrets = createSecretBox({ masterKey: loadMasterKey(config) });
+    const paymentMethods = createPaymentMethodCatalogue(HOST_PAYMENT_METHODS, plugins);
+    const providers = payoutProviders(paymentMethods);
     const runtime = loadPlugins(plugins, pluginConfigs, {
-      db, logger, outbox, secrets, publicUrl: config.publicUrl,
+      db, logger, outbox, secrets, publicUrl: config.publicUrl, paymentMethods,
       syncStore: createSyncStateStore,
-      auth: { authenticate: requireLogin, requireRole },
-      payouts: createPayoutRecorder({ db, events }),
-      payments: createProviderPayments({ db, events }),
-    }, events);
+      payouts: createPayoutStore({ db, events, providers: () => providers, existingSaleIds: hostRecords.existingSaleIds }),
+      clock: { now: nowMs },
+    }, createHostServices({ db, events, paymentMethods }), events);
     loaded.runtime = runtime;
-    const deps: HostDeps = { config, db, logger, events, outbox, plugins: runtime, secrets };
+    const deps: HostDeps = { config, db, logger, events, outbox, plugins: runtime, secrets, paymentMethods };
     return {
       deps,
       notifier,

@@ -3,11 +3,12 @@ import { Command } from 'commander';
 import { bootHost, loadAllConfig, type BootedHost } from './boot';
 import { createDb, type Db } from './db/knex';
 import { migrateLatest } from './db/migrate';
-import { pluginMigrationOwners } from './plugins/registry';
+import { pluginMigrationOwners, sealedColumnsOf } from './plugins/registry';
+import type { SealedColumnRegistry } from './secrets';
 import { createLogger, type Logger } from './logger';
 import { ConfigError, AppError, ValidationError } from './errors';
 import type { AppConfig } from './config';
-import { installedPlugins } from '../plugins';
+import { installedPlugins } from './plugins/installed';
 import { registerUserCommands } from './cli/users';
 import { registerOutboxCommands } from './cli/outbox';
 import { registerSecretCommands } from './cli/secrets';
@@ -16,6 +17,7 @@ export interface CliDeps {
   config: AppConfig;
   db: Db;
   logger: Logger;
+  sealedColumns: SealedColumnRegistry;
 }
 
 let deps: CliDeps | undefined;
@@ -26,7 +28,7 @@ async function getDeps(): Promise<CliDeps> {
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
   const db = createDb(config.database);
   await migrateLatest(db, pluginMigrationOwners(installedPlugins));
-  deps = { config, db, logger };
+  deps = { config, db, logger, sealedColumns: sealedColumnsOf(installedPlugins) };
   return deps;
 }
 

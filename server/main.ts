@@ -5,7 +5,7 @@ import { bootHost, startHostWorkers } from './boot';
 import { createApp } from './app';
 import { ConfigError } from './errors';
 import { startHousekeeping } from './housekeeping/schedule';
-import { installedPlugins } from '../plugins';
+import { installedPlugins } from './plugins/installed';
 
 async function main(): Promise<void> {
   const host = await bootHost({ plugins: installedPlugins });

@@ -6,6 +6,7 @@ import { registerGoCardlessCommands } from './cli';
 import { GoCardlessConfigSchema, type GoCardlessConfig } from './config';
 import { gocardlessHandlers } from './handlers';
 import { gocardless0001 } from './migrations/0001_gocardless';
+import { gocardlessSealedColumns } from './settings';
 import { settingsRoutes } from './routes/settings';
 import { startSweepSchedule } from './sweep';
 import { webhookRouter } from './webhooks/router';
@@ -14,6 +15,8 @@ export const gocardlessPlugin = definePlugin<GoCardlessConfig>({
   id: 'gocardless',
   title: 'GoCardless',
   configSchema: GoCardlessConfigSchema,
+  paymentMethods: [{ id: 'gocardless', label: 'GoCardless Direct Debit', settledByPayouts: true }],
+  sealedColumns: [gocardlessSealedColumns],
   migrations: [gocardless0001],
   nav: [{ label: 'GoCardless', href: '/plugins/gocardless', roles: ['admin'] }],
   routes: (ctx) => settingsRoutes(ctx),

@@ -16,6 +16,7 @@ export async function recordSalePayment(ctx: PluginContext<GoCardlessConfig>, or
   const result = await ctx.payments.record(orgId, saleId, {
     method: 'gocardless',
     amountMinor: payment.amount,
+    currency: payment.currency,
     providerRef: payment.id,
     // The charge date is when the money left the customer's bank; never in our future (a payment confirmed
     // early, e.g. by the sandbox's simulators, still has a charge date ahead).

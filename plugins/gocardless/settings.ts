@@ -2,6 +2,7 @@
 // organisation's data key (ctx.secrets); opened only where used (API calls, signature checks).
 import { nowMs, type Queryable } from '../../server/db/knex';
 import type { SecretBox } from '../../server/secrets';
+import type { SealedColumnDeclaration } from '../../server/plugins/contract';
 import type { GoCardlessConfig } from './config';
 import { GoCardlessClient } from './client';
 
@@ -17,6 +18,15 @@ export interface SettingsRow {
 
 const tokenPurpose = (orgId: number): string => `gocardless_settings.access_token:${orgId}`;
 const secretPurpose = (orgId: number): string => `gocardless_settings.webhook_secret:${orgId}`;
+
+/** Declared on the plugin definition: an organisation key rotation re-seals both. */
+export const gocardlessSealedColumns: SealedColumnDeclaration = {
+  table: 'gocardless_settings', idColumn: 'org_id', orgColumn: 'org_id',
+  columns: [
+    { name: 'access_token_sealed', purpose: (row) => tokenPurpose(Number(row.org_id)) },
+    { name: 'webhook_secret_sealed', purpose: (row) => secretPurpose(Number(row.org_id)) },
+  ],
+};
 
 export async function getSettings(db: Queryable, orgId: number): Promise<SettingsRow | undefined> {
   return (await db('gocardless_settings').where({ org_id: orgId }).first()) as SettingsRow | undefined;

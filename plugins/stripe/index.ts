@@ -7,12 +7,14 @@ import { stripe0001 } from './migrations/0001_stripe';
 import { stripeRoutes } from './routes';
 import { stripeWebhooks } from './webhooks';
 import { sweepOrg } from './ingest';
-import { allSettings } from './store';
+import { allSettings, stripeSealedColumns } from './store';
 
 export const stripePlugin = definePlugin<StripeConfig>({
   id: 'stripe',
   title: 'Stripe',
   configSchema: StripeConfigSchema,
+  paymentMethods: [{ id: 'stripe', label: 'Stripe card payment', settledByPayouts: true }],
+  sealedColumns: [stripeSealedColumns],
   migrations: [stripe0001],
   nav: [{ label: 'Stripe', href: '/plugins/stripe', roles: ['admin'] }],
   routes: (ctx) => stripeRoutes(ctx),

@@ -16,9 +16,9 @@ export async function clientFor(ctx: Ctx, row: SettingsRow): Promise<Stripe> {
   return stripeClient(ctx.config, await openSecretKey(ctx.db, ctx.secrets, row));
 }
 
-export async function recordSalePayment(ctx: Ctx, orgId: number, p: { saleId: number; chargeId: string; amountMinor: number; receivedAt: number }): Promise<void> {
+export async function recordSalePayment(ctx: Ctx, orgId: number, p: { saleId: number; chargeId: string; amountMinor: number; currency: string; receivedAt: number }): Promise<void> {
   try {
-    const result = await ctx.payments.record(orgId, p.saleId, { method: 'stripe', amountMinor: p.amountMinor, providerRef: p.chargeId, receivedAt: p.receivedAt });
+    const result = await ctx.payments.record(orgId, p.saleId, { method: 'stripe', amountMinor: p.amountMinor, currency: p.currency, providerRef: p.chargeId, receivedAt: p.receivedAt });
     if (result.created) ctx.logger.info({ orgId, saleId: p.saleId, charge: p.chargeId }, 'Stripe charge recorded on its sale');
   } catch (err) {
     // A sale we do not have (deleted, another system's id) or an amount it cannot take: nothing to retry.
@@ -41,7 +41,7 @@ export async function onChargeSucceeded(ctx: Ctx, row: SettingsRow, charge: Stri
     ctx.logger.info({ orgId: row.org_id, saleId, charge: charge.id, currency: charge.currency, settled }, 'Stripe charge settled in another currency: recorded on its sale when its payout is posted');
     return;
   }
-  await recordSalePayment(ctx, row.org_id, { saleId, chargeId: charge.id, amountMinor: charge.amount, receivedAt: charge.created * 1000 });
+  await recordSalePayment(ctx, row.org_id, { saleId, chargeId: charge.id, amountMinor: charge.amount, currency: charge.currency.toUpperCase(), receivedAt: charge.created * 1000 });
 }
 
 /** The currency the charge's balance transaction settled in (one API call), or null when it has none yet. */

@@ -49,7 +49,7 @@ export interface PayoutFetch {
   payout: Stripe.Payout;
   input: PayoutInput;
   /** Charges in the payout that name our sale, settled in their own currency: recorded on the sale too (idempotent), in case charge.succeeded never came. */
-  salePayments: { saleId: number; chargeId: string; amountMinor: number; receivedAt: number }[];
+  salePayments: { saleId: number; chargeId: string; amountMinor: number; currency: string; receivedAt: number }[];
 }
 
 export async function fetchPayout(stripe: Stripe, accountId: string, payoutId: string): Promise<PayoutFetch> {
@@ -95,7 +95,7 @@ export async function fetchPayout(stripe: Stripe, accountId: string, payoutId: s
     });
     // A charge Stripe converted into another currency is recorded on its sale by the Xero payout posting,
     // at Stripe's rate (plugins/xero/payouts/fx.ts), not here.
-    if (kind === 'charge' && charge && saleId !== null && charge.currency === bt.currency) salePayments.push({ saleId, chargeId: charge.id, amountMinor: charge.amount, receivedAt: charge.created * 1000 });
+    if (kind === 'charge' && charge && saleId !== null && charge.currency === bt.currency) salePayments.push({ saleId, chargeId: charge.id, amountMinor: charge.amount, currency: charge.currency.toUpperCase(), receivedAt: charge.created * 1000 });
   }
   return {
     payout,

@@ -1,7 +1,8 @@
 // The organisation's Stripe settings. Secrets are sealed under the organisation's data key and opened
 // only where used; nothing here logs them.
 import type { Queryable } from '../../server/db/knex';
-import { registerSealedColumns, type SecretBox } from '../../server/secrets';
+import type { SecretBox } from '../../server/secrets';
+import type { SealedColumnDeclaration } from '../../server/plugins/contract';
 
 export interface SettingsRow {
   id: number;
@@ -16,13 +17,14 @@ export interface SettingsRow {
 
 const purpose = (column: string, orgId: unknown): string => `stripe_settings.${column}:${String(orgId)}`;
 
-registerSealedColumns({
+/** Declared on the plugin definition: an organisation key rotation re-seals them. */
+export const stripeSealedColumns: SealedColumnDeclaration = {
   table: 'stripe_settings', idColumn: 'id', orgColumn: 'org_id',
   columns: [
     { name: 'secret_key_sealed', purpose: (row) => purpose('secret_key', row.org_id) },
     { name: 'webhook_secret_sealed', purpose: (row) => purpose('webhook_secret', row.org_id) },
   ],
-});
+};
 
 export async function getSettings(db: Queryable, orgId: number): Promise<SettingsRow | undefined> {
   return (await db('stripe_settings').where({ org_id: orgId }).first()) as SettingsRow | undefined;

@@ -15,12 +15,15 @@ import { startPayoutSweep } from './payouts/schedule';
 import { syncHandlers } from './sync/handlers';
 import { onPaymentReceived, onRefundIssued, onSaleCompleted } from './sync/enqueue';
 import { xeroHealth } from './health';
+import { connectionSealedColumns } from './connection/store';
+import { oauthStateSealedColumns } from './connection/oauth2/states';
 
 export const xeroPlugin = definePlugin<XeroConfig>({
   id: 'xero',
   title: 'Xero',
   configSchema: XeroConfigSchema,
   migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006],
+  sealedColumns: [...connectionSealedColumns, oauthStateSealedColumns],
   nav: [
     { label: 'Xero connection', href: '/plugins/xero/connection', roles: ['admin'] },
     { label: 'Xero settings', href: '/plugins/xero/settings', roles: ['admin'] },

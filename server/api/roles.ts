@@ -2,7 +2,7 @@
 // here only "may this role do this?" is decided.
 import type { Request, RequestHandler } from 'express';
 import { ForbiddenError, UnauthorizedError } from '../errors';
-import type { Principal, Role } from '../plugins/contract';
+import type { Principal, Role } from '../auth/principal';
 import '../http/request';
 
 /** Writers at the desk and admins change data; accountants read. */

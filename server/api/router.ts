@@ -20,7 +20,7 @@ import { READ_ROLES, WRITE_ROLES, principalOf, requireApiRole } from './roles';
 
 export const API_BODY_LIMIT = '1mb';
 
-type ApiDeps = Pick<HostDeps, 'db' | 'events'>;
+type ApiDeps = Pick<HostDeps, 'db' | 'events' | 'paymentMethods'>;
 
 /** Path ids are positive integers; anything else names no sale, so it is a 404 like any unknown id. */
 function saleIdParam(req: Request): number {

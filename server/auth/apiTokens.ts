@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { NotFoundError, ValidationError } from '../errors';
 import { nowMs, type Queryable } from '../db/knex';
-import { ROLES, type Principal, type Role } from '../plugins/contract';
+import { ROLES, type Principal, type Role } from './principal';
 import { isRole } from './users';
 
 // API tokens are bearer secrets: `lb_` + 32 random bytes (base64url). Only their SHA-256 is stored, so a

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Db } from '../db/knex';
-import type { Principal, Role } from '../plugins/contract';
+import type { Principal, Role } from './principal';
 import { authenticateBearer } from './apiTokens';
 import '../http/request';
 

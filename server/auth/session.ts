@@ -9,7 +9,7 @@ import type { RequestHandler } from 'express';
 import type { AppConfig } from '../config';
 import type { Db } from '../db/knex';
 import type { Logger } from '../logger';
-import type { Principal } from '../plugins/contract';
+import type { Principal } from './principal';
 import { burnPasswordCheck, hashPassword, needsRehash, verifyPassword } from './passwords';
 import { findUserForLogin, getUser, setPasswordHash, userPrincipal } from './users';
 

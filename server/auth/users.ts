@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { nowMs, type Queryable } from '../db/knex';
-import { ROLES, type Principal, type Role } from '../plugins/contract';
+import { ROLES, type Principal, type Role } from './principal';
 import { assertPasswordAcceptable, hashPassword } from './passwords';
 
 export interface User {

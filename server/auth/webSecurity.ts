@@ -1,6 +1,6 @@
 import express, { type RequestHandler } from 'express';
 import type { HostDeps } from '../hostDeps';
-import type { Principal } from '../plugins/contract';
+import type { Principal } from './principal';
 import { createCsrfProtection } from './csrf';
 import { createSessionMiddleware, passportFor } from './session';
 import { HOST_NAV } from '../web/nav';

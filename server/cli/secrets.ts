@@ -14,20 +14,20 @@ import {
   replaceKeyFile,
   rotateMasterKey,
   rotateOrgDataKey,
-  sealedColumns,
   type SealedColumnRegistry,
 } from '../secrets';
 
 export interface SecretCommandDeps {
   config: AppConfig;
   db: Db;
+  /** The installed plugins' sealed columns (what an organisation key rotation re-seals). */
+  sealedColumns: SealedColumnRegistry;
 }
 
 export interface SecretCommandIo {
   /** Where the new master key is read from with --new-key-stdin. */
   readStdin(): Promise<string>;
   print(line: string): void;
-  registry: SealedColumnRegistry;
 }
 
 const defaultIo: SecretCommandIo = {
@@ -37,7 +37,6 @@ const defaultIo: SecretCommandIo = {
     return Buffer.concat(chunks).toString('utf8');
   },
   print: (line) => console.log(line),
-  registry: sealedColumns,
 };
 
 export function registerSecretCommands(
@@ -45,7 +44,7 @@ export function registerSecretCommands(
   getDeps: () => Promise<SecretCommandDeps>,
   io: Partial<SecretCommandIo> = {},
 ): void {
-  const { readStdin, print, registry } = { ...defaultIo, ...io };
+  const { readStdin, print } = { ...defaultIo, ...io };
 
   program
     .command('secrets:rotate-master')
@@ -96,10 +95,10 @@ export function registerSecretCommands(
       if (!Number.isInteger(orgId) || orgId <= 0) {
         throw new ValidationError([{ path: '--org', message: 'must be an organisation id' }], '--org must be an organisation id');
       }
-      const { config, db } = await getDeps();
+      const { config, db, sealedColumns } = await getDeps();
       if (!(await db('organisations').where({ id: orgId }).first())) throw new NotFoundError(`Organisation ${orgId}`);
       const box = createSecretBox({ masterKey: loadMasterKey(config) });
-      const result = await rotateOrgDataKey(db, box, orgId, { registry });
+      const result = await rotateOrgDataKey(db, box, orgId, { registry: sealedColumns });
       const counts = Object.entries(result.resealed).map(([column, n]) => `${column}: ${n}`);
       print(`Organisation ${orgId} now seals with data key ${result.keyId}; retired ${result.retired.length} key(s).`);
       print(counts.length ? `Re-sealed ${counts.join(', ')}.` : 'No sealed values to re-seal.');

@@ -5,7 +5,7 @@ import type { AppConfig } from '../config';
 import type { Db } from '../db/knex';
 import type { Logger } from '../logger';
 import { ValidationError } from '../errors';
-import { ROLES } from '../plugins/contract';
+import { ROLES } from '../auth/principal';
 import { createOrganisation, listOrganisations, resolveOrganisation, type Organisation } from '../domain/organisations';
 import { createUser, listUsers } from '../auth/users';
 import { createApiToken, revokeApiToken } from '../auth/apiTokens';

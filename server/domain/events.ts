@@ -45,7 +45,8 @@ export interface PaymentSnapshot {
   id: number;
   orgId: number;
   saleId: number;
-  method: 'stripe' | 'gocardless' | 'cash' | 'card_terminal';
+  /** A payment method id of this install (the host's own or one a plugin brings). */
+  method: string;
   amountMinor: number;
   currency: string;
   providerRef: string | null;
@@ -57,7 +58,8 @@ export interface PayoutSnapshot {
   /** Our payout id (payouts.id). */
   id: number;
   orgId: number;
-  provider: 'stripe' | 'gocardless';
+  /** The payment method id money arrived by (the provider plugin's, e.g. `stripe`). */
+  provider: string;
   accountRef: string;
   providerPayoutId: string;
   currency: string;

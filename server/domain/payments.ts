@@ -4,12 +4,12 @@
 // delivered twice records it once.
 import { ConflictError, ValidationError } from '../errors';
 import { nowMs, type Trx } from '../db/knex';
-import type { Principal } from '../plugins/contract';
+import type { Principal } from '../auth/principal';
 import { balanceDueMinor } from './balance';
 import { formatMinor } from './money';
 import { validatePaymentInput, type ValidPaymentRequest } from './saleSchemas';
 import { actorOf, findSaleRow, loadSaleSnapshot, paymentSnapshot, withTransaction, type PaymentRow, type SaleRow, type WriteOptions } from './saleRecords';
-import type { SaleDeps } from './sales';
+import { methodIds, type SaleDeps } from './sales';
 import { getSale, paymentView, type PaymentView, type SaleView } from './saleView';
 
 export interface PaymentResult {
@@ -23,7 +23,7 @@ export async function recordPayment(deps: SaleDeps, principal: Principal, saleId
   const now = opts.now ?? nowMs();
   return withTransaction(deps.db, opts.trx, async (trx) => {
     const sale = await findSaleRow(trx, principal.orgId, saleId, { lock: true });
-    const request = validatePaymentInput(input, sale.currency, now);
+    const request = validatePaymentInput(input, sale.currency, methodIds(deps), now);
 
     const repeat = await findRepeat(trx, sale, request);
     if (repeat) return { payment: paymentView(repeat), sale: await getSale(trx, sale.org_id, sale.id), created: false };

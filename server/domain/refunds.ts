@@ -4,7 +4,7 @@
 // transaction.
 import { ConflictError, ValidationError, type FieldIssue } from '../errors';
 import { nowMs, type Trx } from '../db/knex';
-import type { Principal } from '../plugins/contract';
+import type { Principal } from '../auth/principal';
 import type { RefundSnapshot } from './events';
 import { formatMinor, proportionalMinor, quantityUnits, formatTrimmed, QUANTITY_SCALE } from './money';
 import { validateRefundInput, type ValidRefundRequest } from './saleSchemas';
@@ -12,7 +12,7 @@ import {
   actorOf, findSaleRow, loadSaleSnapshot, statusFor, withTransaction,
   type RefundLineRow, type RefundRow, type SaleLineRow, type SaleRow, type WriteOptions,
 } from './saleRecords';
-import type { SaleDeps } from './sales';
+import { methodIds, type SaleDeps } from './sales';
 import { getSale, refundView, type RefundView, type SaleView } from './saleView';
 
 export interface RefundResult {
@@ -35,7 +35,7 @@ export async function issueRefund(deps: SaleDeps, principal: Principal, saleId: 
   const now = opts.now ?? nowMs();
   return withTransaction(deps.db, opts.trx, async (trx) => {
     const sale = await findSaleRow(trx, principal.orgId, saleId, { lock: true });
-    const request = validateRefundInput(input, sale.currency);
+    const request = validateRefundInput(input, sale.currency, methodIds(deps));
     const lines = (await trx<SaleLineRow>('sale_lines').where({ sale_id: sale.id }).orderBy('position')) as SaleLineRow[];
     const plan = await planRefund(trx, sale, lines, request);
 

@@ -2,7 +2,7 @@
 // (and locking) a sale within its organisation, and the snapshots domain events carry.
 import { NotFoundError } from '../errors';
 import { isPostgres, type Db, type Queryable, type Trx } from '../db/knex';
-import type { Principal } from '../plugins/contract';
+import type { Principal } from '../auth/principal';
 import type { PaymentSnapshot, SaleLineSnapshot, SaleSnapshot } from './events';
 import type { SaleStatus } from './saleSchemas';
 
@@ -47,7 +47,7 @@ export interface PaymentRow {
   id: number;
   org_id: number;
   sale_id: number;
-  method: 'stripe' | 'gocardless' | 'cash' | 'card_terminal';
+  method: string;
   amount_minor: number;
   currency: string;
   provider_ref: string | null;

@@ -10,8 +10,8 @@ import {
   type AmountRules, type DiscountRate, type Parsed, type Quantity,
 } from './money';
 
-export const PAYMENT_METHODS = ['stripe', 'gocardless', 'cash', 'card_terminal'] as const;
-export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+/** A payment method id of this install (the host's own or a plugin's; server/plugins/paymentMethods.ts). */
+export type PaymentMethod = string;
 export const SALE_STATUSES = ['completed', 'partially_refunded', 'refunded'] as const;
 export type SaleStatus = (typeof SALE_STATUSES)[number];
 
@@ -51,7 +51,9 @@ const currencyCode = z
   .toUpperCase()
   .refine(isCurrencyCode, 'must be an ISO 4217 currency code such as GBP, EUR or JPY');
 
-const paymentMethod = z.enum(PAYMENT_METHODS, { error: requiredOr(`must be one of ${PAYMENT_METHODS.join(', ')}`) });
+/** One of the install's payment methods (the catalogue's ids). */
+const paymentMethod = (methods: readonly string[]) =>
+  z.string({ error: requiredOr(`must be one of ${methods.join(', ')}`) }).refine((m) => methods.includes(m), `must be one of ${methods.join(', ')}`);
 
 /** A field parsed by one of money.ts's parsers; `undefined` means the field is missing. */
 function parsedField<T>(parse: (value: unknown) => Parsed<T>) {
@@ -104,7 +106,7 @@ function currencyOf(input: unknown): string | null {
   return isCurrencyCode(code) ? code : null;
 }
 
-function saleInputSchema(currency: string | null, now: number) {
+function saleInputSchema(currency: string | null, methods: readonly string[], now: number) {
   const line = z.strictObject({
     description: text(4000),
     quantity: parsedField<Quantity>(parseQuantity),
@@ -114,7 +116,7 @@ function saleInputSchema(currency: string | null, now: number) {
     taxCode: optionalText(50),
   });
   const payment = z.strictObject({
-    method: paymentMethod,
+    method: paymentMethod(methods),
     amount: amountField(currency, { allowZero: false }),
     providerRef: optionalText(255),
   });
@@ -170,9 +172,9 @@ export interface ValidSale {
 }
 
 /** Validate a sale body; throws a ValidationError listing every problem found. */
-export function validateSaleInput(input: unknown, now: number = Date.now()): ValidSale {
+export function validateSaleInput(input: unknown, methods: readonly string[], now: number = Date.now()): ValidSale {
   const currency = currencyOf(input);
-  const parsed = saleInputSchema(currency, now).safeParse(input);
+  const parsed = saleInputSchema(currency, methods, now).safeParse(input);
   if (!parsed.success || currency === null) {
     throw new ValidationError(parsed.success ? [] : issuesFromZod(parsed.error));
   }
@@ -255,7 +257,7 @@ const positiveId = z
   .int('must be a whole number')
   .positive('must be a line id (a whole number)');
 
-function refundInputSchema(saleCurrency: string) {
+function refundInputSchema(saleCurrency: string, methods: readonly string[]) {
   const line = z.strictObject({
     lineId: positiveId,
     quantity: parsedField<Quantity>(parseQuantity).optional().nullable(),
@@ -267,7 +269,7 @@ function refundInputSchema(saleCurrency: string) {
       amount: amountField(saleCurrency, { allowZero: false }).optional().nullable(),
       lines: z.array(line, { error: 'must be a list of lines' }).max(MAX_LINES, `must have at most ${MAX_LINES} lines`).optional().nullable(),
       currency: currencyMatching(saleCurrency),
-      method: paymentMethod.nullish(),
+      method: paymentMethod(methods).nullish(),
       providerRef: optionalText(255),
       reason: optionalText(500),
     },
@@ -314,8 +316,8 @@ function refundKindIssues(input: unknown): FieldIssue[] {
 }
 
 /** Validate a refund body against its sale's currency (amounts vs what is left are checked by the service). */
-export function validateRefundInput(input: unknown, saleCurrency: string): ValidRefundRequest {
-  const parsed = refundInputSchema(saleCurrency).safeParse(input);
+export function validateRefundInput(input: unknown, saleCurrency: string, methods: readonly string[]): ValidRefundRequest {
+  const parsed = refundInputSchema(saleCurrency, methods).safeParse(input);
   const issues = [...(parsed.success ? [] : issuesFromZod(parsed.error)), ...refundKindIssues(input)];
   if (!parsed.success || issues.length > 0) throw new ValidationError(issues);
   const body = parsed.data;
@@ -335,10 +337,10 @@ export interface ValidPaymentRequest extends ValidPayment {
   receivedAt: number | null;
 }
 
-export function validatePaymentInput(input: unknown, saleCurrency: string, now: number = Date.now()): ValidPaymentRequest {
+export function validatePaymentInput(input: unknown, saleCurrency: string, methods: readonly string[], now: number = Date.now()): ValidPaymentRequest {
   const schema = z.strictObject(
     {
-      method: paymentMethod,
+      method: paymentMethod(methods),
       amount: amountField(saleCurrency, { allowZero: false }),
       currency: currencyMatching(saleCurrency),
       providerRef: optionalText(255),

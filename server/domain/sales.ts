@@ -4,18 +4,21 @@
 import { ConflictError } from '../errors';
 import { nowMs, type Trx } from '../db/knex';
 import type { HostDeps } from '../hostDeps';
-import type { Principal } from '../plugins/contract';
+import type { Principal } from '../auth/principal';
 import { findOrCreateCustomer } from './customers';
 import type { SaleSnapshot } from './events';
 import { validateSaleInput, type ValidSale } from './saleSchemas';
 import { actorOf, lineSnapshot, paymentSnapshot, withTransaction, type PaymentRow, type SaleLineRow, type SaleRow, type WriteOptions } from './saleRecords';
 import { getSale, type SaleView } from './saleView';
 
-export type SaleDeps = Pick<HostDeps, 'db' | 'events'>;
+export type SaleDeps = Pick<HostDeps, 'db' | 'events' | 'paymentMethods'>;
+
+/** The install's payment method ids, as the validators take them. */
+export const methodIds = (deps: Pick<SaleDeps, 'paymentMethods'>): string[] => deps.paymentMethods.list().map((m) => m.id);
 
 export async function createSale(deps: SaleDeps, principal: Principal, input: unknown, opts: WriteOptions = {}): Promise<SaleView> {
   const now = opts.now ?? nowMs();
-  const sale = validateSaleInput(input, now);
+  const sale = validateSaleInput(input, methodIds(deps), now);
   return withTransaction(deps.db, opts.trx, async (trx) => {
     const saleId = await writeSale(deps, trx, principal, sale, now);
     return getSale(trx, principal.orgId, saleId);

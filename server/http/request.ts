@@ -1,5 +1,5 @@
 // Who is acting, on every request: set by bearerAuth (API tokens) or from the session (pages).
-import type { Principal } from '../plugins/contract';
+import type { Principal } from '../auth/principal';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Express declares Request in this global namespace

@@ -1,19 +1,23 @@
 // Provider payments recorded on our sales (a Stripe charge or GoCardless payment whose metadata names the
 // sale): the host's own recordPayment, acting as the system, so the same rules apply (never more than is
 // outstanding) and the same event (payment.received) reaches the plugins. Idempotent on the provider
-// reference: a webhook delivered twice records the payment once.
+// reference: a webhook delivered twice records the payment once. The payment's own currency is checked
+// against the sale's by recordPayment: money paid in another currency is refused, never recorded as if it
+// were the sale's (the provider's payout converts it; the plugin takes that path or shows the reason).
 import { ValidationError } from '../errors';
 import type { Db } from '../db/knex';
 import type { EventBus } from '../domain/eventBus';
 import { formatMinor } from '../domain/money';
+import { isCurrencyCode } from '../domain/currency';
+import type { PaymentMethodCatalogue } from '../plugins/contract';
 import { recordPayment } from '../domain/payments';
-import { findSaleRow } from '../domain/saleRecords';
-import type { Principal } from '../plugins/contract';
+import type { Principal } from '../auth/principal';
 import type { ProviderPaymentInput, ProviderPayments } from './types';
 
 export interface ProviderPaymentsDeps {
   db: Db;
   events: EventBus;
+  paymentMethods: PaymentMethodCatalogue;
 }
 
 /** The actor of payments a provider reported: not a person, not a token; `created_by` reads "system:0". */
@@ -28,16 +32,19 @@ export function createProviderPayments(deps: ProviderPaymentsDeps): ProviderPaym
         throw new ValidationError([{ path: 'amountMinor', message: 'must be a positive integer (minor units)' }]);
       }
       if (!Number.isFinite(input.receivedAt)) throw new ValidationError([{ path: 'receivedAt', message: 'must be epoch milliseconds' }]);
+      if (typeof input.currency !== 'string' || !isCurrencyCode(input.currency)) {
+        throw new ValidationError([{ path: 'currency', message: 'must be an upper-case ISO 4217 code' }]);
+      }
       return deps.db.transaction(async (trx) => {
-        const sale = await findSaleRow(trx, orgId, saleId);
         const result = await recordPayment(
           deps,
           systemPrincipal(orgId),
           saleId,
           {
             method: input.method,
-            amount: formatMinor(input.amountMinor, sale.currency),
-            currency: sale.currency,
+            // In the payment's own currency: recordPayment refuses it unless that is the sale's.
+            amount: formatMinor(input.amountMinor, input.currency),
+            currency: input.currency,
             providerRef: input.providerRef,
             receivedAt: new Date(input.receivedAt).toISOString(),
           },

@@ -3,13 +3,12 @@
 // plugin's outbox row commits with the payout or not at all. A payout whose lines do not add up to the
 // amount paid is still stored (the money did arrive) but marked 'discrepancy' for a person to look at.
 import { ConflictError, ValidationError, type FieldIssue } from '../errors';
-import { nowMs, type Db, type Trx } from '../db/knex';
+import { nowMs, type Db, type Queryable, type Trx } from '../db/knex';
 import type { EventBus } from '../domain/eventBus';
 import type { PayoutSnapshot } from '../domain/events';
 import { isCurrencyCode } from '../domain/currency';
-import type { PayoutInput, PayoutLineInput, PayoutLineKind, PayoutProvider, PayoutRecorder, RecordedPayout } from './types';
+import type { PayoutInput, PayoutLineKind, PayoutProvider, PayoutRecorder, RecordedPayout } from './types';
 
-export const PAYOUT_PROVIDERS: readonly PayoutProvider[] = ['stripe', 'gocardless'];
 export const PAYOUT_LINE_KINDS: readonly PayoutLineKind[] = ['charge', 'refund', 'dispute', 'dispute_reversal', 'failure', 'fee', 'adjustment'];
 /** Rows per insert: 18 columns × 50 stays under SQLite's 999 bound parameters. */
 const INSERT_CHUNK = 50;
@@ -57,6 +56,10 @@ export interface PayoutLineRow {
 export interface PayoutRecorderDeps {
   db: Db;
   events: EventBus;
+  /** The payment methods money reaches the bank by in payouts (the installed provider plugins' ids). */
+  providers(): readonly PayoutProvider[];
+  /** Which of these ids are the organisation's sales (the host's records). */
+  existingSaleIds(db: Queryable, orgId: number, saleIds: readonly number[]): Promise<Set<number>>;
   /** Who records (created_by), e.g. the calling plugin. */
   actor?: string;
   now?: () => number;
@@ -82,7 +85,7 @@ export function payoutSnapshot(row: PayoutRow): PayoutSnapshot {
 export function createPayoutRecorder(deps: PayoutRecorderDeps): PayoutRecorder {
   return {
     async record(orgId: number, input: PayoutInput): Promise<RecordedPayout> {
-      const payout = validatePayoutInput(input);
+      const payout = validatePayoutInput(input, deps.providers());
       const now = deps.now?.() ?? nowMs();
       return deps.db.transaction((trx) => recordInTransaction(deps, trx, orgId, payout, now));
     },
@@ -118,7 +121,7 @@ async function recordInTransaction(deps: PayoutRecorderDeps, trx: Trx, orgId: nu
     .returning('*')) as PayoutRow[];
   if (!row) return repeatOf((await trx<PayoutRow>('payouts').where(key).first()) as PayoutRow, payout);
 
-  const ourSales = await salesOfOrg(trx, orgId, payout.lines);
+  const ourSales = await deps.existingSaleIds(trx, orgId, [...new Set(payout.lines.map((l) => l.saleId).filter((id): id is number => id !== null))]);
   const lineRows = payout.lines.map((line, position) => ({
     payout_id: row.id,
     org_id: orgId,
@@ -158,23 +161,13 @@ function repeatOf(existing: PayoutRow, payout: PayoutInput): RecordedPayout {
   return { payoutId: existing.id, created: false, status: existing.status };
 }
 
-async function salesOfOrg(trx: Trx, orgId: number, lines: PayoutLineInput[]): Promise<Set<number>> {
-  const ids = [...new Set(lines.map((l) => l.saleId).filter((id): id is number => id !== null))];
-  const found = new Set<number>();
-  for (let i = 0; i < ids.length; i += 500) {
-    const rows = (await trx('sales').where({ org_id: orgId }).whereIn('id', ids.slice(i, i + 500)).select('id')) as { id: number }[];
-    for (const r of rows) found.add(Number(r.id));
-  }
-  return found;
-}
-
 // ------------------------------------------------------------------ validation
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** Checks every field and reports every problem at once, naming the field; nothing is stored on failure. */
-export function validatePayoutInput(input: PayoutInput): PayoutInput {
+export function validatePayoutInput(input: PayoutInput, providers: readonly PayoutProvider[]): PayoutInput {
   const issues: FieldIssue[] = [];
   const bad = (path: string, message: string) => issues.push({ path, message });
   const text = (path: string, value: unknown, max: number, required: boolean) => {
@@ -191,7 +184,7 @@ export function validatePayoutInput(input: PayoutInput): PayoutInput {
   };
 
   if (typeof input !== 'object' || input === null) throw new ValidationError([{ path: '', message: 'must be a payout object' }]);
-  if (!PAYOUT_PROVIDERS.includes(input.provider)) bad('provider', `must be one of ${PAYOUT_PROVIDERS.join(', ')}`);
+  if (!providers.includes(input.provider)) bad('provider', providers.length ? `must be one of ${providers.join(', ')}` : 'no payout provider is installed');
   text('accountRef', input.accountRef, 255, true);
   text('providerPayoutId', input.providerPayoutId, 255, true);
   if (typeof input.currency !== 'string' || !isCurrencyCode(input.currency)) bad('currency', 'must be an upper-case ISO 4217 code');

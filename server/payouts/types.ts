@@ -2,7 +2,8 @@
 // a provider plugin breaks a payout into lines and records it with ctx.payouts.record; the host stores it
 // and emits `payout.paid` in the same transaction. Shared verbatim with the other helpers (see
 // plugins/xero/README.md "Payouts"); change it only together with them.
-export type PayoutProvider = 'stripe' | 'gocardless';
+/** The id of a payment method whose money arrives in payouts (e.g. `stripe`): declared by the plugin that brings it. */
+export type PayoutProvider = string;
 export type PayoutLineKind =
   | 'charge'          // a customer payment (Stripe charge / GoCardless payment paid out)
   | 'refund'          // money returned to a customer
@@ -47,8 +48,13 @@ export interface PayoutRecorder {
   record(orgId: number, input: PayoutInput): Promise<RecordedPayout>;
 }
 export interface ProviderPaymentInput {
-  method: 'stripe' | 'gocardless';
-  amountMinor: number;       // positive, in the sale's currency minor units
+  method: string;            // the provider's payment method id (declared by its plugin)
+  amountMinor: number;       // positive, minor units of `currency`
+  /**
+   * The currency the customer paid in (upper case). It must be the sale's: a payment in another currency
+   * is refused (ValidationError on `currency`) and never recorded as if it were the sale's money.
+   */
+  currency: string;
   providerRef: string;       // charge id / payment id
   receivedAt: number;        // epoch ms
 }

@@ -1,35 +1,42 @@
-// The one server module a plugin imports (together with ../errors). Everything a plugin needs from
-// the host reaches it through PluginContext; a plugin never reads process.env or host internals.
-import type { Router, RequestHandler } from 'express';
+// THE seam: the one host module a plugin imports (together with ../errors). Everything a plugin needs from
+// the host reaches it through PluginContext: the host's records, organisation facts, provider payments and
+// payouts, the outbox, sync state, rendering and flash messages, the clock. A plugin never reads
+// process.env, never imports another host module and never queries a host table; lint and
+// test/unit/plugins/boundary.test.ts enforce it. An embedding booking system implements the host side
+// (HostServices below) from its own tables; our host implements it in server/plugins/hostServices.ts.
+import type { Request, RequestHandler, Response, Router } from 'express';
 import type { Command } from 'commander';
+import type { Knex } from 'knex';
 import type { ZodType } from 'zod';
 import type { Db, Queryable } from '../db/knex';
 import type { Migration } from '../db/migrate';
-import type { HostEvent, HostEventType } from '../domain/events';
-import type { OutboxHandler, OutboxWriter } from '../outbox/types';
+import type { HostEvent, HostEventType, PaymentSnapshot, RefundSnapshot, SaleSnapshot } from '../domain/events';
+import type { EnqueueInput, OutboxHandler, OutboxStatus } from '../outbox/types';
 import type { Logger } from '../logger';
-import type { SecretBox } from '../secrets';
-import type { PayoutRecorder, ProviderPayments } from '../payouts/types';
+import type { SecretBox } from '../secrets/box';
+import type { PayoutLineKind, PayoutRecorder, ProviderPayments } from '../payouts/types';
+import type { Role } from '../auth/principal';
 
 export type { Migration } from '../db/migrate';
+export type { Db, Queryable, Trx } from '../db/knex';
+export { isPostgres } from '../db/knex';
+export type { Logger } from '../logger';
+export type { SecretBox } from '../secrets/box';
 export { cronSetting } from './cronSetting';
-export type { HostEvent, HostEventType, HostEventMap, SaleSnapshot, RefundSnapshot, PaymentSnapshot, PayoutSnapshot } from '../domain/events';
+export type { Role, Principal } from '../auth/principal';
+export { ROLES } from '../auth/principal';
+export type {
+  HostEvent, HostEventType, HostEventMap, SaleSnapshot, SaleLineSnapshot, RefundSnapshot, PaymentSnapshot, PayoutSnapshot,
+} from '../domain/events';
 export type * from '../payouts/types';
-export type { OutboxHandler, OutboxItem, OutboxOutcome, EnqueueInput } from '../outbox/types';
+export type { OutboxHandler, OutboxHandlerContext, OutboxItem, OutboxOutcome, OutboxStatus, EnqueueInput } from '../outbox/types';
+/** Exact money arithmetic on the host's formats: decimal text, minor units, ISO 4217 minor-unit digits. */
+export * as money from '../domain/money';
+export { isCurrencyCode, minorUnitDigits } from '../domain/currency';
+/** Small, pure helpers for plugin forms (a field as a string, issues by field, same-site redirects). */
+export { field, errorsByField, safeRedirectPath } from '../web/forms';
 
-export type Role = 'admin' | 'staff' | 'accountant';
-export const ROLES: readonly Role[] = ['admin', 'staff', 'accountant'];
-
-/** Who is acting: set on req by the host's auth for both sessions and API tokens. */
-export interface Principal {
-  /** 'system': the host acting on a provider's report (e.g. ctx.payments.record), never a login. */
-  kind: 'user' | 'token' | 'system';
-  id: number;
-  orgId: number;
-  role: Role;
-  name: string;
-  email?: string;
-}
+// ------------------------------------------------------------------------------------------ sync state
 
 export type SyncStatus = 'pending' | 'synced' | 'failed' | 'deleted_upstream';
 export type SyncEntityType = 'sale' | 'refund' | 'payment' | 'payout';
@@ -55,18 +62,231 @@ export interface SyncRecord extends Required<Omit<SyncRecordUpdate, 'externalId'
   syncedAt: number | null;
 }
 
-/** Per-record downstream state, shown on a sale's GET and pages. Writes are scoped to the calling plugin. */
+export interface SyncRecordFilter {
+  orgId: number;
+  entityType?: SyncEntityType;
+  entityId?: number;
+  /** Several entities at once (the history import's "already synced?" check). */
+  entities?: Partial<Record<SyncEntityType, readonly number[]>>;
+  status?: SyncStatus;
+  statuses?: readonly SyncStatus[];
+  recordTypes?: readonly string[];
+}
+
+/** Per-record downstream state, shown on a sale's page. Reads and writes are scoped to the calling plugin. */
 export interface SyncStateStore {
   upsert(db: Queryable, update: SyncRecordUpdate): Promise<void>;
-  list(db: Queryable, filter: { orgId: number; entityType?: SyncEntityType; entityId?: number; status?: SyncStatus }): Promise<SyncRecord[]>;
+  list(db: Queryable, filter: SyncRecordFilter): Promise<SyncRecord[]>;
+  count(db: Queryable, filter: { orgId: number; status: SyncStatus }): Promise<number>;
+  /** When this plugin last synced anything for the organisation (null: never). */
+  lastSyncedAt(db: Queryable, orgId: number): Promise<number | null>;
+  /** Records synced in each of the 24 hours ending with the one holding `now` (oldest first). */
+  syncedPerHour(db: Queryable, orgId: number, now: number): Promise<{ hourStart: number; count: number }[]>;
 }
+
+// ------------------------------------------------------------------------------------------ outbox
+
+/** An outbox item as a plugin may read it back (only its own: types starting with `<id>.`). */
+export interface OutboxItemState {
+  id: number;
+  orgId: number | null;
+  type: string;
+  subject: string | null;
+  dedupeKey: string;
+  status: OutboxStatus;
+  attempts: number;
+  lastError: string | null;
+  payload: unknown;
+  availableAt: number;
+  updatedAt: number;
+}
+
+export interface OutboxItemFilter {
+  orgId?: number;
+  /** Exact types (each must be this plugin's). Default: every type of this plugin. */
+  types?: readonly string[];
+  excludeTypes?: readonly string[];
+  statuses?: readonly OutboxStatus[];
+  excludeStatuses?: readonly OutboxStatus[];
+  ids?: readonly number[];
+  dedupeKeys?: readonly string[];
+  subject?: string;
+}
+
+/**
+ * The outbox as a plugin uses it. Every read and change is limited to this plugin's own item types, so a
+ * plugin cannot see or move another's work. Writes take the caller's transaction.
+ */
+export interface PluginOutbox {
+  /** In the caller's transaction: the item commits (and its worker wakes) with the caller's change. */
+  enqueue(trx: Queryable, item: EnqueueInput): Promise<{ id: number; created: boolean }>;
+  /** Paused items of an organisation go back to pending (after re-authorisation). Returns how many. */
+  resumePaused(db: Queryable, filter: { orgId: number; types?: readonly string[] }): Promise<number>;
+  /** Send again by hand: dead or paused items back to pending with fresh attempts, due now. */
+  retry(db: Queryable, filter: { ids: readonly number[] } | { orgId: number; status: 'dead' | 'paused'; types?: readonly string[] }): Promise<number>;
+  /**
+   * Complete items inside the handler's own transaction, so its effect and the completion commit together.
+   * Throws (rolling the transaction back) when another worker owns an item now.
+   */
+  completeInTransaction(trx: Knex.Transaction, itemIds: readonly number[], workerId: string): Promise<void>;
+  /** Items matching the filter, newest first unless `order` says otherwise. */
+  list(db: Queryable, filter: OutboxItemFilter & { limit?: number; order?: 'asc' | 'desc' }): Promise<OutboxItemState[]>;
+  /** How many items match, by status. `ids` may be a subquery of the plugin's own table (a column of item ids). */
+  countByStatus(db: Queryable, filter: Omit<OutboxItemFilter, 'ids'> & { ids?: readonly number[] | Knex.QueryBuilder }): Promise<Partial<Record<OutboxStatus, number>>>;
+  /**
+   * Move waiting, never-attempted items of an organisation to `availableAt` (a schedule change): those due
+   * later than it come forward when `direction` is 'earlier', those due sooner go back when 'later'.
+   */
+  reschedule(trx: Queryable, filter: { orgId: number; availableAt: number; direction: 'earlier' | 'later'; types?: readonly string[] }): Promise<number>;
+}
+
+// ------------------------------------------------------------------------------------------ host services
+
+export interface Clock {
+  now(): number;
+}
+
+/** What a plugin may know about an organisation of the host. */
+export interface OrganisationFacts {
+  id: number;
+  name: string;
+  /** ISO 4217, upper case. */
+  baseCurrency: string;
+  /** IANA time zone, e.g. Europe/London. */
+  timeZone: string;
+}
+
+export interface HostOrganisations {
+  /** Throws NotFoundError for an unknown id. */
+  get(db: Queryable, orgId: number): Promise<OrganisationFacts>;
+  /** For CLI commands: the organisation with this id, or the only one when none is given (else a ValidationError). */
+  resolve(db: Queryable, orgId?: number): Promise<OrganisationFacts>;
+}
+
+/** A refund or payment of a sale with the moment it was made (the history import replays them in order). */
+export interface SaleActivityEntry {
+  id: number;
+  saleId: number;
+  at: number;
+}
+
+/**
+ * The host's records, read by plugins (payloads carry ids only; handlers read fresh). Another organisation's
+ * record, or one that no longer exists, reads as undefined / is left out.
+ */
+export interface HostRecords {
+  sale(db: Queryable, orgId: number, saleId: number): Promise<SaleSnapshot | undefined>;
+  refund(db: Queryable, orgId: number, refundId: number): Promise<RefundSnapshot | undefined>;
+  payment(db: Queryable, orgId: number, paymentId: number): Promise<PaymentSnapshot | undefined>;
+  refundsOfSale(db: Queryable, orgId: number, saleId: number): Promise<RefundSnapshot[]>;
+  paymentsOfSale(db: Queryable, orgId: number, saleId: number): Promise<PaymentSnapshot[]>;
+  /** Sales that occurred within [from, until], in id order after `afterId`, at most `limit` (paging). */
+  salesBetween(db: Queryable, range: { orgId: number; from: number; until: number; afterId?: number; limit: number }): Promise<{ id: number; occurredAt: number }[]>;
+  countSalesBetween(db: Queryable, range: { orgId: number; from: number; until: number }): Promise<number>;
+  /** The refunds and payments of these sales. */
+  activityOfSales(db: Queryable, orgId: number, saleIds: readonly number[]): Promise<{ refunds: SaleActivityEntry[]; payments: SaleActivityEntry[] }>;
+  /** Distinct line categories the organisation has sold (for mapping settings), at most `limit`. */
+  saleCategories(db: Queryable, orgId: number, limit: number): Promise<string[]>;
+  /** Which of these ids are the organisation's sales (payout lines naming a sale). */
+  existingSaleIds(db: Queryable, orgId: number, saleIds: readonly number[]): Promise<Set<number>>;
+}
+
+export interface PaymentMethodDefinition {
+  /** Stored on payments and refunds, e.g. `stripe`: lower case letters, digits and `_`. */
+  id: string;
+  label: string;
+  /** Money taken this way reaches the bank in provider payouts recorded under this id (ctx.payouts.record). */
+  settledByPayouts?: boolean;
+}
+
+export interface PaymentMethodInfo extends PaymentMethodDefinition {
+  /** 'host' for the host's own methods, else the id of the plugin that brings it. */
+  source: string;
+}
+
+/** Every payment method of this install: the host's own and the installed plugins'. */
+export interface PaymentMethodCatalogue {
+  list(): readonly PaymentMethodInfo[];
+  get(id: string): PaymentMethodInfo | undefined;
+}
+
+/** A payout as stored (read back by the plugins that post or reconcile it). */
+export interface PayoutView {
+  id: number;
+  orgId: number;
+  provider: string;
+  accountRef: string;
+  providerPayoutId: string;
+  currency: string;
+  amountMinor: number;
+  grossMinor: number;
+  feeMinor: number;
+  arrivalDate: string;
+  status: 'received' | 'discrepancy';
+  lineCount: number;
+  createdAt: number;
+}
+
+export interface PayoutLineView {
+  id: number;
+  payoutId: number;
+  position: number;
+  sourceId: string;
+  kind: PayoutLineKind;
+  amountMinor: number;
+  feeMinor: number;
+  feeTaxMinor: number;
+  chargeRef: string | null;
+  saleId: number | null;
+  counterpartyName: string | null;
+  counterpartyEmail: string | null;
+  description: string | null;
+  reference: string | null;
+  occurredAt: number;
+  originalAmountMinor: number | null;
+  originalCurrency: string | null;
+  exchangeRate: string | null;
+}
+
+export interface PayoutStore extends PayoutRecorder {
+  get(db: Queryable, orgId: number, payoutId: number): Promise<{ payout: PayoutView; lines: PayoutLineView[] } | null>;
+  /** Newest first. */
+  list(db: Queryable, filter: { orgId?: number; ids?: readonly number[]; provider?: string; arrivedSince?: string; limit?: number }): Promise<PayoutView[]>;
+  lines(db: Queryable, orgId: number, lineIds: readonly number[]): Promise<PayoutLineView[]>;
+  /** The provider account (acct_…, CR…) of the organisation's latest payout from `provider`, if any. */
+  latestAccountRef(db: Queryable, orgId: number, provider: string): Promise<string | null>;
+}
+
+export interface FlashMessage {
+  kind: 'success' | 'error';
+  message: string;
+}
+
+/** Pages: the host renders a plugin's template inside its own layout, and keeps one-shot messages. */
+export interface PluginPages {
+  /**
+   * Render `<viewsDir>/<view>.ejs` inside the host's layout. The template sees the host's page locals
+   * (principal, csrfToken) plus `locals`; `title` names the page.
+   */
+  render(res: Response, view: string, locals: Record<string, unknown> & { title: string }, status?: number): void;
+  setFlash(req: Request, kind: FlashMessage['kind'], message: string): void;
+  takeFlash(req: Request): FlashMessage | null;
+  /** The host's date-time style in a time zone ('' for none), e.g. "1 May 2026, 14:30". */
+  formatDateTime(ms: number | null | undefined, timeZone: string): string;
+  /** The host's money style: minor units as decimal text in the currency's digits, e.g. "12.50". */
+  formatMoney(minor: number | bigint, currency: string): string;
+}
+
+// ------------------------------------------------------------------------------------------ context
 
 export interface PluginContext<C> {
   pluginId: string;
   config: C;
+  /** For the plugin's OWN tables (its migrations). Host data is read through `records`, `payouts`, `sync`, `outbox`. */
   db: Db;
   logger: Logger;
-  outbox: OutboxWriter;
+  clock: Clock;
+  outbox: PluginOutbox;
   sync: SyncStateStore;
   /** Seal secrets before storing them; open them only where used. Never log either side. */
   secrets: SecretBox;
@@ -76,11 +296,17 @@ export interface PluginContext<C> {
   mountPath: string;
   /** Guard for plugin routes: the host has already authenticated the request. */
   requireRole(...roles: Role[]): RequestHandler;
-  /** Record a provider payout (idempotent); the host emits `payout.paid` in the same transaction. */
-  payouts: PayoutRecorder;
-  /** Record a provider payment on one of our sales (idempotent on its provider reference). */
+  records: HostRecords;
+  organisations: HostOrganisations;
+  paymentMethods: PaymentMethodCatalogue;
+  /** Record a provider payout (idempotent; the host emits `payout.paid` in the same transaction), and read payouts back. */
+  payouts: PayoutStore;
+  /** Record a provider payment on one of the host's sales (idempotent on its provider reference). */
   payments: ProviderPayments;
+  pages: PluginPages;
 }
+
+// ------------------------------------------------------------------------------------------ definition
 
 export type HealthTone = 'ok' | 'warn' | 'bad';
 
@@ -100,18 +326,34 @@ export interface HealthPanel {
   links?: { label: string; href: string; roles: Role[] }[];
 }
 
+/** A column of one of the plugin's tables that holds a sealed secret (re-sealed when an organisation's key rotates). */
+export interface SealedColumnDeclaration {
+  table: string;
+  idColumn: string;
+  orgColumn: string;
+  columns: {
+    name: string;
+    /** The purpose (AAD) the value was sealed with, computed from its row, e.g. `xero_connections.token:${row.id}`. */
+    purpose(row: Record<string, unknown>): string;
+  }[];
+}
+
 export type EventSubscriber<C, T extends HostEventType> = (event: HostEvent<T>, trx: Queryable, ctx: PluginContext<C>) => Promise<void>;
 
 export interface PluginDefinition<C = unknown> {
-  /** Prefixes routes (/plugins/<id>), outbox types (<id>.…), env vars (<ID>_…) and view folders. */
+  /** Prefixes routes (/plugins/<id>), outbox types (<id>.…), env vars (<ID>_…) and tables (<id>_…). */
   id: string;
   /** Human name for navigation. */
   title: string;
   /** Validated at boot against the environment (keys are env var names); every problem is reported. */
   configSchema: ZodType<C>;
   migrations?: Migration[];
-  /** Folder whose templates render as `<id>/<name>` via res.render. */
+  /** Absolute folder of the plugin's templates (ctx.pages.render names a template relative to it). */
   viewsDir?: string;
+  /** Columns of the plugin's own tables that hold sealed secrets. */
+  sealedColumns?: SealedColumnDeclaration[];
+  /** Payment methods this plugin brings (added to the host's own: the sale API and forms accept them). */
+  paymentMethods?: PaymentMethodDefinition[];
   /** Mounted at /plugins/<id> behind authentication; each route must guard itself with ctx.requireRole. */
   routes?(ctx: PluginContext<C>): Router;
   /** Mounted at /webhooks/<id> with the raw body (req.body is a Buffer) and no session. */
@@ -142,4 +384,26 @@ export interface PluginDefinition<C = unknown> {
 /** Identity helper that keeps the generic type of a plugin's config. */
 export function definePlugin<C>(def: PluginDefinition<C>): PluginDefinition<C> {
   return def;
+}
+
+/**
+ * What a host lends the plugins: implemented by our host (server/plugins/hostServices.ts) and by any booking
+ * system that embeds Ledgerbridge, from its own tables.
+ */
+export interface HostServices {
+  records: HostRecords;
+  organisations: HostOrganisations;
+  /** Records a provider's payment on a host sale (and emits `payment.received` in that transaction). */
+  payments: ProviderPayments;
+  /** The host's own payment methods (cash, card terminal, …); the plugins' are added to them. */
+  paymentMethods: readonly PaymentMethodDefinition[];
+  pages: Omit<PluginPages, 'render'> & {
+    /** Render an absolute template file inside the host's layout. */
+    renderFile(res: Response, file: string, locals: Record<string, unknown> & { title: string }, status?: number): void;
+  };
+  auth: {
+    /** Runs before every plugin route: establishes req.principal or refuses (401 / redirect to login). */
+    authenticate: RequestHandler;
+    requireRole(...roles: Role[]): RequestHandler;
+  };
 }

@@ -1,35 +1,35 @@
-// Loads plugins: validates their config against the environment, builds each one's context, wires
-// subscribers into the event bus, collects outbox handlers and migrations, and mounts routes.
-// Mounting is host-agnostic: `mountPlugin` needs only an Express app and an auth adapter, which is
-// how another Express host can mount a plugin the same way this host does.
-import express, { type IRouter, type RequestHandler } from 'express';
+// Loads plugins: validates their config against the environment, builds each one's context from the
+// Ledgerbridge runtime (outbox, sync state, secrets, payouts) and the host's services (records, pages,
+// auth), wires subscribers into the event bus, collects outbox handlers, migrations and sealed columns,
+// and mounts routes. Mounting is host-agnostic: it needs only an Express app and the host's services,
+// which is how another Express booking system mounts the plugins the same way this host does.
+import express, { type IRouter } from 'express';
+import { join } from 'node:path';
 import type { Db } from '../db/knex';
 import type { MigrationOwner } from '../db/migrate';
 import type { EventBus } from '../domain/eventBus';
 import type { Logger } from '../logger';
 import type { SecretBox } from '../secrets';
+import { createSealedColumnRegistry, type SealedColumnRegistry } from '../secrets/registry';
 import type { OutboxHandler, OutboxWriter } from '../outbox/types';
-import type { PayoutRecorder, PluginContext, PluginDefinition, ProviderPayments, Role, SyncStateStore } from './contract';
+import { createPluginOutbox } from '../outbox/pluginOutbox';
+import type { Clock, HostServices, PaymentMethodCatalogue, PayoutStore, PluginContext, PluginDefinition, Role, SyncStateStore } from './contract';
 import { HOST_EVENT_TYPES, type HostEvent } from '../domain/events';
 
 /** What a host lends a plugin to authenticate and authorise its routes. */
-export interface HostAuthAdapter {
-  /** Runs before every plugin route: establishes req.principal or refuses (401 / redirect to login). */
-  authenticate: RequestHandler;
-  requireRole(...roles: Role[]): RequestHandler;
-}
+export type HostAuthAdapter = HostServices['auth'];
 
-export interface PluginHostServices {
+/** The Ledgerbridge runtime every plugin shares, whichever host runs it. */
+export interface PluginRuntimeServices {
   db: Db;
   logger: Logger;
   outbox: OutboxWriter;
   publicUrl: string;
   secrets: SecretBox;
   syncStore(pluginId: string): SyncStateStore;
-  auth: HostAuthAdapter;
-  /** The host's payout store and provider payments (server/payouts), lent to every plugin. */
-  payouts: PayoutRecorder;
-  payments: ProviderPayments;
+  payouts: PayoutStore;
+  paymentMethods: PaymentMethodCatalogue;
+  clock: Clock;
 }
 
 export interface LoadedPlugin {
@@ -45,6 +45,8 @@ export interface PluginRuntime {
   /** Every plugin's entries, tagged with the plugin they belong to so the layout can group them. */
   nav: PluginNavEntry[];
   migrationOwners: MigrationOwner[];
+  /** Every plugin's sealed columns (what `secrets:rotate-org` re-seals). */
+  sealedColumns: SealedColumnRegistry;
 }
 
 export interface PluginNavEntry {
@@ -61,7 +63,7 @@ const PLUGIN_ID = /^[a-z][a-z0-9-]{1,30}$/;
 
 /** Validate every plugin's settings against the environment; returns configs or every problem found. */
 export function validatePluginConfigs(
-  definitions: PluginDefinition<unknown>[],
+  definitions: readonly PluginDefinition<unknown>[],
   env: Readonly<Record<string, string | undefined>>,
 ): { configs: Map<string, unknown>; problems: string[] } {
   const configs = new Map<string, unknown>();
@@ -79,20 +81,33 @@ export function validatePluginConfigs(
   return { configs, problems };
 }
 
-export function buildPluginContext<C>(def: PluginDefinition<C>, config: C, services: PluginHostServices, mountPath: string): PluginContext<C> {
+export function buildPluginContext<C>(def: PluginDefinition<C>, config: C, runtime: PluginRuntimeServices, host: HostServices, mountPath: string): PluginContext<C> {
+  const { renderFile, ...pages } = host.pages;
   return {
     pluginId: def.id,
     config,
-    db: services.db,
-    logger: services.logger.child({ plugin: def.id }),
-    outbox: services.outbox,
-    sync: services.syncStore(def.id),
-    secrets: services.secrets,
-    publicUrl: services.publicUrl,
+    db: runtime.db,
+    logger: runtime.logger.child({ plugin: def.id }),
+    clock: runtime.clock,
+    outbox: createPluginOutbox(def.id, runtime.outbox),
+    sync: runtime.syncStore(def.id),
+    secrets: runtime.secrets,
+    publicUrl: runtime.publicUrl,
     mountPath,
-    requireRole: (...roles: Role[]) => services.auth.requireRole(...roles),
-    payouts: services.payouts,
-    payments: services.payments,
+    requireRole: (...roles: Role[]) => host.auth.requireRole(...roles),
+    records: host.records,
+    organisations: host.organisations,
+    paymentMethods: runtime.paymentMethods,
+    payouts: runtime.payouts,
+    payments: host.payments,
+    pages: {
+      ...pages,
+      render(res, view, locals, status) {
+        if (!def.viewsDir) throw new Error(`plugin ${def.id} renders "${view}" but declares no viewsDir`);
+        if (view.includes('..')) throw new Error(`plugin ${def.id}: view "${view}" must stay inside its viewsDir`);
+        renderFile(res, join(def.viewsDir, `${view}.ejs`), locals, status);
+      },
+    },
   };
 }
 
@@ -143,17 +158,18 @@ export function mountPluginRoutes(app: IRouter, runtime: PluginRuntime, auth: Ho
   }
 }
 
-/** Build the runtime for this host: contexts, subscribers, handlers, nav and migrations. */
+/** Build the runtime for this host: contexts, subscribers, handlers, nav, migrations and sealed columns. */
 export function loadPlugins(
-  definitions: PluginDefinition<unknown>[],
+  definitions: readonly PluginDefinition<unknown>[],
   configs: Map<string, unknown>,
-  services: PluginHostServices,
+  runtimeServices: PluginRuntimeServices,
+  host: HostServices,
   bus: EventBus,
 ): PluginRuntime {
-  const runtime: PluginRuntime = { plugins: [], handlers: new Map(), nav: [], migrationOwners: [] };
+  const runtime: PluginRuntime = { plugins: [], handlers: new Map(), nav: [], migrationOwners: [], sealedColumns: sealedColumnsOf(definitions) };
   for (const def of definitions) {
     const mountPath = `/plugins/${def.id}`;
-    const ctx = buildPluginContext(def, configs.get(def.id), services, mountPath);
+    const ctx = buildPluginContext(def, configs.get(def.id), runtimeServices, host, mountPath);
     subscribePlugin(def, ctx, bus);
     for (const [type, handler] of pluginHandlers(def, ctx)) runtime.handlers.set(type, handler);
     runtime.nav.push(...(def.nav ?? []).map((entry) => ({ ...entry, group: def.title, section: mountPath })));
@@ -163,7 +179,19 @@ export function loadPlugins(
   return runtime;
 }
 
+/** The sealed columns the plugins declare; each plugin may only declare its own tables (`<id>_…`). */
+export function sealedColumnsOf(definitions: readonly PluginDefinition<unknown>[]): SealedColumnRegistry {
+  const registry = createSealedColumnRegistry();
+  for (const def of definitions) {
+    for (const spec of def.sealedColumns ?? []) {
+      if (!spec.table.startsWith(`${def.id}_`)) throw new Error(`plugin ${def.id}: sealed columns of "${spec.table}" are not in one of its own tables (${def.id}_…)`);
+      registry.register(spec);
+    }
+  }
+  return registry;
+}
+
 /** Migration owners of a list of plugin definitions (for `npm run migrate` before contexts exist). */
-export function pluginMigrationOwners(definitions: PluginDefinition<unknown>[]): MigrationOwner[] {
+export function pluginMigrationOwners(definitions: readonly PluginDefinition<unknown>[]): MigrationOwner[] {
   return definitions.filter((d) => d.migrations?.length).map((d) => ({ id: d.id, migrations: d.migrations ?? [] }));
 }

@@ -5,9 +5,7 @@ export { loadMasterKey, parseMasterKey, readKeyFile, readOrCreateKeyFile, create
 export { keyFingerprint, parseEnvelope, EnvelopeError } from './envelope';
 export { rotateMasterKey, rotateOrgDataKey, type MasterRotationResult, type OrgRotationResult } from './rotation';
 export {
-  registerSealedColumns,
   createSealedColumnRegistry,
-  sealedColumns,
   type SealedColumn,
   type SealedColumnSpec,
   type SealedColumnRegistry,

@@ -1,5 +1,6 @@
 // Which columns hold sealed values, so rotating an organisation's data key can re-seal every one of
-// them generically. Each owner (the Xero plugin, the host) registers its own columns at import time.
+// them generically. Plugins declare theirs on their definition (sealedColumns); the registry is built from
+// the installed plugins (server/plugins/registry.ts), never filled as a side effect of importing a module.
 
 export interface SealedColumn {
   name: string;
@@ -34,11 +35,4 @@ export function createSealedColumnRegistry(): SealedColumnRegistry {
     },
     list: () => [...specs.values()],
   };
-}
-
-/** The process-wide registry that plugins register into and the rotation command reads. */
-export const sealedColumns: SealedColumnRegistry = createSealedColumnRegistry();
-
-export function registerSealedColumns(spec: SealedColumnSpec): void {
-  sealedColumns.register(spec);
 }

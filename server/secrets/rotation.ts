@@ -4,7 +4,7 @@ import { keyFingerprint } from './envelope';
 import { DATA_KEYS_TABLE, unwrapDataKey, wrapDataKey, type DataKeyRow } from './dataKeys';
 import { MasterKeyMismatchError } from './errors';
 import type { SecretBox } from './box';
-import { sealedColumns, type SealedColumnRegistry } from './registry';
+import type { SealedColumnRegistry } from './registry';
 
 // Two rotations, each in one transaction so a failure changes nothing:
 // - master key: unwrap every data key with the old master key and wrap it with the new one. The data keys
@@ -58,9 +58,9 @@ export async function rotateOrgDataKey(
   db: Db,
   box: SecretBox,
   orgId: number,
-  opts: { registry?: SealedColumnRegistry } = {},
+  opts: { registry: SealedColumnRegistry },
 ): Promise<OrgRotationResult> {
-  const registry = opts.registry ?? sealedColumns;
+  const registry = opts.registry;
   return db.transaction(async (trx) => {
     const previous = await lockRows(
       trx,

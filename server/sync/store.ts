@@ -1,7 +1,7 @@
 // Where each host record's downstream copy stands, per plugin (sync_records). Plugins write through a
 // store bound to their own id; the host reads every plugin's rows to show them on a sale.
 import { nowMs, type Queryable } from '../db/knex';
-import type { SyncEntityType, SyncRecord, SyncRecordUpdate, SyncStateStore, SyncStatus } from '../plugins/contract';
+import type { SyncEntityType, SyncRecord, SyncRecordFilter, SyncRecordUpdate, SyncStateStore, SyncStatus } from '../plugins/contract';
 
 interface SyncRecordRow {
   id: number;
@@ -19,6 +19,7 @@ interface SyncRecordRow {
 }
 
 const KEY_COLUMNS = ['plugin_id', 'entity_type', 'entity_id', 'record_type'];
+const HOUR = 3_600_000;
 
 function fromRow(row: SyncRecordRow): SyncRecord {
   return {
@@ -70,12 +71,47 @@ export function createSyncStateStore(pluginId: string): SyncStateStore {
         .merge(changed);
     },
 
-    async list(db, filter): Promise<SyncRecord[]> {
+    async list(db, filter: SyncRecordFilter): Promise<SyncRecord[]> {
       const query = db<SyncRecordRow>('sync_records').where({ org_id: filter.orgId, plugin_id: pluginId });
       if (filter.entityType !== undefined) query.where({ entity_type: filter.entityType });
       if (filter.entityId !== undefined) query.where({ entity_id: filter.entityId });
       if (filter.status !== undefined) query.where({ status: filter.status });
+      if (filter.statuses) query.whereIn('status', [...filter.statuses]);
+      if (filter.recordTypes) query.whereIn('record_type', [...filter.recordTypes]);
+      if (filter.entities) {
+        const wanted = Object.entries(filter.entities).filter(([, ids]) => ids && ids.length > 0) as [SyncEntityType, readonly number[]][];
+        if (wanted.length === 0) return [];
+        query.where((q) => {
+          for (const [type, ids] of wanted) q.orWhere((w) => w.where({ entity_type: type }).whereIn('entity_id', [...ids]));
+        });
+      }
       return ((await query.orderBy('id')) as SyncRecordRow[]).map(fromRow);
+    },
+
+    async count(db, filter): Promise<number> {
+      const row = (await db('sync_records').where({ org_id: filter.orgId, plugin_id: pluginId, status: filter.status }).count({ n: '*' }).first()) as { n: number | string } | undefined;
+      return Number(row?.n ?? 0);
+    },
+
+    async lastSyncedAt(db, orgId): Promise<number | null> {
+      const row = (await db('sync_records').where({ org_id: orgId, plugin_id: pluginId, status: 'synced' }).max({ at: 'synced_at' }).first()) as { at: unknown } | undefined;
+      return row?.at === null || row?.at === undefined ? null : Number(row.at);
+    },
+
+    async syncedPerHour(db, orgId, now): Promise<{ hourStart: number; count: number }[]> {
+      const currentHour = Math.floor(now / HOUR) * HOUR;
+      const from = currentHour - 23 * HOUR;
+      // CAST: SQLite binds the parameters as REAL, so the division alone would not truncate (one group per
+      // record); synced_at ≥ from, so truncating is flooring.
+      const rows = (await db('sync_records')
+        .where({ org_id: orgId, plugin_id: pluginId, status: 'synced' })
+        .andWhere('synced_at', '>=', from)
+        .select(db.raw('CAST((synced_at - ?) / ? AS INTEGER) as bucket', [from, HOUR]))
+        .count({ n: '*' })
+        .groupBy('bucket')) as { bucket: number | string; n: number | string }[];
+      const counts = new Map<number, number>();
+      for (const r of rows) counts.set(Number(r.bucket), (counts.get(Number(r.bucket)) ?? 0) + Number(r.n));
+      return Array.from({ length: 24 }, (_, i) => ({ hourStart: from + i * HOUR, count: counts.get(i) ?? 0 }));
     },
   };
 }

@@ -1,6 +1,6 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { HostDeps } from '../hostDeps';
-import type { Principal } from '../plugins/contract';
+import type { Principal } from '../auth/principal';
 import { isPostgres } from '../db/knex';
 import { ConflictError, ValidationError } from '../errors';
 import { createOrganisation } from '../domain/organisations';

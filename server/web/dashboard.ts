@@ -7,7 +7,8 @@ import { requireRole } from '../auth/middleware';
 import { renderPage } from './render';
 import { startOfDayInZone } from './time';
 import { hourlyChart, type HourlyChart } from './hourlyChart';
-import type { HealthPanel, Role } from '../plugins/contract';
+import type { Role } from '../auth/principal';
+import type { HealthPanel } from '../plugins/contract';
 import type { PluginRuntime } from '../plugins/registry';
 import type { Logger } from '../logger';
 

@@ -1,4 +1,4 @@
-import type { Role } from '../plugins/contract';
+import type { Role } from '../auth/principal';
 
 export interface NavItem {
   label: string;

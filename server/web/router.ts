@@ -14,7 +14,7 @@ export const VIEWS_DIR = join(WEB_ROOT_DIR, 'views');
 export const PUBLIC_DIR = join(WEB_ROOT_DIR, 'public');
 
 /** What the pages need (a HostDeps will do; tests may pass just this). */
-export type WebDeps = Pick<HostDeps, 'config' | 'db' | 'logger' | 'events' | 'plugins'>;
+export type WebDeps = Pick<HostDeps, 'config' | 'db' | 'logger' | 'events' | 'plugins' | 'paymentMethods'>;
 
 /**
  * The host's pages, mounted at `/` after createWebSecurityMiddleware (session, passport, CSRF, locals).

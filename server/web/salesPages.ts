@@ -7,7 +7,7 @@ import { createSale } from '../domain/sales';
 import { issueRefund } from '../domain/refunds';
 import { recordPayment } from '../domain/payments';
 import { getSale, listSales, type SaleView } from '../domain/saleView';
-import { PAYMENT_METHODS, SALE_STATUSES } from '../domain/saleSchemas';
+import { SALE_STATUSES } from '../domain/saleSchemas';
 import { renderPage } from './render';
 import { errorsByField, field } from './forms';
 import { setFlash, takeFlash } from './flash';
@@ -30,7 +30,7 @@ const saleIdParam = (req: Request): number => {
 
 const when = (org: Organisation) => (iso: string | number | null) => (iso === null ? '' : formatLocal(typeof iso === 'number' ? iso : Date.parse(iso), org.timezone));
 
-export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events'>): Router {
+export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'paymentMethods'>): Router {
   const router = Router();
 
   // ---- list
@@ -62,7 +62,7 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events'>): Router 
   // ---- new
   const renderNew = async (req: Request, res: Response, form: SaleFormValues | null, extra: Record<string, unknown> = {}, status?: number) => {
     const org = await getOrganisation(deps.db, req.principal!.orgId);
-    renderPage(res, 'sales/new', { title: 'New sale', form: form ?? emptySaleForm(org.baseCurrency), errors: {}, formError: null, methods: PAYMENT_METHODS, ...extra }, status);
+    renderPage(res, 'sales/new', { title: 'New sale', form: form ?? emptySaleForm(org.baseCurrency), errors: {}, formError: null, methods: deps.paymentMethods.list(), ...extra }, status);
   };
 
   router.get('/sales/new', sellers, (req, res, next) => {
@@ -112,7 +112,7 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events'>): Router 
         title: `Sale ${sale.reference ?? `#${sale.id}`}`,
         sale,
         canSell,
-        methods: PAYMENT_METHODS,
+        methods: deps.paymentMethods.list(),
         flash: takeFlash(req),
         when: when(org),
         refundValues: { kind: 'full', amount: '', method: '', reason: '' },

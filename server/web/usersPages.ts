@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { HostDeps } from '../hostDeps';
-import { ROLES } from '../plugins/contract';
+import { ROLES } from '../auth/principal';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { requireRole } from '../auth/middleware';
 import { changeRole, createUser, disableUser, enableUser, listUsers } from '../auth/users';

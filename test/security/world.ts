@@ -72,7 +72,7 @@ async function seedSecurityOrg(x: XeroTestApp, emuUrl: string, name: string, mar
 
   const staffRow = await db('users').where({ org_id: org.orgId, role: 'staff' }).whereNot({ id: victim.id }).first('id');
   const staff: Principal = { kind: 'user', id: Number(staffRow.id), orgId: org.orgId, role: 'staff', name: 'staff' };
-  const deps = { db, events: x.host.deps.events };
+  const deps = { ...x.host.deps, db };
   const sale = await createSale(deps, staff, saleBody(marker));
   const refund = await issueRefund(deps, staff, sale.id, { kind: 'amount', amount: '5.00' });
   const payment = await recordPayment(deps, staff, sale.id, { method: 'cash', amount: '10.00' });

@@ -3,7 +3,8 @@
 // value's purpose names its table, column and row, so a value copied to another row will not open.
 import type { Queryable } from '../../../server/db/knex';
 import { nowMs } from '../../../server/db/knex';
-import { registerSealedColumns, type SecretBox } from '../../../server/secrets';
+import type { SecretBox } from '../../../server/secrets';
+import type { SealedColumnDeclaration } from '../../../server/plugins/contract';
 import { resumePaused } from '../../../server/outbox/admin';
 import type { RateHeadroom } from '../client';
 
@@ -57,8 +58,8 @@ export const connectionSecretPurpose = (column: SealedConnectionColumn, connecti
   `xero_connections.${column}:${connectionId}`;
 export const certificateKeyPurpose = (certificateId: number): string => `xero_certificates.private_key_sealed:${certificateId}`;
 
-// Rotation of an organisation's data key re-seals these generically (server/secrets/rotation.ts).
-registerSealedColumns({
+// Rotation of an organisation's data key re-seals these generically (declared on the plugin definition).
+export const connectionSealedColumns: SealedColumnDeclaration[] = [{
   table: 'xero_connections',
   idColumn: 'id',
   orgColumn: 'org_id',
@@ -66,13 +67,12 @@ registerSealedColumns({
     name,
     purpose: (row: Record<string, unknown>) => connectionSecretPurpose(name, Number(row.id)),
   })),
-});
-registerSealedColumns({
+}, {
   table: 'xero_certificates',
   idColumn: 'id',
   orgColumn: 'org_id',
   columns: [{ name: 'private_key_sealed', purpose: (row) => certificateKeyPurpose(Number(row.id)) }],
-});
+}];
 
 const numberColumns = [
   'id', 'org_id', 'certificate_id', 'access_expires_at', 'refresh_issued_at', 'token_version', 'refresh_lock_until',

@@ -17,7 +17,7 @@ export interface ClearingAccount {
 }
 
 export function clearingAccountName(provider: PayoutProvider, currency: string, baseCurrency: string): string {
-  return `${PROVIDER_NAMES[provider]} clearing${currency === baseCurrency ? '' : ` ${currency}`}`;
+  return `${PROVIDER_NAMES[provider] ?? provider} clearing${currency === baseCurrency ? '' : ` ${currency}`}`;
 }
 
 /** The number we give a clearing account we create: the provider account (acct_…/CR…) when known. */
@@ -54,7 +54,7 @@ export async function ensureClearingAccount(session: XeroSession, db: Queryable,
     if (still) return { accountId: cached, name: str(still, 'Name') ?? name, how: 'cached' };
   }
   const byName = active.find((a) => str(a, 'Name')?.trim().toLowerCase() === name.toLowerCase());
-  const byNumber = byName ? undefined : active.find((a) => lastFour(str(a, 'BankAccountNumber')) === lastFour(number) && (str(a, 'Name') ?? '').toLowerCase().includes(PROVIDER_NAMES[provider].toLowerCase()));
+  const byNumber = byName ? undefined : active.find((a) => lastFour(str(a, 'BankAccountNumber')) === lastFour(number) && (str(a, 'Name') ?? '').toLowerCase().includes((PROVIDER_NAMES[provider] ?? provider).toLowerCase()));
   const found = byName ?? byNumber;
   if (found) return remember(db, session, wanted, { accountId: str(found, 'AccountID')!, name: str(found, 'Name')!, how: byName ? 'found_by_name' : 'found_by_number' });
 

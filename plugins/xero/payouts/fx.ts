@@ -158,7 +158,7 @@ export async function postConvertedCharge(svc: SyncServices, item: Item, hctx: O
     // 1. On the sale (idempotent on the charge id); its push waits behind this item on the sale's subject.
     let paymentId: number;
     try {
-      ({ paymentId } = await ctx.payments.record(orgId, line.sale_id, { method: payout.provider, amountMinor: converted.original_amount_minor, providerRef: line.charge_ref ?? line.source_id, receivedAt: receivedAt(line) }));
+      ({ paymentId } = await ctx.payments.record(orgId, line.sale_id, { method: payout.provider, amountMinor: converted.original_amount_minor, currency: converted.original_currency, providerRef: line.charge_ref ?? line.source_id, receivedAt: receivedAt(line) }));
     } catch (err) {
       if (!(err instanceof AppError) || err.statusCode >= 500) throw err;
       throw new PermanentError(`could not record charge ${line.charge_ref ?? line.source_id} on sale ${line.sale_id}: ${err.message}`);

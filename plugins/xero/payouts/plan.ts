@@ -199,7 +199,7 @@ export function refundPayoutStep(payout: PlanPayout, line: PlanLine, creditNoteI
 export function buildPayoutPlan(input: PlanInput): PayoutPlan {
   const { payout, settings, clearingAccountId } = input;
   const plan: PayoutPlan = { steps: [], transfer: null, waiting: [], queued: [], failed: [], allKeys: [] };
-  const contact = { Name: PROVIDER_NAMES[payout.provider] };
+  const contact = { Name: PROVIDER_NAMES[payout.provider] ?? payout.provider };
   const clearing = { AccountID: clearingAccountId };
   const add = (step: PlanStep) => {
     plan.allKeys.push(step.key);

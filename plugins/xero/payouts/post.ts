@@ -156,7 +156,7 @@ async function settleHostSide(svc: SyncServices, session: XeroSession, item: Ite
       // A Direct Debit's item is dated its charge date, which can still be ahead of our clock when the
       // payout is posted; the host refuses payments received in the future, so never later than now.
       const receivedAt = Math.min(line.occurred_at, Date.now());
-      const { paymentId } = await ctx.payments.record(orgId, line.sale_id, { method: provider, amountMinor: line.amount_minor, providerRef: line.charge_ref ?? line.source_id, receivedAt });
+      const { paymentId } = await ctx.payments.record(orgId, line.sale_id, { method: provider, amountMinor: line.amount_minor, currency, providerRef: line.charge_ref ?? line.source_id, receivedAt });
       paymentOfLine.set(line.id, paymentId);
     } catch (err) {
       if (!(err instanceof AppError) || err.statusCode >= 500) throw err;

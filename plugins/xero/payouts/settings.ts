@@ -24,7 +24,7 @@ export async function loadPayoutSettings(db: Queryable, orgId: number, provider:
   const rows = await readPayoutSettingRows(db, orgId);
   const threshold = Number(rows.match_threshold);
   return {
-    bankAccountCode: rows[`bank_account:${provider}`] || null,
+    bankAccountCode: rows[`bank_account:${provider}` as PayoutSettingKey] || null,
     feesAccountCode: rows.fees_account || PAYOUT_DEFAULTS.feesAccountCode,
     feeTaxType: rows.fee_tax || PAYOUT_DEFAULTS.feeTaxType,
     suspenseAccountCode: rows.suspense_account || null,

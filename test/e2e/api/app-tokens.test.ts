@@ -27,7 +27,7 @@ const sale = {
   currency: 'GBP',
   customer: { name: 'Ada Lovelace', email: 'ada@example.com' },
   lines: [{ description: 'Climbing session', quantity: '2', unitPrice: '12.50', category: 'sessions', taxCode: 'OUTPUT2' }],
-  payments: [{ method: 'stripe', amount: '25.00', providerRef: 'ch_1' }],
+  payments: [{ method: 'card_terminal', amount: '25.00', providerRef: 'term-1' }],
 };
 
 for (const kind of dbKinds()) {

@@ -17,7 +17,7 @@ interface LoggedError {
   msg?: string;
 }
 
-function buildApp(deps: { db: DomainFixture['db']; events: EventBus }, logged: LoggedError[]) {
+function buildApp(deps: { db: DomainFixture['db']; events: EventBus; paymentMethods: DomainFixture['paymentMethods'] }, logged: LoggedError[]) {
   const app = express();
   // Stand-in for bearer auth: X-Test-Org / X-Test-Role become req.principal; no header, no principal.
   app.use((req: Request, _res: Response, next: NextFunction) => {
@@ -137,7 +137,7 @@ for (const kind of dbKinds()) {
       events.on('sale.completed', async () => {
         throw new Error('secret internal detail: connection string postgres://user:pw@db');
       });
-      const failing = buildApp({ db: fx.db, events }, logged);
+      const failing = buildApp({ ...fx, events }, logged);
       const before = logged.length;
       const res = await request(failing).post('/api/v1/sales').set(as()).send(saleBody()).expect(500);
       assert.equal(res.body.error.code, 'INTERNAL_ERROR');

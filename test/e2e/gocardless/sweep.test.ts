@@ -51,7 +51,7 @@ for (const kind of dbKinds()) {
     test('no webhooks: the sweep records the paid payout and the sale payment, once', async () => {
       const staffRow = await ctx.db('users').where({ org_id: org.orgId, role: 'staff' }).first('id');
       const staff: Principal = { kind: 'user', id: Number(staffRow.id), orgId: org.orgId, role: 'staff', name: 'staff' };
-      const sale = await createSale({ db: ctx.db, events: app.host.deps.events }, staff, { currency: 'GBP', customer: { name: 'Grace Hopper' }, lines: [{ description: 'Class pass', quantity: 1, unitPrice: '40.00', taxCode: 'OUTPUT2' }] });
+      const sale = await createSale(app.host.deps, staff, { currency: 'GBP', customer: { name: 'Grace Hopper' }, lines: [{ description: 'Class pass', quantity: 1, unitPrice: '40.00', taxCode: 'OUTPUT2' }] });
       const client = new GoCardlessClient({ baseUrl: gc.url, accessToken: gc.emulator.accessToken! });
       const { body: m } = await control<{ mandate: { id: string } }>(gc.url, 'POST', '/mandates');
       const p = await client.createPayment({ amount: 4000, currency: 'GBP', mandate: m.mandate.id, metadata: { ledgerbridge_sale_id: String(sale.id) } });

@@ -102,7 +102,7 @@ for (const kind of dbKinds()) {
     test('every webhook twice and in reverse order: each payout recorded once with its lines, the sale paid once', async () => {
       const staffRow = await db()('users').where({ org_id: org.orgId, role: 'staff' }).first('id');
       const staff: Principal = { kind: 'user', id: Number(staffRow.id), orgId: org.orgId, role: 'staff', name: 'staff' };
-      const sale = await createSale({ db: db(), events: app.host.deps.events }, staff, { currency: 'GBP', customer: { name: 'Ada Lovelace' }, lines: [{ description: 'Annual membership', quantity: 1, unitPrice: '250.00', taxCode: 'OUTPUT2' }] });
+      const sale = await createSale(app.host.deps, staff, { currency: 'GBP', customer: { name: 'Ada Lovelace' }, lines: [{ description: 'Annual membership', quantity: 1, unitPrice: '250.00', taxCode: 'OUTPUT2' }] });
 
       await control(gc.url, 'POST', '/webhooks/behaviour', { duplicates: 2, hold: true });
       const { body: m } = await control<{ mandate: { id: string } }>(gc.url, 'POST', '/mandates', { customer: { given_name: 'Ada', family_name: 'Lovelace', email: 'ada@example.test' } });

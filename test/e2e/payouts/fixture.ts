@@ -13,6 +13,7 @@ import { startSyncFixture, type SyncFixture } from '../xero/syncFixture';
 import { savePayoutSettings, type PayoutSettingKey } from '../../../plugins/xero/payouts/settings';
 import { xeroPlugin } from '../../../plugins/xero';
 import { stripePlugin } from '../../../plugins/stripe';
+import { gocardlessPlugin } from '../../../plugins/gocardless';
 import { startEmulator as startStripeEmulator, type Running as RunningStripe } from '../../../emulators/stripe/test/harness';
 import { logIn, postForm } from '../../support/xero';
 
@@ -34,7 +35,9 @@ export const DEFAULT_PAYOUT_SETTINGS: Partial<Record<PayoutSettingKey, string>> 
 export async function startPayoutFixture(kind: DbKind, opts: { plugins?: PluginDefinition<unknown>[]; env?: Record<string, string>; listen?: boolean; settings?: Partial<Record<PayoutSettingKey, string>> } = {}): Promise<PayoutFixture> {
   const f = await startSyncFixture(kind, {
     env: opts.env ?? {},
-    ...(opts.plugins ? { plugins: [xeroPlugin as unknown as PluginDefinition<unknown>, ...opts.plugins] } : {}),
+    // The providers' plugins are installed (their payment methods and payouts are known to the host) even
+    // where a test records their payouts itself instead of driving their webhooks.
+    plugins: [xeroPlugin as unknown as PluginDefinition<unknown>, ...(opts.plugins ?? [stripePlugin, gocardlessPlugin] as unknown as PluginDefinition<unknown>[])],
   });
   const orgId = f.org.orgId;
   // Provider money goes to its clearing account (no method mapping); payouts land in 090.
@@ -171,7 +174,7 @@ export async function seedSyntheticStripePayout(f: SyncFixture, opts: { known: n
   }
   // Half were recorded on their sale in real time by the provider plugin (the rest by the payout posting).
   const half = Math.ceil(opts.known / 2);
-  for (const k of known.slice(0, half)) await f.x.ctx.payments.record(orgId, k.saleId, { method: 'stripe', amountMinor: k.amount, providerRef: k.charge, receivedAt: t0 });
+  for (const k of known.slice(0, half)) await f.x.ctx.payments.record(orgId, k.saleId, { method: 'stripe', amountMinor: k.amount, currency: 'GBP', providerRef: k.charge, receivedAt: t0 });
   // Refunds issued in the app, of paid sales — and the last one of a sale whose charge is recorded only when
   // the payout posts (a card refund before its charge's webhook): the charge must still be recordable.
   const disputedIndex = Math.min(100, known.length - 1);

@@ -1,5 +1,7 @@
 // An Express app assembled from the auth/web exports only (the full createApp has its own e2e tests):
 // views + static assets + createWebSecurityMiddleware + createWebRouter + a 404 and an error page.
+import { createSealedColumnRegistry } from '../../../server/secrets';
+import { testPaymentMethods } from '../../support/paymentMethods';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,13 +32,14 @@ export async function createWebTestApp(kind: DbKind, env: Record<string, string>
   const t = await createTestDatabase(kind);
   const dataDir = mkdtempSync(join(tmpdir(), 'lb-web-'));
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
-  const plugins: PluginRuntime = { plugins: [], handlers: new Map(), nav: [], migrationOwners: [] };
+  const plugins: PluginRuntime = { plugins: [], handlers: new Map(), nav: [], migrationOwners: [], sealedColumns: createSealedColumnRegistry() };
   const deps: WebDeps = {
     config,
     db: t.db,
     logger: createLogger({ level: 'silent' }),
     events: new EventBus(),
     plugins,
+    paymentMethods: testPaymentMethods,
   };
   const app = express();
   app.set('view engine', 'ejs');

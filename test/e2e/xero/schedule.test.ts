@@ -99,7 +99,7 @@ for (const kind of dbKinds()) {
         // Only organisations with a live Xero connection get sync items; this one's waits for re-authorisation.
         await f.x.ctx.db.transaction((trx) =>
           startConnection(trx, { orgId: other.id, mode: 'oauth2', status: 'needs_reauth', createdBy: 'test', endReason: 'test' }));
-        const otherSale = await createSale({ db: f.x.host.deps.db, events: f.x.host.deps.events }, { kind: 'user', id: 999, orgId: other.id, role: 'staff', name: 'x' }, sale(6));
+        const otherSale = await createSale(f.x.host.deps, { kind: 'user', id: 999, orgId: other.id, role: 'staff', name: 'x' }, sale(6));
         const otherBefore = Number((await item(otherSale.id)).available_at);
 
         const page = await saveSchedule({ sync_mode: 'daily', sync_hour: '6' });

@@ -2,6 +2,7 @@
 // against it (test/support/xero.ts), an organisation connected as a legacy private app (certificate
 // uploaded to the emulator, key sealed in the database — what the connect page does), outbox workers
 // running the plugin's real handlers, and readers of the emulator's books through its control API.
+import { testPaymentMethods } from '../../support/paymentMethods';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { createUser } from '../../../server/auth/users';
@@ -81,7 +82,9 @@ export async function startSyncFixture(kind: DbKind, opts: { emulator?: XeroEmul
   const staffRow = await db('users').where({ org_id: org.orgId, role: 'staff' }).first('id');
   const staff: Principal = { kind: 'user', id: Number(staffRow.id), orgId: org.orgId, role: 'staff', name: 'staff' };
   const admin: Principal = { kind: 'user', id: Number(adminRow.id), orgId: org.orgId, role: 'admin', name: 'admin' };
-  const domain = { db, events: x.host.deps.events };
+  // Sold as an install with the provider plugins would (their card and Direct Debit methods), though only
+  // the Xero plugin runs here.
+  const domain = { ...x.host.deps, db, paymentMethods: testPaymentMethods };
   const emulatorGet = async (path: string) => {
     const res = await request(emu.url).get(path);
     assert.equal(res.status, 200, `${path}: ${res.status} ${res.text.slice(0, 200)}`);

@@ -4,13 +4,15 @@ import type { Db } from '../../../server/db/knex';
 import { EventBus } from '../../../server/domain/eventBus';
 import type { HostEvent } from '../../../server/domain/events';
 import { createOrganisation } from '../../../server/domain/organisations';
-import type { Principal, Role } from '../../../server/plugins/contract';
+import type { PaymentMethodCatalogue, Principal, Role } from '../../../server/plugins/contract';
+import { testPaymentMethods } from '../../support/paymentMethods';
 import { createTestDatabase, type DbKind, type TestDatabase } from '../../support/db';
 
 export interface DomainFixture {
   test: TestDatabase;
   db: Db;
   events: EventBus;
+  paymentMethods: PaymentMethodCatalogue;
   /** Every event the bus delivered, in order (only events whose transaction went on to commit matter: see `committedEvents`). */
   delivered: HostEvent[];
   orgId: number;
@@ -36,7 +38,7 @@ export async function createDomainFixture(kind: DbKind): Promise<DomainFixture> 
     });
   }
   return {
-    test, db: test.db, events, delivered,
+    test, db: test.db, events, delivered, paymentMethods: testPaymentMethods,
     orgId: org.id, otherOrgId: other.id,
     staff: principal(org.id), otherOrgStaff: principal(other.id),
     destroy: () => test.destroy(),

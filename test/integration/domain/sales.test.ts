@@ -144,7 +144,7 @@ for (const kind of dbKinds()) {
         throw new Error('plugin could not enqueue');
       });
       const counts = await rowCounts(fx.db);
-      await assert.rejects(createSale({ db: fx.db, events: bus }, fx.staff, saleBody({ reference: 'ROLLBACK-1' })), /plugin could not enqueue/);
+      await assert.rejects(createSale({ ...fx, events: bus }, fx.staff, saleBody({ reference: 'ROLLBACK-1' })), /plugin could not enqueue/);
       assert.deepEqual(await rowCounts(fx.db), counts);
       assert.equal(await fx.db('sales').where({ reference: 'ROLLBACK-1' }).first(), undefined);
     });
@@ -161,7 +161,7 @@ for (const kind of dbKinds()) {
           payload: JSON.stringify({ saleId: sale.id }), status: 'pending', attempts: 0, max_attempts: 3, available_at: 0, created_at: 0, updated_at: 0,
         });
       });
-      const view = await createSale({ db: fx.db, events: bus }, fx.staff, saleBody());
+      const view = await createSale({ ...fx, events: bus }, fx.staff, saleBody());
       const item = await fx.db('outbox').where({ dedupe_key: `test:sale:${view.id}` }).first();
       assert.ok(item);
       assert.deepEqual(JSON.parse(item.payload), { saleId: view.id });

@@ -8,6 +8,9 @@ import { createProviderPayments } from '../../../server/payouts/payments';
 import type { PayoutInput, PayoutLineInput } from '../../../server/plugins/contract';
 import { dbKinds } from '../../support/db';
 import { committedEvents, createDomainFixture, saleBody, type DomainFixture } from '../domain/fixtures';
+import { hostRecords } from '../../../server/domain/hostRecords';
+
+const recorderDeps = (fx: DomainFixture) => ({ ...fx, providers: () => ['stripe', 'gocardless'], existingSaleIds: hostRecords.existingSaleIds });
 
 function line(sourceId: string, overrides: Partial<PayoutLineInput> = {}): PayoutLineInput {
   return {
@@ -38,7 +41,7 @@ for (const kind of dbKinds()) {
 
     it('stores the payout and its lines and emits payout.paid once, even when recorded twice', async () => {
       const sale = await createSale(fx, fx.staff, saleBody());
-      const recorder = createPayoutRecorder(fx);
+      const recorder = createPayoutRecorder(recorderDeps(fx));
       const input = payout('po_twice', [line('txn_1', { saleId: sale.id }), line('txn_2'), line('txn_3', { kind: 'refund', amountMinor: -500n, feeMinor: 0n })]);
       const first = await recorder.record(fx.orgId, input);
       assert.deepEqual({ created: first.created, status: first.status }, { created: true, status: 'received' });
@@ -65,7 +68,7 @@ for (const kind of dbKinds()) {
     });
 
     it('stores lines that do not add up with status discrepancy (the money did arrive)', async () => {
-      const recorder = createPayoutRecorder(fx);
+      const recorder = createPayoutRecorder(recorderDeps(fx));
       const result = await recorder.record(fx.orgId, payout('po_short', [line('a'), line('b')], 5000n));
       assert.equal(result.status, 'discrepancy');
       assert.equal((await fx.db('payouts').where({ id: result.payoutId }).first()).status, 'discrepancy');
@@ -74,14 +77,14 @@ for (const kind of dbKinds()) {
 
     it('keeps a sale id only when the sale is this organisation\'s', async () => {
       const theirs = await createSale(fx, fx.otherOrgStaff, saleBody());
-      const recorder = createPayoutRecorder(fx);
+      const recorder = createPayoutRecorder(recorderDeps(fx));
       const result = await recorder.record(fx.orgId, payout('po_foreign', [line('x', { saleId: theirs.id }), line('y', { saleId: 999999 })]));
       const lines = await fx.db('payout_lines').where({ payout_id: result.payoutId });
       assert.deepEqual(lines.map((l) => l.sale_id), [null, null]);
     });
 
     it('is per organisation and provider: the same payout id elsewhere is another payout', async () => {
-      const recorder = createPayoutRecorder(fx);
+      const recorder = createPayoutRecorder(recorderDeps(fx));
       const a = await recorder.record(fx.orgId, payout('po_shared', [line('1')]));
       const b = await recorder.record(fx.otherOrgId, payout('po_shared', [line('1')]));
       const c = await recorder.record(fx.orgId, { ...payout('po_shared', [line('1')]), provider: 'gocardless' });
@@ -89,7 +92,7 @@ for (const kind of dbKinds()) {
     });
 
     it('refuses the same payout id with another amount, changing nothing', async () => {
-      const recorder = createPayoutRecorder(fx);
+      const recorder = createPayoutRecorder(recorderDeps(fx));
       await recorder.record(fx.orgId, payout('po_changed', [line('1')]));
       const before = [await count(fx, 'payouts'), await count(fx, 'payout_lines'), await count(fx, 'domain_events')];
       await assert.rejects(recorder.record(fx.orgId, payout('po_changed', [line('1'), line('2')])), (err: unknown) => err instanceof AppError && err.code === 'PAYOUT_ALREADY_RECORDED');
@@ -97,7 +100,7 @@ for (const kind of dbKinds()) {
     });
 
     it('rejects bad input naming every field, storing nothing', async () => {
-      const recorder = createPayoutRecorder(fx);
+      const recorder = createPayoutRecorder(recorderDeps(fx));
       const before = await count(fx, 'payouts');
       const bad = {
         ...payout('', [line('dup'), line('dup', { kind: 'bogus' as never, amountMinor: 12 as never }), line('taxed', { feeTaxMinor: 100n })], 0n),
@@ -124,7 +127,7 @@ for (const kind of dbKinds()) {
     it('records a provider payment on our sale as the system, once per provider reference', async () => {
       const sale = await createSale(fx, fx.staff, saleBody()); // 28.00
       const payments = createProviderPayments(fx);
-      const input = { method: 'stripe' as const, amountMinor: 2800, providerRef: 'ch_abc', receivedAt: Date.UTC(2024, 4, 1, 9) };
+      const input = { method: 'stripe' as const, amountMinor: 2800, currency: 'GBP', providerRef: 'ch_abc', receivedAt: Date.UTC(2024, 4, 1, 9) };
       const first = await payments.record(fx.orgId, sale.id, input);
       const again = await payments.record(fx.orgId, sale.id, input);
       assert.equal(first.created, true);
@@ -137,9 +140,22 @@ for (const kind of dbKinds()) {
     it('keeps the host rules: another organisation\'s sale is not found, overpayment is refused', async () => {
       const sale = await createSale(fx, fx.staff, saleBody());
       const payments = createProviderPayments(fx);
-      await assert.rejects(payments.record(fx.otherOrgId, sale.id, { method: 'stripe', amountMinor: 100, providerRef: 'ch_x', receivedAt: Date.now() }), (e: unknown) => e instanceof AppError && e.statusCode === 404);
-      await assert.rejects(payments.record(fx.orgId, sale.id, { method: 'stripe', amountMinor: 999999, providerRef: 'ch_y', receivedAt: Date.now() }), ValidationError);
-      await assert.rejects(payments.record(fx.orgId, sale.id, { method: 'stripe', amountMinor: 0, providerRef: 'ch_z', receivedAt: Date.now() }), ValidationError);
+      await assert.rejects(payments.record(fx.otherOrgId, sale.id, { method: 'stripe', amountMinor: 100, currency: 'GBP', providerRef: 'ch_x', receivedAt: Date.now() }), (e: unknown) => e instanceof AppError && e.statusCode === 404);
+      await assert.rejects(payments.record(fx.orgId, sale.id, { method: 'stripe', amountMinor: 999999, currency: 'GBP', providerRef: 'ch_y', receivedAt: Date.now() }), ValidationError);
+      await assert.rejects(payments.record(fx.orgId, sale.id, { method: 'stripe', amountMinor: 0, currency: 'GBP', providerRef: 'ch_z', receivedAt: Date.now() }), ValidationError);
+    });
+
+    it('never records money paid in another currency as the sale\'s: ¥1000 or €10.00 on a £28.00 sale is refused, nothing stored', async () => {
+      const sale = await createSale(fx, fx.staff, saleBody()); // 28.00 GBP
+      const payments = createProviderPayments(fx);
+      for (const [currency, amountMinor] of [['JPY', 1000], ['EUR', 1000], ['BHD', 5000]] as const) {
+        await assert.rejects(
+          payments.record(fx.orgId, sale.id, { method: 'stripe', amountMinor, currency, providerRef: `ch_${currency}`, receivedAt: Date.now() }),
+          (e: unknown) => e instanceof ValidationError && e.issues.some((i) => i.path === 'currency' && /GBP/.test(i.message)),
+        );
+      }
+      await assert.rejects(payments.record(fx.orgId, sale.id, { method: 'stripe', amountMinor: 100, currency: 'gbp', providerRef: 'ch_lower', receivedAt: Date.now() }), ValidationError);
+      assert.equal((await fx.db('payments').where({ sale_id: sale.id })).length, 0);
     });
   });
 }

@@ -10,12 +10,12 @@ import { notesPlugin } from '../../fixtures/plugins/notes';
 import {
   buildPluginContext, mountPlugin, pluginHandlers, subscribePlugin, validatePluginConfigs, type HostAuthAdapter,
 } from '../../../server/plugins/registry';
-import type { PluginDefinition, Principal, Role } from '../../../server/plugins/contract';
+import type { HostServices, PluginDefinition, Principal, Role } from '../../../server/plugins/contract';
 import { EventBus } from '../../../server/domain/eventBus';
 import { createOutboxNotifier, createOutboxWriter, startOutboxWorkers } from '../../../server/outbox';
 import { createSyncStateStore } from '../../../server/sync/store';
-import { createPayoutRecorder } from '../../../server/payouts/record';
-import { createProviderPayments } from '../../../server/payouts/payments';
+import { createPayoutStore } from '../../../server/payouts/store';
+import { createPaymentMethodCatalogue } from '../../../server/plugins/paymentMethods';
 import { createSecretBox } from '../../../server/secrets';
 import { createLogger } from '../../../server/logger';
 import '../../../server/http/request';
@@ -61,11 +61,20 @@ for (const kind of dbKinds()) {
       notifier = createOutboxNotifier({ db: t.db, logger });
       const { configs } = validatePluginConfigs([plugin], { NOTES_WEBHOOK_SECRET: SECRET });
       bus = new EventBus();
+      const paymentMethods = createPaymentMethodCatalogue([{ id: 'voucher', label: 'Voucher' }], [plugin]);
+      // This host keeps no sales of its own: the notes plugin reads none, so anything else is refused loudly.
+      const unavailable = <T extends object>(what: string): T =>
+        new Proxy({} as T, { get: (_target, key) => () => { throw new Error(`${what}.${String(key)} is not offered by this host`); } });
+      const host: HostServices = {
+        records: unavailable('records'), organisations: unavailable('organisations'), payments: unavailable('payments'),
+        paymentMethods: paymentMethods.list(), auth: headerAuth,
+        pages: unavailable('pages'),
+      };
       ctx = buildPluginContext(plugin, configs.get('notes'), {
         db: t.db, logger, outbox: createOutboxWriter({ notifier, defaultMaxAttempts: 5 }), publicUrl: 'http://other-host.test',
-        secrets: createSecretBox({ masterKey: randomBytes(32) }), syncStore: createSyncStateStore, auth: headerAuth,
-        payouts: createPayoutRecorder({ db: t.db, events: bus }), payments: createProviderPayments({ db: t.db, events: bus }),
-      }, '/plugins/notes');
+        secrets: createSecretBox({ masterKey: randomBytes(32) }), syncStore: createSyncStateStore, paymentMethods, clock: { now: Date.now },
+        payouts: createPayoutStore({ db: t.db, events: bus, providers: () => [], existingSaleIds: async () => new Set() }),
+      }, host, '/plugins/notes');
       subscribePlugin(plugin, ctx, bus);
       app = express();
       mountPlugin(app, plugin, ctx, headerAuth); // before any body parser: webhooks need the raw body

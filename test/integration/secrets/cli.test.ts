@@ -40,10 +40,9 @@ for (const kind of dbKinds()) {
 
     const run = async (config: AppConfig, args: string[], stdin = '') => {
       const program = new Command().exitOverride();
-      registerSecretCommands(program, async () => ({ config, db: tdb.db }), {
+      registerSecretCommands(program, async () => ({ config, db: tdb.db, sealedColumns: registry }), {
         print: (l) => lines.push(l),
         readStdin: async () => stdin,
-        registry,
       });
       lines.length = 0;
       await program.parseAsync(args, { from: 'user' });

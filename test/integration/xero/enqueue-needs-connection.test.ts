@@ -23,16 +23,16 @@ for (const kind of dbKinds()) {
     after(async () => app.close());
 
     it('creates no item for an organisation without a connection, and items once it is connected', async () => {
-      const { db, events } = app.host.deps;
+      const { db } = app.host.deps;
       const org = await createOrganisation(db, { name: 'Harbour Gym' });
       const staff: Principal = { kind: 'user', id: 1, orgId: org.id, role: 'staff', name: 'desk' };
 
-      await createSale({ db, events }, staff, sale('BEFORE'));
+      await createSale(app.host.deps, staff, sale('BEFORE'));
       assert.equal((await db('outbox').where('type', 'like', 'xero.%')).length, 0);
       assert.equal((await db('sync_records').where({ plugin_id: 'xero' })).length, 0);
 
       await db.transaction((trx) => startConnection(trx, { orgId: org.id, mode: 'private_app', status: 'connected', createdBy: 'test', endReason: 'test' }));
-      const after = await createSale({ db, events }, staff, sale('AFTER'));
+      const after = await createSale(app.host.deps, staff, sale('AFTER'));
       const items = await db('outbox').where('type', 'like', 'xero.%');
       assert.deepEqual(items.map((i: { dedupe_key: string }) => i.dedupe_key), [`xero:invoice:${after.id}`]);
     });

@@ -2,10 +2,16 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ValidationError, type FieldIssue } from '../../../server/errors';
 import {
-  decodeCursor, encodeCursor, validatePaymentInput, validateRefundInput, validateSaleInput, validateSaleListQuery,
+  decodeCursor, encodeCursor, validatePaymentInput as validatePayment, validateRefundInput as validateRefund,
+  validateSaleInput as validateSale, validateSaleListQuery,
 } from '../../../server/domain/saleSchemas';
 
 const NOW = Date.parse('2024-06-01T12:00:00Z');
+/** The install's methods: the host's own and two a provider plugin would bring. */
+const METHODS = ['cash', 'card_terminal', 'stripe', 'gocardless'];
+const validateSaleInput = (input: unknown, now: number) => validateSale(input, METHODS, now);
+const validateRefundInput = (input: unknown, currency: string) => validateRefund(input, currency, METHODS);
+const validatePaymentInput = (input: unknown, currency: string, now: number) => validatePayment(input, currency, METHODS, now);
 
 function issuesOf(fn: () => unknown): FieldIssue[] {
   try {

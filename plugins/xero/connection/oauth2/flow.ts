@@ -316,7 +316,7 @@ async function storeConnection(
 /** Items paused while the organisation had no working connection go back to the queue. */
 async function afterConnected(deps: FlowDeps, connection: ConnectionRow, tested: TestedOrganisation): Promise<void> {
   await recordCallOutcome(deps.db, connection.id, tested.headroom);
-  const resumed = await deps.outbox.resumePaused(deps.db, { orgId: connection.org_id, typePrefix: 'xero.' });
+  const resumed = await deps.outbox.resumePaused(deps.db, { orgId: connection.org_id });
   deps.logger.info({ orgId: connection.org_id, connectionId: connection.id, mode: connection.mode, resumed }, 'Xero connected');
 }
 

@@ -4,19 +4,20 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from '../../../../server/db/knex';
 import { nowMs } from '../../../../server/db/knex';
-import { registerSealedColumns, type SecretBox } from '../../../../server/secrets';
+import type { SecretBox } from '../../../../server/secrets';
+import type { SealedColumnDeclaration } from '../../../../server/plugins/contract';
 
 export const STATE_TTL_MS = 10 * 60_000;
 
 export const codeVerifierPurpose = (state: string): string => `xero_oauth_states.code_verifier_sealed:${state}`;
 
-// Rotating an organisation's data key re-seals verifiers still in flight too.
-registerSealedColumns({
+// Rotating an organisation's data key re-seals verifiers still in flight too (declared on the plugin definition).
+export const oauthStateSealedColumns: SealedColumnDeclaration = {
   table: 'xero_oauth_states',
   idColumn: 'state',
   orgColumn: 'org_id',
   columns: [{ name: 'code_verifier_sealed', purpose: (row) => codeVerifierPurpose(String(row.state)) }],
-});
+};
 
 const random = (): string => randomBytes(32).toString('base64url');
 

@@ -1,0 +1,6 @@
+// The payment methods tests sell with: the host's own and those the installed plugins declare, built the
+// way boot builds them (tests that run the host without its plugins still take card and Direct Debit).
+import { createPaymentMethodCatalogue, HOST_PAYMENT_METHODS } from '../../server/plugins/paymentMethods';
+import { installedPlugins } from '../../server/plugins/installed';
+
+export const testPaymentMethods = createPaymentMethodCatalogue(HOST_PAYMENT_METHODS, installedPlugins);
