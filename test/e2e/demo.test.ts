@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { csrfFrom } from '../support/xero';
-import { DEMO_SALE_COUNT } from '../../server/demo/daySales';
+import { DEMO_SALE_COUNT } from '../../scripts/demo/daySales';
 import { SEEDED_KEYS } from '../../emulators/stripe/app';
 import { API_VERSION as GC_VERSION, DEMO_ACCESS_TOKEN } from '../../emulators/gocardless/app';
 

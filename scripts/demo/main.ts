@@ -2,11 +2,11 @@
 //   1. a fresh data folder (./data/demo, or DEMO_DATA_DIR), emptied on every run
 //   2. the Xero, Stripe and GoCardless emulators in this process (Xero with an OAuth2 web app registered
 //      for "Connect to Xero")
-//   3. migrations and the demo organisation (server/demo/seed.ts): users of every role, the Xero private
+//   3. migrations and the demo organisation (seed.ts here): users of every role, the Xero private
 //      app connected through the real test connection, mappings, payout settings; its Stripe and
 //      GoCardless settings saved with webhook endpoints at the emulators for our /webhooks/*
 //   4. our server as a child process — server/main.ts, exactly what `npm start` runs (web + workers)
-//   5. a day of sales posted over /api/v1 (server/demo/daySales.ts); the card and Direct Debit sales paid
+//   5. a day of sales posted over /api/v1 (daySales.ts here); the card and Direct Debit sales paid
 //      at Stripe and GoCardless, two card refunds, one card payment taken outside the booking system
 //   6. the providers' clocks moved on five days so their payouts are made and paid; then watched until
 //      the sales are in Xero and every payout is posted (or waits for the accountant's sign-off)
@@ -16,18 +16,18 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, type Server } from 'node:http';
-import { createXeroEmulator } from '../emulators/xero/app';
-import { bootHost } from '../server/boot';
-import { installedPlugins } from '../plugins';
-import { DEMO_PAYOUT_SETTINGS, seedDemo, type SeededDemo } from '../server/demo/seed';
-import { dayRefunds, postDaySales, postRefund, type PostedSale } from '../server/demo/daySales';
-import { describeTally, waitForSync } from '../server/demo/syncProgress';
-import { freePortPreferring, listenPreferring } from '../server/demo/ports';
-import { advanceStripeDays, chargeForSale, chargeWithoutSale, configureDemoStripe, paidStripePayouts, refundAtStripe, startStripeEmulator, type RunningStripe } from '../server/demo/stripe';
-import { advanceGoCardlessDays, collectForSale, configureDemoGoCardless, paidGoCardlessPayouts, startGoCardlessEmulator, type RunningGoCardless } from '../server/demo/gocardless';
-import { describePayout, Visitor, waitForPayouts } from '../server/demo/payoutProgress';
+import { createXeroEmulator } from '../../emulators/xero/app';
+import { bootHost } from '../../server/boot';
+import { installedPlugins } from '../../plugins';
+import { DEMO_PAYOUT_SETTINGS, seedDemo, type SeededDemo } from './seed';
+import { dayRefunds, postDaySales, postRefund, type PostedSale } from './daySales';
+import { describeTally, waitForSync } from './syncProgress';
+import { freePortPreferring, listenPreferring } from './ports';
+import { advanceStripeDays, chargeForSale, chargeWithoutSale, configureDemoStripe, paidStripePayouts, refundAtStripe, startStripeEmulator, type RunningStripe } from './stripe';
+import { advanceGoCardlessDays, collectForSale, configureDemoGoCardless, paidGoCardlessPayouts, startGoCardlessEmulator, type RunningGoCardless } from './gocardless';
+import { describePayout, Visitor, waitForPayouts } from './payoutProgress';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DATA_DIR = process.env.DEMO_DATA_DIR ? resolve(process.env.DEMO_DATA_DIR) : join(ROOT, 'data', 'demo');
 const SYNC_TIMEOUT_MS = 120_000;
 /** How far the demo moves Stripe's and GoCardless's clocks: far enough for this week's payouts to be paid. */

@@ -6,7 +6,7 @@
 // of Stripe's clock so its automatic payouts are made and paid.
 import { createServer, type Server } from 'node:http';
 import { createStripeEmulator, SEEDED_KEYS } from '../../emulators/stripe/app';
-import type { BootedHost } from '../boot';
+import type { BootedHost } from '../../server/boot';
 import { saveSettings } from '../../plugins/stripe/store';
 import { listenPreferring } from './ports';
 

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { createGoCardlessEmulator, type GoCardlessEmulator } from '../../emulators/gocardless/app';
-import type { BootedHost } from '../boot';
+import type { BootedHost } from '../../server/boot';
 import { GoCardlessClient } from '../../plugins/gocardless/client';
 import { saveSettings } from '../../plugins/gocardless/settings';
 import { listenPreferring } from './ports';

@@ -3,12 +3,12 @@
 // saveLegacyConnection, which runs the real test connection), account mappings, the payout settings
 // (checked against Xero's chart as the settings page checks them), and an API token for the "till"
 // that posts the day's sales over /api/v1. Runs on a booted host before the server starts.
-import type { BootedHost } from '../boot';
-import { createOrganisation } from '../domain/organisations';
-import { createUser } from '../auth/users';
-import { createApiToken } from '../auth/apiTokens';
-import type { Role } from '../auth/principal';
-import type { PluginContext } from '../plugins/contract';
+import type { BootedHost } from '../../server/boot';
+import { createOrganisation } from '../../server/domain/organisations';
+import { createUser } from '../../server/auth/users';
+import { createApiToken } from '../../server/auth/apiTokens';
+import type { Role } from '../../server/auth/principal';
+import type { PluginContext } from '../../server/plugins/contract';
 import type { XeroConfig } from '../../plugins/xero/config';
 import { ensureCertificate, saveLegacyConnection } from '../../plugins/xero/connection/legacy';
 import { replaceMappings, type MappingEntry } from '../../plugins/xero/mappings/store';
