@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from './errors';
 
@@ -25,6 +26,54 @@ const int = (def: number, min: number, max: number) =>
       return n;
     });
 
+/** Which proxies in front of us may say who the client is: nobody, the nearest N hops, or these addresses. */
+export type TrustProxy = false | number | string[];
+
+const PROXY_PRESETS = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isAddressOrSubnet(entry: string): boolean {
+  if (PROXY_PRESETS.includes(entry)) return true;
+  const [address, prefix, extra] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (!family || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d{1,3}$/.test(prefix) && bits >= 0 && bits <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * TRUST_PROXY: `false` (default), a hop count (`1` behind one reverse proxy such as the shipped nginx), or
+ * a comma list of proxy addresses and subnets. Never `true`: trusting every hop lets any client write its
+ * own address into X-Forwarded-For, which defeats the login throttle and lets an attacker lock a victim out.
+ */
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((v, ctx): TrustProxy => {
+    const value = (v ?? 'false').trim().toLowerCase();
+    if (['false', 'no', '0', 'off'].includes(value)) return false;
+    if (['true', 'yes', 'on'].includes(value)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must not be true (any client could then choose its own address, defeating the login throttle): '
+          + 'give the number of proxies in front of Ledgerbridge (1 behind one nginx) or their addresses, e.g. 10.0.0.0/8,127.0.0.1',
+      });
+      return z.NEVER;
+    }
+    if (/^\d+$/.test(value)) {
+      const hops = Number(value);
+      if (hops > 10) ctx.addIssue({ code: 'custom', message: `must be a number of proxies from 1 to 10, got ${value}` });
+      return hops;
+    }
+    const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+    const bad = entries.filter((e) => !isAddressOrSubnet(e));
+    if (entries.length === 0 || bad.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `must be false, a number of proxies, or IP addresses/subnets (e.g. 10.0.0.0/8,127.0.0.1); not valid: ${bad.join(', ') || '(empty)'}` });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(3000, 0, 65535),
@@ -42,7 +91,7 @@ const EnvSchema = z.object({
   SESSION_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   SESSION_TTL_HOURS: int(12, 1, 24 * 30),
   COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
-  TRUST_PROXY: bool(false),
+  TRUST_PROXY: trustProxy,
   MASTER_KEY: z
     .string()
     .optional()
@@ -80,7 +129,8 @@ export interface AppConfig {
   database: DatabaseConfig;
   logLevel: Env['LOG_LEVEL'];
   session: { secret?: string; ttlHours: number; cookieSecure: boolean };
-  trustProxy: boolean;
+  /** Express's `trust proxy` setting (see TrustProxy). */
+  trustProxy: TrustProxy;
   masterKey?: string;
   masterKeyFile: string;
   processRole: Env['PROCESS_ROLE'];

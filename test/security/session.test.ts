@@ -83,10 +83,43 @@ for (const kind of dbKinds()) {
     });
   });
 
+  describe(`security: login throttle behind one reverse proxy, TRUST_PROXY=1 (${kind})`, { timeout: 120_000 }, () => {
+    // The shipped nginx APPENDS the address it saw to X-Forwarded-For, so everything before the last entry
+    // is whatever the client wrote. With TRUST_PROXY=true every hop was trusted: 40 wrong passwords with a
+    // different first hop each were all answered 401, never 429, and a spoofed first hop could lock a victim out.
+    let w: SecurityWorld;
+    const ATTACKER = '203.0.113.7';
+    const VICTIM = '198.51.100.20';
+    before(async () => {
+      w = await startSecurityWorld(kind, { env: { TRUST_PROXY: '1', LOGIN_MAX_ATTEMPTS: '3', LOGIN_WINDOW_MINUTES: '15' } });
+    });
+    after(async () => w?.close());
+
+    const viaProxy = async (clientWrote: string | null, realAddress: string, email: string, password: string) => {
+      const forwarded = clientWrote ? `${clientWrote}, ${realAddress}` : realAddress;
+      const agent = request.agent(w.x.app);
+      const page = await agent.get('/login').set('X-Forwarded-For', forwarded);
+      return agent.post('/login').set('X-Forwarded-For', forwarded).type('form').send({ _csrf: csrfFrom(page), email, password });
+    };
+
+    it('counts the address the proxy saw, whatever first hops the client writes', async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        // Half the attempts claim to come from the victim's address.
+        const spoofed = i % 2 === 0 ? VICTIM : `192.0.2.${i + 1}`;
+        statuses.push((await viaProxy(spoofed, ATTACKER, w.a.emails.admin, 'wrong password here')).status);
+      }
+      assert.deepEqual(statuses.slice(0, 3), [401, 401, 401]);
+      assert.deepEqual([...new Set(statuses.slice(3))], [429], 'every attempt after the third is refused');
+      // The victim, really at VICTIM, is not locked out by what the attacker wrote.
+      assert.equal((await viaProxy(null, VICTIM, w.a.emails.admin, PASSWORD)).status, 303);
+    });
+  });
+
   describe(`security: cookies on an https install (${kind})`, { timeout: 60_000 }, () => {
     let w: SecurityWorld;
     before(async () => {
-      w = await startSecurityWorld(kind, { env: { PUBLIC_URL: 'https://books.example', TRUST_PROXY: 'true' } });
+      w = await startSecurityWorld(kind, { env: { PUBLIC_URL: 'https://books.example', TRUST_PROXY: '1' } });
     });
     after(async () => w?.close());
 
