@@ -6,12 +6,6 @@ import { ConfigError } from './errors';
 // Every setting comes from the environment (see README "Configuration" and .env.example).
 // Boot validates them all and reports every problem at once.
 
-const bool = (def: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
-    .optional()
-    .transform((v) => (v === undefined ? def : ['true', '1', 'yes'].includes(v)));
-
 const int = (def: number, min: number, max: number) =>
   z
     .string()
