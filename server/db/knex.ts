@@ -1,6 +1,6 @@
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { DatabaseConfig } from '../config';
@@ -41,6 +41,16 @@ class ImmediateSqliteClient extends SqliteClient {
   }
 }
 
+/**
+ * The SQLite file holds password hashes, customers and sealed secrets: it is created owner-only (0600), and
+ * an existing one is made so. SQLite gives its -wal and -shm files the database file's own permissions.
+ */
+function createPrivateDatabaseFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
+}
+
 export function createDb(cfg: DatabaseConfig): Db {
   if (cfg.client === 'pg') {
     return knexFactory({
@@ -49,7 +59,7 @@ export function createDb(cfg: DatabaseConfig): Db {
       pool: { min: 0, max: cfg.poolMax },
     });
   }
-  if (cfg.connection !== ':memory:') mkdirSync(dirname(cfg.connection), { recursive: true });
+  if (cfg.connection !== ':memory:') createPrivateDatabaseFile(cfg.connection);
   return knexFactory({
     client: ImmediateSqliteClient as unknown as typeof knexFactory.Client,
     connection: { filename: cfg.connection },
