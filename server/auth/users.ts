@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
-import { nowMs, type Queryable } from '../db/knex';
+import { isPostgres, nowMs, type Db, type Queryable } from '../db/knex';
 import { ROLES, type Principal, type Role } from './principal';
 import { assertPasswordAcceptable, hashPassword } from './passwords';
 
@@ -58,6 +58,13 @@ function issuesOf(error: z.ZodError): ValidationError {
   return new ValidationError(error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
 }
 
+/**
+ * Emails are unique across the install, so one in use may belong to another organisation: the answer must
+ * not tell an admin that a stranger's email has an account here (the same words whoever holds it).
+ */
+const emailTaken = (): ConflictError =>
+  new ConflictError('This email cannot be used for a new user: choose another one. Someone who already has a login signs in with it.', 'EMAIL_TAKEN');
+
 /** Creates a user in an existing organisation. Emails are unique across the whole install (they log in by it). */
 export async function createUser(db: Queryable, input: NewUserInput): Promise<User> {
   const parsed = NewUser.safeParse(input);
@@ -67,7 +74,7 @@ export async function createUser(db: Queryable, input: NewUserInput): Promise<Us
   const org = await db('organisations').where({ id: orgId }).first('id');
   if (!org) throw new NotFoundError(`Organisation ${orgId}`);
   if (await db('users').whereRaw('lower(email) = ?', [email]).first('id')) {
-    throw new ConflictError(`A user with the email ${email} already exists`, 'EMAIL_TAKEN');
+    throw emailTaken();
   }
   const name = parsed.data.name || email.split('@')[0] || email;
   const passwordHash = await hashPassword(password);
@@ -79,7 +86,7 @@ export async function createUser(db: Queryable, input: NewUserInput): Promise<Us
   } catch (err) {
     // Two concurrent creates of one email: the unique index decides; report it the same way.
     if (/unique|duplicate/i.test(String((err as Error).message))) {
-      throw new ConflictError(`A user with the email ${email} already exists`, 'EMAIL_TAKEN');
+      throw emailTaken();
     }
     throw err;
   }
@@ -132,15 +139,32 @@ async function otherActiveAdmins(db: Queryable, orgId: number, userId: number): 
 
 const LAST_ADMIN_HELP = 'Make another user an admin first: an organisation always keeps at least one active admin.';
 
+/**
+ * Changes that could leave an organisation without an active admin run one at a time per organisation:
+ * the check ("another active admin remains") and the update commit together under the organisation's row
+ * lock (PostgreSQL; SQLite's transactions are serial already). Two admins disabling each other at the same
+ * moment once left an organisation with none.
+ */
+async function underAdminLock<T>(db: Queryable, orgId: number, work: (trx: Queryable) => Promise<T>): Promise<T> {
+  const locked = async (trx: Queryable) => {
+    if (isPostgres(trx)) await trx('organisations').where({ id: orgId }).forUpdate().first('id');
+    return work(trx);
+  };
+  return db.isTransaction ? locked(db) : (db as Db).transaction(locked);
+}
+
 /** Disabled users cannot log in and their sessions end at the next request. */
 export async function disableUser(db: Queryable, orgId: number, userId: number): Promise<User> {
-  const user = await userInOrg(db, orgId, userId);
-  if (user.disabledAt !== null) return user;
-  if (user.role === 'admin' && (await otherActiveAdmins(db, orgId, userId)) === 0) {
-    throw new ConflictError(`${user.email} is the organisation's last active admin and cannot be disabled. ${LAST_ADMIN_HELP}`, 'LAST_ADMIN');
-  }
-  await db('users').where({ id: userId }).update({ disabled_at: nowMs() });
-  return { ...user, disabledAt: nowMs() };
+  return underAdminLock(db, orgId, async (trx) => {
+    const user = await userInOrg(trx, orgId, userId);
+    if (user.disabledAt !== null) return user;
+    if (user.role === 'admin' && (await otherActiveAdmins(trx, orgId, userId)) === 0) {
+      throw new ConflictError(`${user.email} is the organisation's last active admin and cannot be disabled. ${LAST_ADMIN_HELP}`, 'LAST_ADMIN');
+    }
+    const disabledAt = nowMs();
+    await trx('users').where({ id: userId }).update({ disabled_at: disabledAt });
+    return { ...user, disabledAt };
+  });
 }
 
 export async function enableUser(db: Queryable, orgId: number, userId: number): Promise<User> {
@@ -151,13 +175,15 @@ export async function enableUser(db: Queryable, orgId: number, userId: number): 
 
 export async function changeRole(db: Queryable, orgId: number, userId: number, role: string): Promise<User> {
   if (!isRole(role)) throw new ValidationError([{ path: 'role', message: `must be one of ${ROLES.join(', ')}` }]);
-  const user = await userInOrg(db, orgId, userId);
-  if (user.role === role) return user;
-  if (user.role === 'admin' && user.disabledAt === null && (await otherActiveAdmins(db, orgId, userId)) === 0) {
-    throw new ConflictError(`${user.email} is the organisation's last active admin and must stay an admin. ${LAST_ADMIN_HELP}`, 'LAST_ADMIN');
-  }
-  await db('users').where({ id: userId }).update({ role });
-  return { ...user, role };
+  return underAdminLock(db, orgId, async (trx) => {
+    const user = await userInOrg(trx, orgId, userId);
+    if (user.role === role) return user;
+    if (user.role === 'admin' && user.disabledAt === null && (await otherActiveAdmins(trx, orgId, userId)) === 0) {
+      throw new ConflictError(`${user.email} is the organisation's last active admin and must stay an admin. ${LAST_ADMIN_HELP}`, 'LAST_ADMIN');
+    }
+    await trx('users').where({ id: userId }).update({ role });
+    return { ...user, role };
+  });
 }
 
 export const userPrincipal = (user: User): Principal => ({

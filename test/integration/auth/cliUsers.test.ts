@@ -60,7 +60,7 @@ for (const kind of dbKinds()) {
 
     test('bad input fails with a clear error and changes nothing', async () => {
       await assert.rejects(cli('user:create', '--role', 'owner', '--email', 'x@example.com', '--org', '1'), /Invalid --role/);
-      await assert.rejects(cli('user:create', '--role', 'staff', '--email', 'desk@example.com', '--org', '1'), /already exists/);
+      await assert.rejects(cli('user:create', '--role', 'staff', '--email', 'desk@example.com', '--org', '1'), /cannot be used for a new user/);
       await assert.rejects(cli('token:create', '--role', 'staff', '--name', 'x', '--org', 'abc'), /Invalid --org/);
       await assert.rejects(cli('org:create', '--name', 'Bad', '--currency', 'XYZ'), (err: Error & { issues?: { message: string }[] }) => {
         assert.match(err.issues?.[0]?.message ?? '', /ISO 4217/);

@@ -30,7 +30,9 @@ for (const kind of dbKinds()) {
       assert.ok(stored && stored.passwordHash !== PASSWORD && (await verifyPassword(PASSWORD, stored.passwordHash)));
       await assert.rejects(createUser(t.db, { orgId: otherOrgId, email: 'ada@EXAMPLE.com', role: 'staff', password: PASSWORD }), (err: unknown) => {
         assert.ok(err instanceof ConflictError);
-        assert.match(err.message, /ada@example\.com already exists/);
+        // Neutral: the admin of another organisation learns nothing about who holds the email.
+        assert.doesNotMatch(err.message, /already exists|ada@example\.com/);
+        assert.match(err.message, /cannot be used for a new user/);
         return true;
       });
     });
@@ -65,6 +67,22 @@ for (const kind of dbKinds()) {
       await assert.rejects(changeRole(t.db, orgId, grace.id, 'superuser'), ValidationError);
       // Not visible across organisations.
       await assert.rejects(disableUser(t.db, otherOrgId, grace.id), /not found/);
+    });
+
+    test('two admins disabling (or demoting) each other at the same moment: one wins, the organisation keeps an admin', async () => {
+      const raceOrg = (await createOrganisation(t.db, { name: 'Race' })).id;
+      for (const [round, act] of [['disable', disableUser], ['demote', (db: typeof t.db, o: number, id: number) => changeRole(db, o, id, 'staff')]] as const) {
+        const one = await createUser(t.db, { orgId: raceOrg, email: `one-${round}@example.com`, role: 'admin', password: PASSWORD });
+        const two = await createUser(t.db, { orgId: raceOrg, email: `two-${round}@example.com`, role: 'admin', password: PASSWORD });
+        const results = await Promise.allSettled([act(t.db, raceOrg, one.id), act(t.db, raceOrg, two.id)]);
+        const refused = results.filter((r) => r.status === 'rejected');
+        assert.equal(refused.length, 1, `${round}: exactly one refused`);
+        assert.equal(((refused[0] as PromiseRejectedResult).reason as ConflictError).code, 'LAST_ADMIN');
+        const activeAdmins = (await listUsers(t.db, raceOrg)).filter((u) => u.role === 'admin' && u.disabledAt === null);
+        assert.equal(activeAdmins.length, 1, `${round}: one active admin remains`);
+        // Leave no admin of this round behind for the next one to count on.
+        await t.db('users').where({ org_id: raceOrg }).update({ role: 'staff', disabled_at: Date.now() });
+      }
     });
 
     test('disable and enable; listUsers is per organisation', async () => {
