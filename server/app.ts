@@ -16,6 +16,7 @@ import { requestLogger } from './http/requestLogger';
 import { createOpsRouter } from './http/ops';
 import { createApiRouter } from './api/router';
 import { apiErrorHandler } from './api/errors';
+import { refuseDeepJson } from './api/jsonDepth';
 import { bearerAuth, requireLogin, requireRole } from './auth/middleware';
 import { createWebSecurityMiddleware } from './auth/webSecurity';
 import { createWebRouter } from './web/router';
@@ -41,6 +42,7 @@ export function createApp(deps: HostDeps): Express {
 
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
+  api.use(refuseDeepJson());
   api.use(bearerAuth(deps));
   api.use(createApiRouter(deps));
   api.use((_req: Request, res: Response) => {

@@ -1,3 +1,4 @@
+import { CONTROL_CHARACTER_MESSAGE, hasControlCharacters } from '../domain/text';
 import { createHash, randomBytes } from 'node:crypto';
 import { NotFoundError, ValidationError } from '../errors';
 import { nowMs, type Queryable } from '../db/knex';
@@ -60,6 +61,7 @@ export async function createApiToken(
   const name = (input.name ?? '').trim();
   if (!name) issues.push({ path: 'name', message: 'is required: say what the token is for, e.g. "booking system"' });
   if (name.length > 200) issues.push({ path: 'name', message: 'must be at most 200 characters' });
+  if (hasControlCharacters(name)) issues.push({ path: 'name', message: CONTROL_CHARACTER_MESSAGE });
   if (!isRole(input.role)) issues.push({ path: 'role', message: `must be one of ${ROLES.join(', ')}` });
   if (issues.length) throw new ValidationError(issues);
   const org = await db('organisations').where({ id: input.orgId }).first('id');

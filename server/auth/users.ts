@@ -3,6 +3,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { isPostgres, nowMs, type Db, type Queryable } from '../db/knex';
 import { ROLES, type Principal, type Role } from './principal';
 import { assertPasswordAcceptable, hashPassword } from './passwords';
+import { CONTROL_CHARACTER_MESSAGE, hasControlCharacters } from '../domain/text';
 
 export interface User {
   id: number;
@@ -47,7 +48,7 @@ const NewUser = z.object({
     .toLowerCase()
     .max(320, 'must be at most 320 characters')
     .pipe(z.email({ message: 'must be an email address such as name@example.com' })),
-  name: z.string().trim().max(200, 'must be at most 200 characters').optional(),
+  name: z.string().trim().max(200, 'must be at most 200 characters').refine((v) => !hasControlCharacters(v), CONTROL_CHARACTER_MESSAGE).optional(),
   role: z.enum(ROLES as [Role, ...Role[]], { message: `must be one of ${ROLES.join(', ')}` }),
   password: z.string({ message: 'is required' }),
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../errors';
 import { nowMs, type Queryable } from '../db/knex';
 import { isCurrencyCode } from './currency';
+import { CONTROL_CHARACTER_MESSAGE, hasControlCharacters } from './text';
 
 export interface Organisation {
   id: number;
@@ -12,7 +13,7 @@ export interface Organisation {
 }
 
 const OrganisationInput = z.object({
-  name: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
+  name: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters').refine((v) => !hasControlCharacters(v), CONTROL_CHARACTER_MESSAGE),
   baseCurrency: z
     .string()
     .trim()

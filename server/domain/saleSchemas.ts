@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ValidationError, type FieldIssue } from '../errors';
 import { isCurrencyCode } from './currency';
 import { issuesFromZod } from './fieldIssues';
+import { CONTROL_CHARACTER_MESSAGE, hasControlCharacters } from './text';
 import {
   MAX_AMOUNT_MINOR, checkAmountShape, formatMinor, lineTotalMinor, parseAmount, parseDiscountRate, parseQuantity,
   type AmountRules, type DiscountRate, type Parsed, type Quantity,
@@ -20,6 +21,9 @@ export const MAX_PAYMENTS_PER_SALE = 50;
 /** Clocks drift; a sale stamped a few minutes ahead is a clock, further ahead is a mistake. */
 export const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
 
+/** The earliest date accepted: Xero (and any ledger) cannot take year-999 sales, and they are always typos. */
+export const EARLIEST_DATE_MS = Date.UTC(1900, 0, 1);
+
 type ErrorFn = (issue: { input?: unknown }) => string;
 const requiredOr = (message: string): ErrorFn => (issue) => (issue.input === undefined ? 'is required' : message);
 
@@ -28,7 +32,8 @@ const text = (max: number) =>
     .string({ error: requiredOr('must be a string') })
     .trim()
     .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`);
+    .max(max, `must be at most ${max} characters`)
+    .refine((v) => !hasControlCharacters(v), CONTROL_CHARACTER_MESSAGE);
 
 /** Optional text: absent, null and "" all mean "not given". */
 const optionalText = (max: number) =>
@@ -36,6 +41,7 @@ const optionalText = (max: number) =>
     .string({ error: 'must be a string' })
     .trim()
     .max(max, `must be at most ${max} characters`)
+    .refine((v) => !hasControlCharacters(v), CONTROL_CHARACTER_MESSAGE)
     .nullish()
     .transform((v) => (v ? v : null));
 
@@ -91,6 +97,10 @@ function instantField(now: number) {
       const ms = Date.parse(value);
       if (ms > now + FUTURE_TOLERANCE_MS) {
         ctx.addIssue({ code: 'custom', message: 'must not be in the future' });
+        return z.NEVER;
+      }
+      if (!(ms >= EARLIEST_DATE_MS)) {
+        ctx.addIssue({ code: 'custom', message: 'must be on or after 1900-01-01' });
         return z.NEVER;
       }
       return ms;
@@ -388,9 +398,11 @@ const boundary = z
   .refine((v) => z.iso.date().safeParse(v).success || z.iso.datetime({ offset: true }).safeParse(v).success, {
     message: 'must be a date (2024-05-01) or an ISO 8601 date-time with a time zone',
   })
-  .transform((v) => Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v));
+  .transform((v) => Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v))
+  .refine((ms) => ms >= EARLIEST_DATE_MS, 'must be on or after 1900-01-01');
 
-const queryText = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`).transform((v) => v || null);
+const queryText = (max: number) =>
+  z.string().trim().max(max, `must be at most ${max} characters`).refine((v) => !hasControlCharacters(v), CONTROL_CHARACTER_MESSAGE).transform((v) => v || null);
 
 const SaleListQuerySchema = z.strictObject({
   limit: z

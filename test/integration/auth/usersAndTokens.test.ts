@@ -37,6 +37,14 @@ for (const kind of dbKinds()) {
       });
     });
 
+    test('names with control characters are refused for users, organisations and tokens (U+0000 broke PostgreSQL)', async () => {
+      await assert.rejects(createUser(t.db, { orgId, email: 'nul@example.com', name: 'Nul\u0000l', role: 'staff', password: PASSWORD }),
+        (err: unknown) => err instanceof ValidationError && err.issues[0]?.path === 'name' && /control characters/.test(err.issues[0].message));
+      await assert.rejects(createOrganisation(t.db, { name: 'Gym\u0000' }), (err: unknown) => err instanceof ValidationError && err.issues[0]?.path === 'name');
+      await assert.rejects(createApiToken(t.db, { orgId, role: 'staff', name: 'till\u0007' }), (err: unknown) => err instanceof ValidationError && err.issues[0]?.path === 'name');
+      assert.equal(await findUserByEmail(t.db, 'nul@example.com'), null);
+    });
+
     test('createUser validates role, email and password together with field paths', async () => {
       await assert.rejects(createUser(t.db, { orgId, email: 'not-an-email', role: 'owner', password: 'short' }), (err: unknown) => {
         assert.ok(err instanceof ValidationError);
