@@ -2,7 +2,7 @@ import express, { type RequestHandler } from 'express';
 import type { HostDeps } from '../hostDeps';
 import type { Principal } from './principal';
 import { createCsrfProtection } from './csrf';
-import { createSessionMiddleware, passportFor } from './session';
+import { createSessionMiddleware, passportFor, resolveSessionSecret } from './session';
 import { HOST_NAV } from '../web/nav';
 import '../http/request';
 
@@ -18,7 +18,7 @@ import '../http/request';
  */
 export function createWebSecurityMiddleware(deps: Pick<HostDeps, 'config' | 'db' | 'logger' | 'plugins'>): RequestHandler[] {
   const auth = passportFor(deps);
-  const csrf = createCsrfProtection();
+  const csrf = createCsrfProtection({ secret: resolveSessionSecret(deps.config), secureCookie: deps.config.session.cookieSecure });
 
   const principalFromSession: RequestHandler = (req, _res, next) => {
     if (!req.principal && req.user) req.principal = req.user as Principal;
@@ -30,8 +30,9 @@ export function createWebSecurityMiddleware(deps: Pick<HostDeps, 'config' | 'db'
     res.locals.hostNav = HOST_NAV;
     res.locals.nav ??= deps.plugins?.nav ?? [];
     res.locals.currentPath ??= req.path;
-    // Lazy: only a page that is actually rendered creates the token (and with it a session row).
-    Object.defineProperty(res.locals, 'csrfToken', { enumerable: true, configurable: true, get: () => csrf.tokenFor(req) });
+    // Lazy: only a page that is actually rendered makes a token; a visitor without a session gets a signed
+    // one (csrf.ts), so the login form alone stores nothing.
+    Object.defineProperty(res.locals, 'csrfToken', { enumerable: true, configurable: true, get: () => csrf.tokenFor(req, res) });
     next();
   };
 

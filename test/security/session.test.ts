@@ -21,20 +21,27 @@ for (const kind of dbKinds()) {
     });
     after(async () => w?.close());
 
-    it('gives a new session id at login, and the pre-login id is worth nothing', async () => {
+    const csrfCookieOf = (res: request.Response): string =>
+      ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('lb.csrf='))!.split(';')[0]!;
+    const logIn = async (extraCookie = '', proto?: string) => {
       const page = await request(w.x.app).get('/login');
-      const before = sessionCookie(page);
-      assert.ok(before, 'the login form starts a session (it holds the CSRF token)');
-      const login = await request(w.x.app).post('/login').set('Cookie', cookieValue(before)).type('form')
-        .send({ _csrf: csrfFrom(page), email: w.a.emails.admin, password: PASSWORD });
+      assert.equal(sessionCookie(page), undefined, 'the login form starts no session (its CSRF token is signed, not stored)');
+      const req = request(w.x.app).post('/login').set('Cookie', [csrfCookieOf(page), extraCookie].filter(Boolean).join('; '));
+      if (proto) req.set('X-Forwarded-Proto', proto);
+      return req.type('form').send({ _csrf: csrfFrom(page), email: w.a.emails.admin, password: PASSWORD });
+    };
+
+    it('gives a new session id at login, and an id the client brought is worth nothing', async () => {
+      const planted = `${SESSION_COOKIE}=s%3Aplanted.invalid`;
+      const login = await logIn(planted);
       assert.equal(login.status, 303, login.text.slice(0, 200));
       const afterLogin = sessionCookie(login);
       assert.ok(afterLogin, 'login sets a cookie');
-      assert.notEqual(cookieValue(afterLogin), cookieValue(before), 'the session id changed at login');
-      // An attacker who planted the pre-login id is not logged in.
-      const planted = await request(w.x.app).get('/users').set('Cookie', cookieValue(before));
-      assert.equal(planted.status, 303);
-      assert.match(String(planted.headers.location), /^\/login/);
+      assert.notEqual(cookieValue(afterLogin), planted, 'the session id is the server\'s, not the one brought');
+      // An attacker who planted an id is not logged in.
+      const plantedVisit = await request(w.x.app).get('/users').set('Cookie', planted);
+      assert.equal(plantedVisit.status, 303);
+      assert.match(String(plantedVisit.headers.location), /^\/login/);
       const real = await request(w.x.app).get('/users').set('Cookie', cookieValue(afterLogin));
       assert.equal(real.status, 200);
 
@@ -46,7 +53,7 @@ for (const kind of dbKinds()) {
     });
 
     it('marks the cookie HttpOnly and SameSite=Lax, and not Secure on a plain-http install', async () => {
-      const cookie = sessionCookie(await request(w.x.app).get('/login'))!;
+      const cookie = sessionCookie(await logIn())!;
       assert.match(cookie, /; HttpOnly/i);
       assert.match(cookie, /; SameSite=Lax/i);
       assert.doesNotMatch(cookie, /; Secure/i);
@@ -124,7 +131,12 @@ for (const kind of dbKinds()) {
     after(async () => w?.close());
 
     it('marks the session cookie Secure (behind a TLS-terminating proxy)', async () => {
-      const cookie = sessionCookie(await request(w.x.app).get('/login').set('X-Forwarded-Proto', 'https'));
+      const page = await request(w.x.app).get('/login').set('X-Forwarded-Proto', 'https');
+      const csrfCookie = ([] as string[]).concat(page.headers['set-cookie'] ?? []).find((c) => c.startsWith('lb.csrf='))!;
+      assert.match(csrfCookie, /; Secure/i);
+      const login = await request(w.x.app).post('/login').set('X-Forwarded-Proto', 'https').set('Cookie', csrfCookie.split(';')[0]!).type('form')
+        .send({ _csrf: csrfFrom(page), email: w.a.emails.admin, password: PASSWORD });
+      const cookie = sessionCookie(login);
       assert.ok(cookie, 'a cookie is set over https');
       assert.match(cookie, /; Secure/i);
       assert.match(cookie, /; HttpOnly/i);

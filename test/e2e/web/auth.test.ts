@@ -70,12 +70,13 @@ for (const kind of dbKinds()) {
       await agent.get('/').expect(303).expect('location', '/login?next=%2F');
     });
 
-    test('login sets a hardened cookie with a NEW session id, and the pre-login id is worthless', async () => {
-      const agent = request.agent(w.app);
-      const page = await agent.get('/login').set('X-Forwarded-For', '198.51.100.8');
-      const before = sessionCookie(page);
-      assert.ok(before, 'the login form starts a session (it holds the CSRF token)');
-      const res = await agent.post('/login').set('X-Forwarded-For', '198.51.100.8').type('form').send({ _csrf: csrfFrom(page), email: 'ADMIN@example.com', password: PASSWORD, next: '/users' });
+    test('login sets a hardened cookie with a NEW session id; the form alone stores nothing and a planted id is worthless', async () => {
+      const page = await request(w.app).get('/login').set('X-Forwarded-For', '198.51.100.8');
+      assert.equal(sessionCookie(page), undefined, 'showing the login form starts no session (its CSRF token is signed, not stored)');
+      const csrfCookie = ([] as string[]).concat(page.headers['set-cookie'] ?? []).find((c) => c.startsWith('lb.csrf='))!.split(';')[0]!;
+      const planted = 'lb.sid=s%3Aplanted-by-someone-else.invalid';
+      const res = await request(w.app).post('/login').set('X-Forwarded-For', '198.51.100.8').set('Cookie', `${csrfCookie}; ${planted}`).type('form')
+        .send({ _csrf: csrfFrom(page), email: 'ADMIN@example.com', password: PASSWORD, next: '/users' });
       assert.equal(res.status, 303);
       assert.equal(res.headers.location, '/users');
       const afterCookie = sessionCookie(res);
@@ -84,12 +85,37 @@ for (const kind of dbKinds()) {
       assert.match(afterCookie, /SameSite=Lax/i);
       assert.doesNotMatch(afterCookie, /Secure/i, 'COOKIE_SECURE=false here (see the next suite)');
       assert.match(afterCookie, /Expires=/i);
-      const sid = (c: string) => c.split(';')[0];
-      assert.notEqual(sid(afterCookie), sid(before!), 'session id regenerated on login (fixation)');
+      const sid = (c: string) => c.split(';')[0]!;
+      assert.notEqual(sid(afterCookie), planted, 'a session id the client brought is never adopted (fixation)');
+      await request(w.app).get('/users').set('Cookie', sid(afterCookie)).expect(200);
+      await request(w.app).get('/users').set('Cookie', planted).expect(303);
+    });
 
-      await agent.get('/users').expect(200);
-      // Replaying the pre-login cookie does not carry the login.
-      await request(w.app).get('/users').set('Cookie', sid(before!)!).expect(303);
+    test('a signed login token only works with its own nonce cookie: forged, swapped or cookie-less it is a 403', async () => {
+      const first = await request(w.app).get('/login').set('X-Forwarded-For', '198.51.100.31');
+      const second = await request(w.app).get('/login').set('X-Forwarded-For', '198.51.100.31');
+      const nonceOf = (res: request.Response) => ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('lb.csrf='))!.split(';')[0]!;
+      const post = (cookie: string | null, token: string) => {
+        const req = request(w.app).post('/login').set('X-Forwarded-For', '198.51.100.31');
+        if (cookie) req.set('Cookie', cookie);
+        return req.type('form').send({ _csrf: token, email: 'staff@example.com', password: PASSWORD });
+      };
+      assert.equal((await post(nonceOf(second), csrfFrom(first))).status, 403, 'token of another nonce');
+      assert.equal((await post(null, csrfFrom(first))).status, 403, 'no nonce cookie');
+      assert.equal((await post(nonceOf(first), 's.AAAA')).status, 403, 'forged token');
+      assert.equal((await post(nonceOf(first), csrfFrom(first))).status, 303, 'the pair that belongs together');
+    });
+
+    test('300 anonymous visits to the login form store no session (each used to keep a row for 12 hours)', async () => {
+      const rows = async () => Number(((await w.t.db('sessions').count({ n: '*' })) as { n: number | string }[])[0]!.n);
+      const before = await rows();
+      for (let i = 0; i < 300; i++) await request(w.app).get('/login').set('X-Forwarded-For', '198.51.100.30').expect(200);
+      assert.equal(await rows(), before);
+      // The form still works: a login creates exactly one session.
+      const agent = request.agent(w.app);
+      const page = await agent.get('/login').set('X-Forwarded-For', '198.51.100.30');
+      await agent.post('/login').set('X-Forwarded-For', '198.51.100.30').type('form').send({ _csrf: csrfFrom(page), email: 'staff@example.com', password: PASSWORD }).expect(303);
+      assert.equal(await rows(), before + 1);
     });
 
     test('an off-site next= is ignored after login', async () => {
@@ -180,10 +206,15 @@ for (const kind of dbKinds()) {
     });
     after(async () => w.destroy());
 
-    test('with COOKIE_SECURE the cookie is Secure, and never sent over plain http', async () => {
-      const https = await request(w.app).get('/login').set('X-Forwarded-Proto', 'https').expect(200);
-      const cookie = sessionCookie(https);
-      assert.ok(cookie);
+    test('with COOKIE_SECURE the session and CSRF cookies are Secure, and no session is offered over plain http', async () => {
+      const agent = request.agent(w.app);
+      const page = await agent.get('/login').set('X-Forwarded-Proto', 'https').expect(200);
+      const csrfCookie = ([] as string[]).concat(page.headers['set-cookie'] ?? []).find((c) => c.startsWith('lb.csrf='));
+      assert.match(csrfCookie ?? '', /; Secure/i);
+      const login = await request(w.app).post('/login').set('X-Forwarded-Proto', 'https').set('Cookie', csrfCookie!.split(';')[0]!).type('form')
+        .send({ _csrf: csrfFrom(page), email: 'admin@example.com', password: PASSWORD });
+      const cookie = sessionCookie(login);
+      assert.ok(cookie, login.text.slice(0, 200));
       assert.match(cookie, /; Secure/i);
       assert.match(cookie, /HttpOnly/i);
       const http = await request(w.app).get('/login').expect(200);
