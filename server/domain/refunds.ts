@@ -34,10 +34,7 @@ interface RefundPlan {
 export async function issueRefund(deps: SaleDeps, principal: Principal, saleId: number, input: unknown, opts: WriteOptions = {}): Promise<RefundResult> {
   const now = opts.now ?? nowMs();
   return withTransaction(deps.db, opts.trx, async (trx) => {
-    const sale = await findSaleRow(trx, principal.orgId, saleId, { lock: true });
-    const request = validateRefundInput(input, sale.currency, methodIds(deps));
-    const lines = (await trx<SaleLineRow>('sale_lines').where({ sale_id: sale.id }).orderBy('position')) as SaleLineRow[];
-    const plan = await planRefund(trx, sale, lines, request);
+    const { sale, request, plan } = await planFor(deps, trx, principal, saleId, input);
 
     const [refundRow] = (await trx('refunds')
       .insert({
@@ -90,6 +87,58 @@ export async function issueRefund(deps: SaleDeps, principal: Principal, saleId: 
     );
     return { refund: refundView(refundRow, refundLines), sale: await getSale(trx, sale.org_id, sale.id) };
   });
+}
+
+export interface RefundPreview {
+  kind: ValidRefundRequest['kind'];
+  /** Decimal text in the sale's currency. */
+  amount: string;
+  currency: string;
+  method: string | null;
+  reason: string | null;
+}
+
+/**
+ * What issuing this refund would give back, checked by the same rules (and failing with the same errors)
+ * as issueRefund, writing nothing: the pages ask a person to confirm it first.
+ */
+export async function previewRefund(deps: SaleDeps, principal: Principal, saleId: number, input: unknown): Promise<RefundPreview> {
+  return deps.db.transaction(async (trx) => {
+    const { sale, request, plan } = await planFor(deps, trx, principal, saleId, input);
+    return { kind: request.kind, amount: formatMinor(plan.amountMinor, sale.currency), currency: sale.currency, method: request.method, reason: request.reason };
+  });
+}
+
+/** Validate the request against its sale and plan it (lines, amount, what may be given back). */
+async function planFor(deps: SaleDeps, trx: Trx, principal: Principal, saleId: number, input: unknown) {
+  const sale = await findSaleRow(trx, principal.orgId, saleId, { lock: true });
+  const request = validateRefundInput(input, sale.currency, methodIds(deps));
+  const lines = (await trx<SaleLineRow>('sale_lines').where({ sale_id: sale.id }).orderBy('position')) as SaleLineRow[];
+  const plan = await planRefund(trx, sale, lines, request);
+  await refuseGivingBackMoreThanPaid(deps, trx, sale, request, plan.amountMinor);
+  return { sale, request, plan };
+}
+
+/**
+ * Money given back at the desk (cash, card terminal: any method the host settles itself) can never be more
+ * than the customer paid, less what was already given back by any method: a cash refund of 152.99 on a sale
+ * with 100.00 paid was accepted. A provider's refund (Stripe, GoCardless) is not checked here: the provider
+ * itself refunds no more than was charged, and its charge may be recorded after the refund (a late webhook).
+ * A refund without a method gives nothing back; it is a credit against what is owed.
+ */
+async function refuseGivingBackMoreThanPaid(deps: SaleDeps, trx: Trx, sale: SaleRow, request: ValidRefundRequest, amountMinor: number): Promise<void> {
+  const method = request.method === null ? undefined : deps.paymentMethods.get(request.method);
+  if (!method || method.settledByPayouts) return;
+  const row = (await trx('refunds').where({ sale_id: sale.id }).whereNotNull('method').sum({ given: 'amount_minor' }).first()) as { given: number | string | null } | undefined;
+  const alreadyGiven = Number(row?.given ?? 0);
+  const held = Number(sale.paid_minor) - alreadyGiven;
+  if (amountMinor <= held) return;
+  const money = (minor: number) => `${formatMinor(Math.max(0, minor), sale.currency)} ${sale.currency}`;
+  throw new ValidationError([{
+    path: 'method',
+    message: `${method.label} can give back at most ${money(held)}: ${money(Number(sale.paid_minor))} was paid${alreadyGiven ? ` and ${money(alreadyGiven)} already given back` : ''}. ` +
+      'To reduce what the customer owes without giving money back, leave "paid back by" empty.',
+  }]);
 }
 
 /** Work out what this request refunds, or throw a ValidationError naming every field that asks too much. */

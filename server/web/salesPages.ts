@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { requireRole } from '../auth/middleware';
 import { getOrganisation, type Organisation } from '../domain/organisations';
 import { createSale } from '../domain/sales';
-import { issueRefund } from '../domain/refunds';
+import { issueRefund, previewRefund } from '../domain/refunds';
 import { recordPayment } from '../domain/payments';
 import { getSale, listSales, type SaleView } from '../domain/saleView';
 import { SALE_STATUSES } from '../domain/saleSchemas';
@@ -13,6 +13,7 @@ import { errorsByField, field } from './forms';
 import { setFlash, takeFlash } from './flash';
 import { formatLocal } from './time';
 import { isSettled, syncLabel } from './syncLabel';
+import { refundedAsAmount, refundKindLabel, saleState } from './saleState';
 import { blankLine, emptySaleForm, formErrors, MAX_LINE_ROWS, readSaleForm, saleInputFromForm, type SaleFormValues } from './saleForm';
 
 // Pages over the domain services: every write goes through createSale / issueRefund / recordPayment,
@@ -32,6 +33,7 @@ const when = (org: Organisation) => (iso: string | number | null) => (iso === nu
 
 export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'paymentMethods'>): Router {
   const router = Router();
+  const methodLabel = (id: string): string => deps.paymentMethods.get(id)?.label ?? id;
 
   // ---- list
   router.get('/sales', anyRole, async (req, res, next) => {
@@ -53,7 +55,7 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
       }
       const { cursor: _cursor, ...keep } = filters;
       const nextHref = page.nextCursor ? `/sales?${new URLSearchParams({ ...keep, cursor: page.nextCursor }).toString()}` : null;
-      renderPage(res, 'sales/list', { title: 'Sales', sales: page.data, filters, errors, statuses: SALE_STATUSES, nextHref, firstHref: filters.cursor ? `/sales?${new URLSearchParams(keep).toString()}` : null, when: when(org) }, Object.keys(errors).length ? 422 : undefined);
+      renderPage(res, 'sales/list', { title: 'Sales', sales: page.data, filters, errors, statuses: SALE_STATUSES, nextHref, firstHref: filters.cursor ? `/sales?${new URLSearchParams(keep).toString()}` : null, when: when(org), saleState }, Object.keys(errors).length ? 422 : undefined);
     } catch (err) {
       next(err);
     }
@@ -113,9 +115,15 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
         sale,
         canSell,
         methods: deps.paymentMethods.list(),
+        methodLabel,
+        state: saleState(sale),
+        refundKindLabel,
+        refundedAsAmount: refundedAsAmount(sale),
+        refundable: (Number(sale.total) - Number(sale.refunded)).toFixed(sale.total.split('.')[1]?.length ?? 0),
         flash: takeFlash(req),
         when: when(org),
-        refundValues: { kind: 'full', amount: '', method: '', reason: '' },
+        // No kind chosen: refunding everything must be a decision, never what an unread form does.
+        refundValues: { kind: '', amount: '', method: '', reason: '' },
         refundErrors: {},
         refundError: null,
         paymentValues: { method: '', amount: '', providerRef: '' },
@@ -133,21 +141,30 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
     renderDetail(req, res).catch(next);
   });
 
+  // Two steps: the form asks for a review (what would be given back, by which method), and only the
+  // confirmation issues the refund. Both run the same rules, so the review fails exactly as the refund would.
   router.post('/sales/:id/refunds', sellers, async (req, res, next) => {
-    const refundValues = { kind: field(req, 'kind') || 'full', amount: field(req, 'amount'), method: field(req, 'method'), reason: field(req, 'reason') };
+    const refundValues = { kind: field(req, 'kind'), amount: field(req, 'amount'), method: field(req, 'method'), reason: field(req, 'reason') };
     try {
       const saleId = saleIdParam(req);
-      const input: Record<string, unknown> = { kind: refundValues.kind };
+      const input: Record<string, unknown> = {};
+      if (refundValues.kind) input.kind = refundValues.kind;
       if (refundValues.kind === 'amount') input.amount = refundValues.amount.trim();
       if (refundValues.method) input.method = refundValues.method;
       if (refundValues.reason.trim()) input.reason = refundValues.reason.trim();
       try {
+        if (field(req, 'confirm') !== 'yes') {
+          const preview = await previewRefund(deps, req.principal!, saleId, input);
+          const sale = await getSale(deps.db, req.principal!.orgId, saleId);
+          return renderPage(res, 'sales/refund-confirm', { title: `Confirm refund of ${preview.amount} ${preview.currency}`, sale, preview, refundValues, methodLabel });
+        }
         const { refund } = await issueRefund(deps, req.principal!, saleId, input);
-        setFlash(req, 'success', `Refunded ${refund.amount} ${refund.currency}.`);
+        setFlash(req, 'success', `Refunded ${refund.amount} ${refund.currency}${refund.method ? `, paid back by ${methodLabel(refund.method)}` : ' as a credit (no money given back)'}.`);
         return res.redirect(303, `/sales/${saleId}`);
       } catch (err) {
         if (err instanceof ValidationError || err instanceof ConflictError) {
           const refundErrors = err instanceof ValidationError ? errorsByField(err) : {};
+          if (refundErrors.kind === 'is required') refundErrors.kind = 'Choose how much to refund.';
           return await renderDetail(req, res, { refundValues, refundErrors, refundError: err instanceof ConflictError ? err.message : 'The refund was not issued: see below.' }, err.statusCode);
         }
         throw err;

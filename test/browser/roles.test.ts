@@ -58,7 +58,7 @@ test('an accountant reads sales and the Xero sync log but cannot record a sale o
   await page.waitForURL(`${world.site.url}/sales`);
   await page.getByRole('link', { name: `#${saleId}` }).click();
   await page.waitForURL(`${world.site.url}/sales/${saleId}`);
-  assert.equal(await page.getByRole('button', { name: 'Issue refund' }).count(), 0, 'no refund form');
+  assert.equal(await page.getByRole('button', { name: 'Review refund' }).count(), 0, 'no refund form');
   assert.equal(await page.getByRole('button', { name: /Record payment/i }).count(), 0, 'no payment form');
 
   const response = await page.goto(`${world.site.url}/sales/new`);

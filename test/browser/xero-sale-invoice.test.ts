@@ -52,11 +52,13 @@ test('staff record a sale and see its Xero invoice appear without reloading; a r
   assert.equal(inXero.length, 1);
   assert.equal(inXero[0]!.Total, 21);
 
-  // A full refund: the form posts and the page comes back with the credit note on its way.
+  // A full refund, reviewed then confirmed: the page comes back with the credit note on its way.
   await world.f.stopWorkers();
-  await page.getByRole('button', { name: 'Issue refund' }).click();
+  await page.getByLabel('Everything not yet refunded (21.00 GBP)').check();
+  await page.getByRole('button', { name: 'Review refund' }).click();
+  await page.getByRole('button', { name: 'Refund 21.00 GBP' }).click();
   await page.waitForURL(`${world.site.url}/sales/${saleId}`);
-  await page.getByRole('status').getByText('Refunded 21.00 GBP.').waitFor();
+  await page.getByRole('status').getByText('Refunded 21.00 GBP as a credit (no money given back).').waitFor();
   assert.match((await summary.textContent()) ?? '', /Credit note: sending to Xero…/);
   await page.evaluate(setMarker, 'sale page, after the refund');
   const refund = await world.f.x.ctx.db('refunds').where({ sale_id: saleId }).first('id');

@@ -99,17 +99,54 @@ for (const kind of dbKinds()) {
       assert.match(res.text, /value="Kept"/);
     });
 
-    test('a refund by amount from the sale page; an over-refund is refused with the reason', async () => {
+    test('a refund from the sale page is reviewed, then confirmed; an over-refund is refused with the reason', async () => {
       const sale = await w.t.db('sales').where({ reference: 'WEB-1' }).first();
       const page = await staff.get(`/sales/${sale.id}`).expect(200);
+      assert.match(page.text, /data-testid="sale-state">Paid</, 'paid in full, nothing refunded');
+      assert.doesNotMatch(page.text, /name="kind" value="full" checked/, 'no refund amount is chosen for the user');
+      assert.match(page.text, /Everything not yet refunded \(28.00 GBP\)/);
+      const refunds = async () => (await w.t.db('refunds').where({ sale_id: sale.id })).length;
+
+      const noKind = await staff.post(`/sales/${sale.id}/refunds`).type('form').send({ _csrf: csrfFrom(page), amount: '5.00', method: 'cash' });
+      assert.equal(noKind.status, 422);
+      assert.match(noKind.text, /Choose how much to refund/);
       const tooMuch = await staff.post(`/sales/${sale.id}/refunds`).type('form').send({ _csrf: csrfFrom(page), kind: 'amount', amount: '99.00' });
       assert.ok([409, 422].includes(tooMuch.status), String(tooMuch.status));
       assert.match(tooMuch.text, /alert-error/);
-      const ok = await staff.post(`/sales/${sale.id}/refunds`).type('form').send({ _csrf: csrfFrom(page), kind: 'amount', amount: '5.00', method: 'cash', reason: 'late start' });
+
+      // Step one: the review says what would be given back, and stores nothing.
+      const review = await staff.post(`/sales/${sale.id}/refunds`).type('form').send({ _csrf: csrfFrom(page), kind: 'amount', amount: '5.00', method: 'cash', reason: 'late start' });
+      assert.equal(review.status, 200);
+      assert.match(review.text, /data-testid="confirm-amount">5.00 GBP/);
+      assert.match(review.text, /data-testid="confirm-method">Cash/);
+      assert.equal(await refunds(), 0, 'reviewing refunds nothing');
+      // Step two: confirmed, it is issued once.
+      const ok = await staff.post(`/sales/${sale.id}/refunds`).type('form').send({ _csrf: csrfFrom(review), kind: 'amount', amount: '5.00', method: 'cash', reason: 'late start', confirm: 'yes' });
       assert.equal(ok.status, 303);
+      assert.equal(await refunds(), 1);
       const after = await staff.get(`/sales/${sale.id}`).expect(200);
       assert.match(after.text, /data-testid="sale-refunded">5.00 GBP/);
       assert.match(after.text, /late start/);
+      assert.match(after.text, /Refunded 5.00 GBP, paid back by Cash/);
+      assert.match(after.text, /<td>An amount<\/td><td>Cash<\/td>/, 'the kind and method read as words');
+      assert.match(after.text, /data-testid="refunded-as-amount">5.00</, 'the amount refund shows against the lines');
+      assert.match(after.text, /data-testid="sale-state">Paid, partly refunded</);
+    });
+
+    test('a sale with money outstanding reads unpaid, and the till cannot give back cash it never took', async () => {
+      const form = await staff.get('/sales/new').expect(200);
+      const created = await staff.post('/sales').type('form').send(encode(saleForm(csrfFrom(form), {
+        reference: 'WEB-UNPAID', 'lines[0][description]': 'Party booking', 'lines[0][unitPrice]': '152.99', 'payment[method]': 'cash', 'payment[amount]': '100.00',
+      }))).expect(303);
+      const page = await staff.get(created.headers.location!).expect(200);
+      assert.match(page.text, /data-testid="sale-state">Part paid</, 'not "completed" while 52.99 is owed');
+      const saleId = Number(created.headers.location!.split('/').pop());
+      const refused = await staff.post(`/sales/${saleId}/refunds`).type('form').send({ _csrf: csrfFrom(page), kind: 'full', method: 'cash' });
+      assert.equal(refused.status, 422);
+      assert.match(refused.text, /Cash can give back at most 100.00 GBP/);
+      assert.equal((await w.t.db('refunds').where({ sale_id: saleId })).length, 0);
+      const list = await staff.get('/sales?q=WEB-UNPAID').expect(200);
+      assert.match(list.text, /Part paid/);
     });
 
     test('another organisation’s sale is a 404', async () => {

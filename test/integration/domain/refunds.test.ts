@@ -48,11 +48,27 @@ for (const kind of dbKinds()) {
     });
 
     it('a full refund of an untouched sale mirrors its lines', async () => {
-      const sale = await newSale();
+      const sale = await newSale({ payments: [{ method: 'cash', amount: '28.00' }] });
       const { refund, sale: after } = await issueRefund(fx, fx.staff, sale.id, { kind: 'full', method: 'cash' });
       assert.deepEqual(refund.lines.map((l) => [l.saleLineId, l.amount]), sale.lines.map((l) => [l.id, l.lineTotal]));
       assert.deepEqual(after.lines.map((l) => l.refunded), ['25.00', '3.00']);
       assert.equal(after.status, 'refunded');
+    });
+
+    it('never gives back at the desk more than was paid: a cash refund of 152.99 on a sale with 100.00 paid is refused', async () => {
+      const sale = await newSale({ lines: [{ description: 'Party booking', quantity: 1, unitPrice: '152.99' }], payments: [{ method: 'cash', amount: '100.00' }] });
+      await assert.rejects(issueRefund(fx, fx.staff, sale.id, { kind: 'full', method: 'cash' }), (err: unknown) =>
+        err instanceof ValidationError && err.issues[0]?.path === 'method' && /at most 100\.00 GBP/.test(err.issues[0].message));
+      assert.equal((await fx.db('refunds').where({ sale_id: sale.id })).length, 0, 'nothing stored');
+      // 60.00 back in cash, then 40.00 by card terminal: the 100.00 paid is all given back; 0.01 more is refused.
+      await issueRefund(fx, fx.staff, sale.id, { kind: 'amount', amount: '60.00', method: 'cash' });
+      await issueRefund(fx, fx.staff, sale.id, { kind: 'amount', amount: '40.00', method: 'card_terminal' });
+      await assert.rejects(issueRefund(fx, fx.staff, sale.id, { kind: 'amount', amount: '0.01', method: 'cash' }), (err: unknown) =>
+        err instanceof ValidationError && /at most 0\.00 GBP: 100\.00 GBP was paid and 100\.00 GBP already given back/.test(err.issues[0]?.message ?? ''));
+      // Without a method nothing goes back: the rest is a credit against what is owed. A provider refund is
+      // the provider's to limit (its charge may be recorded after it).
+      await issueRefund(fx, fx.staff, sale.id, { kind: 'amount', amount: '10.00' });
+      await issueRefund(fx, fx.staff, sale.id, { kind: 'amount', amount: '5.00', method: 'stripe' });
     });
 
     it('refunds by line quantity, giving the last unit exactly what is left', async () => {
