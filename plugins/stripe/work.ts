@@ -59,7 +59,9 @@ async function recordCharge(ctx: Ctx, { stripe }: StripeConnection, orgId: numbe
 }
 
 async function recordSalePayment(ctx: Ctx, orgId: number, p: SalePayment): Promise<void> {
-  const result = await ctx.payments.record(orgId, p.saleId, { method: 'stripe', amountMinor: p.amountMinor, currency: p.currency, providerRef: p.chargeId, receivedAt: p.receivedAt });
+  // Never in our future: Stripe's clock may run ahead of ours (the host refuses a payment received later than now).
+  const receivedAt = Math.min(p.receivedAt, ctx.clock.now());
+  const result = await ctx.payments.record(orgId, p.saleId, { method: 'stripe', amountMinor: p.amountMinor, currency: p.currency, providerRef: p.chargeId, receivedAt });
   if (result.created) ctx.logger.info({ orgId, saleId: p.saleId, charge: p.chargeId }, 'Stripe charge recorded on its sale');
 }
 

@@ -12,8 +12,10 @@ import { startTestApp, type TestApp } from '../../support/app';
 import { csrfFrom, logIn, seedOrg, type Agent } from '../../support/xero';
 import { stripePlugin } from '../../../plugins/stripe';
 import { startHostWorkers } from '../../../server/boot';
+import { createSale } from '../../../server/domain/sales';
+import { recordPayment } from '../../../server/domain/payments';
 import type { OutboxWorkers } from '../../../server/outbox';
-import type { PluginDefinition } from '../../../server/plugins/contract';
+import type { PluginDefinition, Principal } from '../../../server/plugins/contract';
 import { startEmulator, DAY_MS, type Running } from '../../../emulators/stripe/test/harness';
 import { signPayload } from '../../../emulators/stripe/webhooks';
 
@@ -25,6 +27,7 @@ for (const kind of dbKinds()) {
     let app: TestApp;
     let admin: Agent;
     let orgId: number;
+    let staff: Principal;
     let workers: OutboxWorkers | undefined;
     before(async () => {
       emu = await startEmulator({ account: { country: 'GB' } });
@@ -32,6 +35,8 @@ for (const kind of dbKinds()) {
       const org = await seedOrg(app.host.deps.db, 'Stripe Gym');
       orgId = org.orgId;
       admin = await logIn(app.server as never, org.emails.admin);
+      const staffRow = await app.host.deps.db('users').where({ org_id: orgId, role: 'staff' }).first('id');
+      staff = { kind: 'user', id: Number(staffRow.id), orgId, role: 'staff', name: 'staff' };
       await emu.control('/webhook_endpoints', { url: `${app.baseUrl}/webhooks/stripe`, secret: SECRET });
       workers = startHostWorkers(app.host);
     });
@@ -111,6 +116,32 @@ for (const kind of dbKinds()) {
       assert.equal(back.status, 303);
     });
 
+    it('a charge staff already recorded by hand for another amount: the event is recorded once, answered 200, and the conflict shown', async () => {
+      const sale = await createSale(app.host.deps, staff, { currency: 'GBP', customer: { name: 'Desk Customer' }, lines: [{ description: 'Ten-visit pass', quantity: 1, unitPrice: '50.00', taxCode: 'OUTPUT2' }] });
+      await emu.control('/webhooks/settings', { hold: true });
+      const pi = await emu.stripe.paymentIntents.create({ amount: 5_000, currency: 'gbp', payment_method: 'pm_card_gb', confirm: true, metadata: { ledgerbridge_sale_id: String(sale.id) } });
+      const chargeId = String(pi.latest_charge);
+      // At the desk, staff typed the real charge id against the wrong amount.
+      const byHand = await recordPayment(app.host.deps, staff, sale.id, { method: 'stripe', amount: '20.00', providerRef: chargeId });
+      await emu.control('/webhooks/settings', { hold: false });
+      await emu.control('/webhooks/release', { order: 'fifo' });
+      const event = ((await emu.control('/events?type=charge.succeeded', undefined, 'GET')).body as { id: string; data: { object: { id: string } } }[]).find((e) => e.data.object.id === chargeId)!;
+      const deliveries = (await emu.control(`/deliveries?event=${event.id}`, undefined, 'GET')).body as { attempts: { status: number }[] }[];
+      assert.deepEqual(deliveries.flatMap((d) => d.attempts.map((a) => a.status)), [200], 'answered 200 the first time (was 409 on every retry)');
+      const again = (await emu.control(`/events/${event.id}/redeliver`, {})).body as { attempts: { status: number }[] }[];
+      assert.equal(again[0]!.attempts[0]!.status, 200);
+      await drained();
+
+      assert.equal((await db()('stripe_events').where({ org_id: orgId, event_id: event.id })).length, 1, 'the event is recorded once');
+      const [item] = await items('stripe.charge.record').where({ dedupe_key: `stripe.charge.record:${orgId}:${chargeId}` });
+      assert.equal(item.status, 'dead', 'flagged for a person, not retried');
+      assert.match(item.last_error, new RegExp(`^Charge ${chargeId}: names sale ${sale.id} \\(50\\.00 GBP\\) but conflicts with a payment already recorded: .*payment ${byHand.payment.id} \\(20\\.00 GBP on sale ${sale.id}\\)`));
+      const payments = await db()('payments').where({ sale_id: sale.id });
+      assert.deepEqual(payments.map((p: { amount_minor: number | string }) => Number(p.amount_minor)), [2_000], 'nothing recorded twice');
+      const page = await admin.get('/plugins/stripe');
+      assert.match(page.text, new RegExp(`Needs attention[\\s\\S]*Charge ${chargeId}[\\s\\S]*names sale ${sale.id}`));
+    });
+
     it('records a payout once with its lines when every webhook comes twice and newest first', async () => {
       await emu.control('/webhooks/settings', { hold: true, duplicate: true });
       const charges: string[] = [];
@@ -137,7 +168,8 @@ for (const kind of dbKinds()) {
       assert.equal(rows[0].status, 'received');
       const lines = await db()('payout_lines').where({ payout_id: rows[0].id });
       const kinds = lines.map((l: { kind: string }) => l.kind).sort();
-      assert.deepEqual(kinds, ['charge', 'charge', 'charge', 'charge', 'dispute', 'refund']);
+      // The four charges here and the one of the desk-conflict test before.
+      assert.deepEqual(kinds, ['charge', 'charge', 'charge', 'charge', 'charge', 'dispute', 'refund']);
       const net = lines.reduce((s: number, l: { amount_minor: number; fee_minor: number }) => s + Number(l.amount_minor) - Number(l.fee_minor), 0);
       assert.equal(net, payout!.amount);
       const dispute = lines.find((l: { kind: string }) => l.kind === 'dispute');
@@ -151,7 +183,9 @@ for (const kind of dbKinds()) {
     it('answers a signed event at once without calling Stripe; a worker does the work afterwards', async () => {
       // Stripe's own deliveries are held: the test sends the payout's event itself, with the workers stopped.
       await emu.control('/webhooks/settings', { hold: true });
-      await emu.stripe.paymentIntents.create({ amount: 4_200, currency: 'gbp', payment_method: 'pm_card_gb', confirm: true });
+      // Stripe's clock is days ahead of ours by now: the charge is recorded on its sale as received now, not later.
+      const sale = await createSale(app.host.deps, staff, { currency: 'GBP', customer: { name: 'Online Customer' }, lines: [{ description: 'Drop-in class', quantity: 1, unitPrice: '42.00', taxCode: 'OUTPUT2' }] });
+      await emu.stripe.paymentIntents.create({ amount: 4_200, currency: 'gbp', payment_method: 'pm_card_gb', confirm: true, metadata: { ledgerbridge_sale_id: String(sale.id) } });
       await emu.control('/clock/advance', { ms: 4 * DAY_MS });
       await emu.control('/clock/advance', { ms: DAY_MS });
       const payout = (await emu.stripe.payouts.list({ limit: 1 })).data[0]!;
@@ -173,10 +207,14 @@ for (const kind of dbKinds()) {
       await drained();
       assert.ok((await stripeCalls()) > callsBefore, 'the worker read the payout from Stripe');
       assert.equal((await db()('payouts').where({ org_id: orgId, provider_payout_id: payout.id })).length, 1);
+      const paid = await db()('payments').where({ sale_id: sale.id });
+      assert.deepEqual(paid.map((p: { amount_minor: number | string }) => Number(p.amount_minor)), [4_200], 'the payout recorded its charge on the sale');
+      assert.ok(Number(paid[0].received_at) <= Date.now());
       await emu.control('/webhooks/settings', { hold: false });
       await emu.control('/webhooks/release', { order: 'fifo' });
       await drained();
       assert.equal((await db()('payouts').where({ org_id: orgId, provider_payout_id: payout.id })).length, 1, 'Stripe\'s own delivery changes nothing');
+      assert.equal((await db()('payments').where({ sale_id: sale.id })).length, 1);
     });
 
     it('a payout Stripe does not have fails for good with Stripe\'s reason, shown to the admin', async () => {
