@@ -19,8 +19,12 @@ export function stripeClient(config: StripeConfig, secretKey: string): Stripe {
   });
 }
 
-/** A verifier only (no key needed): stripe.webhooks.constructEvent. */
-export const webhookVerifier = new Stripe('sk_test_verifier_only').webhooks;
+const verifier = new Stripe('sk_test_verifier_only').webhooks.signature;
+if (!verifier) throw new Error('this version of the stripe package has no webhook signature verifier');
+
+/** Stripe's own check of a webhook's Stripe-Signature (HMAC of `t.body`, t within `toleranceSeconds`); throws when it fails. */
+export const verifyStripeSignature = (body: Buffer, header: string, secret: string, toleranceSeconds: number): boolean =>
+  verifier.verifyHeader(body, header, secret, toleranceSeconds);
 
 /** Run calls to Stripe about `what` (e.g. "payout po_123"); Stripe's errors come out as integration errors. */
 export async function callStripe<T>(what: string, call: () => Promise<T>): Promise<T> {

@@ -1,12 +1,12 @@
 // POST /webhooks/stripe through the provider kit's pipeline. Stripe signs `t.body` (Stripe-Signature:
-// t=…,v1=…); the stripe package verifies it, with a 300 s tolerance on t, against each connected
+// t=…,v1=…); the stripe package's verifier checks it, with a 300 s tolerance on t, against each connected
 // organisation's signing secret. Each event is recorded once in stripe_events; charge.succeeded and
 // payout.paid queue their work by id (the handlers read the charge or payout fresh from Stripe).
 import type { Router } from 'express';
 import type { PluginContext } from '../../server/plugins/contract';
 import { webhookRouter, WebhookRefusal, type ProviderEvent } from '../providerKit';
 import type { StripeConfig } from './config';
-import { webhookVerifier } from './client';
+import { verifyStripeSignature } from './client';
 import { stripeSettings } from './settings';
 import { chargeWork, payoutWork } from './work';
 
@@ -14,8 +14,7 @@ export const TOLERANCE_SECONDS = 300;
 
 function verifies(body: Buffer, signature: string, secret: string): boolean {
   try {
-    webhookVerifier.constructEvent(body, signature, secret, TOLERANCE_SECONDS);
-    return true;
+    return verifyStripeSignature(body, signature, secret, TOLERANCE_SECONDS);
   } catch {
     return false;
   }
