@@ -18,12 +18,12 @@ export function gocardlessHandlers(ctx: PluginContext<GoCardlessConfig>): Record
       run: async (client, orgId, p) => {
         await ingestPayout(ctx, orgId, client, p.payoutId);
       },
-    }) as OutboxHandler,
+    }),
     [PAYMENT_RECORD]: workHandler<PaymentRecordPayload, GoCardlessClient>('GoCardless', {
       connect, describe: (p) => `Payment ${p.paymentId}`,
       run: async (client, orgId, p) => {
         await recordSalePayment(ctx, orgId, client, p.paymentId);
       },
-    }) as OutboxHandler,
+    }),
   };
 }

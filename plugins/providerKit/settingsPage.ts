@@ -46,11 +46,13 @@ export function settingsPage<S extends string, F extends string>(ctx: PluginCont
 
   const render = async (req: Request, res: Response, state: FormState = { errors: {}, pageError: null }, status?: number): Promise<void> => {
     const orgId = req.principal!.orgId;
-    const [settings, activity, org] = [await spec.store.get(ctx.db, orgId), await providerActivity(ctx, orgId, spec.activity), await ctx.organisations.get(ctx.db, orgId)];
+    const settings = await spec.store.get(ctx.db, orgId);
+    const activity = await providerActivity(ctx, orgId, spec.activity);
+    const { timeZone } = await ctx.organisations.get(ctx.db, orgId);
     res.set('Cache-Control', 'no-store');
     ctx.pages.render(res, 'settings', {
       title: spec.title, base: ctx.mountPath, flash: ctx.pages.takeFlash(req),
-      settings: settings ? { facts: settings.facts, saved: settings.saved, updatedAt: ctx.pages.formatDateTime(settings.updatedAt, org.timeZone) } : null,
+      settings: settings ? { facts: settings.facts, saved: settings.saved, updatedAt: ctx.pages.formatDateTime(settings.updatedAt, timeZone) } : null,
       ...activity, ...spec.locals, ...state,
     }, status);
   };

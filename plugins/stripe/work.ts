@@ -88,9 +88,9 @@ export function stripeHandlers(ctx: Ctx): Record<string, OutboxHandler> {
   return {
     [CHARGE_RECORD]: workHandler<ChargeRecordPayload, StripeConnection>('Stripe', {
       connect: conn, describe: (p) => `Charge ${p.chargeId}`, run: (c, orgId, p) => recordCharge(ctx, c, orgId, p.chargeId),
-    }) as OutboxHandler,
+    }),
     [PAYOUT_INGEST]: workHandler<PayoutIngestPayload, StripeConnection>('Stripe', {
       connect: conn, describe: (p) => `Payout ${p.payoutId}`, run: (c, orgId, p) => ingestPayout(ctx, c, orgId, p.payoutId),
-    }) as OutboxHandler,
+    }),
   };
 }
