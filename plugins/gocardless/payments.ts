@@ -20,7 +20,7 @@ export async function recordSalePayment(ctx: PluginContext<GoCardlessConfig>, or
     providerRef: payment.id,
     // The charge date is when the money left the customer's bank; never in our future (a payment confirmed
     // early, e.g. by the sandbox's simulators, still has a charge date ahead).
-    receivedAt: Math.min(Date.parse(`${payment.charge_date}T00:00:00Z`), Date.now()),
+    receivedAt: Math.min(Date.parse(`${payment.charge_date}T00:00:00Z`), ctx.clock.now()),
   });
   ctx.logger.info({ orgId, saleId, payment: payment.id, created: result.created }, 'GoCardless payment recorded on its sale');
   return { recorded: true, ...result };

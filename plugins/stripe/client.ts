@@ -1,5 +1,10 @@
-// The official stripe package, pointed at STRIPE_API_BASE (api.stripe.com or the emulator).
+// The only module that calls Stripe: the official stripe package, pointed at STRIPE_API_BASE (api.stripe.com
+// or the emulator), and Stripe's errors turned into the host's integration errors once, here, so the
+// outbox knows what to do: a refused key pauses the work (AuthRevokedError), a busy or unreachable Stripe
+// retries it (RetryableError), anything Stripe will refuse again, such as an object it does not have
+// (404 resource_missing), fails it for good with Stripe's own words (PermanentError).
 import Stripe from 'stripe';
+import { AuthRevokedError, PermanentError, RetryableError } from '../../server/errors';
 import type { StripeConfig } from './config';
 
 export function stripeClient(config: StripeConfig, secretKey: string): Stripe {
@@ -14,5 +19,29 @@ export function stripeClient(config: StripeConfig, secretKey: string): Stripe {
   });
 }
 
-/** A verifier only (no key needed): stripe.webhooks.constructEvent. */
-export const webhookVerifier = new Stripe('sk_test_verifier_only').webhooks;
+const verifier = new Stripe('sk_test_verifier_only').webhooks.signature;
+if (!verifier) throw new Error('this version of the stripe package has no webhook signature verifier');
+
+/** Stripe's own check of a webhook's Stripe-Signature (HMAC of `t.body`, t within `toleranceSeconds`); throws when it fails. */
+export const verifyStripeSignature = (body: Buffer, header: string, secret: string, toleranceSeconds: number): boolean =>
+  verifier.verifyHeader(body, header, secret, toleranceSeconds);
+
+/** Run calls to Stripe about `what` (e.g. "payout po_123"); Stripe's errors come out as integration errors. */
+export async function callStripe<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw integrationError(what, err);
+  }
+}
+
+function integrationError(what: string, err: unknown): unknown {
+  if (!(err instanceof Stripe.errors.StripeError)) return err;
+  const message = `Stripe could not return ${what}: ${err.message}${err.code ? ` (${err.code})` : ''}`;
+  if (err instanceof Stripe.errors.StripeAuthenticationError || err instanceof Stripe.errors.StripePermissionError) return new AuthRevokedError(message, { cause: err });
+  if (err instanceof Stripe.errors.StripeConnectionError || err instanceof Stripe.errors.StripeRateLimitError || err instanceof Stripe.errors.StripeAPIError || (err.statusCode ?? 0) >= 500) {
+    const retryAfter = Number(err.headers?.['retry-after']);
+    return new RetryableError(message, { cause: err, ...(retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}) });
+  }
+  return new PermanentError(message, { cause: err });
+}

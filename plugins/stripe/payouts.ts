@@ -45,11 +45,13 @@ function conversionOf(bt: Stripe.BalanceTransaction, src: Record<string, unknown
   return { originalAmountMinor: bt.amount < 0 ? -amount : amount, originalCurrency: currency, exchangeRate: rateText(bt.exchange_rate) };
 }
 
+export interface SalePayment { saleId: number; chargeId: string; amountMinor: number; currency: string; receivedAt: number }
+
 export interface PayoutFetch {
   payout: Stripe.Payout;
   input: PayoutInput;
   /** Charges in the payout that name our sale, settled in their own currency: recorded on the sale too (idempotent), in case charge.succeeded never came. */
-  salePayments: { saleId: number; chargeId: string; amountMinor: number; currency: string; receivedAt: number }[];
+  salePayments: SalePayment[];
 }
 
 export async function fetchPayout(stripe: Stripe, accountId: string, payoutId: string): Promise<PayoutFetch> {

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { createGoCardlessEmulator, type GoCardlessEmulator } from '../../emulators/gocardless/app';
 import type { BootedHost } from '../../server/boot';
 import { GoCardlessClient } from '../../plugins/gocardless/client';
-import { saveSettings } from '../../plugins/gocardless/settings';
+import { gocardlessSettings } from '../../plugins/gocardless/settings';
 import { listenPreferring } from './ports';
 
 const DAY_MS = 86_400_000;
@@ -68,7 +68,9 @@ export async function configureDemoGoCardless(host: BootedHost, orgId: number, g
   const webhookSecret = randomBytes(24).toString('base64url');
   await control(gc, '/webhook_endpoints', { url: `${webhookBase}/webhooks/gocardless`, secret: webhookSecret, creditor: creditor.id });
   await host.deps.db.transaction((trx) =>
-    saveSettings(trx, plugin.context.secrets, { orgId, accessToken: gc.accessToken, webhookSecret, creditorId: creditor.id, creditorName: creditor.name, actor: 'demo' }),
+    gocardlessSettings.save(trx, plugin.context.secrets, {
+      orgId, secrets: { accessToken: gc.accessToken, webhookSecret }, facts: { creditorId: creditor.id, creditorName: creditor.name }, by: 'demo', now: Date.now(),
+    }),
   );
   return { id: creditor.id, name: creditor.name };
 }

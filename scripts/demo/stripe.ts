@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import { createStripeEmulator, SEEDED_KEYS } from '../../emulators/stripe/app';
 import type { BootedHost } from '../../server/boot';
-import { saveSettings } from '../../plugins/stripe/store';
+import { keyHint, stripeSettings } from '../../plugins/stripe/settings';
 import { listenPreferring } from './ports';
 
 export const DAY_MS = 86_400_000;
@@ -72,7 +72,9 @@ export async function configureDemoStripe(host: BootedHost, orgId: number, strip
     'enabled_events[1]': 'payout.paid',
   });
   await host.deps.db.transaction((trx) =>
-    saveSettings(trx, plugin.context.secrets, { orgId, accountId: account.id, secretKey: stripe.secretKey, webhookSecret: endpoint.secret, by: 'demo', now: Date.now() }),
+    stripeSettings.save(trx, plugin.context.secrets, {
+      orgId, secrets: { secretKey: stripe.secretKey, webhookSecret: endpoint.secret }, facts: { accountId: account.id, keyHint: keyHint(stripe.secretKey) }, by: 'demo', now: Date.now(),
+    }),
   );
   return account.id;
 }

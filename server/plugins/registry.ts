@@ -3,7 +3,8 @@
 // auth), wires subscribers into the event bus, collects outbox handlers, migrations and sealed columns,
 // and mounts routes. Mounting is host-agnostic: it needs only an Express app and the host's services,
 // which is how another Express booking system mounts the plugins the same way this host does.
-import express, { type IRouter } from 'express';
+import express, { type IRouter, type Router } from 'express';
+import { apiErrorHandler } from '../api/errors';
 import { join } from 'node:path';
 import type { Db } from '../db/knex';
 import type { MigrationOwner } from '../db/migrate';
@@ -130,12 +131,27 @@ export function subscribePlugin(def: PluginDefinition<unknown>, ctx: PluginConte
 }
 
 /**
+ * A plugin's webhooks with the raw body. Every answer the host gives there is JSON, as a provider expects:
+ * a body over the limit (413), a path the plugin does not serve (404), an error the plugin let through (500).
+ */
+function webhookMount(def: PluginDefinition<unknown>, ctx: PluginContext<unknown>, webhooks: Router): Router {
+  const mount = express.Router();
+  mount.use(express.raw({ type: () => true, limit: '2mb' }));
+  mount.use(webhooks);
+  mount.use((_req, res) => {
+    res.status(404).json({ error: { code: 'NOT_FOUND', message: `No such ${def.title} webhook route` } });
+  });
+  mount.use(apiErrorHandler(ctx.logger));
+  return mount;
+}
+
+/**
  * Mount a plugin's routes at /plugins/<id> (behind the host's authentication) and its webhooks at
  * /webhooks/<id> (raw body, no session: they must be mounted before any body parser or session).
  */
 export function mountPlugin(app: IRouter, def: PluginDefinition<unknown>, ctx: PluginContext<unknown>, auth: HostAuthAdapter): void {
   if (def.webhooks) {
-    app.use(`/webhooks/${def.id}`, express.raw({ type: () => true, limit: '2mb' }), def.webhooks(ctx));
+    app.use(`/webhooks/${def.id}`, webhookMount(def, ctx, def.webhooks(ctx)));
   }
   if (def.routes) {
     app.use(ctx.mountPath, auth.authenticate, def.routes(ctx));
@@ -146,7 +162,7 @@ export function mountPlugin(app: IRouter, def: PluginDefinition<unknown>, ctx: P
 export function mountPluginWebhooks(app: IRouter, runtime: PluginRuntime): void {
   for (const p of runtime.plugins) {
     if (p.definition.webhooks) {
-      app.use(`/webhooks/${p.definition.id}`, express.raw({ type: () => true, limit: '2mb' }), p.definition.webhooks(p.context));
+      app.use(`/webhooks/${p.definition.id}`, webhookMount(p.definition, p.context, p.definition.webhooks(p.context)));
     }
   }
 }

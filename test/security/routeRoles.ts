@@ -80,7 +80,8 @@ export const ROUTE_ROLES: Record<string, Access> = {
   // ---- Stripe plugin
   'GET /plugins/stripe': roles(ADMIN),
   'POST /plugins/stripe': roles(ADMIN),
-  'POST /webhooks/stripe': open('Stripe webhook: Stripe-Signature verified against an organisation\'s signing secret, 300 s window'),
+  'POST /plugins/stripe/disconnect': roles(ADMIN),
+  'POST /webhooks/stripe': open('Stripe webhook: Stripe-Signature verified against an organisation\'s signing secret, 300 s window, event ids recorded once'),
   // ---- GoCardless plugin
   'GET /plugins/gocardless': roles(ADMIN),
   'POST /plugins/gocardless': roles(ADMIN),

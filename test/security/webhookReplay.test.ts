@@ -11,8 +11,8 @@ import { dbKinds } from '../support/db';
 import { changedTables, snapshot, startSecurityWorld, type SecurityWorld } from './world';
 import type { PluginContext } from '../../server/plugins/contract';
 import { signPayload } from '../../emulators/stripe/webhooks';
-import { saveSettings as saveStripeSettings } from '../../plugins/stripe/store';
-import { saveSettings as saveGoCardlessSettings } from '../../plugins/gocardless/settings';
+import { keyHint, stripeSettings } from '../../plugins/stripe/settings';
+import { gocardlessSettings } from '../../plugins/gocardless/settings';
 
 const STRIPE_SECRET = 'whsec_securityReplaySecret0123456';
 const GC_SECRET = 'gc-security-replay-secret';
@@ -27,8 +27,9 @@ for (const kind of dbKinds()) {
       w = await startSecurityWorld(kind);
       const ctxOf = (id: string) => w.x.host.deps.plugins.plugins.find((p) => p.definition.id === id)!.context as PluginContext<unknown>;
       const orgId = w.a.orgId;
-      await saveStripeSettings(w.db, ctxOf('stripe').secrets, { orgId, accountId: 'acct_1SecurityReplay0', secretKey: 'sk_test_securityReplayKey0001', webhookSecret: STRIPE_SECRET, by: 'test', now: Date.now() });
-      await saveGoCardlessSettings(w.db, ctxOf('gocardless').secrets, { orgId, accessToken: 'gc_security_replay_token', webhookSecret: GC_SECRET, creditorId: 'CR000SECURITY', creditorName: 'Security Gym', actor: 'test' });
+      const key = 'sk_test_securityReplayKey0001';
+      await stripeSettings.save(w.db, ctxOf('stripe').secrets, { orgId, secrets: { secretKey: key, webhookSecret: STRIPE_SECRET }, facts: { accountId: 'acct_1SecurityReplay0', keyHint: keyHint(key) }, by: 'test', now: Date.now() });
+      await gocardlessSettings.save(w.db, ctxOf('gocardless').secrets, { orgId, secrets: { accessToken: 'gc_security_replay_token', webhookSecret: GC_SECRET }, facts: { creditorId: 'CR000SECURITY', creditorName: 'Security Gym' }, by: 'test', now: Date.now() });
     });
     after(async () => w?.close());
 
@@ -44,7 +45,7 @@ for (const kind of dbKinds()) {
 
       const replay = await post('/webhooks/stripe', body, { 'Stripe-Signature': genuine });
       assert.equal(replay.status, 200, 'a replay inside the window is a known event: acknowledged, ignored');
-      assert.equal(replay.body.duplicate, true);
+      assert.deepEqual(replay.body, { accepted: 0, duplicates: 1 });
       assert.equal((await post('/webhooks/stripe', body, { 'Stripe-Signature': signPayload(body, STRIPE_SECRET, now - 301) })).status, 400, 'stale');
       const fresh = body.replace('evt_1SecurityReplay', 'evt_1SecurityNever');
       assert.equal((await post('/webhooks/stripe', fresh, { 'Stripe-Signature': signPayload(fresh, STRIPE_SECRET, now - 600) })).status, 400, 'a never-seen event signed 10 minutes ago');

@@ -1,13 +1,15 @@
 // One payout, end to end: read it and every item from GoCardless, read the payments, refunds and customers
-// the items link to (for sale ids, names, references), map (mapPayout.ts) and hand it to the host
-// (ctx.payouts.record, idempotent per payout). Runs in an outbox handler, so a failure is retried and a
-// payout is never lost; running it twice records it once.
-import { nowMs } from '../../../server/db/knex';
+// the items link to (for sale ids, names, references), map (mapPayout.ts) and record it (the provider kit's
+// recordPayout: the host's ctx.payouts.record, idempotent per payout, and a gocardless_payouts row). Runs in
+// an outbox handler, so a failure is retried and a payout is never lost; running it twice records it once.
 import { RetryableError } from '../../../server/errors';
 import type { PluginContext, RecordedPayout } from '../../../server/plugins/contract';
+import { recordPayout } from '../../providerKit';
 import type { GcCustomer, GcPayment, GcRefund, GoCardlessClient } from '../client';
 import type { GoCardlessConfig } from '../config';
 import { mapPayout } from './mapPayout';
+
+export const PAYOUTS_TABLE = 'gocardless_payouts';
 
 /** Run `fn` over `inputs` with at most `limit` calls in flight (GoCardless allows 1,000 calls a minute). */
 async function inPool<T, R>(inputs: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
@@ -47,15 +49,5 @@ export async function ingestPayout(ctx: PluginContext<GoCardlessConfig>, orgId: 
   const customers = new Map<string, GcCustomer>(
     await inPool([...payments.values()], 5, async (p) => [p.id, await customerOf(p.links.mandate)] as [string, GcCustomer]),
   );
-  const input = mapPayout({ payout, items, payments, refunds, customers });
-  const recorded = await ctx.payouts.record(orgId, input);
-  await ctx.db('gocardless_payouts')
-    .insert({
-      org_id: orgId, payout_id: payout.id, currency: input.currency, amount_minor: Number(input.amountMinor), arrival_date: input.arrivalDate,
-      line_count: input.lines.length, host_payout_id: recorded.payoutId, status: recorded.status, recorded_at: nowMs(),
-    })
-    .onConflict(['org_id', 'payout_id'])
-    .ignore();
-  ctx.logger.info({ orgId, payout: payout.id, lines: input.lines.length, created: recorded.created, status: recorded.status }, 'GoCardless payout recorded');
-  return recorded;
+  return recordPayout(ctx, PAYOUTS_TABLE, orgId, mapPayout({ payout, items, payments, refunds, customers }));
 }

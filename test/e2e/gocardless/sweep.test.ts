@@ -11,7 +11,7 @@ import { createSale } from '../../../server/domain/sales';
 import type { PluginContext, PluginDefinition, Principal } from '../../../server/plugins/contract';
 import { gocardlessPlugin } from '../../../plugins/gocardless';
 import type { GoCardlessConfig } from '../../../plugins/gocardless/config';
-import { saveSettings } from '../../../plugins/gocardless/settings';
+import { gocardlessSettings } from '../../../plugins/gocardless/settings';
 import { runSweep } from '../../../plugins/gocardless/sweep';
 import { GoCardlessClient } from '../../../plugins/gocardless/client';
 import { startEmulator, control, type Running } from '../../../emulators/gocardless/test/helpers';
@@ -30,7 +30,7 @@ for (const kind of dbKinds()) {
       ctx = app.host.deps.plugins.plugins.find((p) => p.definition.id === 'gocardless')!.context as PluginContext<GoCardlessConfig>;
       org = await seedOrg(app.host.deps.db, 'Sweep Gym');
       const creditor = [...gc.emulator.books.creditors.values()][0]!;
-      await saveSettings(ctx.db, ctx.secrets, { orgId: org.orgId, accessToken: gc.emulator.accessToken!, webhookSecret: 'unused-secret', creditorId: creditor.id, creditorName: creditor.name, actor: 'test' });
+      await gocardlessSettings.save(ctx.db, ctx.secrets, { orgId: org.orgId, secrets: { accessToken: gc.emulator.accessToken!, webhookSecret: 'unused-secret' }, facts: { creditorId: creditor.id, creditorName: creditor.name }, by: 'test', now: Date.now() });
       workers = startOutboxWorkers({ db: ctx.db, handlers: app.host.deps.plugins.handlers, concurrency: 2, leaseMs: 15_000, pollMs: 100, logger: app.host.deps.logger, notifier: app.host.notifier });
     });
     after(async () => {

@@ -99,6 +99,22 @@ for (const kind of dbKinds()) {
       await control(gc.url, 'POST', '/webhook_endpoints', { url: `${app.baseUrl}/webhooks/gocardless`, secret: SECRET });
     });
 
+    test('settings: a secret left blank keeps the saved one; a new one replaces only itself', async () => {
+      const admin = await logInAt(app.baseUrl, org.emails.admin);
+      const before = await db()('gocardless_settings').where({ org_id: org.orgId }).first();
+      const page = await admin.get('/plugins/gocardless');
+      assert.match(page.text, /Access token \(leave blank to keep the saved one\)/);
+      const kept = await admin.post('/plugins/gocardless').type('form').send({ _csrf: csrfFrom(page), access_token: '', webhook_secret: '' });
+      assert.equal(kept.status, 303);
+      const after = await db()('gocardless_settings').where({ org_id: org.orgId }).first();
+      assert.equal(after.access_token_sealed, before.access_token_sealed);
+      assert.equal(after.webhook_secret_sealed, before.webhook_secret_sealed);
+      const bad = await admin.post('/plugins/gocardless').type('form').send({ _csrf: csrfFrom(page), access_token: 'has spaces in it', webhook_secret: '' });
+      assert.equal(bad.status, 422);
+      assert.match(bad.text, /Nothing was saved/);
+      assert.equal((await db()('gocardless_settings').where({ org_id: org.orgId }).first()).access_token_sealed, before.access_token_sealed);
+    });
+
     test('every webhook twice and in reverse order: each payout recorded once with its lines, the sale paid once', async () => {
       const staffRow = await db()('users').where({ org_id: org.orgId, role: 'staff' }).first('id');
       const staff: Principal = { kind: 'user', id: Number(staffRow.id), orgId: org.orgId, role: 'staff', name: 'staff' };
@@ -187,6 +203,35 @@ for (const kind of dbKinds()) {
 
       await drained();
       assert.deepEqual(await counts(), before, '…and nothing changed');
+    });
+    test('a payout GoCardless does not have fails for good with its reason, shown to the admin', async () => {
+      const event = { id: 'EV0MISSINGPO01', created_at: new Date().toISOString(), resource_type: 'payouts', action: 'paid', links: { payout: 'PO0MISSING0001' }, details: {}, metadata: {} };
+      const body = JSON.stringify({ events: [event], meta: { webhook_id: 'WB0MISSINGPO01' } });
+      const res = await post(body, createHmac('sha256', SECRET).update(body).digest('hex'));
+      assert.equal(res.status, 200, res.text);
+      await drained();
+      const [item] = await db()('outbox').where({ type: 'gocardless.payout.ingest', dedupe_key: `gocardless.payout.ingest:${org.orgId}:PO0MISSING0001` });
+      assert.equal(item.status, 'dead', 'failed for good, not retried');
+      assert.equal(Number(item.attempts), 1);
+      assert.match(item.last_error, /^Payout PO0MISSING0001: GoCardless GET \/payouts\/PO0MISSING0001: /);
+      const admin = await logInAt(app.baseUrl, org.emails.admin);
+      const page = await admin.get('/plugins/gocardless');
+      assert.match(page.text, /data-payout="PO0MISSING0001"[\s\S]*?Failed[\s\S]*?GoCardless GET \/payouts\/PO0MISSING0001/);
+      assert.match(page.text, /Recorded/, 'the recorded payouts are listed too');
+    });
+
+    test('disconnect: the secrets are deleted and webhooks signed with them refused', async () => {
+      const admin = await logInAt(app.baseUrl, org.emails.admin);
+      const page = await admin.get('/plugins/gocardless');
+      const res = await admin.post('/plugins/gocardless/disconnect').type('form').send({ _csrf: csrfFrom(page) });
+      assert.equal(res.status, 303);
+      assert.equal(await db()('gocardless_settings').where({ org_id: org.orgId }).first(), undefined);
+      assert.match((await admin.get('/plugins/gocardless')).text, /GoCardless is disconnected[\s\S]*Not connected/);
+      const event = { id: 'EV0AFTERDISC01', created_at: new Date().toISOString(), resource_type: 'payouts', action: 'paid', links: { payout: 'PO0AFTERDISC' }, details: {}, metadata: {} };
+      const body = JSON.stringify({ events: [event], meta: { webhook_id: 'WB0AFTERDISC01' } });
+      const refused = await post(body, createHmac('sha256', SECRET).update(body).digest('hex'));
+      assert.equal(refused.status, 400);
+      assert.equal(refused.body.error.code, 'INVALID_SIGNATURE');
     });
   });
 }

@@ -130,6 +130,23 @@ export async function outboxIdle(f: SyncFixture, timeoutMs = RATE_WINDOWS_MS): P
   }
 }
 
+/**
+ * The organisation's provider payouts once `count` are recorded. A provider plugin answers a payout webhook at
+ * once and records the payout from the outbox afterwards, so a test waits for it instead of reading at once.
+ */
+export async function waitForRecordedPayouts(f: SyncFixture, count = 1, timeoutMs = 30_000): Promise<Json[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = (await f.x.ctx.db('payouts').where({ org_id: f.org.orgId }).orderBy('id')) as Json[];
+    if (rows.length >= count) return rows;
+    if (Date.now() > deadline) {
+      const items = await f.x.ctx.db('outbox').where('type', 'like', '%.payout.ingest').select('type', 'status', 'attempts', 'last_error');
+      throw new Error(`${rows.length} of ${count} payout(s) recorded in time: ${JSON.stringify(items).slice(0, 1500)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** What an event delivered again must not change: Xero's books and the app's payout and payment rows. */
 export async function bookCounts(f: SyncFixture): Promise<Record<string, unknown>> {
   return {

@@ -13,7 +13,7 @@ import { dbKinds } from '../../support/db';
 import { DAY_MS, type Running } from '../../../emulators/stripe/test/harness';
 import { AWAITING_PAYOUT } from '../../../plugins/xero/payouts/awaitingPayout';
 import { enqueuePayoutPost } from '../../../plugins/xero/payouts/enqueue';
-import { assertPostedThroughClearing, idOf, outboxIdle, startStripePayoutWorld, waitForPayout, type PayoutFixture } from './fixture';
+import { assertPostedThroughClearing, idOf, outboxIdle, startStripePayoutWorld, waitForPayout, waitForRecordedPayouts, type PayoutFixture } from './fixture';
 
 const SECRET = 'whsec_payoutFxRefundSecret0123456';
 type Json = Record<string, unknown>;
@@ -61,7 +61,7 @@ for (const kind of dbKinds()) {
       const [payout] = (await emu.stripe.payouts.list()).data as [Stripe.Payout];
       assert.equal(payout?.status, 'paid');
       assert.equal(payout.currency, 'gbp');
-      const [row] = (await f.x.ctx.db('payouts').where({ org_id: f.org.orgId })) as Json[];
+      const [row] = await waitForRecordedPayouts(f);
       const payoutId = Number(row!.id);
       const state = await waitForPayout(f, payoutId, ['posted', 'failed', 'needs_signoff', 'discrepancy']);
       assert.equal(state.status, 'posted', String(state.message));

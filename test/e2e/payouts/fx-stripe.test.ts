@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import type Stripe from 'stripe';
 import { dbKinds } from '../../support/db';
 import { DAY_MS, type Running } from '../../../emulators/stripe/test/harness';
-import { clearingBalanceCents, idOf, outboxIdle, startStripePayoutWorld, waitForPayout, type PayoutFixture } from './fixture';
+import { clearingBalanceCents, idOf, outboxIdle, startStripePayoutWorld, waitForPayout, waitForRecordedPayouts, type PayoutFixture } from './fixture';
 
 const SECRET = 'whsec_payoutFxSigningSecret012345';
 type Json = Record<string, unknown>;
@@ -61,7 +61,7 @@ for (const kind of dbKinds()) {
       await emu.control('/webhooks/settings', { hold: false, duplicate: false });
       await emu.control('/webhooks/release', { order: 'reverse' });
 
-      const [row] = (await f.x.ctx.db('payouts').where({ org_id: f.org.orgId })) as Json[];
+      const [row] = await waitForRecordedPayouts(f);
       payoutId = Number(row!.id);
       const state = await waitForPayout(f, payoutId, ['posted', 'failed', 'needs_signoff', 'discrepancy']);
       assert.equal(state.status, 'posted', String(state.message));

@@ -11,7 +11,7 @@ import type Stripe from 'stripe';
 import { dbKinds } from '../../support/db';
 import { logIn, postForm } from '../../support/xero';
 import { DAY_MS, type Running } from '../../../emulators/stripe/test/harness';
-import { assertPostedThroughClearing, bookCounts, outboxIdle, startStripePayoutWorld, waitForPayout, type PayoutFixture } from './fixture';
+import { assertPostedThroughClearing, bookCounts, outboxIdle, startStripePayoutWorld, waitForPayout, waitForRecordedPayouts, type PayoutFixture } from './fixture';
 
 const SECRET = 'whsec_payoutChainSigningSecret0123';
 const CHARGES = 200;
@@ -83,7 +83,7 @@ for (const kind of dbKinds()) {
       assert.equal(deliveries.filter((d) => d.eventType === 'payout.paid').length, 2, 'payout.paid delivered twice');
       assert.ok(deliveries.every((d) => d.attempts.every((a) => a.status === 200)), 'every delivery accepted');
 
-      const rows = (await f.x.ctx.db('payouts').where({ org_id: f.org.orgId })) as Json[];
+      const rows = await waitForRecordedPayouts(f);
       assert.equal(rows.length, 1);
       payoutId = Number(rows[0]!.id);
       assert.equal(Number(rows[0]!.amount_minor), payout.amount);
