@@ -39,6 +39,10 @@ export function createApp(deps: HostDeps): Express {
   app.use(createOpsRouter(deps));
 
   mountPluginWebhooks(app, deps.plugins);
+  // A webhook for no installed plugin is answered as webhooks are (JSON), not with an HTML page.
+  app.use('/webhooks', (_req: Request, res: Response) => {
+    res.status(404).json({ error: { code: 'NOT_FOUND', message: 'No installed plugin takes webhooks at this path' } });
+  });
 
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));

@@ -59,6 +59,11 @@ for (const kind of dbKinds()) {
     });
     after(async () => w?.close());
 
+    it('a webhook path no installed plugin serves is a JSON 404, not an HTML page', async () => {
+      assertJsonError(await post('/webhooks/paypal', '{}', {}), 404, 'NOT_FOUND');
+      assertJsonError(await request(w.x.app).get('/webhooks'), 404, 'NOT_FOUND');
+    });
+
     for (const p of providers) {
       it(`${p.path}: 400, 413, 404 and 500 answer JSON; an event refused with 500 is accepted when sent again`, async () => {
         assertJsonError(await post(p.path, p.event('unsigned1'), {}), 400, 'INVALID_SIGNATURE');
