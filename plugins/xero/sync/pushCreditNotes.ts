@@ -191,7 +191,7 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
         const contactId = str(field(invoiceState.get(w.invoice.xeroId!.toLowerCase()), 'Contact'), 'ContactID');
         w.built = buildCreditNote(w.refund, w.sale, mappings, {
           contact: contactId ? { ContactID: contactId } : { Name: w.sale.customer.name, ContactNumber: `LB-C-${w.sale.customer.id}` },
-          now: Date.now(),
+          now: ctx.clock.now(),
         });
         if (!w.creditNoteId) toCreate.push(w);
       } catch (err) {

@@ -123,7 +123,7 @@ export async function pushInvoices(svc: SyncServices, items: OutboxItem<InvoiceP
         continue;
       }
       try {
-        const built = buildInvoice(sale, mappings, { contact: { ContactID: contact.contactId }, saleUrl: saleUrlOf(ctx, sale.id), now: Date.now() });
+        const built = buildInvoice(sale, mappings, { contact: { ContactID: contact.contactId }, saleUrl: saleUrlOf(ctx, sale.id), now: ctx.clock.now() });
         toSend.push({ item, index, built, customerId: sale.customer.id });
       } catch (err) {
         if (!(err instanceof PermanentError)) throw err;
