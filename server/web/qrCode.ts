@@ -5,6 +5,6 @@ import QRCode from 'qrcode';
  * <img> (the CSP allows data: images; an inline <svg> would need its own accessible name handling).
  */
 export async function qrCodeDataUrl(text: string): Promise<string> {
-  const svg = await QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+  const svg = await QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2, width: 200 });
   return `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`;
 }
