@@ -27,10 +27,10 @@ export function createTwoFactorLoginPage(deps: Deps): Router {
   const render = (res: Response, locals: { error?: string | null; usedRecovery?: boolean }, status?: number) =>
     renderPage(res, 'login-two-factor', { title: 'Two-factor login', error: null, usedRecovery: false, ...locals }, status);
 
-  const backToLogin = (req: Request, res: Response) => {
+  const backToLogin = (req: Request, res: Response, error = EXPIRED) => {
     clearPendingLogin(req);
     res.status(401);
-    renderPage(res, 'login', { title: 'Log in', email: '', next: '/', error: EXPIRED, notice: null });
+    renderPage(res, 'login', { title: 'Log in', email: '', next: '/', error, notice: null });
   };
 
   router.get(TWO_FACTOR_LOGIN_PATH, (req, res) => {
@@ -64,6 +64,8 @@ export function createTwoFactorLoginPage(deps: Deps): Router {
       }
 
       const check = await checkSecondFactor(deps, user, input, now);
+      // Turned off meanwhile (the CLI reset): the password alone is enough now, so have it typed again.
+      if (!check.ok && check.reason === 'not enrolled') return backToLogin(req, res, 'Two-factor login was turned off for this account meanwhile: log in with your email and password.');
       if (!check.ok) {
         const label = usedRecovery ? 'The recovery code' : 'The code';
         if (check.reason === 'format') return render(res, { error: `${label} ${secondFactorProblem(check.reason)}.`, usedRecovery }, 422);

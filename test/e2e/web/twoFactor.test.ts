@@ -240,6 +240,8 @@ for (const kind of dbKinds()) {
         run(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'user:reset-2fa', '--email', email], {
           env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: app.dataDir, DATABASE_URL: app.database.url },
         });
+      const waiting = agent(); // gave the password, not yet the code, when the reset happens
+      assert.equal((await password(waiting, 'sam@example.com')).headers.location, '/login/two-factor');
       const { stdout } = await cli('sam@example.com');
       assert.match(stdout, /Turned off two-factor login for sam@example.com \(user \d+\) and deleted 10 recovery codes/);
       assert.ok(!stdout.includes(samSecret));
@@ -247,6 +249,10 @@ for (const kind of dbKinds()) {
       const res = await password(sam, 'sam@example.com', '/sales');
       assert.equal(res.headers.location, '/sales');
       await sam.get('/sales').expect(200);
+      const stale = await secondStep(waiting, { code: '123456' });
+      assert.equal(stale.status, 401);
+      assert.match(stale.text, /turned off for this account meanwhile: log in with your email and password/);
+      await waiting.get('/').expect(303);
 
       // An admin where it is required: in with the password, then straight to set it up again.
       await cli('bob@example.com');
