@@ -5,6 +5,7 @@ import { createDb, type Db } from './db/knex';
 import { migrateLatest } from './db/migrate';
 import { pluginMigrationOwners, sealedColumnsOf } from './plugins/registry';
 import type { SealedColumnRegistry } from './secrets';
+import { HOST_SEALED_COLUMNS } from './secrets/hostColumns';
 import { createLogger, type Logger } from './logger';
 import { ConfigError, AppError, ValidationError } from './errors';
 import type { AppConfig } from './config';
@@ -28,7 +29,7 @@ async function getDeps(): Promise<CliDeps> {
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
   const db = createDb(config.database);
   await migrateLatest(db, pluginMigrationOwners(installedPlugins));
-  deps = { config, db, logger, sealedColumns: sealedColumnsOf(installedPlugins) };
+  deps = { config, db, logger, sealedColumns: sealedColumnsOf(installedPlugins, HOST_SEALED_COLUMNS) };
   return deps;
 }
 

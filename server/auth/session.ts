@@ -5,7 +5,7 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { AppConfig } from '../config';
 import type { Db } from '../db/knex';
 import type { Logger } from '../logger';
@@ -122,4 +122,9 @@ export function passportFor(deps: { db: Db; logger: Logger }): Authenticator {
 
   authenticators.set(db, auth);
   return auth;
+}
+
+/** Logs the principal in: passport 0.7 regenerates the session id here (no fixation) and saves it. */
+export function logInSession(req: Request, principal: Principal): Promise<void> {
+  return new Promise((resolve, reject) => req.logIn(principal, (err) => (err ? reject(err) : resolve())));
 }

@@ -4,6 +4,7 @@ import type { Principal } from './principal';
 import { createCsrfProtection } from './csrf';
 import { createSessionMiddleware, passportFor, resolveSessionSecret } from './session';
 import { HOST_NAV } from '../web/nav';
+import { requireEnrolmentWhereRequired } from './twoFactor/enforce';
 import '../http/request';
 
 /**
@@ -14,6 +15,8 @@ import '../http/request';
  *  4. req.principal from the session's user
  *  5. CSRF check for POST/PUT/PATCH/DELETE
  *  6. view locals: principal, csrfToken (lazy), hostNav, nav (plugin entries; the host may overwrite)
+ *  7. two-factor enrolment where the organisation requires it (admins without a second factor reach only
+ *     the enrolment pages and logout)
  * Mount after /api and /webhooks (they must not get cookies, sessions or CSRF).
  */
 export function createWebSecurityMiddleware(deps: Pick<HostDeps, 'config' | 'db' | 'logger' | 'plugins'>): RequestHandler[] {
@@ -44,5 +47,6 @@ export function createWebSecurityMiddleware(deps: Pick<HostDeps, 'config' | 'db'
     principalFromSession,
     csrf.protect,
     viewLocals,
+    requireEnrolmentWhereRequired(deps),
   ];
 }

@@ -20,7 +20,7 @@ import {
 export interface SecretCommandDeps {
   config: AppConfig;
   db: Db;
-  /** The installed plugins' sealed columns (what an organisation key rotation re-seals). */
+  /** The host's and the installed plugins' sealed columns (what an organisation key rotation re-seals). */
   sealedColumns: SealedColumnRegistry;
 }
 

@@ -4,10 +4,11 @@ import type { Command } from 'commander';
 import type { AppConfig } from '../config';
 import type { Db } from '../db/knex';
 import type { Logger } from '../logger';
-import { ValidationError } from '../errors';
+import { NotFoundError, ValidationError } from '../errors';
 import { ROLES } from '../auth/principal';
 import { createOrganisation, listOrganisations, resolveOrganisation, type Organisation } from '../domain/organisations';
-import { createUser, listUsers } from '../auth/users';
+import { createUser, findUserByEmail, listUsers } from '../auth/users';
+import { resetTwoFactor } from '../auth/twoFactor/store';
 import { createApiToken, revokeApiToken } from '../auth/apiTokens';
 
 export interface UserCliDeps {
@@ -99,6 +100,23 @@ export function registerUserCommands(program: Command, getDeps: () => Promise<Us
       if (users.length === 0) return io.out(`Organisation ${org.id} "${org.name}" has no users yet.`);
       const rows = users.map((u) => [String(u.id), u.email, u.name, u.role, u.disabledAt ? 'disabled' : 'active']);
       for (const line of table([['ID', 'EMAIL', 'NAME', 'ROLE', 'STATUS'], ...rows])) io.out(line);
+    });
+
+  program
+    .command('user:reset-2fa')
+    .description("Turn off a user's two-factor login and delete their recovery codes (a user locked out without their phone). Their password alone logs them in again; an admin whose organisation requires it is asked to set it up anew.")
+    .requiredOption('--email <email>', 'login email of the user')
+    .action(async (opts: { email: string }) => {
+      const { db, logger } = await getDeps();
+      const user = await findUserByEmail(db, opts.email);
+      if (!user) throw new NotFoundError(`User ${opts.email.trim()}`, 'Check the email with user:list.');
+      const result = await resetTwoFactor(db, user.id);
+      logger.info({ userId: user.id, wasEnabled: result.wasEnabled }, 'two-factor login reset from the command line');
+      if (!result.wasEnabled && result.recoveryCodesRemoved === 0) {
+        io.out(`${user.email} (user ${user.id}) had no two-factor login; nothing to reset (any set-up in progress was cancelled).`);
+        return;
+      }
+      io.out(`Turned off two-factor login for ${user.email} (user ${user.id}) and deleted ${result.recoveryCodesRemoved} recovery code${result.recoveryCodesRemoved === 1 ? '' : 's'}. They log in with their password alone${user.role === 'admin' ? ' (if their organisation requires it, they are asked to set it up again right after)' : ''}.`);
     });
 
   program

@@ -11,7 +11,8 @@ import type { MigrationOwner } from '../db/migrate';
 import type { EventBus } from '../domain/eventBus';
 import type { Logger } from '../logger';
 import type { SecretBox } from '../secrets';
-import { createSealedColumnRegistry, type SealedColumnRegistry } from '../secrets/registry';
+import { createSealedColumnRegistry, type SealedColumnRegistry, type SealedColumnSpec } from '../secrets/registry';
+import { HOST_SEALED_COLUMNS } from '../secrets/hostColumns';
 import type { OutboxHandler, OutboxWriter } from '../outbox/types';
 import { createPluginOutbox } from '../outbox/pluginOutbox';
 import type { Clock, HostServices, PaymentMethodCatalogue, PayoutStore, PluginContext, PluginDefinition, Role, SyncStateStore } from './contract';
@@ -182,7 +183,7 @@ export function loadPlugins(
   host: HostServices,
   bus: EventBus,
 ): PluginRuntime {
-  const runtime: PluginRuntime = { plugins: [], handlers: new Map(), nav: [], migrationOwners: [], sealedColumns: sealedColumnsOf(definitions) };
+  const runtime: PluginRuntime = { plugins: [], handlers: new Map(), nav: [], migrationOwners: [], sealedColumns: sealedColumnsOf(definitions, HOST_SEALED_COLUMNS) };
   for (const def of definitions) {
     const mountPath = `/plugins/${def.id}`;
     const ctx = buildPluginContext(def, configs.get(def.id), runtimeServices, host, mountPath);
@@ -195,9 +196,13 @@ export function loadPlugins(
   return runtime;
 }
 
-/** The sealed columns the plugins declare; each plugin may only declare its own tables (`<id>_…`). */
-export function sealedColumnsOf(definitions: readonly PluginDefinition<unknown>[]): SealedColumnRegistry {
+/**
+ * The host's sealed columns and the ones the plugins declare; each plugin may only declare its own tables
+ * (`<id>_…`), so it can never take over (or drop) the re-sealing of a host table.
+ */
+export function sealedColumnsOf(definitions: readonly PluginDefinition<unknown>[], hostColumns: readonly SealedColumnSpec[]): SealedColumnRegistry {
   const registry = createSealedColumnRegistry();
+  for (const spec of hostColumns) registry.register(spec);
   for (const def of definitions) {
     for (const spec of def.sealedColumns ?? []) {
       if (!spec.table.startsWith(`${def.id}_`)) throw new Error(`plugin ${def.id}: sealed columns of "${spec.table}" are not in one of its own tables (${def.id}_…)`);

@@ -1,10 +1,14 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { HostDeps } from '../hostDeps';
 import type { Principal } from '../auth/principal';
-import { isPostgres } from '../db/knex';
+import { isPostgres, nowMs } from '../db/knex';
 import { ConflictError, ValidationError } from '../errors';
 import { createOrganisation } from '../domain/organisations';
-import { passportFor } from '../auth/session';
+import { logInSession, passportFor } from '../auth/session';
+import { hasSecondFactor, mustEnrolTwoFactor } from '../auth/twoFactor/store';
+import { startPendingLogin } from '../auth/twoFactor/pendingLogin';
+import { ENROLMENT_PATH } from '../auth/twoFactor/enforce';
+import { TWO_FACTOR_LOGIN_PATH } from './twoFactorLogin';
 import { checkLoginAllowed, recordLoginFailure, recordLoginSuccess } from '../auth/loginThrottle';
 import { assertPasswordAcceptable } from '../auth/passwords';
 import { createUser, hasAnyAdmin, userPrincipal } from '../auth/users';
@@ -16,11 +20,6 @@ type Deps = Pick<HostDeps, 'config' | 'db' | 'logger'>;
 
 /** Any key: it only serialises concurrent first-run setups on PostgreSQL (SQLite has one writer anyway). */
 const SETUP_LOCK_KEY = 7_340_001;
-
-function logIn(req: Request, principal: Principal): Promise<void> {
-  // passport 0.7 regenerates the session id here (no session fixation) and saves before we redirect.
-  return new Promise((resolve, reject) => req.logIn(principal, (err) => (err ? reject(err) : resolve())));
-}
 
 export function createAuthPages(deps: Deps): Router {
   const router = Router();
@@ -63,10 +62,18 @@ export function createAuthPages(deps: Deps): Router {
             deps.logger.info({ ip }, 'login failed');
             return renderLogin(res, { email, next: nextPath, error: info?.message ?? 'Login failed.' }, 401);
           }
-          await logIn(req, user);
+          if (await hasSecondFactor(deps.db, user.id)) {
+            // Not logged in yet: the code comes next. The throttle's count is NOT reset by the password,
+            // or re-entering it between code guesses would make the codes unthrottled.
+            await startPendingLogin(req, { userId: user.id, next: nextPath }, nowMs());
+            deps.logger.info({ userId: user.id }, 'password accepted; second factor asked');
+            return res.redirect(303, TWO_FACTOR_LOGIN_PATH);
+          }
+          await logInSession(req, user);
           await recordLoginSuccess(deps.db, email, ip);
           deps.logger.info({ userId: user.id }, 'login');
-          res.redirect(303, nextPath);
+          // An admin whose organisation requires a second factor sets it up before anything else.
+          res.redirect(303, (await mustEnrolTwoFactor(deps.db, user.id)) ? ENROLMENT_PATH : nextPath);
         })().catch(next);
       })(req, res, next);
     } catch (err) {
@@ -135,7 +142,7 @@ export function createAuthPages(deps: Deps): Router {
       });
       if (!user) return setupGone(res);
       deps.logger.info({ userId: user.id, orgId: user.orgId }, 'first-run setup complete');
-      await logIn(req, userPrincipal(user));
+      await logInSession(req, userPrincipal(user));
       res.redirect(303, '/');
     } catch (err) {
       if (err instanceof ValidationError) return renderSetup(res, { values, errors: errorsByField(err) }, 422);

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HostDeps } from '../hostDeps';
 import { createAuthPages } from './authPages';
+import { createTwoFactorLoginPage } from './twoFactorLogin';
+import { createTwoFactorPages } from './twoFactorPages';
 import { createDashboardPage } from './dashboard';
 import { createUsersPages } from './usersPages';
 import { createSalesPages } from './salesPages';
@@ -14,15 +16,17 @@ export const VIEWS_DIR = join(WEB_ROOT_DIR, 'views');
 export const PUBLIC_DIR = join(WEB_ROOT_DIR, 'public');
 
 /** What the pages need (a HostDeps will do; tests may pass just this). */
-export type WebDeps = Pick<HostDeps, 'config' | 'db' | 'logger' | 'events' | 'plugins' | 'paymentMethods'>;
+export type WebDeps = Pick<HostDeps, 'config' | 'db' | 'logger' | 'events' | 'plugins' | 'paymentMethods' | 'secrets'>;
 
 /**
  * The host's pages, mounted at `/` after createWebSecurityMiddleware (session, passport, CSRF, locals).
- * Every route guards itself with requireRole/requireLogin except /login and /setup.
+ * Every route guards itself with requireRole/requireLogin except /login, /login/two-factor and /setup.
  */
 export function createWebRouter(deps: WebDeps): Router {
   const router = Router();
   router.use(createAuthPages(deps));
+  router.use(createTwoFactorLoginPage(deps));
+  router.use(createTwoFactorPages(deps));
   router.use(createDashboardPage(deps));
   router.use(createSalesPages(deps));
   router.use(createSaleSyncJson(deps));

@@ -6,12 +6,14 @@ import { requireRole } from '../auth/middleware';
 import { changeRole, createUser, disableUser, enableUser, listUsers } from '../auth/users';
 import { createApiToken, listApiTokens, revokeApiToken } from '../auth/apiTokens';
 import { getOrganisation } from '../domain/organisations';
+import { requiresAdminTwoFactor, setRequiresAdminTwoFactor, twoFactorEnabledSince } from '../auth/twoFactor/store';
 import { renderPage } from './render';
 import { errorsByField, field, isUserFacing } from './forms';
 import { setFlash, takeFlash } from './flash';
 import { formatLocal } from './time';
 
-// Admin only: users of the admin's organisation, and its API tokens. A new token is shown exactly once,
+// Admin only: users of the admin's organisation (with their two-factor state and the organisation's rule
+// for admins), and its API tokens. A new token is shown exactly once,
 // in the response to the POST that made it (never stored, never redirected through a URL).
 
 interface PageState {
@@ -36,7 +38,9 @@ export function createUsersPages(deps: Pick<HostDeps, 'db' | 'logger'>): Router 
   async function render(req: Request, res: Response, state: PageState, status?: number): Promise<void> {
     const orgId = req.principal!.orgId;
     const org = await getOrganisation(deps.db, orgId);
-    const [users, tokens] = await Promise.all([listUsers(deps.db, orgId), listApiTokens(deps.db, orgId)]);
+    const [users, tokens, twoFactorSince, adminTwoFactorRequired] = await Promise.all([
+      listUsers(deps.db, orgId), listApiTokens(deps.db, orgId), twoFactorEnabledSince(deps.db, orgId), requiresAdminTwoFactor(deps.db, orgId),
+    ]);
     if (state.newToken) res.set('Cache-Control', 'no-store');
     renderPage(
       res,
@@ -46,6 +50,8 @@ export function createUsersPages(deps: Pick<HostDeps, 'db' | 'logger'>): Router 
         roles: ROLES,
         users,
         tokens,
+        twoFactorSince,
+        adminTwoFactorRequired,
         flash: takeFlash(req),
         when: (ms: number | null) => formatLocal(ms, org.timezone),
         userValues: { role: 'staff' },
@@ -114,6 +120,27 @@ export function createUsersPages(deps: Pick<HostDeps, 'db' | 'logger'>): Router 
     const user = await changeRole(deps.db, orgId, userId, field(req, 'role'));
     deps.logger.info({ by: req.principal!.id, userId, role: user.role }, 'user role changed');
     return `${user.email} is now ${user.role}.`;
+  });
+
+  // The organisation's rule: admins must use two-factor login. Admins without it are sent to set it up
+  // at their next page (server/auth/twoFactor/enforce.ts), their open sessions included.
+  router.post('/users/two-factor', admin, async (req, res, next) => {
+    try {
+      const choice = field(req, 'requireAdminTwoFactor');
+      if (choice !== 'required' && choice !== 'optional') {
+        setFlash(req, 'error', 'Nothing was changed: "Two-factor login for admins" must be Required or Optional.');
+        return res.redirect(303, '/users');
+      }
+      const required = choice === 'required';
+      await setRequiresAdminTwoFactor(deps.db, req.principal!.orgId, required);
+      deps.logger.info({ by: req.principal!.id, orgId: req.principal!.orgId, required }, 'admin two-factor requirement changed');
+      setFlash(req, 'success', required
+        ? 'Two-factor login is now required for admins. An admin without it is asked to set it up before anything else.'
+        : 'Two-factor login is now optional for admins.');
+      res.redirect(303, '/users');
+    } catch (err) {
+      next(err);
+    }
   });
 
   router.post('/users/tokens', admin, async (req, res, next) => {

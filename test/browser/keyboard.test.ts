@@ -1,6 +1,6 @@
 // Keyboard only, in headless Chromium: the first Tab on any page reaches the "Skip to content" link (shown
 // when focused), Enter on it moves focus to the main content; logging in needs no mouse; the header's Tab
-// order is brand, main navigation in order, then Log out; the Xero menu and its sub-navigation open with
+// order is brand, main navigation in order, then the person's Two-factor login link and Log out; the Xero menu and its sub-navigation open with
 // Enter; every focused control shows a focus ring.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -59,16 +59,17 @@ test('keyboard only: skip link first, log in, header order, Xero menu and sub-na
   await page.goto(`${world.site.url}/`);
   await page.getByRole('link', { name: 'Skip to content' }).waitFor({ state: 'attached' });
   const order: string[] = [];
-  for (let i = 0; i < 9; i++) {
+  for (let i = 0; i < 10; i++) {
     const focus = await tab(page);
     order.push(focus.text);
     assert.notEqual(focus.outline.split(' ')[0], 'none', `"${focus.text}" shows focus`);
     assert.ok(focus.inViewport, `"${focus.text}" is on screen`);
   }
-  assert.deepEqual(order, ['Skip to content', 'Ledgerbridge', 'Dashboard', 'Sales', 'New sale', 'Users & tokens', 'Xero', 'Log out', order[8]]);
-  assert.notEqual(order[8], 'Skip to content', 'then into the page');
+  assert.deepEqual(order, ['Skip to content', 'Ledgerbridge', 'Dashboard', 'Sales', 'New sale', 'Users & tokens', 'Xero', 'Two-factor login', 'Log out', order[9]]);
+  assert.notEqual(order[9], 'Skip to content', 'then into the page');
 
   // Back to "Xero" with Shift+Tab, open it, then the sub-navigation's Settings tab.
+  await page.keyboard.press('Shift+Tab');
   await page.keyboard.press('Shift+Tab');
   await page.keyboard.press('Shift+Tab');
   assert.equal((await focused(page)).text, 'Xero');

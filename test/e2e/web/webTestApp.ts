@@ -1,8 +1,9 @@
 // An Express app assembled from the auth/web exports only (the full createApp has its own e2e tests):
 // views + static assets + createWebSecurityMiddleware + createWebRouter + a 404 and an error page.
-import { createSealedColumnRegistry } from '../../../server/secrets';
+import { createSealedColumnRegistry, createSecretBox } from '../../../server/secrets';
 import { testPaymentMethods } from '../../support/paymentMethods';
 import express, { type ErrorRequestHandler, type Express } from 'express';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +41,7 @@ export async function createWebTestApp(kind: DbKind, env: Record<string, string>
     events: new EventBus(),
     plugins,
     paymentMethods: testPaymentMethods,
+    secrets: createSecretBox({ masterKey: randomBytes(32) }),
   };
   const app = express();
   app.set('view engine', 'ejs');
