@@ -17,6 +17,7 @@ import express, { type Router } from 'express';
 import type { Knex } from 'knex';
 import { Cron } from 'croner';
 import { createDb, type Db } from '../db/knex';
+import { ConfigError } from '../errors';
 import { databaseFromUrl } from '../config';
 import { RUNTIME_MIGRATION_OWNER, runMigrations, waitingForLock } from '../db/migrate';
 import { createLogger, type Logger } from '../logger';
@@ -25,7 +26,7 @@ import { createLedgerbridgeRuntime } from '../runtime';
 import { mountPluginRoutes, mountPluginWebhooks, pluginMigrationOwners, type PluginNavEntry } from '../plugins/registry';
 import type { HostServices, PaymentMethodCatalogue, PluginDefinition } from '../plugins/contract';
 import { checkHostEvent, type EmittedHostEvent } from './hostEvents';
-import { checkHostServices, checkOptions, type MasterKeyOption, type WorkerOptions } from './options';
+import { checkOptions, hostServicesProblems, type MasterKeyOption, type WorkerOptions } from './options';
 import '../http/request';
 
 export type { MasterKeyOption, WorkerOptions } from './options';
@@ -103,6 +104,7 @@ export function createLedgerbridge(options: LedgerbridgeOptions): Ledgerbridge {
   const plugins = options.plugins as readonly PluginDefinition<unknown>[];
   const checked = checkOptions({
     db: options.db, plugins, env: options.env ?? process.env, publicUrl: options.publicUrl, masterKey: options.masterKey, worker: options.worker ?? {},
+    ...(typeof options.host === 'function' ? {} : { host: options.host }),
   });
   const db: Db = options.db;
   const logger = options.logger ?? createLogger();
@@ -110,8 +112,10 @@ export function createLedgerbridge(options: LedgerbridgeOptions): Ledgerbridge {
     db, logger, plugins, pluginConfigs: checked.pluginConfigs, publicUrl: checked.publicUrl, masterKey: checked.masterKey,
     defaultMaxAttempts: checked.worker.maxAttempts,
     host: ({ paymentMethods }) => {
-      const host = typeof options.host === 'function' ? options.host({ emit, paymentMethods }) : options.host;
-      checkHostServices(host);
+      if (typeof options.host !== 'function') return options.host;
+      const host = options.host({ emit, paymentMethods });
+      const problems = hostServicesProblems(host);
+      if (problems.length) throw new ConfigError(problems);
       return host;
     },
   });

@@ -51,6 +51,8 @@ export function checkOptions(opts: {
   publicUrl: string;
   masterKey: MasterKeyOption;
   worker: WorkerOptions;
+  /** The host's services when given as an object (a function building them is checked once it has run). */
+  host?: HostServices;
 }): CheckedOptions {
   const problems: string[] = [];
 
@@ -91,6 +93,8 @@ export function checkOptions(opts: {
     worker[name] = value;
   }
 
+  if (opts.host) problems.push(...hostServicesProblems(opts.host));
+
   if (problems.length) throw new ConfigError(problems);
   return { pluginConfigs: configs, publicUrl, masterKey, worker };
 }
@@ -104,13 +108,13 @@ const HOST_FUNCTIONS = [
   'auth.authenticate', 'auth.requireRole',
 ];
 
-/** Throws ConfigError naming each missing member of the host's services. */
-export function checkHostServices(host: HostServices): void {
+/** Each missing member of the host's services. */
+export function hostServicesProblems(host: HostServices): string[] {
   const problems: string[] = [];
   for (const path of HOST_FUNCTIONS) {
     const value = path.split('.').reduce<unknown>((at, key) => (at && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined), host);
     if (typeof value !== 'function') problems.push(`host.${path}: must be a function (HostServices in ledgerbridge/contract)`);
   }
   if (!Array.isArray(host?.paymentMethods)) problems.push('host.paymentMethods: must be a list of the host\'s own payment methods ({ id, label }), [] for none');
-  if (problems.length) throw new ConfigError(problems);
+  return problems;
 }
