@@ -89,7 +89,18 @@ const source: Knex.MigrationSource<string> = {
   getMigration: async (name) => migrations[name]!,
 };
 
-/** The booking system's migrations, recorded in knex's default table as any knex app's would be. */
+/**
+ * The booking system's migrations, recorded in knex's default table as any knex app's would be. A web and a
+ * worker process starting together both migrate: the second waits for the first's lock instead of failing.
+ */
 export async function migrateBookings(db: Knex): Promise<void> {
-  await db.migrate.latest({ migrationSource: source });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.migrate.latest({ migrationSource: source });
+      return;
+    } catch (err) {
+      if (attempt >= 30 || !/already locked/i.test((err as Error).message)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
 }
