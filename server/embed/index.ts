@@ -13,7 +13,7 @@
 //   const stop = await ledgerbridge.startWorkers();   // in the process(es) that run background work
 //
 // Our own host (server/boot.ts) runs on the same runtime factory (server/runtime), so it is the first embedder.
-import express, { type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Knex } from 'knex';
 import { Cron } from 'croner';
 import { createDb, type Db } from '../db/knex';
@@ -126,6 +126,16 @@ export function createLedgerbridge(options: LedgerbridgeOptions): Ledgerbridge {
   }
 
   const webhooks = express.Router();
+  const webhookPaths = runtime.plugins.plugins.filter((p) => p.definition.webhooks).map((p) => `/webhooks/${p.definition.id}`);
+  // Plugins verify signatures over the exact bytes: a body some earlier parser consumed cannot be verified.
+  // Say so (the host's wiring), rather than refuse the sender's signature.
+  if (webhookPaths.length) {
+    webhooks.use(webhookPaths, (req: Request, res: Response, next: NextFunction) => {
+      if (req.body === undefined || Buffer.isBuffer(req.body)) return next();
+      logger.error({ path: req.originalUrl }, 'a webhook\'s body was parsed before Ledgerbridge saw it: mount ledgerbridge.webhooks before any body parser');
+      res.status(500).json({ error: { code: 'WEBHOOK_BODY_PARSED', message: 'The host parsed this webhook\'s body before Ledgerbridge could verify it; mount the webhooks before any body parser.' } });
+    });
+  }
   mountPluginWebhooks(webhooks, runtime.plugins);
   const routes = express.Router();
   mountPluginRoutes(routes, runtime.plugins, runtime.host.auth);

@@ -3,7 +3,7 @@
 // auth), wires subscribers into the event bus, collects outbox handlers, migrations and sealed columns,
 // and mounts routes. Mounting is host-agnostic: it needs only an Express app and the host's services,
 // which is how another Express booking system mounts the plugins the same way this host does.
-import express, { type IRouter, type RequestHandler } from 'express';
+import express, { type IRouter } from 'express';
 import { join } from 'node:path';
 import type { Db } from '../db/knex';
 import type { MigrationOwner } from '../db/migrate';
@@ -130,32 +130,24 @@ export function subscribePlugin(def: PluginDefinition<unknown>, ctx: PluginConte
 }
 
 /**
- * A plugin's webhook stack: the raw body (plugins verify signatures over its exact bytes), then the plugin.
- * A body some earlier parser already consumed cannot be verified: answered 500 saying so, since that is
- * the host's wiring, not the sender's fault.
- */
-function webhookStack(def: PluginDefinition<unknown>, ctx: PluginContext<unknown>): RequestHandler[] {
-  const rawBodyOnly: RequestHandler = (req, res, next) => {
-    if (req.body === undefined || Buffer.isBuffer(req.body)) return next();
-    ctx.logger.error({ path: req.originalUrl }, 'webhook body was parsed before the plugin saw it: mount the webhooks before any body parser');
-    res.status(500).json({ error: { code: 'WEBHOOK_BODY_PARSED', message: 'The host parsed this webhook\'s body before Ledgerbridge could verify it; mount the webhooks before any body parser.' } });
-  };
-  return [express.raw({ type: () => true, limit: '2mb' }), rawBodyOnly, def.webhooks!(ctx)];
-}
-
-/**
  * Mount a plugin's routes at /plugins/<id> (behind the host's authentication) and its webhooks at
  * /webhooks/<id> (raw body, no session: they must be mounted before any body parser or session).
  */
 export function mountPlugin(app: IRouter, def: PluginDefinition<unknown>, ctx: PluginContext<unknown>, auth: HostAuthAdapter): void {
-  if (def.webhooks) app.use(`/webhooks/${def.id}`, ...webhookStack(def, ctx));
-  if (def.routes) app.use(ctx.mountPath, auth.authenticate, def.routes(ctx));
+  if (def.webhooks) {
+    app.use(`/webhooks/${def.id}`, express.raw({ type: () => true, limit: '2mb' }), def.webhooks(ctx));
+  }
+  if (def.routes) {
+    app.use(ctx.mountPath, auth.authenticate, def.routes(ctx));
+  }
 }
 
 /** Mount only the webhook routers (the host mounts these before its body parsers and sessions). */
 export function mountPluginWebhooks(app: IRouter, runtime: PluginRuntime): void {
   for (const p of runtime.plugins) {
-    if (p.definition.webhooks) app.use(`/webhooks/${p.definition.id}`, ...webhookStack(p.definition, p.context));
+    if (p.definition.webhooks) {
+      app.use(`/webhooks/${p.definition.id}`, express.raw({ type: () => true, limit: '2mb' }), p.definition.webhooks(p.context));
+    }
   }
 }
 
