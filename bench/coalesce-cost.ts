@@ -6,28 +6,35 @@ import { createTestDatabase, type DbKind } from '../test/support/db';
 import { coalescedAvailableAt } from '../plugins/xero/sync/coalesce';
 import { xeroPlugin } from '../plugins/xero';
 import { pluginMigrationOwners } from '../server/plugins/registry';
-import type { PluginDefinition } from '../server/plugins/contract';
+import type { PluginDefinition, PluginOutbox } from '../server/plugins/contract';
+import { createPluginOutbox } from '../server/outbox/pluginOutbox';
+import { createOutboxWriter } from '../server/outbox/writer';
+import { createOutboxNotifier } from '../server/outbox/notifier';
+import { createLogger } from '../server/logger';
 
 const CALLS = 200;
 const BACKLOG = 100_000;
 const kinds: DbKind[] = process.env.BENCH_PG_URL ? ['sqlite', 'pg'] : ['sqlite'];
 if (process.env.BENCH_PG_URL) process.env.TEST_PG_URL = process.env.BENCH_PG_URL;
 
-async function msPerCall(db: Parameters<typeof coalescedAvailableAt>[0], now: number): Promise<number> {
+async function msPerCall(outbox: PluginOutbox, db: Parameters<typeof coalescedAvailableAt>[1], now: number): Promise<number> {
   const start = performance.now();
-  for (let i = 0; i < CALLS; i++) await coalescedAvailableAt(db, { orgId: 2, type: 'xero.invoice.push', tenantKey: 'bench', baseMs: 200, now });
+  for (let i = 0; i < CALLS; i++) await coalescedAvailableAt({ outbox }, db, { orgId: 2, type: 'xero.invoice.push', tenantKey: 'bench', baseMs: 200, now });
   return (performance.now() - start) / CALLS;
 }
 
 console.log(`coalescing reads per sale (organisation 2), ${CALLS} calls each`);
 for (const kind of kinds) {
   const t = await createTestDatabase(kind, pluginMigrationOwners([xeroPlugin as unknown as PluginDefinition<unknown>]));
+  const notifier = createOutboxNotifier({ db: t.db, logger: createLogger({ level: 'silent' }) });
+  const outbox = createPluginOutbox('xero', createOutboxWriter({ notifier, defaultMaxAttempts: 12 }));
   const now = Date.now();
-  const empty = await msPerCall(t.db, now);
+  const empty = await msPerCall(outbox, t.db, now);
   const row = (i: number) => ({ plugin_id: 'xero', type: 'xero.invoice.push', org_id: 1, status: 'pending', available_at: now - 1000, attempts: 0, max_attempts: 12, dedupe_key: `b${i}`, payload: '{}', created_at: now, updated_at: now });
   for (let i = 0; i < BACKLOG; i += 500) await t.db('outbox').insert(Array.from({ length: 500 }, (_, j) => row(i + j)));
   if (kind === 'pg') await t.db.raw('ANALYZE outbox');
-  const behind = await msPerCall(t.db, now);
+  const behind = await msPerCall(outbox, t.db, now);
   console.log(`${kind.padEnd(6)}  empty queue ${empty.toFixed(2)} ms  ·  behind organisation 1's ${BACKLOG.toLocaleString('en')} due items ${behind.toFixed(2)} ms  (×${(behind / empty).toFixed(2)})`);
+  await notifier.close();
   await t.destroy();
 }

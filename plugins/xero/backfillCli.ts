@@ -4,7 +4,6 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { AppError } from '../../server/errors';
-import { resolveOrganisation } from '../../server/domain/organisations';
 import type { PluginContext } from '../../server/plugins/contract';
 import type { XeroConfig } from './config';
 import { backfillFailures, backfillProgress, createBackfill, getBackfill, parseStartDate, runBackfill } from './sync/backfill';
@@ -34,14 +33,14 @@ export function registerBackfillCommand(program: Command, context: () => Promise
     .option('--page-size <n>', 'sales per transaction', '500')
     .action(async (o: { from?: string; resume?: string; org?: string; wait: boolean; timeout: string; pageSize: string }) => {
       const ctx = await context();
-      const org = await resolveOrganisation(ctx.db, o.org === undefined ? undefined : Number(o.org));
+      const org = await ctx.organisations.resolve(ctx.db, o.org === undefined ? undefined : Number(o.org));
       const pageSize = Math.max(1, Math.min(5_000, Number(o.pageSize) || 500));
       const stream = opts.stream ?? process.stderr;
       let row;
       if (o.resume !== undefined) row = await getBackfill(ctx.db, org.id, Number(o.resume));
       else {
         if (!o.from) throw new BackfillFailedError('Say where the history starts: --from YYYY-MM-DD (or --resume <id>).');
-        row = await createBackfill(ctx.db, { orgId: org.id, from: parseStartDate(o.from, org.timezone), actor: 'cli' });
+        row = await createBackfill(ctx, { orgId: org.id, from: parseStartDate(o.from, org.timeZone, ctx.clock.now()), actor: 'cli' });
       }
       opts.out(`History import ${row.id} for ${org.name}: ${row.salesTotal} sales from ${new Date(row.fromAt).toISOString()}`);
 
@@ -50,7 +49,7 @@ export function registerBackfillCommand(program: Command, context: () => Promise
       const ended = await runBackfill(ctx, org.id, row.id, { pageSize, onPage: (r) => queueing.update(r.salesDone) }).finally(() => queueing.stop());
       if (ended.status === 'cancelled') throw new BackfillFailedError(`History import ${ended.id} was cancelled at sale ${ended.cursorSaleId}.`, `Resume it with: xero:backfill --resume ${ended.id}`);
 
-      let progress = await backfillProgress(ctx.db, ended);
+      let progress = await backfillProgress(ctx, ended);
       opts.out(`Queued: ${progress.recordsTotal} records (${progress.recordsSynced} already in Xero).`);
       if (!o.wait) {
         opts.out(`Not waiting: follow it on /plugins/xero/history, or run xero:backfill --resume ${ended.id}.`);
@@ -63,7 +62,7 @@ export function registerBackfillCommand(program: Command, context: () => Promise
         while (!progress.finished) {
           if (Date.now() > deadline) throw new BackfillFailedError(`Gave up waiting after ${o.timeout} s: ${progress.recordsWaiting} records still waiting.`, 'Are the workers running (npm start)? Everything stays queued; check again with --resume.');
           await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
-          progress = await backfillProgress(ctx.db, ended);
+          progress = await backfillProgress(ctx, ended);
           syncing.update(progress.recordsSynced + progress.recordsFailed, { failed: progress.recordsFailed });
         }
       } finally {
@@ -71,7 +70,7 @@ export function registerBackfillCommand(program: Command, context: () => Promise
       }
       opts.out(`Synced ${progress.recordsSynced} of ${progress.recordsTotal} records; ${progress.recordsFailed} failed.`);
       if (progress.recordsFailed > 0) {
-        for (const f of await backfillFailures(ctx.db, ended.id)) opts.out(`FAILED ${f.type} ${f.payload} (outbox #${f.outboxId}): ${f.error ?? 'no message'}`);
+        for (const f of await backfillFailures(ctx, ended.id)) opts.out(`FAILED ${f.type} ${f.payload} (outbox #${f.outboxId}): ${f.error ?? 'no message'}`);
         throw new BackfillFailedError(`${progress.recordsFailed} records of history import ${ended.id} failed (listed above).`, 'Fix the cause (see /plugins/xero/sync/failures), then retry them there.');
       }
     });

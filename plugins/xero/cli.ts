@@ -6,9 +6,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { PluginContext } from '../../server/plugins/contract';
 import { ValidationError } from '../../server/errors';
-import { resolveOrganisation } from '../../server/domain/organisations';
 import type { XeroConfig } from './config';
-import type { ConnectionDeps } from './connection/deps';
+import { connectionDeps } from './connection/deps';
 import { certificateExpiry, ensureCertificate, regenerateCertificate, saveLegacyConnection } from './connection/legacy';
 import { connectionStatus } from './connection/status';
 import { registerBackfillCommand } from './backfillCli';
@@ -31,8 +30,6 @@ export function registerXeroCommands(
   context: () => Promise<PluginContext<XeroConfig>>,
   out: (line: string) => void = (line) => console.log(line),
 ): void {
-  const depsOf = (ctx: PluginContext<XeroConfig>): ConnectionDeps => ({ db: ctx.db, secrets: ctx.secrets, config: ctx.config, logger: ctx.logger });
-
   program
     .command('xero:cert')
     .description("Write the organisation's X509 certificate (PEM) for a Xero private app; creates it on first use.")
@@ -41,8 +38,8 @@ export function registerXeroCommands(
     .option('--regenerate', 'retire the current certificate and create a new one (the Xero app must then be updated)')
     .action(async (opts: { org?: string; out: string; regenerate?: boolean }) => {
       const ctx = await context();
-      const org = await resolveOrganisation(ctx.db, parseOrg(opts.org));
-      const deps = depsOf(ctx);
+      const org = await ctx.organisations.resolve(ctx.db, parseOrg(opts.org));
+      const deps = connectionDeps(ctx);
       const certificate = opts.regenerate
         ? await regenerateCertificate(deps, org.id, ACTOR)
         : (await ensureCertificate(deps, org.id, ACTOR)).certificate;
@@ -62,9 +59,9 @@ export function registerXeroCommands(
     .requiredOption('--consumer-secret <secret>', "the private app's consumer secret (stored sealed)")
     .action(async (opts: { org?: string; consumerKey: string; consumerSecret: string }) => {
       const ctx = await context();
-      const org = await resolveOrganisation(ctx.db, parseOrg(opts.org));
+      const org = await ctx.organisations.resolve(ctx.db, parseOrg(opts.org));
       // Throws ValidationError or XeroConnectionTestError (an AppError): the CLI prints the reason, exits 1.
-      const { organisation } = await saveLegacyConnection(depsOf(ctx), {
+      const { organisation } = await saveLegacyConnection(connectionDeps(ctx), {
         orgId: org.id,
         consumerKey: opts.consumerKey,
         consumerSecret: opts.consumerSecret,
@@ -79,8 +76,8 @@ export function registerXeroCommands(
     .option('--org <id>', 'organisation id (optional when there is one)')
     .action(async (opts: { org?: string }) => {
       const ctx = await context();
-      const org = await resolveOrganisation(ctx.db, parseOrg(opts.org));
-      const status = await connectionStatus(depsOf(ctx), org.id);
+      const org = await ctx.organisations.resolve(ctx.db, parseOrg(opts.org));
+      const status = await connectionStatus(connectionDeps(ctx), org.id);
       const live = status.live;
       out(`Organisation: ${org.name} (#${org.id})`);
       if (!live) out('Xero: not connected');
@@ -97,7 +94,7 @@ export function registerXeroCommands(
       }
       const cert = status.certificate;
       if (cert) {
-        const expiry = certificateExpiry(cert.notAfter, Date.now());
+        const expiry = certificateExpiry(cert.notAfter, ctx.clock.now());
         const warning = expiry.state === 'expired' ? ' — EXPIRED: regenerate it (xero:cert --regenerate)' : expiry.state === 'expiring' ? ` — expires in ${expiry.daysLeft} days: regenerate it soon` : '';
         out(`Certificate expires: ${isoDay(cert.notAfter)} (fingerprint ${cert.fingerprintSha1})${warning}`);
       } else out('Certificate: none yet (xero:cert creates it)');

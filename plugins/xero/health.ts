@@ -2,8 +2,7 @@
 // last reached Xero, the rate budget left (from the shared budget tables the workers use), the
 // connection's state with the reason when it needs re-authorising, and records synced per hour over the
 // last 24 hours. A handful of indexed queries; read-only.
-import type { Queryable } from '../../server/db/knex';
-import type { HealthPanel, PluginContext } from '../../server/plugins/contract';
+import type { HealthPanel, PluginContext, Queryable } from '../../server/plugins/contract';
 import type { XeroConfig } from './config';
 import { getLiveConnection } from './connection/store';
 import { tenantKeyOf, XERO_LIMITS } from './sync/rateBudget';
@@ -28,23 +27,6 @@ async function budgetLeft(db: Queryable, tenantKey: string, now: number): Promis
   return { minute: Math.max(0, perMinute - minute), perMinute, day: Math.max(0, perDay - day), perDay, blockedUntil: num(limits?.blocked_until) };
 }
 
-/** Records whose sync to Xero completed in each of the last 24 hours (oldest first, current hour last). */
-export async function syncedPerHour(db: Queryable, orgId: number, now: number): Promise<{ hourStart: number; count: number }[]> {
-  const currentHour = Math.floor(now / HOUR) * HOUR;
-  const from = currentHour - 23 * HOUR;
-  // CAST: SQLite binds the parameters as REAL, so the division alone would not truncate (one group per
-  // record); synced_at ≥ from, so truncating is flooring.
-  const rows = (await db('sync_records')
-    .where({ org_id: orgId, plugin_id: 'xero', status: 'synced' })
-    .andWhere('synced_at', '>=', from)
-    .select(db.raw('CAST((synced_at - ?) / ? AS INTEGER) as bucket', [from, HOUR]))
-    .count({ n: '*' })
-    .groupBy('bucket')) as { bucket: number | string; n: number | string }[];
-  const counts = new Map<number, number>();
-  for (const r of rows) counts.set(Number(r.bucket), (counts.get(Number(r.bucket)) ?? 0) + Number(r.n));
-  return Array.from({ length: 24 }, (_, i) => ({ hourStart: from + i * HOUR, count: counts.get(i) ?? 0 }));
-}
-
 const when = (ms: number | null, now: number): string => {
   if (ms === null) return 'never';
   const ago = Math.max(0, now - ms);
@@ -54,22 +36,19 @@ const when = (ms: number | null, now: number): string => {
   return new Date(ms).toISOString().slice(0, 10);
 };
 
-export async function xeroHealth(ctx: PluginContext<XeroConfig>, orgId: number, now = Date.now()): Promise<HealthPanel | null> {
+export async function xeroHealth(ctx: PluginContext<XeroConfig>, orgId: number, now = ctx.clock.now()): Promise<HealthPanel | null> {
   const db = ctx.db;
   const connection = await getLiveConnection(db, orgId);
   // History notes are a courtesy that steps aside whenever the budget is busy (sync/historyNotes.ts): not
   // records waiting to reach Xero, so not counted as queued or failed.
-  const outbox = (await db('outbox').where({ org_id: orgId }).andWhere('type', 'like', 'xero.%').andWhereNot('type', HISTORY_NOTE).whereIn('status', ['pending', 'leased', 'paused', 'dead'])
-    .select('status').count({ n: '*' }).groupBy('status')) as { status: string; n: number | string }[];
-  const byStatus = new Map(outbox.map((r) => [r.status, num(r.n)]));
-  if (!connection && outbox.length === 0) return null; // never set up: the dashboard stays quiet
+  const byStatus = await ctx.outbox.countByStatus(db, { orgId, excludeTypes: [HISTORY_NOTE], statuses: ['pending', 'leased', 'paused', 'dead'] });
+  if (!connection && Object.keys(byStatus).length === 0) return null; // never set up: the dashboard stays quiet
 
-  const failedRecords = firstCount(await db('sync_records').where({ org_id: orgId, plugin_id: 'xero', status: 'failed' }).count({ n: '*' }));
-  const lastSynced = (await db('sync_records').where({ org_id: orgId, plugin_id: 'xero', status: 'synced' }).max({ at: 'synced_at' }).first()) as { at: unknown } | undefined;
-  const lastSuccess = lastSynced?.at === null || lastSynced?.at === undefined ? null : num(lastSynced.at);
-  const queued = (byStatus.get('pending') ?? 0) + (byStatus.get('leased') ?? 0);
-  const paused = byStatus.get('paused') ?? 0;
-  const dead = byStatus.get('dead') ?? 0;
+  const failedRecords = await ctx.sync.count(db, { orgId, status: 'failed' });
+  const lastSuccess = await ctx.sync.lastSyncedAt(db, orgId);
+  const queued = (byStatus.pending ?? 0) + (byStatus.leased ?? 0);
+  const paused = byStatus.paused ?? 0;
+  const dead = byStatus.dead ?? 0;
 
   let status: HealthPanel['status'];
   if (!connection) status = { label: 'Not connected to Xero', tone: 'bad', detail: 'Connect Xero to send what is waiting.' };
@@ -98,7 +77,7 @@ export async function xeroHealth(ctx: PluginContext<XeroConfig>, orgId: number, 
     title: 'Xero',
     status,
     facts,
-    hourly: await syncedPerHour(db, orgId, now),
+    hourly: await ctx.sync.syncedPerHour(db, orgId, now),
     links: [
       { label: 'Failures', href: `${ctx.mountPath}/sync/failures`, roles: ['admin'] },
       { label: 'Sync log', href: `${ctx.mountPath}/sync/log`, roles: ['admin', 'accountant'] },

@@ -1,5 +1,6 @@
 // The Xero plugin: wiring only. Connection (legacy private app and OAuth2) lives in connection/,
-// the single Accounting API client in client.ts, pages in routes/ and views/xero/.
+// the single Accounting API client in client.ts, pages in routes/ and their templates in views/.
+import { fileURLToPath } from 'node:url';
 import { definePlugin } from '../../server/plugins/contract';
 import { XeroConfigSchema, type XeroConfig } from './config';
 import { xero0001 } from './migrations/0001_connections';
@@ -10,6 +11,7 @@ import { xero0003 } from './migrations/0003_mappings';
 import { xero0004 } from './migrations/0004_schedule_backfill';
 import { xero0005 } from './migrations/0005_payouts';
 import { xero0006 } from './migrations/0006_send_marks';
+import { xero0007 } from './migrations/0007_send_marks_start';
 import { onPayoutPaid } from './payouts/enqueue';
 import { startPayoutSweep } from './payouts/schedule';
 import { syncHandlers } from './sync/handlers';
@@ -22,7 +24,8 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   id: 'xero',
   title: 'Xero',
   configSchema: XeroConfigSchema,
-  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006],
+  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007],
+  viewsDir: fileURLToPath(new URL('./views', import.meta.url)),
   sealedColumns: [...connectionSealedColumns, oauthStateSealedColumns],
   nav: [
     { label: 'Xero connection', href: '/plugins/xero/connection', roles: ['admin'] },

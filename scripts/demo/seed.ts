@@ -14,6 +14,7 @@ import { ensureCertificate, saveLegacyConnection } from '../../plugins/xero/conn
 import { replaceMappings, type MappingEntry } from '../../plugins/xero/mappings/store';
 import { getLiveConnection } from '../../plugins/xero/connection/store';
 import { clientForConnection } from '../../plugins/xero/connection/clientFactory';
+import { connectionDeps } from '../../plugins/xero/connection/deps';
 import { fetchCatalogue } from '../../plugins/xero/mappings/catalogue';
 import { checkPayoutSettings, savePayoutSettings, type PayoutSettingKey } from '../../plugins/xero/payouts/settings';
 import { ObjectSerializer, type Account } from 'xero-node';
@@ -93,11 +94,11 @@ export async function seedDemo(host: BootedHost, xeroUrl: string): Promise<Seede
   const xero = host.deps.plugins.plugins.find((p) => p.definition.id === 'xero');
   if (!xero) throw new Error('the demo needs the Xero plugin installed');
   const ctx = xero.context as PluginContext<XeroConfig>;
-  const deps = { db: ctx.db, secrets: ctx.secrets, config: ctx.config, logger: ctx.logger };
+  const deps = connectionDeps(ctx);
   const { certificate } = await ensureCertificate(deps, org.id, ACTOR);
   const app = await registerPrivateApp(xeroUrl, certificate.certificatePem);
   const { organisation } = await saveLegacyConnection(deps, { orgId: org.id, consumerKey: app.consumerKey, consumerSecret: app.consumerSecret, actor: ACTOR });
-  await db.transaction((trx) => replaceMappings(trx, org.id, DEMO_MAPPINGS, ACTOR));
+  await db.transaction((trx) => replaceMappings(trx, org.id, DEMO_MAPPINGS, ACTOR, ctx.clock.now()));
   await savePayoutSettingsLikeTheAdmin(ctx, org.id);
 
   return { orgId: org.id, orgName: org.name, logins, tillToken: token, xeroOrganisation: organisation.name, xeroTenantId: organisation.tenantId };
@@ -107,11 +108,11 @@ export async function seedDemo(host: BootedHost, xeroUrl: string): Promise<Seede
 async function savePayoutSettingsLikeTheAdmin(ctx: PluginContext<XeroConfig>, orgId: number): Promise<void> {
   const connection = await getLiveConnection(ctx.db, orgId);
   if (!connection) throw new Error('the demo organisation has no Xero connection');
-  const client = await clientForConnection({ db: ctx.db, secrets: ctx.secrets, config: ctx.config, logger: ctx.logger }, connection);
+  const client = await clientForConnection(connectionDeps(ctx), connection);
   // From Xero's JSON shape, as the clearing-account code builds its accounts.
   const suspense = ObjectSerializer.deserialize({ Code: DEMO_SUSPENSE.code, Name: DEMO_SUSPENSE.name, Type: 'CURRLIAB', Description: 'Money not yet explained' }, 'Account') as Account;
   await client.call((api, tenant) => api.createAccount(tenant, suspense));
   const issues = checkPayoutSettings(DEMO_PAYOUT_SETTINGS, await fetchCatalogue(client, connection.tenant_name ?? DEMO_XERO_ORG));
   if (issues.length) throw new Error(`Xero refused the demo's payout settings: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`);
-  await ctx.db.transaction((trx) => savePayoutSettings(trx, orgId, DEMO_PAYOUT_SETTINGS, ACTOR));
+  await ctx.db.transaction((trx) => savePayoutSettings(ctx, trx, orgId, DEMO_PAYOUT_SETTINGS, ACTOR));
 }

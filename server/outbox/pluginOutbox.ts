@@ -3,7 +3,7 @@
 // host's table. The queries mirror what the plugins' pages, sweeps and imports need, nothing more.
 import type { Knex } from 'knex';
 import type { Queryable } from '../db/knex';
-import { nowMs } from '../db/knex';
+import { isPostgres, nowMs } from '../db/knex';
 import type { OutboxItemFilter, OutboxItemState, PluginOutbox } from '../plugins/contract';
 import type { OutboxStatus, OutboxWriter } from './types';
 import { OUTBOX_TABLE, type OutboxRow } from './rows';
@@ -76,8 +76,11 @@ export function createPluginOutbox(pluginId: string, writer: OutboxWriter): Plug
         if (filter.limit !== undefined) q.limit(filter.limit);
         rows.push(...((await q.select('*')) as OutboxRow[]));
       };
-      if (filter.ids || filter.dedupeKeys) {
-        const [column, values] = filter.ids ? ['id', filter.ids] as const : ['dedupe_key', filter.dedupeKeys!] as const;
+      if (filter.ids && !Array.isArray(filter.ids)) {
+        const ids = filter.ids as Knex.QueryBuilder;
+        await run((q) => q.whereIn('id', ids));
+      } else if (filter.ids || filter.dedupeKeys) {
+        const [column, values] = filter.ids ? ['id', filter.ids as readonly number[]] as const : ['dedupe_key', filter.dedupeKeys!] as const;
         for (let i = 0; i < values.length; i += CHUNK) await run((q) => q.whereIn(column, values.slice(i, i + CHUNK) as (string | number)[]));
       } else {
         await run(() => undefined);
@@ -94,6 +97,24 @@ export function createPluginOutbox(pluginId: string, writer: OutboxWriter): Plug
       if (filter.dedupeKeys) q.whereIn('dedupe_key', [...filter.dedupeKeys]);
       const rows = (await q.groupBy('status').select('status').count({ n: '*' })) as { status: OutboxStatus; n: number | string }[];
       return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    },
+
+    async queueState(db, filter) {
+      // Through outbox_claim_batch_idx (type, COALESCE(org_id, -1), id; live items only), so another
+      // organisation's backlog is never walked: SQLite, left to choose, took the (type, status, available_at)
+      // index and read all of it (8 ms a sale behind 100,000 items). Named for SQLite as claim.ts does.
+      const table = isPostgres(db) ? OUTBOX_TABLE : db.raw(`${OUTBOX_TABLE} INDEXED BY outbox_claim_batch_idx`);
+      const pending = () => db.from(table)
+        .where('plugin_id', pluginId)
+        .where('type', own(filter.type))
+        .whereRaw('COALESCE(org_id, -1) = ?', [filter.orgId])
+        .whereRaw("status IN ('pending', 'leased')")
+        .andWhere('status', 'pending');
+      if (await pending().andWhere('available_at', '<=', filter.now).first('id')) return { due: true, earliestHeld: null };
+      const held = (await pending().andWhere('attempts', 0).andWhere('available_at', '>', filter.now)
+        .andWhere('available_at', '<=', filter.heldUntil).min({ at: 'available_at' })) as { at: number | string | null }[];
+      const at = held[0]?.at;
+      return { due: false, earliestHeld: at === null || at === undefined ? null : Number(at) };
     },
 
     async reschedule(trx, filter) {

@@ -129,8 +129,11 @@ export interface PluginOutbox {
    * Throws (rolling the transaction back) when another worker owns an item now.
    */
   completeInTransaction(trx: Knex.Transaction, itemIds: readonly number[], workerId: string): Promise<void>;
-  /** Items matching the filter, newest first unless `order` says otherwise. */
-  list(db: Queryable, filter: OutboxItemFilter & { limit?: number; order?: 'asc' | 'desc' }): Promise<OutboxItemState[]>;
+  /**
+   * Items matching the filter, newest first unless `order` says otherwise. `ids` may be a subquery of the
+   * plugin's own table (a column of item ids).
+   */
+  list(db: Queryable, filter: Omit<OutboxItemFilter, 'ids'> & { ids?: readonly number[] | Knex.QueryBuilder; limit?: number; order?: 'asc' | 'desc' }): Promise<OutboxItemState[]>;
   /** How many items match, by status. `ids` may be a subquery of the plugin's own table (a column of item ids). */
   countByStatus(db: Queryable, filter: Omit<OutboxItemFilter, 'ids'> & { ids?: readonly number[] | Knex.QueryBuilder }): Promise<Partial<Record<OutboxStatus, number>>>;
   /**
@@ -138,6 +141,13 @@ export interface PluginOutbox {
    * later than it come forward when `direction` is 'earlier', those due sooner go back when 'later'.
    */
   reschedule(trx: Queryable, filter: { orgId: number; availableAt: number; direction: 'earlier' | 'later'; types?: readonly string[] }): Promise<number>;
+  /**
+   * How an organisation's pending items of one type stand at `now`, for pacing new work inside a hot
+   * transaction (a sale's): whether any is due already, else the earliest moment in (now, heldUntil] that
+   * a never-attempted one is held until (null: none). Reads only that organisation's live items, however
+   * long another organisation's queue is.
+   */
+  queueState(db: Queryable, filter: { orgId: number; type: string; now: number; heldUntil: number }): Promise<{ due: boolean; earliestHeld: number | null }>;
 }
 
 // ------------------------------------------------------------------------------------------ host services
@@ -202,6 +212,12 @@ export interface PaymentMethodDefinition {
 export interface PaymentMethodInfo extends PaymentMethodDefinition {
   /** 'host' for the host's own methods, else the id of the plugin that brings it. */
   source: string;
+  /**
+   * Who takes the money this way, by name, for what is named after them downstream (a payout's clearing
+   * account "Stripe clearing", its contact in the books): the bringing plugin's title; the host's own
+   * methods, their label.
+   */
+  providerName: string;
 }
 
 /** Every payment method of this install: the host's own and the installed plugins'. */

@@ -14,17 +14,17 @@ export const HOST_PAYMENT_METHODS: readonly PaymentMethodDefinition[] = [
 /** Builds the catalogue; a malformed or twice-declared id is a boot error naming who declared it. */
 export function createPaymentMethodCatalogue(
   hostMethods: readonly PaymentMethodDefinition[],
-  plugins: readonly Pick<PluginDefinition<unknown>, 'id' | 'paymentMethods'>[],
+  plugins: readonly Pick<PluginDefinition<unknown>, 'id' | 'title' | 'paymentMethods'>[],
 ): PaymentMethodCatalogue {
   const byId = new Map<string, PaymentMethodInfo>();
-  const add = (method: PaymentMethodDefinition, source: string) => {
+  const add = (method: PaymentMethodDefinition, source: string, providerName: string) => {
     if (!METHOD_ID.test(method.id)) throw new Error(`${source === 'host' ? 'the host' : `plugin ${source}`}: payment method id "${method.id}" must match ${METHOD_ID}`);
     const taken = byId.get(method.id);
     if (taken) throw new Error(`payment method "${method.id}" is declared by both ${taken.source} and ${source}`);
-    byId.set(method.id, { ...method, settledByPayouts: method.settledByPayouts ?? false, source });
+    byId.set(method.id, { ...method, settledByPayouts: method.settledByPayouts ?? false, source, providerName });
   };
-  for (const m of hostMethods) add(m, 'host');
-  for (const p of plugins) for (const m of p.paymentMethods ?? []) add(m, p.id);
+  for (const m of hostMethods) add(m, 'host', m.label);
+  for (const p of plugins) for (const m of p.paymentMethods ?? []) add(m, p.id, p.title);
   const all = Object.freeze([...byId.values()]);
   return { list: () => all, get: (id) => byId.get(id) };
 }

@@ -20,7 +20,7 @@ import { createApiToken } from '../../server/auth/apiTokens';
 import { minorUnitDigits } from '../../server/domain/currency';
 import { formatMinor, formatScaled } from '../../server/domain/money';
 import { buildCreditNote, buildInvoice, buildPayment } from '../../plugins/xero/payloads';
-import { loadPayment, loadRefund, loadSale } from '../../plugins/xero/sync/snapshots';
+import { hostRecords } from '../../server/domain/hostRecords';
 import { connectPrivateApp } from '../e2e/xero/syncFixture';
 import { ukMappings, xeroComputes } from '../unit/xero/payloadsFixtures';
 import { changedTables, snapshot } from '../security/world';
@@ -146,7 +146,7 @@ for (const kind of dbKinds()) {
         }
         accepted++;
         const view = res.body as { id: number; total: string; currency: string };
-        const sale = (await loadSale(db(), orgId, view.id))!;
+        const sale = (await hostRecords.sale(db(), orgId, view.id))!;
         assert.equal(formatMinor(sale.totalMinor, sale.currency), view.total, 'the API reports what was stored');
         const built = buildInvoice(sale, mappings, { contact: { ContactID: 'c' }, saleUrl: 'u', now: 0 });
         const xero = xeroComputes(built.payload, built.unitdp);
@@ -187,15 +187,15 @@ for (const kind of dbKinds()) {
             continue;
           }
           accepted++;
-          const sale = (await loadSale(db(), orgId, saleId))!;
+          const sale = (await hostRecords.sale(db(), orgId, saleId))!;
           if ('refund' in action) {
-            const refund = (await loadRefund(db(), orgId, (res.body as { refund: { id: number } }).refund.id))!;
+            const refund = (await hostRecords.refund(db(), orgId, (res.body as { refund: { id: number } }).refund.id))!;
             const built = buildCreditNote(refund, sale, mappings, { contact: { ContactID: 'c' }, now: 0 });
             const xero = xeroComputes(built.payload, built.unitdp);
             assert.equal(built.expected.total, xero.total);
             assertToThePenny(xero.total, refund.amountMinor, currency, `refund ${refund.id} (${refund.kind})`);
           } else {
-            const payment = (await loadPayment(db(), orgId, (res.body as { payment: { id: number } }).payment.id))!;
+            const payment = (await hostRecords.payment(db(), orgId, (res.body as { payment: { id: number } }).payment.id))!;
             const wire = buildPayment(payment, 'invoice-id', { ...mappings, methodAccountCodes: { cash: '090', stripe: '090', gocardless: '090', card_terminal: '090' } });
             assertToThePenny(Number(wire.Amount).toFixed(2), payment.amountMinor, currency, `payment ${payment.id}`);
           }

@@ -76,7 +76,7 @@ async function seedSecurityOrg(x: XeroTestApp, emuUrl: string, name: string, mar
   const sale = await createSale(deps, staff, saleBody(marker));
   const refund = await issueRefund(deps, staff, sale.id, { kind: 'amount', amount: '5.00' });
   const payment = await recordPayment(deps, staff, sale.id, { method: 'cash', amount: '10.00' });
-  const backfill = await createBackfill(db, { orgId: org.orgId, from: Date.UTC(2026, 0, 1), actor: 'security test' });
+  const backfill = await createBackfill(x.ctx, { orgId: org.orgId, from: Date.UTC(2026, 0, 1), actor: 'security test' });
   return {
     ...org, tokens, tenantId,
     records: { sale: sale.id, refund: refund.refund.id, payment: payment.payment.id, user: victim.id, token: victimToken.id, backfill: backfill.id, marker },

@@ -14,12 +14,17 @@ import type { Express } from 'express';
 import { createXeroEmulator, type XeroEmulator, type XeroEmulatorOptions } from '../../emulators/xero/app';
 import { bootHost, type BootedHost } from '../../server/boot';
 import { createApp } from '../../server/app';
-import { createOrganisation } from '../../server/domain/organisations';
+import { createOrganisation, getOrganisation, resolveOrganisation, type Organisation } from '../../server/domain/organisations';
+import type { Db } from '../../server/db/knex';
+import { createSecretBox } from '../../server/secrets';
+import { createOutboxWriter } from '../../server/outbox/writer';
+import { createOutboxNotifier } from '../../server/outbox/notifier';
+import { createPluginOutbox } from '../../server/outbox/pluginOutbox';
 import { createUser } from '../../server/auth/users';
 import { REDACTED_KEYS, type Logger } from '../../server/logger';
-import type { PluginContext, PluginDefinition, Role } from '../../server/plugins/contract';
+import type { OrganisationFacts, PluginContext, PluginDefinition, Role } from '../../server/plugins/contract';
 import type { XeroConfig } from '../../plugins/xero/config';
-import type { ConnectionDeps } from '../../plugins/xero/connection/deps';
+import { connectionDeps, type ConnectionDeps } from '../../plugins/xero/connection/deps';
 import { createTestDatabase, type DbKind, type TestDatabase } from './db';
 
 export const PASSWORD = 'xero test password 1';
@@ -137,13 +142,36 @@ export async function bootXeroApp(kind: DbKind, opts: XeroTestAppOptions): Promi
     t,
     dataDir,
     ctx,
-    deps: { db: ctx.db, secrets: ctx.secrets, config: ctx.config, logger: ctx.logger },
+    deps: connectionDeps(ctx),
     logs,
     async close() {
       await host.close();
       await t.destroy();
       rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+const factsOf = (org: Organisation): OrganisationFacts => ({ id: org.id, name: org.name, baseCurrency: org.baseCurrency, timeZone: org.timezone });
+
+/**
+ * The connection modules' deps without a booted host, for tests of those modules against a bare database:
+ * our host's organisations and the Xero plugin's outbox over `db`, a silent logger, the real clock unless
+ * `now` is given. The secret box uses `masterKey` (bootXeroApp's MASTER_KEY is 7s).
+ */
+export function standaloneConnectionDeps(db: Db, config: XeroConfig, opts: { now?: () => number; masterKey?: Buffer } = {}): ConnectionDeps {
+  const notifier = createOutboxNotifier({ db, logger: pino({ level: 'silent' }) });
+  return {
+    db,
+    secrets: createSecretBox({ masterKey: opts.masterKey ?? Buffer.alloc(32, 7) }),
+    config,
+    logger: pino({ level: 'silent' }),
+    organisations: {
+      get: async (q, orgId) => factsOf(await getOrganisation(q, orgId)),
+      resolve: async (q, orgId) => factsOf(await resolveOrganisation(q, orgId)),
+    },
+    outbox: createPluginOutbox('xero', createOutboxWriter({ notifier, defaultMaxAttempts: 5 })),
+    now: opts.now ?? Date.now,
   };
 }
 

@@ -1,8 +1,7 @@
 // The private app's X509 certificate, per organisation: generated on first need, its private key sealed
 // in the database (never shown, never written to disk), retired explicitly when regenerated. The admin
 // uploads the certificate (public, PEM) to the private app in Xero's developer portal.
-import { isPostgres, nowMs, type Queryable } from '../../../server/db/knex';
-import { getOrganisation } from '../../../server/domain/organisations';
+import { isPostgres, type Queryable } from '../../../server/plugins/contract';
 import { generatePrivateAppCertificate } from './oauth1';
 import { certificateKeyPurpose, getLiveConnection, updateConnection } from './store';
 import type { ConnectionDeps } from './deps';
@@ -92,22 +91,26 @@ export function certificateFileName(orgName: string, orgId: number): string {
   return `ledgerbridge-${slug || `org-${orgId}`}.cer`;
 }
 
+/** The first key of the advisory lock that serialises an organisation's certificate changes ('XCRT'). */
+const CERTIFICATE_LOCK = 0x58435254;
+
 /**
- * Serialise certificate changes per organisation: the organisation row is locked on PostgreSQL; SQLite
- * has one connection per process and a database-wide write lock, so its transactions are serial already.
+ * Serialise certificate changes per organisation: a transaction-scoped advisory lock on PostgreSQL (the
+ * host's organisation row is not ours to lock); SQLite has one connection per process and a database-wide
+ * write lock, so its transactions are serial already.
  */
 async function lockOrganisation(trx: Queryable, orgId: number): Promise<void> {
-  if (isPostgres(trx)) await trx('organisations').where({ id: orgId }).forUpdate().first();
+  if (isPostgres(trx)) await trx.raw('SELECT pg_advisory_xact_lock(?, ?)', [CERTIFICATE_LOCK, orgId]);
 }
 
 async function insertCertificate(
-  deps: Pick<ConnectionDeps, 'secrets'>,
+  deps: Pick<ConnectionDeps, 'secrets' | 'now'>,
   trx: Queryable,
   orgId: number,
   actor: string,
   generated: Awaited<ReturnType<typeof generatePrivateAppCertificate>>,
 ): Promise<CertificateSummary> {
-  const now = nowMs();
+  const now = deps.now();
   // The sealed value's purpose names the row id, so the row comes first and the key is sealed into it.
   const [inserted] = await trx('xero_certificates')
     .insert({
@@ -129,8 +132,8 @@ async function insertCertificate(
 }
 
 async function generateFor(deps: ConnectionDeps, orgId: number): ReturnType<typeof generatePrivateAppCertificate> {
-  const org = await getOrganisation(deps.db, orgId);
-  return generatePrivateAppCertificate({ organisationName: org.name, ...(deps.now ? { now: new Date(deps.now()) } : {}) });
+  const org = await deps.organisations.get(deps.db, orgId);
+  return generatePrivateAppCertificate({ organisationName: org.name, now: new Date(deps.now()) });
 }
 
 /** The organisation's current certificate, generated (RSA 2048, SHA-256, 5 years) if it has none. */
@@ -158,7 +161,7 @@ export async function regenerateCertificate(deps: ConnectionDeps, orgId: number,
   const generated = await generateFor(deps, orgId);
   return deps.db.transaction(async (trx) => {
     await lockOrganisation(trx, orgId);
-    const now = nowMs();
+    const now = deps.now();
     const retired = await trx('xero_certificates').where({ org_id: orgId }).whereNull('retired_at').update({ retired_at: now });
     const certificate = await insertCertificate(deps, trx, orgId, actor, generated);
     const live = await getLiveConnection(trx, orgId);
@@ -167,7 +170,7 @@ export async function regenerateCertificate(deps: ConnectionDeps, orgId: number,
         status: 'needs_reauth',
         last_error: 'The certificate was regenerated: upload the new certificate to the private app in Xero, then save the consumer key and secret again.',
         last_error_at: now,
-      });
+      }, now);
     }
     deps.logger.info({ orgId, actor, certificateId: certificate.id, retired, fingerprint: certificate.fingerprintSha1 }, 'xero private app certificate regenerated');
     return certificate;

@@ -32,7 +32,7 @@ function newClient(deps: ConnectionDeps, connection: ConnectionRow, authenticati
     // A private app is bound to one organisation; Xero needs no tenant header for it (empty = the app's own).
     tenantId: connection.tenant_id ?? '',
     onRateHeadroom: (headroom) => {
-      recordCallOutcome(deps.db, connection.id, headroom).catch((err) => deps.logger.warn({ err }, 'could not record Xero rate headroom'));
+      recordCallOutcome(deps.db, connection.id, headroom, deps.now()).catch((err) => deps.logger.warn({ err }, 'could not record Xero rate headroom'));
     },
   });
 }

@@ -76,7 +76,7 @@ export async function saveLegacyConnection(
   const { orgId, actor } = input;
   const { certificate } = await ensureCertificate(deps, orgId, actor);
   const privateKeyPem = await openCertificateKey(deps, orgId, certificate.id);
-  const now = deps.now ?? Date.now;
+  const now = deps.now;
   const outcome = await testPrivateAppConnection({
     config: deps.config,
     consumerKey,
@@ -97,7 +97,7 @@ export async function saveLegacyConnection(
     if (current?.id !== certificate.id) {
       throw new ConflictError('The certificate was regenerated during the test connection: upload the new certificate to Xero, then save again.', 'XERO_CERTIFICATE_CHANGED');
     }
-    const row = await startConnection(trx, {
+    const row = await startConnection(deps, trx, {
       orgId,
       mode: 'private_app',
       status: 'connected',
@@ -110,8 +110,8 @@ export async function saveLegacyConnection(
       certificate_id: certificate.id,
     });
     const sealed = await sealConnectionSecret(deps.secrets, trx, row, 'consumer_secret_sealed', consumerSecret);
-    await updateConnection(trx, row.id, { consumer_secret_sealed: sealed });
-    await recordCallOutcome(trx, row.id, outcome.headroom);
+    await updateConnection(trx, row.id, { consumer_secret_sealed: sealed }, now());
+    await recordCallOutcome(trx, row.id, outcome.headroom, now());
     return { ...row, consumer_secret_sealed: sealed };
   });
   deps.logger.info({ ...logged, outcome: 'connected', connectionId: connection.id, tenantId: outcome.organisation.tenantId }, 'xero private app connected');

@@ -117,7 +117,7 @@ async function liveStatus(deps: Pick<ConnectionDeps, 'db'>, row: ConnectionRow, 
 }
 
 export async function connectionStatus(deps: Pick<ConnectionDeps, 'db' | 'now'>, orgId: number): Promise<XeroConnectionStatus> {
-  const now = (deps.now ?? Date.now)();
+  const now = deps.now();
   const [rows, cert] = await Promise.all([listConnections(deps.db, orgId), currentCertificate(deps.db, orgId)]);
   const liveRow = rows.find((r) => r.ended_at === null);
   return {

@@ -1,12 +1,9 @@
 // Connection rows: one per connection attempt, never deleted. Starting a new connection ends the live
 // one (switching mode or tenant keeps the history). Secrets are sealed per organisation; each sealed
 // value's purpose names its table, column and row, so a value copied to another row will not open.
-import type { Queryable } from '../../../server/db/knex';
-import { nowMs } from '../../../server/db/knex';
-import type { SecretBox } from '../../../server/secrets';
-import type { SealedColumnDeclaration } from '../../../server/plugins/contract';
-import { resumePaused } from '../../../server/outbox/admin';
+import type { Queryable, SealedColumnDeclaration, SecretBox } from '../../../server/plugins/contract';
 import type { RateHeadroom } from '../client';
+import type { ConnectionDeps } from './deps';
 
 export type ConnectionMode = 'private_app' | 'oauth2' | 'custom_connection';
 export type ConnectionStatus = 'choosing_tenant' | 'connected' | 'needs_reauth' | 'ended';
@@ -109,12 +106,13 @@ export async function listConnections(db: Queryable, orgId: number): Promise<Con
  * transaction, whichever way it was made (private app, custom connection, OAuth2).
  */
 export async function startConnection(
+  deps: Pick<ConnectionDeps, 'outbox' | 'now'>,
   trx: Queryable,
   input: { orgId: number; mode: ConnectionMode; status: ConnectionStatus; createdBy: string; endReason: string } & Partial<
     Pick<ConnectionRow, 'tenant_id' | 'tenant_name' | 'tenant_currency' | 'scopes' | 'consumer_key' | 'certificate_id' | 'xero_connection_id' | 'pending_tenants'>
   >,
 ): Promise<ConnectionRow> {
-  const now = nowMs();
+  const now = deps.now();
   await trx('xero_connections')
     .where({ org_id: input.orgId })
     .whereNull('ended_at')
@@ -123,22 +121,20 @@ export async function startConnection(
   const [row] = await trx('xero_connections')
     .insert({ ...columns, org_id: orgId, created_by: createdBy, created_at: now, updated_at: now, token_version: 0 })
     .returning('*');
-  if (input.status === 'connected') await resumePaused(trx, { orgId, typePrefix: 'xero.' });
+  if (input.status === 'connected') await deps.outbox.resumePaused(trx, { orgId });
   return normalise(row as Record<string, unknown>)!;
 }
 
-export async function updateConnection(db: Queryable, id: number, patch: Partial<Omit<ConnectionRow, 'id' | 'org_id'>>): Promise<void> {
-  await db('xero_connections').where({ id }).update({ ...patch, updated_at: nowMs() });
+export async function updateConnection(db: Queryable, id: number, patch: Partial<Omit<ConnectionRow, 'id' | 'org_id'>>, now: number): Promise<void> {
+  await db('xero_connections').where({ id }).update({ ...patch, updated_at: now });
 }
 
-export async function endConnection(db: Queryable, id: number, reason: string): Promise<void> {
-  const now = nowMs();
+export async function endConnection(db: Queryable, id: number, reason: string, now: number): Promise<void> {
   await db('xero_connections').where({ id }).whereNull('ended_at').update({ status: 'ended', ended_at: now, end_reason: reason, updated_at: now });
 }
 
 /** Remember the last successful call and the rate budget Xero reported (shown on the connection page). */
-export async function recordCallOutcome(db: Queryable, id: number, headroom: RateHeadroom | null): Promise<void> {
-  const now = nowMs();
+export async function recordCallOutcome(db: Queryable, id: number, headroom: RateHeadroom | null, now: number): Promise<void> {
   await db('xero_connections').where({ id }).update({
     last_success_at: now,
     ...(headroom

@@ -1,6 +1,6 @@
 // The settings form: what the admin submitted → a typed form → (checked against Xero) the rows to save.
 // Pure. Field names are flat (category_account_3) so any category text survives urlencoding.
-import { PAYMENT_METHODS, type PaymentMethod, type TrackingAssignment } from '../payloads/types';
+import type { TrackingAssignment } from '../payloads/types';
 import type { Catalogue } from './catalogue';
 import { formatDueDateRule, parseDueDateRule } from './load';
 import type { MappingEntry, MappingKind, MappingRow } from './store';
@@ -18,7 +18,8 @@ export interface SettingsForm {
   defaultSalesAccount: string;
   defaultTax: string;
   categories: CategoryForm[];
-  methods: Record<PaymentMethod, string>;
+  /** Account code by payment method id: one entry per method of the install. */
+  methods: Record<string, string>;
   defaultTracking: [string, string];
   roundingAccount: string;
   roundingTax: string;
@@ -37,7 +38,8 @@ const MAX_CATEGORY_ROWS = 300;
 
 const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : Array.isArray(v) && typeof v[0] === 'string' ? v[0].trim() : '');
 
-export function parseSettingsForm(body: Record<string, unknown>): SettingsForm {
+/** `methodIds`: the install's payment methods (ctx.paymentMethods), each with its own account field. */
+export function parseSettingsForm(body: Record<string, unknown>, methodIds: readonly string[]): SettingsForm {
   const categories: CategoryForm[] = [];
   for (let i = 0; i < MAX_CATEGORY_ROWS; i += 1) {
     if (!(`category_name_${i}` in body)) break;
@@ -50,7 +52,7 @@ export function parseSettingsForm(body: Record<string, unknown>): SettingsForm {
       tracking: [text(body[`category_tracking1_${i}`]), text(body[`category_tracking2_${i}`])],
     });
   }
-  const methods = Object.fromEntries(PAYMENT_METHODS.map((m) => [m, text(body[`method_account_${m}`])])) as Record<PaymentMethod, string>;
+  const methods = Object.fromEntries(methodIds.map((m) => [m, text(body[`method_account_${m}`])]));
   return {
     defaultSalesAccount: text(body.default_sales_account),
     defaultTax: text(body.default_tax),
@@ -69,7 +71,7 @@ export function parseSettingsForm(body: Record<string, unknown>): SettingsForm {
 }
 
 /** The saved rows as a form (for GET), with one row per category the organisation sells in. */
-export function formFromRows(rows: Pick<MappingRow, 'kind' | 'key' | 'value'>[], soldCategories: string[]): SettingsForm {
+export function formFromRows(rows: Pick<MappingRow, 'kind' | 'key' | 'value'>[], soldCategories: string[], methodIds: readonly string[]): SettingsForm {
   const single = (kind: MappingKind) => rows.find((r) => r.kind === kind && r.key === '')?.value ?? '';
   const keyed = (kind: MappingKind, key: string) => rows.find((r) => r.kind === kind && r.key === key)?.value ?? '';
   const trackingPair = (json: string): [string, string] => {
@@ -91,7 +93,7 @@ export function formFromRows(rows: Pick<MappingRow, 'kind' | 'key' | 'value'>[],
     categories: names.map((name) => ({
       name, account: keyed('category_account', name), tax: keyed('category_tax', name), tracking: trackingPair(keyed('category_tracking', name)),
     })),
-    methods: Object.fromEntries(PAYMENT_METHODS.map((m) => [m, keyed('method_account', m)])) as Record<PaymentMethod, string>,
+    methods: Object.fromEntries(methodIds.map((m) => [m, keyed('method_account', m)])),
     defaultTracking: trackingPair(single('default_tracking')),
     roundingAccount: single('rounding_account'),
     roundingTax: single('rounding_tax'),
@@ -151,8 +153,7 @@ export function checkSettingsForm(form: SettingsForm, cat: Catalogue, existing: 
     if (tracking.length) add('category_tracking', c.name, JSON.stringify(tracking));
   });
 
-  for (const method of PAYMENT_METHODS) {
-    const code = form.methods[method];
+  for (const [method, code] of Object.entries(form.methods)) {
     if (!code) continue;
     const checked = checkAccount(code, 'payments', cat);
     if (checked.issue) issues.push({ field: `method_account_${method}`, message: checked.issue });

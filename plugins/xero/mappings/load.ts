@@ -3,9 +3,8 @@
 // AUTHORISED and due on receipt. No default payment account (which bank account Stripe money lands in is
 // the admin's call) and no default rounding account (Xero's 860 Rounding is a locked system account):
 // the builders raise a PermanentError naming the missing setting instead.
-import type { Queryable } from '../../../server/db/knex';
-import type { DueDateRule, PaymentMethod, ResolvedMappings, TrackingAssignment } from '../payloads/types';
-import { PAYMENT_METHODS } from '../payloads/types';
+import type { Queryable } from '../../../server/plugins/contract';
+import type { DueDateRule, ResolvedMappings, TrackingAssignment } from '../payloads/types';
 import { listMappings, type MappingRow } from './store';
 
 export const BUILT_IN = {
@@ -35,10 +34,8 @@ export function resolveMappingRows(orgId: number, rows: Pick<MappingRow, 'kind' 
   if (!defaultSalesAccountCode) builtInDefaults.push('defaultSalesAccountCode');
   if (!defaultTaxType) builtInDefaults.push('defaultTaxType');
 
-  const methodAccountCodes: Partial<Record<PaymentMethod, string>> = {};
-  for (const [method, code] of Object.entries(keyed('method_account'))) {
-    if ((PAYMENT_METHODS as readonly string[]).includes(method)) methodAccountCodes[method as PaymentMethod] = code;
-  }
+  // Every mapped method is kept, installed or not: a payment taken before its plugin went still has one.
+  const methodAccountCodes = keyed('method_account');
   const categoryTracking: Record<string, TrackingAssignment[]> = {};
   for (const [category, json] of Object.entries(keyed('category_tracking'))) categoryTracking[category] = parseTracking(json);
 

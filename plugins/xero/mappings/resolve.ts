@@ -5,7 +5,7 @@
 //   tracking: category → organisation default → none
 //   payment:  method → Stripe/GoCardless clearing account → (nothing: a PermanentError the admin must fix)
 import { PermanentError } from '../../../server/errors';
-import type { PaymentMethod, ResolvedMappings, Resolution, TrackingAssignment } from '../payloads/types';
+import type { ResolvedMappings, Resolution, TrackingAssignment } from '../payloads/types';
 
 export interface CodedLine {
   category: string | null;
@@ -49,7 +49,7 @@ export function resolveTracking(line: CodedLine, m: ResolvedMappings): Resolutio
 }
 
 export function resolveMethodAccount(method: string, m: ResolvedMappings): Resolution<string> {
-  const code = m.methodAccountCodes[method as PaymentMethod];
+  const code = m.methodAccountCodes[method];
   if (!code) {
     throw new PermanentError(`No account mapped for payment method '${method}': set it in Xero settings`, { help: SETTINGS_HELP });
   }
@@ -61,7 +61,7 @@ export function resolveMethodAccount(method: string, m: ResolvedMappings): Resol
  * provider's clearing account in that currency (so payouts reconcile), else a PermanentError.
  */
 export function resolvePaymentAccount(method: string, currency: string, m: ResolvedMappings): { Code: string } | { AccountID: string } {
-  const code = m.methodAccountCodes[method as PaymentMethod];
+  const code = m.methodAccountCodes[method];
   if (code) return { Code: code };
   const clearing = m.clearingAccountIds?.[`${method}:${currency}`];
   if (clearing) return { AccountID: clearing };

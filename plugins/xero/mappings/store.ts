@@ -1,7 +1,6 @@
 // xero_mappings rows: read an organisation's set, and replace it in one transaction touching only what
 // changed (unchanged rows keep who set them and when).
-import type { Queryable } from '../../../server/db/knex';
-import { nowMs } from '../../../server/db/knex';
+import type { Queryable } from '../../../server/plugins/contract';
 
 export const MAPPING_KINDS = [
   'default_sales_account', 'default_tax', 'category_account', 'category_tax', 'tax_code_tax', 'method_account',
@@ -35,8 +34,7 @@ export async function listMappings(db: Queryable, orgId: number): Promise<Mappin
 }
 
 /** Make the organisation's mappings exactly `entries` (run inside the caller's transaction). */
-export async function replaceMappings(trx: Queryable, orgId: number, entries: MappingEntry[], updatedBy: string): Promise<{ changed: number }> {
-  const now = nowMs();
+export async function replaceMappings(trx: Queryable, orgId: number, entries: MappingEntry[], updatedBy: string, now: number): Promise<{ changed: number }> {
   const existing = new Map((await listMappings(trx, orgId)).map((r) => [identity(r), r]));
   const wanted = new Map(entries.map((e) => [identity(e), e]));
   let changed = 0;

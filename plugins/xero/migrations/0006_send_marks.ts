@@ -8,7 +8,8 @@ import type { Migration } from '../../../server/plugins/contract';
 // costs no look-up. Steps: invoice | payment | credit_note | allocation | refund_payment.
 //
 // Upgrading: items that already made an attempt under the old rule (look up on every retry) may have sent
-// without a mark; they get one now, so nothing that could have landed is sent again without a look-up.
+// without a mark. This step used to mark them from the outbox; a plugin reads no host table, so 0007 now
+// keeps when marks started instead, and items created before then look up on every retry as they did.
 export const xero0006: Migration = {
   name: '0006_send_marks',
   async up(db: Knex) {
@@ -19,20 +20,6 @@ export const xero0006: Migration = {
       t.bigInteger('marked_at').notNullable();
       t.primary(['outbox_item_id', 'step']);
     });
-    const steps: [string, string[]][] = [
-      ['xero.invoice.push', ['invoice']],
-      ['xero.payment.push', ['payment']],
-      ['xero.creditnote.push', ['credit_note', 'allocation', 'refund_payment']],
-    ];
-    for (const [type, marks] of steps) {
-      for (const step of marks) {
-        await db.raw(
-          `INSERT INTO xero_send_marks (outbox_item_id, step, org_id, marked_at)
-           SELECT id, ?, org_id, updated_at FROM outbox WHERE type = ? AND status <> 'done' AND attempts > 0 AND org_id IS NOT NULL`,
-          [step, type],
-        );
-      }
-    }
   },
   async down(db: Knex) {
     await db.schema.dropTableIfExists('xero_send_marks');

@@ -5,7 +5,9 @@
 // LineAmount that disagrees, and keeps UnitAmount at 2 dp unless the call says unitdp=4. The host keeps
 // the charged amount of each line in its currency's minor unit. Pure BigInt arithmetic: no float ever
 // holds a price.
-import { formatScaled, QUANTITY_SCALE } from '../../../server/domain/money';
+import { money } from '../../../server/plugins/contract';
+
+const { formatScaled, QUANTITY_SCALE } = money;
 
 /** Xero's amount precision, for every currency. */
 export const XERO_AMOUNT_DP = 2;

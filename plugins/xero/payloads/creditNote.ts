@@ -9,9 +9,8 @@
 // at the sale's "main" rate, because VAT must be reversed at the rates it was charged: refunding £10 of a
 // sale that was half 20 % and half 5 % reverses £0.95 of VAT proportionally, but £1.67 on a single 20 %
 // line — VAT the shop never collected. Shares are exact (largest remainder), so they add up to the refund.
-import type { RefundSnapshot, SaleSnapshot } from '../../../server/domain/events';
 import { PermanentError } from '../../../server/errors';
-import { quantityUnits } from '../../../server/domain/money';
+import { money, type RefundSnapshot, type SaleSnapshot } from '../../../server/plugins/contract';
 import { resolveAccount, resolveTaxType, resolveTracking } from '../mappings/resolve';
 import { allocateProportionally, centsText } from './arithmetic';
 import { xeroDate } from './dates';
@@ -19,6 +18,8 @@ import { saleLines, saleReference } from './invoice';
 import { buildLines, type ChargedLine } from './lines';
 import { creditNoteNumberFor } from './numbers';
 import type { BuiltCreditNote, CreditNoteBuildOptions, ResolvedMappings } from './types';
+
+const { quantityUnits } = money;
 
 const MAX_REFERENCE = 255;
 const ONE = 10_000n;

@@ -1,11 +1,12 @@
 // Sale → ACCREC invoice at the value charged. Pure: the sync engine supplies the contact reference (found
 // or created) and the link back to the sale, and sends what this returns.
-import type { SaleSnapshot } from '../../../server/domain/events';
-import { discountUnits, quantityUnits } from '../../../server/domain/money';
+import { money, type SaleSnapshot } from '../../../server/plugins/contract';
 import { dueDate, xeroDate } from './dates';
 import { buildLines, type ChargedLine } from './lines';
 import { invoiceNumberFor } from './numbers';
 import type { BuiltInvoice, InvoiceBuildOptions, ResolvedMappings } from './types';
+
+const { discountUnits, quantityUnits } = money;
 
 /** Xero's limit on InvoiceNumber / Reference. */
 const MAX_REFERENCE = 255;

@@ -12,8 +12,7 @@
 // zero-rated and exempt lines keep Inclusive and their tax type, because the VAT return reports them
 // (UK boxes 6 and 1) and NoTax would drop that.
 import { PermanentError } from '../../../server/errors';
-import { minorUnitDigits } from '../../../server/domain/currency';
-import { formatMinor, formatScaled, parseDecimal, rescale } from '../../../server/domain/money';
+import { money, minorUnitDigits } from '../../../server/plugins/contract';
 import { requireRoundingAccount, resolveAccount, resolveTaxType, resolveTracking } from '../mappings/resolve';
 import {
   centsText, exactNumber, fitLine, inclusiveTaxCents, minorToXeroCents, quantityText, xeroCentsToMinor, XERO_AMOUNT_DP,
@@ -22,6 +21,8 @@ import {
 import type {
   ExpectedTotals, LineCoding, ResolvedMappings, RoundingAudit, TrackingAssignment, XeroLineAmountTypes, XeroLineItem, XeroTracking,
 } from './types';
+
+const { formatMinor, formatScaled, parseDecimal, rescale } = money;
 
 export interface ChargedLine {
   saleLineId: number | null;

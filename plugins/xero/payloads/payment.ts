@@ -1,15 +1,15 @@
 // Payments into Xero: a sale's payment on its invoice, a refund paid out against its credit note, and a
 // credit note's allocation to the invoice. The account comes from the payment method's mapping; a method
 // with none is a PermanentError the admin fixes on the settings page.
-import type { PaymentSnapshot, RefundSnapshot } from '../../../server/domain/events';
 import { PermanentError } from '../../../server/errors';
-import { minorUnitDigits } from '../../../server/domain/currency';
-import { parseDecimal, rescale } from '../../../server/domain/money';
+import { money, minorUnitDigits, type PaymentSnapshot, type RefundSnapshot } from '../../../server/plugins/contract';
 import { resolvePaymentAccount } from '../mappings/resolve';
 import { exactNumber, minorToXeroCents, XERO_AMOUNT_DP } from './arithmetic';
 import { xeroDate } from './dates';
 import { creditNoteNumberFor, paymentKeyFor } from './numbers';
 import type { ResolvedMappings, XeroAllocation, XeroPayment } from './types';
+
+const { parseDecimal, rescale } = money;
 
 const MAX_REFERENCE = 255;
 

@@ -13,14 +13,10 @@
 // NUMBERS: amounts, quantities and rates are JS numbers produced from exact decimals with at most 15
 // significant digits, so JSON.stringify writes exactly the decimal we computed (no float arithmetic
 // ever produces them). Amounts are always at Xero's 2 dp, whatever the currency's own minor unit.
-import type { PaymentSnapshot } from '../../../server/domain/events';
 
 // ---------------------------------------------------------------------------------------------------
 // Mappings
 // ---------------------------------------------------------------------------------------------------
-
-export type PaymentMethod = PaymentSnapshot['method'];
-export const PAYMENT_METHODS: readonly PaymentMethod[] = ['stripe', 'gocardless', 'cash', 'card_terminal'];
 
 /** Which level of the fallback chain answered (shown in the UI and stored in the audit data). */
 export type MappingLevel = 'line' | 'category' | 'organisation' | 'built_in';
@@ -67,8 +63,11 @@ export interface ResolvedMappings {
    * taxCode with no entry here is taken to BE a Xero TaxType (e.g. 'ZERORATEDOUTPUT').
    */
   taxCodeTaxTypes: Record<string, string>;
-  /** Bank (or payments-enabled) account per payment method; no default: a missing one is a PermanentError. */
-  methodAccountCodes: Partial<Record<PaymentMethod, string>>;
+  /**
+   * Bank (or payments-enabled) account per payment method id (the install's methods: ctx.paymentMethods);
+   * no default: a missing one is a PermanentError.
+   */
+  methodAccountCodes: Record<string, string>;
   /**
    * Stripe/GoCardless money with no account mapped goes to the provider's clearing account in the
    * payment's currency (payouts/clearing.ts), keyed `<method>:<currency>` → Xero AccountID.

@@ -11,32 +11,33 @@
 //   - otherwise (no such payment yet, or only ones a payout paid at the provider's rate): it waits.
 // Sales in the organisation's base currency never wait: a provider converting into another currency would
 // pay out into a clearing account Xero cannot pay a base-currency note from anyway.
-import type { Queryable } from '../../../server/db/knex';
+import type { PaymentSnapshot, PluginContext } from '../../../server/plugins/contract';
+import type { XeroConfig } from '../config';
 import type { ResolvedMappings } from '../payloads';
+import { findRecords } from '../sync/records';
 import { isPayoutReference } from './plan';
+import { isSettledByPayouts } from './providers';
 
 /** xero_records status of a refund's pay-out step (record type refund_payment) that waits for its payout. */
 export const AWAITING_PAYOUT = 'AWAITING_PAYOUT';
 
-const PROVIDERS: readonly string[] = ['stripe', 'gocardless'];
-
 export interface RefundToSettle { id: number; saleId: number; method: string | null; currency: string }
 
 export async function refundsAwaitingPayout(
-  db: Queryable, key: { orgId: number; tenantId: string }, baseCurrency: string, mappings: ResolvedMappings, refunds: readonly RefundToSettle[],
+  ctx: Pick<PluginContext<XeroConfig>, 'db' | 'records' | 'paymentMethods'>, key: { orgId: number; tenantId: string }, baseCurrency: string,
+  mappings: ResolvedMappings, refunds: readonly RefundToSettle[],
 ): Promise<Set<number>> {
-  const candidates = refunds.filter((r) => r.method !== null && PROVIDERS.includes(r.method)
-    && !mappings.methodAccountCodes[r.method as 'stripe'] && r.currency !== baseCurrency);
+  const candidates = refunds.filter((r) => isSettledByPayouts(ctx, r.method) && !mappings.methodAccountCodes[r.method] && r.currency !== baseCurrency);
   const out = new Set<number>();
   if (candidates.length === 0) return out;
-  const rows = (await db('payments as p')
-    .leftJoin('xero_records as r', (j) => j.on('r.entity_id', '=', 'p.id').andOnVal('r.entity_type', '=', 'payment')
-      .andOnVal('r.record_type', '=', 'payment').andOnVal('r.org_id', '=', key.orgId).andOnVal('r.tenant_id', '=', key.tenantId))
-    .where('p.org_id', key.orgId)
-    .whereIn('p.sale_id', [...new Set(candidates.map((r) => r.saleId))])
-    .whereIn('p.method', [...new Set(candidates.map((r) => r.method!))])
-    .select('p.sale_id', 'p.method', 'r.number')) as { sale_id: number; method: string; number: string | null }[];
-  const settledInOwnCurrency = new Set(rows.filter((r) => !isPayoutReference(r.number)).map((r) => `${Number(r.sale_id)}:${r.method}`));
+  const methods = new Set(candidates.map((r) => r.method));
+  const payments: PaymentSnapshot[] = [];
+  for (const saleId of new Set(candidates.map((r) => r.saleId))) {
+    payments.push(...(await ctx.records.paymentsOfSale(ctx.db, key.orgId, saleId)).filter((p) => methods.has(p.method)));
+  }
+  // How the sync recorded each of those payments in Xero: a payout's own reference means the provider converted it.
+  const inXero = await findRecords(ctx.db, { ...key, entityType: 'payment', recordType: 'payment' }, payments.map((p) => p.id));
+  const settledInOwnCurrency = new Set(payments.filter((p) => !isPayoutReference(inXero.get(p.id)?.number)).map((p) => `${p.saleId}:${p.method}`));
   for (const r of candidates) if (!settledInOwnCurrency.has(`${r.saleId}:${r.method}`)) out.add(r.id);
   return out;
 }

@@ -3,7 +3,9 @@
 // shows the same figures as a table for screen readers and for anyone who prefers numbers. Colours are
 // presentation attributes: the host's CSP (style-src 'self') blocks an inline <style> (caught by the
 // browser test: the bars lost their colours).
-import { formatMinor } from '../../../server/domain/money';
+import { money } from '../../../server/plugins/contract';
+
+const { formatMinor } = money;
 
 export interface ChartInput {
   arrivalDate: string;

@@ -3,12 +3,12 @@
 // accounts), else created as a BANK account. Remembered in xero_clearing_accounts; `verify` re-reads the
 // chart (one call) and creates it again when the accountant deleted or archived it while connected.
 import { ObjectSerializer, type Account } from 'xero-node';
-import { nowMs, type Queryable } from '../../../server/db/knex';
 import { PermanentError } from '../../../server/errors';
-import type { PayoutProvider } from '../../../server/plugins/contract';
+import type { PayoutProvider, PluginContext, Queryable } from '../../../server/plugins/contract';
+import type { XeroConfig } from '../config';
 import type { XeroSession } from '../sync/session';
 import { idempotencyKey, list, splitElements, str } from '../sync/wire';
-import { PROVIDER_NAMES } from './plan';
+import { providerNameOf } from './providers';
 
 export interface ClearingAccount {
   accountId: string;
@@ -16,8 +16,9 @@ export interface ClearingAccount {
   how: 'cached' | 'found_by_name' | 'found_by_number' | 'created' | 're_created';
 }
 
-export function clearingAccountName(provider: PayoutProvider, currency: string, baseCurrency: string): string {
-  return `${PROVIDER_NAMES[provider] ?? provider} clearing${currency === baseCurrency ? '' : ` ${currency}`}`;
+/** "Stripe clearing", "GoCardless clearing USD": the provider's name, and the currency unless it is the base one. */
+export function clearingAccountName(providerName: string, currency: string, baseCurrency: string): string {
+  return `${providerName} clearing${currency === baseCurrency ? '' : ` ${currency}`}`;
 }
 
 /** The number we give a clearing account we create: the provider account (acct_…/CR…) when known. */
@@ -39,13 +40,17 @@ export async function cachedClearingAccount(db: Queryable, orgId: number, tenant
   return row ? String(row.account_id) : null;
 }
 
+type ClearingCtx = Pick<PluginContext<XeroConfig>, 'db' | 'clock' | 'paymentMethods'>;
+
 /** Find or create the clearing account. `verify`: check a remembered one is still active in Xero. */
-export async function ensureClearingAccount(session: XeroSession, db: Queryable, wanted: Wanted, opts: { verify: boolean }): Promise<ClearingAccount> {
+export async function ensureClearingAccount(ctx: ClearingCtx, session: XeroSession, wanted: Wanted, opts: { verify: boolean }): Promise<ClearingAccount> {
+  const { db } = ctx;
   const { provider, currency } = wanted;
   const cached = await cachedClearingAccount(db, session.orgId, session.tenantId, provider, currency);
   if (cached && !opts.verify) return { accountId: cached, name: '', how: 'cached' };
 
-  const name = clearingAccountName(provider, currency, wanted.baseCurrency);
+  const providerName = providerNameOf(ctx, provider);
+  const name = clearingAccountName(providerName, currency, wanted.baseCurrency);
   const number = clearingAccountNumber(provider, currency, wanted.accountRef);
   const banks = list(await session.call((api, tenant) => api.getAccounts(tenant, undefined, 'Type=="BANK"')), 'Accounts');
   const active = banks.filter((a) => str(a, 'Status') === 'ACTIVE' && (str(a, 'CurrencyCode') ?? wanted.baseCurrency) === currency);
@@ -54,15 +59,15 @@ export async function ensureClearingAccount(session: XeroSession, db: Queryable,
     if (still) return { accountId: cached, name: str(still, 'Name') ?? name, how: 'cached' };
   }
   const byName = active.find((a) => str(a, 'Name')?.trim().toLowerCase() === name.toLowerCase());
-  const byNumber = byName ? undefined : active.find((a) => lastFour(str(a, 'BankAccountNumber')) === lastFour(number) && (str(a, 'Name') ?? '').toLowerCase().includes((PROVIDER_NAMES[provider] ?? provider).toLowerCase()));
+  const byNumber = byName ? undefined : active.find((a) => lastFour(str(a, 'BankAccountNumber')) === lastFour(number) && (str(a, 'Name') ?? '').toLowerCase().includes(providerName.toLowerCase()));
   const found = byName ?? byNumber;
-  if (found) return remember(db, session, wanted, { accountId: str(found, 'AccountID')!, name: str(found, 'Name')!, how: byName ? 'found_by_name' : 'found_by_number' });
+  if (found) return remember(ctx, session, wanted, { accountId: str(found, 'AccountID')!, name: str(found, 'Name')!, how: byName ? 'found_by_name' : 'found_by_number' });
 
   // Create it. An archived account of ours still holds the name in Xero: then a dated name.
-  const names = [name, `${name} (${new Date().toISOString().slice(0, 10)})`];
+  const names = [name, `${name} (${new Date(ctx.clock.now()).toISOString().slice(0, 10)})`];
   let lastMessage = '';
   for (const candidate of names) {
-    const account = { Name: candidate, Type: 'BANK', BankAccountNumber: number, CurrencyCode: currency, Description: `Ledgerbridge: ${PROVIDER_NAMES[provider]} money on its way to the bank` };
+    const account = { Name: candidate, Type: 'BANK', BankAccountNumber: number, CurrencyCode: currency, Description: `Ledgerbridge: ${providerName} money on its way to the bank` };
     let body: unknown;
     try {
       const model = ObjectSerializer.deserialize(account, 'Account') as Account;
@@ -81,14 +86,14 @@ export async function ensureClearingAccount(session: XeroSession, db: Queryable,
       if (element!.messages.some((m) => /unique Name/i.test(m))) continue;
       break;
     }
-    return remember(db, session, wanted, { accountId: str(element!.element, 'AccountID')!, name: candidate, how: cached ? 're_created' : 'created' });
+    return remember(ctx, session, wanted, { accountId: str(element!.element, 'AccountID')!, name: candidate, how: cached ? 're_created' : 'created' });
   }
   throw new PermanentError(`Could not create the "${name}" bank account in Xero: ${lastMessage}`);
 }
 
-async function remember(db: Queryable, session: XeroSession, wanted: Wanted, account: ClearingAccount): Promise<ClearingAccount> {
-  await db('xero_clearing_accounts')
-    .insert({ org_id: session.orgId, tenant_id: session.tenantId, provider: wanted.provider, currency: wanted.currency, account_id: account.accountId, name: account.name.slice(0, 150), how: account.how, updated_at: nowMs() })
+async function remember(ctx: ClearingCtx, session: XeroSession, wanted: Wanted, account: ClearingAccount): Promise<ClearingAccount> {
+  await ctx.db('xero_clearing_accounts')
+    .insert({ org_id: session.orgId, tenant_id: session.tenantId, provider: wanted.provider, currency: wanted.currency, account_id: account.accountId, name: account.name.slice(0, 150), how: account.how, updated_at: ctx.clock.now() })
     .onConflict(['org_id', 'tenant_id', 'provider', 'currency'])
     .merge(['account_id', 'name', 'how', 'updated_at']);
   return account;

@@ -2,9 +2,7 @@
 // (only for organisations with a live Xero connection, like the sync's subscribers), after a sign-off,
 // and from the nightly sweep that catches anything not yet posted.
 import { randomBytes } from 'node:crypto';
-import type { Queryable } from '../../../server/db/knex';
-import { retryItems } from '../../../server/outbox/admin';
-import type { EventSubscriber, PluginContext } from '../../../server/plugins/contract';
+import type { EventSubscriber, PluginContext, Queryable } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
 import { getLiveConnection } from '../connection/store';
 import type { TriggeredBy } from '../sync/types';
@@ -26,7 +24,7 @@ export async function enqueuePayoutPost(ctx: Ctx, trx: Queryable, orgId: number,
 export const onPayoutPaid: EventSubscriber<XeroConfig, 'payout.paid'> = async (event, trx, ctx) => {
   if ((await getLiveConnection(trx, event.orgId)) === undefined) return;
   const payout = event.data.payout;
-  await setPayoutState(trx, event.orgId, payout.id, payout.status === 'discrepancy' ? 'discrepancy' : 'pending', null);
+  await setPayoutState(trx, { orgId: event.orgId, payoutId: payout.id, status: payout.status === 'discrepancy' ? 'discrepancy' : 'pending', message: null }, ctx.clock.now());
   await enqueuePayoutPost(ctx, trx, event.orgId, payout.id);
 };
 
@@ -35,26 +33,23 @@ export const onPayoutPaid: EventSubscriber<XeroConfig, 'payout.paid'> = async (e
  * failed) and has no item on its way gets one (its dead item sent again, else a new one). Payouts waiting
  * for sign-off wait for a person. Idempotent: a second run while the first's items are pending adds none.
  */
-export async function sweepPayouts(ctx: Pick<PluginContext<XeroConfig>, 'outbox' | 'db'>, opts: { orgId?: number; runKey?: string } = {}): Promise<number> {
-  const q = ctx.db('payouts as p')
-    .leftJoin('xero_payouts as x', function join() {
-      this.on('x.payout_id', '=', 'p.id').andOn('x.org_id', '=', 'p.org_id');
-    })
-    .where((w) => w.whereNull('x.status').orWhereIn('x.status', ['pending', 'waiting', 'failed']))
-    .select('p.id', 'p.org_id');
-  if (opts.orgId !== undefined) q.where('p.org_id', opts.orgId);
-  const rows = (await q) as { id: number; org_id: number }[];
+export async function sweepPayouts(ctx: Pick<PluginContext<XeroConfig>, 'outbox' | 'db' | 'payouts'>, opts: { orgId?: number; runKey?: string } = {}): Promise<number> {
+  // Payouts whose posting is settled (posted, signed off or waiting for sign-off, a discrepancy) stay as they are.
+  const settled = ctx.db('xero_payouts').whereNotIn('status', ['pending', 'waiting', 'failed']).select('org_id', 'payout_id');
+  if (opts.orgId !== undefined) settled.where('org_id', opts.orgId);
+  const done = new Set(((await settled) as { org_id: number; payout_id: number }[]).map((r) => `${Number(r.org_id)}:${Number(r.payout_id)}`));
+  const payouts = (await ctx.payouts.list(ctx.db, opts.orgId !== undefined ? { orgId: opts.orgId } : {}))
+    .filter((p) => !done.has(`${p.orgId}:${p.id}`))
+    .reverse(); // oldest first, as they arrived
   let enqueued = 0;
-  for (const row of rows) {
-    const orgId = Number(row.org_id);
-    const payoutId = Number(row.id);
+  for (const { orgId, id: payoutId } of payouts) {
     await ctx.db.transaction(async (trx) => {
       if ((await getLiveConnection(trx, orgId)) === undefined) return;
-      const open = (await trx('outbox').where({ subject: payoutSubject(payoutId) }).whereNot('status', 'done').select('id', 'status')) as { id: number; status: string }[];
+      const open = await ctx.outbox.list(trx, { subject: payoutSubject(payoutId), types: [PAYOUT_POST], excludeStatuses: ['done'] });
       if (open.some((r) => r.status !== 'dead')) return; // on its way, or paused until Xero is re-authorised
       // A dead item (a failed posting) holds back every later item of its subject, so a new item would
       // never run: the dead one goes back to pending with fresh attempts instead.
-      if (open.length > 0) await retryItems(trx, { ids: open.map((r) => Number(r.id)), type: PAYOUT_POST });
+      if (open.length > 0) await ctx.outbox.retry(trx, { ids: open.map((r) => r.id) });
       else await enqueuePayoutPost(ctx, trx, orgId, payoutId, { again: { triggeredBy: 'system', why: 'sweep', ...(opts.runKey ? { runKey: opts.runKey } : {}) } });
       enqueued++;
     });

@@ -19,11 +19,8 @@
 // is paid out of the payout's clearing account by an item of the same kind (payload.fx.refundId), after
 // the refund's credit note push on the sale's subject: a Payment on the credit note, at the provider's rate
 // when it converted the refund (plan.ts refundPayoutStep), recorded as the refund's pay-out in xero_records.
-import type { OutboxHandlerContext } from '../../../server/outbox/types';
-import type { OutboxItem, OutboxOutcome } from '../../../server/plugins/contract';
+import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, PayoutLineView, PayoutView, Queryable } from '../../../server/plugins/contract';
 import { AppError, PermanentError } from '../../../server/errors';
-import { retryItems } from '../../../server/outbox/admin';
-import type { Queryable } from '../../../server/db/knex';
 import { toWorkerError } from '../client';
 import { writeAudit, type AuditEntry } from '../sync/audit';
 import { findRecords, isRemovedInXero, saveRecord } from '../sync/records';
@@ -31,45 +28,40 @@ import { openSession, type XeroSession } from '../sync/session';
 import type { SyncServices } from '../sync/services';
 import { saleSubject } from '../sync/types';
 import { ensureClearingAccount } from './clearing';
-import { organisationBaseCurrency } from './paymentAccounts';
 import { conversionPaymentStep, refundPayoutStep, type HostSide, type PlanStep } from './plan';
+import { providerNameOf } from './providers';
 import { AWAITING_PAYOUT } from './awaitingPayout';
 import { sendSteps, type PayoutAudit } from './send';
-import { loadPayout, PAYOUT_POST, stepsOf, type PayoutLineRow, type PayoutPostPayload, type PayoutRow } from './store';
+import { PAYOUT_POST, stepsOf, type PayoutPostPayload } from './store';
 
 type Item = OutboxItem<PayoutPostPayload>;
-type Converted = PayoutLineRow & { sale_id: number; original_amount_minor: number; original_currency: string };
+type Converted = PayoutLineView & { saleId: number; originalAmountMinor: number; originalCurrency: string };
 /** A line paid by its own item: a converted charge, or one of our refunds that waited for its payout. */
-export type FxLine = PayoutLineRow & { sale_id: number; refundId?: number };
+export type FxLine = PayoutLineView & { saleId: number; refundId?: number };
 
 export const fxDedupeKey = (payoutId: number, lineId: number): string => `xero:payout:${payoutId}:fx:${lineId}`;
 
 /** A charge or refund line of a known sale in another currency than the payout: can it be converted here, or why not. */
-export function conversionProblem(payout: PayoutRow, line: PayoutLineRow, saleCurrency: string): string | null {
-  if (line.original_amount_minor === null || line.original_currency === null) {
-    return `sale ${line.sale_id} is in ${saleCurrency}, the payout in ${payout.currency}, and ${payout.provider} reported no conversion for this line: post it by hand`;
+export function conversionProblem(payout: PayoutView, line: PayoutLineView, saleCurrency: string): string | null {
+  if (line.originalAmountMinor === null || line.originalCurrency === null) {
+    return `sale ${line.saleId} is in ${saleCurrency}, the payout in ${payout.currency}, and ${payout.provider} reported no conversion for this line: post it by hand`;
   }
-  if (line.original_currency !== saleCurrency) {
-    return `sale ${line.sale_id} is in ${saleCurrency} but ${payout.provider} converted this ${line.kind} from ${line.original_currency}: post it by hand`;
+  if (line.originalCurrency !== saleCurrency) {
+    return `sale ${line.saleId} is in ${saleCurrency} but ${payout.provider} converted this ${line.kind} from ${line.originalCurrency}: post it by hand`;
   }
   // Signed like the balance: a charge adds, a refund takes away, in both currencies.
   const sign = line.kind === 'refund' ? -1 : 1;
-  if (Math.sign(line.original_amount_minor) !== sign || Math.sign(line.amount_minor) !== sign) {
-    return `${line.kind} ${line.charge_ref ?? line.source_id} has no ${sign > 0 ? 'positive' : 'negative'} amount to convert`;
+  if (Math.sign(line.originalAmountMinor) !== sign || Math.sign(line.amountMinor) !== sign) {
+    return `${line.kind} ${line.chargeRef ?? line.sourceId} has no ${sign > 0 ? 'positive' : 'negative'} amount to convert`;
   }
   return null;
 }
 
-/** The plan's view of a payout and of one of its lines (plan.ts is pure and knows no rows). */
-const planPayoutOf = (payout: PayoutRow) =>
-  ({ id: payout.id, provider: payout.provider, providerPayoutId: payout.provider_payout_id, currency: payout.currency, amountMinor: payout.amount_minor, arrivalDate: payout.arrival_date });
-const planLineOf = (line: PayoutLineRow) => ({
-  id: line.id, kind: line.kind, amountMinor: line.amount_minor, feeMinor: line.fee_minor, feeTaxMinor: line.fee_tax_minor, saleId: line.sale_id, sourceId: line.source_id,
-  chargeRef: line.charge_ref, description: line.description, occurredAt: line.occurred_at, originalAmountMinor: line.original_amount_minor, originalCurrency: line.original_currency,
-});
+/** The plan's view of a payout (plan.ts is pure: it takes the provider's name rather than the catalogue). */
+const planPayoutOf = (svc: SyncServices, payout: PayoutView) => ({ ...payout, providerName: providerNameOf(svc.ctx, payout.provider) });
 
 /** The payment date: the charge's, never later than now (the host refuses payments received in the future). */
-const receivedAt = (line: PayoutLineRow) => Math.min(line.occurred_at, Date.now());
+const receivedAt = (svc: SyncServices, line: PayoutLineView) => Math.min(line.occurredAt, svc.ctx.clock.now());
 
 /**
  * The payout's view of the lines paid by their own items: in Xero once their item is done (with what Xero
@@ -77,26 +69,27 @@ const receivedAt = (line: PayoutLineRow) => Math.min(line.occurred_at, Date.now(
  * failed item is sent again only by a fresh run of the payout (the sweep, a settings save), never by the
  * payout's own retries.
  */
-export async function fxLinesState(svc: SyncServices, item: Item, payout: PayoutRow, lines: FxLine[]): Promise<Map<number, HostSide>> {
+export async function fxLinesState(svc: SyncServices, item: Item, payout: PayoutView, lines: FxLine[]): Promise<Map<number, HostSide>> {
   const { ctx } = svc;
   const out = new Map<number, HostSide>();
   if (lines.length === 0) return out;
-  const orgId = payout.org_id;
+  const { orgId } = payout;
   const steps = new Map((await stepsOf(ctx.db, orgId, null, payout.id)).map((s) => [s.step_key, s]));
   const freshRun = item.payload.reconcile === true && item.attempts <= 1;
+  const items = new Map((await ctx.outbox.list(ctx.db, { dedupeKeys: lines.map((line) => fxDedupeKey(payout.id, line.id)) })).map((i) => [i.dedupeKey, i]));
   for (const line of lines) {
     const what = line.refundId !== undefined
-      ? `refund ${line.refundId} being paid out of ${payout.provider}'s clearing account${line.original_currency ? ` at ${payout.provider}'s rate` : ''}`
-      : `charge ${line.charge_ref ?? line.source_id} being paid on sale ${line.sale_id} at ${payout.provider}'s rate`;
+      ? `refund ${line.refundId} being paid out of ${payout.provider}'s clearing account${line.originalCurrency ? ` at ${payout.provider}'s rate` : ''}`
+      : `charge ${line.chargeRef ?? line.sourceId} being paid on sale ${line.saleId} at ${payout.provider}'s rate`;
     const dedupeKey = fxDedupeKey(payout.id, line.id);
-    const fxItem = (await ctx.db('outbox').where({ dedupe_key: dedupeKey }).first('id', 'status', 'last_error')) as { id: number; status: string; last_error: string | null } | undefined;
+    const fxItem = items.get(dedupeKey);
     if (!fxItem) {
       // A payment already on the sale for this charge was sent by the sync in the sale's currency.
       const earlier = line.refundId === undefined
-        ? await ctx.db('payments').where({ org_id: orgId, sale_id: line.sale_id, provider_ref: line.charge_ref ?? line.source_id }).first('id')
+        ? (await ctx.records.paymentsOfSale(ctx.db, orgId, line.saleId)).find((p) => p.providerRef === (line.chargeRef ?? line.sourceId))
         : undefined;
       if (earlier) {
-        out.set(line.id, { state: 'failed', reason: `charge ${line.charge_ref ?? line.source_id} was already recorded on sale ${line.sale_id} in ${line.original_currency} (payment ${earlier.id}), not at ${payout.provider}'s rate into this payout's clearing account: move it by hand` });
+        out.set(line.id, { state: 'failed', reason: `charge ${line.chargeRef ?? line.sourceId} was already recorded on sale ${line.saleId} in ${line.originalCurrency} (payment ${earlier.id}), not at ${payout.provider}'s rate into this payout's clearing account: move it by hand` });
         continue;
       }
       await ctx.db.transaction(async (trx) => enqueueFxItem(svc, trx, payout, line));
@@ -104,12 +97,12 @@ export async function fxLinesState(svc: SyncServices, item: Item, payout: Payout
     } else if (fxItem.status === 'done') {
       const step = steps.get(`L${line.id}`);
       if (step?.status === 'posted') out.set(line.id, { state: 'in_xero', bankAmountMinor: step.amount_minor });
-      else out.set(line.id, { state: 'failed', reason: `the ${line.kind} of line ${line.id} (${line.charge_ref ?? line.source_id}) is not in Xero: ${step?.message ?? 'no record of it'}` });
+      else out.set(line.id, { state: 'failed', reason: `the ${line.kind} of line ${line.id} (${line.chargeRef ?? line.sourceId}) is not in Xero: ${step?.message ?? 'no record of it'}` });
     } else if (fxItem.status === 'dead' && freshRun) {
-      await retryItems(ctx.db, { ids: [Number(fxItem.id)], type: PAYOUT_POST });
+      await ctx.outbox.retry(ctx.db, { ids: [fxItem.id] });
       out.set(line.id, { state: 'waiting', reason: `${what} (sent again)` });
     } else if (fxItem.status === 'dead') {
-      out.set(line.id, { state: 'failed', reason: `${line.kind} ${line.charge_ref ?? line.source_id}: ${fxItem.last_error ?? 'failed'}` });
+      out.set(line.id, { state: 'failed', reason: `${line.kind} ${line.chargeRef ?? line.sourceId}: ${fxItem.lastError ?? 'failed'}` });
     } else {
       out.set(line.id, { state: 'waiting', reason: what });
     }
@@ -117,9 +110,9 @@ export async function fxLinesState(svc: SyncServices, item: Item, payout: Payout
   return out;
 }
 
-async function enqueueFxItem(svc: SyncServices, trx: Queryable, payout: PayoutRow, line: FxLine): Promise<void> {
+async function enqueueFxItem(svc: SyncServices, trx: Queryable, payout: PayoutView, line: FxLine): Promise<void> {
   const payload: PayoutPostPayload = { payoutId: payout.id, fx: { lineId: line.id, ...(line.refundId !== undefined ? { refundId: line.refundId } : {}) } };
-  await svc.ctx.outbox.enqueue(trx, { type: PAYOUT_POST, orgId: payout.org_id, payload, dedupeKey: fxDedupeKey(payout.id, line.id), subject: saleSubject(line.sale_id) });
+  await svc.ctx.outbox.enqueue(trx, { type: PAYOUT_POST, orgId: payout.orgId, payload, dedupeKey: fxDedupeKey(payout.id, line.id), subject: saleSubject(line.saleId) });
 }
 
 /** The item: steps 1–3 above for one line. */
@@ -127,9 +120,9 @@ export async function postConvertedCharge(svc: SyncServices, item: Item, hctx: O
   const { ctx } = svc;
   const orgId = item.orgId!;
   const lineId = item.payload.fx!.lineId;
-  const loaded = await loadPayout(ctx.db, orgId, item.payload.payoutId);
+  const loaded = await ctx.payouts.get(ctx.db, orgId, item.payload.payoutId);
   const line = loaded?.lines.find((l) => l.id === lineId);
-  if (!loaded || !line || line.sale_id === null) return { status: 'failed', error: `Payout line ${lineId} of payout ${item.payload.payoutId} does not exist in this organisation` };
+  if (!loaded || !line || line.saleId === null) return { status: 'failed', error: `Payout line ${lineId} of payout ${item.payload.payoutId} does not exist in this organisation` };
   const { payout } = loaded;
   const refundId = item.payload.fx!.refundId;
   if (refundId !== undefined) return postRefundPayout(svc, item, hctx, payout, line as FxLine, refundId);
@@ -137,47 +130,46 @@ export async function postConvertedCharge(svc: SyncServices, item: Item, hctx: O
   const audit = (entry: Omit<AuditEntry, 'orgId' | 'entityType' | 'entityId' | 'triggeredBy' | 'outboxItemId'>): AuditEntry =>
     ({ orgId, entityType: 'payout', entityId: payout.id, triggeredBy: item.payload.triggeredBy ?? 'system', outboxItemId: item.id, ...entry });
   try {
-    const sale = (await ctx.db('sales').where({ id: line.sale_id, org_id: orgId }).first('currency')) as { currency: string } | undefined;
-    if (!sale) throw new PermanentError(`Sale ${line.sale_id} does not exist in this organisation`);
+    const sale = await ctx.records.sale(ctx.db, orgId, line.saleId);
+    if (!sale) throw new PermanentError(`Sale ${line.saleId} does not exist in this organisation`);
     const problem = conversionProblem(payout, line, sale.currency);
     if (problem) throw new PermanentError(problem);
     const converted = line as Converted;
     const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal);
-    const baseCurrency = await organisationBaseCurrency(ctx.db, orgId);
+    const { baseCurrency } = await ctx.organisations.get(ctx.db, orgId);
     if (payout.currency !== baseCurrency) {
       // Xero pays a foreign-currency invoice only from an account in its own currency or the base currency.
-      throw new PermanentError(`Xero pays a ${sale.currency} invoice only from a ${sale.currency} account or one in the organisation's base currency (${baseCurrency}); this ${payout.currency} payout's clearing account is neither: post charge ${line.charge_ref ?? line.source_id} by hand`);
+      throw new PermanentError(`Xero pays a ${sale.currency} invoice only from a ${sale.currency} account or one in the organisation's base currency (${baseCurrency}); this ${payout.currency} payout's clearing account is neither: post charge ${line.chargeRef ?? line.sourceId} by hand`);
     }
     const invoiceKey = { orgId, tenantId: session.tenantId, entityType: 'sale' as const, recordType: 'invoice' as const };
-    const invoice = (await findRecords(ctx.db, invoiceKey, [line.sale_id])).get(line.sale_id);
+    const invoice = (await findRecords(ctx.db, invoiceKey, [line.saleId])).get(line.saleId);
     if (!invoice?.xeroId || isRemovedInXero(invoice.status)) {
-      throw new PermanentError(`The invoice of sale ${line.sale_id} is ${invoice ? `${invoice.status.toLowerCase().replace('_', ' ')} in Xero` : 'not in Xero'}: send the sale, then retry`);
+      throw new PermanentError(`The invoice of sale ${line.saleId} is ${invoice ? `${invoice.status.toLowerCase().replace('_', ' ')} in Xero` : 'not in Xero'}: send the sale, then retry`);
     }
-    const clearing = await ensureClearingAccount(session, ctx.db, { provider: payout.provider, currency: payout.currency, baseCurrency, accountRef: payout.account_ref }, { verify: false });
+    const clearing = await ensureClearingAccount(ctx, session, { provider: payout.provider, currency: payout.currency, baseCurrency, accountRef: payout.accountRef }, { verify: false });
 
     // 1. On the sale (idempotent on the charge id); its push waits behind this item on the sale's subject.
     let paymentId: number;
     try {
-      ({ paymentId } = await ctx.payments.record(orgId, line.sale_id, { method: payout.provider, amountMinor: converted.original_amount_minor, currency: converted.original_currency, providerRef: line.charge_ref ?? line.source_id, receivedAt: receivedAt(line) }));
+      ({ paymentId } = await ctx.payments.record(orgId, line.saleId, { method: payout.provider, amountMinor: converted.originalAmountMinor, currency: converted.originalCurrency, providerRef: line.chargeRef ?? line.sourceId, receivedAt: receivedAt(svc, line) }));
     } catch (err) {
       if (!(err instanceof AppError) || err.statusCode >= 500) throw err;
-      throw new PermanentError(`could not record charge ${line.charge_ref ?? line.source_id} on sale ${line.sale_id}: ${err.message}`);
+      throw new PermanentError(`could not record charge ${line.chargeRef ?? line.sourceId} on sale ${line.saleId}: ${err.message}`);
     }
 
     // 2. The Payment at the provider's rate, unless an earlier attempt posted it.
     const step = conversionPaymentStep(
-      planPayoutOf(payout), { ...planLineOf(line), originalAmountMinor: converted.original_amount_minor, originalCurrency: converted.original_currency },
-      invoice.xeroId, clearing.accountId, new Date(receivedAt(line)).toISOString().slice(0, 10),
+      planPayoutOf(svc, payout), converted, invoice.xeroId, clearing.accountId, new Date(receivedAt(svc, line)).toISOString().slice(0, 10),
     );
     const sent = await postOnce(svc, session, item, payout.id, step, audits, audit);
     if ('failed' in sent) return sent.failed;
     const { xeroId } = sent;
-    if (!xeroId) throw new PermanentError(`Xero did not return an id for the payment of charge ${line.charge_ref ?? line.source_id}`);
+    if (!xeroId) throw new PermanentError(`Xero did not return an id for the payment of charge ${line.chargeRef ?? line.sourceId}`);
 
     // 3. The sale's payment is this Payment: the sync's push adopts it instead of sending one.
-    await saveRecord(ctx.db, { orgId, tenantId: session.tenantId, entityType: 'payment', recordType: 'payment' }, { entityId: paymentId, xeroId, number: step.reference, status: 'AUTHORISED' });
-    audits.push(audit({ recordType: 'payout', action: 'created', outcome: 'ok', message: `charge ${line.charge_ref ?? line.source_id}: ${(step as { payment: Record<string, unknown> }).payment.Amount} ${converted.original_currency} at CurrencyRate ${(step as { payment: Record<string, unknown> }).payment.CurrencyRate} → ${xeroId} (payment ${paymentId} of sale ${line.sale_id})` }));
-    await writeAudit(ctx.db, audits);
+    await saveRecord(ctx.db, { orgId, tenantId: session.tenantId, entityType: 'payment', recordType: 'payment' }, { entityId: paymentId, xeroId, number: step.reference, status: 'AUTHORISED' }, ctx.clock.now());
+    audits.push(audit({ recordType: 'payout', action: 'created', outcome: 'ok', message: `charge ${line.chargeRef ?? line.sourceId}: ${(step as { payment: Record<string, unknown> }).payment.Amount} ${converted.originalCurrency} at CurrencyRate ${(step as { payment: Record<string, unknown> }).payment.CurrencyRate} → ${xeroId} (payment ${paymentId} of sale ${line.saleId})` }));
+    await writeAudit(ctx.db, audits, ctx.clock.now());
     return { status: 'done' };
   } catch (err) {
     return failedForGood(svc, err, audits, audit);
@@ -189,18 +181,18 @@ export async function postConvertedCharge(svc: SyncServices, item: Item, hctx: O
  * account, at the provider's rate when it converted the refund. Never twice: a pay-out already recorded for
  * the refund is kept, and a retry looks the Payment up by its Reference before sending it again.
  */
-async function postRefundPayout(svc: SyncServices, item: Item, hctx: OutboxHandlerContext, payout: PayoutRow, line: FxLine, refundId: number): Promise<OutboxOutcome> {
+async function postRefundPayout(svc: SyncServices, item: Item, hctx: OutboxHandlerContext, payout: PayoutView, line: FxLine, refundId: number): Promise<OutboxOutcome> {
   const { ctx } = svc;
-  const orgId = payout.org_id;
+  const { orgId } = payout;
   const audits: AuditEntry[] = [];
   const audit = (entry: Omit<AuditEntry, 'orgId' | 'entityType' | 'entityId' | 'triggeredBy' | 'outboxItemId'>): AuditEntry =>
     ({ orgId, entityType: 'payout', entityId: payout.id, triggeredBy: item.payload.triggeredBy ?? 'system', outboxItemId: item.id, ...entry });
   try {
     const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal);
-    const baseCurrency = await organisationBaseCurrency(ctx.db, orgId);
-    const converted = line.original_amount_minor !== null && line.original_currency !== null;
+    const { baseCurrency } = await ctx.organisations.get(ctx.db, orgId);
+    const converted = line.originalAmountMinor !== null && line.originalCurrency !== null;
     if (converted && payout.currency !== baseCurrency) {
-      throw new PermanentError(`Xero pays out a ${line.original_currency} credit note only from a ${line.original_currency} account or one in the organisation's base currency (${baseCurrency}); this ${payout.currency} payout's clearing account is neither: post refund ${refundId} by hand`);
+      throw new PermanentError(`Xero pays out a ${line.originalCurrency} credit note only from a ${line.originalCurrency} account or one in the organisation's base currency (${baseCurrency}); this ${payout.currency} payout's clearing account is neither: post refund ${refundId} by hand`);
     }
     const key = { orgId, tenantId: session.tenantId, entityType: 'refund' as const };
     const note = (await findRecords(ctx.db, { ...key, recordType: 'credit_note' }, [refundId])).get(refundId);
@@ -212,20 +204,20 @@ async function postRefundPayout(svc: SyncServices, item: Item, hctx: OutboxHandl
     if (already?.status !== AWAITING_PAYOUT) {
       throw new PermanentError(`refund ${refundId} is not waiting for its payout (${already ? `its pay-out is ${already.status}${already.note ? `: ${already.note}` : ''}` : 'no pay-out recorded'}): move it by hand if the money is in the wrong account`);
     }
-    const clearing = await ensureClearingAccount(session, ctx.db, { provider: payout.provider, currency: payout.currency, baseCurrency, accountRef: payout.account_ref }, { verify: false });
-    const date = new Date(receivedAt(line)).toISOString().slice(0, 10);
-    const step = refundPayoutStep(planPayoutOf(payout), planLineOf(line), note.xeroId, clearing.accountId, date);
+    const clearing = await ensureClearingAccount(ctx, session, { provider: payout.provider, currency: payout.currency, baseCurrency, accountRef: payout.accountRef }, { verify: false });
+    const date = new Date(receivedAt(svc, line)).toISOString().slice(0, 10);
+    const step = refundPayoutStep(planPayoutOf(svc, payout), line, note.xeroId, clearing.accountId, date);
     const sent = await postOnce(svc, session, item, payout.id, step, audits, audit);
     if ('failed' in sent) return sent.failed;
     const { xeroId } = sent;
     if (!xeroId) throw new PermanentError(`Xero did not return an id for the pay-out of refund ${refundId}`);
     const payment = (step as { payment: Record<string, unknown> }).payment;
-    const how = payment.CurrencyRate !== undefined ? `${payment.Amount} ${line.original_currency} at CurrencyRate ${payment.CurrencyRate}` : `${payment.Amount} ${payout.currency}`;
-    await saveRecord(ctx.db, payoutKey, { entityId: refundId, xeroId, status: 'PAID', note: `${how}, out of ${payout.provider}'s clearing account with payout ${payout.provider_payout_id}` });
+    const how = payment.CurrencyRate !== undefined ? `${payment.Amount} ${line.originalCurrency} at CurrencyRate ${payment.CurrencyRate}` : `${payment.Amount} ${payout.currency}`;
+    await saveRecord(ctx.db, payoutKey, { entityId: refundId, xeroId, status: 'PAID', note: `${how}, out of ${payout.provider}'s clearing account with payout ${payout.providerPayoutId}` }, ctx.clock.now());
     audits.push(audit({ recordType: 'payout', action: 'created', outcome: 'ok', message: `refund ${refundId}: ${how} → ${xeroId}` }));
     // And on the refund's own trail, where staff and the admin look.
-    audits.push({ ...audit({ recordType: 'refund_payment', action: 'refund_paid', outcome: 'ok', message: `${how} paid out of ${payout.provider}'s clearing account with payout ${payout.provider_payout_id} → ${xeroId}` }), entityType: 'refund', entityId: refundId });
-    await writeAudit(ctx.db, audits);
+    audits.push({ ...audit({ recordType: 'refund_payment', action: 'refund_paid', outcome: 'ok', message: `${how} paid out of ${payout.provider}'s clearing account with payout ${payout.providerPayoutId} → ${xeroId}` }), entityType: 'refund', entityId: refundId });
+    await writeAudit(ctx.db, audits, ctx.clock.now());
     return { status: 'done' };
   } catch (err) {
     return failedForGood(svc, err, audits, audit);
@@ -242,7 +234,7 @@ async function postOnce(
   if (!posted) {
     const sent = await sendSteps(svc, session, orgId, payoutId, [step], item.attempts > 1, item.id, audits, audit);
     if (sent.failures.length > 0) {
-      await writeAudit(db, audits);
+      await writeAudit(db, audits, svc.ctx.clock.now());
       return { failed: { status: 'failed', error: sent.failures.join('; ') } };
     }
   }
@@ -253,6 +245,6 @@ async function postOnce(
 async function failedForGood(svc: SyncServices, err: unknown, audits: AuditEntry[], audit: PayoutAudit): Promise<OutboxOutcome> {
   const workerError = err instanceof AppError ? err : toWorkerError(err);
   if (!(workerError instanceof PermanentError)) throw workerError;
-  await writeAudit(svc.ctx.db, [...audits, audit({ recordType: 'payout', action: 'failed', outcome: 'failed', message: workerError.message })]);
+  await writeAudit(svc.ctx.db, [...audits, audit({ recordType: 'payout', action: 'failed', outcome: 'failed', message: workerError.message })], svc.ctx.clock.now());
   return { status: 'failed', error: workerError.message };
 }

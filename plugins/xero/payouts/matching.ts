@@ -2,8 +2,7 @@
 // once per run (paged, at most MAX_PAGES pages), their contacts' emails in batches, each charge scored
 // (scoring.ts, pure) and the decision kept in xero_payout_matches with the ranked candidates. A decision
 // is made once: later runs (and people signing off) read it back. Every decision goes to the audit trail.
-import { nowMs } from '../../../server/db/knex';
-import { minorUnitDigits } from '../../../server/domain/currency';
+import { minorUnitDigits, type PayoutLineView, type PayoutView } from '../../../server/plugins/contract';
 import { xeroCentsToMinor } from '../payloads/arithmetic';
 import { writeAudit, type AuditEntry } from '../sync/audit';
 import type { XeroSession } from '../sync/session';
@@ -12,7 +11,7 @@ import type { TriggeredBy } from '../sync/types';
 import { field, list, num, str } from '../sync/wire';
 import type { LineMatch } from './plan';
 import { decideMatch, type OpenInvoice } from './scoring';
-import { matchesOf, type PayoutLineRow, type PayoutRow } from './store';
+import { matchesOf } from './store';
 
 /** 100 invoices a page: up to 1,000 open invoices are considered per run. */
 export const MAX_PAGES = 10;
@@ -67,7 +66,7 @@ export async function readOpenInvoices(session: XeroSession, currency: string): 
 }
 
 export async function matchUnknownCharges(
-  svc: SyncServices, session: XeroSession, orgId: number, payout: PayoutRow, charges: PayoutLineRow[], threshold: number, triggeredBy: TriggeredBy,
+  svc: SyncServices, session: XeroSession, orgId: number, payout: PayoutView, charges: PayoutLineView[], threshold: number, triggeredBy: TriggeredBy,
 ): Promise<Map<number, LineMatch>> {
   const { ctx } = svc;
   const decided = await matchesOf(ctx.db, orgId, payout.id);
@@ -81,12 +80,12 @@ export async function matchUnknownCharges(
   const invoices = await readOpenInvoices(session, payout.currency);
   // Two charges must not both take the same invoice's last penny: what is due shrinks as we go.
   const dueLeft = new Map(invoices.map((i) => [i.invoiceId, i.amountDueMinor]));
-  const now = nowMs();
+  const now = ctx.clock.now();
   for (const line of open) {
     const current = invoices.map((i) => ({ ...i, amountDueMinor: dueLeft.get(i.invoiceId)! })).filter((i) => i.amountDueMinor > 0);
     const decision = decideMatch({
-      amountMinor: line.amount_minor, currency: payout.currency, counterpartyName: line.counterparty_name, counterpartyEmail: line.counterparty_email,
-      reference: line.reference, description: line.description, occurredAt: line.occurred_at,
+      amountMinor: line.amountMinor, currency: payout.currency, counterpartyName: line.counterpartyName, counterpartyEmail: line.counterpartyEmail,
+      reference: line.reference, description: line.description, occurredAt: line.occurredAt,
     }, current, threshold);
     const best = decision.kind === 'auto' ? decision.best : null;
     // The decision and its audit entry are kept together: a later step of this attempt failing (a 429, a
@@ -94,9 +93,9 @@ export async function matchUnknownCharges(
     const entry: AuditEntry = {
       orgId, entityType: 'payout', entityId: payout.id, recordType: 'payout_match', triggeredBy,
       action: best ? 'matched' : 'queued', outcome: best ? 'ok' : 'skipped',
-      request: { line: line.id, charge: line.charge_ref ?? line.source_id, amountMinor: line.amount_minor },
+      request: { line: line.id, charge: line.chargeRef ?? line.sourceId, amountMinor: line.amountMinor },
       response: { candidates: decision.candidates.map((c) => ({ invoice: c.invoiceNumber, score: c.score, reasons: c.reasons })) },
-      message: best ? `charge ${line.source_id} matched to ${best.invoiceNumber} at ${best.score} % (threshold ${threshold} %)` : `charge ${line.source_id} waits for sign-off: ${decision.kind === 'queued' ? decision.why : ''}`,
+      message: best ? `charge ${line.sourceId} matched to ${best.invoiceNumber} at ${best.score} % (threshold ${threshold} %)` : `charge ${line.sourceId} waits for sign-off: ${decision.kind === 'queued' ? decision.why : ''}`,
     };
     await ctx.db.transaction(async (trx) => {
       const inserted = (await trx('xero_payout_matches').insert({
@@ -104,10 +103,10 @@ export async function matchUnknownCharges(
         currency: payout.currency, score: best?.score ?? decision.candidates[0]?.score ?? null, candidates: JSON.stringify(decision.candidates),
         decided_by: best ? 'system' : null, decided_at: best ? now : null, updated_at: now,
       }).onConflict(['org_id', 'line_id']).ignore().returning('line_id')) as unknown[];
-      if (inserted.length > 0) await writeAudit(trx, entry);
+      if (inserted.length > 0) await writeAudit(trx, entry, now);
     });
     if (best) {
-      dueLeft.set(best.invoiceId, dueLeft.get(best.invoiceId)! - line.amount_minor);
+      dueLeft.set(best.invoiceId, dueLeft.get(best.invoiceId)! - line.amountMinor);
       result.set(line.id, { status: 'auto', invoiceId: best.invoiceId });
     } else {
       result.set(line.id, { status: 'queued' });

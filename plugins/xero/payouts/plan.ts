@@ -19,12 +19,13 @@
 //   fees (every line's)     ONE SPEND from clearing to the fees account, tax-inclusive (RECEIVE if negative)
 //   transfer                ONE BankTransfer clearing → bank equal to the payout, once all else is in Xero
 import { exactNumber, minorToXeroCents, XERO_AMOUNT_DP } from '../payloads/arithmetic';
-import { minorUnitDigits } from '../../../server/domain/currency';
-import type { PayoutLineKind, PayoutProvider } from '../../../server/plugins/contract';
+import { minorUnitDigits, type PayoutLineKind, type PayoutProvider } from '../../../server/plugins/contract';
 
 export interface PlanPayout {
   id: number;
   provider: PayoutProvider;
+  /** The provider as the books name it: the payout's contact and its lines' descriptions (ctx.paymentMethods providerName). */
+  providerName: string;
   providerPayoutId: string;
   currency: string;
   amountMinor: number;
@@ -97,8 +98,6 @@ export interface PayoutPlan {
   /** Every step the finished payout consists of (posted or not), for the detail page. */
   allKeys: string[];
 }
-
-export const PROVIDER_NAMES: Record<PayoutProvider, string> = { stripe: 'Stripe', gocardless: 'GoCardless' };
 
 export const stepReference = (payout: PlanPayout, key: string): string => `LBP${payout.id}-${key} ${payout.providerPayoutId}`.slice(0, 255);
 
@@ -199,7 +198,7 @@ export function refundPayoutStep(payout: PlanPayout, line: PlanLine, creditNoteI
 export function buildPayoutPlan(input: PlanInput): PayoutPlan {
   const { payout, settings, clearingAccountId } = input;
   const plan: PayoutPlan = { steps: [], transfer: null, waiting: [], queued: [], failed: [], allKeys: [] };
-  const contact = { Name: PROVIDER_NAMES[payout.provider] ?? payout.provider };
+  const contact = { Name: payout.providerName };
   const clearing = { AccountID: clearingAccountId };
   const add = (step: PlanStep) => {
     plan.allKeys.push(step.key);
@@ -221,7 +220,7 @@ export function buildPayoutPlan(input: PlanInput): PayoutPlan {
     plan.failed.push({ lineId: line.id, reason: `No ${setting} is set for payouts: set it on the payout settings page, then retry` });
     return false;
   };
-  const label = (line: PlanLine) => `${PROVIDER_NAMES[payout.provider]} ${line.kind.replace('_', ' ')} ${line.sourceId}${line.description ? ` — ${line.description}` : ''}`;
+  const label = (line: PlanLine) => `${payout.providerName} ${line.kind.replace('_', ' ')} ${line.sourceId}${line.description ? ` — ${line.description}` : ''}`;
 
   let feesMinor = 0;
   let feeTaxMinor = 0;
@@ -284,7 +283,7 @@ export function buildPayoutPlan(input: PlanInput): PayoutPlan {
   if (feesMinor !== 0) {
     const tax = feeTaxMinor !== 0 ? settings.feeTaxType : 'NONE';
     bankTxn('FEES', null, feesMinor > 0 ? 'SPEND' : 'RECEIVE', Math.abs(feesMinor), settings.feesAccountCode,
-      `${PROVIDER_NAMES[payout.provider]} fees, payout ${payout.providerPayoutId}`, tax, tax === 'NONE' ? 'NoTax' : 'Inclusive');
+      `${payout.providerName} fees, payout ${payout.providerPayoutId}`, tax, tax === 'NONE' ? 'NoTax' : 'Inclusive');
   }
 
   if (payout.amountMinor !== 0) {

@@ -2,16 +2,16 @@
 // fees over time and a CSV export, one payout's breakdown with each line's Xero record, and the sign-off
 // queue whose forms (CSRF-protected by the host) confirm, pick another invoice or post to suspense.
 import { Router, type Request } from 'express';
-import type { PluginContext } from '../../../server/plugins/contract';
+import { money as moneyFormat, type PluginContext } from '../../../server/plugins/contract';
 import { NotFoundError, ValidationError } from '../../../server/errors';
-import { formatMinor } from '../../../server/domain/money';
-import { renderPage } from '../../../server/web/render';
-import { setFlash, takeFlash } from '../../../server/web/flash';
 import type { XeroConfig } from '../config';
 import { signOffMatch, type SignOff } from './signoff';
-import { loadPayout, matchesOf, stepsOf, type MatchRow } from './store';
+import { matchesOf, payoutStates, stepsOf, type MatchRow } from './store';
 import { payoutChart } from './chart';
+import { providerNameOf, providerNamesText } from './providers';
 import { payoutSettingsRoutes } from './settingsPage';
+
+const { formatMinor } = moneyFormat;
 
 const XERO_LINK: Record<string, (id: string) => string> = {
   payment: (id) => `https://go.xero.com/Bank/ViewTransaction.aspx?paymentID=${encodeURIComponent(id)}`,
@@ -20,24 +20,22 @@ const XERO_LINK: Record<string, (id: string) => string> = {
 };
 
 export interface PayoutListRow {
-  id: number; provider: string; providerPayoutId: string; arrivalDate: string; currency: string;
+  id: number; provider: string; providerName: string; providerPayoutId: string; arrivalDate: string; currency: string;
   amountMinor: number; feeMinor: number; status: string; message: string | null;
 }
 
-export async function listPayouts(ctx: Pick<PluginContext<XeroConfig>, 'db'>, orgId: number, limit = 500): Promise<PayoutListRow[]> {
-  const rows = (await ctx.db('payouts as p')
-    .leftJoin('xero_payouts as x', function join() {
-      this.on('x.payout_id', '=', 'p.id').andOn('x.org_id', '=', 'p.org_id');
-    })
-    .where('p.org_id', orgId)
-    .orderBy([{ column: 'p.arrival_date', order: 'desc' }, { column: 'p.id', order: 'desc' }])
-    .limit(limit)
-    .select('p.id', 'p.provider', 'p.provider_payout_id', 'p.arrival_date', 'p.currency', 'p.amount_minor', 'p.fee_minor', 'p.status as host_status', 'x.status', 'x.message')) as Record<string, unknown>[];
-  return rows.map((r) => ({
-    id: Number(r.id), provider: String(r.provider), providerPayoutId: String(r.provider_payout_id), arrivalDate: String(r.arrival_date), currency: String(r.currency),
-    amountMinor: Number(r.amount_minor), feeMinor: Number(r.fee_minor),
-    status: r.host_status === 'discrepancy' ? 'discrepancy' : String(r.status ?? 'pending'), message: (r.message as string | null) ?? null,
-  }));
+/** The organisation's payouts, latest arrival first, with where each stands in Xero. */
+export async function listPayouts(ctx: Pick<PluginContext<XeroConfig>, 'db' | 'payouts' | 'paymentMethods'>, orgId: number, limit = 500): Promise<PayoutListRow[]> {
+  const [payouts, states] = await Promise.all([ctx.payouts.list(ctx.db, { orgId }), payoutStates(ctx.db, orgId)]);
+  const byArrival = payouts.sort((a, b) => b.arrivalDate.localeCompare(a.arrivalDate) || b.id - a.id).slice(0, limit);
+  return byArrival.map((p) => {
+    const state = states.get(p.id);
+    return {
+      id: p.id, provider: p.provider, providerName: providerNameOf(ctx, p.provider), providerPayoutId: p.providerPayoutId, arrivalDate: p.arrivalDate,
+      currency: p.currency, amountMinor: p.amountMinor, feeMinor: p.feeMinor,
+      status: p.status === 'discrepancy' ? 'discrepancy' : state?.status ?? 'pending', message: state?.message ?? null,
+    };
+  });
 }
 
 export const STATUS_LABELS: Record<string, string> = {
@@ -62,7 +60,7 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
   router.get('/payouts', readers, async (req, res) => {
     const payouts = await listPayouts(ctx, req.principal!.orgId);
     res.set('Cache-Control', 'no-store');
-    renderPage(res, 'xero/payouts/list', { title: 'Payouts', base, flash: takeFlash(req), payouts, money, labels: STATUS_LABELS, chart: payoutChart(payouts) });
+    ctx.pages.render(res, 'payouts/list', { title: 'Payouts', base, providerNames: providerNamesText(ctx), flash: ctx.pages.takeFlash(req), payouts, money, labels: STATUS_LABELS, chart: payoutChart(payouts) });
   });
 
   router.get('/payouts.csv', readers, async (req, res) => {
@@ -75,12 +73,21 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
 
   router.get('/payouts/signoff', readers, async (req, res) => {
     const orgId = req.principal!.orgId;
-    const rows = (await ctx.db('xero_payout_matches as m').join('payout_lines as l', 'l.id', 'm.line_id').join('payouts as p', 'p.id', 'm.payout_id')
-      .where({ 'm.org_id': orgId, 'm.status': 'queued' }).orderBy('m.id')
-      .select('m.line_id', 'm.candidates', 'l.amount_minor', 'l.counterparty_name', 'l.counterparty_email', 'l.reference', 'l.description', 'l.source_id', 'l.occurred_at', 'p.id as payout_id', 'p.provider_payout_id', 'p.currency')) as Record<string, unknown>[];
-    const queue = rows.map((r) => ({ ...r, lineId: Number(r.line_id), payoutId: Number(r.payout_id), amount: money(Number(r.amount_minor), String(r.currency)), candidates: JSON.parse(String(r.candidates)) as { invoiceId: string; invoiceNumber: string; contactName: string | null; score: number; reasons: string[]; amountDueMinor: number }[] }));
+    const queued = (await ctx.db('xero_payout_matches').where({ org_id: orgId, status: 'queued' }).orderBy('id')
+      .select('line_id', 'payout_id', 'candidates')) as { line_id: number; payout_id: number; candidates: string }[];
+    const lines = new Map((await ctx.payouts.lines(ctx.db, orgId, queued.map((m) => Number(m.line_id)))).map((l) => [l.id, l]));
+    const payouts = new Map((await ctx.payouts.list(ctx.db, { orgId, ids: [...new Set(queued.map((m) => Number(m.payout_id)))] })).map((p) => [p.id, p]));
+    const queue = queued.flatMap((m) => {
+      const line = lines.get(Number(m.line_id));
+      const payout = payouts.get(Number(m.payout_id));
+      if (!line || !payout) return [];
+      return [{
+        line, payout, lineId: line.id, payoutId: payout.id, amount: money(line.amountMinor, payout.currency),
+        candidates: JSON.parse(m.candidates) as { invoiceId: string; invoiceNumber: string; contactName: string | null; score: number; reasons: string[]; amountDueMinor: number }[],
+      }];
+    });
     res.set('Cache-Control', 'no-store');
-    renderPage(res, 'xero/payouts/signoff', { title: 'Sign-off queue', base, flash: takeFlash(req), queue, money });
+    ctx.pages.render(res, 'payouts/signoff', { title: 'Sign-off queue', base, flash: ctx.pages.takeFlash(req), queue, money });
   });
 
   router.post('/payouts/signoff/:lineId', readers, async (req: Request, res) => {
@@ -97,14 +104,14 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
     else if (action === 'pick' && typeof body.invoiceId === 'string' && body.invoiceId) decision = { action: 'pick', invoiceId: body.invoiceId };
     else throw new ValidationError([{ path: 'action', message: 'must be confirm, pick (with an invoice) or suspense' }]);
     const { payoutId } = await signOffMatch(ctx, req.principal!, lineId, decision);
-    setFlash(req, 'success', decision.action === 'suspense' ? 'Posted to the suspense account; the payout is being completed.' : 'Match signed off; the payout is being completed.');
+    ctx.pages.setFlash(req, 'success', decision.action === 'suspense' ? 'Posted to the suspense account; the payout is being completed.' : 'Match signed off; the payout is being completed.');
     res.redirect(303, String(body.back) === 'payout' ? `${base}/${payoutId}` : `${base}/signoff`);
   });
 
   router.get('/payouts/:id', readers, async (req, res) => {
     const orgId = req.principal!.orgId;
     const payoutId = Number(req.params.id);
-    const loaded = Number.isSafeInteger(payoutId) ? await loadPayout(ctx.db, orgId, payoutId) : null;
+    const loaded = Number.isSafeInteger(payoutId) ? await ctx.payouts.get(ctx.db, orgId, payoutId) : null;
     if (!loaded) throw new NotFoundError(`Payout ${req.params.id}`);
     const { payout, lines } = loaded;
     const state = await ctx.db('xero_payouts').where({ org_id: orgId, payout_id: payoutId }).first();
@@ -113,11 +120,11 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
     const matches: Map<number, MatchRow> = await matchesOf(ctx.db, orgId, payoutId);
     const sum = (pick: (l: (typeof lines)[number]) => number) => lines.reduce((s, l) => s + pick(l), 0);
     const totals = {
-      gross: sum((l) => (l.kind === 'charge' ? l.amount_minor : 0)),
-      refunds: sum((l) => (l.kind === 'refund' ? l.amount_minor : 0)),
-      disputes: sum((l) => (['dispute', 'dispute_reversal', 'failure'].includes(l.kind) ? l.amount_minor : 0)),
-      other: sum((l) => (l.kind === 'adjustment' ? l.amount_minor : 0)),
-      fees: sum((l) => l.fee_minor) - sum((l) => (l.kind === 'fee' ? l.amount_minor : 0)),
+      gross: sum((l) => (l.kind === 'charge' ? l.amountMinor : 0)),
+      refunds: sum((l) => (l.kind === 'refund' ? l.amountMinor : 0)),
+      disputes: sum((l) => (['dispute', 'dispute_reversal', 'failure'].includes(l.kind) ? l.amountMinor : 0)),
+      other: sum((l) => (l.kind === 'adjustment' ? l.amountMinor : 0)),
+      fees: sum((l) => l.feeMinor) - sum((l) => (l.kind === 'fee' ? l.amountMinor : 0)),
     };
     const recordOf = (lineId: number) => {
       const step = byKey.get(`L${lineId}`);
@@ -126,13 +133,13 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
       if (step?.xero_id) return { text: `${step.xero_type.replace('_', ' ')} ${step.reference}`, href: XERO_LINK[step.xero_type]?.(step.xero_id) ?? null };
       if (step?.status === 'failed') return { text: `failed: ${step.message ?? ''}`, href: null };
       if (match?.status === 'queued') return { text: 'waits for sign-off', href: `${base}/signoff#line-${lineId}` };
-      if (line.sale_id !== null) return { text: line.kind === 'charge' ? `payment on the invoice of sale ${line.sale_id} (sync)` : `credit note of sale ${line.sale_id} (sync)`, href: `${ctx.mountPath}/records/sale/${line.sale_id}` };
+      if (line.saleId !== null) return { text: line.kind === 'charge' ? `payment on the invoice of sale ${line.saleId} (sync)` : `credit note of sale ${line.saleId} (sync)`, href: `${ctx.mountPath}/records/sale/${line.saleId}` };
       if (line.kind === 'fee') return { text: 'in the fees spend', href: null };
       return { text: 'not posted yet', href: null };
     };
     res.set('Cache-Control', 'no-store');
-    renderPage(res, 'xero/payouts/detail', {
-      title: `Payout ${payout.provider_payout_id}`, base, flash: takeFlash(req), payout, lines, totals, money, labels: STATUS_LABELS,
+    ctx.pages.render(res, 'payouts/detail', {
+      title: `Payout ${payout.providerPayoutId}`, base, flash: ctx.pages.takeFlash(req), payout, providerName: providerNameOf(ctx, payout.provider), lines, totals, money, labels: STATUS_LABELS,
       status: payout.status === 'discrepancy' ? 'discrepancy' : String(state?.status ?? 'pending'), message: state?.message ?? null,
       matches, recordOf, fees: byKey.get('FEES'), transfer: byKey.get('XFER'), xeroLink: XERO_LINK,
     });

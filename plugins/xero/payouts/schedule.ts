@@ -7,7 +7,7 @@ import type { PluginContext } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
 import { sweepPayouts } from './enqueue';
 
-type Ctx = Pick<PluginContext<XeroConfig>, 'db' | 'outbox' | 'logger'>;
+type Ctx = Pick<PluginContext<XeroConfig>, 'db' | 'outbox' | 'logger' | 'payouts'>;
 
 /** One sweep run, as the timer makes it; `at` names the run (its minute) for the dedupe key. */
 export async function runPayoutSweep(ctx: Ctx, at: Date = new Date()): Promise<number> {

@@ -21,7 +21,7 @@ export async function sendSteps(
   const { ctx } = svc;
   const failures: string[] = [];
   const record = async (step: PlanStep, xeroId: string | null, status: 'posted' | 'failed', message: string | null) => {
-    await saveStep(ctx.db, { orgId, tenantId: session.tenantId, payoutId, step, xeroId, status, message });
+    await saveStep(ctx.db, { orgId, tenantId: session.tenantId, payoutId, step, xeroId, status, message }, ctx.clock.now());
     if (status === 'failed') failures.push(`${step.key}: ${message}`);
   };
   let remaining = steps;

@@ -1,16 +1,25 @@
 // Payout settings per organisation (xero_payout_settings; its own table because a save of the sync's
-// mappings replaces that whole set): where each provider's payouts land, the fees account and the tax
-// type of taxed fees, the suspense and disputes accounts, and the auto-post threshold. Checked against
-// the live chart on save (routes.ts), like the sync's mappings.
-import { nowMs, type Queryable } from '../../../server/db/knex';
-import type { PayoutProvider } from '../../../server/plugins/contract';
+// mappings replaces that whole set): where each provider's payouts land (`bank_account:<method id>`, one
+// per payout provider of the install), the fees account and the tax type of taxed fees, the suspense and
+// disputes accounts, and the auto-post threshold. Checked against the live chart on save (routes.ts), like
+// the sync's mappings.
+import type { PayoutProvider, PluginContext, Queryable } from '../../../server/plugins/contract';
+import type { XeroConfig } from '../config';
 import type { Catalogue } from '../mappings/catalogue';
 import type { SettingIssue } from '../mappings/validate';
 import type { PayoutSettings } from './plan';
+import { payoutProviders } from './providers';
 import { DEFAULT_THRESHOLD } from './scoring';
 
-export const PAYOUT_SETTING_KEYS = ['bank_account:stripe', 'bank_account:gocardless', 'fees_account', 'fee_tax', 'suspense_account', 'dispute_account', 'match_threshold'] as const;
-export type PayoutSettingKey = (typeof PAYOUT_SETTING_KEYS)[number];
+const SHARED_KEYS = ['fees_account', 'fee_tax', 'suspense_account', 'dispute_account', 'match_threshold'] as const;
+export type PayoutSettingKey = `bank_account:${string}` | (typeof SHARED_KEYS)[number];
+
+type Catalogued = Pick<PluginContext<XeroConfig>, 'paymentMethods'>;
+
+/** Every setting of this install: a bank account per payout provider, then the shared ones. */
+export function payoutSettingKeys(ctx: Catalogued): PayoutSettingKey[] {
+  return [...payoutProviders(ctx).map((p) => `bank_account:${p.id}` as const), ...SHARED_KEYS];
+}
 
 /** Xero's default chart has 404 Bank Fees; UK VAT on purchases is INPUT2. */
 export const PAYOUT_DEFAULTS = { feesAccountCode: '404', feeTaxType: 'INPUT2', threshold: DEFAULT_THRESHOLD } as const;
@@ -33,9 +42,12 @@ export async function loadPayoutSettings(db: Queryable, orgId: number, provider:
   };
 }
 
-export async function savePayoutSettings(db: Queryable, orgId: number, values: Partial<Record<PayoutSettingKey, string>>, by: string): Promise<void> {
-  const now = nowMs();
-  for (const key of PAYOUT_SETTING_KEYS) {
+/** Save the install's settings: a key left empty (or out of `values`) is removed. */
+export async function savePayoutSettings(
+  ctx: Catalogued & Pick<PluginContext<XeroConfig>, 'clock'>, db: Queryable, orgId: number, values: Partial<Record<PayoutSettingKey, string>>, by: string,
+): Promise<void> {
+  const now = ctx.clock.now();
+  for (const key of payoutSettingKeys(ctx)) {
     const value = values[key]?.trim() ?? '';
     if (!value) await db('xero_payout_settings').where({ org_id: orgId, key }).delete();
     else await db('xero_payout_settings').insert({ org_id: orgId, key, value, updated_by: by, updated_at: now }).onConflict(['org_id', 'key']).merge(['value', 'updated_by', 'updated_at']);
@@ -60,8 +72,7 @@ export function checkPayoutSettings(values: Partial<Record<PayoutSettingKey, str
     if (a.systemAccount) return issues.push({ field, message: `Account ${code} (${a.name}) is a Xero system account` });
     return undefined;
   };
-  account('bank_account:stripe', 'bank');
-  account('bank_account:gocardless', 'bank');
+  for (const key of Object.keys(values) as PayoutSettingKey[]) if (key.startsWith('bank_account:')) account(key, 'bank');
   account('fees_account', 'expense');
   account('suspense_account', 'any');
   account('dispute_account', 'any');

@@ -6,21 +6,21 @@
 // for a setting back in the queue.
 import { Router, type Request, type Response } from 'express';
 import type { PluginContext } from '../../../server/plugins/contract';
-import { renderPage } from '../../../server/web/render';
-import { setFlash, takeFlash } from '../../../server/web/flash';
 import type { XeroConfig } from '../config';
 import { getLiveConnection, type ConnectionRow } from '../connection/store';
 import { clientForConnection } from '../connection/clientFactory';
+import { connectionDeps } from '../connection/deps';
 import { fetchCatalogue, getCatalogue, type Catalogue } from '../mappings/catalogue';
 import { sweepPayouts } from './enqueue';
-import { checkPayoutSettings, PAYOUT_DEFAULTS, PAYOUT_SETTING_KEYS, readPayoutSettingRows, savePayoutSettings, type PayoutSettingKey } from './settings';
+import { payoutProviders, providerNamesText } from './providers';
+import { checkPayoutSettings, PAYOUT_DEFAULTS, payoutSettingKeys, readPayoutSettingRows, savePayoutSettings, type PayoutSettingKey } from './settings';
 
 /** Form field names: the setting keys with ':' (not welcome in ids) as '_'. */
 export const fieldOf = (key: PayoutSettingKey): string => key.replace(':', '_');
 
-export function parsePayoutSettingsForm(body: Record<string, unknown>): Partial<Record<PayoutSettingKey, string>> {
+export function parsePayoutSettingsForm(body: Record<string, unknown>, keys: readonly PayoutSettingKey[]): Partial<Record<PayoutSettingKey, string>> {
   const out: Partial<Record<PayoutSettingKey, string>> = {};
-  for (const key of PAYOUT_SETTING_KEYS) {
+  for (const key of keys) {
     const v = body[fieldOf(key)];
     out[key] = typeof v === 'string' ? v.trim().slice(0, 50) : '';
   }
@@ -30,7 +30,7 @@ export function parsePayoutSettingsForm(body: Record<string, unknown>): Partial<
 async function catalogueFor(ctx: PluginContext<XeroConfig>, connection: ConnectionRow, refresh: boolean): Promise<Catalogue> {
   return getCatalogue(
     { orgId: connection.org_id, connectionId: connection.id },
-    async () => fetchCatalogue(await clientForConnection({ db: ctx.db, secrets: ctx.secrets, config: ctx.config, logger: ctx.logger }, connection), connection.tenant_name ?? 'your Xero organisation'),
+    async () => fetchCatalogue(await clientForConnection(connectionDeps(ctx), connection), connection.tenant_name ?? 'your Xero organisation'),
     { refresh },
   );
 }
@@ -49,10 +49,12 @@ export function payoutSettingsRoutes(ctx: PluginContext<XeroConfig>): Router {
   const render = async (req: Request, res: Response, state: PageState = {}, status?: number): Promise<void> => {
     const orgId = req.principal!.orgId;
     const connection = await getLiveConnection(ctx.db, orgId);
-    const common = { title: 'Payout settings', base, mountPath: ctx.mountPath, flash: takeFlash(req), defaults: PAYOUT_DEFAULTS, fieldOf };
+    const common = {
+      title: 'Payout settings', base, mountPath: ctx.mountPath, flash: ctx.pages.takeFlash(req), defaults: PAYOUT_DEFAULTS, fieldOf, providers: payoutProviders(ctx), providerNames: providerNamesText(ctx),
+    };
     res.set('Cache-Control', 'no-store');
     if (!connection || connection.status !== 'connected') {
-      renderPage(res, 'xero/payouts/settings', { ...common, connected: false, catalogue: null, values: {}, errors: {}, pageError: null }, status);
+      ctx.pages.render(res, 'payouts/settings', { ...common, connected: false, catalogue: null, values: {}, errors: {}, pageError: null }, status);
       return;
     }
     let catalogue: Catalogue | null = null;
@@ -62,7 +64,7 @@ export function payoutSettingsRoutes(ctx: PluginContext<XeroConfig>): Router {
     } catch (err) {
       pageError ??= `Could not read the chart of accounts from Xero: ${err instanceof Error ? err.message : String(err)}`;
     }
-    renderPage(res, 'xero/payouts/settings', {
+    ctx.pages.render(res, 'payouts/settings', {
       ...common, connected: true, organisationName: connection.tenant_name, catalogue,
       values: state.values ?? (await readPayoutSettingRows(ctx.db, orgId)), errors: state.errors ?? {}, pageError,
     }, status);
@@ -74,7 +76,7 @@ export function payoutSettingsRoutes(ctx: PluginContext<XeroConfig>): Router {
 
   router.post('/payouts/settings', admin, async (req, res) => {
     const orgId = req.principal!.orgId;
-    const values = parsePayoutSettingsForm((req.body ?? {}) as Record<string, unknown>);
+    const values = parsePayoutSettingsForm((req.body ?? {}) as Record<string, unknown>, payoutSettingKeys(ctx));
     const connection = await getLiveConnection(ctx.db, orgId);
     if (!connection || connection.status !== 'connected') {
       await render(req, res, { pageError: 'Nothing was saved: connect to Xero first.' }, 409);
@@ -96,11 +98,11 @@ export function payoutSettingsRoutes(ctx: PluginContext<XeroConfig>): Router {
       return;
     }
     const who = `${req.principal!.kind}:${req.principal!.id}`;
-    await ctx.db.transaction((trx) => savePayoutSettings(trx, orgId, values, who));
+    await ctx.db.transaction((trx) => savePayoutSettings(ctx, trx, orgId, values, who));
     ctx.logger.info({ orgId, by: who }, 'Xero payout settings saved');
     // Payouts that failed for want of a setting (or wait for the sync) are tried again now.
     const again = await sweepPayouts(ctx, { orgId });
-    setFlash(req, 'success', again > 0 ? `Saved. ${again} payout${again === 1 ? ' is' : 's are'} being posted again with these settings.` : 'Saved.');
+    ctx.pages.setFlash(req, 'success', again > 0 ? `Saved. ${again} payout${again === 1 ? ' is' : 's are'} being posted again with these settings.` : 'Saved.');
     res.redirect(303, `${base}/settings`);
   });
 

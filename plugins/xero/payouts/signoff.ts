@@ -1,7 +1,6 @@
 // A person's decision on a queued charge: confirm the best candidate, pick another, or post it to the
 // suspense account. The decision, who made it and the candidates they saw go to the audit trail, and the
 // payout is enqueued again (in the same transaction) to post what is now decided.
-import { nowMs } from '../../../server/db/knex';
 import { ConflictError, NotFoundError, ValidationError } from '../../../server/errors';
 import type { PluginContext, Principal } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
@@ -12,7 +11,7 @@ import type { MatchRow } from './store';
 
 export type SignOff = { action: 'confirm' } | { action: 'pick'; invoiceId: string } | { action: 'suspense' };
 
-export async function signOffMatch(ctx: Pick<PluginContext<XeroConfig>, 'db' | 'outbox'>, principal: Principal, lineId: number, decision: SignOff): Promise<{ payoutId: number }> {
+export async function signOffMatch(ctx: Pick<PluginContext<XeroConfig>, 'db' | 'outbox' | 'clock'>, principal: Principal, lineId: number, decision: SignOff): Promise<{ payoutId: number }> {
   return ctx.db.transaction(async (trx) => {
     const row = (await trx('xero_payout_matches').where({ org_id: principal.orgId, line_id: lineId }).first()) as MatchRow | undefined;
     if (!row) throw new NotFoundError(`Queued charge ${lineId}`);
@@ -27,7 +26,7 @@ export async function signOffMatch(ctx: Pick<PluginContext<XeroConfig>, 'db' | '
       if (!chosen) throw new ValidationError([{ path: 'invoiceId', message: 'must be one of the ranked candidates' }]);
     }
     const by = `${principal.kind}:${principal.id}`;
-    const now = nowMs();
+    const now = ctx.clock.now();
     await trx('xero_payout_matches').where({ org_id: principal.orgId, line_id: lineId }).update({
       status: chosen ? 'confirmed' : 'suspense', invoice_id: chosen?.invoiceId ?? null, invoice_number: chosen?.invoiceNumber ?? null,
       score: chosen?.score ?? null, decided_by: by, decided_at: now, updated_at: now,
@@ -38,7 +37,7 @@ export async function signOffMatch(ctx: Pick<PluginContext<XeroConfig>, 'db' | '
       request: { line: lineId, decision: decision.action, ...(chosen ? { invoice: chosen.invoiceNumber, score: chosen.score } : {}) },
       response: { candidates: candidates.map((c) => ({ invoice: c.invoiceNumber, score: c.score })) },
       message: chosen ? `${principal.name} matched charge line ${lineId} to ${chosen.invoiceNumber} (${chosen.score} %)` : `${principal.name} posted charge line ${lineId} to the suspense account`,
-    });
+    }, now);
     await enqueuePayoutPost(ctx, trx, principal.orgId, payoutId, { again: { triggeredBy: `user:${principal.id}`, why: 'signoff' } });
     return { payoutId };
   });

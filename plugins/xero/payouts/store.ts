@@ -1,6 +1,6 @@
-// The payout tables: the host's payouts (read only) and the plugin's posting state, steps and matches.
-import { nowMs, type Queryable } from '../../../server/db/knex';
-import type { PayoutLineRow as HostLineRow, PayoutRow as HostPayoutRow } from '../../../server/payouts/record';
+// The plugin's payout tables: posting state, steps and matches (the payouts themselves are the host's,
+// read through ctx.payouts).
+import type { Queryable } from '../../../server/plugins/contract';
 import type { TriggeredBy } from '../sync/types';
 import type { PlanStep } from './plan';
 
@@ -15,29 +15,25 @@ export interface PayoutPostPayload {
   fx?: { lineId: number; refundId?: number };
 }
 
-export type PayoutRow = HostPayoutRow;
-export type PayoutLineRow = HostLineRow;
 export type XeroPayoutStatus = 'pending' | 'waiting' | 'needs_signoff' | 'posted' | 'discrepancy' | 'failed';
 
-// PostgreSQL hands bigints back as numbers already (server/db/knex.ts); SQLite may not for every column.
-const numberFields = <T extends object>(row: T, fields: (keyof T)[]): T => {
-  const out = { ...row } as Record<keyof T, unknown>;
-  for (const f of fields) if (out[f] !== null && out[f] !== undefined) out[f] = Number(out[f]);
-  return out as T;
-};
-
-export async function loadPayout(db: Queryable, orgId: number, payoutId: number): Promise<{ payout: PayoutRow; lines: PayoutLineRow[] } | null> {
-  const payout = (await db('payouts').where({ id: payoutId, org_id: orgId }).first()) as PayoutRow | undefined;
-  if (!payout) return null;
-  const lines = (await db('payout_lines').where({ payout_id: payoutId }).orderBy('position')) as PayoutLineRow[];
-  return {
-    payout: numberFields(payout, ['id', 'org_id', 'amount_minor', 'gross_minor', 'fee_minor', 'line_count', 'created_at']),
-    lines: lines.map((l) => numberFields(l, ['id', 'payout_id', 'amount_minor', 'fee_minor', 'fee_tax_minor', 'sale_id', 'occurred_at', 'original_amount_minor'])),
-  };
+export interface PayoutState {
+  orgId: number;
+  payoutId: number;
+  status: XeroPayoutStatus;
+  message: string | null;
+  clearingAccountId?: string;
+  postedAt?: number;
 }
 
-export async function setPayoutState(db: Queryable, orgId: number, payoutId: number, status: XeroPayoutStatus, message: string | null, clearingAccountId?: string, postedAt?: number): Promise<void> {
-  const now = nowMs();
+/** What the plugin says about each of the organisation's payouts it has seen (xero_payouts), by payout id. */
+export async function payoutStates(db: Queryable, orgId: number): Promise<Map<number, { status: XeroPayoutStatus; message: string | null }>> {
+  const rows = (await db('xero_payouts').where({ org_id: orgId }).select('payout_id', 'status', 'message')) as { payout_id: number; status: XeroPayoutStatus; message: string | null }[];
+  return new Map(rows.map((r) => [Number(r.payout_id), { status: r.status, message: r.message ?? null }]));
+}
+
+export async function setPayoutState(db: Queryable, state: PayoutState, now: number): Promise<void> {
+  const { orgId, payoutId, status, message, clearingAccountId, postedAt } = state;
   const changed: Record<string, unknown> = { status, message, updated_at: now };
   if (clearingAccountId !== undefined) changed.clearing_account_id = clearingAccountId;
   if (postedAt !== undefined) changed.posted_at = postedAt;
@@ -64,8 +60,8 @@ export async function stepsOf(db: Queryable, orgId: number, tenantId: string | n
   return ((await q) as StepRow[]).map((r) => ({ ...r, amount_minor: Number(r.amount_minor), line_id: r.line_id === null ? null : Number(r.line_id) }));
 }
 
-export async function saveStep(db: Queryable, s: { orgId: number; tenantId: string; payoutId: number; step: PlanStep; xeroId: string | null; status: 'posted' | 'failed'; message: string | null }): Promise<void> {
-  const changed = { xero_id: s.xeroId, status: s.status, message: s.message, updated_at: nowMs(), amount_minor: s.step.amountMinor, reference: s.step.reference };
+export async function saveStep(db: Queryable, s: { orgId: number; tenantId: string; payoutId: number; step: PlanStep; xeroId: string | null; status: 'posted' | 'failed'; message: string | null }, now: number): Promise<void> {
+  const changed = { xero_id: s.xeroId, status: s.status, message: s.message, updated_at: now, amount_minor: s.step.amountMinor, reference: s.step.reference };
   await db('xero_payout_steps')
     .insert({ org_id: s.orgId, tenant_id: s.tenantId, payout_id: s.payoutId, step_key: s.step.key, line_id: s.step.lineId, xero_type: s.step.type, ...changed })
     .onConflict(['org_id', 'tenant_id', 'payout_id', 'step_key'])

@@ -3,14 +3,10 @@
 // failure reason) through renderConnectionPage, so every form's answer lands on the page it came from.
 import { Router, type Request, type Response } from 'express';
 import type { PluginContext } from '../../../server/plugins/contract';
-import { getOrganisation } from '../../../server/domain/organisations';
-import { renderPage } from '../../../server/web/render';
-import { takeFlash } from '../../../server/web/flash';
-import { formatLocal } from '../../../server/web/time';
 import type { XeroConfig } from '../config';
 import { connectionStatus } from '../connection/status';
 import { CERTIFICATE_WARNING_DAYS } from '../connection/certificates';
-import type { ConnectionDeps } from '../connection/deps';
+import { connectionDeps } from '../connection/deps';
 
 /** What a form handler hands back to the page: kept values (never secrets), field errors, a reason. */
 export interface ConnectionPageState {
@@ -23,10 +19,6 @@ export interface ConnectionPageState {
   pageError?: string | null;
 }
 
-export function connectionDeps(ctx: PluginContext<XeroConfig>): ConnectionDeps {
-  return { db: ctx.db, secrets: ctx.secrets, config: ctx.config, logger: ctx.logger };
-}
-
 export async function renderConnectionPage(
   ctx: PluginContext<XeroConfig>,
   req: Request,
@@ -36,11 +28,11 @@ export async function renderConnectionPage(
 ): Promise<void> {
   // Always the principal's own organisation: nothing here takes an organisation from the request.
   const orgId = req.principal!.orgId;
-  const [org, xero] = await Promise.all([getOrganisation(ctx.db, orgId), connectionStatus(connectionDeps(ctx), orgId)]);
+  const [org, xero] = await Promise.all([ctx.organisations.get(ctx.db, orgId), connectionStatus(connectionDeps(ctx), orgId)]);
   res.set('Cache-Control', 'no-store');
-  renderPage(
+  ctx.pages.render(
     res,
-    'xero/connection',
+    'connection',
     {
       title: 'Xero connection',
       org,
@@ -50,9 +42,9 @@ export async function renderConnectionPage(
       apiUrl: ctx.config.apiUrl,
       oauth2Configured: Boolean(ctx.config.oauth2),
       oauth2Scopes: ctx.config.scopes,
-      flash: takeFlash(req),
-      when: (ms: number | null) => formatLocal(ms, org.timezone),
-      day: (ms: number) => new Intl.DateTimeFormat('en-GB', { timeZone: org.timezone, dateStyle: 'long' }).format(new Date(ms)),
+      flash: ctx.pages.takeFlash(req),
+      when: (ms: number | null) => ctx.pages.formatDateTime(ms, org.timeZone),
+      day: (ms: number) => new Intl.DateTimeFormat('en-GB', { timeZone: org.timeZone, dateStyle: 'long' }).format(new Date(ms)),
       legacyValues: {},
       legacyErrors: {},
       legacyError: null,

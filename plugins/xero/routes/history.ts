@@ -5,11 +5,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { PluginContext } from '../../../server/plugins/contract';
 import { ConflictError, NotFoundError, ValidationError } from '../../../server/errors';
-import { getOrganisation } from '../../../server/domain/organisations';
-import { renderPage } from '../../../server/web/render';
-import { setFlash, takeFlash } from '../../../server/web/flash';
-import { formatLocal } from '../../../server/web/time';
-import { nowMs } from '../../../server/db/knex';
 import type { XeroConfig } from '../config';
 import { backfillProgress, cancelBackfill, createBackfill, getBackfill, listBackfills, parseStartDate, runBackfill } from '../sync/backfill';
 
@@ -29,20 +24,20 @@ const idParam = (req: Request): number => {
 };
 
 async function renderHistory(ctx: PluginContext<XeroConfig>, req: Request, res: Response, state: { from?: string; error?: string | null } = {}, status?: number): Promise<void> {
-  const org = await getOrganisation(ctx.db, req.principal!.orgId);
-  const now = nowMs();
+  const org = await ctx.organisations.get(ctx.db, req.principal!.orgId);
+  const now = ctx.clock.now();
   const imports = await Promise.all((await listBackfills(ctx.db, org.id)).map(async (row) => ({
     row,
-    progress: await backfillProgress(ctx.db, row),
+    progress: await backfillProgress(ctx, row),
     // A running import whose lease lapsed: the process queueing it stopped.
     interrupted: row.status === 'running' && row.leaseUntil < now,
   })));
   const moving = imports.some((i) => (i.row.status === 'running' && !i.interrupted) || (i.row.status !== 'running' && !i.progress.finished && i.progress.recordsWaiting > 0));
   if (moving) res.set('Refresh', String(REFRESH_SECONDS));
   res.set('Cache-Control', 'no-store');
-  renderPage(res, 'xero/history', {
-    title: 'Xero history import', base: ctx.mountPath, flash: takeFlash(req), imports, timezone: org.timezone,
-    from: state.from ?? '', error: state.error ?? null, when: (ms: number | null) => formatLocal(ms, org.timezone), moving,
+  ctx.pages.render(res, 'history', {
+    title: 'Xero history import', base: ctx.mountPath, flash: ctx.pages.takeFlash(req), imports, timezone: org.timeZone,
+    from: state.from ?? '', error: state.error ?? null, when: (ms: number | null) => ctx.pages.formatDateTime(ms, org.timeZone), moving,
   }, status);
 }
 
@@ -58,10 +53,10 @@ export function historyRoutes(ctx: PluginContext<XeroConfig>): Router {
     const orgId = req.principal!.orgId; // never from the request
     const from = typeof req.body?.from === 'string' ? req.body.from : '';
     try {
-      const org = await getOrganisation(ctx.db, orgId);
-      const row = await createBackfill(ctx.db, { orgId, from: parseStartDate(from, org.timezone), actor: `${req.principal!.kind}:${req.principal!.id}` });
+      const org = await ctx.organisations.get(ctx.db, orgId);
+      const row = await createBackfill(ctx, { orgId, from: parseStartDate(from, org.timeZone, ctx.clock.now()), actor: `${req.principal!.kind}:${req.principal!.id}` });
       runInBackground(ctx, orgId, row.id);
-      setFlash(req, 'success', `History import started: ${row.salesTotal} sales from ${from}.`);
+      ctx.pages.setFlash(req, 'success', `History import started: ${row.salesTotal} sales from ${from}.`);
       res.redirect(303, `${ctx.mountPath}/history`);
     } catch (err) {
       if (err instanceof ValidationError || err instanceof ConflictError) {
@@ -75,8 +70,8 @@ export function historyRoutes(ctx: PluginContext<XeroConfig>): Router {
 
   router.post('/history/:id/cancel', admin, async (req, res) => {
     const id = idParam(req);
-    const cancelled = await cancelBackfill(ctx.db, req.principal!.orgId, id);
-    setFlash(req, cancelled ? 'success' : 'error', cancelled ? `History import ${id} cancelled: what was already queued still syncs; Resume continues where it stopped.` : `History import ${id} is not running.`);
+    const cancelled = await cancelBackfill(ctx, req.principal!.orgId, id);
+    ctx.pages.setFlash(req, cancelled ? 'success' : 'error', cancelled ? `History import ${id} cancelled: what was already queued still syncs; Resume continues where it stopped.` : `History import ${id} is not running.`);
     res.redirect(303, `${ctx.mountPath}/history`);
   });
 
@@ -84,9 +79,9 @@ export function historyRoutes(ctx: PluginContext<XeroConfig>): Router {
     const orgId = req.principal!.orgId;
     const row = await getBackfill(ctx.db, orgId, idParam(req)); // 404 for another organisation's import
     if (row.status === 'done') throw new ConflictError(`History import ${row.id} is already complete.`, 'BACKFILL_DONE');
-    if (row.status === 'running' && row.leaseUntil >= nowMs()) throw new ConflictError(`History import ${row.id} is running right now.`, 'BACKFILL_BUSY');
+    if (row.status === 'running' && row.leaseUntil >= ctx.clock.now()) throw new ConflictError(`History import ${row.id} is running right now.`, 'BACKFILL_BUSY');
     runInBackground(ctx, orgId, row.id);
-    setFlash(req, 'success', `History import ${row.id} resumed from sale ${row.cursorSaleId}.`);
+    ctx.pages.setFlash(req, 'success', `History import ${row.id} resumed from sale ${row.cursorSaleId}.`);
     res.redirect(303, `${ctx.mountPath}/history`);
   });
 

@@ -3,14 +3,12 @@
 //   POST /legacy/certificate/regenerate   new certificate; needs confirm=yes (the page explains the cost)
 //   POST /legacy/connect                  consumer key + secret → test connection → connected, or why not
 import { Router, type Request } from 'express';
-import type { PluginContext } from '../../../server/plugins/contract';
 import { ConflictError, ValidationError } from '../../../server/errors';
-import { getOrganisation } from '../../../server/domain/organisations';
-import { setFlash } from '../../../server/web/flash';
-import { errorsByField, field } from '../../../server/web/forms';
+import { errorsByField, field, type PluginContext } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
 import { XeroConnectionTestError, certificateFileName, ensureCertificate, regenerateCertificate, saveLegacyConnection } from '../connection/legacy';
-import { connectionDeps, renderConnectionPage } from './connectionPage';
+import { connectionDeps } from '../connection/deps';
+import { renderConnectionPage } from './connectionPage';
 
 const actorOf = (req: Request): string => `${req.principal!.kind}:${req.principal!.id}`;
 
@@ -22,7 +20,7 @@ export function legacyRoutes(ctx: PluginContext<XeroConfig>): Router {
 
   router.get('/legacy/certificate.cer', admin, async (req, res) => {
     const orgId = req.principal!.orgId;
-    const org = await getOrganisation(ctx.db, orgId);
+    const org = await ctx.organisations.get(ctx.db, orgId);
     const { certificate } = await ensureCertificate(deps, orgId, actorOf(req));
     res.set({
       'Content-Type': 'application/x-pem-file',
@@ -39,7 +37,7 @@ export function legacyRoutes(ctx: PluginContext<XeroConfig>): Router {
     }
     const certificate = await regenerateCertificate(deps, req.principal!.orgId, actorOf(req));
     const expires = new Date(certificate.notAfter).toISOString().slice(0, 10);
-    setFlash(req, 'success', `A new certificate was created (expires ${expires}). Download it and upload it to the private app in Xero, then save the consumer key and secret again.`);
+    ctx.pages.setFlash(req, 'success', `A new certificate was created (expires ${expires}). Download it and upload it to the private app in Xero, then save the consumer key and secret again.`);
     res.redirect(303, page);
   });
 
@@ -52,7 +50,7 @@ export function legacyRoutes(ctx: PluginContext<XeroConfig>): Router {
         consumerSecret: field(req, 'consumerSecret'),
         actor: actorOf(req),
       });
-      setFlash(req, 'success', `Connected to ${organisation.name}: the test connection passed.`);
+      ctx.pages.setFlash(req, 'success', `Connected to ${organisation.name}: the test connection passed.`);
       res.redirect(303, page);
     } catch (err) {
       // The secret is never sent back into the form; the key is (it is on the Xero app page anyway).

@@ -10,9 +10,8 @@
 import { Router, type Request, type Response } from 'express';
 import type { PluginContext } from '../../../server/plugins/contract';
 import { AppError, ValidationError } from '../../../server/errors';
-import { renderPage } from '../../../server/web/render';
-import { setFlash } from '../../../server/web/flash';
 import type { XeroConfig } from '../config';
+import { connectionDeps } from '../connection/deps';
 import {
   chooseTenant, completeCallback, connectCustom, ConnectFlowError, disconnect, pendingTenantChoice, startAuthorisation,
   type Admin, type FlowDeps,
@@ -22,10 +21,7 @@ import { renderConnectionPage } from './connectionPage';
 export function oauth2Routes(ctx: PluginContext<XeroConfig>): Router {
   const router = Router();
   const admin = ctx.requireRole('admin');
-  const deps: FlowDeps = {
-    db: ctx.db, secrets: ctx.secrets, config: ctx.config, logger: ctx.logger,
-    publicUrl: ctx.publicUrl, mountPath: ctx.mountPath, outbox: ctx.outbox,
-  };
+  const deps: FlowDeps = { ...connectionDeps(ctx), publicUrl: ctx.publicUrl, mountPath: ctx.mountPath };
   const connectionPage = `${ctx.mountPath}/connection`;
 
   /** A refusal the admin can act on, shown on the connection page; anything else is the host's 500. */
@@ -50,7 +46,7 @@ export function oauth2Routes(ctx: PluginContext<XeroConfig>): Router {
     try {
       const outcome = await completeCallback(deps, adminOf(req), req.query as Record<string, unknown>);
       if (outcome.kind === 'choose_tenant') return res.redirect(303, `${ctx.mountPath}/oauth2/tenants`);
-      setFlash(req, 'success', `Connected to ${outcome.connection.tenant_name ?? 'Xero'}.`);
+      ctx.pages.setFlash(req, 'success', `Connected to ${outcome.connection.tenant_name ?? 'Xero'}.`);
       res.redirect(303, connectionPage);
     } catch (err) {
       if (err instanceof ConnectFlowError) ctx.logger.info({ orgId: req.principal!.orgId, code: err.code }, 'Xero OAuth2 callback refused');
@@ -62,7 +58,7 @@ export function oauth2Routes(ctx: PluginContext<XeroConfig>): Router {
     const pending = await pendingTenantChoice(deps, req.principal!.orgId);
     if (!pending) return res.redirect(303, connectionPage);
     res.set('Cache-Control', 'no-store');
-    renderPage(res, 'xero/oauth2-tenants', { title: 'Choose the Xero organisation', base: ctx.mountPath, tenants: pending.tenants, error }, status);
+    ctx.pages.render(res, 'oauth2-tenants', { title: 'Choose the Xero organisation', base: ctx.mountPath, tenants: pending.tenants, error }, status);
   }
 
   router.get('/oauth2/tenants', admin, async (req, res) => {
@@ -72,7 +68,7 @@ export function oauth2Routes(ctx: PluginContext<XeroConfig>): Router {
   router.post('/oauth2/tenants', admin, async (req, res) => {
     try {
       const connection = await chooseTenant(deps, adminOf(req), field(req, 'tenantId'));
-      setFlash(req, 'success', `Connected to ${connection.tenant_name ?? 'Xero'}.`);
+      ctx.pages.setFlash(req, 'success', `Connected to ${connection.tenant_name ?? 'Xero'}.`);
       res.redirect(303, connectionPage);
     } catch (err) {
       if (err instanceof ValidationError) return renderTenants(req, res, err.message, 422);
@@ -83,7 +79,7 @@ export function oauth2Routes(ctx: PluginContext<XeroConfig>): Router {
   router.post('/oauth2/custom', admin, async (req, res) => {
     try {
       const connection = await connectCustom(deps, adminOf(req), { clientId: field(req, 'clientId'), clientSecret: field(req, 'clientSecret') });
-      setFlash(req, 'success', `Connected to ${connection.tenant_name ?? 'Xero'} with a custom connection.`);
+      ctx.pages.setFlash(req, 'success', `Connected to ${connection.tenant_name ?? 'Xero'} with a custom connection.`);
       res.redirect(303, connectionPage);
     } catch (err) {
       await refuse(req, res, err);
@@ -93,11 +89,11 @@ export function oauth2Routes(ctx: PluginContext<XeroConfig>): Router {
   router.post('/disconnect', admin, async (req, res) => {
     const result = await disconnect(deps, adminOf(req));
     if (!result) {
-      setFlash(req, 'error', 'There was no Xero connection to disconnect.');
+      ctx.pages.setFlash(req, 'error', 'There was no Xero connection to disconnect.');
     } else {
       const name = result.connection.tenant_name ?? 'Xero';
       const done = `Disconnected from ${name}. Sync has stopped; queued records wait and nothing is lost.`;
-      setFlash(req, result.warnings.length ? 'error' : 'success', [done, ...result.warnings].join(' '));
+      ctx.pages.setFlash(req, result.warnings.length ? 'error' : 'success', [done, ...result.warnings].join(' '));
     }
     res.redirect(303, connectionPage);
   });

@@ -3,17 +3,14 @@
 import { Router } from 'express';
 import type { PluginContext } from '../../../server/plugins/contract';
 import { ValidationError } from '../../../server/errors';
-import { getOrganisation } from '../../../server/domain/organisations';
-import { setFlash } from '../../../server/web/flash';
-import { formatLocal } from '../../../server/web/time';
 import type { XeroConfig } from '../config';
 import { getSchedule, nextScheduledRun, parseScheduleForm, setSchedule } from '../sync/schedule';
 
-/** What the settings page shows about the schedule (views/xero/_schedule.ejs). */
+/** What the settings page shows about the schedule (views/_schedule.ejs). */
 export async function scheduleLocals(ctx: PluginContext<XeroConfig>, orgId: number) {
-  const org = await getOrganisation(ctx.db, orgId);
-  const next = await nextScheduledRun(ctx.db, orgId);
-  return { ...(await getSchedule(ctx.db, orgId)), timezone: org.timezone, nextRunLabel: next === null ? null : formatLocal(next, org.timezone) };
+  const org = await ctx.organisations.get(ctx.db, orgId);
+  const next = await nextScheduledRun(ctx, ctx.db, orgId, ctx.clock.now());
+  return { ...(await getSchedule(ctx.db, orgId)), timezone: org.timeZone, nextRunLabel: next === null ? null : ctx.pages.formatDateTime(next, org.timeZone) };
 }
 
 export function scheduleRoutes(ctx: PluginContext<XeroConfig>): Router {
@@ -25,18 +22,18 @@ export function scheduleRoutes(ctx: PluginContext<XeroConfig>): Router {
       schedule = parseScheduleForm((req.body ?? {}) as Record<string, unknown>);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
-      setFlash(req, 'error', `${err.message} ${err.issues.map((i) => i.message).join(' ')}`);
+      ctx.pages.setFlash(req, 'error', `${err.message} ${err.issues.map((i) => i.message).join(' ')}`);
       res.redirect(303, `${ctx.mountPath}/settings`);
       return;
     }
     const who = `${req.principal!.kind}:${req.principal!.id}`;
-    const { rescheduled, nextRunAt } = await setSchedule(ctx.db, { orgId, schedule, actor: who });
-    const org = await getOrganisation(ctx.db, orgId);
+    const { rescheduled, nextRunAt } = await setSchedule(ctx, { orgId, schedule, actor: who });
+    const org = await ctx.organisations.get(ctx.db, orgId);
     const moved = `${rescheduled} waiting ${rescheduled === 1 ? 'item' : 'items'}`;
     ctx.logger.info({ orgId, by: who, mode: schedule.mode, hour: schedule.hour, rescheduled }, 'Xero sync schedule saved');
-    setFlash(req, 'success', nextRunAt === null
+    ctx.pages.setFlash(req, 'success', nextRunAt === null
       ? `Real-time sync: ${moved} will be sent now.`
-      : `Daily sync at ${String(schedule.hour).padStart(2, '0')}:00 (${org.timezone}): ${moved} rescheduled; next sync at ${formatLocal(nextRunAt, org.timezone)}.`);
+      : `Daily sync at ${String(schedule.hour).padStart(2, '0')}:00 (${org.timeZone}): ${moved} rescheduled; next sync at ${ctx.pages.formatDateTime(nextRunAt, org.timeZone)}.`);
     res.redirect(303, `${ctx.mountPath}/settings`);
   });
   return router;

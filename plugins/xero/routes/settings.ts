@@ -3,8 +3,6 @@
 // unless every field is right; each error sits next to its field and names the bad code.
 import { Router, type Request, type Response } from 'express';
 import type { PluginContext } from '../../../server/plugins/contract';
-import { renderPage } from '../../../server/web/render';
-import { setFlash, takeFlash } from '../../../server/web/flash';
 import type { XeroConfig } from '../config';
 import { getLiveConnection, type ConnectionRow } from '../connection/store';
 import { clientForConnection } from '../connection/clientFactory';
@@ -12,26 +10,20 @@ import { fetchCatalogue, forgetCatalogue, getCatalogue, type Catalogue } from '.
 import { checkSettingsForm, formFromRows, parseSettingsForm, type SettingsForm } from '../mappings/form';
 import { BUILT_IN } from '../mappings/load';
 import { listMappings, replaceMappings } from '../mappings/store';
-import { PAYMENT_METHODS } from '../payloads/types';
+import { connectionDeps } from '../connection/deps';
 import { scheduleLocals } from './schedule';
 
-const METHOD_LABELS: Record<string, string> = { stripe: 'Stripe', gocardless: 'GoCardless', cash: 'Cash', card_terminal: 'Card terminal' };
+/** Categories offered on the page: what the organisation sells in (at most this many). */
+const SOLD_CATEGORIES = 250;
 
-async function soldCategories(ctx: PluginContext<XeroConfig>, orgId: number): Promise<string[]> {
-  const rows = await ctx.db('sale_lines')
-    .join('sales', 'sales.id', 'sale_lines.sale_id')
-    .where('sales.org_id', orgId)
-    .whereNotNull('sale_lines.category')
-    .distinct('sale_lines.category as category')
-    .limit(250);
-  return rows.map((r: { category: string }) => r.category);
-}
+/** The install's payment methods, each mapped to an account on this page. */
+const methodIdsOf = (ctx: PluginContext<XeroConfig>): string[] => ctx.paymentMethods.list().map((m) => m.id);
 
 async function catalogueFor(ctx: PluginContext<XeroConfig>, connection: ConnectionRow, refresh = false): Promise<Catalogue> {
   return getCatalogue(
     { orgId: connection.org_id, connectionId: connection.id },
     async () => {
-      const client = await clientForConnection({ db: ctx.db, secrets: ctx.secrets, config: ctx.config, logger: ctx.logger }, connection);
+      const client = await clientForConnection(connectionDeps(ctx), connection);
       return fetchCatalogue(client, connection.tenant_name ?? 'your Xero organisation');
     },
     { refresh },
@@ -48,9 +40,13 @@ async function renderSettings(ctx: PluginContext<XeroConfig>, req: Request, res:
   const orgId = req.principal!.orgId;
   const connection = await getLiveConnection(ctx.db, orgId);
   res.set('Cache-Control', 'no-store');
-  const common = { title: 'Xero settings', base: ctx.mountPath, flash: takeFlash(req), methods: PAYMENT_METHODS, methodLabels: METHOD_LABELS, builtIn: BUILT_IN, schedule: await scheduleLocals(ctx, orgId) };
+  const methods = ctx.paymentMethods.list();
+  const common = {
+    title: 'Xero settings', base: ctx.mountPath, flash: ctx.pages.takeFlash(req), methods: methods.map((m) => m.id),
+    methodLabels: Object.fromEntries(methods.map((m) => [m.id, m.label])), builtIn: BUILT_IN, schedule: await scheduleLocals(ctx, orgId),
+  };
   if (!connection || connection.status !== 'connected') {
-    renderPage(res, 'xero/settings', { ...common, connected: false, catalogue: null, form: null, errors: {}, pageError: null }, status);
+    ctx.pages.render(res, 'settings', { ...common, connected: false, catalogue: null, form: null, errors: {}, pageError: null }, status);
     return;
   }
   let catalogue: Catalogue | null = null;
@@ -60,8 +56,8 @@ async function renderSettings(ctx: PluginContext<XeroConfig>, req: Request, res:
   } catch (err) {
     pageError = `Could not read the chart of accounts from Xero: ${err instanceof Error ? err.message : String(err)}`;
   }
-  const form = state.form ?? formFromRows(await listMappings(ctx.db, orgId), await soldCategories(ctx, orgId));
-  renderPage(res, 'xero/settings', {
+  const form = state.form ?? formFromRows(await listMappings(ctx.db, orgId), await ctx.records.saleCategories(ctx.db, orgId, SOLD_CATEGORIES), methodIdsOf(ctx));
+  ctx.pages.render(res, 'settings', {
     ...common, connected: true, organisationName: connection.tenant_name, catalogue, form, errors: state.errors ?? {}, pageError,
   }, status);
 }
@@ -76,14 +72,14 @@ export function settingsRoutes(ctx: PluginContext<XeroConfig>): Router {
 
   router.post('/settings/refresh', admin, async (req, res) => {
     forgetCatalogue(req.principal!.orgId);
-    setFlash(req, 'success', 'Accounts, tax rates and tracking categories refreshed from Xero.');
+    ctx.pages.setFlash(req, 'success', 'Accounts, tax rates and tracking categories refreshed from Xero.');
     res.redirect(303, `${ctx.mountPath}/settings`);
   });
 
   router.post('/settings', admin, async (req, res) => {
     // Always the principal's own organisation: nothing here takes an organisation from the request.
     const orgId = req.principal!.orgId;
-    const form = parseSettingsForm((req.body ?? {}) as Record<string, unknown>);
+    const form = parseSettingsForm((req.body ?? {}) as Record<string, unknown>, methodIdsOf(ctx));
     const connection = await getLiveConnection(ctx.db, orgId);
     if (!connection || connection.status !== 'connected') {
       await renderSettings(ctx, req, res, {}, 409);
@@ -106,9 +102,9 @@ export function settingsRoutes(ctx: PluginContext<XeroConfig>): Router {
       return;
     }
     const who = `${req.principal!.kind}:${req.principal!.id}`;
-    await ctx.db.transaction((trx) => replaceMappings(trx, orgId, entries, who));
+    await ctx.db.transaction((trx) => replaceMappings(trx, orgId, entries, who, ctx.clock.now()));
     ctx.logger.info({ orgId, by: who }, 'Xero settings saved');
-    setFlash(req, 'success', 'Saved.');
+    ctx.pages.setFlash(req, 'success', 'Saved.');
     res.redirect(303, `${ctx.mountPath}/settings`);
   });
 

@@ -3,16 +3,12 @@
 // CSRF is checked by the host's web security middleware on every POST.
 //   POST /sync/:entityType/:entityId/send   staff, admin   send now / resend (reconcile first: never a duplicate)
 //   GET  /sync/failures                     admin          failed and dead items with Xero's exact message
-//   POST /sync/failures/retry               admin          retry the chosen dead items (outbox retryItems)
+//   POST /sync/failures/retry               admin          retry the chosen dead items (ctx.outbox.retry)
 //   GET  /sync/log                          admin, accountant  the audit log, filtered by outcome, record type, date
 //   GET  /sync/records/:entityType/:entityId  any role     one record's audit trail and Xero ids
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import type { PluginContext } from '../../../server/plugins/contract';
+import { safeRedirectPath, type PluginContext, type Queryable } from '../../../server/plugins/contract';
 import { NotFoundError, ValidationError } from '../../../server/errors';
-import { retryItems } from '../../../server/outbox';
-import { renderPage } from '../../../server/web/render';
-import { setFlash, takeFlash } from '../../../server/web/flash';
-import { safeRedirectPath } from '../../../server/web/forms';
 import type { XeroConfig } from '../config';
 import { listAudit, writeAudit } from '../sync/audit';
 import { enqueueCreditNotePush, enqueueInvoicePush, enqueuePaymentPush } from '../sync/enqueue';
@@ -21,7 +17,6 @@ import { SYNC_ITEM_TYPES } from '../sync/types';
 
 const ENTITY_TYPES = ['sale', 'refund', 'payment'] as const;
 type EntityType = (typeof ENTITY_TYPES)[number];
-const TABLE_OF: Record<EntityType, string> = { sale: 'sales', refund: 'refunds', payment: 'payments' };
 const RECORD_TYPES = ['invoice', 'credit_note', 'payment', 'allocation', 'refund_payment', 'contact'];
 const OUTCOMES = ['ok', 'failed', 'retry', 'skipped'];
 
@@ -44,6 +39,13 @@ function dayParam(value: unknown, path: string): number | undefined {
   return ms;
 }
 
+/** The host record an entity of the URL names, in the principal's organisation: its sale, or undefined. */
+async function saleOfEntity(ctx: PluginContext<XeroConfig>, db: Queryable, orgId: number, entityType: EntityType, entityId: number): Promise<number | undefined> {
+  if (entityType === 'sale') return (await ctx.records.sale(db, orgId, entityId))?.id;
+  if (entityType === 'refund') return (await ctx.records.refund(db, orgId, entityId))?.saleId;
+  return (await ctx.records.payment(db, orgId, entityId))?.saleId;
+}
+
 export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
   const router = Router();
   const base = `${ctx.mountPath}/sync`;
@@ -51,20 +53,20 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
   router.post('/sync/:entityType/:entityId/send', ctx.requireRole('admin', 'staff'), wrap(async (req, res) => {
     const orgId = req.principal!.orgId;
     const { entityType, entityId } = entityOf(req);
-    const row = await ctx.db(TABLE_OF[entityType]).where({ id: entityId, org_id: orgId }).first();
-    if (!row) throw new NotFoundError(`That ${entityType}`);
+    const saleId = await saleOfEntity(ctx, ctx.db, orgId, entityType, entityId);
+    if (saleId === undefined) throw new NotFoundError(`That ${entityType}`);
     const triggeredBy = `user:${req.principal!.id}` as const;
     await ctx.db.transaction(async (trx) => {
       const opts = { resend: { triggeredBy } };
       if (entityType === 'sale') await enqueueInvoicePush(ctx, trx, orgId, entityId, opts);
-      else if (entityType === 'refund') await enqueueCreditNotePush(ctx, trx, orgId, entityId, Number(row.sale_id), opts);
-      else await enqueuePaymentPush(ctx, trx, orgId, entityId, Number(row.sale_id), opts);
+      else if (entityType === 'refund') await enqueueCreditNotePush(ctx, trx, orgId, entityId, saleId, opts);
+      else await enqueuePaymentPush(ctx, trx, orgId, entityId, saleId, opts);
       await writeAudit(trx, {
         orgId, entityType, entityId, recordType: entityType === 'sale' ? 'invoice' : entityType === 'refund' ? 'credit_note' : 'payment',
         action: 'resend', outcome: 'ok', triggeredBy, message: `send now requested by ${req.principal!.name}`,
-      });
+      }, ctx.clock.now());
     });
-    setFlash(req, 'success', `Queued: the ${entityType} is checked against Xero and sent if it is not there yet.`);
+    ctx.pages.setFlash(req, 'success', `Queued: the ${entityType} is checked against Xero and sent if it is not there yet.`);
     // Same-site paths only: browsers read `/\evil.example` as `//evil.example`, which safeRedirectPath refuses.
     const back = safeRedirectPath(typeof req.body?.returnTo === 'string' ? req.body.returnTo : '', `${base}/records/${entityType}/${entityId}`);
     res.redirect(303, back);
@@ -72,15 +74,14 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
 
   router.get('/sync/failures', ctx.requireRole('admin'), wrap(async (req, res) => {
     const orgId = req.principal!.orgId;
-    const items = await ctx.db('outbox').where({ org_id: orgId }).whereIn('type', [...SYNC_ITEM_TYPES]).whereIn('status', ['dead', 'paused'])
-      .orderBy('id', 'desc').limit(500).select('id', 'type', 'status', 'attempts', 'last_error', 'payload', 'updated_at');
-    const failures = items.map((i: Record<string, unknown>) => {
-      const payload = (typeof i.payload === 'string' ? JSON.parse(i.payload) : i.payload) as Record<string, number>;
+    const items = await ctx.outbox.list(ctx.db, { orgId, types: SYNC_ITEM_TYPES, statuses: ['dead', 'paused'], limit: 500 });
+    const failures = items.map((i) => {
+      const payload = i.payload as Record<string, number>;
       const entity = payload.refundId ? { entityType: 'refund', entityId: payload.refundId } : payload.paymentId ? { entityType: 'payment', entityId: payload.paymentId } : { entityType: 'sale', entityId: payload.saleId };
-      return { id: Number(i.id), type: String(i.type), status: String(i.status), attempts: Number(i.attempts), error: (i.last_error as string | null) ?? '', updatedAt: Number(i.updated_at), ...entity };
+      return { id: i.id, type: i.type, status: i.status, attempts: i.attempts, error: i.lastError ?? '', updatedAt: i.updatedAt, ...entity };
     });
     res.set('Cache-Control', 'no-store');
-    renderPage(res, 'xero/sync-failures', { title: 'Xero sync failures', failures, base, flash: takeFlash(req), when: isoTime });
+    ctx.pages.render(res, 'sync-failures', { title: 'Xero sync failures', failures, base, flash: ctx.pages.takeFlash(req), when: isoTime });
   }));
 
   router.post('/sync/failures/retry', ctx.requireRole('admin'), wrap(async (req, res) => {
@@ -88,9 +89,9 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
     const raw = ([] as unknown[]).concat(req.body?.ids ?? []);
     const ids = raw.map(Number).filter((n) => Number.isSafeInteger(n) && n > 0);
     // Only this organisation's sync items: ids of anything else simply do not match.
-    const own = ids.length ? ((await ctx.db('outbox').where({ org_id: orgId }).whereIn('type', [...SYNC_ITEM_TYPES]).whereIn('id', ids).pluck('id')) as number[]).map(Number) : [];
-    const moved = await retryItems(ctx.db, { ids: own });
-    setFlash(req, moved > 0 ? 'success' : 'error', moved > 0 ? `${moved} item(s) will be sent again now.` : 'Nothing to retry: choose at least one failed item.');
+    const own = ids.length ? (await ctx.outbox.list(ctx.db, { orgId, types: SYNC_ITEM_TYPES, ids })).map((i) => i.id) : [];
+    const moved = own.length ? await ctx.outbox.retry(ctx.db, { ids: own }) : 0;
+    ctx.pages.setFlash(req, moved > 0 ? 'success' : 'error', moved > 0 ? `${moved} item(s) will be sent again now.` : 'Nothing to retry: choose at least one failed item.');
     res.redirect(303, `${base}/failures`);
   }));
 
@@ -105,7 +106,7 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
     };
     const entries = await listAudit(ctx.db, { orgId, ...filter, limit: 200 });
     res.set('Cache-Control', 'no-store');
-    renderPage(res, 'xero/sync-log', {
+    ctx.pages.render(res, 'sync-log', {
       title: 'Xero sync log', entries, base, outcomes: OUTCOMES, recordTypes: RECORD_TYPES, when: isoTime,
       query: { status: filter.outcome ?? '', recordType: filter.recordType ?? '', from: String(q.from ?? ''), to: String(q.to ?? '') },
     });
@@ -114,16 +115,15 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
   router.get('/sync/records/:entityType/:entityId', ctx.requireRole('admin', 'staff', 'accountant'), wrap(async (req, res) => {
     const orgId = req.principal!.orgId;
     const { entityType, entityId } = entityOf(req);
-    const row = await ctx.db(TABLE_OF[entityType]).where({ id: entityId, org_id: orgId }).first('id');
-    if (!row) throw new NotFoundError(`That ${entityType}`);
+    if ((await saleOfEntity(ctx, ctx.db, orgId, entityType, entityId)) === undefined) throw new NotFoundError(`That ${entityType}`);
     const [records, entries, states] = await Promise.all([
       recordsOfEntity(ctx.db, orgId, entityType, entityId),
       listAudit(ctx.db, { orgId, entityType, entityId, limit: 500 }),
       ctx.sync.list(ctx.db, { orgId, entityType, entityId }),
     ]);
     res.set('Cache-Control', 'no-store');
-    renderPage(res, 'xero/sync-record', {
-      title: `Xero: ${entityType} ${entityId}`, entityType, entityId, records, entries, states, base, flash: takeFlash(req), when: isoTime,
+    ctx.pages.render(res, 'sync-record', {
+      title: `Xero: ${entityType} ${entityId}`, entityType, entityId, records, entries, states, base, flash: ctx.pages.takeFlash(req), when: isoTime,
       canSend: req.principal!.role !== 'accountant',
     });
   }));

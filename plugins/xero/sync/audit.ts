@@ -1,6 +1,6 @@
 // xero_audit: the audit trail of every record — what was sent (payload, never credentials), Xero's answer
 // (status, ids, numbers, validation messages), what we decided, who triggered it and when.
-import { nowMs, type Queryable } from '../../../server/db/knex';
+import type { Queryable } from '../../../server/plugins/contract';
 import type { TriggeredBy, XeroEntityType, XeroRecordType } from './types';
 
 export type AuditAction =
@@ -34,10 +34,9 @@ export interface AuditRow extends Required<Omit<AuditEntry, 'request' | 'respons
 
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
 
-export async function writeAudit(db: Queryable, entries: AuditEntry | AuditEntry[]): Promise<void> {
+export async function writeAudit(db: Queryable, entries: AuditEntry | AuditEntry[], now: number): Promise<void> {
   const list = Array.isArray(entries) ? entries : [entries];
   if (list.length === 0) return;
-  const now = nowMs();
   // Chunked: SQLite caps the variables of one statement.
   for (let i = 0; i < list.length; i += 50) {
     await db('xero_audit').insert(list.slice(i, i + 50).map((e) => ({

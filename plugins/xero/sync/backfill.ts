@@ -10,8 +10,8 @@
 //   sync's own dedupe keys. Running it twice never creates a second invoice.
 // - Progress is read from the outbox rows it enqueued (xero_backfill_items), not from counters.
 //
-//   runBackfill            xero_backfills          sales/refunds/payments   outbox
-//   ───────────            ──────────────          ──────────────────────   ──────
+//   runBackfill            xero_backfills          ctx.records / ctx.sync   ctx.outbox
+//   ───────────            ──────────────          ──────────────────────   ──────────
 //   take lease (lapsed) ─▶ lease_until=now+60s
 //   loop: BEGIN
 //     status running? ───▶ (cancelled → stop)
@@ -19,15 +19,13 @@
 //     skip synced / reuse existing item / enqueue ───────────────────────────▶ INSERT (dedupe)
 //     cursor, counts ────▶ UPDATE                                             xero_backfill_items
 //   COMMIT … until no page is left → done
-import type { Db, Queryable } from '../../../server/db/knex';
-import { nowMs } from '../../../server/db/knex';
 import { ConflictError, NotFoundError, ValidationError } from '../../../server/errors';
-import type { PluginContext } from '../../../server/plugins/contract';
+import type { PluginContext, Queryable } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
 import { FIRST_PUSH_KEY, enqueueCreditNotePush, enqueueInvoicePush, enqueuePaymentPush } from './enqueue';
 import { instantOfWallHour } from './nextRunAt';
 
-export type BackfillDeps = Pick<PluginContext<XeroConfig>, 'db' | 'outbox' | 'sync' | 'logger'>;
+export type BackfillDeps = Pick<PluginContext<XeroConfig>, 'db' | 'outbox' | 'sync' | 'logger' | 'records' | 'clock'>;
 export type BackfillStatus = 'running' | 'done' | 'failed' | 'cancelled';
 
 export const DEFAULT_PAGE_SIZE = 500;
@@ -69,7 +67,7 @@ export async function listBackfills(db: Queryable, orgId: number, limit = 10): P
 }
 
 /** "2026-01-01" → the instant that day starts in `timeZone`; a clear error for anything else. */
-export function parseStartDate(text: string, timeZone: string, now = nowMs()): number {
+export function parseStartDate(text: string, timeZone: string, now: number): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
   const bad = (message: string) => new ValidationError([{ path: 'from', message }], `The history import was not started: ${message}`);
   if (!m) throw bad(`Give the start date as YYYY-MM-DD, got "${text}".`);
@@ -81,20 +79,17 @@ export function parseStartDate(text: string, timeZone: string, now = nowMs()): n
   return at;
 }
 
-const saleRange = (db: Queryable, row: Pick<BackfillRow, 'orgId' | 'fromAt' | 'untilAt'>) =>
-  db('sales').where('org_id', row.orgId).where('occurred_at', '>=', row.fromAt).where('occurred_at', '<=', row.untilAt);
-
 /** Record a new import of the organisation's sales from `from` (epoch ms) to now. Nothing is enqueued yet. */
-export async function createBackfill(db: Db, input: { orgId: number; from: number; actor: string; now?: number }): Promise<BackfillRow> {
-  const now = input.now ?? nowMs();
-  return db.transaction(async (trx) => {
+export async function createBackfill(deps: Pick<BackfillDeps, 'db' | 'records' | 'clock'>, input: { orgId: number; from: number; actor: string }): Promise<BackfillRow> {
+  const now = deps.clock.now();
+  return deps.db.transaction(async (trx) => {
     const busy = await trx('xero_backfills').where({ org_id: input.orgId, status: 'running' }).first('id');
     if (busy) throw new ConflictError(`History import ${busy.id} is still running: resume or cancel it first.`, 'BACKFILL_RUNNING');
-    const counted = await saleRange(trx, { orgId: input.orgId, fromAt: input.from, untilAt: now }).count({ n: '*' });
+    const salesTotal = await deps.records.countSalesBetween(trx, { orgId: input.orgId, from: input.from, until: now });
     const [inserted] = (await trx('xero_backfills')
       .insert({
         org_id: input.orgId, from_at: input.from, until_at: now, status: 'running', cursor_sale_id: 0,
-        sales_total: Number((counted as { n: number | string }[])[0]?.n ?? 0), created_by: input.actor, created_at: now, updated_at: now,
+        sales_total: salesTotal, created_by: input.actor, created_at: now, updated_at: now,
       })
       .returning('id')) as ({ id: number } | number)[];
     const id = typeof inserted === 'object' ? Number(inserted!.id) : Number(inserted);
@@ -107,39 +102,30 @@ type Entity = { type: 'sale' | 'refund' | 'payment'; id: number; saleId: number;
 
 /** Enqueue one page; returns the number of sales it covered (0: nothing left). */
 async function runPage(deps: BackfillDeps, trx: Queryable, row: BackfillRow, pageSize: number): Promise<number> {
-  const sales = (await saleRange(trx, row).where('id', '>', row.cursorSaleId).orderBy('id').limit(pageSize).select('id', 'occurred_at')) as { id: number; occurred_at: number }[];
+  const sales = await deps.records.salesBetween(trx, { orgId: row.orgId, from: row.fromAt, until: row.untilAt, afterId: row.cursorSaleId, limit: pageSize });
   if (sales.length === 0) return 0;
-  const saleIds = sales.map((s) => Number(s.id));
-  const refunds = (await trx('refunds').where('org_id', row.orgId).whereIn('sale_id', saleIds).select('id', 'sale_id', 'created_at')) as { id: number; sale_id: number; created_at: number }[];
-  const payments = (await trx('payments').where('org_id', row.orgId).whereIn('sale_id', saleIds).select('id', 'sale_id', 'created_at')) as { id: number; sale_id: number; created_at: number }[];
+  const saleIds = sales.map((s) => s.id);
+  const { refunds, payments } = await deps.records.activityOfSales(trx, row.orgId, saleIds);
   const entities: Entity[] = [];
   for (const s of sales) {
-    entities.push({ type: 'sale', id: Number(s.id), saleId: Number(s.id), at: 0 });
+    entities.push({ type: 'sale', id: s.id, saleId: s.id, at: 0 });
     // A sale's refunds and payments in the order they happened, as real time would have enqueued them
     // (items of one sale run in enqueue order).
     const later: Entity[] = [
-      ...refunds.filter((r) => Number(r.sale_id) === Number(s.id)).map((r) => ({ type: 'refund' as const, id: Number(r.id), saleId: Number(s.id), at: Number(r.created_at) })),
-      ...payments.filter((p) => Number(p.sale_id) === Number(s.id)).map((p) => ({ type: 'payment' as const, id: Number(p.id), saleId: Number(s.id), at: Number(p.created_at) })),
+      ...refunds.filter((r) => r.saleId === s.id).map((r) => ({ type: 'refund' as const, id: r.id, saleId: s.id, at: r.at })),
+      ...payments.filter((p) => p.saleId === s.id).map((p) => ({ type: 'payment' as const, id: p.id, saleId: s.id, at: p.at })),
     ].sort((a, b) => a.at - b.at || (a.type === b.type ? a.id - b.id : a.type === 'payment' ? -1 : 1));
     entities.push(...later);
   }
 
-  const settled = new Set(
-    ((await trx('sync_records').where({ org_id: row.orgId, plugin_id: 'xero' }).whereIn('status', ['synced', 'deleted_upstream'])
-      .where((w) => {
-        w.where((q) => q.where('entity_type', 'sale').whereIn('entity_id', saleIds));
-        if (refunds.length) w.orWhere((q) => q.where('entity_type', 'refund').whereIn('entity_id', refunds.map((r) => Number(r.id))));
-        if (payments.length) w.orWhere((q) => q.where('entity_type', 'payment').whereIn('entity_id', payments.map((p) => Number(p.id))));
-      })
-      .whereIn('record_type', ['invoice', 'credit_note', 'payment'])
-      .select('entity_type', 'entity_id')) as { entity_type: string; entity_id: number }[]).map((r) => `${r.entity_type}:${Number(r.entity_id)}`),
-  );
+  const settled = new Set((await deps.sync.list(trx, {
+    orgId: row.orgId,
+    entities: { sale: saleIds, refund: refunds.map((r) => r.id), payment: payments.map((p) => p.id) },
+    statuses: ['synced', 'deleted_upstream'],
+    recordTypes: ['invoice', 'credit_note', 'payment'],
+  })).map((r) => `${r.entityType}:${r.entityId}`));
   const keys = entities.map((e) => FIRST_PUSH_KEY[e.type](e.id));
-  const existing = new Map<string, number>();
-  for (let i = 0; i < keys.length; i += 500) {
-    const rows = (await trx('outbox').whereIn('dedupe_key', keys.slice(i, i + 500)).select('id', 'dedupe_key')) as { id: number; dedupe_key: string }[];
-    for (const r of rows) existing.set(r.dedupe_key, Number(r.id));
-  }
+  const existing = new Map((await deps.outbox.list(trx, { dedupeKeys: keys })).map((item) => [item.dedupeKey, item.id]));
 
   let alreadySynced = 0;
   const itemIds: number[] = [];
@@ -162,7 +148,7 @@ async function runPage(deps: BackfillDeps, trx: Queryable, row: BackfillRow, pag
   for (let i = 0; i < fresh.length; i += 200) {
     await trx('xero_backfill_items').insert(fresh.slice(i, i + 200).map((id) => ({ backfill_id: row.id, outbox_item_id: id }))).onConflict(['backfill_id', 'outbox_item_id']).ignore();
   }
-  const now = nowMs();
+  const now = deps.clock.now();
   await trx('xero_backfills').where({ id: row.id }).update({
     cursor_sale_id: saleIds[saleIds.length - 1]!,
     sales_done: row.salesDone + sales.length,
@@ -185,7 +171,7 @@ export interface RunOptions {
  */
 export async function runBackfill(deps: BackfillDeps, orgId: number, id: number, opts: RunOptions = {}): Promise<BackfillRow> {
   const pageSize = opts.pageSize ?? DEFAULT_PAGE_SIZE;
-  const start = nowMs();
+  const start = deps.clock.now();
   const taken = await deps.db('xero_backfills')
     .where({ org_id: orgId, id })
     .whereIn('status', ['running', 'cancelled', 'failed'])
@@ -203,7 +189,7 @@ export async function runBackfill(deps: BackfillDeps, orgId: number, id: number,
         if (row.status !== 'running') return -1; // cancelled from the page or the CLI
         const n = await runPage(deps, trx, row, pageSize);
         if (n === 0) {
-          const now = nowMs();
+          const now = deps.clock.now();
           await trx('xero_backfills').where({ id }).update({ status: 'done', finished_at: now, lease_until: 0, updated_at: now });
         }
         return n;
@@ -213,7 +199,7 @@ export async function runBackfill(deps: BackfillDeps, orgId: number, id: number,
     }
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    await deps.db('xero_backfills').where({ id }).update({ status: 'failed', error: message.slice(0, 2000), lease_until: 0, updated_at: nowMs() });
+    await deps.db('xero_backfills').where({ id }).update({ status: 'failed', error: message.slice(0, 2000), lease_until: 0, updated_at: deps.clock.now() });
     deps.logger.error({ orgId, backfillId: id, err: message }, 'Xero history import failed');
     throw err;
   }
@@ -223,13 +209,13 @@ export async function runBackfill(deps: BackfillDeps, orgId: number, id: number,
 
 /** Create and run an import to the end (the CLI; the page runs it in the background instead). */
 export async function startBackfill(deps: BackfillDeps, input: { orgId: number; from: number; actor: string }, opts: RunOptions = {}): Promise<BackfillRow> {
-  const row = await createBackfill(deps.db, input);
+  const row = await createBackfill(deps, input);
   return runBackfill(deps, input.orgId, row.id, opts);
 }
 
 /** Stop enqueueing after the current page; what is already queued still syncs. Resume continues from the cursor. */
-export async function cancelBackfill(db: Db, orgId: number, id: number): Promise<boolean> {
-  const n = await db('xero_backfills').where({ org_id: orgId, id, status: 'running' }).update({ status: 'cancelled', lease_until: 0, updated_at: nowMs() });
+export async function cancelBackfill(deps: Pick<BackfillDeps, 'db' | 'clock'>, orgId: number, id: number): Promise<boolean> {
+  const n = await deps.db('xero_backfills').where({ org_id: orgId, id, status: 'running' }).update({ status: 'cancelled', lease_until: 0, updated_at: deps.clock.now() });
   return Number(n) > 0;
 }
 
@@ -246,11 +232,13 @@ export interface BackfillProgress {
   finished: boolean;
 }
 
-export async function backfillProgress(db: Queryable, row: BackfillRow): Promise<BackfillProgress> {
-  const counts = (await db('xero_backfill_items').join('outbox', 'outbox.id', 'xero_backfill_items.outbox_item_id')
-    .where('xero_backfill_items.backfill_id', row.id).groupBy('outbox.status').select('outbox.status as status').count({ n: '*' })) as { status: string; n: number | string }[];
-  const by = (status: string) => Number(counts.find((c) => c.status === status)?.n ?? 0);
-  const items = counts.reduce((sum, c) => sum + Number(c.n), 0);
+/** The outbox items an import enqueued or reused, as a subquery of its own table. */
+const itemsOf = (db: Queryable, backfillId: number) => db('xero_backfill_items').where('backfill_id', backfillId).select('outbox_item_id');
+
+export async function backfillProgress(deps: Pick<BackfillDeps, 'db' | 'outbox'>, row: BackfillRow): Promise<BackfillProgress> {
+  const counts = await deps.outbox.countByStatus(deps.db, { ids: itemsOf(deps.db, row.id) });
+  const by = (status: keyof typeof counts) => counts[status] ?? 0;
+  const items = Object.values(counts).reduce((sum, n) => sum + n, 0);
   const synced = row.alreadySynced + by('done');
   const failed = by('dead');
   const waiting = items - by('done') - failed;
@@ -266,10 +254,8 @@ export async function backfillProgress(db: Queryable, row: BackfillRow): Promise
 }
 
 /** The import's failed items, with the sync's last error (what to fix before retrying them). */
-export async function backfillFailures(db: Queryable, backfillId: number, limit = 50): Promise<{ outboxId: number; type: string; payload: string; error: string | null }[]> {
-  const rows = await db('xero_backfill_items').join('outbox', 'outbox.id', 'xero_backfill_items.outbox_item_id')
-    .where({ 'xero_backfill_items.backfill_id': backfillId, 'outbox.status': 'dead' })
-    .orderBy('outbox.id').limit(limit).select('outbox.id', 'outbox.type', 'outbox.payload', 'outbox.last_error');
-  return rows.map((r: Record<string, unknown>) => ({ outboxId: Number(r.id), type: String(r.type), payload: String(r.payload), error: r.last_error === null ? null : String(r.last_error) }));
+export async function backfillFailures(deps: Pick<BackfillDeps, 'db' | 'outbox'>, backfillId: number, limit = 50): Promise<{ outboxId: number; type: string; payload: string; error: string | null }[]> {
+  const dead = await deps.outbox.list(deps.db, { ids: itemsOf(deps.db, backfillId), statuses: ['dead'], order: 'asc', limit });
+  return dead.map((item) => ({ outboxId: item.id, type: item.type, payload: JSON.stringify(item.payload), error: item.lastError }));
 }
 

@@ -11,11 +11,11 @@
 // 0.2 s when quiet, 1.2 s once a third of the minute is used: a steady 2 sales/s settles at three sales
 // per call, ~40 calls a minute, with room left for contacts, and a sale waits at most 1.2 s for its call.
 //
-// Everything here runs in the host's sale transaction: three indexed reads on small sets (the live outbox
-// rows of one organisation and type, one tenant's rate calls of the last minute), whatever other
-// organisations have queued.
-import type { Queryable } from '../../../server/db/knex';
-import { isPostgres, nowMs } from '../../../server/db/knex';
+// Everything here runs in the host's sale transaction: a few indexed reads on small sets (the live outbox
+// items of one organisation and type, through ctx.outbox.queueState; one tenant's rate budget and calls of
+// the last minute), whatever other organisations have queued.
+import type { PluginContext, Queryable } from '../../../server/plugins/contract';
+import type { XeroConfig } from '../config';
 import { XERO_LIMITS } from './rateBudget';
 
 const MINUTE = 60_000;
@@ -31,7 +31,7 @@ export interface CoalesceInput {
   tenantKey: string;
   /** The configured base window; 0 turns coalescing (and pacing) off. */
   baseMs: number;
-  now?: number;
+  now: number;
 }
 
 /** The longest window the pacing can ask for with this per-minute limit. */
@@ -51,29 +51,16 @@ export function windowMs(baseMs: number, usedLastMinute: number, perMinute: numb
  * When a new first-push item may run: undefined (at once: coalescing off, or a backlog it simply joins the
  * end of), or the end of the open window it joins or opens.
  */
-export async function coalescedAvailableAt(trx: Queryable, input: CoalesceInput): Promise<number | undefined> {
+export async function coalescedAvailableAt(ctx: Pick<PluginContext<XeroConfig>, 'outbox'>, trx: Queryable, input: CoalesceInput): Promise<number | undefined> {
   if (input.baseMs <= 0) return undefined;
-  const now = input.now ?? nowMs();
-  // Through outbox_claim_batch_idx (type, COALESCE(org_id, -1), id; live items only), so another
-  // organisation's backlog is never walked: SQLite, left to choose, took the (type, status, available_at)
-  // index and read all of it (8 ms a sale behind 100,000 items). Named for SQLite as claim.ts does.
-  const outbox = isPostgres(trx) ? 'outbox' : trx.raw('outbox INDEXED BY outbox_claim_batch_idx');
-  const mine = () => trx.from(outbox)
-    .where('type', input.type)
-    .whereRaw('COALESCE(org_id, -1) = ?', [input.orgId])
-    .whereRaw("status IN ('pending', 'leased')")
-    .andWhere('status', 'pending');
-
-  // A backlog: items of this kind already due. Holding the new one would only delay it.
-  const due = await mine().andWhere('available_at', '<=', now).first('id');
-  if (due) return undefined;
-
+  const { now } = input;
   const budget = await trx('xero_rate_budget').where({ tenant_key: input.tenantKey }).first('per_minute');
   const perMinute = budget ? Number(budget.per_minute) : XERO_LIMITS.perMinute;
-  // An open window: a never-attempted item held for a moment (not a retry's backoff, not a daily schedule).
-  const open = (await mine().andWhere('attempts', 0).andWhere('available_at', '>', now)
-    .andWhere('available_at', '<=', now + maxWindowMs(input.baseMs, perMinute)).min({ at: 'available_at' })) as { at: number | string | null }[];
-  if (open[0]?.at !== null && open[0]?.at !== undefined) return Number(open[0].at);
+  // A backlog (items of this kind already due): holding the new one would only delay it. Else an open
+  // window: a never-attempted item held for a moment (not a retry's backoff, not a daily schedule).
+  const queue = await ctx.outbox.queueState(trx, { orgId: input.orgId, type: input.type, now, heldUntil: now + maxWindowMs(input.baseMs, perMinute) });
+  if (queue.due) return undefined;
+  if (queue.earliestHeld !== null) return queue.earliestHeld;
 
   const used = (await trx('xero_rate_calls').where({ tenant_key: input.tenantKey }).andWhere('at', '>', now - MINUTE).count({ n: '*' })) as { n: number | string }[];
   return now + windowMs(input.baseMs, Number(used[0]?.n ?? 0), perMinute);

@@ -29,7 +29,7 @@ export async function resolveContacts(
   const audits: AuditEntry[] = [];
   const adopt = async (customerId: number, contactId: string, how: string) => {
     result.set(customerId, { ok: true, contactId });
-    await saveRecord(db, key, { entityId: customerId, xeroId: contactId, status: 'ACTIVE', note: how });
+    await saveRecord(db, key, { entityId: customerId, xeroId: contactId, status: 'ACTIVE', note: how }, session.now());
     audits.push({ orgId: session.orgId, entityType: 'customer', entityId: customerId, recordType: 'contact', action: 'contact', outcome: 'ok', message: `${how}: ${contactId}` });
   };
 
@@ -94,7 +94,7 @@ export async function resolveContacts(
     }
     toCreate = again;
   }
-  await writeAudit(db, audits);
+  await writeAudit(db, audits, session.now());
   return result;
 }
 

@@ -3,8 +3,7 @@
 // key (the event can be delivered only once per record); a resend gets a fresh suffix so it is a new item,
 // and asks for reconcile-before-send so it can never duplicate what an earlier attempt created.
 import { randomBytes } from 'node:crypto';
-import type { Queryable } from '../../../server/db/knex';
-import type { EventSubscriber, PluginContext } from '../../../server/plugins/contract';
+import type { EventSubscriber, PluginContext, Queryable } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
 import { scheduledAvailableAt } from './schedule';
 import { getLiveConnection } from '../connection/store';
@@ -78,14 +77,15 @@ export async function enqueuePaymentPush(ctx: Ctx, trx: Queryable, orgId: number
 // items wait paused) gets sync work. Otherwise an install where some organisations never use Xero would
 // pile up paused items forever, and connecting would push every old sale at once; sales from before the
 // connection are brought over by a history import from the date the admin chooses.
-type SubscriberCtx = Pick<PluginContext<XeroConfig>, 'config'>;
+type SubscriberCtx = Pick<PluginContext<XeroConfig>, 'config' | 'organisations' | 'outbox' | 'clock'>;
 
 const whenToRun = async (trx: Queryable, ctx: SubscriberCtx, orgId: number, type: string): Promise<EnqueueOptions | null> => {
   const connection = await getLiveConnection(trx, orgId);
   if (!connection) return null;
-  const availableAt = await scheduledAvailableAt(trx, orgId);
+  const now = ctx.clock.now();
+  const availableAt = await scheduledAvailableAt(ctx, trx, orgId, now);
   if (availableAt !== undefined) return { availableAt };
-  const coalesced = await coalescedAvailableAt(trx, { orgId, type, tenantKey: tenantKeyOf(orgId, connection.tenant_id), baseMs: ctx.config.coalesceMs ?? 0 });
+  const coalesced = await coalescedAvailableAt(ctx, trx, { orgId, type, tenantKey: tenantKeyOf(orgId, connection.tenant_id), baseMs: ctx.config.coalesceMs ?? 0, now });
   return coalesced === undefined ? {} : { availableAt: coalesced };
 };
 

@@ -1,8 +1,7 @@
 // The sync engine's outbox handlers, by type. Each is one small service per step (see README.md); the
 // retry policy is declared here: batches of 50 (Xero's advice per call), and more attempts than the
 // host default because a rate-limit deferral spends one.
-import type { OutboxHandler, OutboxItem, OutboxOutcome, PluginContext } from '../../../server/plugins/contract';
-import type { OutboxHandlerContext } from '../../../server/outbox/types';
+import type { OutboxHandler, OutboxHandlerContext, OutboxItem, OutboxOutcome, PluginContext } from '../../../server/plugins/contract';
 import { RetryableError } from '../../../server/errors';
 import type { XeroConfig } from '../config';
 import { addHistoryNotes } from './historyNotes';

@@ -4,9 +4,7 @@
 // Xero id), and sent only while the tenant has headroom — no push items of the organisation waiting and at
 // least three quarters of this minute's budget left. Otherwise they step aside for a minute. A note is a courtesy:
 // the audit trail and the invoice's Url already name the sale.
-import type { Queryable } from '../../../server/db/knex';
-import type { OutboxHandlerContext } from '../../../server/outbox/types';
-import type { OutboxItem, OutboxOutcome, PluginContext } from '../../../server/plugins/contract';
+import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, PluginContext, Queryable } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
 import { afterCallFailure } from './pushInvoices';
 import { done, finishBatch, retryLater, type ItemResult } from './outcomes';
@@ -37,7 +35,7 @@ export async function addHistoryNotes(svc: SyncServices, items: OutboxItem<Histo
   const orgId = items[0]!.orgId!;
   const connection = await getLiveConnection(ctx.db, orgId);
   const tenantKey = tenantKeyOf(orgId, connection?.tenant_id ?? null);
-  const waiting = await ctx.db('outbox').where({ org_id: orgId }).whereIn('type', [...SYNC_ITEM_TYPES]).whereIn('status', ['pending', 'leased']).first('id');
+  const waiting = (await ctx.outbox.list(ctx.db, { orgId, types: SYNC_ITEM_TYPES, statuses: ['pending', 'leased'], limit: 1 })).length > 0;
   const stepAside = (): ItemResult => retryLater('History note waits while invoices, credit notes or payments use the rate budget', [], STEP_ASIDE_MS);
   if (waiting) return finishBatch(ctx, items, items.map(stepAside), hctx.workerId);
 

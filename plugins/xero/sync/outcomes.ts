@@ -3,7 +3,6 @@
 // record of what happened and the item's completion cannot disagree. (xero_records rows are written
 // earlier, right after Xero answered: a crash after that point must not forget a created record.)
 import type { Knex } from 'knex';
-import { completeInTrx } from '../../../server/outbox/transitions';
 import type { OutboxItem, OutboxOutcome, PluginContext, SyncRecordUpdate } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
 import { writeAudit, type AuditEntry } from './audit';
@@ -26,17 +25,17 @@ export const retryLater = (message: string, audit: AuditEntry[] = [], retryAfter
 });
 
 export async function finishBatch(
-  ctx: Pick<PluginContext<XeroConfig>, 'db' | 'sync'>, items: readonly OutboxItem[], results: readonly ItemResult[], workerId: string,
+  ctx: Pick<PluginContext<XeroConfig>, 'db' | 'sync' | 'outbox' | 'clock'>, items: readonly OutboxItem[], results: readonly ItemResult[], workerId: string,
 ): Promise<OutboxOutcome[]> {
   await ctx.db.transaction(async (trx: Knex.Transaction) => {
     for (const [index, result] of results.entries()) {
       const item = items[index]!;
       if (result.sync) await ctx.sync.upsert(trx, result.sync);
-      await writeAudit(trx, result.audit.map((a) => ({ ...a, outboxItemId: a.outboxItemId ?? item.id })));
+      await writeAudit(trx, result.audit.map((a) => ({ ...a, outboxItemId: a.outboxItemId ?? item.id })), ctx.clock.now());
     }
     const completed = items.filter((_, i) => results[i]!.outcome.status === 'done');
     if (completed.length > 0) {
-      await completeInTrx(trx, [...completed], workerId);
+      await ctx.outbox.completeInTransaction(trx, completed.map((i) => i.id), workerId);
       // Done: what was sent is recorded, no look-up will ever be needed for these items (sendMarks.ts).
       await clearAllMarks(trx, completed.map((i) => i.id));
     }

@@ -19,9 +19,7 @@
 //   pay out    ONE PUT /Payments for every note with a method, from the refund method's account — except a
 //              Stripe/GoCardless refund the provider may convert (payouts/awaitingPayout.ts): recorded as
 //              AWAITING_PAYOUT and paid out by its payout, from the payout's clearing account at its rate
-import type { OutboxHandlerContext } from '../../../server/outbox/types';
-import type { OutboxItem, OutboxOutcome } from '../../../server/plugins/contract';
-import type { RefundSnapshot, SaleSnapshot } from '../../../server/domain/events';
+import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, RefundSnapshot, SaleSnapshot } from '../../../server/plugins/contract';
 import { PermanentError } from '../../../server/errors';
 import {
   buildAllocation, buildCreditNote, buildCreditNoteRefundPayment, creditNoteNumberFor, invoiceNumberFor, toXeroNodeAllocation,
@@ -35,10 +33,9 @@ import { DELETED_UPSTREAM, findRecords, isRemovedInXero, payloadHash, saveRecord
 import { openSession } from './session';
 import { clearMarks, markedItems, sendMarked } from './sendMarks';
 import { AWAITING_PAYOUT, refundsAwaitingPayout } from '../payouts/awaitingPayout';
-import { organisationBaseCurrency, withClearingAccounts } from '../payouts/paymentAccounts';
+import { withClearingAccounts } from '../payouts/paymentAccounts';
 import { batchRecorder, mappingsOrFinish } from './batchRecorder';
 import { permanentMessage, type SyncServices } from './services';
-import { loadRefund, loadSale } from './snapshots';
 import type { CreditNotePushPayload } from './types';
 import { field, idempotencyKey, list, num, responseSummary, splitElements, str, whereAnyOf } from './wire';
 
@@ -84,8 +81,8 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
     // ---- the host records ----
     const loaded: { item: Item; index: number; refund: RefundSnapshot; sale: SaleSnapshot }[] = [];
     for (const [index, item] of items.entries()) {
-      const refund = await loadRefund(ctx.db, orgId, item.payload.refundId);
-      const sale = refund && (await loadSale(ctx.db, orgId, refund.saleId));
+      const refund = await ctx.records.refund(ctx.db, orgId, item.payload.refundId);
+      const sale = refund && (await ctx.records.sale(ctx.db, orgId, refund.saleId));
       if (!refund || !sale) fail(item, index, `Refund ${item.payload.refundId} no longer exists in this organisation`);
       else loaded.push({ item, index, refund, sale });
     }
@@ -101,7 +98,7 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
         const l = unknownInvoices.find((u) => invoiceNumberFor(u.sale.id, mappings).toLowerCase() === str(inv, 'InvoiceNumber')?.toLowerCase());
         if (!l) continue;
         const status = str(inv, 'Status') ?? 'UNKNOWN';
-        await saveRecord(ctx.db, invoiceKey, { entityId: l.sale.id, xeroId: str(inv, 'InvoiceID')!, number: str(inv, 'InvoiceNumber')!, status: isRemovedInXero(status) ? DELETED_UPSTREAM : status });
+        await saveRecord(ctx.db, invoiceKey, { entityId: l.sale.id, xeroId: str(inv, 'InvoiceID')!, number: str(inv, 'InvoiceNumber')!, status: isRemovedInXero(status) ? DELETED_UPSTREAM : status }, ctx.clock.now());
       }
     }
     const invoicesNow = await findRecords(ctx.db, invoiceKey, loaded.map((l) => l.sale.id));
@@ -124,7 +121,7 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
     // ---- where each refund stands: the steps recorded so far, and the requests that may have landed ----
     const allocations = await findRecords(ctx.db, allocationKey, work.map((w) => w.refund.id));
     const payouts = await findRecords(ctx.db, payoutKey, work.map((w) => w.refund.id));
-    const retried = work.filter((w) => w.item.attempts > 1).map((w) => w.item.id);
+    const retried = work.filter((w) => w.item.attempts > 1).map((w) => w.item);
     const marked = {
       note: await markedItems(ctx.db, retried, 'credit_note'),
       allocation: await markedItems(ctx.db, retried, 'allocation'),
@@ -146,13 +143,13 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
         const status = str(note, 'Status') ?? 'UNKNOWN';
         const id = str(note, 'CreditNoteID')!;
         if (isRemovedInXero(status)) {
-          await saveRecord(ctx.db, noteKey, { entityId: w.refund.id, xeroId: id, number: w.number, status: DELETED_UPSTREAM, note: `${status} in Xero` });
+          await saveRecord(ctx.db, noteKey, { entityId: w.refund.id, xeroId: id, number: w.number, status: DELETED_UPSTREAM, note: `${status} in Xero` }, ctx.clock.now());
           continue;
         }
         if (!w.creditNoteId) w.audit.push(audit(w.item, { action: 'adopted', outcome: 'ok', response: responseSummary(note), message: `found in Xero by number ${w.number} before re-sending; adopted` }));
         w.creditNoteId = id;
         adoptedNotes.set(w.refund.id, note);
-        await saveRecord(ctx.db, noteKey, { entityId: w.refund.id, xeroId: id, number: w.number, status });
+        await saveRecord(ctx.db, noteKey, { entityId: w.refund.id, xeroId: id, number: w.number, status }, ctx.clock.now());
       }
       for (const w of [...lookup]) {
         const record = (await findRecords(ctx.db, noteKey, [w.refund.id])).get(w.refund.id);
@@ -178,7 +175,7 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
       const state = invoiceState.get(w.invoice.xeroId!.toLowerCase());
       const status = str(state, 'Status');
       if (!state || isRemovedInXero(status)) {
-        await saveRecord(ctx.db, invoiceKey, { entityId: w.sale.id, status: DELETED_UPSTREAM, note: state ? `${status} in Xero` : 'not found in Xero' });
+        await saveRecord(ctx.db, invoiceKey, { entityId: w.sale.id, status: DELETED_UPSTREAM, note: state ? `${status} in Xero` : 'not found in Xero' }, ctx.clock.now());
         await ctx.sync.upsert(ctx.db, { orgId, entityType: 'sale', entityId: w.sale.id, recordType: 'invoice', status: 'deleted_upstream', error: `Invoice ${w.invoice.number ?? ''} was ${state ? status!.toLowerCase() : 'deleted'} in Xero` });
         if (!w.creditNoteId) {
           skip(w.item, w.index, `Skipped: the invoice ${w.invoice.number ?? ''} was ${state ? status!.toLowerCase() : 'deleted'} in Xero by the accountant, so no credit note is created for this refund`);
@@ -194,7 +191,7 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
         const contactId = str(field(invoiceState.get(w.invoice.xeroId!.toLowerCase()), 'Contact'), 'ContactID');
         w.built = buildCreditNote(w.refund, w.sale, mappings, {
           contact: contactId ? { ContactID: contactId } : { Name: w.sale.customer.name, ContactNumber: `LB-C-${w.sale.customer.id}` },
-          now: Date.now(),
+          now: ctx.clock.now(),
         });
         if (!w.creditNoteId) toCreate.push(w);
       } catch (err) {
@@ -216,7 +213,7 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
         const request = { idempotencyKey: idemKey, unitdp, payload: w.built!.payload, expected: w.built!.expected, basis: w.built!.basis };
         if (element.ok) {
           w.creditNoteId = str(element.element, 'CreditNoteID')!;
-          await saveRecord(ctx.db, noteKey, { entityId: w.refund.id, xeroId: w.creditNoteId, number: str(element.element, 'CreditNoteNumber') ?? w.number, status: str(element.element, 'Status') ?? 'AUTHORISED', payloadHash: payloadHash(w.built!.payload) });
+          await saveRecord(ctx.db, noteKey, { entityId: w.refund.id, xeroId: w.creditNoteId, number: str(element.element, 'CreditNoteNumber') ?? w.number, status: str(element.element, 'Status') ?? 'AUTHORISED', payloadHash: payloadHash(w.built!.payload) }, ctx.clock.now());
           w.audit.push(audit(w.item, { action: 'created', outcome: 'ok', request, response: responseSummary(element.element) }));
           if (svc.historyNotes) {
             await enqueueHistoryNote(ctx, orgId, { recordType: 'credit_note', xeroId: w.creditNoteId, entityType: 'refund', entityId: w.refund.id,
@@ -238,17 +235,17 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
       const adoptedAllocated = list(adopted, 'Allocations').filter((a) => field(a, 'IsDeleted') !== true).reduce((s: number, a) => s + cents(num(a, 'Amount')), 0);
       const adoptedPaid = list(adopted, 'Payments').reduce((s: number, p) => s + cents(num(p, 'Amount')), 0);
       if (adopted && adoptedAllocated > 0 && !allocations.has(w.refund.id)) {
-        await saveRecord(ctx.db, allocationKey, { entityId: w.refund.id, status: 'ALLOCATED', note: `${money(adoptedAllocated)} (found on the credit note)` });
+        await saveRecord(ctx.db, allocationKey, { entityId: w.refund.id, status: 'ALLOCATED', note: `${money(adoptedAllocated)} (found on the credit note)` }, ctx.clock.now());
       }
       if (adopted && adoptedPaid > 0 && !payouts.has(w.refund.id)) {
-        await saveRecord(ctx.db, payoutKey, { entityId: w.refund.id, status: 'PAID', note: `${money(adoptedPaid)} (found on the credit note)` });
+        await saveRecord(ctx.db, payoutKey, { entityId: w.refund.id, status: 'PAID', note: `${money(adoptedPaid)} (found on the credit note)` }, ctx.clock.now());
       }
       const allocationRecord = allocations.get(w.refund.id);
       w.allocatedCents = adoptedAllocated || (allocationRecord?.status === 'ALLOCATED' ? cents(Number.parseFloat(allocationRecord.note ?? '0')) : 0);
       w.paidOutCents = adoptedPaid;
       const alreadyAllocated = allocations.has(w.refund.id) || adoptedAllocated > 0;
       if (!alreadyAllocated && !payouts.has(w.refund.id) && adoptedPaid === 0 && w.refund.method !== null) {
-        await saveRecord(ctx.db, allocationKey, { entityId: w.refund.id, status: 'NONE', note: `not allocated: money went back (${w.refund.method}), so the note is paid out in full` });
+        await saveRecord(ctx.db, allocationKey, { entityId: w.refund.id, status: 'NONE', note: `not allocated: money went back (${w.refund.method}), so the note is paid out in full` }, ctx.clock.now());
       } else if (!alreadyAllocated && !payouts.has(w.refund.id) && adoptedPaid === 0) {
         const due = cents(num(invoiceState.get(w.invoice.xeroId!.toLowerCase()), 'AmountDue'));
         const amount = Math.min(due, creditCents);
@@ -261,7 +258,7 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
           if (!element.ok) await clearMarks(ctx.db, [w.item.id], 'allocation');
           if (element.ok) {
             w.allocatedCents = amount;
-            await saveRecord(ctx.db, allocationKey, { entityId: w.refund.id, xeroId: str(element.element, 'AllocationID') ?? null, status: 'ALLOCATED', note: money(amount) });
+            await saveRecord(ctx.db, allocationKey, { entityId: w.refund.id, xeroId: str(element.element, 'AllocationID') ?? null, status: 'ALLOCATED', note: money(amount) }, ctx.clock.now());
             w.audit.push(audit(w.item, { action: 'allocated', outcome: 'ok', request: allocation, response: responseSummary(element.element), message: `${money(amount)} allocated to ${w.invoice.number ?? ''}` }));
             // Keep the invoice's amount due current for another refund of the same sale in this batch.
             const state = invoiceState.get(w.invoice.xeroId!.toLowerCase()) as Record<string, unknown> | undefined;
@@ -273,7 +270,7 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
         } else {
           w.notes.push(`not allocated: invoice ${w.invoice.number ?? ''} had nothing left to pay (already paid or credited)`);
         }
-        await saveRecord(ctx.db, allocationKey, { entityId: w.refund.id, status: w.allocatedCents > 0 ? 'ALLOCATED' : 'NONE', note: w.allocatedCents > 0 ? money(w.allocatedCents) : w.notes.at(-1) ?? null });
+        await saveRecord(ctx.db, allocationKey, { entityId: w.refund.id, status: w.allocatedCents > 0 ? 'ALLOCATED' : 'NONE', note: w.allocatedCents > 0 ? money(w.allocatedCents) : w.notes.at(-1) ?? null }, ctx.clock.now());
       }
       w.remainingCents = Math.max(0, creditCents - w.allocatedCents - w.paidOutCents);
     }
@@ -283,14 +280,14 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
     const toPayOut = settle.filter((w) => !payouts.has(w.refund.id) && (w.remainingCents ?? 0) > 0);
     // A provider refund the provider may convert is paid out by its payout, at the provider's rate.
     const awaiting = toPayOut.some((w) => w.refund.method !== null)
-      ? await refundsAwaitingPayout(ctx.db, { orgId, tenantId: session.tenantId }, await organisationBaseCurrency(ctx.db, orgId), mappings, toPayOut.map((w) => w.refund))
+      ? await refundsAwaitingPayout(ctx, { orgId, tenantId: session.tenantId }, (await ctx.organisations.get(ctx.db, orgId)).baseCurrency, mappings, toPayOut.map((w) => w.refund))
       : new Set<number>();
     // Stripe/GoCardless refunds without a mapped account: out of the provider's clearing account.
-    const refundMappings = await withClearingAccounts(session, ctx.db, mappings, toPayOut.filter((w) => !awaiting.has(w.refund.id)).map((w) => w.refund));
+    const refundMappings = await withClearingAccounts(ctx, session, mappings, toPayOut.filter((w) => !awaiting.has(w.refund.id)).map((w) => w.refund));
     for (const w of toPayOut) {
       if (awaiting.has(w.refund.id)) {
         w.notes.push(`${money(w.remainingCents!)} to be paid out when ${w.refund.method}'s payout is posted (from its clearing account, at ${w.refund.method}'s rate if it converted the refund)`);
-        await saveRecord(ctx.db, payoutKey, { entityId: w.refund.id, status: AWAITING_PAYOUT, note: w.notes.at(-1)! });
+        await saveRecord(ctx.db, payoutKey, { entityId: w.refund.id, status: AWAITING_PAYOUT, note: w.notes.at(-1)! }, ctx.clock.now());
         w.audit.push(audit(w.item, { action: 'awaiting_payout', outcome: 'skipped', message: w.notes.at(-1)! }));
         continue;
       }
@@ -298,7 +295,7 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
         // No method: no money moved that we know of, so nothing is paid out. The credit stays on the note,
         // where the accountant sees it as the customer's credit (to allocate to a later invoice or refund).
         w.notes.push(`${money(w.remainingCents!)} left on the credit note as the customer's credit: the refund has no payment method, so no money out is recorded`);
-        await saveRecord(ctx.db, payoutKey, { entityId: w.refund.id, status: 'NONE', note: w.notes.at(-1)! });
+        await saveRecord(ctx.db, payoutKey, { entityId: w.refund.id, status: 'NONE', note: w.notes.at(-1)! }, ctx.clock.now());
         w.audit.push(audit(w.item, { action: 'unallocated', outcome: 'skipped', message: w.notes.at(-1)! }));
         continue;
       }
@@ -308,7 +305,7 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
         if (!(err instanceof PermanentError)) throw err;
         // The credit note stands; the money out is left to the accountant, and we say why.
         w.notes.push(`${money(w.remainingCents!)} left unallocated on the credit note: ${permanentMessage(err)}`);
-        await saveRecord(ctx.db, payoutKey, { entityId: w.refund.id, status: 'NONE', note: w.notes.at(-1)! });
+        await saveRecord(ctx.db, payoutKey, { entityId: w.refund.id, status: 'NONE', note: w.notes.at(-1)! }, ctx.clock.now());
         w.audit.push(audit(w.item, { action: 'unallocated', outcome: 'skipped', message: w.notes.at(-1)! }));
       }
     }
@@ -322,12 +319,12 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
       for (const [n, { w, payment }] of payOut.entries()) {
         const element = elements[n]!;
         if (element.ok) {
-          await saveRecord(ctx.db, payoutKey, { entityId: w.refund.id, xeroId: str(element.element, 'PaymentID') ?? null, status: 'PAID', note: payment.Amount.toFixed(2) });
+          await saveRecord(ctx.db, payoutKey, { entityId: w.refund.id, xeroId: str(element.element, 'PaymentID') ?? null, status: 'PAID', note: payment.Amount.toFixed(2) }, ctx.clock.now());
           w.audit.push(audit(w.item, { action: 'refund_paid', outcome: 'ok', request: payment, response: responseSummary(element.element), message: `${payment.Amount.toFixed(2)} paid out from ${'Code' in payment.Account ? payment.Account.Code : 'the clearing account'}` }));
         } else {
           const message = `refund payment refused by Xero: ${element.messages.join('; ')}`;
           w.notes.push(message);
-          await saveRecord(ctx.db, payoutKey, { entityId: w.refund.id, status: 'NONE', note: message });
+          await saveRecord(ctx.db, payoutKey, { entityId: w.refund.id, status: 'NONE', note: message }, ctx.clock.now());
           w.audit.push(audit(w.item, { action: 'unallocated', outcome: 'skipped', request: payment, response: responseSummary(element.element), message }));
         }
       }

@@ -9,12 +9,10 @@
 //   send       ONE PUT /Invoices?summarizeErrors=false with a deterministic Idempotency-Key
 //   record     each element on its own: success → xero_records + synced; Xero's validation messages →
 //              that item fails with them (the other 49 are unaffected)
-import type { OutboxHandlerContext } from '../../../server/outbox/types';
-import type { OutboxItem, OutboxOutcome, SyncRecordUpdate } from '../../../server/plugins/contract';
+import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, SaleSnapshot, SyncRecordUpdate } from '../../../server/plugins/contract';
 import { PermanentError } from '../../../server/errors';
 import { toWorkerError } from '../client';
 import { buildInvoice, invoiceNumberFor, toXeroNodeInvoice, type BuiltInvoice, type ResolvedMappings } from '../payloads';
-import type { SaleSnapshot } from '../../../server/domain/events';
 import type { AuditEntry } from './audit';
 import { forgetContact, resolveContacts } from './contacts';
 import { enqueueHistoryNote } from './historyNotes';
@@ -23,7 +21,6 @@ import { DELETED_UPSTREAM, findRecords, isRemovedInXero, payloadHash, saveRecord
 import { openSession, type XeroSession } from './session';
 import { clearMarks, markedItems, sendMarked } from './sendMarks';
 import { permanentMessage, saleUrlOf, type SyncServices } from './services';
-import { loadSale } from './snapshots';
 import type { InvoicePushPayload } from './types';
 import { idempotencyKey, list, responseSummary, splitElements, str } from './wire';
 
@@ -52,7 +49,7 @@ export async function pushInvoices(svc: SyncServices, items: OutboxItem<InvoiceP
   const key: RecordKey = { orgId, tenantId: session.tenantId, entityType: 'sale', recordType: 'invoice' };
   const sales = new Map<number, SaleSnapshot>();
   for (const [index, item] of items.entries()) {
-    const sale = await loadSale(ctx.db, orgId, item.payload.saleId);
+    const sale = await ctx.records.sale(ctx.db, orgId, item.payload.saleId);
     if (sale) sales.set(item.payload.saleId, sale);
     else results[index] = failed(`Sale ${item.payload.saleId} no longer exists in this organisation`, undefined, [audit(item, { action: 'failed', outcome: 'failed', message: 'sale not found' })]);
   }
@@ -76,7 +73,7 @@ export async function pushInvoices(svc: SyncServices, items: OutboxItem<InvoiceP
 
   try {
     // ---- reconcile: look up by natural key before (re-)sending anything that may have landed ----
-    const marked = await markedItems(ctx.db, items.filter((item) => item.attempts > 1).map((item) => item.id), 'invoice');
+    const marked = await markedItems(ctx.db, items.filter((item) => item.attempts > 1), 'invoice');
     const lookup = items
       .map((item, index) => ({ item, index }))
       .filter(({ item, index }) => !results[index] && (toVerify.includes(index) || marked.has(item.id) || item.payload.reconcile));
@@ -90,7 +87,7 @@ export async function pushInvoices(svc: SyncServices, items: OutboxItem<InvoiceP
         if (!existing) {
           // A record we held but Xero no longer lists under its number: it was deleted there.
           if (toVerify.includes(index)) {
-            await saveRecord(ctx.db, key, { entityId: item.payload.saleId, status: DELETED_UPSTREAM, note: `not found in Xero by number ${number}` });
+            await saveRecord(ctx.db, key, { entityId: item.payload.saleId, status: DELETED_UPSTREAM, note: `not found in Xero by number ${number}` }, ctx.clock.now());
             results[index] = skippedDeleted(item, number, audit, syncOf);
           }
           continue;
@@ -98,10 +95,10 @@ export async function pushInvoices(svc: SyncServices, items: OutboxItem<InvoiceP
         const status = str(existing, 'Status') ?? 'UNKNOWN';
         const invoiceId = str(existing, 'InvoiceID')!;
         if (isRemovedInXero(status)) {
-          await saveRecord(ctx.db, key, { entityId: item.payload.saleId, xeroId: invoiceId, number, status: DELETED_UPSTREAM, note: `${status} in Xero` });
+          await saveRecord(ctx.db, key, { entityId: item.payload.saleId, xeroId: invoiceId, number, status: DELETED_UPSTREAM, note: `${status} in Xero` }, ctx.clock.now());
           results[index] = skippedDeleted(item, number, audit, syncOf, status);
         } else {
-          await saveRecord(ctx.db, key, { entityId: item.payload.saleId, xeroId: invoiceId, number, status });
+          await saveRecord(ctx.db, key, { entityId: item.payload.saleId, xeroId: invoiceId, number, status }, ctx.clock.now());
           results[index] = done({ ...syncOf(item.payload.saleId), externalId: invoiceId, externalRef: number }, [audit(item, {
             action: 'adopted', outcome: 'ok', response: responseSummary(existing),
             message: `found in Xero by number ${number} before re-sending; adopted, not created again`,
@@ -126,7 +123,7 @@ export async function pushInvoices(svc: SyncServices, items: OutboxItem<InvoiceP
         continue;
       }
       try {
-        const built = buildInvoice(sale, mappings, { contact: { ContactID: contact.contactId }, saleUrl: saleUrlOf(ctx, sale.id), now: Date.now() });
+        const built = buildInvoice(sale, mappings, { contact: { ContactID: contact.contactId }, saleUrl: saleUrlOf(ctx, sale.id), now: ctx.clock.now() });
         toSend.push({ item, index, built, customerId: sale.customer.id });
       } catch (err) {
         if (!(err instanceof PermanentError)) throw err;
@@ -155,7 +152,7 @@ export async function pushInvoices(svc: SyncServices, items: OutboxItem<InvoiceP
           const invoiceId = str(element.element, 'InvoiceID')!;
           const number = str(element.element, 'InvoiceNumber') ?? built.payload.InvoiceNumber;
           const status = str(element.element, 'Status') ?? built.payload.Status;
-          await saveRecord(ctx.db, key, { entityId: item.payload.saleId, xeroId: invoiceId, number, status, payloadHash: payloadHash(built.payload) });
+          await saveRecord(ctx.db, key, { entityId: item.payload.saleId, xeroId: invoiceId, number, status, payloadHash: payloadHash(built.payload) }, ctx.clock.now());
           if (svc.historyNotes) {
             await enqueueHistoryNote(ctx, orgId, { recordType: 'invoice', xeroId: invoiceId, entityType: 'sale', entityId: item.payload.saleId,
               details: `Created by Ledgerbridge from sale #${item.payload.saleId}${built.payload.Reference ? ` (${built.payload.Reference})` : ''}: ${saleUrlOf(ctx, item.payload.saleId)}` });

@@ -5,9 +5,7 @@
 //              key; adopt those on the invoice
 //   send       ONE PUT /Payments?summarizeErrors=false; per-element results. "Only AUTHORISED documents"
 //              → ONE look at those invoices: voided/deleted there → deleted_upstream, else Xero's message.
-import type { OutboxHandlerContext } from '../../../server/outbox/types';
-import type { OutboxItem, OutboxOutcome } from '../../../server/plugins/contract';
-import type { PaymentSnapshot } from '../../../server/domain/events';
+import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, PaymentSnapshot } from '../../../server/plugins/contract';
 import { PermanentError } from '../../../server/errors';
 import { buildPayment, invoiceNumberFor, paymentKeyFor, toXeroNodePayment, type XeroPayment } from '../payloads';
 import { done, finishBatch, type ItemResult } from './outcomes';
@@ -17,7 +15,6 @@ import { openSession } from './session';
 import { clearMarks, markedItems, sendMarked } from './sendMarks';
 import { batchRecorder, mappingsOrFinish } from './batchRecorder';
 import { permanentMessage, type SyncServices } from './services';
-import { loadPayment } from './snapshots';
 import type { PaymentPushPayload } from './types';
 import { withClearingAccounts } from '../payouts/paymentAccounts';
 import { field, idempotencyKey, list, responseSummary, splitElements, str, whereString } from './wire';
@@ -41,7 +38,7 @@ export async function pushPayments(svc: SyncServices, items: Item[], hctx: Outbo
   try {
     const loaded: { item: Item; index: number; payment: PaymentSnapshot }[] = [];
     for (const [index, item] of items.entries()) {
-      const payment = await loadPayment(ctx.db, orgId, item.payload.paymentId);
+      const payment = await ctx.records.payment(ctx.db, orgId, item.payload.paymentId);
       if (payment) loaded.push({ item, index, payment });
       else fail(item, index, `Payment ${item.payload.paymentId} no longer exists in this organisation`);
     }
@@ -56,7 +53,7 @@ export async function pushPayments(svc: SyncServices, items: Item[], hctx: Outbo
       for (const inv of found) {
         const l = unknown.find((u) => invoiceNumberFor(u.payment.saleId, mappings).toLowerCase() === str(inv, 'InvoiceNumber')?.toLowerCase());
         const status = str(inv, 'Status') ?? 'UNKNOWN';
-        if (l) await saveRecord(ctx.db, invoiceKey, { entityId: l.payment.saleId, xeroId: str(inv, 'InvoiceID')!, number: str(inv, 'InvoiceNumber')!, status: isRemovedInXero(status) ? DELETED_UPSTREAM : status });
+        if (l) await saveRecord(ctx.db, invoiceKey, { entityId: l.payment.saleId, xeroId: str(inv, 'InvoiceID')!, number: str(inv, 'InvoiceNumber')!, status: isRemovedInXero(status) ? DELETED_UPSTREAM : status }, ctx.clock.now());
       }
       invoices = await findRecords(ctx.db, invoiceKey, loaded.map((l) => l.payment.saleId));
     }
@@ -79,7 +76,7 @@ export async function pushPayments(svc: SyncServices, items: Item[], hctx: Outbo
     }
 
     // ---- reconcile: payments that may have landed, by our Reference key on the same invoice ----
-    const marked = await markedItems(ctx.db, pending.filter((p) => p.item.attempts > 1).map((p) => p.item.id), 'payment');
+    const marked = await markedItems(ctx.db, pending.filter((p) => p.item.attempts > 1).map((p) => p.item), 'payment');
     const reconcile = pending.filter((p) => marked.has(p.item.id) || p.item.payload.reconcile);
     if (reconcile.length > 0) {
       const where = reconcile.map((p) => `Reference==${whereString(p.key)} OR Reference.StartsWith(${whereString(`${p.key} `)})`).join(' OR ');
@@ -92,7 +89,7 @@ export async function pushPayments(svc: SyncServices, items: Item[], hctx: Outbo
         });
         if (!match) continue;
         const paymentId = str(match, 'PaymentID')!;
-        await saveRecord(ctx.db, paymentKey, { entityId: p.payment.id, xeroId: paymentId, number: p.key, status: str(match, 'Status') ?? 'AUTHORISED' });
+        await saveRecord(ctx.db, paymentKey, { entityId: p.payment.id, xeroId: paymentId, number: p.key, status: str(match, 'Status') ?? 'AUTHORISED' }, ctx.clock.now());
         results[p.index] = done({ ...syncOf(p.payment.id), externalId: paymentId, externalRef: p.key }, [audit(p.item, {
           action: 'adopted', outcome: 'ok', response: responseSummary(match), message: `found in Xero by reference ${p.key} before re-sending; adopted`,
         })]);
@@ -102,7 +99,7 @@ export async function pushPayments(svc: SyncServices, items: Item[], hctx: Outbo
     // ---- build and send (one call) ----
     const toSend: { p: (typeof pending)[number]; payment: XeroPayment }[] = [];
     // Stripe/GoCardless without a mapped account: into the provider's clearing account (found or created).
-    const accountMappings = await withClearingAccounts(session, ctx.db, mappings, pending.filter((p) => !results[p.index]).map((p) => p.payment));
+    const accountMappings = await withClearingAccounts(ctx, session, mappings, pending.filter((p) => !results[p.index]).map((p) => p.payment));
     for (const p of pending) {
       if (results[p.index]) continue;
       try {
@@ -125,7 +122,7 @@ export async function pushPayments(svc: SyncServices, items: Item[], hctx: Outbo
         const request = { idempotencyKey: idemKey, payload: s.payment };
         if (element.ok) {
           const paymentId = str(element.element, 'PaymentID')!;
-          await saveRecord(ctx.db, paymentKey, { entityId: s.p.payment.id, xeroId: paymentId, number: s.p.key, status: str(element.element, 'Status') ?? 'AUTHORISED', payloadHash: payloadHash(s.payment) });
+          await saveRecord(ctx.db, paymentKey, { entityId: s.p.payment.id, xeroId: paymentId, number: s.p.key, status: str(element.element, 'Status') ?? 'AUTHORISED', payloadHash: payloadHash(s.payment) }, ctx.clock.now());
           results[s.p.index] = done({ ...syncOf(s.p.payment.id), externalId: paymentId, externalRef: s.p.key }, [audit(s.p.item, { action: 'created', outcome: 'ok', request, response: responseSummary(element.element) })]);
         } else if (element.messages.some((m) => NOT_AUTHORISED.test(m))) {
           notAuthorised.push(s);
@@ -141,7 +138,7 @@ export async function pushPayments(svc: SyncServices, items: Item[], hctx: Outbo
           const state = states.find((i) => str(i, 'InvoiceID')?.toLowerCase() === s.p.invoice.xeroId!.toLowerCase());
           const status = str(state, 'Status');
           if (!state || isRemovedInXero(status)) {
-            await saveRecord(ctx.db, invoiceKey, { entityId: s.p.payment.saleId, status: DELETED_UPSTREAM, note: `${status ?? 'not found'} in Xero` });
+            await saveRecord(ctx.db, invoiceKey, { entityId: s.p.payment.saleId, status: DELETED_UPSTREAM, note: `${status ?? 'not found'} in Xero` }, ctx.clock.now());
             await ctx.sync.upsert(ctx.db, { orgId, entityType: 'sale', entityId: s.p.payment.saleId, recordType: 'invoice', status: 'deleted_upstream', error: `Invoice ${s.p.invoice.number ?? ''} was ${(status ?? 'deleted').toLowerCase()} in Xero` });
             skip(s.p.item, s.p.index, `Skipped: the invoice ${s.p.invoice.number ?? ''} was ${(status ?? 'deleted').toLowerCase()} in Xero by the accountant, so this payment is not recorded there`);
           } else {

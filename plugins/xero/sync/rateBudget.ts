@@ -17,7 +17,7 @@
 // wait becomes a RetryableError with retryAfterMs so the outbox reschedules the item instead of a handler
 // sleeping on a lease.
 import { randomBytes } from 'node:crypto';
-import type { Db, Queryable } from '../../../server/db/knex';
+import type { Db, Queryable } from '../../../server/plugins/contract';
 import { RetryableError } from '../../../server/errors';
 
 export interface RateLimits {

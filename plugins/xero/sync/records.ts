@@ -1,7 +1,7 @@
 // xero_records: what each of our records is in Xero, per tenant. The sync engine's memory of what it
 // created (so nothing is created twice) and of what the accountant removed (so it is never pushed again).
 import { createHash } from 'node:crypto';
-import { nowMs, type Queryable } from '../../../server/db/knex';
+import type { Queryable } from '../../../server/plugins/contract';
 import type { XeroEntityType, XeroRecordType } from './types';
 
 /** Our own statuses next to Xero's (AUTHORISED, PAID, VOIDED, DELETED…). */
@@ -78,8 +78,7 @@ export interface RecordWrite {
 }
 
 /** Insert or update one record; fields left undefined keep their stored value. */
-export async function saveRecord(db: Queryable, key: RecordKey, write: RecordWrite): Promise<void> {
-  const now = nowMs();
+export async function saveRecord(db: Queryable, key: RecordKey, write: RecordWrite, now: number): Promise<void> {
   const changed: Record<string, unknown> = { status: write.status, updated_at: now };
   if (write.xeroId !== undefined) changed.xero_id = write.xeroId;
   if (write.number !== undefined) changed.number = write.number;

@@ -1,10 +1,9 @@
 // Real time (the default) or once a day at a chosen hour in the organisation's time zone, as Qonto's Xero
 // sync does at 11pm. There is no scheduler process: in daily mode new items are enqueued with `availableAt`
 // = the next run, and the outbox simply holds them until then (workers sleep until the earliest due item).
-import type { Db, Queryable } from '../../../server/db/knex';
-import { nowMs } from '../../../server/db/knex';
 import { ValidationError } from '../../../server/errors';
-import { getOrganisation } from '../../../server/domain/organisations';
+import type { PluginContext, Queryable } from '../../../server/plugins/contract';
+import type { XeroConfig } from '../config';
 import { nextRunAt } from './nextRunAt';
 
 export type SyncMode = 'realtime' | 'daily';
@@ -22,17 +21,19 @@ export async function getSchedule(db: Queryable, orgId: number): Promise<SyncSch
   return { mode: row.mode === 'daily' ? 'daily' : 'realtime', hour: Number(row.hour) };
 }
 
+type Organisations = Pick<PluginContext<XeroConfig>, 'organisations'>;
+
 /** When a new sync item of the organisation may run: undefined (now) in real time, the next run when daily. */
-export async function scheduledAvailableAt(db: Queryable, orgId: number, now = nowMs()): Promise<number | undefined> {
+export async function scheduledAvailableAt(ctx: Organisations, db: Queryable, orgId: number, now: number): Promise<number | undefined> {
   const schedule = await getSchedule(db, orgId);
   if (schedule.mode !== 'daily') return undefined;
-  const org = await getOrganisation(db, orgId);
-  return nextRunAt(now, schedule.hour, org.timezone);
+  const org = await ctx.organisations.get(db, orgId);
+  return nextRunAt(now, schedule.hour, org.timeZone);
 }
 
 /** The next daily run of the organisation, or null in real time (for "next sync at …"). */
-export async function nextScheduledRun(db: Queryable, orgId: number, now = nowMs()): Promise<number | null> {
-  return (await scheduledAvailableAt(db, orgId, now)) ?? null;
+export async function nextScheduledRun(ctx: Organisations, db: Queryable, orgId: number, now: number): Promise<number | null> {
+  return (await scheduledAvailableAt(ctx, db, orgId, now)) ?? null;
 }
 
 /** The settings form's two fields → a schedule, or a ValidationError naming the bad field. */
@@ -54,21 +55,18 @@ export function parseScheduleForm(body: Record<string, unknown>): SyncSchedule {
  * backoff the far side asked for.
  */
 export async function setSchedule(
-  db: Db,
-  input: { orgId: number; schedule: SyncSchedule; actor: string; now?: number },
+  ctx: Pick<PluginContext<XeroConfig>, 'db' | 'organisations' | 'outbox' | 'clock'>,
+  input: { orgId: number; schedule: SyncSchedule; actor: string },
 ): Promise<{ rescheduled: number; nextRunAt: number | null }> {
-  const now = input.now ?? nowMs();
+  const now = ctx.clock.now();
   const { orgId, schedule } = input;
-  return db.transaction(async (trx) => {
+  return ctx.db.transaction(async (trx) => {
     const row = { mode: schedule.mode, hour: schedule.hour, updated_by: input.actor, updated_at: now };
     await trx('xero_sync_schedule').insert({ org_id: orgId, ...row }).onConflict('org_id').merge(row);
-    const next = await nextScheduledRun(trx, orgId, now);
-    const waiting = trx('outbox')
-      .where({ org_id: orgId, status: 'pending', attempts: 0 })
-      .where('type', 'like', 'xero.%');
-    const rescheduled = next === null
-      ? await waiting.where('available_at', '>', now).update({ available_at: now, updated_at: now })
-      : await waiting.where('available_at', '<', next).update({ available_at: next, updated_at: now });
-    return { rescheduled: Number(rescheduled), nextRunAt: next };
+    const next = await nextScheduledRun(ctx, trx, orgId, now);
+    const rescheduled = await ctx.outbox.reschedule(trx, next === null
+      ? { orgId, availableAt: now, direction: 'earlier' }
+      : { orgId, availableAt: next, direction: 'later' });
+    return { rescheduled, nextRunAt: next };
   });
 }

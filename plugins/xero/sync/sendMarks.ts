@@ -6,11 +6,11 @@
 //                    A whole-request refusal (4xx: 400, 401, 403, 404, 429 — Xero processed nothing)
 //                    clears the marks; a timeout, network error or 5xx keeps them: it may have landed.
 //   clearMarks(...)  the caller clears what Xero answered definitely, element by element.
-//   markedItems(...) the next attempt: which items need the look-up.
+//   markedItems(...) the next attempt: which items need the look-up (with those older than the marks
+//                    themselves: xero_send_marks_start, migration 0007).
 //
 // A mark outlives the process that wrote it (kill -9 mid-request), which is the point.
-import type { Queryable } from '../../../server/db/knex';
-import { nowMs } from '../../../server/db/knex';
+import type { OutboxItem, Queryable } from '../../../server/plugins/contract';
 import { XeroHttpError } from '../client';
 import type { XeroOperation, XeroSession } from './session';
 
@@ -18,9 +18,8 @@ export type SendStep = 'invoice' | 'payment' | 'credit_note' | 'allocation' | 'r
 
 const TABLE = 'xero_send_marks';
 
-export async function markSending(db: Queryable, orgId: number, itemIds: readonly number[], step: SendStep): Promise<void> {
+export async function markSending(db: Queryable, orgId: number, itemIds: readonly number[], step: SendStep, at: number): Promise<void> {
   if (itemIds.length === 0) return;
-  const at = nowMs();
   await db(TABLE).insert([...new Set(itemIds)].map((id) => ({ outbox_item_id: id, step, org_id: orgId, marked_at: at }))).onConflict(['outbox_item_id', 'step']).ignore();
 }
 
@@ -35,10 +34,14 @@ export async function clearAllMarks(db: Queryable, itemIds: readonly number[]): 
   await db(TABLE).whereIn('outbox_item_id', [...new Set(itemIds)]).del();
 }
 
-export async function markedItems(db: Queryable, itemIds: readonly number[], step: SendStep): Promise<Set<number>> {
-  if (itemIds.length === 0) return new Set();
-  const rows = (await db(TABLE).whereIn('outbox_item_id', [...new Set(itemIds)]).andWhere('step', step).select('outbox_item_id')) as { outbox_item_id: number | string }[];
-  return new Set(rows.map((r) => Number(r.outbox_item_id)));
+/** Retried items whose `step` may have landed: marked, or created before this install kept marks. */
+export async function markedItems(db: Queryable, items: readonly Pick<OutboxItem, 'id' | 'createdAt'>[], step: SendStep): Promise<Set<number>> {
+  if (items.length === 0) return new Set();
+  const rows = (await db(TABLE).whereIn('outbox_item_id', [...new Set(items.map((i) => i.id))]).andWhere('step', step).select('outbox_item_id')) as { outbox_item_id: number | string }[];
+  const marked = new Set(rows.map((r) => Number(r.outbox_item_id)));
+  const start = (await db('xero_send_marks_start').first('started_at')) as { started_at: number | string } | undefined;
+  if (start) for (const item of items) if (item.createdAt < Number(start.started_at)) marked.add(item.id);
+  return marked;
 }
 
 /** Xero refused the whole request before doing anything: nothing it carried can have been created. */
@@ -51,7 +54,7 @@ export async function sendMarked<T>(
   session: XeroSession, db: Queryable, itemIds: readonly number[], step: SendStep, operation: XeroOperation<T>,
 ): Promise<T> {
   try {
-    return await session.call(operation, { beforeSend: () => markSending(db, session.orgId, itemIds, step) });
+    return await session.call(operation, { beforeSend: () => markSending(db, session.orgId, itemIds, step, session.now()) });
   } catch (err) {
     if (refusedWhole(err)) await clearMarks(db, itemIds, step);
     throw err;

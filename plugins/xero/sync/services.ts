@@ -2,7 +2,7 @@
 import type { PluginContext } from '../../../server/plugins/contract';
 import type { PermanentError } from '../../../server/errors';
 import type { XeroConfig } from '../config';
-import type { ConnectionDeps } from '../connection/deps';
+import { connectionDeps, type ConnectionDeps } from '../connection/deps';
 import type { ResolvedMappings } from '../payloads';
 import { loadResolvedMappings } from '../mappings/load';
 import { RateBudget } from './rateBudget';
@@ -24,7 +24,7 @@ export interface SyncServiceOptions {
 }
 
 export function createSyncServices(ctx: PluginContext<XeroConfig>, opts: SyncServiceOptions = {}): SyncServices {
-  const connection: ConnectionDeps = { db: ctx.db, secrets: ctx.secrets, config: ctx.config, logger: ctx.logger };
+  const connection = connectionDeps(ctx);
   return {
     ctx,
     connection,

@@ -22,6 +22,8 @@ export interface XeroSession {
   tenantId: string;
   /** Count of calls made through this session (for tests and the audit's request summaries). */
   calls: number;
+  /** The plugin's clock (epoch ms), for what this session's work records. */
+  now(): number;
   call<T>(operation: XeroOperation<T>, opts?: CallOptions): Promise<T>;
 }
 
@@ -34,6 +36,7 @@ export async function openSession(deps: ConnectionDeps, budget: RateBudget, orgI
     orgId,
     tenantId: connection.tenant_id || `org:${orgId}`,
     calls: 0,
+    now: deps.now,
     async call<T>(operation: XeroOperation<T>, opts: CallOptions = {}): Promise<T> {
       // The lease is about to run out (or the worker stops): start nothing new, so no other worker that
       // takes these items over can race a call of ours. What is done so far is recorded; the rest retries.

@@ -1,5 +1,5 @@
-// Outbox item types of the sync engine and their payloads. Payloads carry ids only: every handler loads
-// the current record from the host's tables, so the same item types serve real time (subscribers),
+// Outbox item types of the sync engine and their payloads. Payloads carry ids only: every handler reads
+// the current record from the host (ctx.records), so the same item types serve real time (subscribers),
 // "send now" (routes) and a later history import (backfill) alike.
 import type { SyncEntityType } from '../../../server/plugins/contract';
 

@@ -42,7 +42,7 @@ export async function startPayoutFixture(kind: DbKind, opts: { plugins?: PluginD
   const orgId = f.org.orgId;
   // Provider money goes to its clearing account (no method mapping); payouts land in 090.
   await f.x.ctx.db('xero_mappings').where({ org_id: orgId, kind: 'method_account' }).whereIn('key', ['stripe', 'gocardless']).delete();
-  await savePayoutSettings(f.x.ctx.db, orgId, opts.settings ?? DEFAULT_PAYOUT_SETTINGS, 'test');
+  await savePayoutSettings(f.x.ctx, f.x.ctx.db, orgId, opts.settings ?? DEFAULT_PAYOUT_SETTINGS, 'test');
   let server: Server | undefined;
   let baseUrl = '';
   if (opts.listen) {

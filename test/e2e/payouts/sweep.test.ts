@@ -57,14 +57,14 @@ for (const kind of dbKinds()) {
     });
 
     it('sends a failed payout\'s dead item again instead of queuing one behind it', async () => {
-      await savePayoutSettings(f.x.ctx.db, f.org.orgId, { ...DEFAULT_PAYOUT_SETTINGS, 'bank_account:stripe': '' }, 'test');
+      await savePayoutSettings(f.x.ctx, f.x.ctx.db, f.org.orgId, { ...DEFAULT_PAYOUT_SETTINGS, 'bank_account:stripe': '' }, 'test');
       const { payout } = await seedSyntheticStripePayout(f, { known: 3, refunds: 1, unknown: 0, payoutId: 'po_sweep_failed' });
       const { payoutId } = await f.x.ctx.payouts.record(f.org.orgId, payout);
       await outboxIdle(f);
       const failed = await waitForPayout(f, payoutId, ['failed', 'posted']);
       assert.equal(failed.status, 'failed');
       assert.deepEqual((await items(payoutId)).map((i) => i.status), ['dead']);
-      await savePayoutSettings(f.x.ctx.db, f.org.orgId, DEFAULT_PAYOUT_SETTINGS, 'test');
+      await savePayoutSettings(f.x.ctx, f.x.ctx.db, f.org.orgId, DEFAULT_PAYOUT_SETTINGS, 'test');
       assert.equal(await runPayoutSweep(f.x.ctx), 1);
       await outboxIdle(f);
       const state = await waitForPayout(f, payoutId, ['posted']);

@@ -77,7 +77,7 @@ for (const kind of dbKinds()) {
       assert.equal(first.salesDone, 7);
       await f.drained();
       assert.equal((await invoicesOf(ids)).length, 7);
-      const progress = await backfillProgress(db(), await getBackfill(db(), f.org.orgId, first.id));
+      const progress = await backfillProgress(f.x.ctx, await getBackfill(db(), f.org.orgId, first.id));
       assert.deepEqual([progress.recordsTotal, progress.recordsSynced, progress.recordsFailed, progress.recordsWaiting, progress.percent, progress.finished], [7, 7, 0, 0, 100, true]);
 
       const second = await startBackfill(f.x.ctx, { orgId: f.org.orgId, from, actor: 'test' }, { pageSize: 3 });
@@ -112,10 +112,10 @@ for (const kind of dbKinds()) {
     it('cancelled after the first page, then resumed from its cursor → N invoices, none twice', async () => {
       const from = Date.parse('2026-03-01T00:00:00Z');
       const ids = await history(8, from + DAY, 'RES');
-      const row = await createBackfill(db(), { orgId: f.org.orgId, from, actor: 'test' });
+      const row = await createBackfill(f.x.ctx, { orgId: f.org.orgId, from, actor: 'test' });
       const cancelled = await runBackfill(f.x.ctx, f.org.orgId, row.id, {
         pageSize: 3,
-        onPage: async (r) => { if (r.salesDone === 3) assert.equal(await cancelBackfill(db(), f.org.orgId, r.id), true); },
+        onPage: async (r) => { if (r.salesDone === 3) assert.equal(await cancelBackfill(f.x.ctx, f.org.orgId, r.id), true); },
       });
       assert.equal(cancelled.status, 'cancelled');
       assert.equal(cancelled.salesDone, 3);
@@ -183,7 +183,7 @@ for (const kind of dbKinds()) {
 
       // An import whose process died mid-way (running, lease lapsed): shown as interrupted, Resume finishes it.
       const more = await history(2, Date.parse('2026-06-20T09:00:00Z'), 'WEB2');
-      const stuck = await createBackfill(db(), { orgId: f.org.orgId, from: Date.parse('2026-06-19T00:00:00Z'), actor: 'test' });
+      const stuck = await createBackfill(f.x.ctx, { orgId: f.org.orgId, from: Date.parse('2026-06-19T00:00:00Z'), actor: 'test' });
       const shown = await admin.get('/plugins/xero/history');
       assert.match(shown.text, new RegExp(`#${stuck.id}[^<]*<span class="status status-running">interrupted</span>`));
       const resumed = await postForm(admin, '/plugins/xero/history', `/plugins/xero/history/${stuck.id}/resume`);

@@ -98,7 +98,7 @@ for (const kind of dbKinds()) {
         const other = await createOrganisation(f.x.ctx.db, { name: 'Other Gym', baseCurrency: 'GBP' });
         // Only organisations with a live Xero connection get sync items; this one's waits for re-authorisation.
         await f.x.ctx.db.transaction((trx) =>
-          startConnection(trx, { orgId: other.id, mode: 'oauth2', status: 'needs_reauth', createdBy: 'test', endReason: 'test' }));
+          startConnection(f.x.deps, trx, { orgId: other.id, mode: 'oauth2', status: 'needs_reauth', createdBy: 'test', endReason: 'test' }));
         const otherSale = await createSale(f.x.host.deps, { kind: 'user', id: 999, orgId: other.id, role: 'staff', name: 'x' }, sale(6));
         const otherBefore = Number((await item(otherSale.id)).available_at);
 

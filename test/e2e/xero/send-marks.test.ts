@@ -83,20 +83,23 @@ for (const kind of dbKinds()) {
       assert.deepEqual(await marksOf((await itemsOf(saleIds)).map((i) => i.id)), []);
     });
 
-    it('an item that last sent under the old rule (no mark) is marked by the upgrade, so its retry still looks it up', async () => {
-      // What migration 0006 does for items already retrying when it runs, checked on the statement itself.
-      const { xero0006 } = await import('../../../plugins/xero/migrations/0006_send_marks');
+    it('an item from before send marks (an install already syncing when it upgraded) still looks up on its retry', async () => {
+      // Migrated before any connection, this install keeps no start: nothing of it predates the marks.
+      assert.equal(await db()('xero_send_marks_start').first(), undefined);
+      const { xero0007 } = await import('../../../plugins/xero/migrations/0007_send_marks_start');
       const s = await f.sell(sale(++n));
       const [item] = await itemsOf([s.id]);
-      await db()('outbox').where({ id: item!.id }).update({ attempts: 1, last_error: 'timeout (before the upgrade)' });
-      await db().schema.dropTable('xero_send_marks');
-      await xero0006.up(db());
-      assert.deepEqual(((await marksOf([item!.id])) as { step: string }[]).map((m) => m.step), ['invoice']);
+      // It made an attempt under the old rule (look up on every retry), which wrote no mark.
+      await db()('outbox').where({ id: item!.id }).update({ attempts: 1, last_error: 'timeout (before the upgrade)', created_at: Date.now() - 60_000 });
+      await db().schema.dropTable('xero_send_marks_start');
+      await xero0007.up(db()); // the upgrade, on an install that has a connection
+      assert.deepEqual(await marksOf([item!.id]), [], 'no mark: the look-up comes from the start of marks');
       const since = await lastSeq();
       f.startWorkers();
       await f.drained(30_000);
       await f.stopWorkers();
       assert.equal(lookups(await callsSince(since)).length, 1);
+      await db()('xero_send_marks_start').delete();
     });
   });
 }

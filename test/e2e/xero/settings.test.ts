@@ -1,6 +1,7 @@
 // The Xero settings page over HTTP, against the real app and the Xero emulator on a real port, with the
 // organisation connected as a private app: valid settings are saved; every bad code is refused with a
-// message naming it and nothing is written; roles and organisations are kept apart.
+// message naming it and nothing is written; roles and organisations are kept apart. The install has the
+// Stripe and GoCardless plugins, so their payment methods are on the page with the host's own.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { dbKinds } from '../../support/db';
@@ -8,6 +9,10 @@ import { bootXeroApp, logIn, postForm, seedOrg, startXeroEmulator, type Agent, t
 import { connectPrivateApp } from './syncFixture';
 import { loadResolvedMappings } from '../../../plugins/xero/mappings/load';
 import { forgetCatalogue } from '../../../plugins/xero/mappings/catalogue';
+import { xeroPlugin } from '../../../plugins/xero';
+import { stripePlugin } from '../../../plugins/stripe';
+import { gocardlessPlugin } from '../../../plugins/gocardless';
+import type { PluginDefinition } from '../../../server/plugins/contract';
 
 const PAGE = '/plugins/xero/settings';
 
@@ -22,7 +27,7 @@ for (const kind of dbKinds()) {
 
     before(async () => {
       emu = await startXeroEmulator();
-      x = await bootXeroApp(kind, { emulatorUrl: emu.url });
+      x = await bootXeroApp(kind, { emulatorUrl: emu.url, plugins: [xeroPlugin, stripePlugin, gocardlessPlugin] as unknown as PluginDefinition<unknown>[] });
       org = await seedOrg(x.host.deps.db, 'Settings Gym');
       other = await seedOrg(x.host.deps.db, 'Other Gym');
       tenantId = await connectPrivateApp(x, org.orgId, emu.url);
@@ -53,6 +58,9 @@ for (const kind of dbKinds()) {
       assert.match(res.text, /Region: North/);
       assert.doesNotMatch(res.text, /\(INPUT2\)/, 'purchase rates are not offered for sales');
       assert.match(res.text, /href="\/plugins\/xero\/settings"/, 'nav entry for admins');
+      // One account per payment method of the install, labelled as the install names it.
+      const methods = [...res.text.matchAll(/<label for="method_account_([a-z_]+)">([^<]*)<\/label>/g)].map((m) => `${m[1]}: ${m[2]}`);
+      assert.deepEqual(methods, ['cash: Cash', 'card_terminal: Card terminal', 'stripe: Stripe card payment', 'gocardless: GoCardless Direct Debit']);
     });
 
     it('saves valid settings, which the sync then resolves', async () => {

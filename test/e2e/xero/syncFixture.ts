@@ -57,7 +57,7 @@ export async function connectPrivateApp(x: XeroTestApp, orgId: number, emulatorU
   const certificateId = typeof row === 'object' ? Number(row!.id) : Number(row);
   const sealed = await x.ctx.secrets.seal(db, orgId, certificateKeyPurpose(certificateId), certificate.privateKeyPem);
   await db('xero_certificates').where({ id: certificateId }).update({ private_key_sealed: sealed });
-  await startConnection(db, {
+  await startConnection(x.deps, db, {
     orgId, mode: 'private_app', status: 'connected', createdBy: 'test', endReason: 'test reconnect',
     tenant_id: app.tenantId, tenant_name: organisationName, consumer_key: app.consumerKey, certificate_id: certificateId,
   });
@@ -154,5 +154,5 @@ export async function setMappings(x: XeroTestApp, orgId: number, entries: Mappin
   const current = (await x.ctx.db('xero_mappings').where({ org_id: orgId }).select('kind', 'key', 'value')) as MappingEntry[];
   const merged = new Map(current.map((e) => [`${e.kind}|${e.key}`, e]));
   for (const e of entries) merged.set(`${e.kind}|${e.key}`, e);
-  await x.ctx.db.transaction((trx) => replaceMappings(trx, orgId, [...merged.values()], 'test'));
+  await x.ctx.db.transaction((trx) => replaceMappings(trx, orgId, [...merged.values()], 'test', Date.now()));
 }

@@ -9,6 +9,7 @@ import { dbKinds } from '../../support/db';
 import { startSyncFixture, type SyncFixture } from '../../e2e/xero/syncFixture';
 import { refundsAwaitingPayout, type RefundToSettle } from '../../../plugins/xero/payouts/awaitingPayout';
 import { loadResolvedMappings } from '../../../plugins/xero/mappings/load';
+import { testPaymentMethods } from '../../support/paymentMethods';
 
 const sale = (currency: string, n: number) => ({
   currency, reference: `AW-${currency}-${n}`, customer: { name: `Awaiting ${n}`, email: `awaiting${n}@example.com` },
@@ -27,6 +28,9 @@ for (const kind of dbKinds()) {
       const db = f.x.host.deps.db;
       const orgId = f.org.orgId;
       const key = { orgId, tenantId: f.tenantId };
+      // The install's methods with the provider plugins' (only the Xero plugin runs here): Stripe and
+      // GoCardless money arrives in payouts, cash does not.
+      const ctx = { ...f.x.ctx, paymentMethods: testPaymentMethods };
       const unpaid = await f.sell(sale('USD', 1));
       const paidHere = await f.sell(sale('USD', 2));
       const paidByPayout = await f.sell(sale('USD', 3));
@@ -38,8 +42,9 @@ for (const kind of dbKinds()) {
 
       const refund = (id: number, saleId: number, currency: string, method: string | null): RefundToSettle => ({ id, saleId, currency, method });
       const mappings = await loadResolvedMappings(db, orgId);
-      const unmapped = { ...mappings, methodAccountCodes: { ...mappings.methodAccountCodes, stripe: undefined, gocardless: undefined } };
-      const waiting = await refundsAwaitingPayout(db, key, 'GBP', unmapped, [
+      const { stripe: _stripe, gocardless: _gocardless, ...otherMethods } = mappings.methodAccountCodes;
+      const unmapped = { ...mappings, methodAccountCodes: otherMethods };
+      const waiting = await refundsAwaitingPayout(ctx, key, 'GBP', unmapped, [
         refund(1, unpaid.id, 'USD', 'stripe'),
         refund(2, paidHere.id, 'USD', 'stripe'),
         refund(3, paidByPayout.id, 'USD', 'stripe'),
@@ -51,7 +56,7 @@ for (const kind of dbKinds()) {
       assert.deepEqual([...waiting].sort(), [1, 3, 7]);
 
       const mapped = { ...unmapped, methodAccountCodes: { ...unmapped.methodAccountCodes, stripe: '091' } };
-      assert.deepEqual([...(await refundsAwaitingPayout(db, key, 'GBP', mapped, [refund(1, unpaid.id, 'USD', 'stripe')]))], [], 'a mapped account is the admin\'s choice: paid out at once');
+      assert.deepEqual([...(await refundsAwaitingPayout(ctx, key, 'GBP', mapped, [refund(1, unpaid.id, 'USD', 'stripe')]))], [], 'a mapped account is the admin\'s choice: paid out at once');
     });
   });
 }

@@ -6,9 +6,11 @@ import { dbKinds } from '../../support/db';
 import { startTestApp, type TestApp } from '../../support/app';
 import { xeroPlugin } from '../../../plugins/xero';
 import { startConnection } from '../../../plugins/xero/connection/store';
+import { connectionDeps } from '../../../plugins/xero/connection/deps';
+import type { XeroConfig } from '../../../plugins/xero/config';
 import { createOrganisation } from '../../../server/domain/organisations';
 import { createSale } from '../../../server/domain/sales';
-import type { PluginDefinition, Principal } from '../../../server/plugins/contract';
+import type { PluginContext, PluginDefinition, Principal } from '../../../server/plugins/contract';
 
 const sale = (reference: string) => ({
   reference, currency: 'GBP', customer: { name: 'Ada' }, lines: [{ description: 'Day pass', quantity: '1', unitPrice: '14.50' }],
@@ -31,7 +33,8 @@ for (const kind of dbKinds()) {
       assert.equal((await db('outbox').where('type', 'like', 'xero.%')).length, 0);
       assert.equal((await db('sync_records').where({ plugin_id: 'xero' })).length, 0);
 
-      await db.transaction((trx) => startConnection(trx, { orgId: org.id, mode: 'private_app', status: 'connected', createdBy: 'test', endReason: 'test' }));
+      const ctx = app.host.deps.plugins.plugins.find((p) => p.definition.id === 'xero')!.context as PluginContext<XeroConfig>;
+      await db.transaction((trx) => startConnection(connectionDeps(ctx), trx, { orgId: org.id, mode: 'private_app', status: 'connected', createdBy: 'test', endReason: 'test' }));
       const after = await createSale(app.host.deps, staff, sale('AFTER'));
       const items = await db('outbox').where('type', 'like', 'xero.%');
       assert.deepEqual(items.map((i: { dedupe_key: string }) => i.dedupe_key), [`xero:invoice:${after.id}`]);

@@ -6,9 +6,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
 import { createTestDatabase, dbKinds, type TestDatabase } from '../../support/db';
-import { registerPrivateAppAt, startXeroEmulator, advanceEmulatorClock, type RunningEmulator } from '../../support/xero';
-import { createSecretBox } from '../../../server/secrets';
-import { createLogger } from '../../../server/logger';
+import { registerPrivateAppAt, startXeroEmulator, advanceEmulatorClock, standaloneConnectionDeps, type RunningEmulator } from '../../support/xero';
 import { ValidationError } from '../../../server/errors';
 import { createOrganisation } from '../../../server/domain/organisations';
 import { XeroConfigSchema } from '../../../plugins/xero/config';
@@ -32,13 +30,8 @@ const DAY = 24 * 60 * 60_000;
 const SHA256_WITH_RSA = '1.2.840.113549.1.1.11';
 
 function depsFor(t: TestDatabase, apiUrl: string, now?: () => number): ConnectionDeps {
-  return {
-    db: t.db,
-    secrets: createSecretBox({ masterKey: Buffer.alloc(32, 3) }),
-    config: XeroConfigSchema.parse({ XERO_API_URL: apiUrl, XERO_HTTP_TIMEOUT_MS: '3000' }),
-    logger: createLogger({ level: 'silent' }),
-    ...(now ? { now } : {}),
-  };
+  const config = XeroConfigSchema.parse({ XERO_API_URL: apiUrl, XERO_HTTP_TIMEOUT_MS: '3000' });
+  return standaloneConnectionDeps(t.db, config, { masterKey: Buffer.alloc(32, 3), ...(now ? { now } : {}) });
 }
 
 /** Same moment `years` earlier, by calendar (what the certificate generator adds back). */
@@ -210,7 +203,7 @@ for (const kind of dbKinds()) {
     test("status shows other modes too (OAuth2 scopes and access-token expiry) and only the org's own rows", async () => {
       const other = (await createOrganisation(t.db, { name: 'Other Org' })).id;
       const expires = Date.now() + 30 * 60_000;
-      await startConnection(t.db, {
+      await startConnection(deps, t.db, {
         orgId: other, mode: 'oauth2', status: 'connected', createdBy: 'user:9', endReason: 'test',
         tenant_id: 'tenant-x', tenant_name: 'Demo Company (US)', scopes: 'offline_access accounting.invoices',
       });

@@ -7,10 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import request from 'supertest';
 import { createDb } from '../../../server/db/knex';
-import { createSecretBox } from '../../../server/secrets';
-import { createLogger } from '../../../server/logger';
 import { dbKinds } from '../../support/db';
-import { advanceEmulatorClock } from '../../support/xero';
+import { advanceEmulatorClock, standaloneConnectionDeps } from '../../support/xero';
 import { getLiveConnection } from '../../../plugins/xero/connection/store';
 import { ensureAccessToken } from '../../../plugins/xero/connection/oauth2/tokenManager';
 import type { ConnectionDeps } from '../../../plugins/xero/connection/deps';
@@ -22,13 +20,8 @@ const WORKERS = 4;
 /** Four "processes": their own knex pools and secret boxes on the same database and master key. */
 function workerDeps(world: OAuth2World): { deps: ConnectionDeps[]; close(): Promise<void> } {
   const dbs = Array.from({ length: WORKERS }, () => createDb(world.x.t.config));
-  const deps = dbs.map((db) => ({
-    db,
-    secrets: createSecretBox({ masterKey: Buffer.alloc(32, 7) }), // the MASTER_KEY bootXeroApp uses
-    config: world.x.ctx.config,
-    logger: createLogger({ level: 'silent' }),
-    now: () => world.emu.emulator.clock.now(),
-  }));
+  // The MASTER_KEY bootXeroApp uses, and Xero's (the emulator's) clock.
+  const deps = dbs.map((db) => standaloneConnectionDeps(db, world.x.ctx.config, { now: () => world.emu.emulator.clock.now() }));
   return { deps, close: async () => void (await Promise.all(dbs.map((db) => db.destroy()))) };
 }
 

@@ -3,10 +3,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase, dbKinds, type TestDatabase } from '../../support/db';
-import { registerPrivateAppAt, startXeroEmulator, type RunningEmulator } from '../../support/xero';
+import { registerPrivateAppAt, standaloneConnectionDeps, startXeroEmulator, type RunningEmulator } from '../../support/xero';
 import { createOrganisation } from '../../../server/domain/organisations';
-import { createSecretBox } from '../../../server/secrets';
-import { createLogger } from '../../../server/logger';
 import { XeroConfigSchema } from '../../../plugins/xero/config';
 import { xeroPlugin } from '../../../plugins/xero';
 import { ensureCertificate, regenerateCertificate, saveLegacyConnection } from '../../../plugins/xero/connection/legacy';
@@ -22,12 +20,7 @@ for (const kind of dbKinds()) {
     before(async () => {
       t = await createTestDatabase(kind, [{ id: 'xero', migrations: xeroPlugin.migrations ?? [] }]);
       xero = await startXeroEmulator();
-      deps = {
-        db: t.db,
-        secrets: createSecretBox({ masterKey: Buffer.alloc(32, 7) }),
-        config: XeroConfigSchema.parse({ XERO_API_URL: xero.url, XERO_HTTP_TIMEOUT_MS: '3000' }),
-        logger: createLogger({ level: 'silent' }),
-      };
+      deps = standaloneConnectionDeps(t.db, XeroConfigSchema.parse({ XERO_API_URL: xero.url, XERO_HTTP_TIMEOUT_MS: '3000' }));
     });
     after(async () => {
       await xero?.close();

@@ -65,7 +65,7 @@ describe('conversion rate (Xero CurrencyRate from the provider\'s amounts)', () 
 
 const line = (id: number, over: Partial<PlanLine> = {}): PlanLine => ({ id, kind: 'charge', amountMinor: 7_900, feeMinor: 277, feeTaxMinor: 0, saleId: 41, sourceId: `txn_${id}`, chargeRef: `ch_${id}`, description: null, occurredAt: t0, originalAmountMinor: 10_000, originalCurrency: 'USD', ...over });
 const input = (over: Partial<PlanInput> = {}): PlanInput => ({
-  payout: { id: 9, provider: 'stripe', providerPayoutId: 'po_fx', currency: 'GBP', amountMinor: 7_623, arrivalDate: '2026-01-08' },
+  payout: { id: 9, provider: 'stripe', providerName: 'Stripe', providerPayoutId: 'po_fx', currency: 'GBP', amountMinor: 7_623, arrivalDate: '2026-01-08' },
   lines: [line(1)],
   settings: { bankAccountCode: '090', feesAccountCode: '404', feeTaxType: 'INPUT2', suspenseAccountCode: '260', disputeAccountCode: null, threshold: 85, roundingAccountCode: '861' },
   clearingAccountId: 'clr', hostSide: new Map(), matches: new Map(), posted: new Set(), ...over,

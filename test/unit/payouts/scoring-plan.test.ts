@@ -32,7 +32,7 @@ describe('payout match scoring', () => {
 
 const line = (id: number, over: Partial<PlanLine> = {}): PlanLine => ({ id, kind: 'charge', amountMinor: 1000, feeMinor: 35, feeTaxMinor: 0, saleId: null, sourceId: `txn_${id}`, chargeRef: `ch_${id}`, description: null, occurredAt: t0, ...over });
 const input = (over: Partial<PlanInput> = {}): PlanInput => ({
-  payout: { id: 7, provider: 'stripe', providerPayoutId: 'po_1', currency: 'GBP', amountMinor: 0, arrivalDate: '2026-01-08' },
+  payout: { id: 7, provider: 'stripe', providerName: 'Stripe', providerPayoutId: 'po_1', currency: 'GBP', amountMinor: 0, arrivalDate: '2026-01-08' },
   lines: [], settings: { bankAccountCode: '090', feesAccountCode: '404', feeTaxType: 'INPUT2', suspenseAccountCode: '260', disputeAccountCode: null, threshold: 85 },
   clearingAccountId: 'clr', hostSide: new Map(), matches: new Map(), posted: new Set(), ...over,
 });
@@ -66,5 +66,14 @@ describe('payout posting plan', () => {
     assert.equal(noSuspense.transfer, null);
     assert.match(noSuspense.failed[0]!.reason, /suspense account/);
     assert.match(buildPayoutPlan({ ...base, settings: { ...base.settings, bankAccountCode: null } }).failed.at(-1)!.reason, /bank account/);
+  });
+
+  it("names the provider in the books as the install calls it: the spends' contact and descriptions", () => {
+    const plan = buildPayoutPlan({ ...base, payout: { ...base.payout, provider: 'mollie', providerName: 'Mollie' } });
+    type Spend = { transaction: { Contact: { Name: string }; LineItems: { Description: string }[] } };
+    const spend = (key: string) => plan.steps.find((s) => s.key === key) as unknown as Spend;
+    assert.deepEqual(spend('FEES').transaction.Contact, { Name: 'Mollie' });
+    assert.equal(spend('FEES').transaction.LineItems[0]!.Description, 'Mollie fees, payout po_1');
+    assert.equal(spend('L3').transaction.LineItems[0]!.Description, 'Mollie refund txn_3');
   });
 });

@@ -47,13 +47,13 @@ describe('loadResolvedMappings (rows → mappings)', () => {
       { kind: 'default_sales_account', key: '', value: '260' },
       { kind: 'category_tax', key: 'swim', value: 'RROUTPUT' },
       { kind: 'method_account', key: 'stripe', value: '877' },
-      { kind: 'method_account', key: 'bitcoin', value: '090' },
+      { kind: 'method_account', key: 'mollie', value: '090' },
       { kind: 'category_tracking', key: 'swim', value: JSON.stringify([{ name: 'Region', option: 'North', trackingCategoryId: 'r', trackingOptionId: 'n' }]) },
       { kind: 'due_date_rule', key: '', value: 'day_of_following_month:20' },
       { kind: 'invoice_status', key: '', value: 'DRAFT' },
     ]);
     assert.equal(m.defaultSalesAccountCode, '260');
-    assert.deepEqual(m.methodAccountCodes, { stripe: '877' }, 'unknown methods are ignored');
+    assert.deepEqual(m.methodAccountCodes, { stripe: '877', mollie: '090' }, 'every mapped method id: whichever methods the install has');
     assert.deepEqual(m.dueDateRule, { kind: 'day_of_following_month', day: 20 });
     assert.equal(m.invoiceStatus, 'DRAFT');
     assert.deepEqual(resolveTaxType({ category: 'swim', taxCode: null }, m), { value: 'RROUTPUT', level: 'category', key: 'swim' });
@@ -92,13 +92,15 @@ describe('checks against the chart', () => {
 });
 
 describe('the settings form', () => {
+  // The install's payment methods (ctx.paymentMethods): each gets an account field.
+  const METHODS = ['cash', 'card_terminal', 'stripe', 'gocardless'];
   const body = (over: Record<string, string>) => ({ default_sales_account: '200', default_tax: 'OUTPUT2', method_account_stripe: '090', ...over });
 
   it('collects every issue with its field, and the rows to save when there are none', () => {
-    const bad = checkSettingsForm(parseSettingsForm(body({ category_name_0: 'swim', category_account_0: '999', method_account_cash: '200', default_tracking1: 'r:s' })), UK, []);
+    const bad = checkSettingsForm(parseSettingsForm(body({ category_name_0: 'swim', category_account_0: '999', method_account_cash: '200', default_tracking1: 'r:s' }), METHODS), UK, []);
     assert.deepEqual(bad.issues.map((i) => i.field).sort(), ['category_account_0', 'default_tracking1', 'method_account_cash']);
 
-    const good = checkSettingsForm(parseSettingsForm(body({ category_name_0: 'swim', category_tax_0: 'rroutput', default_tracking1: 'r:n' })), UK, [
+    const good = checkSettingsForm(parseSettingsForm(body({ category_name_0: 'swim', category_tax_0: 'rroutput', default_tracking1: 'r:n' }), METHODS), UK, [
       { kind: 'tax_code_tax', key: 'kids', value: 'ZERORATEDOUTPUT' },
       { kind: 'method_account', key: 'cash', value: '091' },
     ]);
@@ -112,18 +114,27 @@ describe('the settings form', () => {
 
   it('checks a category tax against the category account', () => {
     const catalogue: Catalogue = { ...UK, accounts: [...UK.accounts, account('500', 'Misc costs', 'EXPENSE')] };
-    const { issues } = checkSettingsForm(parseSettingsForm(body({ category_name_0: 'x', category_account_0: '404' })), catalogue, []);
+    const { issues } = checkSettingsForm(parseSettingsForm(body({ category_name_0: 'x', category_account_0: '404' }), METHODS), catalogue, []);
     assert.equal(issues[0]?.field, 'category_account_0');
     assert.match(issues[0]?.message ?? '', /Account 404 is a OVERHEADS account/);
   });
 
   it('refuses the same tracking category twice on a line, and bad due-date numbers', () => {
-    const { issues } = checkSettingsForm(parseSettingsForm(body({ default_tracking1: 'r:n', default_tracking2: 'r:n', due_rule_kind: 'days_after', due_rule_number: 'x' })), UK, []);
+    const { issues } = checkSettingsForm(parseSettingsForm(body({ default_tracking1: 'r:n', default_tracking2: 'r:n', due_rule_kind: 'days_after', due_rule_number: 'x' }), METHODS), UK, []);
     assert.deepEqual(issues.map((i) => i.field), ['default_tracking2', 'due_rule_number']);
   });
 
   it('lists sold and mapped categories once each on GET', () => {
-    const form = formFromRows([{ kind: 'category_account', key: 'swim', value: '260' }], ['gym', 'swim']);
+    const form = formFromRows([{ kind: 'category_account', key: 'swim', value: '260' }], ['gym', 'swim'], METHODS);
     assert.deepEqual(form.categories.map((c) => [c.name, c.account]), [['gym', ''], ['swim', '260']]);
+  });
+
+  it("has an account per payment method of the install, whichever they are, and keeps their stored keys", () => {
+    const methods = ['cash', 'voucher'];
+    const form = formFromRows([{ kind: 'method_account', key: 'voucher', value: '091' }, { kind: 'method_account', key: 'stripe', value: '090' }], [], methods);
+    assert.deepEqual(form.methods, { cash: '', voucher: '091' }, 'a method this install does not have is not on the form');
+    const saved = checkSettingsForm(parseSettingsForm(body({ method_account_voucher: '877', method_account_cash: '090' }), methods), UK, []);
+    assert.deepEqual(saved.issues, []);
+    assert.deepEqual(saved.entries.filter((e) => e.kind === 'method_account').map((e) => `${e.key}=${e.value}`), ['cash=090', 'voucher=877'], 'stripe is not on this form: its field is not read');
   });
 });

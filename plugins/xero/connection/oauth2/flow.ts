@@ -5,8 +5,6 @@
 import { decodeJwt } from 'jose';
 import type { TokenSet } from 'openid-client';
 import { AppError, ValidationError } from '../../../../server/errors';
-import type { PluginContext } from '../../../../server/plugins/contract';
-import { nowMs } from '../../../../server/db/knex';
 import { BearerAuthentication, XeroClient, XeroHttpError, type RateHeadroom } from '../../client';
 import type { ConnectionDeps } from '../deps';
 import {
@@ -21,7 +19,6 @@ import { classifyIdentityError, type XeroConnectionEntry, type XeroIdentityClien
 export interface FlowDeps extends ConnectionDeps {
   publicUrl: string;
   mountPath: string;
-  outbox: Pick<PluginContext<unknown>['outbox'], 'resumePaused'>;
 }
 
 /** Who is connecting: the signed-in admin. */
@@ -60,7 +57,7 @@ export async function startAuthorisation(deps: FlowDeps, admin: Admin): Promise<
   const identity = appIdentity(deps.config, redirectUri);
   if (!identity) throw new OAuth2NotConfiguredError();
   const scopes = consentScopes(deps.config);
-  const started = await createAuthorisationState(deps.db, deps.secrets, { orgId: admin.orgId, userId: admin.userId, scopes, now: nowMs() });
+  const started = await createAuthorisationState(deps.db, deps.secrets, { orgId: admin.orgId, userId: admin.userId, scopes, now: deps.now() });
   try {
     return await identity.buildPkceConsentUrl(started);
   } catch (err) {
@@ -81,7 +78,7 @@ const STATE_MESSAGES: Record<StateRefusal, string> = {
 
 export async function completeCallback(deps: FlowDeps, admin: Admin, query: Record<string, unknown>): Promise<CallbackOutcome> {
   const params = stringParams(query);
-  const claim = await claimAuthorisationState(deps.db, deps.secrets, { state: params.state ?? '', orgId: admin.orgId, userId: admin.userId, now: nowMs() });
+  const claim = await claimAuthorisationState(deps.db, deps.secrets, { state: params.state ?? '', orgId: admin.orgId, userId: admin.userId, now: deps.now() });
   if (!claim.ok) {
     throw new ConnectFlowError('XERO_STATE_MISMATCH', STATE_MESSAGES[claim.refusal], `Nothing was connected. ${RECONNECT_HELP}`);
   }
@@ -96,7 +93,7 @@ export async function completeCallback(deps: FlowDeps, admin: Admin, query: Reco
   const redirectUri = redirectUriFor(deps.config, deps.publicUrl, deps.mountPath);
   const identity = appIdentity(deps.config, redirectUri);
   if (!identity) throw new OAuth2NotConfiguredError();
-  const startedAt = nowMs();
+  const startedAt = deps.now();
   let tokenSet: TokenSet;
   try {
     tokenSet = await identity.exchangeCode(pick(params, ['code', 'state', 'iss', 'session_state', 'scope']), {
@@ -147,7 +144,7 @@ export async function chooseTenant(deps: FlowDeps, admin: Admin, tenantId: strin
   await updateConnection(deps.db, pending.connection.id, {
     status: 'connected', tenant_id: tenant.tenantId, tenant_name: organisation.name, tenant_currency: organisation.currency,
     xero_connection_id: tenant.xeroConnectionId, pending_tenants: null, last_error: null, last_error_at: null,
-  });
+  }, deps.now());
   const connection = (await getLiveConnection(deps.db, admin.orgId))!;
   await afterConnected(deps, connection, organisation);
   return connection;
@@ -165,7 +162,7 @@ export async function connectCustom(deps: FlowDeps, admin: Admin, input: { clien
   ];
   if (issues.length) throw new ValidationError(issues, 'The custom connection was not saved');
   const identity = customIdentity(deps.config, { clientId, clientSecret });
-  const startedAt = nowMs();
+  const startedAt = deps.now();
   let tokenSet: TokenSet;
   try {
     tokenSet = await identity.getClientCredentialsToken();
@@ -210,7 +207,7 @@ export async function disconnect(deps: FlowDeps, admin: Admin): Promise<Disconne
     if (!identity) warnings.push('XERO_CLIENT_ID/SECRET are not configured, so the token could not be revoked at Xero; remove the app from Xero\'s connected apps.');
     else warnings.push(...(await revokeAtXero(deps, identity, connection)));
   }
-  await endConnection(deps.db, connection.id, `disconnected by ${admin.label}`.slice(0, 255));
+  await endConnection(deps.db, connection.id, `disconnected by ${admin.label}`.slice(0, 255), deps.now());
   deps.logger.info({ orgId: admin.orgId, connectionId: connection.id, mode: connection.mode }, 'Xero disconnected');
   return { connection, warnings };
 }
@@ -298,8 +295,8 @@ async function storeConnection(
 ): Promise<ConnectionRow> {
   const createdBy = admin.label.slice(0, 64);
   const id = await deps.db.transaction(async (trx) => {
-    const row = await startConnection(trx, { orgId: admin.orgId, mode, createdBy, endReason: `replaced by a new ${mode.replace('_', ' ')} connection (${createdBy})`.slice(0, 255), ...columns });
-    const now = (deps.now ?? nowMs)();
+    const row = await startConnection(deps, trx, { orgId: admin.orgId, mode, createdBy, endReason: `replaced by a new ${mode.replace('_', ' ')} connection (${createdBy})`.slice(0, 255), ...columns });
+    const now = deps.now();
     await updateConnection(trx, row.id, {
       access_token_sealed: await sealConnectionSecret(deps.secrets, trx, row, 'access_token_sealed', secrets.accessToken),
       access_expires_at: secrets.accessExpiresAt,
@@ -307,7 +304,7 @@ async function storeConnection(
         ? { refresh_token_sealed: await sealConnectionSecret(deps.secrets, trx, row, 'refresh_token_sealed', secrets.refreshToken), refresh_issued_at: now }
         : {}),
       ...(secrets.clientSecret ? { consumer_secret_sealed: await sealConnectionSecret(deps.secrets, trx, row, 'consumer_secret_sealed', secrets.clientSecret) } : {}),
-    });
+    }, now);
     return row.id;
   });
   return (await getLiveConnection(deps.db, admin.orgId)) ?? Promise.reject(new Error(`connection ${id} vanished`));
@@ -315,7 +312,7 @@ async function storeConnection(
 
 /** Items paused while the organisation had no working connection go back to the queue. */
 async function afterConnected(deps: FlowDeps, connection: ConnectionRow, tested: TestedOrganisation): Promise<void> {
-  await recordCallOutcome(deps.db, connection.id, tested.headroom);
+  await recordCallOutcome(deps.db, connection.id, tested.headroom, deps.now());
   const resumed = await deps.outbox.resumePaused(deps.db, { orgId: connection.org_id });
   deps.logger.info({ orgId: connection.org_id, connectionId: connection.id, mode: connection.mode, resumed }, 'Xero connected');
 }

@@ -2,10 +2,7 @@
 // organisation that started it, the PKCE verifier (sealed: with the code it would redeem the grant) and
 // the nonce. Single use, ten minutes.
 import { createHash, randomBytes } from 'node:crypto';
-import type { Queryable } from '../../../../server/db/knex';
-import { nowMs } from '../../../../server/db/knex';
-import type { SecretBox } from '../../../../server/secrets';
-import type { SealedColumnDeclaration } from '../../../../server/plugins/contract';
+import type { Queryable, SealedColumnDeclaration, SecretBox } from '../../../../server/plugins/contract';
 
 export const STATE_TTL_MS = 10 * 60_000;
 
@@ -28,9 +25,9 @@ export interface StartedAuthorisation {
 }
 
 export async function createAuthorisationState(
-  db: Queryable, secrets: SecretBox, input: { orgId: number; userId: number; scopes: string[]; now?: number },
+  db: Queryable, secrets: SecretBox, input: { orgId: number; userId: number; scopes: string[]; now: number },
 ): Promise<StartedAuthorisation> {
-  const now = input.now ?? nowMs();
+  const { now } = input;
   const state = random();
   const nonce = random();
   // RFC 7636: 43–128 characters from the unreserved set; 32 random bytes in base64url are 43.
@@ -66,9 +63,9 @@ export interface ClaimedState {
  * unexpired. Marking it used is a compare-and-swap, so a replayed callback cannot redeem it twice.
  */
 export async function claimAuthorisationState(
-  db: Queryable, secrets: SecretBox, input: { state: string; orgId: number; userId: number; now?: number },
+  db: Queryable, secrets: SecretBox, input: { state: string; orgId: number; userId: number; now: number },
 ): Promise<{ ok: true; claimed: ClaimedState } | { ok: false; refusal: StateRefusal }> {
-  const now = input.now ?? nowMs();
+  const { now } = input;
   const row = input.state ? await db('xero_oauth_states').where({ state: input.state }).first() : undefined;
   if (!row) return { ok: false, refusal: 'unknown' };
   // Someone else's state is refused without touching it: the admin it belongs to may still finish.

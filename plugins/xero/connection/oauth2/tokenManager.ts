@@ -6,8 +6,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { AuthRevokedError, RetryableError } from '../../../../server/errors';
-import type { Db } from '../../../../server/db/knex';
-import { nowMs } from '../../../../server/db/knex';
+import type { Db } from '../../../../server/plugins/contract';
 import type { ConnectionDeps } from '../deps';
 import { connectionSecretPurpose, openConnectionSecret, type ConnectionRow } from '../store';
 import { DeadCredentialsError, ensureFreshAccessToken, type FreshTokens, type RefreshPolicy, type TokenSnapshot, type TokenStorage } from './leasedRefresh';
@@ -79,7 +78,7 @@ function policy(deps: ConnectionDeps): RefreshPolicy {
     leaseMs: 2 * deps.config.httpTimeoutMs + 10_000,
     pollMs: POLL_MS,
     maxWaitMs: 2 * deps.config.httpTimeoutMs + 15_000,
-    now: deps.now ?? nowMs,
+    now: deps.now,
     owner: `${hostname()}:${process.pid}:${randomBytes(6).toString('hex')}`,
   };
 }
@@ -97,7 +96,7 @@ async function readRow(db: Db, connection: Pick<ConnectionRow, 'id' | 'org_id'>)
 export function connectionTokenStorage(deps: ConnectionDeps, connection: Pick<ConnectionRow, 'id' | 'org_id'>): TokenStorage<RowSnapshot> {
   const { db } = deps;
   const live = () => db('xero_connections').where({ id: connection.id, org_id: connection.org_id }).whereNull('ended_at');
-  const now = deps.now ?? nowMs;
+  const { now } = deps;
   return {
     async read() {
       const row = await readRow(db, connection);
@@ -139,7 +138,7 @@ export function connectionTokenStorage(deps: ConnectionDeps, connection: Pick<Co
           token_version: db.raw('token_version + 1'),
           refresh_lock_owner: null,
           refresh_lock_until: null,
-          updated_at: nowMs(),
+          updated_at: now(),
         });
       return written === 1;
     },
@@ -147,7 +146,7 @@ export function connectionTokenStorage(deps: ConnectionDeps, connection: Pick<Co
       await live().where({ refresh_lock_owner: owner }).update({ refresh_lock_owner: null, refresh_lock_until: null });
     },
     async markDead(version, owner, reason) {
-      const at = nowMs();
+      const at = now();
       const marked = await live()
         .where({ token_version: version, refresh_lock_owner: owner })
         .update({ status: 'needs_reauth', last_error: reason, last_error_at: at, refresh_lock_owner: null, refresh_lock_until: null, updated_at: at });
@@ -159,7 +158,7 @@ export function connectionTokenStorage(deps: ConnectionDeps, connection: Pick<Co
 
 /** One refresh against Xero's identity service (called only by the lease holder). */
 async function refreshTokens(deps: ConnectionDeps, row: ConnectionRow): Promise<FreshTokens> {
-  const startedAt = (deps.now ?? nowMs)();
+  const startedAt = deps.now();
   let tokenSet: TokenSet;
   try {
     if (row.mode === 'custom_connection') {
