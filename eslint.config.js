@@ -14,4 +14,17 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // The second host proves the seam: it reaches Ledgerbridge only through the package's entries
+    // (ledgerbridge/embed, ledgerbridge/contract, ledgerbridge/plugins/*), never through the repository's folders.
+    files: ['examples/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          regex: '^(\\.\\./)+(server|plugins|emulators|scripts|test)(/|$)',
+          message: 'An example host imports Ledgerbridge by its package entries only: ledgerbridge/embed, ledgerbridge/contract, ledgerbridge/plugins/<id>.',
+        }],
+      }],
+    },
+  },
 );

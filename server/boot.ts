@@ -2,22 +2,17 @@
 // config (host + plugins, every problem at once) → db → migrations → events/outbox → plugins.
 import { loadConfig, type AppConfig } from './config';
 import { ConfigError } from './errors';
-import { createDb, nowMs, type Db } from './db/knex';
-import { migrateLatest } from './db/migrate';
+import { createDb } from './db/knex';
+import { migrateLatest, waitingForLock } from './db/migrate';
 import { createLogger, type Logger } from './logger';
-import { EventBus } from './domain/eventBus';
-import { createOutboxNotifier, type OutboxNotifier } from './outbox/notifier';
-import { createOutboxWriter } from './outbox/writer';
-import { startOutboxWorkers, type OutboxWorkers } from './outbox/worker';
-import { createSyncStateStore } from './sync/store';
-import { loadPlugins, pluginMigrationOwners, validatePluginConfigs, type PluginRuntime } from './plugins/registry';
+import type { OutboxNotifier } from './outbox/notifier';
+import type { OutboxWorkers } from './outbox/worker';
+import { pluginMigrationOwners, validatePluginConfigs } from './plugins/registry';
 import type { PluginDefinition } from './plugins/contract';
 import type { HostDeps } from './hostDeps';
-import { createSecretBox, loadMasterKey } from './secrets';
-import { createPayoutStore } from './payouts/store';
-import { createPaymentMethodCatalogue, HOST_PAYMENT_METHODS, payoutProviders } from './plugins/paymentMethods';
+import { loadMasterKey } from './secrets';
 import { createHostServices } from './plugins/hostServices';
-import { hostRecords } from './domain/hostRecords';
+import { createLedgerbridgeRuntime, type LedgerbridgeRuntime } from './runtime';
 
 export interface BootOptions {
   env?: Record<string, string | undefined>;
@@ -30,6 +25,8 @@ export interface BootOptions {
 
 export interface BootedHost {
   deps: HostDeps;
+  /** The Ledgerbridge runtime the plugins run on (workers, schedules). */
+  runtime: LedgerbridgeRuntime;
   notifier: OutboxNotifier;
   close(): Promise<void>;
 }
@@ -50,55 +47,32 @@ export function loadAllConfig(env: Record<string, string | undefined>, plugins: 
   return { config, pluginConfigs: configs };
 }
 
-/** Knex's migration lock makes a second process fail rather than wait; wait for it instead. */
-async function migrateWithRetry(db: Db, plugins: readonly PluginDefinition<unknown>[], logger: Logger): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const applied = await migrateLatest(db, pluginMigrationOwners(plugins));
-      if (applied.length) logger.info({ applied }, 'migrations applied');
-      return;
-    } catch (err) {
-      if (attempt < 30 && /already locked/i.test(String((err as Error).message))) {
-        await new Promise((r) => setTimeout(r, 500));
-        continue;
-      }
-      throw err;
-    }
-  }
-}
-
 export async function bootHost(opts: BootOptions = {}): Promise<BootedHost> {
   const plugins = opts.plugins ?? [];
   const { config, pluginConfigs } = loadAllConfig(opts.env ?? process.env, plugins);
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
   const db = createDb(config.database);
   try {
-    if (opts.migrate !== false) await migrateWithRetry(db, plugins, logger);
-    const notifier = createOutboxNotifier({ db, logger });
-    // Handlers may declare their own attempt budget; the runtime exists only after plugins load, hence lazy.
-    const loaded: { runtime?: PluginRuntime } = {};
-    const outbox = createOutboxWriter({
-      notifier,
+    if (opts.migrate !== false) {
+      const applied = await waitingForLock(() => migrateLatest(db, pluginMigrationOwners(plugins)));
+      if (applied.length) logger.info({ applied }, 'migrations applied');
+    }
+    // Our host is the runtime's first embedder: the same factory an embedding booking system uses.
+    const runtime = createLedgerbridgeRuntime({
+      db, logger, plugins, pluginConfigs, publicUrl: config.publicUrl, masterKey: loadMasterKey(config),
       defaultMaxAttempts: config.worker.maxAttempts,
-      maxAttemptsFor: (type) => loaded.runtime?.handlers.get(type)?.maxAttempts,
+      host: ({ events, paymentMethods }) => createHostServices({ db, events, paymentMethods }),
     });
-    const events = new EventBus();
-    const secrets = createSecretBox({ masterKey: loadMasterKey(config) });
-    const paymentMethods = createPaymentMethodCatalogue(HOST_PAYMENT_METHODS, plugins);
-    const providers = payoutProviders(paymentMethods);
-    const runtime = loadPlugins(plugins, pluginConfigs, {
-      db, logger, outbox, secrets, publicUrl: config.publicUrl, paymentMethods,
-      syncStore: createSyncStateStore,
-      payouts: createPayoutStore({ db, events, providers: () => providers, existingSaleIds: hostRecords.existingSaleIds }),
-      clock: { now: nowMs },
-    }, createHostServices({ db, events, paymentMethods }), events);
-    loaded.runtime = runtime;
-    const deps: HostDeps = { config, db, logger, events, outbox, plugins: runtime, secrets, paymentMethods };
+    const deps: HostDeps = {
+      config, db, logger, events: runtime.events, outbox: runtime.outbox, plugins: runtime.plugins, secrets: runtime.secrets,
+      paymentMethods: runtime.paymentMethods,
+    };
     return {
       deps,
-      notifier,
+      runtime,
+      notifier: runtime.notifier,
       async close() {
-        await notifier.close();
+        await runtime.close();
         await db.destroy();
       },
     };
@@ -110,9 +84,6 @@ export async function bootHost(opts: BootOptions = {}): Promise<BootedHost> {
 
 /** The outbox workers a booted host runs, as its settings say (WORKER_CONCURRENCY, OUTBOX_LEASE_MS, …). */
 export function startHostWorkers(host: BootedHost, opts: { workerIdPrefix?: string } = {}): OutboxWorkers {
-  const { db, config, logger, plugins } = host.deps;
-  return startOutboxWorkers({
-    db, handlers: plugins.handlers, concurrency: config.worker.concurrency, leaseMs: config.worker.leaseMs,
-    pollMs: config.worker.pollMs, logger, notifier: host.notifier, ...opts,
-  });
+  const { worker } = host.deps.config;
+  return host.runtime.startWorkers({ concurrency: worker.concurrency, leaseMs: worker.leaseMs, pollMs: worker.pollMs, ...opts });
 }

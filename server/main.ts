@@ -29,15 +29,9 @@ async function main(): Promise<void> {
     logger.info({ concurrency: config.worker.concurrency, types: [...plugins.handlers.keys()] }, 'outbox workers started');
     // Plugins' background schedules (nightly sweeps) run where the background work runs: with N web and
     // M worker processes, only the M start them.
-    const scheduled: string[] = [];
-    for (const p of plugins.plugins) {
-      const stop = await p.definition.start?.(p.context);
-      if (stop) {
-        stops.push(stop);
-        scheduled.push(p.definition.id);
-      }
-    }
-    logger.info({ plugins: scheduled }, 'plugin schedules started');
+    const schedules = await host.runtime.startSchedules();
+    stops.push(() => schedules.stop());
+    logger.info({ plugins: schedules.scheduled }, 'plugin schedules started');
   }
 
   let stopping = false;

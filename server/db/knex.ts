@@ -14,8 +14,9 @@ export type Queryable = Knex | Knex.Transaction;
 // all far inside Number's safe range, so read them as numbers on both databases.
 pg.types.setTypeParser(20, (v: string) => Number(v));
 
+/** By the client's dialect, so a knex configured as `pg`, `postgres` or `postgresql` (an embedding host's) all count. */
 export function isPostgres(db: Queryable): boolean {
-  return db.client.config.client === 'pg';
+  return (db.client as { dialect?: string }).dialect === 'postgresql';
 }
 
 // Knex begins SQLite transactions with a plain (deferred) BEGIN: the first read takes a shared lock and

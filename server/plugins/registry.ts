@@ -178,7 +178,7 @@ export function mountPluginRoutes(app: IRouter, runtime: PluginRuntime, auth: Ho
 /** Build the runtime for this host: contexts, subscribers, handlers, nav, migrations and sealed columns. */
 export function loadPlugins(
   definitions: readonly PluginDefinition<unknown>[],
-  configs: Map<string, unknown>,
+  configs: ReadonlyMap<string, unknown>,
   runtimeServices: PluginRuntimeServices,
   host: HostServices,
   bus: EventBus,

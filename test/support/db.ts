@@ -28,14 +28,17 @@ export interface TestDatabase {
   destroy(): Promise<void>;
 }
 
-/** A fresh, migrated database of the given kind. */
-export async function createTestDatabase(kind: DbKind, plugins: MigrationOwner[] = []): Promise<TestDatabase> {
+/** A fresh database of the given kind, migrated as our host migrates unless `migrate` is false (left empty). */
+export async function createTestDatabase(kind: DbKind, plugins: MigrationOwner[] = [], opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const migrate = async (db: Db) => {
+    if (opts.migrate !== false) await migrateLatest(db, plugins);
+  };
   if (kind === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'lb-test-'));
     const file = join(dir, 'test.sqlite');
     const config: DatabaseConfig = { client: 'sqlite', connection: file, poolMax: 1 };
     const db = createDb(config);
-    await migrateLatest(db, plugins);
+    await migrate(db);
     return {
       kind, db, config, url: `sqlite://${file}`,
       async destroy() {
@@ -53,7 +56,7 @@ export async function createTestDatabase(kind: DbKind, plugins: MigrationOwner[]
   const url = withSearchPath(base, schema);
   const config: DatabaseConfig = { client: 'pg', connection: url, poolMax: 10 };
   const db = createDb(config);
-  await migrateLatest(db, plugins);
+  await migrate(db);
   return {
     kind, db, config, url, schema,
     async destroy() {

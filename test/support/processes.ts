@@ -45,7 +45,7 @@ export interface SpawnOptions {
   stderr?: boolean;
   /** Another entry point than server/main.ts (a benchmark's worker harness), relative to the repository. */
   entry?: string;
-  /** The stdout text that means ready, for another entry point. */
+  /** The stdout text that means ready, for another entry point (web or worker). */
   readyMarker?: string;
   /** SIGKILL the process when this aborts (a test's scope: see scope.ts). */
   signal?: AbortSignal;
@@ -91,11 +91,7 @@ export async function spawnAppProcess(opts: SpawnOptions): Promise<AppProcess> {
     proc.stdout!.on('data', (chunk: Buffer) => {
       if (p.isReady) return; // keep draining the pipe, stop looking
       out += chunk.toString();
-      if (opts.role === 'worker' && out.includes(opts.readyMarker ?? 'outbox workers started')) {
-        p.isReady = true;
-        resolve();
-      }
-      if (opts.role === 'web' && out.includes('Ledgerbridge is listening')) {
+      if (out.includes(opts.readyMarker ?? (opts.role === 'worker' ? 'outbox workers started' : 'Ledgerbridge is listening'))) {
         p.isReady = true;
         resolve();
       }
