@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import { seamRule } from './scripts/lint/seam.mjs';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'data/', 'artifacts/', 'coverage/'] },
@@ -26,5 +27,11 @@ export default tseslint.config(
         }],
       }],
     },
+  },
+  {
+    // The host/plugin seam: plugins reach the host only through the contract (scripts/lint/seam.mjs).
+    files: ['plugins/**/*.ts', 'server/**/*.ts', 'examples/**/*.ts'],
+    plugins: { ledgerbridge: { rules: { seam: seamRule } } },
+    rules: { 'ledgerbridge/seam': 'error' },
   },
 );
