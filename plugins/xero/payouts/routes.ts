@@ -133,8 +133,14 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
       if (step?.xero_id) return { text: `${step.xero_type.replace('_', ' ')} ${step.reference}`, href: XERO_LINK[step.xero_type]?.(step.xero_id) ?? null };
       if (step?.status === 'failed') return { text: `failed: ${step.message ?? ''}`, href: null };
       if (match?.status === 'queued') return { text: 'waits for sign-off', href: `${base}/signoff#line-${lineId}` };
-      if (line.saleId !== null) return { text: line.kind === 'charge' ? `payment on the invoice of sale ${line.saleId} (sync)` : `credit note of sale ${line.saleId} (sync)`, href: `${ctx.mountPath}/records/sale/${line.saleId}` };
-      if (line.kind === 'fee') return { text: 'in the fees spend', href: null };
+      // A fee line names the sale its payment was for, but it went to Xero in the payout's one fees spend.
+      if (line.kind === 'fee') {
+        const fees = byKey.get('FEES');
+        return { text: 'in the fees spend', href: fees?.xero_id ? XERO_LINK[fees.xero_type]?.(fees.xero_id) ?? null : null };
+      }
+      const saleRecord = `${ctx.mountPath}/sync/records/sale/${line.saleId}`;
+      if (line.saleId !== null && line.kind === 'charge') return { text: `payment on the invoice of sale ${line.saleId} (sync)`, href: saleRecord };
+      if (line.saleId !== null && line.kind === 'refund') return { text: `credit note of sale ${line.saleId} (sync)`, href: saleRecord };
       return { text: 'not posted yet', href: null };
     };
     res.set('Cache-Control', 'no-store');

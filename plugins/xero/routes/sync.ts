@@ -49,6 +49,9 @@ async function saleOfEntity(ctx: PluginContext<XeroConfig>, db: Queryable, orgId
 export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
   const router = Router();
   const base = `${ctx.mountPath}/sync`;
+  // Where a record of the log lives: a sale's, refund's or payment's sync page; a payout's own page.
+  const recordHref = (entityType: string, entityId: number): string | null =>
+    entityType === 'payout' ? `${ctx.mountPath}/payouts/${entityId}` : ['sale', 'refund', 'payment'].includes(entityType) ? `${base}/records/${entityType}/${entityId}` : null;
 
   router.post('/sync/:entityType/:entityId/send', ctx.requireRole('admin', 'staff'), wrap(async (req, res) => {
     const orgId = req.principal!.orgId;
@@ -81,7 +84,7 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
       return { id: i.id, type: i.type, status: i.status, attempts: i.attempts, error: i.lastError ?? '', updatedAt: i.updatedAt, ...entity };
     });
     res.set('Cache-Control', 'no-store');
-    ctx.pages.render(res, 'sync-failures', { title: 'Xero sync failures', failures, base, flash: ctx.pages.takeFlash(req), when: isoTime });
+    ctx.pages.render(res, 'sync-failures', { title: 'Xero sync failures', failures, base, recordHref, flash: ctx.pages.takeFlash(req), when: isoTime });
   }));
 
   router.post('/sync/failures/retry', ctx.requireRole('admin'), wrap(async (req, res) => {
@@ -107,7 +110,7 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
     const entries = await listAudit(ctx.db, { orgId, ...filter, limit: 200 });
     res.set('Cache-Control', 'no-store');
     ctx.pages.render(res, 'sync-log', {
-      title: 'Xero sync log', entries, base, outcomes: OUTCOMES, recordTypes: RECORD_TYPES, when: isoTime,
+      title: 'Xero sync log', entries, base, recordHref, outcomes: OUTCOMES, recordTypes: RECORD_TYPES, when: isoTime,
       query: { status: filter.outcome ?? '', recordType: filter.recordType ?? '', from: String(q.from ?? ''), to: String(q.to ?? '') },
     });
   }));

@@ -101,6 +101,16 @@ for (const kind of dbKinds()) {
       assert.deepEqual(outs.sort(), [['SPEND', amounts[3]], ['SPEND', amounts[4]]].sort());
       const invoices = (await f.books<Json>('invoices')).filter((i) => i.Type === 'ACCREC' && i.Status !== 'DELETED' && i.Status !== 'VOIDED');
       assert.equal(invoices.length, amounts.length);
+
+      // The accountant's page names the record each row really became: a fee row is in the fees spend (it
+      // said "credit note of sale N" for sales never refunded, issue 18 #3).
+      const accountant = await logIn(f.x.app, f.org.emails.accountant);
+      const page = await accountant.get(`/plugins/xero/payouts/${payoutId}`).expect(200);
+      const pageRows = [...page.text.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' '));
+      const feeRows = pageRows.filter((r) => /^\s*\d{4}-\d{2}-\d{2} fee /.test(r));
+      assert.ok(feeRows.length >= feeItems.length, `fee rows shown: ${feeRows.join(' | ')}`);
+      for (const row of feeRows) assert.doesNotMatch(row, /credit note/, row);
+      assert.ok(feeRows.every((r) => /in the fees spend/.test(r)), feeRows.join(' | '));
     });
 
     it('every event sent again, in reverse, changes nothing in the app or in Xero', async () => {
