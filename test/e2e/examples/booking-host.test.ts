@@ -7,8 +7,8 @@
 // payment — each exactly once, also after a history import and after the worker was SIGKILLed while Xero
 // held a batch of invoices it had already created.
 //
-// Budget: on this 2-core machine the suite takes 12 s on SQLite and 14 s on PostgreSQL alone (about 20 s beside
-// another heavy test file); 60 s per database is more than twice that even under load.
+// Budget: on this 2-core machine a database's run takes 11–14 s alone and 14–17 s beside another heavy e2e file
+// (payouts/stripe-to-xero); 60 s per database is more than three times that.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request, { type Response as SuperResponse } from 'supertest';
