@@ -81,7 +81,7 @@ test('npm run demo: prints the URLs and logins, staff see the day synced to Xero
   const rows = [...list.text.matchAll(/<tr>\s*<td><a href="\/sales\/(\d+)">/g)].map((m) => Number(m[1]));
   assert.equal(rows.length, DEMO_SALE_COUNT);
   assert.equal((list.text.match(/<td>synced<\/td>/g) ?? []).length, DEMO_SALE_COUNT, 'every sale synced');
-  const refunded = /<a href="\/sales\/(\d+)">[^<]*<\/a><\/td>(?:(?!<\/tr>)[\s\S])*status-refunded/.exec(list.text);
+  const refunded = /<a href="\/sales\/(\d+)">[^<]*<\/a><\/td>(?:(?!<\/tr>)[\s\S])*class="status status-bad">Refunded</.exec(list.text);
   assert.ok(refunded, 'a fully refunded sale in the list');
   const sync = await staff.get(`/sales/${refunded[1]}/sync.json`).expect(200);
   const labels = (sync.body.records as { label: string }[]).map((r) => r.label).join(' | ');

@@ -46,6 +46,7 @@ export const ROUTE_ROLES: Record<string, Access> = {
   'GET /healthz': open('load-balancer health check: database up or down, nothing else'),
   'GET /metrics': open('Prometheus scrape: loopback or METRICS_TOKEN, checked inside the route'),
   'USE /assets': open('the stylesheet and scripts'),
+  'USE /webhooks': open('a JSON 404 for webhook paths no installed plugin serves'),
 
   // ---- JSON API (bearer tokens)
   'GET /api/v1/sales': roles(ANY),
