@@ -109,6 +109,11 @@ export class XeroClient {
       this.report(response.headers);
       return body;
     } catch (err) {
+      // Thrown before anything was sent (the client could not encode what it was given): no retry can
+      // help, so it fails for a person with its reason instead of looping as "Could not reach Xero".
+      if (err instanceof RangeError || err instanceof URIError) {
+        throw new PermanentError(`The request to Xero could not be made from this record: ${err.message}`, { cause: err });
+      }
       const failure = parseXeroFailure(err);
       this.report(failure.headers);
       throw failure.error;

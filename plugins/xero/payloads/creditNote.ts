@@ -18,6 +18,7 @@ import { saleLines, saleReference } from './invoice';
 import { buildLines, type ChargedLine } from './lines';
 import { creditNoteNumberFor } from './numbers';
 import type { BuiltCreditNote, CreditNoteBuildOptions, ResolvedMappings } from './types';
+import { buildingPayload, clipText } from './guard';
 
 const { quantityUnits } = money;
 
@@ -25,35 +26,37 @@ const MAX_REFERENCE = 255;
 const ONE = 10_000n;
 
 export function buildCreditNote(refund: RefundSnapshot, sale: SaleSnapshot, m: ResolvedMappings, opts: CreditNoteBuildOptions): BuiltCreditNote {
-  if (refund.saleId !== sale.id) throw new PermanentError(`Refund ${refund.id} belongs to sale ${refund.saleId}, not ${sale.id}`);
-  if (refund.currency !== sale.currency) throw new PermanentError(`Refund ${refund.id} is in ${refund.currency} but its sale is in ${sale.currency}`);
-  const number = creditNoteNumberFor(refund.id, m);
-  const saleRef = saleReference(sale, m);
-  const itemised = refund.lines.length > 0;
-  const lines = itemised ? refundedLines(refund, sale) : proportionalLines(refund, sale, saleRef, m);
-  const built = buildLines(lines, BigInt(refund.amountMinor), refund.currency, m, `Refund ${number}`);
-  const reason = refund.reason?.trim();
-  return {
-    payload: {
-      Type: 'ACCRECCREDIT',
-      Contact: opts.contact,
-      CreditNoteNumber: number,
-      Reference: `Refund of ${saleRef}${reason ? `: ${reason}` : ''}`.slice(0, MAX_REFERENCE),
-      CurrencyCode: refund.currency,
-      Date: xeroDate(refund.createdAt || opts.now, opts.timeZone),
-      // Only an AUTHORISED credit note can be allocated or paid out.
-      Status: 'AUTHORISED',
-      LineAmountTypes: built.lineAmountTypes,
-      LineItems: built.lineItems,
-      ...(m.brandingThemeId ? { BrandingThemeID: m.brandingThemeId } : {}),
-    },
-    unitdp: built.unitdp,
-    expected: built.expected,
-    coding: built.coding,
-    ...(built.rounding ? { rounding: built.rounding } : {}),
-    allocationAmount: centsText(built.xeroTotalCents),
-    basis: itemised ? (refund.kind === 'full' ? 'full' : 'lines') : 'proportional',
-  };
+  return buildingPayload(`the credit note of refund ${refund.id}`, () => {
+    if (refund.saleId !== sale.id) throw new PermanentError(`Refund ${refund.id} belongs to sale ${refund.saleId}, not ${sale.id}`);
+    if (refund.currency !== sale.currency) throw new PermanentError(`Refund ${refund.id} is in ${refund.currency} but its sale is in ${sale.currency}`);
+    const number = creditNoteNumberFor(refund.id, m);
+    const saleRef = saleReference(sale, m);
+    const itemised = refund.lines.length > 0;
+    const lines = itemised ? refundedLines(refund, sale) : proportionalLines(refund, sale, saleRef, m);
+    const built = buildLines(lines, BigInt(refund.amountMinor), refund.currency, m, `Refund ${number}`);
+    const reason = refund.reason?.trim();
+    return {
+      payload: {
+        Type: 'ACCRECCREDIT',
+        Contact: opts.contact,
+        CreditNoteNumber: number,
+        Reference: clipText(`Refund of ${saleRef}${reason ? `: ${reason}` : ''}`, MAX_REFERENCE),
+        CurrencyCode: refund.currency,
+        Date: xeroDate(refund.createdAt || opts.now, opts.timeZone),
+        // Only an AUTHORISED credit note can be allocated or paid out.
+        Status: 'AUTHORISED',
+        LineAmountTypes: built.lineAmountTypes,
+        LineItems: built.lineItems,
+        ...(m.brandingThemeId ? { BrandingThemeID: m.brandingThemeId } : {}),
+      },
+      unitdp: built.unitdp,
+      expected: built.expected,
+      coding: built.coding,
+      ...(built.rounding ? { rounding: built.rounding } : {}),
+      allocationAmount: centsText(built.xeroTotalCents),
+      basis: itemised ? (refund.kind === 'full' ? 'full' : 'lines') : 'proportional',
+    };
+  });
 }
 
 function refundedLines(refund: RefundSnapshot, sale: SaleSnapshot): ChargedLine[] {

@@ -1,10 +1,18 @@
 // Calendar dates as Xero wants them (YYYY-MM-DD, no time): the day the sale happened in the
 // organisation's timezone — a sale at 00:30 BST belongs to that day, not to the UTC day before.
+import { PermanentError } from '../../../server/errors';
 import type { DueDateRule } from './types';
 
+/** Xero keeps dates from 1900 on (its ledgers are SQL dates); anything earlier is a typo it cannot take. */
+const EARLIEST = '1900-01-01';
+
 export function xeroDate(epochMs: number, timeZone = 'UTC'): string {
-  // en-CA formats as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(epochMs));
+  // en-CA formats as YYYY-MM-DD — for years from 1000; year 999 came out as "999-06-01".
+  const date = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(epochMs));
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || date < EARLIEST) {
+    throw new PermanentError(`the date ${Number.isFinite(epochMs) ? new Date(epochMs).toISOString().slice(0, 10) : String(epochMs)} is before ${EARLIEST}, which Xero does not take: correct the record's date`);
+  }
+  return date;
 }
 
 function parts(date: string): { y: number; m: number; d: number } {

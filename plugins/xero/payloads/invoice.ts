@@ -5,6 +5,7 @@ import { dueDate, xeroDate } from './dates';
 import { buildLines, type ChargedLine } from './lines';
 import { invoiceNumberFor } from './numbers';
 import type { BuiltInvoice, InvoiceBuildOptions, ResolvedMappings } from './types';
+import { buildingPayload, clipText } from './guard';
 
 const { discountUnits, quantityUnits } = money;
 
@@ -29,31 +30,33 @@ export function saleLines(sale: SaleSnapshot): ChargedLine[] {
 /** The sale's own reference when it has one and the settings say so, else the invoice number. */
 export function saleReference(sale: SaleSnapshot, m: ResolvedMappings): string {
   const own = sale.reference?.trim();
-  return (m.referenceSource === 'sale_reference' && own ? own : invoiceNumberFor(sale.id, m)).slice(0, MAX_REFERENCE);
+  return clipText(m.referenceSource === 'sale_reference' && own ? own : invoiceNumberFor(sale.id, m), MAX_REFERENCE);
 }
 
 export function buildInvoice(sale: SaleSnapshot, m: ResolvedMappings, opts: InvoiceBuildOptions): BuiltInvoice {
-  const invoiceNumber = invoiceNumberFor(sale.id, m);
-  const built = buildLines(saleLines(sale), BigInt(sale.totalMinor), sale.currency, m, `Sale ${invoiceNumber}`);
-  const date = xeroDate(sale.occurredAt || opts.now, opts.timeZone);
-  return {
-    payload: {
-      Type: 'ACCREC',
-      Contact: opts.contact,
-      InvoiceNumber: invoiceNumber,
-      Reference: saleReference(sale, m),
-      Url: opts.saleUrl,
-      CurrencyCode: sale.currency,
-      Date: date,
-      DueDate: dueDate(date, m.dueDateRule),
-      Status: m.invoiceStatus,
-      LineAmountTypes: built.lineAmountTypes,
-      LineItems: built.lineItems,
-      ...(m.brandingThemeId ? { BrandingThemeID: m.brandingThemeId } : {}),
-    },
-    unitdp: built.unitdp,
-    expected: built.expected,
-    coding: built.coding,
-    ...(built.rounding ? { rounding: built.rounding } : {}),
-  };
+  return buildingPayload(`the invoice of sale ${sale.id}`, () => {
+    const invoiceNumber = invoiceNumberFor(sale.id, m);
+    const built = buildLines(saleLines(sale), BigInt(sale.totalMinor), sale.currency, m, `Sale ${invoiceNumber}`);
+    const date = xeroDate(sale.occurredAt || opts.now, opts.timeZone);
+    return {
+      payload: {
+        Type: 'ACCREC',
+        Contact: opts.contact,
+        InvoiceNumber: invoiceNumber,
+        Reference: saleReference(sale, m),
+        Url: opts.saleUrl,
+        CurrencyCode: sale.currency,
+        Date: date,
+        DueDate: dueDate(date, m.dueDateRule),
+        Status: m.invoiceStatus,
+        LineAmountTypes: built.lineAmountTypes,
+        LineItems: built.lineItems,
+        ...(m.brandingThemeId ? { BrandingThemeID: m.brandingThemeId } : {}),
+      },
+      unitdp: built.unitdp,
+      expected: built.expected,
+      coding: built.coding,
+      ...(built.rounding ? { rounding: built.rounding } : {}),
+    };
+  });
 }

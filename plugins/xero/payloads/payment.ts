@@ -8,6 +8,7 @@ import { exactNumber, minorToXeroCents, XERO_AMOUNT_DP } from './arithmetic';
 import { xeroDate } from './dates';
 import { creditNoteNumberFor, paymentKeyFor } from './numbers';
 import type { ResolvedMappings, XeroAllocation, XeroPayment } from './types';
+import { buildingPayload, clipText } from './guard';
 
 const { parseDecimal, rescale } = money;
 
@@ -26,16 +27,18 @@ function amountText(text: string): number {
 }
 
 export function buildPayment(payment: PaymentSnapshot, invoiceId: string, m: ResolvedMappings, opts: { timeZone?: string } = {}): XeroPayment {
-  const account = resolvePaymentAccount(payment.method, payment.currency, m);
-  const key = paymentKeyFor(payment.id, m);
-  return {
-    Invoice: { InvoiceID: invoiceId },
-    Account: account,
-    Date: xeroDate(payment.receivedAt, opts.timeZone),
-    Amount: xeroAmount(payment.amountMinor, payment.currency),
-    // Our key first (reconcile-before-retry finds it), then the provider's id (payout matching reads it).
-    Reference: `${key}${payment.providerRef ? ` ${payment.providerRef}` : ''}`.slice(0, MAX_REFERENCE),
-  };
+  return buildingPayload(`the payment ${payment.id}`, () => {
+    const account = resolvePaymentAccount(payment.method, payment.currency, m);
+    const key = paymentKeyFor(payment.id, m);
+    return {
+      Invoice: { InvoiceID: invoiceId },
+      Account: account,
+      Date: xeroDate(payment.receivedAt, opts.timeZone),
+      Amount: xeroAmount(payment.amountMinor, payment.currency),
+      // Our key first (reconcile-before-retry finds it), then the provider's id (payout matching reads it).
+      Reference: clipText(`${key}${payment.providerRef ? ` ${payment.providerRef}` : ''}`, MAX_REFERENCE),
+    };
+  });
 }
 
 /**
@@ -45,16 +48,18 @@ export function buildPayment(payment: PaymentSnapshot, invoiceId: string, m: Res
 export function buildCreditNoteRefundPayment(
   refund: RefundSnapshot, creditNoteId: string, m: ResolvedMappings, opts: { amount?: string; timeZone?: string } = {},
 ): XeroPayment {
-  if (!refund.method) throw new PermanentError(`Refund ${refund.id} has no payment method, so there is no account to pay it out of`);
-  const account = resolvePaymentAccount(refund.method, refund.currency, m);
-  const number = creditNoteNumberFor(refund.id, m);
-  return {
-    CreditNote: { CreditNoteID: creditNoteId },
-    Account: account,
-    Date: xeroDate(refund.createdAt, opts.timeZone),
-    Amount: opts.amount !== undefined ? amountText(opts.amount) : xeroAmount(refund.amountMinor, refund.currency),
-    Reference: `${number}${refund.providerRef ? ` ${refund.providerRef}` : ''}`.slice(0, MAX_REFERENCE),
-  };
+  return buildingPayload(`the pay-out of refund ${refund.id}`, () => {
+    if (!refund.method) throw new PermanentError(`Refund ${refund.id} has no payment method, so there is no account to pay it out of`);
+    const account = resolvePaymentAccount(refund.method, refund.currency, m);
+    const number = creditNoteNumberFor(refund.id, m);
+    return {
+      CreditNote: { CreditNoteID: creditNoteId },
+      Account: account,
+      Date: xeroDate(refund.createdAt, opts.timeZone),
+      Amount: opts.amount !== undefined ? amountText(opts.amount) : xeroAmount(refund.amountMinor, refund.currency),
+      Reference: clipText(`${number}${refund.providerRef ? ` ${refund.providerRef}` : ''}`, MAX_REFERENCE),
+    };
+  });
 }
 
 /** Allocate (part of) a credit note to its invoice: `amount` is a 2-dp decimal, e.g. BuiltCreditNote.allocationAmount. */
