@@ -3,6 +3,9 @@
 // opening and saving the page does not eat the tenant's 60 calls a minute. "Refresh from Xero" drops it.
 import type { XeroClient } from '../client';
 
+/** What the catalogue is read through: a client, or a rate-budgeted session (sync/liveCatalogue.ts). */
+type CatalogueSource = Pick<XeroClient, 'call'>;
+
 export interface CatalogueAccount {
   code: string;
   name: string;
@@ -46,7 +49,7 @@ const cache = new Map<string, Catalogue>();
 const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
 
 /** xero-node models → plain values (its enum fields hold strings at run time). */
-export async function fetchCatalogue(client: XeroClient, organisationName: string, now = Date.now()): Promise<Catalogue> {
+export async function fetchCatalogue(client: CatalogueSource, organisationName: string, now = Date.now()): Promise<Catalogue> {
   const accounts = await client.call((api, tenant) => api.getAccounts(tenant));
   const taxRates = await client.call((api, tenant) => api.getTaxRates(tenant));
   const tracking = await client.call((api, tenant) => api.getTrackingCategories(tenant, undefined, undefined, true));

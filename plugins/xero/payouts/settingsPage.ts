@@ -7,10 +7,9 @@
 import { Router, type Request, type Response } from 'express';
 import type { PluginContext } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
-import { getLiveConnection, type ConnectionRow } from '../connection/store';
-import { clientForConnection } from '../connection/clientFactory';
-import { connectionDeps } from '../connection/deps';
-import { fetchCatalogue, getCatalogue, type Catalogue } from '../mappings/catalogue';
+import { catalogueFailure, liveCatalogue } from '../sync/liveCatalogue';
+import { getLiveConnection } from '../connection/store';
+import type { Catalogue } from '../mappings/catalogue';
 import { sweepPayouts } from './enqueue';
 import { payoutProviders, providerNamesText } from './providers';
 import { checkPayoutSettings, PAYOUT_DEFAULTS, payoutSettingKeys, readPayoutSettingRows, savePayoutSettings, type PayoutSettingKey } from './settings';
@@ -25,14 +24,6 @@ export function parsePayoutSettingsForm(body: Record<string, unknown>, keys: rea
     out[key] = typeof v === 'string' ? v.trim().slice(0, 50) : '';
   }
   return out;
-}
-
-async function catalogueFor(ctx: PluginContext<XeroConfig>, connection: ConnectionRow, refresh: boolean): Promise<Catalogue> {
-  return getCatalogue(
-    { orgId: connection.org_id, connectionId: connection.id },
-    async () => fetchCatalogue(await clientForConnection(connectionDeps(ctx), connection), connection.tenant_name ?? 'your Xero organisation'),
-    { refresh },
-  );
 }
 
 interface PageState {
@@ -60,7 +51,7 @@ export function payoutSettingsRoutes(ctx: PluginContext<XeroConfig>): Router {
     let catalogue: Catalogue | null = null;
     let pageError = state.pageError ?? null;
     try {
-      catalogue = await catalogueFor(ctx, connection, false);
+      catalogue = await liveCatalogue(ctx, connection);
     } catch (err) {
       pageError ??= `Could not read the chart of accounts from Xero: ${err instanceof Error ? err.message : String(err)}`;
     }
@@ -85,9 +76,11 @@ export function payoutSettingsRoutes(ctx: PluginContext<XeroConfig>): Router {
     let catalogue: Catalogue;
     try {
       // Checked against what Xero has now, not the page's five-minute copy.
-      catalogue = await catalogueFor(ctx, connection, true);
+      catalogue = await liveCatalogue(ctx, connection, { refresh: true });
     } catch (err) {
-      await render(req, res, { values, pageError: `Nothing was saved: Xero could not be reached to check the settings (${err instanceof Error ? err.message : String(err)})` }, 502);
+      const failure = catalogueFailure(err);
+      if (failure.retryAfterSeconds !== null) res.set('Retry-After', String(failure.retryAfterSeconds));
+      await render(req, res, { values, pageError: `Nothing was saved: ${failure.message}.` }, failure.status);
       return;
     }
     const issues = checkPayoutSettings(values, catalogue);

@@ -4,13 +4,12 @@
 import { Router, type Request, type Response } from 'express';
 import type { PluginContext } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
-import { getLiveConnection, type ConnectionRow } from '../connection/store';
-import { clientForConnection } from '../connection/clientFactory';
-import { fetchCatalogue, forgetCatalogue, getCatalogue, type Catalogue } from '../mappings/catalogue';
+import { catalogueFailure, liveCatalogue } from '../sync/liveCatalogue';
+import { getLiveConnection } from '../connection/store';
+import { forgetCatalogue, type Catalogue } from '../mappings/catalogue';
 import { checkSettingsForm, formFromRows, parseSettingsForm, type SettingsForm } from '../mappings/form';
 import { BUILT_IN } from '../mappings/load';
 import { listMappings, replaceMappings } from '../mappings/store';
-import { connectionDeps } from '../connection/deps';
 import { scheduleLocals } from './schedule';
 
 /** Categories offered on the page: what the organisation sells in (at most this many). */
@@ -18,17 +17,6 @@ const SOLD_CATEGORIES = 250;
 
 /** The install's payment methods, each mapped to an account on this page. */
 const methodIdsOf = (ctx: PluginContext<XeroConfig>): string[] => ctx.paymentMethods.list().map((m) => m.id);
-
-async function catalogueFor(ctx: PluginContext<XeroConfig>, connection: ConnectionRow, refresh = false): Promise<Catalogue> {
-  return getCatalogue(
-    { orgId: connection.org_id, connectionId: connection.id },
-    async () => {
-      const client = await clientForConnection(connectionDeps(ctx), connection);
-      return fetchCatalogue(client, connection.tenant_name ?? 'your Xero organisation');
-    },
-    { refresh },
-  );
-}
 
 interface PageState {
   form?: SettingsForm;
@@ -52,7 +40,7 @@ async function renderSettings(ctx: PluginContext<XeroConfig>, req: Request, res:
   let catalogue: Catalogue | null = null;
   let pageError = state.pageError ?? null;
   try {
-    catalogue = await catalogueFor(ctx, connection, refresh);
+    catalogue = await liveCatalogue(ctx, connection, { refresh });
   } catch (err) {
     pageError = `Could not read the chart of accounts from Xero: ${err instanceof Error ? err.message : String(err)}`;
   }
@@ -88,9 +76,11 @@ export function settingsRoutes(ctx: PluginContext<XeroConfig>): Router {
     let catalogue: Catalogue;
     try {
       // Saving re-reads the chart unless it is fresh: what is checked is what Xero has now.
-      catalogue = await catalogueFor(ctx, connection);
+      catalogue = await liveCatalogue(ctx, connection);
     } catch (err) {
-      await renderSettings(ctx, req, res, { form, pageError: `Nothing was saved: Xero could not be reached to check the settings (${err instanceof Error ? err.message : String(err)})` }, 502);
+      const failure = catalogueFailure(err);
+      if (failure.retryAfterSeconds !== null) res.set('Retry-After', String(failure.retryAfterSeconds));
+      await renderSettings(ctx, req, res, { form, pageError: `Nothing was saved: ${failure.message}.` }, failure.status);
       return;
     }
     const existing = await listMappings(ctx.db, orgId);

@@ -6,7 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { dbKinds } from '../../support/db';
 import { logIn, postForm } from '../../support/xero';
+import request from 'supertest';
 import { loadPayoutSettings } from '../../../plugins/xero/payouts/settings';
+import { RateBudget, tenantKeyOf } from '../../../plugins/xero/sync/rateBudget';
 import { outboxIdle, seedSyntheticStripePayout, startPayoutFixture, waitForPayout, type PayoutFixture } from './fixture';
 
 type Json = Record<string, unknown>;
@@ -65,6 +67,29 @@ for (const kind of dbKinds()) {
       assert.match(stale.text, /id="suspense_account-error">Account 260 \([^)]*\) is archived in Xero/);
       assert.deepEqual(await rows(), []);
       assert.equal(((await f.x.ctx.db('xero_payouts').where({ payout_id: payoutId }).first()) as Json).status, 'failed');
+    });
+
+    it('checks against Xero through the sync\'s rate budget: waits for a slot, or says when to try again (was a 502 "Xero answered 429")', async () => {
+      const admin = await logIn(f.x.app, f.org.emails.admin);
+      const budget = new RateBudget({ db: f.x.ctx.db });
+      const tenantKey = tenantKeyOf(f.org.orgId, f.tenantId);
+      const calls = async () => ((await request(f.emu.url).get('/_emulator/calls').expect(200)).body as unknown[]).length;
+      // The sync holds the budget for a minute (a backlog draining, or Xero's own 429): nothing is sent.
+      await budget.block(tenantKey, 60_000);
+      const before = await calls();
+      const busy = await postForm(admin, PAGE, PAGE, { bank_account_stripe: '090', bank_account_gocardless: '090', fees_account: '404', fee_tax: 'INPUT2', suspense_account: '400', match_threshold: '85' });
+      assert.equal(busy.status, 503, busy.text.slice(0, 300));
+      assert.ok(Number(busy.headers['retry-after']) >= 50, String(busy.headers['retry-after']));
+      assert.match(busy.text, /Nothing was saved: Xero&#39;s rate limit for this organisation is in use by the sync right now; try again in \d+ s/);
+      assert.equal(await calls(), before, 'no call went to Xero around the budget');
+      assert.deepEqual(await rows(), []);
+      // A short wait is waited out: the save goes through once the slot comes. (The minute's block is
+      // lifted by hand first, as if it had run out.)
+      await f.x.ctx.db('xero_rate_budget').where({ tenant_key: tenantKey }).update({ blocked_until: 0 });
+      await budget.block(tenantKey, 1_500);
+      const saved = await postForm(admin, PAGE, PAGE, { bank_account_stripe: '090', fees_account: '404', fee_tax: 'INPUT2', suspense_account: '400', match_threshold: '85' });
+      assert.equal(saved.status, 303, saved.text.slice(0, 300));
+      await f.x.ctx.db('xero_payout_settings').where({ org_id: f.org.orgId }).delete();
     });
 
     it('saves good settings, shows them, and posts the payout that waited for them', async () => {
