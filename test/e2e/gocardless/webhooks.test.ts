@@ -177,6 +177,24 @@ for (const kind of dbKinds()) {
       assert.equal(afterCounts.payouts, 2);
     });
 
+    test('a €10.00 payment naming a £ sale is never recorded as £10.00: its item fails with the reason, shown to the admin', async () => {
+      const staffRow = await db()('users').where({ org_id: org.orgId, role: 'staff' }).first('id');
+      const staff: Principal = { kind: 'user', id: Number(staffRow.id), orgId: org.orgId, role: 'staff', name: 'staff' };
+      const sale = await createSale(app.host.deps, staff, { currency: 'GBP', customer: { name: 'Grace Hopper' }, lines: [{ description: 'Class pass', quantity: 1, unitPrice: '50.00', taxCode: 'OUTPUT2' }] });
+      const { body: m } = await control<{ mandate: { id: string } }>(gc.url, 'POST', '/mandates', { customer: { given_name: 'Grace', family_name: 'Hopper', email: 'grace@example.test' } });
+      const euro = await client.createPayment({ amount: 1_000, currency: 'EUR', mandate: m.mandate.id, description: 'Class pass (EUR)', metadata: { ledgerbridge_sale_id: String(sale.id) } });
+      await control(gc.url, 'POST', `/payments/${euro.id}/confirm`);
+      await drained();
+      assert.deepEqual(await db()('payments').where({ sale_id: sale.id }), [], 'nothing recorded on the GBP sale');
+      const items = (await db()('outbox').where({ type: 'gocardless.payment.record', status: 'dead' }).select('last_error')) as { last_error: string }[];
+      const failure = items.find((i) => i.last_error.includes(euro.id));
+      assert.ok(failure, JSON.stringify(items));
+      assert.match(failure.last_error, /currency: must be GBP, the currency of the sale/);
+      const admin = await logInAt(app.baseUrl, org.emails.admin);
+      const page = await admin.get('/plugins/gocardless').expect(200);
+      assert.match(page.text, new RegExp(`${euro.id}[\\s\\S]*must be GBP`));
+    });
+
     test('forged, tampered, replayed and stale webhooks are refused and change nothing', async () => {
       const hooks = (await control<{ id: string; state: string }[]>(gc.url, 'GET', '/webhooks')).body.filter((w) => w.state === 'delivered');
       const delivered = hooks[hooks.length - 1]!;
