@@ -14,7 +14,7 @@ import { xero0006 } from './migrations/0006_send_marks';
 import { xero0007 } from './migrations/0007_send_marks_start';
 import { onPayoutPaid } from './payouts/enqueue';
 import { startPayoutSweep } from './payouts/schedule';
-import { syncHandlers } from './sync/handlers';
+import { xeroHandlers } from './handlers';
 import { onPaymentReceived, onRefundIssued, onSaleCompleted } from './sync/enqueue';
 import { xeroHealth } from './health';
 import { connectionSealedColumns } from './connection/store';
@@ -39,9 +39,9 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   ],
   routes: (ctx) => xeroRoutes(ctx),
   cli: (program, context) => registerXeroCommands(program, context),
-  // Sync (sync/): subscribers only enqueue, in the host's transaction; handlers do the Xero calls.
+  // Subscribers only enqueue, in the host's transaction; handlers (sync/, payouts/) do the Xero calls.
   subscribers: { 'sale.completed': onSaleCompleted, 'refund.issued': onRefundIssued, 'payment.received': onPaymentReceived, 'payout.paid': onPayoutPaid },
-  handlers: (ctx) => syncHandlers(ctx),
+  handlers: (ctx) => xeroHandlers(ctx),
   health: (ctx, orgId) => xeroHealth(ctx, orgId),
   // The nightly payout sweep (in processes that run background work); none when XERO_PAYOUT_SWEEP_CRON=off.
   start: async (ctx) => startPayoutSweep(ctx),

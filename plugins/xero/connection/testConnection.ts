@@ -1,7 +1,7 @@
 // "Save" performs a test connection before anything is saved as connected: GET Organisation through the
 // one Accounting API client, signed OAuth 1.0a RSA-SHA1 with the install's certificate key. A refusal is
 // turned into a reason the admin can act on, from what Xero said (oauth_problem) — never a bare "401".
-import { XeroClient, XeroHttpError, parseXeroFailure, type RateHeadroom } from '../client';
+import { XeroClient, XeroHttpError, parseXeroFailure, type RateHeadroom } from '../gateway/client';
 import type { XeroConfig } from '../config';
 import { OAuth1PrivateAppAuth } from './oauth1';
 

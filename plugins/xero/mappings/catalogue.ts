@@ -1,9 +1,9 @@
 // The organisation's chart as the settings page and validation need it: Accounts, TaxRates and
 // TrackingCategories, read through the XeroClient (3 calls) and kept per organisation for 5 minutes so
 // opening and saving the page does not eat the tenant's 60 calls a minute. "Refresh from Xero" drops it.
-import type { XeroClient } from '../client';
+import type { XeroClient } from '../gateway/client';
 
-/** What the catalogue is read through: a client, or a rate-budgeted session (sync/liveCatalogue.ts). */
+/** What the catalogue is read through: a client, or a rate-budgeted session (mappings/liveCatalogue.ts). */
 type CatalogueSource = Pick<XeroClient, 'call'>;
 
 export interface CatalogueAccount {

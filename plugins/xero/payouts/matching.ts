@@ -4,11 +4,11 @@
 // is made once: later runs (and people signing off) read it back. Every decision goes to the audit trail.
 import { minorUnitDigits, type PayoutLineView, type PayoutView } from '../../../server/plugins/contract';
 import { xeroCentsToMinor } from '../payloads/arithmetic';
-import { writeAudit, type AuditEntry } from '../sync/audit';
-import type { XeroSession } from '../sync/session';
-import type { SyncServices } from '../sync/services';
-import type { TriggeredBy } from '../sync/types';
-import { field, list, num, str } from '../sync/wire';
+import { writeAudit, type AuditEntry } from '../engine/audit';
+import type { XeroSession } from '../engine/session';
+import type { XeroServices } from '../engine/services';
+import type { TriggeredBy } from '../engine/types';
+import { field, list, num, str } from '../engine/wire';
 import type { LineMatch } from './plan';
 import { decideMatch, type OpenInvoice } from './scoring';
 import { matchesOf } from './store';
@@ -66,7 +66,7 @@ export async function readOpenInvoices(session: XeroSession, currency: string): 
 }
 
 export async function matchUnknownCharges(
-  svc: SyncServices, session: XeroSession, orgId: number, payout: PayoutView, charges: PayoutLineView[], threshold: number, triggeredBy: TriggeredBy,
+  svc: XeroServices, session: XeroSession, orgId: number, payout: PayoutView, charges: PayoutLineView[], threshold: number, triggeredBy: TriggeredBy,
 ): Promise<Map<number, LineMatch>> {
   const { ctx } = svc;
   const decided = await matchesOf(ctx.db, orgId, payout.id);

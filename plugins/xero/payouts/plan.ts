@@ -20,6 +20,7 @@
 //   transfer                ONE BankTransfer clearing → bank equal to the payout, once all else is in Xero
 import { exactNumber, minorToXeroCents, XERO_AMOUNT_DP } from '../payloads/arithmetic';
 import { minorUnitDigits, type PayoutLineKind, type PayoutProvider } from '../../../server/plugins/contract';
+import { payoutStepReference } from '../clearing/payoutReferences';
 
 export interface PlanPayout {
   id: number;
@@ -99,10 +100,7 @@ export interface PayoutPlan {
   allKeys: string[];
 }
 
-export const stepReference = (payout: PlanPayout, key: string): string => `LBP${payout.id}-${key} ${payout.providerPayoutId}`.slice(0, 255);
-
-/** Whether a Xero Reference is one of a payout's steps (stepReference), e.g. a converted charge's Payment. */
-export const isPayoutReference = (reference: string | null | undefined): boolean => /^LBP\d+-/.test(reference ?? '');
+const stepReference = (payout: PlanPayout, key: string): string => payoutStepReference(payout.id, key, payout.providerPayoutId);
 
 export function xeroAmount(minor: number, currency: string): number {
   return exactNumber(minorToXeroCents(BigInt(minor), minorUnitDigits(currency)), XERO_AMOUNT_DP);
@@ -176,7 +174,7 @@ export function conversionPaymentStep(payout: PlanPayout, line: PlanLine & { ori
 }
 
 /**
- * The pay-out of one of our refunds that waited for its payout (awaitingPayout.ts): a Payment on its credit
+ * The pay-out of one of our refunds that waited for its payout (clearing/awaitingPayout.ts): a Payment on its credit
  * note out of this payout's clearing account. Converted by the provider: Amount in the note's currency (the
  * refund as the customer got it) at the provider's rate, so Xero takes what the provider settled out of
  * clearing; otherwise the line's own amount.

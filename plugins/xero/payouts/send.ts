@@ -3,10 +3,10 @@
 // Payments, BankTransactions and BankTransfers go in batches of 50 (summarizeErrors=false, one
 // Idempotency-Key per batch from its content), each Xero id recorded in xero_payout_steps at once.
 import { ObjectSerializer, type BankTransaction, type BankTransfer, type Payment } from 'xero-node';
-import type { AuditEntry } from '../sync/audit';
-import type { XeroSession } from '../sync/session';
-import type { SyncServices } from '../sync/services';
-import { idempotencyKey, list, splitElements, str, whereString } from '../sync/wire';
+import type { AuditEntry } from '../engine/audit';
+import type { XeroSession } from '../engine/session';
+import type { XeroServices } from '../engine/services';
+import { idempotencyKey, list, splitElements, str, whereString } from '../engine/wire';
 import type { PlanStep } from './plan';
 import { saveStep } from './store';
 
@@ -15,7 +15,7 @@ const BATCH = 50;
 export type PayoutAudit = (e: Omit<AuditEntry, 'orgId' | 'entityType' | 'entityId' | 'triggeredBy' | 'outboxItemId'>) => AuditEntry;
 
 export async function sendSteps(
-  svc: SyncServices, session: XeroSession, orgId: number, payoutId: number, steps: PlanStep[], reconcile: boolean, itemId: number,
+  svc: XeroServices, session: XeroSession, orgId: number, payoutId: number, steps: PlanStep[], reconcile: boolean, itemId: number,
   audits: AuditEntry[], audit: PayoutAudit,
 ): Promise<{ failures: string[] }> {
   const { ctx } = svc;

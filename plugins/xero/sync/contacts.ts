@@ -4,11 +4,11 @@
 // for names Xero says are taken (sent again under contactNameCollisionVariant). A contact created by an
 // attempt that crashed before recording it is found by the lookup (its ContactNumber), never duplicated.
 import { buildContact, contactNameCollisionVariant, toXeroNodeContact, type ContactSource, type XeroContact } from '../payloads';
-import { findRecords, saveRecord, type RecordKey } from './records';
-import type { XeroSession } from './session';
-import { idempotencyKey, list, splitElements, str, whereAnyOf, whereString } from './wire';
-import { stableJson } from './records';
-import { writeAudit, type AuditEntry } from './audit';
+import { findRecords, saveRecord, type RecordKey } from '../engine/records';
+import type { XeroSession } from '../engine/session';
+import { idempotencyKey, list, splitElements, str, whereAnyOf, whereString } from '../engine/wire';
+import { stableJson } from '../engine/records';
+import { writeAudit, type AuditEntry } from '../engine/audit';
 
 export type ContactResolution = { ok: true; contactId: string } | { ok: false; message: string; permanent: boolean };
 

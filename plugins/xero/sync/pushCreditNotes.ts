@@ -8,7 +8,7 @@
 //   guard      the invoice must be in Xero (its item ran first: same outbox subject). Not recorded → ONE
 //              lookup by InvoiceNumber (a sale from before the plugin): never creates an invoice here.
 //              Voided/deleted there → the refund is skipped with the reason, nothing created.
-//   reconcile  only for a step whose request may have landed unanswered (sendMarks.ts: a timeout, a 5xx, a
+//   reconcile  only for a step whose request may have landed unanswered (engine/sendMarks.ts: a timeout, a 5xx, a
 //              crash) or a resend: ONE lookup by CreditNoteNumber, adopting the note with its allocations and
 //              payments, so no step is done twice. A retry after a definite refusal or a rate-budget deferral
 //              looks nothing up.
@@ -17,7 +17,7 @@
 //   send       ONE PUT /CreditNotes?summarizeErrors=false; per-element results
 //   allocate   per credit note without a method (Xero's endpoint is per note): min(AmountDue, credit)
 //   pay out    ONE PUT /Payments for every note with a method, from the refund method's account — except a
-//              Stripe/GoCardless refund the provider may convert (payouts/awaitingPayout.ts): recorded as
+//              Stripe/GoCardless refund the provider may convert (clearing/awaitingPayout.ts): recorded as
 //              AWAITING_PAYOUT and paid out by its payout, from the payout's clearing account at its rate
 import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, RefundSnapshot, SaleSnapshot } from '../../../server/plugins/contract';
 import { PermanentError } from '../../../server/errors';
@@ -25,19 +25,19 @@ import {
   buildAllocation, buildCreditNote, buildCreditNoteRefundPayment, creditNoteNumberFor, invoiceNumberFor, toXeroNodeAllocation,
   toXeroNodeCreditNote, toXeroNodePayment, xeroDate, type BuiltCreditNote, type XeroPayment,
 } from '../payloads';
-import type { AuditEntry } from './audit';
+import type { AuditEntry } from '../engine/audit';
 import { enqueueHistoryNote } from './historyNotes';
-import { done, finishBatch, type ItemResult } from './outcomes';
-import { afterCallFailure } from './pushInvoices';
-import { DELETED_UPSTREAM, findRecords, isRemovedInXero, payloadHash, saveRecord, stableJson, type RecordKey, type XeroRecord } from './records';
-import { openSession } from './session';
-import { clearMarks, markedItems, sendMarked } from './sendMarks';
-import { AWAITING_PAYOUT, refundsAwaitingPayout } from '../payouts/awaitingPayout';
-import { withClearingAccounts } from '../payouts/paymentAccounts';
-import { batchRecorder, mappingsOrFinish } from './batchRecorder';
-import { permanentMessage, type SyncServices } from './services';
+import { afterCallFailure, done, finishBatch, type ItemResult } from '../engine/outcomes';
+import { DELETED_UPSTREAM, findRecords, isRemovedInXero, payloadHash, saveRecord, stableJson, type RecordKey, type XeroRecord } from '../engine/records';
+import { openSession } from '../engine/session';
+import { clearMarks, markedItems, sendMarked } from '../engine/sendMarks';
+import { AWAITING_PAYOUT, refundsAwaitingPayout } from '../clearing/awaitingPayout';
+import { withClearingAccounts } from '../clearing/paymentAccounts';
+import { batchRecorder } from '../engine/batchRecorder';
+import { mappingsOrFinish } from './mappingsOrFinish';
+import { permanentMessage, type XeroServices } from '../engine/services';
 import type { CreditNotePushPayload } from './types';
-import { field, idempotencyKey, list, num, responseSummary, splitElements, str, whereAnyOf } from './wire';
+import { field, idempotencyKey, list, num, responseSummary, splitElements, str, whereAnyOf } from '../engine/wire';
 
 type Item = OutboxItem<CreditNotePushPayload>;
 
@@ -61,7 +61,7 @@ interface Work {
 const cents = (amount: number | string | undefined): number => Math.round(Number(amount ?? 0) * 100);
 const money = (c: number): string => (c / 100).toFixed(2);
 
-export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: OutboxHandlerContext): Promise<OutboxOutcome[]> {
+export async function pushCreditNotes(svc: XeroServices, items: Item[], hctx: OutboxHandlerContext): Promise<OutboxOutcome[]> {
   const { ctx } = svc;
   const orgId = items[0]!.orgId!;
   const batch = batchRecorder(items, { orgId, entityType: 'refund', recordType: 'credit_note', entityId: (p) => p.refundId });
@@ -338,7 +338,7 @@ export async function pushCreditNotes(svc: SyncServices, items: Item[], hctx: Ou
     }
   } catch (err) {
     // Keep what each item already did in its audit; undecided items retry (the next attempt reconciles).
-    return afterCallFailure(svc, items, results, err, hctx);
+    return afterCallFailure(ctx, items, results, err, hctx.workerId);
   }
   return finishBatch(ctx, items, results as ItemResult[], hctx.workerId);
 }

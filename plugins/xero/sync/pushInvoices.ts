@@ -1,6 +1,6 @@
 // Sale → ACCREC invoice, a batch at a time (up to 50 sales, one organisation):
 //   guard      what we already know (xero_records): synced → done, removed in Xero → never again
-//   reconcile  items that may have landed before (a send was marked and never answered — sendMarks.ts —
+//   reconcile  items that may have landed before (a send was marked and never answered — engine/sendMarks.ts —
 //              or a resend): ONE lookup by InvoiceNumber; adopt what exists, mark voided/deleted ones
 //              deleted_upstream. A retry whose earlier attempt never sent (deferred by the rate budget,
 //              failed on a contact call) goes straight to the send.
@@ -9,25 +9,31 @@
 //   send       ONE PUT /Invoices?summarizeErrors=false with a deterministic Idempotency-Key
 //   record     each element on its own: success → xero_records + synced; Xero's validation messages →
 //              that item fails with them (the other 49 are unaffected)
-import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, SaleSnapshot, SyncRecordUpdate } from '../../../server/plugins/contract';
+import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, PluginContext, SaleSnapshot, SyncRecordUpdate } from '../../../server/plugins/contract';
+import type { XeroConfig } from '../config';
 import { PermanentError } from '../../../server/errors';
-import { toWorkerError } from '../client';
-import { buildInvoice, invoiceNumberFor, toXeroNodeInvoice, type BuiltInvoice, type ResolvedMappings } from '../payloads';
-import type { AuditEntry } from './audit';
+import { buildInvoice, invoiceNumberFor, toXeroNodeInvoice, type BuiltInvoice } from '../payloads';
+import type { ResolvedMappings } from '../mappings/types';
+import type { AuditEntry } from '../engine/audit';
 import { forgetContact, resolveContacts } from './contacts';
 import { enqueueHistoryNote } from './historyNotes';
-import { done, failed, finishBatch, retryLater, type ItemResult } from './outcomes';
-import { DELETED_UPSTREAM, findRecords, isRemovedInXero, payloadHash, saveRecord, stableJson, type RecordKey } from './records';
-import { openSession, type XeroSession } from './session';
-import { clearMarks, markedItems, sendMarked } from './sendMarks';
-import { permanentMessage, saleUrlOf, type SyncServices } from './services';
+import { afterCallFailure, done, failed, finishBatch, retryLater, type ItemResult } from '../engine/outcomes';
+import { DELETED_UPSTREAM, findRecords, isRemovedInXero, payloadHash, saveRecord, stableJson, type RecordKey } from '../engine/records';
+import { openSession } from '../engine/session';
+import { clearMarks, markedItems, sendMarked } from '../engine/sendMarks';
+import { permanentMessage, type XeroServices } from '../engine/services';
 import type { InvoicePushPayload } from './types';
-import { idempotencyKey, list, responseSummary, splitElements, str } from './wire';
+import { loadResolvedMappings } from '../mappings/load';
+import { idempotencyKey, list, responseSummary, splitElements, str } from '../engine/wire';
 
 const UNIQUE_NUMBER = /must be unique/i;
 const CONTACT_PROBLEM = /contact/i;
 
-export async function pushInvoices(svc: SyncServices, items: OutboxItem<InvoicePushPayload>[], hctx: OutboxHandlerContext): Promise<OutboxOutcome[]> {
+/** The absolute link back to a sale, sent as the invoice's Url. */
+const saleUrlOf = (ctx: Pick<PluginContext<XeroConfig>, 'publicUrl'>, saleId: number): string =>
+  `${ctx.publicUrl.replace(/\/+$/, '')}/sales/${saleId}`;
+
+export async function pushInvoices(svc: XeroServices, items: OutboxItem<InvoicePushPayload>[], hctx: OutboxHandlerContext): Promise<OutboxOutcome[]> {
   const { ctx } = svc;
   const orgId = items[0]!.orgId!;
   const results: (ItemResult | undefined)[] = items.map(() => undefined);
@@ -38,7 +44,7 @@ export async function pushInvoices(svc: SyncServices, items: OutboxItem<InvoiceP
 
   let mappings: ResolvedMappings;
   try {
-    mappings = await svc.mappings(orgId);
+    mappings = await loadResolvedMappings(ctx.db, orgId);
   } catch (err) {
     if (!(err instanceof PermanentError)) throw err;
     const message = permanentMessage(err);
@@ -175,7 +181,7 @@ export async function pushInvoices(svc: SyncServices, items: OutboxItem<InvoiceP
       }
     }
   } catch (err) {
-    return afterCallFailure(svc, items, results, err, hctx, session);
+    return afterCallFailure(ctx, items, results, err, hctx.workerId);
   }
   return finishBatch(ctx, items, results as ItemResult[], hctx.workerId);
 }
@@ -187,24 +193,4 @@ function skippedDeleted(
 ): ItemResult {
   const message = `Invoice ${number ?? ''} was ${status.toLowerCase()} in Xero by the accountant; it is not pushed again`.replace('  ', ' ');
   return done({ ...syncOf(item.payload.saleId), status: 'deleted_upstream', error: message }, [audit(item, { action: 'deleted_upstream', outcome: 'skipped', message })]);
-}
-
-/**
- * A call failed as a whole (429, 5xx, timeout, auth). Items already decided (adopted, skipped, created and
- * recorded) keep their result; the rest retry, fail or pause as the error says. Nothing is dropped.
- */
-export async function afterCallFailure<P>(
-  svc: SyncServices, items: OutboxItem<P>[], results: (ItemResult | undefined)[], err: unknown, hctx: OutboxHandlerContext, _session?: XeroSession,
-): Promise<OutboxOutcome[]> {
-  const workerError = toWorkerError(err);
-  if (results.every((r) => r === undefined)) throw workerError;
-  const message = workerError.message;
-  const filled = results.map((r): ItemResult => {
-    if (r) return r;
-    if (workerError.name === 'AuthRevokedError') return { outcome: { status: 'paused', error: message }, audit: [] };
-    if (workerError.name === 'PermanentError') return { outcome: { status: 'failed', error: message }, audit: [] };
-    const retryAfterMs = (workerError as { retryAfterMs?: number }).retryAfterMs;
-    return retryLater(message, [], retryAfterMs);
-  });
-  return finishBatch(svc.ctx, items, filled, hctx.workerId);
 }

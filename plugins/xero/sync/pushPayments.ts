@@ -1,28 +1,28 @@
 // Payment → Xero Payment on its invoice, into the account mapped for the payment method. A batch at a time:
 //   guard      the invoice comes from xero_records, else ONE lookup by InvoiceNumber (a late payment for an
 //              old invoice): a payment NEVER creates an invoice. Removed in Xero → skipped with the reason.
-//   reconcile  a send that may have landed (sendMarks.ts) or a resend: ONE lookup of payments by our Reference
+//   reconcile  a send that may have landed (engine/sendMarks.ts) or a resend: ONE lookup of payments by our Reference
 //              key; adopt those on the invoice
 //   send       ONE PUT /Payments?summarizeErrors=false; per-element results. "Only AUTHORISED documents"
 //              → ONE look at those invoices: voided/deleted there → deleted_upstream, else Xero's message.
 import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, PaymentSnapshot } from '../../../server/plugins/contract';
 import { PermanentError } from '../../../server/errors';
 import { buildPayment, invoiceNumberFor, paymentKeyFor, toXeroNodePayment, type XeroPayment } from '../payloads';
-import { done, finishBatch, type ItemResult } from './outcomes';
-import { afterCallFailure } from './pushInvoices';
-import { DELETED_UPSTREAM, findRecords, isRemovedInXero, payloadHash, saveRecord, stableJson, type RecordKey, type XeroRecord } from './records';
-import { openSession } from './session';
-import { clearMarks, markedItems, sendMarked } from './sendMarks';
-import { batchRecorder, mappingsOrFinish } from './batchRecorder';
-import { permanentMessage, type SyncServices } from './services';
+import { afterCallFailure, done, finishBatch, type ItemResult } from '../engine/outcomes';
+import { DELETED_UPSTREAM, findRecords, isRemovedInXero, payloadHash, saveRecord, stableJson, type RecordKey, type XeroRecord } from '../engine/records';
+import { openSession } from '../engine/session';
+import { clearMarks, markedItems, sendMarked } from '../engine/sendMarks';
+import { batchRecorder } from '../engine/batchRecorder';
+import { mappingsOrFinish } from './mappingsOrFinish';
+import { permanentMessage, type XeroServices } from '../engine/services';
 import type { PaymentPushPayload } from './types';
-import { withClearingAccounts } from '../payouts/paymentAccounts';
-import { field, idempotencyKey, list, responseSummary, splitElements, str, whereString } from './wire';
+import { withClearingAccounts } from '../clearing/paymentAccounts';
+import { field, idempotencyKey, list, responseSummary, splitElements, str, whereString } from '../engine/wire';
 
 type Item = OutboxItem<PaymentPushPayload>;
 const NOT_AUTHORISED = /only be made against AUTHORISED/i;
 
-export async function pushPayments(svc: SyncServices, items: Item[], hctx: OutboxHandlerContext): Promise<OutboxOutcome[]> {
+export async function pushPayments(svc: XeroServices, items: Item[], hctx: OutboxHandlerContext): Promise<OutboxOutcome[]> {
   const { ctx } = svc;
   const orgId = items[0]!.orgId!;
   const batch = batchRecorder(items, { orgId, entityType: 'payment', recordType: 'payment', entityId: (p) => p.paymentId });
@@ -148,7 +148,7 @@ export async function pushPayments(svc: SyncServices, items: Item[], hctx: Outbo
       }
     }
   } catch (err) {
-    return afterCallFailure(svc, items, results, err, hctx);
+    return afterCallFailure(ctx, items, results, err, hctx.workerId);
   }
   return finishBatch(ctx, items, results as ItemResult[], hctx.workerId);
 }

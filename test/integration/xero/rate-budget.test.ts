@@ -1,4 +1,4 @@
-// The database-held Xero rate budget on its own (plugins/xero/sync/rateBudget.ts): per tenant 60 calls per
+// The database-held Xero rate budget on its own (plugins/xero/engine/rateBudget.ts): per tenant 60 calls per
 // rolling minute, 5 in flight, 5,000 per rolling day, shared by two budget instances on two separate
 // connection pools to the same database (as two worker processes would be) without overspending; Xero's
 // X-MinLimit-Remaining / X-DayLimit-Remaining / X-AppMinLimit-Remaining corrections; a 429's Retry-After
@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { createDb, type Db } from '../../../server/db/knex';
 import { RetryableError } from '../../../server/errors';
-import { RateBudget, connectionHeadroom, tenantKeyOf, type Headroom, type Permit } from '../../../plugins/xero/sync/rateBudget';
-import { openSession } from '../../../plugins/xero/sync/session';
+import { RateBudget, connectionHeadroom, tenantKeyOf, type Headroom, type Permit } from '../../../plugins/xero/engine/rateBudget';
+import { openSession } from '../../../plugins/xero/engine/session';
 import { dbKinds } from '../../support/db';
 import { startSyncFixture, type SyncFixture } from '../../e2e/xero/syncFixture';
 import { xeroPlugin } from '../../../plugins/xero';
@@ -187,7 +187,7 @@ for (const kind of dbKinds()) {
         await session.call((api, tenantId) => api.getOrganisations(tenantId));
         await reported(remaining);
       }
-      // "0 remaining" is not taken as a minute's stall (sync/rateBudget.ts): the next call is refused by Xero,
+      // "0 remaining" is not taken as a minute's stall (engine/rateBudget.ts): the next call is refused by Xero,
       // whose Retry-After (until its oldest call leaves the minute) then holds the tenant in the database.
       const before429 = Date.now();
       await assert.rejects(session.call((api, tenantId) => api.getOrganisations(tenantId)), /429/);

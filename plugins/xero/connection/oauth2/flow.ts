@@ -5,7 +5,7 @@
 import { decodeJwt } from 'jose';
 import type { TokenSet } from 'openid-client';
 import { AppError, ValidationError } from '../../../../server/errors';
-import { BearerAuthentication, XeroClient, XeroHttpError, type RateHeadroom } from '../../client';
+import { BearerAuthentication, XeroClient, XeroHttpError, type RateHeadroom } from '../../gateway/client';
 import type { ConnectionDeps } from '../deps';
 import {
   endConnection, getLiveConnection, openConnectionSecret, recordCallOutcome, sealConnectionSecret, startConnection,

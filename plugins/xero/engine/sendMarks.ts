@@ -11,7 +11,7 @@
 //
 // A mark outlives the process that wrote it (kill -9 mid-request), which is the point.
 import type { OutboxItem, Queryable } from '../../../server/plugins/contract';
-import { XeroHttpError } from '../client';
+import { XeroHttpError } from '../gateway/client';
 import type { XeroOperation, XeroSession } from './session';
 
 export type SendStep = 'invoice' | 'payment' | 'credit_note' | 'allocation' | 'refund_payment';

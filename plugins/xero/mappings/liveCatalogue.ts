@@ -7,9 +7,9 @@ import type { PluginContext } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
 import { connectionDeps } from '../connection/deps';
 import type { ConnectionRow } from '../connection/store';
-import { openSession } from './session';
-import { RateBudget } from './rateBudget';
-import { fetchCatalogue, getCatalogue, type Catalogue } from '../mappings/catalogue';
+import { openSession } from '../engine/session';
+import { RateBudget } from '../engine/rateBudget';
+import { fetchCatalogue, getCatalogue, type Catalogue } from './catalogue';
 
 /** How long a settings page waits for a rate-budget slot before answering "try again in N s". */
 export const PAGE_WAIT_MS = 8_000;

@@ -6,8 +6,8 @@ import { ObjectSerializer, type Account } from 'xero-node';
 import { PermanentError } from '../../../server/errors';
 import type { PayoutProvider, PluginContext, Queryable } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
-import type { XeroSession } from '../sync/session';
-import { idempotencyKey, list, splitElements, str } from '../sync/wire';
+import type { XeroSession } from '../engine/session';
+import { idempotencyKey, list, splitElements, str } from '../engine/wire';
 import { providerNameOf } from './providers';
 
 export interface ClearingAccount {

@@ -3,7 +3,7 @@
 // connected throws AuthRevokedError, so the batch pauses until an admin re-authorises.
 import type { AccountingApi } from 'xero-node';
 import { AuthRevokedError, RetryableError } from '../../../server/errors';
-import { XeroHttpError, type XeroClient } from '../client';
+import { XeroHttpError, type XeroClient } from '../gateway/client';
 import { clientForConnection } from '../connection/clientFactory';
 import { getLiveConnection } from '../connection/store';
 import type { ConnectionDeps } from '../connection/deps';

@@ -4,8 +4,8 @@
 //   XeroHttpError (status, Xero's body and problem) for callers that branch on it (404, validation), and
 //   toWorkerError() → RetryableError | PermanentError | AuthRevokedError for the outbox.
 import { AccountingApi, type Authentication } from 'xero-node';
-import { AuthRevokedError, PermanentError, RetryableError } from '../../server/errors';
-import { accountingBasePath, type XeroConfig } from './config';
+import { AuthRevokedError, PermanentError, RetryableError } from '../../../server/errors';
+import { accountingBasePath, type XeroConfig } from '../config';
 
 type RequestOptions = Parameters<Authentication['applyToRequest']>[0];
 
