@@ -1,6 +1,5 @@
 // xero_records: what each of our records is in Xero, per tenant. The sync engine's memory of what it
 // created (so nothing is created twice) and of what the accountant removed (so it is never pushed again).
-import { createHash } from 'node:crypto';
 import type { Queryable } from '../../../server/plugins/contract';
 import type { XeroEntityType, XeroRecordType } from './types';
 
@@ -96,18 +95,6 @@ export async function saveRecord(db: Queryable, key: RecordKey, write: RecordWri
 
 export async function deleteRecord(db: Queryable, key: RecordKey, entityId: number): Promise<void> {
   await db('xero_records').where({ org_id: key.orgId, tenant_id: key.tenantId, entity_type: key.entityType, record_type: key.recordType, entity_id: entityId }).del();
-}
-
-/** A stable hash of what was sent (key order independent of construction order). */
-export function payloadHash(payload: unknown): string {
-  return createHash('sha256').update(stableJson(payload)).digest('hex');
-}
-
-export function stableJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
 }
 
 /** Xero statuses that mean the accountant removed the document: never push it (or anything onto it) again. */

@@ -20,7 +20,7 @@ export async function liveCatalogue(ctx: PluginContext<XeroConfig>, connection: 
     async () => {
       const budget = new RateBudget({ db: ctx.db, leaseMs: ctx.config.httpTimeoutMs + 5_000, maxInlineWaitMs: PAGE_WAIT_MS });
       const session = await openSession(connectionDeps(ctx), budget, connection.org_id);
-      return fetchCatalogue(session, connection.tenant_name ?? 'your Xero organisation', ctx.clock.now());
+      return fetchCatalogue(session.xero, connection.tenant_name ?? 'your Xero organisation', ctx.clock.now());
     },
     { refresh: opts.refresh ?? false, now: ctx.clock.now() },
   );

@@ -19,7 +19,8 @@ import {
   type FittedLine,
 } from './arithmetic';
 import type { ResolvedMappings, TrackingAssignment } from '../mappings/types';
-import type { ExpectedTotals, LineCoding, RoundingAudit, XeroLineAmountTypes, XeroLineItem, XeroTracking } from './types';
+import type { XeroLineAmountTypes, XeroLineItem, XeroTracking } from '../gateway/documents';
+import type { ExpectedTotals, LineCoding, RoundingAudit } from './types';
 
 const { formatMinor, formatScaled, parseDecimal, rescale } = money;
 

@@ -1,101 +1,12 @@
-// What the pure payload builders take and return (the mappings they code with are mappings/types.ts).
-// Nothing here does I/O.
-//
-// FORM OF THE PAYLOADS: the builders return Xero's own JSON, PascalCase, exactly what goes on the wire
-// (`XeroInvoice`, `XeroCreditNote`, …). Why not xero-node's model classes directly: (1) the audit trail
-// stores what was sent, and Xero's messages name PascalCase fields; (2) the emulator and the tests speak
-// that JSON; (3) xero-node's enum typings are numeric while its runtime values are strings, so typed
-// model literals would need casts everywhere. The sync turns a payload into xero-node's model right at
-// the transport edge with `toXeroNode*` (payloads/xeroNode.ts: xero-node's own ObjectSerializer, which
-// serialises back to the identical JSON), then calls
-// `api.createInvoices(tenant, { invoices }, false /* summarizeErrors */, built.unitdp, idempotencyKey)`.
+// What the pure payload builders take and return. Nothing here does I/O. The builders return Xero's own
+// JSON, the documents the gateway sends (gateway/documents.ts: PascalCase, exactly what goes on the wire);
+// the mappings they code with are mappings/types.ts.
 //
 // NUMBERS: amounts, quantities and rates are JS numbers produced from exact decimals with at most 15
 // significant digits, so JSON.stringify writes exactly the decimal we computed (no float arithmetic
 // ever produces them). Amounts are always at Xero's 2 dp, whatever the currency's own minor unit.
-import type { InvoiceStatusSetting, Resolution, TrackingAssignment } from '../mappings/types';
-
-// ---------------------------------------------------------------------------------------------------
-// Xero JSON (PascalCase)
-// ---------------------------------------------------------------------------------------------------
-
-export type XeroLineAmountTypes = 'Exclusive' | 'Inclusive' | 'NoTax';
-
-export interface XeroTracking {
-  Name: string;
-  Option: string;
-  TrackingCategoryID?: string;
-  TrackingOptionID?: string;
-}
-
-export interface XeroLineItem {
-  Description: string;
-  /** At most 4 dp. */
-  Quantity: number;
-  /** At most 4 dp; the built document says when it needs `unitdp=4`. */
-  UnitAmount: number;
-  /** Percent, at most 2 dp; omitted when there is no discount. */
-  DiscountRate?: number;
-  /** 2 dp; always equal to Xero's Quantity × UnitAmount × (1 − DiscountRate/100) rounded, so Xero accepts it. */
-  LineAmount: number;
-  AccountCode: string;
-  TaxType: string;
-  Tracking?: XeroTracking[];
-}
-
-export type XeroContactRef = { ContactID: string } | { Name: string; ContactNumber: string; EmailAddress?: string };
-
-export interface XeroInvoice {
-  Type: 'ACCREC';
-  Contact: XeroContactRef;
-  InvoiceNumber: string;
-  Reference: string;
-  Url?: string;
-  CurrencyCode: string;
-  /** YYYY-MM-DD. */
-  Date: string;
-  DueDate: string;
-  Status: InvoiceStatusSetting;
-  LineAmountTypes: XeroLineAmountTypes;
-  LineItems: XeroLineItem[];
-  BrandingThemeID?: string;
-}
-
-export interface XeroCreditNote {
-  Type: 'ACCRECCREDIT';
-  Contact: XeroContactRef;
-  CreditNoteNumber: string;
-  Reference: string;
-  CurrencyCode: string;
-  Date: string;
-  Status: 'AUTHORISED';
-  LineAmountTypes: XeroLineAmountTypes;
-  LineItems: XeroLineItem[];
-  BrandingThemeID?: string;
-}
-
-export interface XeroPayment {
-  Invoice?: { InvoiceID: string };
-  CreditNote?: { CreditNoteID: string };
-  /** By code (a mapped account), or by id (a clearing account, which may have no code). */
-  Account: { Code: string } | { AccountID: string };
-  Date: string;
-  /** 2 dp, in the document's currency. */
-  Amount: number;
-  Reference: string;
-}
-
-export interface XeroAllocation {
-  Amount: number;
-  Invoice: { InvoiceID: string };
-  Date: string;
-}
-
-export interface XeroContact {
-  Name: string;
-  ContactNumber: string;
-  EmailAddress?: string;
-}
+import type { XeroContactRef, XeroCreditNote, XeroInvoice } from '../gateway/documents';
+import type { Resolution, TrackingAssignment } from '../mappings/types';
 
 // ---------------------------------------------------------------------------------------------------
 // Builder results

@@ -168,7 +168,7 @@ export async function postConvertedCharge(svc: XeroServices, item: Item, hctx: O
 
     // 3. The sale's payment is this Payment: the sync's push adopts it instead of sending one.
     await saveRecord(ctx.db, { orgId, tenantId: session.tenantId, entityType: 'payment', recordType: 'payment' }, { entityId: paymentId, xeroId, number: step.reference, status: 'AUTHORISED' }, ctx.clock.now());
-    audits.push(audit({ recordType: 'payout', action: 'created', outcome: 'ok', message: `charge ${line.chargeRef ?? line.sourceId}: ${(step as { payment: Record<string, unknown> }).payment.Amount} ${converted.originalCurrency} at CurrencyRate ${(step as { payment: Record<string, unknown> }).payment.CurrencyRate} → ${xeroId} (payment ${paymentId} of sale ${line.saleId})` }));
+    audits.push(audit({ recordType: 'payout', action: 'created', outcome: 'ok', message: `charge ${line.chargeRef ?? line.sourceId}: ${step.payment.Amount} ${converted.originalCurrency} at CurrencyRate ${step.payment.CurrencyRate} → ${xeroId} (payment ${paymentId} of sale ${line.saleId})` }));
     await writeAudit(ctx.db, audits, ctx.clock.now());
     return { status: 'done' };
   } catch (err) {
@@ -211,7 +211,7 @@ async function postRefundPayout(svc: XeroServices, item: Item, hctx: OutboxHandl
     if ('failed' in sent) return sent.failed;
     const { xeroId } = sent;
     if (!xeroId) throw new PermanentError(`Xero did not return an id for the pay-out of refund ${refundId}`);
-    const payment = (step as { payment: Record<string, unknown> }).payment;
+    const { payment } = step;
     const how = payment.CurrencyRate !== undefined ? `${payment.Amount} ${line.originalCurrency} at CurrencyRate ${payment.CurrencyRate}` : `${payment.Amount} ${payout.currency}`;
     await saveRecord(ctx.db, payoutKey, { entityId: refundId, xeroId, status: 'PAID', note: `${how}, out of ${payout.provider}'s clearing account with payout ${payout.providerPayoutId}` }, ctx.clock.now());
     audits.push(audit({ recordType: 'payout', action: 'created', outcome: 'ok', message: `refund ${refundId}: ${how} → ${xeroId}` }));

@@ -49,9 +49,7 @@ export async function addHistoryNotes(svc: XeroServices, items: OutboxItem<Histo
         continue;
       }
       const note = item.payload;
-      const records = { historyRecords: [{ details: note.details }] };
-      if (note.recordType === 'invoice') await session.call((api, tenant) => api.createInvoiceHistory(tenant, note.xeroId, records));
-      else await session.call((api, tenant) => api.createCreditNoteHistory(tenant, note.xeroId, records));
+      await session.xero.addHistoryNote({ type: note.recordType, xeroId: note.xeroId }, note.details);
       results[index] = done(undefined, [{
         orgId, entityType: note.entityType, entityId: note.entityId, recordType: note.recordType, action: 'history', outcome: 'ok',
         request: { details: note.details }, message: `History note added to ${note.recordType} ${note.xeroId}`,

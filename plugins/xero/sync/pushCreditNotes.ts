@@ -22,13 +22,15 @@
 import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, RefundSnapshot, SaleSnapshot } from '../../../server/plugins/contract';
 import { PermanentError } from '../../../server/errors';
 import {
-  buildAllocation, buildCreditNote, buildCreditNoteRefundPayment, creditNoteNumberFor, invoiceNumberFor, toXeroNodeAllocation,
-  toXeroNodeCreditNote, toXeroNodePayment, xeroDate, type BuiltCreditNote, type XeroPayment,
+  buildAllocation, buildCreditNote, buildCreditNoteRefundPayment, creditNoteNumberFor, invoiceNumberFor, xeroDate, type BuiltCreditNote,
 } from '../payloads';
+import type { CreditNoteAnswer, InvoiceAnswer } from '../gateway/answers';
+import type { XeroPayment } from '../gateway/documents';
 import type { AuditEntry } from '../engine/audit';
 import { enqueueHistoryNote } from './historyNotes';
 import { afterCallFailure, done, finishBatch, type ItemResult } from '../engine/outcomes';
-import { DELETED_UPSTREAM, findRecords, isRemovedInXero, payloadHash, saveRecord, stableJson, type RecordKey, type XeroRecord } from '../engine/records';
+import { DELETED_UPSTREAM, findRecords, isRemovedInXero, saveRecord, type RecordKey, type XeroRecord } from '../engine/records';
+import { idempotencyKey, payloadHash, stableJson } from '../engine/keys';
 import { openSession } from '../engine/session';
 import { clearMarks, markedItems, sendMarked } from '../engine/sendMarks';
 import { AWAITING_PAYOUT, refundsAwaitingPayout } from '../clearing/awaitingPayout';
@@ -37,7 +39,6 @@ import { batchRecorder } from '../engine/batchRecorder';
 import { mappingsOrFinish } from './mappingsOrFinish';
 import { permanentMessage, type XeroServices } from '../engine/services';
 import type { CreditNotePushPayload } from './types';
-import { field, idempotencyKey, list, num, responseSummary, splitElements, str, whereAnyOf } from '../engine/wire';
 
 type Item = OutboxItem<CreditNotePushPayload>;
 
@@ -93,12 +94,12 @@ export async function pushCreditNotes(svc: XeroServices, items: Item[], hctx: Ou
     if (unknownInvoices.length > 0) {
       // Never create an invoice from here: find one that exists (a sale from before the plugin), else stop.
       const numbers = unknownInvoices.map((l) => invoiceNumberFor(l.sale.id, mappings));
-      const found = list(await session.call((api, tenant) => api.getInvoices(tenant, undefined, undefined, undefined, undefined, numbers)), 'Invoices');
+      const found = await session.xero.findInvoicesByNumber(numbers);
       for (const inv of found) {
-        const l = unknownInvoices.find((u) => invoiceNumberFor(u.sale.id, mappings).toLowerCase() === str(inv, 'InvoiceNumber')?.toLowerCase());
+        const l = unknownInvoices.find((u) => invoiceNumberFor(u.sale.id, mappings).toLowerCase() === inv.number?.toLowerCase());
         if (!l) continue;
-        const status = str(inv, 'Status') ?? 'UNKNOWN';
-        await saveRecord(ctx.db, invoiceKey, { entityId: l.sale.id, xeroId: str(inv, 'InvoiceID')!, number: str(inv, 'InvoiceNumber')!, status: isRemovedInXero(status) ? DELETED_UPSTREAM : status }, ctx.clock.now());
+        const status = inv.status ?? 'UNKNOWN';
+        await saveRecord(ctx.db, invoiceKey, { entityId: l.sale.id, xeroId: inv.invoiceId, number: inv.number, status: isRemovedInXero(status) ? DELETED_UPSTREAM : status }, ctx.clock.now());
       }
     }
     const invoicesNow = await findRecords(ctx.db, invoiceKey, loaded.map((l) => l.sale.id));
@@ -133,20 +134,20 @@ export async function pushCreditNotes(svc: XeroServices, items: Item[], hctx: Ou
       || (!payouts.has(w.refund.id) && marked.payout.has(w.item.id));
 
     // ---- reconcile: only what may have landed (and the note's allocations / payments with it) ----
-    const adoptedNotes = new Map<number, unknown>();
+    const adoptedNotes = new Map<number, CreditNoteAnswer>();
     const lookup = work.filter(mayHaveLanded);
     if (lookup.length > 0) {
-      const found = list(await session.call((api, tenant) => api.getCreditNotes(tenant, undefined, whereAnyOf('CreditNoteNumber', lookup.map((w) => w.number)))), 'CreditNotes');
+      const found = await session.xero.findCreditNotesByNumber(lookup.map((w) => w.number));
       for (const note of found) {
-        const w = lookup.find((x) => x.number.toLowerCase() === str(note, 'CreditNoteNumber')?.toLowerCase());
+        const w = lookup.find((x) => x.number.toLowerCase() === note.number?.toLowerCase());
         if (!w) continue;
-        const status = str(note, 'Status') ?? 'UNKNOWN';
-        const id = str(note, 'CreditNoteID')!;
+        const status = note.status ?? 'UNKNOWN';
+        const id = note.creditNoteId;
         if (isRemovedInXero(status)) {
           await saveRecord(ctx.db, noteKey, { entityId: w.refund.id, xeroId: id, number: w.number, status: DELETED_UPSTREAM, note: `${status} in Xero` }, ctx.clock.now());
           continue;
         }
-        if (!w.creditNoteId) w.audit.push(audit(w.item, { action: 'adopted', outcome: 'ok', response: responseSummary(note), message: `found in Xero by number ${w.number} before re-sending; adopted` }));
+        if (!w.creditNoteId) w.audit.push(audit(w.item, { action: 'adopted', outcome: 'ok', response: note.summary, message: `found in Xero by number ${w.number} before re-sending; adopted` }));
         w.creditNoteId = id;
         adoptedNotes.set(w.refund.id, note);
         await saveRecord(ctx.db, noteKey, { entityId: w.refund.id, xeroId: id, number: w.number, status }, ctx.clock.now());
@@ -162,18 +163,18 @@ export async function pushCreditNotes(svc: XeroServices, items: Item[], hctx: Ou
 
     // ---- invoices now: status and amount due (one call), for refunds with a note or an allocation to go ----
     const allocationDone = (w: Work) => w.refund.method !== null || allocations.has(w.refund.id) || payouts.has(w.refund.id)
-      || list(adoptedNotes.get(w.refund.id), 'Allocations').some((x) => field(x, 'IsDeleted') !== true)
-      || list(adoptedNotes.get(w.refund.id), 'Payments').length > 0;
+      || (adoptedNotes.get(w.refund.id)?.allocations ?? []).some((x) => !x.isDeleted)
+      || (adoptedNotes.get(w.refund.id)?.payments ?? []).length > 0;
     const needInvoice = work.filter((w) => !w.creditNoteId || !allocationDone(w));
     const invoiceIds = [...new Set(needInvoice.map((w) => w.invoice.xeroId!))];
-    const invoiceState = new Map<string, unknown>();
+    const invoiceState = new Map<string, InvoiceAnswer>();
     if (invoiceIds.length > 0) {
-      const found = list(await session.call((api, tenant) => api.getInvoices(tenant, undefined, undefined, undefined, invoiceIds)), 'Invoices');
-      for (const inv of found) invoiceState.set(str(inv, 'InvoiceID')!.toLowerCase(), inv);
+      const found = await session.xero.getInvoices(invoiceIds);
+      for (const inv of found) invoiceState.set(inv.invoiceId.toLowerCase(), inv);
     }
     for (const w of needInvoice) {
       const state = invoiceState.get(w.invoice.xeroId!.toLowerCase());
-      const status = str(state, 'Status');
+      const status = state?.status ?? undefined;
       if (!state || isRemovedInXero(status)) {
         await saveRecord(ctx.db, invoiceKey, { entityId: w.sale.id, status: DELETED_UPSTREAM, note: state ? `${status} in Xero` : 'not found in Xero' }, ctx.clock.now());
         await ctx.sync.upsert(ctx.db, { orgId, entityType: 'sale', entityId: w.sale.id, recordType: 'invoice', status: 'deleted_upstream', error: `Invoice ${w.invoice.number ?? ''} was ${state ? status!.toLowerCase() : 'deleted'} in Xero` });
@@ -188,7 +189,7 @@ export async function pushCreditNotes(svc: XeroServices, items: Item[], hctx: Ou
     const toCreate: Work[] = [];
     for (const w of work) {
       try {
-        const contactId = str(field(invoiceState.get(w.invoice.xeroId!.toLowerCase()), 'Contact'), 'ContactID');
+        const contactId = invoiceState.get(w.invoice.xeroId!.toLowerCase())?.contact?.contactId;
         w.built = buildCreditNote(w.refund, w.sale, mappings, {
           contact: contactId ? { ContactID: contactId } : { Name: w.sale.customer.name, ContactNumber: `LB-C-${w.sale.customer.id}` },
           now: ctx.clock.now(),
@@ -203,25 +204,24 @@ export async function pushCreditNotes(svc: XeroServices, items: Item[], hctx: Ou
       const payloads = toCreate.map((w) => w.built!.payload);
       const unitdp = toCreate.some((w) => w.built!.unitdp === 4) ? 4 : 2;
       const idemKey = idempotencyKey('creditnotes', toCreate.map((w) => w.item.id), stableJson(payloads));
-      const body = await sendMarked(session, ctx.db, toCreate.map((w) => w.item.id), 'credit_note',
-        (api, tenant) => api.createCreditNotes(tenant, { creditNotes: payloads.map(toXeroNodeCreditNote) }, false, unitdp, idemKey));
-      const elements = splitElements(body, 'CreditNotes', payloads.length);
+      const elements = await sendMarked(session, ctx.db, toCreate.map((w) => w.item.id), 'credit_note',
+        (beforeSend) => session.xero.createCreditNotes(payloads, { unitdp, idempotencyKey: idemKey, beforeSend }));
       // Refused elements were not created; created ones are recorded below (a retry resumes after them).
       await clearMarks(ctx.db, toCreate.filter((_, n) => !elements[n]!.ok).map((w) => w.item.id), 'credit_note');
       for (const [n, w] of toCreate.entries()) {
         const element = elements[n]!;
         const request = { idempotencyKey: idemKey, unitdp, payload: w.built!.payload, expected: w.built!.expected, basis: w.built!.basis };
         if (element.ok) {
-          w.creditNoteId = str(element.element, 'CreditNoteID')!;
-          await saveRecord(ctx.db, noteKey, { entityId: w.refund.id, xeroId: w.creditNoteId, number: str(element.element, 'CreditNoteNumber') ?? w.number, status: str(element.element, 'Status') ?? 'AUTHORISED', payloadHash: payloadHash(w.built!.payload) }, ctx.clock.now());
-          w.audit.push(audit(w.item, { action: 'created', outcome: 'ok', request, response: responseSummary(element.element) }));
+          w.creditNoteId = element.value.creditNoteId;
+          await saveRecord(ctx.db, noteKey, { entityId: w.refund.id, xeroId: w.creditNoteId, number: element.value.number ?? w.number, status: element.value.status ?? 'AUTHORISED', payloadHash: payloadHash(w.built!.payload) }, ctx.clock.now());
+          w.audit.push(audit(w.item, { action: 'created', outcome: 'ok', request, response: element.summary }));
           if (svc.historyNotes) {
             await enqueueHistoryNote(ctx, orgId, { recordType: 'credit_note', xeroId: w.creditNoteId, entityType: 'refund', entityId: w.refund.id,
               details: `Created by Ledgerbridge from refund #${w.refund.id} of sale #${w.sale.id} (invoice ${w.invoice.number ?? ''})` });
           }
         } else {
           const message = element.messages.join('; ') || 'Xero refused this credit note without a message';
-          fail(w.item, w.index, message, { request, response: responseSummary(element.element) });
+          fail(w.item, w.index, message, { request, response: element.summary });
         }
       }
     }
@@ -230,10 +230,10 @@ export async function pushCreditNotes(svc: XeroServices, items: Item[], hctx: Ou
     const settle = work.filter((w) => w.creditNoteId && !results[w.index]);
     for (const w of settle) {
       const adopted = adoptedNotes.get(w.refund.id);
-      const creditCents = cents(w.built?.allocationAmount ?? num(adopted, 'Total'));
+      const creditCents = w.built ? cents(w.built.allocationAmount) : adopted?.totalCents ?? 0;
       // What earlier attempts already did, as Xero shows it on the adopted note.
-      const adoptedAllocated = list(adopted, 'Allocations').filter((a) => field(a, 'IsDeleted') !== true).reduce((s: number, a) => s + cents(num(a, 'Amount')), 0);
-      const adoptedPaid = list(adopted, 'Payments').reduce((s: number, p) => s + cents(num(p, 'Amount')), 0);
+      const adoptedAllocated = (adopted?.allocations ?? []).filter((a) => !a.isDeleted).reduce((s, a) => s + a.amountCents, 0);
+      const adoptedPaid = (adopted?.payments ?? []).reduce((s, p) => s + p.amountCents, 0);
       if (adopted && adoptedAllocated > 0 && !allocations.has(w.refund.id)) {
         await saveRecord(ctx.db, allocationKey, { entityId: w.refund.id, status: 'ALLOCATED', note: `${money(adoptedAllocated)} (found on the credit note)` }, ctx.clock.now());
       }
@@ -247,25 +247,24 @@ export async function pushCreditNotes(svc: XeroServices, items: Item[], hctx: Ou
       if (!alreadyAllocated && !payouts.has(w.refund.id) && adoptedPaid === 0 && w.refund.method !== null) {
         await saveRecord(ctx.db, allocationKey, { entityId: w.refund.id, status: 'NONE', note: `not allocated: money went back (${w.refund.method}), so the note is paid out in full` }, ctx.clock.now());
       } else if (!alreadyAllocated && !payouts.has(w.refund.id) && adoptedPaid === 0) {
-        const due = cents(num(invoiceState.get(w.invoice.xeroId!.toLowerCase()), 'AmountDue'));
+        const due = invoiceState.get(w.invoice.xeroId!.toLowerCase())?.amountDueCents ?? 0;
         const amount = Math.min(due, creditCents);
         if (amount > 0) {
           const allocation = buildAllocation(money(amount), { InvoiceID: w.invoice.xeroId! }, xeroDate(w.refund.createdAt));
           const idemKey = idempotencyKey('allocation', [w.item.id], `${w.creditNoteId}|${stableJson(allocation)}`);
-          const body = await sendMarked(session, ctx.db, [w.item.id], 'allocation',
-            (api, tenant) => api.createCreditNoteAllocation(tenant, w.creditNoteId!, { allocations: [toXeroNodeAllocation(allocation)] }, false, idemKey));
-          const element = splitElements(body, 'Allocations', 1)[0]!;
+          const element = await sendMarked(session, ctx.db, [w.item.id], 'allocation',
+            (beforeSend) => session.xero.allocateCreditNote(w.creditNoteId!, allocation, { idempotencyKey: idemKey, beforeSend }));
           if (!element.ok) await clearMarks(ctx.db, [w.item.id], 'allocation');
           if (element.ok) {
             w.allocatedCents = amount;
-            await saveRecord(ctx.db, allocationKey, { entityId: w.refund.id, xeroId: str(element.element, 'AllocationID') ?? null, status: 'ALLOCATED', note: money(amount) }, ctx.clock.now());
-            w.audit.push(audit(w.item, { action: 'allocated', outcome: 'ok', request: allocation, response: responseSummary(element.element), message: `${money(amount)} allocated to ${w.invoice.number ?? ''}` }));
+            await saveRecord(ctx.db, allocationKey, { entityId: w.refund.id, xeroId: element.value.allocationId, status: 'ALLOCATED', note: money(amount) }, ctx.clock.now());
+            w.audit.push(audit(w.item, { action: 'allocated', outcome: 'ok', request: allocation, response: element.summary, message: `${money(amount)} allocated to ${w.invoice.number ?? ''}` }));
             // Keep the invoice's amount due current for another refund of the same sale in this batch.
-            const state = invoiceState.get(w.invoice.xeroId!.toLowerCase()) as Record<string, unknown> | undefined;
-            if (state) state[('amountDue' in state ? 'amountDue' : 'AmountDue')] = (due - amount) / 100;
+            const state = invoiceState.get(w.invoice.xeroId!.toLowerCase());
+            if (state) state.amountDueCents = due - amount;
           } else {
             w.notes.push(`not allocated: Xero said ${element.messages.join('; ')}`);
-            w.audit.push(audit(w.item, { action: 'unallocated', outcome: 'skipped', request: allocation, response: responseSummary(element.element), message: element.messages.join('; ') }));
+            w.audit.push(audit(w.item, { action: 'unallocated', outcome: 'skipped', request: allocation, response: element.summary, message: element.messages.join('; ') }));
           }
         } else {
           w.notes.push(`not allocated: invoice ${w.invoice.number ?? ''} had nothing left to pay (already paid or credited)`);
@@ -312,20 +311,19 @@ export async function pushCreditNotes(svc: XeroServices, items: Item[], hctx: Ou
     if (payOut.length > 0) {
       const payloads = payOut.map((p) => p.payment);
       const idemKey = idempotencyKey('refundpayments', payOut.map((p) => p.w.item.id), stableJson(payloads));
-      const body = await sendMarked(session, ctx.db, payOut.map((p) => p.w.item.id), 'refund_payment',
-        (api, tenant) => api.createPayments(tenant, { payments: payloads.map(toXeroNodePayment) }, false, idemKey));
-      const elements = splitElements(body, 'Payments', payloads.length);
+      const elements = await sendMarked(session, ctx.db, payOut.map((p) => p.w.item.id), 'refund_payment',
+        (beforeSend) => session.xero.createPayments(payloads, { idempotencyKey: idemKey, beforeSend }));
       await clearMarks(ctx.db, payOut.filter((_, n) => !elements[n]!.ok).map((p) => p.w.item.id), 'refund_payment');
       for (const [n, { w, payment }] of payOut.entries()) {
         const element = elements[n]!;
         if (element.ok) {
-          await saveRecord(ctx.db, payoutKey, { entityId: w.refund.id, xeroId: str(element.element, 'PaymentID') ?? null, status: 'PAID', note: payment.Amount.toFixed(2) }, ctx.clock.now());
-          w.audit.push(audit(w.item, { action: 'refund_paid', outcome: 'ok', request: payment, response: responseSummary(element.element), message: `${payment.Amount.toFixed(2)} paid out from ${'Code' in payment.Account ? payment.Account.Code : 'the clearing account'}` }));
+          await saveRecord(ctx.db, payoutKey, { entityId: w.refund.id, xeroId: element.value.paymentId, status: 'PAID', note: payment.Amount.toFixed(2) }, ctx.clock.now());
+          w.audit.push(audit(w.item, { action: 'refund_paid', outcome: 'ok', request: payment, response: element.summary, message: `${payment.Amount.toFixed(2)} paid out from ${'Code' in payment.Account ? payment.Account.Code : 'the clearing account'}` }));
         } else {
           const message = `refund payment refused by Xero: ${element.messages.join('; ')}`;
           w.notes.push(message);
           await saveRecord(ctx.db, payoutKey, { entityId: w.refund.id, status: 'NONE', note: message }, ctx.clock.now());
-          w.audit.push(audit(w.item, { action: 'unallocated', outcome: 'skipped', request: payment, response: responseSummary(element.element), message }));
+          w.audit.push(audit(w.item, { action: 'unallocated', outcome: 'skipped', request: payment, response: element.summary, message }));
         }
       }
     }

@@ -12,19 +12,19 @@
 import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, PluginContext, SaleSnapshot, SyncRecordUpdate } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
 import { PermanentError } from '../../../server/errors';
-import { buildInvoice, invoiceNumberFor, toXeroNodeInvoice, type BuiltInvoice } from '../payloads';
+import { buildInvoice, invoiceNumberFor, type BuiltInvoice } from '../payloads';
 import type { ResolvedMappings } from '../mappings/types';
 import type { AuditEntry } from '../engine/audit';
 import { forgetContact, resolveContacts } from './contacts';
 import { enqueueHistoryNote } from './historyNotes';
 import { afterCallFailure, done, failed, finishBatch, retryLater, type ItemResult } from '../engine/outcomes';
-import { DELETED_UPSTREAM, findRecords, isRemovedInXero, payloadHash, saveRecord, stableJson, type RecordKey } from '../engine/records';
+import { DELETED_UPSTREAM, findRecords, isRemovedInXero, saveRecord, type RecordKey } from '../engine/records';
+import { idempotencyKey, payloadHash, stableJson } from '../engine/keys';
 import { openSession } from '../engine/session';
 import { clearMarks, markedItems, sendMarked } from '../engine/sendMarks';
 import { permanentMessage, type XeroServices } from '../engine/services';
 import type { InvoicePushPayload } from './types';
 import { loadResolvedMappings } from '../mappings/load';
-import { idempotencyKey, list, responseSummary, splitElements, str } from '../engine/wire';
 
 const UNIQUE_NUMBER = /must be unique/i;
 const CONTACT_PROBLEM = /contact/i;
@@ -85,8 +85,8 @@ export async function pushInvoices(svc: XeroServices, items: OutboxItem<InvoiceP
       .filter(({ item, index }) => !results[index] && (toVerify.includes(index) || marked.has(item.id) || item.payload.reconcile));
     if (lookup.length > 0) {
       const numbers = lookup.map(({ item }) => invoiceNumberFor(item.payload.saleId, mappings));
-      const found = list(await session.call((api, tenant) => api.getInvoices(tenant, undefined, undefined, undefined, undefined, numbers)), 'Invoices');
-      const byNumber = new Map(found.map((inv) => [str(inv, 'InvoiceNumber')?.toLowerCase() ?? '', inv]));
+      const found = await session.xero.findInvoicesByNumber(numbers);
+      const byNumber = new Map(found.map((inv) => [inv.number?.toLowerCase() ?? '', inv]));
       for (const { item, index } of lookup) {
         const number = invoiceNumberFor(item.payload.saleId, mappings);
         const existing = byNumber.get(number.toLowerCase());
@@ -98,15 +98,15 @@ export async function pushInvoices(svc: XeroServices, items: OutboxItem<InvoiceP
           }
           continue;
         }
-        const status = str(existing, 'Status') ?? 'UNKNOWN';
-        const invoiceId = str(existing, 'InvoiceID')!;
+        const status = existing.status ?? 'UNKNOWN';
+        const { invoiceId } = existing;
         if (isRemovedInXero(status)) {
           await saveRecord(ctx.db, key, { entityId: item.payload.saleId, xeroId: invoiceId, number, status: DELETED_UPSTREAM, note: `${status} in Xero` }, ctx.clock.now());
           results[index] = skippedDeleted(item, number, audit, syncOf, status);
         } else {
           await saveRecord(ctx.db, key, { entityId: item.payload.saleId, xeroId: invoiceId, number, status }, ctx.clock.now());
           results[index] = done({ ...syncOf(item.payload.saleId), externalId: invoiceId, externalRef: number }, [audit(item, {
-            action: 'adopted', outcome: 'ok', response: responseSummary(existing),
+            action: 'adopted', outcome: 'ok', response: existing.summary,
             message: `found in Xero by number ${number} before re-sending; adopted, not created again`,
           })]);
         }
@@ -143,9 +143,8 @@ export async function pushInvoices(svc: XeroServices, items: OutboxItem<InvoiceP
       const payloads = toSend.map((s) => s.built.payload);
       const unitdp = toSend.some((s) => s.built.unitdp === 4) ? 4 : 2;
       const idemKey = idempotencyKey('invoices', toSend.map((s) => s.item.id), stableJson(payloads));
-      const body = await sendMarked(session, ctx.db, toSend.map((s) => s.item.id), 'invoice',
-        (api, tenant) => api.createInvoices(tenant, { invoices: payloads.map(toXeroNodeInvoice) }, false, unitdp, idemKey));
-      const elements = splitElements(body, 'Invoices', payloads.length);
+      const elements = await sendMarked(session, ctx.db, toSend.map((s) => s.item.id), 'invoice',
+        (beforeSend) => session.xero.createInvoices(payloads, { unitdp, idempotencyKey: idemKey, beforeSend }));
       // Xero answered each element: those it refused were not created (the created ones are cleared when
       // done), except "must be unique": that number exists, perhaps from an earlier attempt — look it up next time.
       await clearMarks(ctx.db, toSend.filter((_, n) => !elements[n]!.ok && !elements[n]!.messages.some((m) => UNIQUE_NUMBER.test(m))).map((s) => s.item.id), 'invoice');
@@ -155,27 +154,27 @@ export async function pushInvoices(svc: XeroServices, items: OutboxItem<InvoiceP
         const element = elements[n]!;
         const request = { idempotencyKey: idemKey, unitdp, payload: built.payload, expected: built.expected, coding: built.coding };
         if (element.ok) {
-          const invoiceId = str(element.element, 'InvoiceID')!;
-          const number = str(element.element, 'InvoiceNumber') ?? built.payload.InvoiceNumber;
-          const status = str(element.element, 'Status') ?? built.payload.Status;
+          const { invoiceId } = element.value;
+          const number = element.value.number ?? built.payload.InvoiceNumber;
+          const status = element.value.status ?? built.payload.Status;
           await saveRecord(ctx.db, key, { entityId: item.payload.saleId, xeroId: invoiceId, number, status, payloadHash: payloadHash(built.payload) }, ctx.clock.now());
           if (svc.historyNotes) {
             await enqueueHistoryNote(ctx, orgId, { recordType: 'invoice', xeroId: invoiceId, entityType: 'sale', entityId: item.payload.saleId,
               details: `Created by Ledgerbridge from sale #${item.payload.saleId}${built.payload.Reference ? ` (${built.payload.Reference})` : ''}: ${saleUrlOf(ctx, item.payload.saleId)}` });
           }
           results[index] = done({ ...syncOf(item.payload.saleId), externalId: invoiceId, externalRef: number },
-            [audit(item, { action: 'created', outcome: 'ok', request, response: responseSummary(element.element) })]);
+            [audit(item, { action: 'created', outcome: 'ok', request, response: element.summary })]);
         } else {
           const message = element.messages.join('; ') || 'Xero refused this invoice without a message';
           if (element.messages.some((m) => UNIQUE_NUMBER.test(m))) {
             // The number exists: an earlier attempt may have landed. The next attempt (> 1) looks it up first.
-            results[index] = retryLater(`Xero: ${message}`, [audit(item, { action: 'retry', outcome: 'retry', request, response: responseSummary(element.element), message })]);
+            results[index] = retryLater(`Xero: ${message}`, [audit(item, { action: 'retry', outcome: 'retry', request, response: element.summary, message })]);
           } else if (element.messages.some((m) => CONTACT_PROBLEM.test(m))) {
             // The cached contact may have been archived/removed in Xero: resolve it afresh next time.
             await forgetContact(session, ctx.db, customerId);
-            results[index] = retryLater(`Xero: ${message}`, [audit(item, { action: 'retry', outcome: 'retry', request, response: responseSummary(element.element), message })]);
+            results[index] = retryLater(`Xero: ${message}`, [audit(item, { action: 'retry', outcome: 'retry', request, response: element.summary, message })]);
           } else {
-            results[index] = failed(message, syncOf(item.payload.saleId), [audit(item, { action: 'failed', outcome: 'failed', request, response: responseSummary(element.element), message })]);
+            results[index] = failed(message, syncOf(item.payload.saleId), [audit(item, { action: 'failed', outcome: 'failed', request, response: element.summary, message })]);
           }
         }
       }

@@ -7,9 +7,11 @@
 //              → ONE look at those invoices: voided/deleted there → deleted_upstream, else Xero's message.
 import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, PaymentSnapshot } from '../../../server/plugins/contract';
 import { PermanentError } from '../../../server/errors';
-import { buildPayment, invoiceNumberFor, paymentKeyFor, toXeroNodePayment, type XeroPayment } from '../payloads';
+import { buildPayment, invoiceNumberFor, paymentKeyFor } from '../payloads';
+import type { XeroPayment } from '../gateway/documents';
 import { afterCallFailure, done, finishBatch, type ItemResult } from '../engine/outcomes';
-import { DELETED_UPSTREAM, findRecords, isRemovedInXero, payloadHash, saveRecord, stableJson, type RecordKey, type XeroRecord } from '../engine/records';
+import { DELETED_UPSTREAM, findRecords, isRemovedInXero, saveRecord, type RecordKey, type XeroRecord } from '../engine/records';
+import { idempotencyKey, payloadHash, stableJson } from '../engine/keys';
 import { openSession } from '../engine/session';
 import { clearMarks, markedItems, sendMarked } from '../engine/sendMarks';
 import { batchRecorder } from '../engine/batchRecorder';
@@ -17,7 +19,6 @@ import { mappingsOrFinish } from './mappingsOrFinish';
 import { permanentMessage, type XeroServices } from '../engine/services';
 import type { PaymentPushPayload } from './types';
 import { withClearingAccounts } from '../clearing/paymentAccounts';
-import { field, idempotencyKey, list, responseSummary, splitElements, str, whereString } from '../engine/wire';
 
 type Item = OutboxItem<PaymentPushPayload>;
 const NOT_AUTHORISED = /only be made against AUTHORISED/i;
@@ -49,11 +50,11 @@ export async function pushPayments(svc: XeroServices, items: Item[], hctx: Outbo
     const unknown = loaded.filter((l) => !known.get(l.payment.id)?.xeroId && !invoices.has(l.payment.saleId));
     if (unknown.length > 0) {
       const numbers = unknown.map((l) => invoiceNumberFor(l.payment.saleId, mappings));
-      const found = list(await session.call((api, tenant) => api.getInvoices(tenant, undefined, undefined, undefined, undefined, numbers)), 'Invoices');
+      const found = await session.xero.findInvoicesByNumber(numbers);
       for (const inv of found) {
-        const l = unknown.find((u) => invoiceNumberFor(u.payment.saleId, mappings).toLowerCase() === str(inv, 'InvoiceNumber')?.toLowerCase());
-        const status = str(inv, 'Status') ?? 'UNKNOWN';
-        if (l) await saveRecord(ctx.db, invoiceKey, { entityId: l.payment.saleId, xeroId: str(inv, 'InvoiceID')!, number: str(inv, 'InvoiceNumber')!, status: isRemovedInXero(status) ? DELETED_UPSTREAM : status }, ctx.clock.now());
+        const l = unknown.find((u) => invoiceNumberFor(u.payment.saleId, mappings).toLowerCase() === inv.number?.toLowerCase());
+        const status = inv.status ?? 'UNKNOWN';
+        if (l) await saveRecord(ctx.db, invoiceKey, { entityId: l.payment.saleId, xeroId: inv.invoiceId, number: inv.number, status: isRemovedInXero(status) ? DELETED_UPSTREAM : status }, ctx.clock.now());
       }
       invoices = await findRecords(ctx.db, invoiceKey, loaded.map((l) => l.payment.saleId));
     }
@@ -79,19 +80,17 @@ export async function pushPayments(svc: XeroServices, items: Item[], hctx: Outbo
     const marked = await markedItems(ctx.db, pending.filter((p) => p.item.attempts > 1).map((p) => p.item), 'payment');
     const reconcile = pending.filter((p) => marked.has(p.item.id) || p.item.payload.reconcile);
     if (reconcile.length > 0) {
-      const where = reconcile.map((p) => `Reference==${whereString(p.key)} OR Reference.StartsWith(${whereString(`${p.key} `)})`).join(' OR ');
-      const found = list(await session.call((api, tenant) => api.getPayments(tenant, undefined, where)), 'Payments')
-        .filter((p) => str(p, 'Status') !== 'DELETED');
+      const found = await session.xero.findPaymentsByKey(reconcile.map((p) => p.key));
       for (const p of reconcile) {
         const match = found.find((f) => {
-          const ref = str(f, 'Reference') ?? '';
-          return (ref === p.key || ref.startsWith(`${p.key} `)) && str(field(f, 'Invoice'), 'InvoiceID')?.toLowerCase() === p.invoice.xeroId!.toLowerCase();
+          const ref = f.reference ?? '';
+          return (ref === p.key || ref.startsWith(`${p.key} `)) && f.invoiceId?.toLowerCase() === p.invoice.xeroId!.toLowerCase();
         });
         if (!match) continue;
-        const paymentId = str(match, 'PaymentID')!;
-        await saveRecord(ctx.db, paymentKey, { entityId: p.payment.id, xeroId: paymentId, number: p.key, status: str(match, 'Status') ?? 'AUTHORISED' }, ctx.clock.now());
+        const { paymentId } = match;
+        await saveRecord(ctx.db, paymentKey, { entityId: p.payment.id, xeroId: paymentId, number: p.key, status: match.status ?? 'AUTHORISED' }, ctx.clock.now());
         results[p.index] = done({ ...syncOf(p.payment.id), externalId: paymentId, externalRef: p.key }, [audit(p.item, {
-          action: 'adopted', outcome: 'ok', response: responseSummary(match), message: `found in Xero by reference ${p.key} before re-sending; adopted`,
+          action: 'adopted', outcome: 'ok', response: match.summary, message: `found in Xero by reference ${p.key} before re-sending; adopted`,
         })]);
       }
     }
@@ -112,31 +111,30 @@ export async function pushPayments(svc: XeroServices, items: Item[], hctx: Outbo
     if (toSend.length > 0) {
       const payloads = toSend.map((s) => s.payment);
       const idemKey = idempotencyKey('payments', toSend.map((s) => s.p.item.id), stableJson(payloads));
-      const body = await sendMarked(session, ctx.db, toSend.map((s) => s.p.item.id), 'payment',
-        (api, tenant) => api.createPayments(tenant, { payments: payloads.map(toXeroNodePayment) }, false, idemKey));
-      const elements = splitElements(body, 'Payments', payloads.length);
+      const elements = await sendMarked(session, ctx.db, toSend.map((s) => s.p.item.id), 'payment',
+        (beforeSend) => session.xero.createPayments(payloads, { idempotencyKey: idemKey, beforeSend }));
       await clearMarks(ctx.db, toSend.filter((_, n) => !elements[n]!.ok).map((s) => s.p.item.id), 'payment');
       const notAuthorised: (typeof toSend)[number][] = [];
       for (const [n, s] of toSend.entries()) {
         const element = elements[n]!;
         const request = { idempotencyKey: idemKey, payload: s.payment };
         if (element.ok) {
-          const paymentId = str(element.element, 'PaymentID')!;
-          await saveRecord(ctx.db, paymentKey, { entityId: s.p.payment.id, xeroId: paymentId, number: s.p.key, status: str(element.element, 'Status') ?? 'AUTHORISED', payloadHash: payloadHash(s.payment) }, ctx.clock.now());
-          results[s.p.index] = done({ ...syncOf(s.p.payment.id), externalId: paymentId, externalRef: s.p.key }, [audit(s.p.item, { action: 'created', outcome: 'ok', request, response: responseSummary(element.element) })]);
+          const { paymentId } = element.value;
+          await saveRecord(ctx.db, paymentKey, { entityId: s.p.payment.id, xeroId: paymentId, number: s.p.key, status: element.value.status ?? 'AUTHORISED', payloadHash: payloadHash(s.payment) }, ctx.clock.now());
+          results[s.p.index] = done({ ...syncOf(s.p.payment.id), externalId: paymentId, externalRef: s.p.key }, [audit(s.p.item, { action: 'created', outcome: 'ok', request, response: element.summary })]);
         } else if (element.messages.some((m) => NOT_AUTHORISED.test(m))) {
           notAuthorised.push(s);
         } else {
-          fail(s.p.item, s.p.index, element.messages.join('; ') || 'Xero refused this payment without a message', { request, response: responseSummary(element.element) });
+          fail(s.p.item, s.p.index, element.messages.join('; ') || 'Xero refused this payment without a message', { request, response: element.summary });
         }
       }
       if (notAuthorised.length > 0) {
         // Voided by the accountant since (deleted upstream), or still a draft (the admin's decision).
         const ids = [...new Set(notAuthorised.map((s) => s.p.invoice.xeroId!))];
-        const states = list(await session.call((api, tenant) => api.getInvoices(tenant, undefined, undefined, undefined, ids)), 'Invoices');
+        const states = await session.xero.getInvoices(ids);
         for (const s of notAuthorised) {
-          const state = states.find((i) => str(i, 'InvoiceID')?.toLowerCase() === s.p.invoice.xeroId!.toLowerCase());
-          const status = str(state, 'Status');
+          const state = states.find((i) => i.invoiceId.toLowerCase() === s.p.invoice.xeroId!.toLowerCase());
+          const status = state?.status ?? undefined;
           if (!state || isRemovedInXero(status)) {
             await saveRecord(ctx.db, invoiceKey, { entityId: s.p.payment.saleId, status: DELETED_UPSTREAM, note: `${status ?? 'not found'} in Xero` }, ctx.clock.now());
             await ctx.sync.upsert(ctx.db, { orgId, entityType: 'sale', entityId: s.p.payment.saleId, recordType: 'invoice', status: 'deleted_upstream', error: `Invoice ${s.p.invoice.number ?? ''} was ${(status ?? 'deleted').toLowerCase()} in Xero` });

@@ -1,7 +1,8 @@
 // The Xero plugin's layout, enforced on its sources (plugins/xero/README.md, "Layout"):
 //  - every folder (and top-level file) sits on a layer and imports only from layers below its own, so
 //    sync/ and payouts/ (one layer) never import each other, and no two folders import each other;
-//  - no file-level import cycle anywhere in the plugin.
+//  - no file-level import cycle anywhere in the plugin;
+//  - gateway/ is the only code that calls xero-node's Accounting API.
 // The import graph is read from the sources with TypeScript's own pre-processor (static imports, type
 // imports, re-exports and literal dynamic imports alike).
 import { describe, it } from 'node:test';
@@ -147,5 +148,14 @@ describe('the Xero plugin layout', () => {
 
   it('has no cycle between files', () => {
     assert.deepEqual(cyclesOf(graphOf(fileEdges)), []);
+  });
+
+  it('calls xero-node only from gateway/ (connection/ uses its OAuth2 identity client and its Authentication type)', () => {
+    const xeroNodeUsers = sources.filter((file) => ts.preProcessFile(readFileSync(join(PLUGIN, file), 'utf8'), true, true).importedFiles.some((i) => i.fileName === 'xero-node'));
+    const allowed = (file: string) => file.startsWith('gateway/')
+      || ['connection/oauth1/xeroNodeAuth.ts', 'connection/oauth2/xeroIdentity.ts', 'connection/clientFactory.ts'].includes(file);
+    assert.deepEqual(xeroNodeUsers.filter((file) => !allowed(file)), []);
+    const accountingCalls = sources.filter((file) => !file.startsWith('gateway/') && /\(\s*api\s*,\s*\w+\s*\)\s*=>/.test(readFileSync(join(PLUGIN, file), 'utf8')));
+    assert.deepEqual(accountingCalls, [], 'an Accounting API call outside gateway/: add a method to the gateway instead');
   });
 });

@@ -7,7 +7,7 @@ import { discountUnits, lineTotalMinor, quantityUnits } from '../../../server/do
 import { computeLine, computeTotals, type LineAmountTypes } from '../../../emulators/xero/accounting/totals';
 import { FINE_SCALE, rescale, toCents, toScaled } from '../../../emulators/xero/accounting/money';
 import type { ResolvedMappings } from '../../../plugins/xero/mappings/types';
-import type { XeroCreditNote, XeroInvoice } from '../../../plugins/xero/payloads/types';
+import type { XeroCreditNote, XeroInvoice } from '../../../plugins/xero/gateway/documents';
 
 export const UK_RATES: Record<string, string> = { OUTPUT2: '20.0000', RROUTPUT: '5.0000', ZERORATEDOUTPUT: '0.0000', EXEMPTOUTPUT: '0.0000', NONE: '0.0000' };
 
