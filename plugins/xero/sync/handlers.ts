@@ -5,7 +5,7 @@ import type { OutboxHandler } from '../../../server/plugins/contract';
 import type { XeroServices } from '../engine/services';
 import { withRetryPolicy } from '../engine/retryPolicy';
 import { addHistoryNotes } from './historyNotes';
-import { pushCreditNotes } from './pushCreditNotes';
+import { pushCreditNotes } from './creditNotes/push';
 import { pushInvoices } from './pushInvoices';
 import { pushPayments } from './pushPayments';
 import { CREDIT_NOTE_PUSH, HISTORY_NOTE, INVOICE_PUSH, PAYMENT_PUSH, type CreditNotePushPayload, type HistoryNotePayload, type InvoicePushPayload, type PaymentPushPayload } from './types';

@@ -1,5 +1,5 @@
 // A refund's credit note is three steps in Xero — the note, its allocation to the invoice, the refund payment —
-// and a retry resumes at the step it reached (plugins/xero/sync/pushCreditNotes.ts): it never creates the note
+// and a retry resumes at the step it reached (plugins/xero/sync/creditNotes/): it never creates the note
 // again, and it looks the note up in Xero only when a step's request may have landed unanswered (a 5xx or a
 // timeout), not after a definite refusal. Faults injected through the emulator's /_emulator/faults; calls
 // counted from its call log; the books read back. SQLite and PostgreSQL.
