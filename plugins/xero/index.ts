@@ -12,6 +12,7 @@ import { xero0004 } from './migrations/0004_schedule_backfill';
 import { xero0005 } from './migrations/0005_payouts';
 import { xero0006 } from './migrations/0006_send_marks';
 import { xero0007 } from './migrations/0007_send_marks_start';
+import { xero0008 } from './migrations/0008_record_amounts';
 import { onPayoutPaid } from './payouts/enqueue';
 import { startPayoutSweep } from './payouts/schedule';
 import { xeroHandlers } from './handlers';
@@ -24,7 +25,7 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   id: 'xero',
   title: 'Xero',
   configSchema: XeroConfigSchema,
-  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007],
+  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007, xero0008],
   viewsDir: fileURLToPath(new URL('./views', import.meta.url)),
   sealedColumns: [...connectionSealedColumns, oauthStateSealedColumns],
   nav: [

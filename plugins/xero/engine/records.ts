@@ -18,6 +18,8 @@ export interface XeroRecord {
   number: string | null;
   status: string;
   note: string | null;
+  /** What an allocation or a refund's pay-out moved, in hundredths (Xero's 2 dp); null for other records. */
+  amountCents: number | null;
   payloadHash: string | null;
   createdAt: number;
   updatedAt: number;
@@ -42,6 +44,7 @@ function fromRow(r: Record<string, unknown>): XeroRecord {
     number: (r.number as string | null) ?? null,
     status: String(r.status),
     note: (r.note as string | null) ?? null,
+    amountCents: r.amount_cents === null || r.amount_cents === undefined ? null : Number(r.amount_cents),
     payloadHash: (r.payload_hash as string | null) ?? null,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
@@ -73,6 +76,7 @@ export interface RecordWrite {
   number?: string | null;
   status: string;
   note?: string | null;
+  amountCents?: number | null;
   payloadHash?: string | null;
 }
 
@@ -82,12 +86,13 @@ export async function saveRecord(db: Queryable, key: RecordKey, write: RecordWri
   if (write.xeroId !== undefined) changed.xero_id = write.xeroId;
   if (write.number !== undefined) changed.number = write.number;
   if (write.note !== undefined) changed.note = write.note;
+  if (write.amountCents !== undefined) changed.amount_cents = write.amountCents;
   if (write.payloadHash !== undefined) changed.payload_hash = write.payloadHash;
   await db('xero_records')
     .insert({
       org_id: key.orgId, tenant_id: key.tenantId, entity_type: key.entityType, entity_id: write.entityId, record_type: key.recordType,
       xero_id: write.xeroId ?? null, number: write.number ?? null, status: write.status, note: write.note ?? null,
-      payload_hash: write.payloadHash ?? null, created_at: now, updated_at: now,
+      amount_cents: write.amountCents ?? null, payload_hash: write.payloadHash ?? null, created_at: now, updated_at: now,
     })
     .onConflict(['org_id', 'tenant_id', 'entity_type', 'entity_id', 'record_type'])
     .merge(changed);

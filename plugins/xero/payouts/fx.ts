@@ -22,6 +22,7 @@
 import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, PayoutLineView, PayoutView, Queryable } from '../../../server/plugins/contract';
 import { AppError, PermanentError } from '../../../server/errors';
 import { toWorkerError } from '../gateway/client';
+import { centsOf } from '../gateway/answers';
 import { writeAudit, type AuditEntry } from '../engine/audit';
 import { findRecords, isRemovedInXero, saveRecord } from '../engine/records';
 import { openSession, type XeroSession } from '../engine/session';
@@ -213,7 +214,7 @@ async function postRefundPayout(svc: XeroServices, item: Item, hctx: OutboxHandl
     if (!xeroId) throw new PermanentError(`Xero did not return an id for the pay-out of refund ${refundId}`);
     const { payment } = step;
     const how = payment.CurrencyRate !== undefined ? `${payment.Amount} ${line.originalCurrency} at CurrencyRate ${payment.CurrencyRate}` : `${payment.Amount} ${payout.currency}`;
-    await saveRecord(ctx.db, payoutKey, { entityId: refundId, xeroId, status: 'PAID', note: `${how}, out of ${payout.provider}'s clearing account with payout ${payout.providerPayoutId}` }, ctx.clock.now());
+    await saveRecord(ctx.db, payoutKey, { entityId: refundId, xeroId, status: 'PAID', amountCents: centsOf(payment.Amount), note: `${how}, out of ${payout.provider}'s clearing account with payout ${payout.providerPayoutId}` }, ctx.clock.now());
     audits.push(audit({ recordType: 'payout', action: 'created', outcome: 'ok', message: `refund ${refundId}: ${how} → ${xeroId}` }));
     // And on the refund's own trail, where staff and the admin look.
     audits.push({ ...audit({ recordType: 'refund_payment', action: 'refund_paid', outcome: 'ok', message: `${how} paid out of ${payout.provider}'s clearing account with payout ${payout.providerPayoutId} → ${xeroId}` }), entityType: 'refund', entityId: refundId });

@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  allocationDecision, allocationSettled, amountText, creditLeft, doneOnNote, guardRefund, mayHaveLanded, payOutDecision, remainingCents,
+  allocatedSoFar, allocationDecision, allocationSettled, amountText, creditLeft, doneOnNote, guardRefund, mayHaveLanded, payOutDecision, remainingCents,
   type RefundSteps,
 } from '../../../plugins/xero/sync/creditNotes/decisions';
 import type { CreditNoteAnswer } from '../../../plugins/xero/gateway/answers';
@@ -60,6 +60,13 @@ describe('credit note decisions', () => {
     assert.deepEqual(allocationDecision({ ...input, payOutRecorded: true }), { kind: 'settled' });
     assert.deepEqual(allocationDecision({ ...input, onNote: { allocatedCents: 1250, paidCents: 0 } }), { kind: 'settled' }, 'found allocated on the adopted note');
     assert.deepEqual(allocationDecision({ ...input, method: 'cash', onNote: { allocatedCents: 0, paidCents: 1250 } }), { kind: 'settled' }, 'found paid out on the adopted note');
+  });
+
+  it('knows what an earlier attempt allocated from its typed amount, or from the note Xero holds', () => {
+    assert.equal(allocatedSoFar(0, { status: 'ALLOCATED', amountCents: 500 }), 500);
+    assert.equal(allocatedSoFar(0, { status: 'NONE', amountCents: null }), 0);
+    assert.equal(allocatedSoFar(0, undefined), 0);
+    assert.equal(allocatedSoFar(700, { status: 'ALLOCATED', amountCents: 500 }), 700, 'what Xero shows on the adopted note wins');
   });
 
   it('pays out, keeps or leaves for the payout what no allocation took', () => {

@@ -7,7 +7,7 @@ import { saveRecord } from '../../engine/records';
 import { clearMarks, sendMarked } from '../../engine/sendMarks';
 import { centsOf, type InvoiceAnswer } from '../../gateway/answers';
 import { buildAllocation, xeroDate } from '../../payloads';
-import { allocationDecision, amountText, doneOnNote, remainingCents } from './decisions';
+import { allocatedSoFar, allocationDecision, amountText, doneOnNote, remainingCents } from './decisions';
 import type { Batch, RefundWork } from './work';
 
 export async function allocate(b: Batch, settle: readonly RefundWork[], invoices: ReadonlyMap<string, InvoiceAnswer>): Promise<void> {
@@ -17,13 +17,13 @@ export async function allocate(b: Batch, settle: readonly RefundWork[], invoices
     const creditCents = w.built ? centsOf(Number(w.built.allocationAmount)) : w.adopted?.totalCents ?? 0;
     const onNote = doneOnNote(w.adopted);
     if (w.adopted && onNote.allocatedCents > 0 && !w.allocationRecord) {
-      await saveRecord(ctx.db, b.keys.allocation, { entityId: w.refund.id, status: 'ALLOCATED', note: `${amountText(onNote.allocatedCents)} (found on the credit note)` }, now());
+      await saveRecord(ctx.db, b.keys.allocation, { entityId: w.refund.id, status: 'ALLOCATED', amountCents: onNote.allocatedCents, note: `${amountText(onNote.allocatedCents)} (found on the credit note)` }, now());
     }
     if (w.adopted && onNote.paidCents > 0 && !w.payOutRecord) {
-      await saveRecord(ctx.db, b.keys.payOut, { entityId: w.refund.id, status: 'PAID', note: `${amountText(onNote.paidCents)} (found on the credit note)` }, now());
+      await saveRecord(ctx.db, b.keys.payOut, { entityId: w.refund.id, status: 'PAID', amountCents: onNote.paidCents, note: `${amountText(onNote.paidCents)} (found on the credit note)` }, now());
     }
     const recorded = w.allocationRecord;
-    w.allocatedCents = onNote.allocatedCents || (recorded?.status === 'ALLOCATED' ? centsOf(Number.parseFloat(recorded.note ?? '0')) : 0);
+    w.allocatedCents = allocatedSoFar(onNote.allocatedCents, recorded);
     w.paidOutCents = onNote.paidCents;
 
     const invoice = invoices.get(w.invoice.xeroId!.toLowerCase());
@@ -51,7 +51,7 @@ async function sendAllocation(b: Batch, w: RefundWork, amountCents: number, invo
     (beforeSend) => b.session.xero.allocateCreditNote(w.creditNoteId!, allocation, { idempotencyKey: idemKey, beforeSend }));
   if (element.ok) {
     w.allocatedCents = amountCents;
-    await saveRecord(ctx.db, b.keys.allocation, { entityId: w.refund.id, xeroId: element.value.allocationId, status: 'ALLOCATED', note: amountText(amountCents) }, ctx.clock.now());
+    await saveRecord(ctx.db, b.keys.allocation, { entityId: w.refund.id, xeroId: element.value.allocationId, status: 'ALLOCATED', amountCents, note: amountText(amountCents) }, ctx.clock.now());
     w.audit.push(b.recorder.audit(w.item, { action: 'allocated', outcome: 'ok', request: allocation, response: element.summary, message: `${amountText(amountCents)} allocated to ${w.invoice.number ?? ''}` }));
     // Keep the invoice's amount due current for another refund of the same sale in this batch.
     if (invoice) invoice.amountDueCents -= amountCents;

@@ -47,6 +47,14 @@ export function doneOnNote(note: CreditNoteAnswer | undefined): { allocatedCents
 }
 
 /**
+ * What is allocated already: as Xero shows it on an adopted note, else as an earlier attempt recorded it
+ * (xero_records.amount_cents, migration 0008; the note beside it is only what a person reads).
+ */
+export function allocatedSoFar(onNoteCents: number, record: { status: string; amountCents: number | null } | undefined): number {
+  return onNoteCents || (record?.status === 'ALLOCATED' ? record.amountCents ?? 0 : 0);
+}
+
+/**
  * Whether the invoice's amount due no longer matters to this refund: money went back (paid out, never
  * allocated), or its allocation or pay-out is already done (recorded, or seen on the note in Xero).
  */

@@ -10,6 +10,7 @@ import { idempotencyKey, stableJson } from '../../engine/keys';
 import { saveRecord } from '../../engine/records';
 import { clearMarks, sendMarked } from '../../engine/sendMarks';
 import { permanentMessage } from '../../engine/services';
+import { centsOf } from '../../gateway/answers';
 import type { XeroPayment } from '../../gateway/documents';
 import { buildCreditNoteRefundPayment } from '../../payloads';
 import { amountText, creditLeft, payOutDecision } from './decisions';
@@ -60,7 +61,7 @@ export async function payOut(b: Batch, settle: readonly RefundWork[]): Promise<v
   for (const [n, { w, payment }] of toPay.entries()) {
     const element = elements[n]!;
     if (element.ok) {
-      await saveRecord(ctx.db, b.keys.payOut, { entityId: w.refund.id, xeroId: element.value.paymentId, status: 'PAID', note: payment.Amount.toFixed(2) }, now());
+      await saveRecord(ctx.db, b.keys.payOut, { entityId: w.refund.id, xeroId: element.value.paymentId, status: 'PAID', amountCents: centsOf(payment.Amount), note: payment.Amount.toFixed(2) }, now());
       w.audit.push(b.recorder.audit(w.item, { action: 'refund_paid', outcome: 'ok', request: payment, response: element.summary, message: `${payment.Amount.toFixed(2)} paid out from ${'Code' in payment.Account ? payment.Account.Code : 'the clearing account'}` }));
     } else {
       const message = `refund payment refused by Xero: ${element.messages.join('; ')}`;
