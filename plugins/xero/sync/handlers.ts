@@ -6,8 +6,8 @@ import type { XeroServices } from '../engine/services';
 import { withRetryPolicy } from '../engine/retryPolicy';
 import { addHistoryNotes } from './historyNotes';
 import { pushCreditNotes } from './creditNotes/push';
-import { pushInvoices } from './pushInvoices';
-import { pushPayments } from './pushPayments';
+import { pushInvoices } from './invoices/push';
+import { pushPayments } from './payments/push';
 import { CREDIT_NOTE_PUSH, HISTORY_NOTE, INVOICE_PUSH, PAYMENT_PUSH, type CreditNotePushPayload, type HistoryNotePayload, type InvoicePushPayload, type PaymentPushPayload } from './types';
 
 export const SYNC_BATCH_SIZE = 50;

@@ -126,7 +126,7 @@ describe('the Xero plugin layout', () => {
 
   it('reads the real import graph (not an empty one)', () => {
     assert.ok(sources.length > 80, `${sources.length} sources`);
-    assert.ok(fileEdges.some(([from, to]) => from === 'sync/pushInvoices.ts' && to.startsWith('engine/')), 'sync/pushInvoices.ts imports the engine');
+    assert.ok(fileEdges.some(([from, to]) => from === 'sync/invoices/push.ts' && to.startsWith('engine/')), 'sync/invoices/push.ts imports the engine');
     assert.ok(fileEdges.some(([from, to]) => from === 'index.ts' && to === 'handlers.ts'), 'type and value imports are both seen');
   });
 
