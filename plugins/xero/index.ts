@@ -1,5 +1,5 @@
-// The Xero plugin: wiring only. Connection (legacy private app and OAuth2) lives in connection/,
-// the single Accounting API client in client.ts, pages in routes/ and their templates in views/.
+// The Xero plugin: wiring only. The layout (README.md): gateway/ calls Xero, connection/ connects, engine/ is
+// what every step uses, sync/ and payouts/ do the work (handlers.ts), pages in routes/ with views/.
 import { fileURLToPath } from 'node:url';
 import { definePlugin } from '../../server/plugins/contract';
 import { XeroConfigSchema, type XeroConfig } from './config';
