@@ -29,6 +29,15 @@ export default tseslint.config(
     },
   },
   {
+    // Only the Xero gateway calls xero-node (plugins/xero/README.md, "Layout"; test/unit/xero/layout.test.ts);
+    // the connection uses its OAuth2 identity client and its Authentication type.
+    files: ['plugins/xero/**/*.ts'],
+    ignores: ['plugins/xero/gateway/**', 'plugins/xero/connection/oauth1/xeroNodeAuth.ts', 'plugins/xero/connection/oauth2/xeroIdentity.ts', 'plugins/xero/connection/clientFactory.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'xero-node', message: 'Call Xero through the gateway (plugins/xero/gateway/gateway.ts): add a typed method there.' }] }],
+    },
+  },
+  {
     // The host/plugin seam: plugins reach the host only through the contract (scripts/lint/seam.mjs).
     files: ['plugins/**/*.ts', 'server/**/*.ts', 'examples/**/*.ts'],
     plugins: { ledgerbridge: { rules: { seam: seamRule } } },

@@ -7,7 +7,7 @@
 import { runWorkerProcess } from '../test/support/workerProcess';
 import type { PluginDefinition } from '../server/plugins/contract';
 import { xeroPlugin } from '../plugins/xero';
-import { syncHandlers } from '../plugins/xero/sync/handlers';
+import { xeroHandlers } from '../plugins/xero/handlers';
 
 const emulatorUrl = process.env.XERO_API_URL;
 if (!emulatorUrl) throw new Error('XERO_API_URL (the emulator) is required');
@@ -17,6 +17,6 @@ const now = () => Math.floor(view.now + (performance.now() - anchorReal) * view.
 
 const plugin = {
   ...xeroPlugin,
-  handlers: (ctx: Parameters<typeof syncHandlers>[0]) => syncHandlers(ctx, { budgetClock: { now, timeScale: view.speed } }),
+  handlers: (ctx: Parameters<typeof xeroHandlers>[0]) => xeroHandlers(ctx, { budgetClock: { now, timeScale: view.speed } }),
 } as unknown as PluginDefinition<unknown>;
 await runWorkerProcess([plugin]);

@@ -10,9 +10,9 @@ import { startOutboxWorkers, type OutboxWorkers } from '../server/outbox';
 import { createSale } from '../server/domain/sales';
 import type { PluginDefinition, Principal } from '../server/plugins/contract';
 import { xeroPlugin } from '../plugins/xero';
-import { syncHandlers } from '../plugins/xero/sync/handlers';
-import type { SyncServiceOptions } from '../plugins/xero/sync/services';
-import { RateBudget, tenantKeyOf, type RateLimits } from '../plugins/xero/sync/rateBudget';
+import { xeroHandlers } from '../plugins/xero/handlers';
+import type { XeroServiceOptions } from '../plugins/xero/engine/services';
+import { RateBudget, tenantKeyOf, type RateLimits } from '../plugins/xero/engine/rateBudget';
 import type { XeroEmulatorOptions } from '../emulators/xero/app';
 import { connectPrivateApp, setMappings } from '../test/e2e/xero/syncFixture';
 import { bootXeroApp, seedOrg, startXeroEmulator, type RunningEmulator, type SeededOrg, type XeroTestApp } from '../test/support/xero';
@@ -87,11 +87,11 @@ export interface BenchAppOptions {
 export async function startBenchApp(kind: DbKind, opts: BenchAppOptions = {}): Promise<BenchApp> {
   const emu = await startXeroEmulator({ callLogLimit: 1_000_000, ...opts.emulator });
   const clock = emu.emulator.clock;
-  const sync: SyncServiceOptions = opts.budgetOnEmulatorClock
+  const sync: XeroServiceOptions = opts.budgetOnEmulatorClock
     ? { budgetClock: { now: () => clock.now(), timeScale: clock.speed } }
     : {};
   // The Xero plugin as installed, but for the budget's clock (an option of its handlers).
-  const plugin = { ...xeroPlugin, handlers: (ctx: Parameters<typeof syncHandlers>[0]) => syncHandlers(ctx, sync) } as unknown as PluginDefinition<unknown>;
+  const plugin = { ...xeroPlugin, handlers: (ctx: Parameters<typeof xeroHandlers>[0]) => xeroHandlers(ctx, sync) } as unknown as PluginDefinition<unknown>;
   const x = await bootXeroApp(kind, { emulatorUrl: emu.url, plugins: [plugin], env: { PUBLIC_URL: 'http://books.test', XERO_HTTP_TIMEOUT_MS: '20000', ...opts.env } });
   const db = x.host.deps.db;
   const org = await seedOrg(db, 'Bench Gym');

@@ -5,7 +5,7 @@
 import type { HealthPanel, PluginContext, Queryable } from '../../server/plugins/contract';
 import type { XeroConfig } from './config';
 import { getLiveConnection } from './connection/store';
-import { tenantKeyOf, XERO_LIMITS } from './sync/rateBudget';
+import { tenantKeyOf, XERO_LIMITS } from './engine/rateBudget';
 import { HISTORY_NOTE } from './sync/types';
 
 const HOUR = 3_600_000;

@@ -1,5 +1,5 @@
-// The Xero plugin: wiring only. Connection (legacy private app and OAuth2) lives in connection/,
-// the single Accounting API client in client.ts, pages in routes/ and their templates in views/.
+// The Xero plugin: wiring only. The layout (README.md): gateway/ calls Xero, connection/ connects, engine/ is
+// what every step uses, sync/ and payouts/ do the work (handlers.ts), pages in routes/ with views/.
 import { fileURLToPath } from 'node:url';
 import { definePlugin } from '../../server/plugins/contract';
 import { XeroConfigSchema, type XeroConfig } from './config';
@@ -12,9 +12,10 @@ import { xero0004 } from './migrations/0004_schedule_backfill';
 import { xero0005 } from './migrations/0005_payouts';
 import { xero0006 } from './migrations/0006_send_marks';
 import { xero0007 } from './migrations/0007_send_marks_start';
+import { xero0008 } from './migrations/0008_record_amounts';
 import { onPayoutPaid } from './payouts/enqueue';
 import { startPayoutSweep } from './payouts/schedule';
-import { syncHandlers } from './sync/handlers';
+import { xeroHandlers } from './handlers';
 import { onPaymentReceived, onRefundIssued, onSaleCompleted } from './sync/enqueue';
 import { xeroHealth } from './health';
 import { connectionSealedColumns } from './connection/store';
@@ -24,7 +25,7 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   id: 'xero',
   title: 'Xero',
   configSchema: XeroConfigSchema,
-  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007],
+  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007, xero0008],
   viewsDir: fileURLToPath(new URL('./views', import.meta.url)),
   sealedColumns: [...connectionSealedColumns, oauthStateSealedColumns],
   nav: [
@@ -39,9 +40,9 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   ],
   routes: (ctx) => xeroRoutes(ctx),
   cli: (program, context) => registerXeroCommands(program, context),
-  // Sync (sync/): subscribers only enqueue, in the host's transaction; handlers do the Xero calls.
+  // Subscribers only enqueue, in the host's transaction; handlers (sync/, payouts/) do the Xero calls.
   subscribers: { 'sale.completed': onSaleCompleted, 'refund.issued': onRefundIssued, 'payment.received': onPaymentReceived, 'payout.paid': onPayoutPaid },
-  handlers: (ctx) => syncHandlers(ctx),
+  handlers: (ctx) => xeroHandlers(ctx),
   health: (ctx, orgId) => xeroHealth(ctx, orgId),
   // The nightly payout sweep (in processes that run background work); none when XERO_PAYOUT_SWEEP_CRON=off.
   start: async (ctx) => startPayoutSweep(ctx),

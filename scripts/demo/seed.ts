@@ -16,6 +16,7 @@ import { getLiveConnection } from '../../plugins/xero/connection/store';
 import { clientForConnection } from '../../plugins/xero/connection/clientFactory';
 import { connectionDeps } from '../../plugins/xero/connection/deps';
 import { fetchCatalogue } from '../../plugins/xero/mappings/catalogue';
+import { XeroGateway } from '../../plugins/xero/gateway/gateway';
 import { checkPayoutSettings, savePayoutSettings, type PayoutSettingKey } from '../../plugins/xero/payouts/settings';
 import { ObjectSerializer, type Account } from 'xero-node';
 
@@ -112,7 +113,7 @@ async function savePayoutSettingsLikeTheAdmin(ctx: PluginContext<XeroConfig>, or
   // From Xero's JSON shape, as the clearing-account code builds its accounts.
   const suspense = ObjectSerializer.deserialize({ Code: DEMO_SUSPENSE.code, Name: DEMO_SUSPENSE.name, Type: 'CURRLIAB', Description: 'Money not yet explained' }, 'Account') as Account;
   await client.call((api, tenant) => api.createAccount(tenant, suspense));
-  const issues = checkPayoutSettings(DEMO_PAYOUT_SETTINGS, await fetchCatalogue(client, connection.tenant_name ?? DEMO_XERO_ORG));
+  const issues = checkPayoutSettings(DEMO_PAYOUT_SETTINGS, await fetchCatalogue(new XeroGateway(client), connection.tenant_name ?? DEMO_XERO_ORG));
   if (issues.length) throw new Error(`Xero refused the demo's payout settings: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`);
   await ctx.db.transaction((trx) => savePayoutSettings(ctx, trx, orgId, DEMO_PAYOUT_SETTINGS, ACTOR));
 }

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { createApiToken } from '../../server/auth/apiTokens';
-import { RateBudget, tenantKeyOf } from '../../plugins/xero/sync/rateBudget';
+import { RateBudget, tenantKeyOf } from '../../plugins/xero/engine/rateBudget';
 import { startSyncFixture, type SyncFixture } from '../e2e/xero/syncFixture';
 import type { AppProcess, ProcessRole } from '../support/processes';
 import { TestScope } from '../support/scope';

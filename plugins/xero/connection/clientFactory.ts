@@ -1,10 +1,10 @@
 // From a connection row to a ready XeroClient: the private app signs with OAuth 1.0a RSA-SHA1 (its key
 // opened from the sealed column), OAuth2 connections present a bearer token that is refreshed first if
 // it is about to expire. Either way the caller gets the same client and the same code path.
-import { XeroClient } from '../client';
+import { XeroClient } from '../gateway/client';
 import { AuthRevokedError } from '../../../server/errors';
 import { OAuth1PrivateAppAuth } from './oauth1';
-import { BearerAuthentication } from '../client';
+import { BearerAuthentication } from '../gateway/client';
 import { certificateKeyPurpose, recordCallOutcome, type ConnectionRow } from './store';
 import { ensureAccessToken, refreshAfterUnauthorized } from './oauth2/tokenManager';
 import type { Authentication } from 'xero-node';

@@ -2,7 +2,7 @@
 // one (switching mode or tenant keeps the history). Secrets are sealed per organisation; each sealed
 // value's purpose names its table, column and row, so a value copied to another row will not open.
 import type { Queryable, SealedColumnDeclaration, SecretBox } from '../../../server/plugins/contract';
-import type { RateHeadroom } from '../client';
+import type { RateHeadroom } from '../gateway/client';
 import type { ConnectionDeps } from './deps';
 
 export type ConnectionMode = 'private_app' | 'oauth2' | 'custom_connection';

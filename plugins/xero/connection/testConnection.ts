@@ -1,7 +1,8 @@
 // "Save" performs a test connection before anything is saved as connected: GET Organisation through the
 // one Accounting API client, signed OAuth 1.0a RSA-SHA1 with the install's certificate key. A refusal is
 // turned into a reason the admin can act on, from what Xero said (oauth_problem) — never a bare "401".
-import { XeroClient, XeroHttpError, parseXeroFailure, type RateHeadroom } from '../client';
+import { XeroClient, XeroHttpError, parseXeroFailure, type RateHeadroom } from '../gateway/client';
+import { XeroGateway } from '../gateway/gateway';
 import type { XeroConfig } from '../config';
 import { OAuth1PrivateAppAuth } from './oauth1';
 
@@ -65,14 +66,13 @@ export async function testPrivateAppConnection(input: LegacyTestInput): Promise<
     },
   });
   try {
-    const body = await client.call((api, tenant) => api.getOrganisations(tenant));
-    const org = body.organisations?.[0];
-    if (!org?.organisationID || !org.name) {
+    const org = await new XeroGateway(client).getOrganisation();
+    if (!org?.organisationId || !org.name) {
       return { ok: false, kind: 'rejected', status: 200, reason: 'Xero answered, but without an organisation: is XERO_API_URL the Accounting API (…/api.xro/2.0 is added by Ledgerbridge)?' };
     }
     return {
       ok: true,
-      organisation: { tenantId: org.organisationID, name: org.name, baseCurrency: org.baseCurrency ? String(org.baseCurrency) : null },
+      organisation: { tenantId: org.organisationId, name: org.name, baseCurrency: org.baseCurrency },
       headroom,
     };
   } catch (err) {

@@ -1,10 +1,10 @@
 // The organisation's chart as the settings page and validation need it: Accounts, TaxRates and
-// TrackingCategories, read through the XeroClient (3 calls) and kept per organisation for 5 minutes so
+// TrackingCategories, read through the gateway (3 calls) and kept per organisation for 5 minutes so
 // opening and saving the page does not eat the tenant's 60 calls a minute. "Refresh from Xero" drops it.
-import type { XeroClient } from '../client';
+import type { XeroGateway } from '../gateway/gateway';
 
-/** What the catalogue is read through: a client, or a rate-budgeted session (sync/liveCatalogue.ts). */
-type CatalogueSource = Pick<XeroClient, 'call'>;
+/** What the catalogue is read through: a gateway over a client, or a rate-budgeted session's (mappings/liveCatalogue.ts). */
+type CatalogueSource = Pick<XeroGateway, 'getAccounts' | 'getTaxRates' | 'getTrackingCategories'>;
 
 export interface CatalogueAccount {
   code: string;
@@ -46,30 +46,17 @@ export interface Catalogue {
 const TTL_MS = 5 * 60_000;
 const cache = new Map<string, Catalogue>();
 
-const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
-
-/** xero-node models → plain values (its enum fields hold strings at run time). */
-export async function fetchCatalogue(client: CatalogueSource, organisationName: string, now = Date.now()): Promise<Catalogue> {
-  const accounts = await client.call((api, tenant) => api.getAccounts(tenant));
-  const taxRates = await client.call((api, tenant) => api.getTaxRates(tenant));
-  const tracking = await client.call((api, tenant) => api.getTrackingCategories(tenant, undefined, undefined, true));
+export async function fetchCatalogue(xero: CatalogueSource, organisationName: string, now = Date.now()): Promise<Catalogue> {
+  const accounts = await xero.getAccounts();
+  const taxRates = await xero.getTaxRates();
+  const tracking = await xero.getTrackingCategories();
   return {
     organisationName,
-    accounts: (accounts.accounts ?? [])
-      .filter((a) => a.code)
-      .map((a) => ({
-        code: str(a.code), name: str(a.name), type: str(a.type), status: str(a.status),
-        enablePaymentsToAccount: a.enablePaymentsToAccount === true, systemAccount: a.systemAccount ? str(a.systemAccount) : null,
-      })),
-    taxRates: (taxRates.taxRates ?? []).map((t) => ({
-      taxType: str(t.taxType), name: str(t.name), status: str(t.status), rate: str(t.effectiveRate ?? t.displayTaxRate ?? 0),
-      canApplyToRevenue: t.canApplyToRevenue === true, canApplyToExpenses: t.canApplyToExpenses === true, canApplyToAssets: t.canApplyToAssets === true,
-      canApplyToLiabilities: t.canApplyToLiabilities === true, canApplyToEquity: t.canApplyToEquity === true,
-    })),
-    tracking: (tracking.trackingCategories ?? []).map((c) => ({
-      id: str(c.trackingCategoryID), name: str(c.name), status: str(c.status),
-      options: (c.options ?? []).map((o) => ({ id: str(o.trackingOptionID), name: str(o.name), status: str(o.status) })),
-    })),
+    accounts: accounts
+      .filter((a): a is typeof a & { code: string } => a.code !== null)
+      .map(({ code, name, type, status, enablePaymentsToAccount, systemAccount }) => ({ code, name, type, status, enablePaymentsToAccount, systemAccount })),
+    taxRates,
+    tracking: tracking.map((c) => ({ id: c.trackingCategoryId, name: c.name, status: c.status, options: c.options.map((o) => ({ id: o.trackingOptionId, name: o.name, status: o.status })) })),
     fetchedAt: now,
   };
 }

@@ -1,6 +1,6 @@
 // The settings form: what the admin submitted → a typed form → (checked against Xero) the rows to save.
 // Pure. Field names are flat (category_account_3) so any category text survives urlencoding.
-import type { TrackingAssignment } from '../payloads/types';
+import type { TrackingAssignment } from './types';
 import type { Catalogue } from './catalogue';
 import { formatDueDateRule, parseDueDateRule } from './load';
 import type { MappingEntry, MappingKind, MappingRow } from './store';

@@ -4,7 +4,7 @@
 // the admin's call) and no default rounding account (Xero's 860 Rounding is a locked system account):
 // the builders raise a PermanentError naming the missing setting instead.
 import type { Queryable } from '../../../server/plugins/contract';
-import type { DueDateRule, ResolvedMappings, TrackingAssignment } from '../payloads/types';
+import type { DueDateRule, ResolvedMappings, TrackingAssignment } from './types';
 import { listMappings, type MappingRow } from './store';
 
 export const BUILT_IN = {

@@ -5,7 +5,7 @@
 //   tracking: category → organisation default → none
 //   payment:  method → Stripe/GoCardless clearing account → (nothing: a PermanentError the admin must fix)
 import { PermanentError } from '../../../server/errors';
-import type { ResolvedMappings, Resolution, TrackingAssignment } from '../payloads/types';
+import type { ResolvedMappings, Resolution, TrackingAssignment } from './types';
 
 export interface CodedLine {
   category: string | null;

@@ -1,7 +1,8 @@
 // Customer → Xero contact. Our customer id travels in ContactNumber (LB-C-<id>), the first thing the
 // sync matches on; Xero also wants Name unique among active contacts, hence the collision variant.
 import { contactNumberFor } from './numbers';
-import type { ContactSource, XeroContact } from './types';
+import type { XeroContact } from '../gateway/documents';
+import type { ContactSource } from './types';
 import { buildingPayload, clipText } from './guard';
 
 /** Xero's limit on a contact name. */

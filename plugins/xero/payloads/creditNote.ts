@@ -17,7 +17,8 @@ import { xeroDate } from './dates';
 import { saleLines, saleReference } from './invoice';
 import { buildLines, type ChargedLine } from './lines';
 import { creditNoteNumberFor } from './numbers';
-import type { BuiltCreditNote, CreditNoteBuildOptions, ResolvedMappings } from './types';
+import type { ResolvedMappings } from '../mappings/types';
+import type { BuiltCreditNote, CreditNoteBuildOptions } from './types';
 import { buildingPayload, clipText } from './guard';
 
 const { quantityUnits } = money;

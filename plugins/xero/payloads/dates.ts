@@ -1,7 +1,7 @@
 // Calendar dates as Xero wants them (YYYY-MM-DD, no time): the day the sale happened in the
 // organisation's timezone — a sale at 00:30 BST belongs to that day, not to the UTC day before.
 import { PermanentError } from '../../../server/errors';
-import type { DueDateRule } from './types';
+import type { DueDateRule } from '../mappings/types';
 
 /** Xero keeps dates from 1900 on (its ledgers are SQL dates); anything earlier is a typo it cannot take. */
 const EARLIEST = '1900-01-01';

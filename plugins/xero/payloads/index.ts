@@ -7,4 +7,3 @@ export { buildPayment, buildCreditNoteRefundPayment, buildAllocation } from './p
 export { buildContact, contactNameCollisionVariant } from './contact';
 export { invoiceNumberFor, creditNoteNumberFor, paymentKeyFor, contactNumberFor } from './numbers';
 export { xeroDate, dueDate, describeDueDateRule } from './dates';
-export { toXeroNodeInvoice, toXeroNodeCreditNote, toXeroNodePayment, toXeroNodeAllocation, toXeroNodeContact } from './xeroNode';

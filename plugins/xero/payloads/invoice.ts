@@ -4,7 +4,8 @@ import { money, type SaleSnapshot } from '../../../server/plugins/contract';
 import { dueDate, xeroDate } from './dates';
 import { buildLines, type ChargedLine } from './lines';
 import { invoiceNumberFor } from './numbers';
-import type { BuiltInvoice, InvoiceBuildOptions, ResolvedMappings } from './types';
+import type { ResolvedMappings } from '../mappings/types';
+import type { BuiltInvoice, InvoiceBuildOptions } from './types';
 import { buildingPayload, clipText } from './guard';
 
 const { discountUnits, quantityUnits } = money;

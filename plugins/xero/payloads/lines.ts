@@ -18,9 +18,9 @@ import {
   centsText, exactNumber, fitLine, inclusiveTaxCents, minorToXeroCents, quantityText, xeroCentsToMinor, XERO_AMOUNT_DP,
   type FittedLine,
 } from './arithmetic';
-import type {
-  ExpectedTotals, LineCoding, ResolvedMappings, RoundingAudit, TrackingAssignment, XeroLineAmountTypes, XeroLineItem, XeroTracking,
-} from './types';
+import type { ResolvedMappings, TrackingAssignment } from '../mappings/types';
+import type { XeroLineAmountTypes, XeroLineItem, XeroTracking } from '../gateway/documents';
+import type { ExpectedTotals, LineCoding, RoundingAudit } from './types';
 
 const { formatMinor, formatScaled, parseDecimal, rescale } = money;
 

@@ -2,7 +2,7 @@
 // by them before re-sending (reconcile-before-retry), and unique per organisation because the host's ids
 // are. Xero enforces ACCREC invoice and credit note numbers unique; the prefix keeps ours apart from
 // numbers the accountant types by hand (INV-0001).
-import type { ResolvedMappings } from './types';
+import type { ResolvedMappings } from '../mappings/types';
 
 type Numbering = Pick<ResolvedMappings, 'invoiceNumberPrefix'>;
 

@@ -7,7 +7,8 @@ import { resolvePaymentAccount } from '../mappings/resolve';
 import { exactNumber, minorToXeroCents, XERO_AMOUNT_DP } from './arithmetic';
 import { xeroDate } from './dates';
 import { creditNoteNumberFor, paymentKeyFor } from './numbers';
-import type { ResolvedMappings, XeroAllocation, XeroPayment } from './types';
+import type { ResolvedMappings } from '../mappings/types';
+import type { XeroAllocation, XeroPayment } from '../gateway/documents';
 import { buildingPayload, clipText } from './guard';
 
 const { parseDecimal, rescale } = money;

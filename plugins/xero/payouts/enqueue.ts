@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { EventSubscriber, PluginContext, Queryable } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
 import { getLiveConnection } from '../connection/store';
-import type { TriggeredBy } from '../sync/types';
+import type { TriggeredBy } from '../engine/types';
 import { PAYOUT_POST, payoutSubject, setPayoutState, type PayoutPostPayload } from './store';
 
 type Ctx = Pick<PluginContext<XeroConfig>, 'outbox'>;

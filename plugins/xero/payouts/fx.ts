@@ -15,22 +15,23 @@
 //   3. the sale's payment is marked as in Xero with that Payment: the sync's push finds it there and sends nothing
 // The payout's own item waits (post.ts) until this item is done, then plans the rest around it.
 //
-// Refunds, the same way round: one of our refunds that the sync left for its payout (awaitingPayout.ts)
+// Refunds, the same way round: one of our refunds that the sync left for its payout (clearing/awaitingPayout.ts)
 // is paid out of the payout's clearing account by an item of the same kind (payload.fx.refundId), after
 // the refund's credit note push on the sale's subject: a Payment on the credit note, at the provider's rate
 // when it converted the refund (plan.ts refundPayoutStep), recorded as the refund's pay-out in xero_records.
 import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, PayoutLineView, PayoutView, Queryable } from '../../../server/plugins/contract';
 import { AppError, PermanentError } from '../../../server/errors';
-import { toWorkerError } from '../client';
-import { writeAudit, type AuditEntry } from '../sync/audit';
-import { findRecords, isRemovedInXero, saveRecord } from '../sync/records';
-import { openSession, type XeroSession } from '../sync/session';
-import type { SyncServices } from '../sync/services';
-import { saleSubject } from '../sync/types';
-import { ensureClearingAccount } from './clearing';
+import { toWorkerError } from '../gateway/client';
+import { centsOf } from '../gateway/answers';
+import { writeAudit, type AuditEntry } from '../engine/audit';
+import { findRecords, isRemovedInXero, saveRecord } from '../engine/records';
+import { openSession, type XeroSession } from '../engine/session';
+import type { XeroServices } from '../engine/services';
+import { saleSubject } from '../engine/types';
+import { ensureClearingAccount } from '../clearing/accounts';
 import { conversionPaymentStep, refundPayoutStep, type HostSide, type PlanStep } from './plan';
-import { providerNameOf } from './providers';
-import { AWAITING_PAYOUT } from './awaitingPayout';
+import { providerNameOf } from '../clearing/providers';
+import { AWAITING_PAYOUT } from '../clearing/awaitingPayout';
 import { sendSteps, type PayoutAudit } from './send';
 import { PAYOUT_POST, stepsOf, type PayoutPostPayload } from './store';
 
@@ -58,10 +59,10 @@ export function conversionProblem(payout: PayoutView, line: PayoutLineView, sale
 }
 
 /** The plan's view of a payout (plan.ts is pure: it takes the provider's name rather than the catalogue). */
-const planPayoutOf = (svc: SyncServices, payout: PayoutView) => ({ ...payout, providerName: providerNameOf(svc.ctx, payout.provider) });
+const planPayoutOf = (svc: XeroServices, payout: PayoutView) => ({ ...payout, providerName: providerNameOf(svc.ctx, payout.provider) });
 
 /** The payment date: the charge's, never later than now (the host refuses payments received in the future). */
-const receivedAt = (svc: SyncServices, line: PayoutLineView) => Math.min(line.occurredAt, svc.ctx.clock.now());
+const receivedAt = (svc: XeroServices, line: PayoutLineView) => Math.min(line.occurredAt, svc.ctx.clock.now());
 
 /**
  * The payout's view of the lines paid by their own items: in Xero once their item is done (with what Xero
@@ -69,7 +70,7 @@ const receivedAt = (svc: SyncServices, line: PayoutLineView) => Math.min(line.oc
  * failed item is sent again only by a fresh run of the payout (the sweep, a settings save), never by the
  * payout's own retries.
  */
-export async function fxLinesState(svc: SyncServices, item: Item, payout: PayoutView, lines: FxLine[]): Promise<Map<number, HostSide>> {
+export async function fxLinesState(svc: XeroServices, item: Item, payout: PayoutView, lines: FxLine[]): Promise<Map<number, HostSide>> {
   const { ctx } = svc;
   const out = new Map<number, HostSide>();
   if (lines.length === 0) return out;
@@ -110,13 +111,13 @@ export async function fxLinesState(svc: SyncServices, item: Item, payout: Payout
   return out;
 }
 
-async function enqueueFxItem(svc: SyncServices, trx: Queryable, payout: PayoutView, line: FxLine): Promise<void> {
+async function enqueueFxItem(svc: XeroServices, trx: Queryable, payout: PayoutView, line: FxLine): Promise<void> {
   const payload: PayoutPostPayload = { payoutId: payout.id, fx: { lineId: line.id, ...(line.refundId !== undefined ? { refundId: line.refundId } : {}) } };
   await svc.ctx.outbox.enqueue(trx, { type: PAYOUT_POST, orgId: payout.orgId, payload, dedupeKey: fxDedupeKey(payout.id, line.id), subject: saleSubject(line.saleId) });
 }
 
 /** The item: steps 1–3 above for one line. */
-export async function postConvertedCharge(svc: SyncServices, item: Item, hctx: OutboxHandlerContext): Promise<OutboxOutcome> {
+export async function postConvertedCharge(svc: XeroServices, item: Item, hctx: OutboxHandlerContext): Promise<OutboxOutcome> {
   const { ctx } = svc;
   const orgId = item.orgId!;
   const lineId = item.payload.fx!.lineId;
@@ -168,7 +169,7 @@ export async function postConvertedCharge(svc: SyncServices, item: Item, hctx: O
 
     // 3. The sale's payment is this Payment: the sync's push adopts it instead of sending one.
     await saveRecord(ctx.db, { orgId, tenantId: session.tenantId, entityType: 'payment', recordType: 'payment' }, { entityId: paymentId, xeroId, number: step.reference, status: 'AUTHORISED' }, ctx.clock.now());
-    audits.push(audit({ recordType: 'payout', action: 'created', outcome: 'ok', message: `charge ${line.chargeRef ?? line.sourceId}: ${(step as { payment: Record<string, unknown> }).payment.Amount} ${converted.originalCurrency} at CurrencyRate ${(step as { payment: Record<string, unknown> }).payment.CurrencyRate} → ${xeroId} (payment ${paymentId} of sale ${line.saleId})` }));
+    audits.push(audit({ recordType: 'payout', action: 'created', outcome: 'ok', message: `charge ${line.chargeRef ?? line.sourceId}: ${step.payment.Amount} ${converted.originalCurrency} at CurrencyRate ${step.payment.CurrencyRate} → ${xeroId} (payment ${paymentId} of sale ${line.saleId})` }));
     await writeAudit(ctx.db, audits, ctx.clock.now());
     return { status: 'done' };
   } catch (err) {
@@ -181,7 +182,7 @@ export async function postConvertedCharge(svc: SyncServices, item: Item, hctx: O
  * account, at the provider's rate when it converted the refund. Never twice: a pay-out already recorded for
  * the refund is kept, and a retry looks the Payment up by its Reference before sending it again.
  */
-async function postRefundPayout(svc: SyncServices, item: Item, hctx: OutboxHandlerContext, payout: PayoutView, line: FxLine, refundId: number): Promise<OutboxOutcome> {
+async function postRefundPayout(svc: XeroServices, item: Item, hctx: OutboxHandlerContext, payout: PayoutView, line: FxLine, refundId: number): Promise<OutboxOutcome> {
   const { ctx } = svc;
   const { orgId } = payout;
   const audits: AuditEntry[] = [];
@@ -211,9 +212,9 @@ async function postRefundPayout(svc: SyncServices, item: Item, hctx: OutboxHandl
     if ('failed' in sent) return sent.failed;
     const { xeroId } = sent;
     if (!xeroId) throw new PermanentError(`Xero did not return an id for the pay-out of refund ${refundId}`);
-    const payment = (step as { payment: Record<string, unknown> }).payment;
+    const { payment } = step;
     const how = payment.CurrencyRate !== undefined ? `${payment.Amount} ${line.originalCurrency} at CurrencyRate ${payment.CurrencyRate}` : `${payment.Amount} ${payout.currency}`;
-    await saveRecord(ctx.db, payoutKey, { entityId: refundId, xeroId, status: 'PAID', note: `${how}, out of ${payout.provider}'s clearing account with payout ${payout.providerPayoutId}` }, ctx.clock.now());
+    await saveRecord(ctx.db, payoutKey, { entityId: refundId, xeroId, status: 'PAID', amountCents: centsOf(payment.Amount), note: `${how}, out of ${payout.provider}'s clearing account with payout ${payout.providerPayoutId}` }, ctx.clock.now());
     audits.push(audit({ recordType: 'payout', action: 'created', outcome: 'ok', message: `refund ${refundId}: ${how} → ${xeroId}` }));
     // And on the refund's own trail, where staff and the admin look.
     audits.push({ ...audit({ recordType: 'refund_payment', action: 'refund_paid', outcome: 'ok', message: `${how} paid out of ${payout.provider}'s clearing account with payout ${payout.providerPayoutId} → ${xeroId}` }), entityType: 'refund', entityId: refundId });
@@ -226,7 +227,7 @@ async function postRefundPayout(svc: SyncServices, item: Item, hctx: OutboxHandl
 
 /** Send `step` unless an earlier attempt posted it (a retry looks it up by Reference first): its Xero id, or the item's failed outcome. */
 async function postOnce(
-  svc: SyncServices, session: XeroSession, item: Item, payoutId: number, step: PlanStep, audits: AuditEntry[], audit: PayoutAudit,
+  svc: XeroServices, session: XeroSession, item: Item, payoutId: number, step: PlanStep, audits: AuditEntry[], audit: PayoutAudit,
 ): Promise<{ xeroId: string | null } | { failed: OutboxOutcome }> {
   const { db } = svc.ctx;
   const orgId = item.orgId!;
@@ -242,7 +243,7 @@ async function postOnce(
 }
 
 /** A permanent error fails the item with its message in the payout's trail; anything else is retried by the outbox. */
-async function failedForGood(svc: SyncServices, err: unknown, audits: AuditEntry[], audit: PayoutAudit): Promise<OutboxOutcome> {
+async function failedForGood(svc: XeroServices, err: unknown, audits: AuditEntry[], audit: PayoutAudit): Promise<OutboxOutcome> {
   const workerError = err instanceof AppError ? err : toWorkerError(err);
   if (!(workerError instanceof PermanentError)) throw workerError;
   await writeAudit(svc.ctx.db, [...audits, audit({ recordType: 'payout', action: 'failed', outcome: 'failed', message: workerError.message })], svc.ctx.clock.now());

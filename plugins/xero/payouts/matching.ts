@@ -4,11 +4,10 @@
 // is made once: later runs (and people signing off) read it back. Every decision goes to the audit trail.
 import { minorUnitDigits, type PayoutLineView, type PayoutView } from '../../../server/plugins/contract';
 import { xeroCentsToMinor } from '../payloads/arithmetic';
-import { writeAudit, type AuditEntry } from '../sync/audit';
-import type { XeroSession } from '../sync/session';
-import type { SyncServices } from '../sync/services';
-import type { TriggeredBy } from '../sync/types';
-import { field, list, num, str } from '../sync/wire';
+import { writeAudit, type AuditEntry } from '../engine/audit';
+import type { XeroSession } from '../engine/session';
+import type { XeroServices } from '../engine/services';
+import type { TriggeredBy } from '../engine/types';
 import type { LineMatch } from './plan';
 import { decideMatch, type OpenInvoice } from './scoring';
 import { matchesOf } from './store';
@@ -16,57 +15,36 @@ import { matchesOf } from './store';
 /** 100 invoices a page: up to 1,000 open invoices are considered per run. */
 export const MAX_PAGES = 10;
 
-export function xeroTime(value: unknown): number {
-  if (value instanceof Date) return value.getTime();
-  const s = String(value ?? '');
-  const ms = /Date\((-?\d+)/.exec(s);
-  if (ms) return Number(ms[1]);
-  const parsed = Date.parse(s.length === 10 ? `${s}T00:00:00Z` : /Z|[+-]\d\d:?\d\d$/.test(s) ? s : `${s}Z`);
-  return Number.isFinite(parsed) ? parsed : 0;
-}
-
 export async function readOpenInvoices(session: XeroSession, currency: string): Promise<OpenInvoice[]> {
-  const out: OpenInvoice[] = [];
-  const contactIds = new Set<string>();
-  const where = `Type=="ACCREC" AND Status=="AUTHORISED" AND CurrencyCode==${JSON.stringify(currency)}`;
+  const digits = minorUnitDigits(currency);
+  const toMinor = (cents: number) => Number(xeroCentsToMinor(BigInt(cents), digits));
+  const open: { invoice: OpenInvoice; contactId: string | null }[] = [];
   for (let page = 1; page <= MAX_PAGES; page++) {
-    const rows = list(await session.call((api, tenant) => api.getInvoices(tenant, undefined, where, undefined, undefined, undefined, undefined, undefined, page, undefined, undefined, undefined, true)), 'Invoices');
+    const rows = await session.xero.openInvoices({ currency, page });
     for (const inv of rows) {
-      const digits = minorUnitDigits(currency);
-      const toMinor = (n: number | undefined) => Number(xeroCentsToMinor(BigInt(Math.round((n ?? 0) * 100)), digits));
-      const due = toMinor(num(inv, 'AmountDue'));
+      const due = toMinor(inv.amountDueCents);
       if (due <= 0) continue;
-      const contact = field(inv, 'Contact');
-      const contactId = str(contact, 'ContactID');
-      if (contactId) contactIds.add(contactId);
-      out.push({
-        invoiceId: str(inv, 'InvoiceID')!, invoiceNumber: str(inv, 'InvoiceNumber') ?? '', currency,
-        amountDueMinor: due, totalMinor: toMinor(num(inv, 'Total')), date: xeroTime(field(inv, 'Date')),
-        contactName: str(contact, 'Name') ?? null, contactEmail: str(contact, 'EmailAddress') ?? null,
-        ...(contactId ? { contactId } : {}),
-      } as OpenInvoice);
+      open.push({
+        contactId: inv.contact?.contactId ?? null,
+        invoice: {
+          invoiceId: inv.invoiceId, invoiceNumber: inv.number ?? '', currency, amountDueMinor: due, totalMinor: toMinor(inv.totalCents), date: inv.date,
+          contactName: inv.contact?.name ?? null, contactEmail: inv.contact?.email ?? null,
+        },
+      });
     }
     if (rows.length < 100) break;
   }
   // Invoice lists carry the contact's name, not always its email: one lookup per 50 contacts.
-  const ids = [...contactIds];
+  const ids = [...new Set(open.map((o) => o.contactId).filter((id): id is string => id !== null))];
   const emails = new Map<string, string>();
   for (let i = 0; i < ids.length; i += 50) {
-    const contacts = list(await session.call((api, tenant) => api.getContacts(tenant, undefined, undefined, undefined, ids.slice(i, i + 50))), 'Contacts');
-    for (const c of contacts) {
-      const email = str(c, 'EmailAddress');
-      if (email) emails.set(str(c, 'ContactID')!.toLowerCase(), email);
-    }
+    for (const c of await session.xero.getContacts(ids.slice(i, i + 50))) if (c.email) emails.set(c.contactId.toLowerCase(), c.email);
   }
-  for (const inv of out as (OpenInvoice & { contactId?: string })[]) {
-    if (!inv.contactEmail && inv.contactId) inv.contactEmail = emails.get(inv.contactId.toLowerCase()) ?? null;
-    delete inv.contactId;
-  }
-  return out;
+  return open.map(({ invoice, contactId }) => (!invoice.contactEmail && contactId ? { ...invoice, contactEmail: emails.get(contactId.toLowerCase()) ?? null } : invoice));
 }
 
 export async function matchUnknownCharges(
-  svc: SyncServices, session: XeroSession, orgId: number, payout: PayoutView, charges: PayoutLineView[], threshold: number, triggeredBy: TriggeredBy,
+  svc: XeroServices, session: XeroSession, orgId: number, payout: PayoutView, charges: PayoutLineView[], threshold: number, triggeredBy: TriggeredBy,
 ): Promise<Map<number, LineMatch>> {
   const { ctx } = svc;
   const decided = await matchesOf(ctx.db, orgId, payout.id);

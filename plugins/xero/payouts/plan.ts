@@ -20,6 +20,8 @@
 //   transfer                ONE BankTransfer clearing → bank equal to the payout, once all else is in Xero
 import { exactNumber, minorToXeroCents, XERO_AMOUNT_DP } from '../payloads/arithmetic';
 import { minorUnitDigits, type PayoutLineKind, type PayoutProvider } from '../../../server/plugins/contract';
+import { payoutStepReference } from '../clearing/payoutReferences';
+import type { XeroBankTransaction, XeroBankTransfer, XeroLineAmountTypes, XeroPayment } from '../gateway/documents';
 
 export interface PlanPayout {
   id: number;
@@ -81,11 +83,13 @@ export interface PlanInput {
 }
 
 export type StepBody =
-  | { type: 'payment'; payment: Record<string, unknown> }
-  | { type: 'bank_transaction'; transaction: Record<string, unknown> }
-  | { type: 'bank_transfer'; transfer: Record<string, unknown> };
+  | { type: 'payment'; payment: XeroPayment }
+  | { type: 'bank_transaction'; transaction: XeroBankTransaction }
+  | { type: 'bank_transfer'; transfer: XeroBankTransfer };
 
 export type PlanStep = StepBody & { key: string; lineId: number | null; reference: string; amountMinor: number };
+export type PaymentStep = Extract<PlanStep, { type: 'payment' }>;
+export type BankTransactionStep = Extract<PlanStep, { type: 'bank_transaction' }>;
 
 export interface PayoutPlan {
   /** Steps still to send, transfer excluded. */
@@ -99,10 +103,7 @@ export interface PayoutPlan {
   allKeys: string[];
 }
 
-export const stepReference = (payout: PlanPayout, key: string): string => `LBP${payout.id}-${key} ${payout.providerPayoutId}`.slice(0, 255);
-
-/** Whether a Xero Reference is one of a payout's steps (stepReference), e.g. a converted charge's Payment. */
-export const isPayoutReference = (reference: string | null | undefined): boolean => /^LBP\d+-/.test(reference ?? '');
+const stepReference = (payout: PlanPayout, key: string): string => payoutStepReference(payout.id, key, payout.providerPayoutId);
 
 export function xeroAmount(minor: number, currency: string): number {
   return exactNumber(minorToXeroCents(BigInt(minor), minorUnitDigits(currency)), XERO_AMOUNT_DP);
@@ -162,7 +163,7 @@ export function conversionRate(originalMinor: number, originalCurrency: string, 
  * (the charge as the customer paid it), into this payout's clearing account at the provider's rate.
  * Xero allows it when the clearing account is in the organisation's base currency (or the invoice's).
  */
-export function conversionPaymentStep(payout: PlanPayout, line: PlanLine & { originalAmountMinor: number; originalCurrency: string }, invoiceId: string, clearingAccountId: string, date: string): PlanStep {
+export function conversionPaymentStep(payout: PlanPayout, line: PlanLine & { originalAmountMinor: number; originalCurrency: string }, invoiceId: string, clearingAccountId: string, date: string): PaymentStep {
   const key = `L${line.id}`;
   const reference = stepReference(payout, key);
   const { currencyRate, bankAmountMinor } = conversionRate(line.originalAmountMinor, line.originalCurrency, line.amountMinor, payout.currency);
@@ -176,12 +177,12 @@ export function conversionPaymentStep(payout: PlanPayout, line: PlanLine & { ori
 }
 
 /**
- * The pay-out of one of our refunds that waited for its payout (awaitingPayout.ts): a Payment on its credit
+ * The pay-out of one of our refunds that waited for its payout (clearing/awaitingPayout.ts): a Payment on its credit
  * note out of this payout's clearing account. Converted by the provider: Amount in the note's currency (the
  * refund as the customer got it) at the provider's rate, so Xero takes what the provider settled out of
  * clearing; otherwise the line's own amount.
  */
-export function refundPayoutStep(payout: PlanPayout, line: PlanLine, creditNoteId: string, clearingAccountId: string, date: string): PlanStep {
+export function refundPayoutStep(payout: PlanPayout, line: PlanLine, creditNoteId: string, clearingAccountId: string, date: string): PaymentStep {
   const key = `L${line.id}`;
   const reference = stepReference(payout, key);
   const payment = { CreditNote: { CreditNoteID: creditNoteId }, Account: { AccountID: clearingAccountId }, Date: date, Reference: reference };
@@ -204,7 +205,7 @@ export function buildPayoutPlan(input: PlanInput): PayoutPlan {
     plan.allKeys.push(step.key);
     if (!input.posted.has(step.key)) plan.steps.push(step);
   };
-  const bankTxn = (key: string, line: PlanLine | null, direction: 'SPEND' | 'RECEIVE', amountMinor: number, accountCode: string, description: string, taxType = 'NONE', lineAmountTypes = 'NoTax') => {
+  const bankTxn = (key: string, line: PlanLine | null, direction: 'SPEND' | 'RECEIVE', amountMinor: number, accountCode: string, description: string, taxType = 'NONE', lineAmountTypes: XeroLineAmountTypes = 'NoTax') => {
     const reference = stepReference(payout, key);
     add({
       key, lineId: line?.id ?? null, reference, amountMinor: direction === 'SPEND' ? -amountMinor : amountMinor, type: 'bank_transaction',

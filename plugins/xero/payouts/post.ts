@@ -11,20 +11,20 @@
 //   reconcile  attempt > 1 or asked: each unsent step looked up in Xero by its Reference and adopted
 //   send       Payments and BankTransactions in batches of 50 (summarizeErrors=false, one Idempotency-Key
 //              per batch from its content), each Xero id recorded at once; then the BankTransfer
-import type { OutboxHandler, OutboxHandlerContext, OutboxItem, OutboxOutcome, PayoutLineView, PayoutView } from '../../../server/plugins/contract';
+import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, PayoutLineView, PayoutView } from '../../../server/plugins/contract';
 import { AppError, PermanentError, RetryableError } from '../../../server/errors';
-import { toWorkerError } from '../client';
-import { writeAudit, type AuditEntry } from '../sync/audit';
-import { findRecords } from '../sync/records';
-import { openSession, type XeroSession } from '../sync/session';
-import type { SyncServices } from '../sync/services';
-import { ensureClearingAccount } from './clearing';
+import { toWorkerError } from '../gateway/client';
+import { writeAudit, type AuditEntry } from '../engine/audit';
+import { findRecords } from '../engine/records';
+import { openSession, type XeroSession } from '../engine/session';
+import type { XeroServices } from '../engine/services';
+import { ensureClearingAccount } from '../clearing/accounts';
 import { matchUnknownCharges } from './matching';
 import { buildPayoutPlan, type HostSide, type LineMatch } from './plan';
-import { providerNameOf } from './providers';
+import { providerNameOf } from '../clearing/providers';
 import { loadPayoutSettings } from './settings';
-import { AWAITING_PAYOUT } from './awaitingPayout';
-import { conversionProblem, fxDedupeKey, fxLinesState, postConvertedCharge, type FxLine } from './fx';
+import { AWAITING_PAYOUT } from '../clearing/awaitingPayout';
+import { conversionProblem, fxDedupeKey, fxLinesState, type FxLine } from './fx';
 import { loadResolvedMappings } from '../mappings/load';
 import { setPayoutState, stepsOf, type PayoutPostPayload, type PayoutState } from './store';
 import { sendSteps } from './send';
@@ -36,7 +36,7 @@ export const PAYOUT_MAX_ATTEMPTS = 300;
 
 type Item = OutboxItem<PayoutPostPayload>;
 
-export async function postPayout(svc: SyncServices, item: Item, hctx: OutboxHandlerContext): Promise<OutboxOutcome> {
+export async function postPayout(svc: XeroServices, item: Item, hctx: OutboxHandlerContext): Promise<OutboxOutcome> {
   const { ctx } = svc;
   const orgId = item.orgId!;
   const triggeredBy = item.payload.triggeredBy ?? 'system';
@@ -117,7 +117,7 @@ export async function postPayout(svc: SyncServices, item: Item, hctx: OutboxHand
  * charge on its sale (the host's idempotent ctx.payments.record: a provider plugin may have done so in
  * real time already) and read how far the sync got.
  */
-async function settleHostSide(svc: SyncServices, session: XeroSession, item: Item, payout: PayoutView, lines: PayoutLineView[]): Promise<Map<number, HostSide>> {
+async function settleHostSide(svc: XeroServices, session: XeroSession, item: Item, payout: PayoutView, lines: PayoutLineView[]): Promise<Map<number, HostSide>> {
   const { ctx } = svc;
   const { provider, currency, orgId } = payout;
   const out = new Map<number, HostSide>();
@@ -188,7 +188,7 @@ async function settleHostSide(svc: SyncServices, session: XeroSession, item: Ite
     const record = refundRecords.get(refundId);
     const line = lines.find((l) => l.id === lineId)!;
     if (record?.status === AWAITING_PAYOUT || (withOwnItem.has(fxDedupeKey(payout.id, lineId)) && record?.status === 'PAID')) {
-      // Left for this payout by the sync (awaitingPayout.ts), or already paid out by this payout's own item.
+      // Left for this payout by the sync (clearing/awaitingPayout.ts), or already paid out by this payout's own item.
       refundFxLines.push({ ...line, saleId: line.saleId!, refundId });
     } else if (record?.status === 'PAID' && convertedRefunds.has(lineId)) {
       out.set(lineId, { state: 'failed', reason: `refund ${refundId} was paid out of the ${line.originalCurrency} clearing account, but ${provider} converted it into this payout's ${currency}: move it by hand` });
@@ -198,14 +198,4 @@ async function settleHostSide(svc: SyncServices, session: XeroSession, item: Ite
   }
   for (const [lineId, state] of await fxLinesState(svc, item, payout, refundFxLines)) out.set(lineId, state);
   return out;
-}
-
-/** The outbox handler: one payout per item (each is up to hundreds of Xero records, batched inside). */
-export function payoutHandler(svc: SyncServices): OutboxHandler<PayoutPostPayload> {
-  return {
-    batchSize: 1,
-    maxAttempts: PAYOUT_MAX_ATTEMPTS,
-    // payload.fx: one converted charge of a known sale (fx.ts), queued on the sale's subject.
-    handle: async (items, hctx) => Promise.all(items.map((i) => (i.payload.fx ? postConvertedCharge(svc, i, hctx) : postPayout(svc, i, hctx)))),
-  };
 }

@@ -8,7 +8,7 @@ import type { XeroConfig } from '../config';
 import { signOffMatch, type SignOff } from './signoff';
 import { matchesOf, payoutStates, stepsOf, type MatchRow } from './store';
 import { payoutChart } from './chart';
-import { providerNameOf, providerNamesText } from './providers';
+import { providerNameOf, providerNamesText } from '../clearing/providers';
 import { payoutSettingsRoutes } from './settingsPage';
 
 const { formatMinor } = moneyFormat;

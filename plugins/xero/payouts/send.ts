@@ -2,11 +2,11 @@
 // (fx.ts): an earlier attempt's records are looked up by Reference and adopted first (reconcile), then
 // Payments, BankTransactions and BankTransfers go in batches of 50 (summarizeErrors=false, one
 // Idempotency-Key per batch from its content), each Xero id recorded in xero_payout_steps at once.
-import { ObjectSerializer, type BankTransaction, type BankTransfer, type Payment } from 'xero-node';
-import type { AuditEntry } from '../sync/audit';
-import type { XeroSession } from '../sync/session';
-import type { SyncServices } from '../sync/services';
-import { idempotencyKey, list, splitElements, str, whereString } from '../sync/wire';
+import type { AuditEntry } from '../engine/audit';
+import type { XeroSession } from '../engine/session';
+import type { XeroServices } from '../engine/services';
+import { idempotencyKey } from '../engine/keys';
+import type { Element } from '../gateway/answers';
 import type { PlanStep } from './plan';
 import { saveStep } from './store';
 
@@ -15,7 +15,7 @@ const BATCH = 50;
 export type PayoutAudit = (e: Omit<AuditEntry, 'orgId' | 'entityType' | 'entityId' | 'triggeredBy' | 'outboxItemId'>) => AuditEntry;
 
 export async function sendSteps(
-  svc: SyncServices, session: XeroSession, orgId: number, payoutId: number, steps: PlanStep[], reconcile: boolean, itemId: number,
+  svc: XeroServices, session: XeroSession, orgId: number, payoutId: number, steps: PlanStep[], reconcile: boolean, itemId: number,
   audits: AuditEntry[], audit: PayoutAudit,
 ): Promise<{ failures: string[] }> {
   const { ctx } = svc;
@@ -41,22 +41,11 @@ export async function sendSteps(
     for (let i = 0; i < ofType.length; i += type === 'bank_transfer' ? 1 : BATCH) {
       const batch = ofType.slice(i, i + (type === 'bank_transfer' ? 1 : BATCH));
       const idemKey = idempotencyKey(`payout-${type}`, [itemId], JSON.stringify(batch.map((s) => [s.key, s.reference, s.amountMinor])));
-      let elements: ReturnType<typeof splitElements>;
-      if (type === 'payment') {
-        const payments = batch.map((s) => ObjectSerializer.deserialize((s as Extract<PlanStep, { type: 'payment' }>).payment, 'Payment') as Payment);
-        elements = splitElements(await session.call((api, tenant) => api.createPayments(tenant, { payments }, false, idemKey)), 'Payments', batch.length);
-      } else if (type === 'bank_transaction') {
-        const bankTransactions = batch.map((s) => ObjectSerializer.deserialize((s as Extract<PlanStep, { type: 'bank_transaction' }>).transaction, 'BankTransaction') as BankTransaction);
-        elements = splitElements(await session.call((api, tenant) => api.createBankTransactions(tenant, { bankTransactions }, false, undefined, idemKey)), 'BankTransactions', batch.length);
-      } else {
-        const bankTransfers = batch.map((s) => ObjectSerializer.deserialize((s as Extract<PlanStep, { type: 'bank_transfer' }>).transfer, 'BankTransfer') as BankTransfer);
-        elements = splitElements(await session.call((api, tenant) => api.createBankTransfer(tenant, { bankTransfers }, idemKey)), 'BankTransfers', batch.length);
-      }
+      const elements = await sendBatch(session, type, batch, idemKey);
       for (const [n, step] of batch.entries()) {
         const element = elements[n]!;
-        const idField = type === 'payment' ? 'PaymentID' : type === 'bank_transaction' ? 'BankTransactionID' : 'BankTransferID';
         if (element.ok) {
-          const xeroId = str(element.element, idField) ?? null;
+          const { xeroId } = element.value;
           await record(step, xeroId, 'posted', null);
           audits.push(audit({ recordType: 'payout', action: 'created', outcome: 'ok', request: { idempotencyKey: idemKey, step: step.key, reference: step.reference }, message: `${step.key} → ${type} ${xeroId}` }));
         } else {
@@ -70,23 +59,31 @@ export async function sendSteps(
   return { failures };
 }
 
+type StepOf<T extends PlanStep['type']> = Extract<PlanStep, { type: T }>;
+
+/** One call for a batch of steps of one kind: each element's Xero id, or Xero's messages. */
+async function sendBatch(session: XeroSession, type: PlanStep['type'], batch: PlanStep[], idemKey: string): Promise<Element<{ xeroId: string | null }>[]> {
+  const opts = { idempotencyKey: idemKey };
+  const ids = <T>(elements: Element<T>[], idOf: (value: T) => string | null): Element<{ xeroId: string | null }>[] =>
+    elements.map((e) => (e.ok ? { ...e, value: { xeroId: idOf(e.value) } } : e));
+  if (type === 'payment') return ids(await session.xero.createPayments(batch.map((s) => (s as StepOf<'payment'>).payment), opts), (v) => v.paymentId);
+  if (type === 'bank_transaction') return ids(await session.xero.createBankTransactions(batch.map((s) => (s as StepOf<'bank_transaction'>).transaction), opts), (v) => v.bankTransactionId);
+  return ids(await session.xero.createBankTransfers(batch.map((s) => (s as StepOf<'bank_transfer'>).transfer), opts), (v) => v.bankTransferId);
+}
+
 /** One lookup per kind (chunks of 25 references): which of these steps an earlier attempt already posted. */
 async function lookUpByReference(session: XeroSession, steps: PlanStep[]): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   for (const type of ['payment', 'bank_transaction', 'bank_transfer'] as const) {
     const refs = steps.filter((s) => s.type === type).map((s) => s.reference);
     for (let i = 0; i < refs.length; i += 25) {
-      const where = refs.slice(i, i + 25).map((r) => `Reference==${whereString(r)}`).join(' OR ');
-      let rows: unknown[];
-      if (type === 'payment') rows = list(await session.call((api, tenant) => api.getPayments(tenant, undefined, where)), 'Payments').filter((p) => str(p, 'Status') !== 'DELETED');
-      else if (type === 'bank_transaction') rows = list(await session.call((api, tenant) => api.getBankTransactions(tenant, undefined, where)), 'BankTransactions').filter((p) => str(p, 'Status') !== 'DELETED');
-      else rows = list(await session.call((api, tenant) => api.getBankTransfers(tenant, undefined, where)), 'BankTransfers');
-      const idField = type === 'payment' ? 'PaymentID' : type === 'bank_transaction' ? 'BankTransactionID' : 'BankTransferID';
-      for (const row of rows) {
-        const ref = str(row, 'Reference');
-        const id = str(row, idField);
-        if (ref && id) found.set(ref, id);
-      }
+      const chunk = refs.slice(i, i + 25);
+      const rows = type === 'payment'
+        ? (await session.xero.findPaymentsByReference(chunk)).map((p) => ({ id: p.paymentId, reference: p.reference }))
+        : type === 'bank_transaction'
+          ? await session.xero.findBankTransactionsByReference(chunk)
+          : await session.xero.findBankTransfersByReference(chunk);
+      for (const row of rows) if (row.reference && row.id) found.set(row.reference, row.id);
     }
   }
   return found;

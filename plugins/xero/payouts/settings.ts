@@ -8,7 +8,7 @@ import type { XeroConfig } from '../config';
 import type { Catalogue } from '../mappings/catalogue';
 import type { SettingIssue } from '../mappings/validate';
 import type { PayoutSettings } from './plan';
-import { payoutProviders } from './providers';
+import { payoutProviders } from '../clearing/providers';
 import { DEFAULT_THRESHOLD } from './scoring';
 
 const SHARED_KEYS = ['fees_account', 'fee_tax', 'suspense_account', 'dispute_account', 'match_threshold'] as const;

@@ -7,11 +7,11 @@
 import { Router, type Request, type Response } from 'express';
 import type { PluginContext } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
-import { catalogueFailure, liveCatalogue } from '../sync/liveCatalogue';
+import { catalogueFailure, liveCatalogue } from '../mappings/liveCatalogue';
 import { getLiveConnection } from '../connection/store';
 import type { Catalogue } from '../mappings/catalogue';
 import { sweepPayouts } from './enqueue';
-import { payoutProviders, providerNamesText } from './providers';
+import { payoutProviders, providerNamesText } from '../clearing/providers';
 import { checkPayoutSettings, PAYOUT_DEFAULTS, payoutSettingKeys, readPayoutSettingRows, savePayoutSettings, type PayoutSettingKey } from './settings';
 
 /** Form field names: the setting keys with ':' (not welcome in ids) as '_'. */

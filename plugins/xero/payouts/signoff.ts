@@ -4,7 +4,7 @@
 import { ConflictError, NotFoundError, ValidationError } from '../../../server/errors';
 import type { PluginContext, Principal } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
-import { writeAudit } from '../sync/audit';
+import { writeAudit } from '../engine/audit';
 import { enqueuePayoutPost } from './enqueue';
 import type { ScoredCandidate } from './scoring';
 import type { MatchRow } from './store';

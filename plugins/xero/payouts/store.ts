@@ -1,7 +1,7 @@
 // The plugin's payout tables: posting state, steps and matches (the payouts themselves are the host's,
 // read through ctx.payouts).
 import type { Queryable } from '../../../server/plugins/contract';
-import type { TriggeredBy } from '../sync/types';
+import type { TriggeredBy } from '../engine/types';
 import type { PlanStep } from './plan';
 
 export const PAYOUT_POST = 'xero.payout.post';

@@ -4,7 +4,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { PluginContext } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
-import { catalogueFailure, liveCatalogue } from '../sync/liveCatalogue';
+import { catalogueFailure, liveCatalogue } from '../mappings/liveCatalogue';
 import { getLiveConnection } from '../connection/store';
 import { forgetCatalogue, type Catalogue } from '../mappings/catalogue';
 import { checkSettingsForm, formFromRows, parseSettingsForm, type SettingsForm } from '../mappings/form';

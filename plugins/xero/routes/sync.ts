@@ -10,9 +10,9 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { safeRedirectPath, type PluginContext, type Queryable } from '../../../server/plugins/contract';
 import { NotFoundError, ValidationError } from '../../../server/errors';
 import type { XeroConfig } from '../config';
-import { listAudit, writeAudit } from '../sync/audit';
+import { listAudit, writeAudit } from '../engine/audit';
 import { enqueueCreditNotePush, enqueueInvoicePush, enqueuePaymentPush } from '../sync/enqueue';
-import { recordsOfEntity } from '../sync/records';
+import { recordsOfEntity } from '../engine/records';
 import { SYNC_ITEM_TYPES } from '../sync/types';
 
 const ENTITY_TYPES = ['sale', 'refund', 'payment'] as const;

@@ -16,7 +16,7 @@
 // the last minute), whatever other organisations have queued.
 import type { PluginContext, Queryable } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
-import { XERO_LIMITS } from './rateBudget';
+import { XERO_LIMITS } from '../engine/rateBudget';
 
 const MINUTE = 60_000;
 /** The paced window, in per-call spacings of the limit (1.2 × 1 s at 60 calls a minute). */

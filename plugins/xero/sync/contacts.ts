@@ -3,12 +3,13 @@
 // customer number, then email, then name; then ONE PUT of the still missing ones, and a second PUT only
 // for names Xero says are taken (sent again under contactNameCollisionVariant). A contact created by an
 // attempt that crashed before recording it is found by the lookup (its ContactNumber), never duplicated.
-import { buildContact, contactNameCollisionVariant, toXeroNodeContact, type ContactSource, type XeroContact } from '../payloads';
-import { findRecords, saveRecord, type RecordKey } from './records';
-import type { XeroSession } from './session';
-import { idempotencyKey, list, splitElements, str, whereAnyOf, whereString } from './wire';
-import { stableJson } from './records';
-import { writeAudit, type AuditEntry } from './audit';
+import { buildContact, contactNameCollisionVariant, type ContactSource } from '../payloads';
+import type { ContactAnswer } from '../gateway/answers';
+import type { XeroContact } from '../gateway/documents';
+import { findRecords, saveRecord, type RecordKey } from '../engine/records';
+import type { XeroSession } from '../engine/session';
+import { idempotencyKey, stableJson } from '../engine/keys';
+import { writeAudit, type AuditEntry } from '../engine/audit';
 
 export type ContactResolution = { ok: true; contactId: string } | { ok: false; message: string; permanent: boolean };
 
@@ -34,44 +35,40 @@ export async function resolveContacts(
   };
 
   // One lookup for every missing customer: by our number, by email, by name.
-  const clauses = [
-    whereAnyOf('ContactNumber', [...wanted.values()].map((c) => c.ContactNumber)),
-    ...[...wanted.values()].filter((c) => c.EmailAddress).map((c) => `EmailAddress==${whereString(c.EmailAddress!)}`),
-    ...[...wanted.values()].map((c) => `Name==${whereString(c.Name)}`),
-  ];
-  const found = list(await session.call((api, tenant) => api.getContacts(tenant, undefined, clauses.join(' OR '))), 'Contacts')
-    .filter((c) => str(c, 'ContactStatus') !== 'ARCHIVED');
-  const byNumber = new Map(found.map((c) => [str(c, 'ContactNumber')?.toLowerCase() ?? '', c]));
+  const found = (await session.xero.findContacts({
+    numbers: [...wanted.values()].map((c) => c.ContactNumber),
+    emails: [...wanted.values()].filter((c) => c.EmailAddress).map((c) => c.EmailAddress!),
+    names: [...wanted.values()].map((c) => c.Name),
+  })).filter((c) => c.status !== 'ARCHIVED');
+  const byNumber = new Map(found.map((c) => [c.contactNumber?.toLowerCase() ?? '', c]));
   for (const [customerId, contact] of wanted) {
     const number = byNumber.get(contact.ContactNumber.toLowerCase());
     if (number) {
-      await adopt(customerId, str(number, 'ContactID')!, 'matched by our customer number');
+      await adopt(customerId, number.contactId, 'matched by our customer number');
       continue;
     }
     // Email or name only when that contact is not another customer's (no ContactNumber of ours, or none).
-    const free = (c: unknown) => !str(c, 'ContactNumber');
+    const free = (c: ContactAnswer) => !c.contactNumber;
     const email = contact.EmailAddress?.toLowerCase();
-    const byEmail = email ? found.find((c) => free(c) && str(c, 'EmailAddress')?.toLowerCase() === email) : undefined;
+    const byEmail = email ? found.find((c) => free(c) && c.email?.toLowerCase() === email) : undefined;
     if (byEmail) {
-      await adopt(customerId, str(byEmail, 'ContactID')!, 'matched by email');
+      await adopt(customerId, byEmail.contactId, 'matched by email');
       continue;
     }
-    const byName = found.find((c) => free(c) && !str(c, 'EmailAddress') && str(c, 'Name')?.toLowerCase() === contact.Name.toLowerCase());
-    if (byName) await adopt(customerId, str(byName, 'ContactID')!, 'matched by name');
+    const byName = found.find((c) => free(c) && !c.email && c.name?.toLowerCase() === contact.Name.toLowerCase());
+    if (byName) await adopt(customerId, byName.contactId, 'matched by name');
   }
 
   let toCreate: [number, XeroContact][] = [...wanted].filter(([id]) => !result.has(id));
   // Names Xero holds for another contact: the second round sends the collision variant.
   for (let round = 0; round < 2 && toCreate.length > 0; round++) {
     const payloads = toCreate.map(([, c]) => c);
-    const body = await session.call((api, tenant) =>
-      api.createContacts(tenant, { contacts: payloads.map(toXeroNodeContact) }, false, idempotencyKey('contacts', itemIds, stableJson(payloads))));
-    const elements = splitElements(body, 'Contacts', payloads.length);
+    const elements = await session.xero.createContacts(payloads, { idempotencyKey: idempotencyKey('contacts', itemIds, stableJson(payloads)) });
     const taken: [number, XeroContact][] = [];
     for (const [index, [customerId, contact]] of toCreate.entries()) {
       const element = elements[index]!;
       if (element.ok) {
-        await adopt(customerId, str(element.element, 'ContactID')!, 'created');
+        await adopt(customerId, element.value.contactId, 'created');
       } else if (round === 0 && element.messages.some((m) => DUPLICATE_NAME.test(m))) {
         taken.push([customerId, contact]);
       } else {
@@ -81,15 +78,15 @@ export async function resolveContacts(
     // A name can be taken by OUR contact for the same customer: created meanwhile by another worker's batch
     // for this organisation (both looked up before either created). Adopt it; only a different person's
     // contact makes us send the collision variant. One lookup, and only when a name was refused.
-    const ours = taken.length === 0 ? new Map<string, unknown>() : new Map(
-      list(await session.call((api, tenant) => api.getContacts(tenant, undefined, whereAnyOf('ContactNumber', taken.map(([, c]) => c.ContactNumber)))), 'Contacts')
-        .filter((c) => str(c, 'ContactStatus') !== 'ARCHIVED')
-        .map((c) => [str(c, 'ContactNumber')?.toLowerCase() ?? '', c]),
+    const ours = taken.length === 0 ? new Map<string, ContactAnswer>() : new Map(
+      (await session.xero.findContacts({ numbers: taken.map(([, c]) => c.ContactNumber) }))
+        .filter((c) => c.status !== 'ARCHIVED')
+        .map((c) => [c.contactNumber?.toLowerCase() ?? '', c]),
     );
     const again: [number, XeroContact][] = [];
     for (const [customerId, contact] of taken) {
       const existing = ours.get(contact.ContactNumber.toLowerCase());
-      if (existing) await adopt(customerId, str(existing, 'ContactID')!, 'matched by our customer number after a name clash');
+      if (existing) await adopt(customerId, existing.contactId, 'matched by our customer number after a name clash');
       else again.push([customerId, { ...contact, Name: contactNameCollisionVariant(contact.Name, customerId) }]);
     }
     toCreate = again;

@@ -8,11 +8,9 @@ import type { XeroConfig } from '../config';
 import { scheduledAvailableAt } from './schedule';
 import { getLiveConnection } from '../connection/store';
 import { coalescedAvailableAt } from './coalesce';
-import { tenantKeyOf } from './rateBudget';
-import {
-  CREDIT_NOTE_PUSH, INVOICE_PUSH, PAYMENT_PUSH, saleSubject,
-  type CreditNotePushPayload, type InvoicePushPayload, type PaymentPushPayload, type TriggeredBy,
-} from './types';
+import { tenantKeyOf } from '../engine/rateBudget';
+import { saleSubject, type TriggeredBy } from '../engine/types';
+import { CREDIT_NOTE_PUSH, INVOICE_PUSH, PAYMENT_PUSH, type CreditNotePushPayload, type InvoicePushPayload, type PaymentPushPayload } from './types';
 
 type Ctx = Pick<PluginContext<XeroConfig>, 'outbox' | 'sync'>;
 

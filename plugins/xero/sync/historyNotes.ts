@@ -6,11 +6,10 @@
 // the audit trail and the invoice's Url already name the sale.
 import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, PluginContext, Queryable } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
-import { afterCallFailure } from './pushInvoices';
-import { done, finishBatch, retryLater, type ItemResult } from './outcomes';
-import { tenantKeyOf } from './rateBudget';
-import { openSession } from './session';
-import type { SyncServices } from './services';
+import { afterCallFailure, done, finishBatch, retryLater, type ItemResult } from '../engine/outcomes';
+import { tenantKeyOf } from '../engine/rateBudget';
+import { openSession } from '../engine/session';
+import type { XeroServices } from '../engine/services';
 import { HISTORY_NOTE, SYNC_ITEM_TYPES, type HistoryNotePayload } from './types';
 import { getLiveConnection } from '../connection/store';
 
@@ -30,7 +29,7 @@ export async function enqueueHistoryNote(ctx: Pick<PluginContext<XeroConfig>, 'o
   });
 }
 
-export async function addHistoryNotes(svc: SyncServices, items: OutboxItem<HistoryNotePayload>[], hctx: OutboxHandlerContext): Promise<OutboxOutcome[]> {
+export async function addHistoryNotes(svc: XeroServices, items: OutboxItem<HistoryNotePayload>[], hctx: OutboxHandlerContext): Promise<OutboxOutcome[]> {
   const { ctx } = svc;
   const orgId = items[0]!.orgId!;
   const connection = await getLiveConnection(ctx.db, orgId);
@@ -50,9 +49,7 @@ export async function addHistoryNotes(svc: SyncServices, items: OutboxItem<Histo
         continue;
       }
       const note = item.payload;
-      const records = { historyRecords: [{ details: note.details }] };
-      if (note.recordType === 'invoice') await session.call((api, tenant) => api.createInvoiceHistory(tenant, note.xeroId, records));
-      else await session.call((api, tenant) => api.createCreditNoteHistory(tenant, note.xeroId, records));
+      await session.xero.addHistoryNote({ type: note.recordType, xeroId: note.xeroId }, note.details);
       results[index] = done(undefined, [{
         orgId, entityType: note.entityType, entityId: note.entityId, recordType: note.recordType, action: 'history', outcome: 'ok',
         request: { details: note.details }, message: `History note added to ${note.recordType} ${note.xeroId}`,
@@ -67,7 +64,7 @@ export async function addHistoryNotes(svc: SyncServices, items: OutboxItem<Histo
       for (let i = index + 1; i < results.length; i++) results[i] ??= stepAside();
       return finishBatch(ctx, items, results as ItemResult[], hctx.workerId);
     }
-    return afterCallFailure(svc, items, results, err, hctx);
+    return afterCallFailure(ctx, items, results, err, hctx.workerId);
   }
   return finishBatch(ctx, items, results as ItemResult[], hctx.workerId);
 }

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import type Stripe from 'stripe';
 import { dbKinds } from '../../support/db';
 import { DAY_MS, type Running } from '../../../emulators/stripe/test/harness';
-import { AWAITING_PAYOUT } from '../../../plugins/xero/payouts/awaitingPayout';
+import { AWAITING_PAYOUT } from '../../../plugins/xero/clearing/awaitingPayout';
 import { enqueuePayoutPost } from '../../../plugins/xero/payouts/enqueue';
 import { assertPostedThroughClearing, idOf, outboxIdle, startStripePayoutWorld, waitForPayout, waitForRecordedPayouts, type PayoutFixture } from './fixture';
 

@@ -8,7 +8,7 @@ import { dbKinds } from '../../support/db';
 import { logIn, postForm } from '../../support/xero';
 import request from 'supertest';
 import { loadPayoutSettings } from '../../../plugins/xero/payouts/settings';
-import { RateBudget, tenantKeyOf } from '../../../plugins/xero/sync/rateBudget';
+import { RateBudget, tenantKeyOf } from '../../../plugins/xero/engine/rateBudget';
 import { outboxIdle, seedSyntheticStripePayout, startPayoutFixture, waitForPayout, type PayoutFixture } from './fixture';
 
 type Json = Record<string, unknown>;

@@ -1,5 +1,5 @@
 // A refund's credit note is three steps in Xero — the note, its allocation to the invoice, the refund payment —
-// and a retry resumes at the step it reached (plugins/xero/sync/pushCreditNotes.ts): it never creates the note
+// and a retry resumes at the step it reached (plugins/xero/sync/creditNotes/): it never creates the note
 // again, and it looks the note up in Xero only when a step's request may have landed unanswered (a 5xx or a
 // timeout), not after a definite refusal. Faults injected through the emulator's /_emulator/faults; calls
 // counted from its call log; the books read back. SQLite and PostgreSQL.
@@ -88,6 +88,34 @@ for (const kind of dbKinds()) {
       assert.equal(notes.length, 1);
       assert.equal(notes[0]!.Status, 'PAID');
       assert.equal((await f.x.host.deps.db('xero_send_marks').count({ n: '*' }))[0]!.n, 0, 'no marks once done');
+    });
+
+    it('a retry after the allocation was recorded takes its amount from the record, not from the note: the rest stays as credit', async () => {
+      const db = f.x.host.deps.db;
+      const s = await f.sell(sale(++n));
+      await f.pay(s.id, { method: 'cash', amount: '30.00' });
+      await f.drained();
+      const r = await f.refund(s.id, { kind: 'amount', amount: '15.00' }); // no method: £10.00 allocated, £5.00 kept
+      await f.drained(40_000);
+      const records = db('xero_records').where({ org_id: f.org.orgId, entity_type: 'refund', entity_id: r.id });
+      const allocation = await records.clone().where({ record_type: 'allocation' }).first();
+      assert.deepEqual([allocation.status, Number(allocation.amount_cents)], ['ALLOCATED', 1000]);
+      // As if the attempt had stopped right after the allocation: the credit kept on the note not recorded, the
+      // item not done. The note beside the amount is text for people: nothing reads a number from it.
+      await records.clone().where({ record_type: 'refund_payment' }).del();
+      await db('xero_records').where({ id: allocation.id }).update({ note: 'allocated by an earlier attempt' });
+      await db('sync_records').where({ org_id: f.org.orgId, entity_type: 'refund', entity_id: r.id }).update({ error: null });
+      const since = await lastSeq();
+      await db('outbox').where({ type: 'xero.creditnote.push', dedupe_key: `xero:creditnote:${r.id}` }).update({ status: 'pending', available_at: Date.now(), done_at: null });
+      await f.drained(40_000);
+      const calls = await callsSince(since);
+      assert.equal(count(calls, 'PUT', /./), 0, 'nothing sent again');
+      assert.equal(count(calls, 'GET', /\/CreditNotes$/), 0, 'no look-up: nothing was sent unanswered');
+      const state = await db('sync_records').where({ org_id: f.org.orgId, entity_type: 'refund', entity_id: r.id }).first('status', 'error');
+      assert.equal(state.status, 'synced');
+      assert.match(String(state.error), /^5\.00 left on the credit note as the customer's credit/);
+      const kept = await records.clone().where({ record_type: 'refund_payment' }).first('status');
+      assert.equal(kept.status, 'NONE');
     });
 
     it('a failure before anything was sent: the retry creates the note once with no look-up; a resend of a settled refund sends nothing', async () => {

@@ -21,7 +21,7 @@ import request from 'supertest';
 import { dbKinds } from '../../support/db';
 import { REPO_ROOT, type AppProcess } from '../../support/processes';
 import { TestScope } from '../../support/scope';
-import { RateBudget, tenantKeyOf } from '../../../plugins/xero/sync/rateBudget';
+import { RateBudget, tenantKeyOf } from '../../../plugins/xero/engine/rateBudget';
 import { startSyncFixture, type SyncFixture } from './syncFixture';
 
 const SALES = Number(process.env.FAULT_TEST_SALES ?? 500);

@@ -13,7 +13,7 @@ import { AuthRevokedError, RetryableError } from '../../../server/errors';
 import { startOutboxWorkers } from '../../../server/outbox/worker';
 import type { OutboxHandler, PluginContext, PluginDefinition } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../../../plugins/xero/config';
-import { BearerAuthentication, XeroClient, toWorkerError } from '../../../plugins/xero/client';
+import { BearerAuthentication, XeroClient, toWorkerError } from '../../../plugins/xero/gateway/client';
 import { clientForConnection } from '../../../plugins/xero/connection/clientFactory';
 import { getConnection, getLiveConnection, listConnections } from '../../../plugins/xero/connection/store';
 import { ensureAccessToken, withAccessToken } from '../../../plugins/xero/connection/oauth2/tokenManager';

@@ -1,4 +1,4 @@
-// How a refund's credit note is settled in Xero (plugins/xero/sync/pushCreditNotes.ts, the rule in
+// How a refund's credit note is settled in Xero (plugins/xero/sync/creditNotes/, the rule in
 // plugins/xero/README.md "Refunds: pay out, allocate, or leave as credit"):
 //   1. a refund WITH a method gave money back: a refund payment on the credit note for all of it, out of the
 //      method's account; nothing allocated, so the invoice still asks for what the customer never paid —

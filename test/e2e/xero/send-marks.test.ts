@@ -1,4 +1,4 @@
-// Reconcile look-ups only when a send may really have landed (plugins/xero/sync/sendMarks.ts). Before, every
+// Reconcile look-ups only when a send may really have landed (plugins/xero/engine/sendMarks.ts). Before, every
 // retry looked its invoices up by number, so a batch the rate budget deferred before sending anything paid a
 // GET on its next attempt: 157 of the 370 calls of bench/xero-backlog.ts's 10,000-sale drain. Against the
 // emulator over HTTP, counting calls in its call log; SQLite and PostgreSQL.
@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { dbKinds } from '../../support/db';
-import { RateBudget, tenantKeyOf } from '../../../plugins/xero/sync/rateBudget';
+import { RateBudget, tenantKeyOf } from '../../../plugins/xero/engine/rateBudget';
 import { startSyncFixture, type SyncFixture } from './syncFixture';
 
 interface Call { seq: number; method: string; url: string; status: number }

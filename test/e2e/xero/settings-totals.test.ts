@@ -9,7 +9,8 @@ import { connectPrivateApp } from './syncFixture';
 import { loadResolvedMappings } from '../../../plugins/xero/mappings/load';
 import { getLiveConnection } from '../../../plugins/xero/connection/store';
 import { clientForConnection } from '../../../plugins/xero/connection/clientFactory';
-import { buildInvoice, toXeroNodeInvoice } from '../../../plugins/xero/payloads';
+import { buildInvoice } from '../../../plugins/xero/payloads';
+import { toXeroNodeInvoice } from '../../../plugins/xero/gateway/documents';
 import { formatMinor } from '../../../server/domain/money';
 import { makeSale } from '../../unit/xero/payloadsFixtures';
 

@@ -1,4 +1,4 @@
-// Which Stripe/GoCardless refunds the sync leaves for their payout (plugins/xero/payouts/awaitingPayout.ts),
+// Which Stripe/GoCardless refunds the sync leaves for their payout (plugins/xero/clearing/awaitingPayout.ts),
 // read from a real database: a sale in a foreign currency waits unless the provider's money for it was put
 // into Xero by the sync itself (settled in the sale's own currency); a payment a payout made at the
 // provider's rate (its Reference is a payout step's) does not count; base-currency sales, mapped methods and
@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { dbKinds } from '../../support/db';
 import { startSyncFixture, type SyncFixture } from '../../e2e/xero/syncFixture';
-import { refundsAwaitingPayout, type RefundToSettle } from '../../../plugins/xero/payouts/awaitingPayout';
+import { refundsAwaitingPayout, type RefundToSettle } from '../../../plugins/xero/clearing/awaitingPayout';
 import { loadResolvedMappings } from '../../../plugins/xero/mappings/load';
 import { testPaymentMethods } from '../../support/paymentMethods';
 

@@ -1,4 +1,4 @@
-// The database-held Xero rate budget on its own (plugins/xero/sync/rateBudget.ts): per tenant 60 calls per
+// The database-held Xero rate budget on its own (plugins/xero/engine/rateBudget.ts): per tenant 60 calls per
 // rolling minute, 5 in flight, 5,000 per rolling day, shared by two budget instances on two separate
 // connection pools to the same database (as two worker processes would be) without overspending; Xero's
 // X-MinLimit-Remaining / X-DayLimit-Remaining / X-AppMinLimit-Remaining corrections; a 429's Retry-After
@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { createDb, type Db } from '../../../server/db/knex';
 import { RetryableError } from '../../../server/errors';
-import { RateBudget, connectionHeadroom, tenantKeyOf, type Headroom, type Permit } from '../../../plugins/xero/sync/rateBudget';
-import { openSession } from '../../../plugins/xero/sync/session';
+import { RateBudget, connectionHeadroom, tenantKeyOf, type Headroom, type Permit } from '../../../plugins/xero/engine/rateBudget';
+import { openSession } from '../../../plugins/xero/engine/session';
 import { dbKinds } from '../../support/db';
 import { startSyncFixture, type SyncFixture } from '../../e2e/xero/syncFixture';
 import { xeroPlugin } from '../../../plugins/xero';
@@ -170,7 +170,7 @@ for (const kind of dbKinds()) {
         assert.equal(headroom?.minuteRemaining, minuteRemaining, 'X-MinLimit-Remaining recorded');
         return headroom!;
       };
-      await session.call((api, tenantId) => api.getOrganisations(tenantId));
+      await session.xero.getOrganisation();
       const first = await reported(3);
       assert.equal(first.dayRemaining, 4999, 'X-DayLimit-Remaining recorded');
       assert.equal(first.appMinuteRemaining, 9999, 'X-AppMinLimit-Remaining recorded');
@@ -184,18 +184,20 @@ for (const kind of dbKinds()) {
       await f.x.ctx.db('xero_rate_calls').whereIn('id', permitRows).del(); // those were only permits, no call was made
 
       for (let remaining = 2; remaining >= 0; remaining--) {
-        await session.call((api, tenantId) => api.getOrganisations(tenantId));
+        await session.xero.getOrganisation();
         await reported(remaining);
       }
-      // "0 remaining" is not taken as a minute's stall (sync/rateBudget.ts): the next call is refused by Xero,
+      // "0 remaining" is not taken as a minute's stall (engine/rateBudget.ts): the next call is refused by Xero,
       // whose Retry-After (until its oldest call leaves the minute) then holds the tenant in the database.
       const before429 = Date.now();
-      await assert.rejects(session.call((api, tenantId) => api.getOrganisations(tenantId)), /429/);
+      await assert.rejects(session.xero.getOrganisation(), /429/);
       const row = await f.x.ctx.db('xero_rate_budget').where({ tenant_key: key }).first('blocked_until');
       const blockedFor = Number(row.blocked_until) - before429;
       assert.ok(blockedFor >= 50_000 && blockedFor <= 61_000, `blocked for ${blockedFor} ms`);
+      const callsBefore = session.calls;
       for (const bg of [budget, other]) {
-        await assert.rejects(session.call(async () => assert.fail('no call while blocked')), (err: unknown) => err instanceof RetryableError && /429 Retry-After/.test(err.message));
+        await assert.rejects(session.xero.getOrganisation(), (err: unknown) => err instanceof RetryableError && /429 Retry-After/.test(err.message));
+        assert.equal(session.calls, callsBefore, 'no call while blocked');
         await assert.rejects(bg.acquire(key), (err: unknown) => err instanceof RetryableError && /429 Retry-After/.test(err.message));
       }
       const served = ((await emu.get('/_emulator/calls')).body as { status: number; url: string }[]).filter((c) => c.url.includes('/api.xro/'));

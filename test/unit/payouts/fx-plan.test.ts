@@ -3,7 +3,7 @@
 // the host's validation of a line's conversion fields.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildPayoutPlan, conversionPaymentStep, conversionRate, type PlanInput, type PlanLine } from '../../../plugins/xero/payouts/plan';
+import { buildPayoutPlan, conversionPaymentStep, conversionRate, type BankTransactionStep, type PlanInput, type PlanLine } from '../../../plugins/xero/payouts/plan';
 import { validatePayoutInput } from '../../../server/payouts/record';
 import type { PayoutInput, PayoutLineInput } from '../../../server/plugins/contract';
 
@@ -94,19 +94,19 @@ describe('payout plan with a converted charge', () => {
     const short = buildPayoutPlan(input({ hostSide: new Map([[1, { state: 'in_xero', bankAmountMinor: 7_899 }]]) }));
     const fx = short.steps.find((s) => s.key === 'FX1')!;
     assert.equal(fx.amountMinor, 1);
-    const txn = (fx as { transaction: Record<string, unknown> }).transaction;
+    const txn = (fx as BankTransactionStep).transaction;
     assert.equal(txn.Type, 'RECEIVE');
-    assert.deepEqual((txn.LineItems as Record<string, unknown>[])[0]!.AccountCode, '861');
+    assert.deepEqual(txn.LineItems[0]!.AccountCode, '861');
     assert.equal(7_899 + short.steps.reduce((s, x) => s + x.amountMinor, 0) + short.transfer!.amountMinor, 0, 'clearing nets to zero');
     const over = buildPayoutPlan(input({ hostSide: new Map([[1, { state: 'in_xero', bankAmountMinor: 7_902 }]]) }));
     const spend = over.steps.find((s) => s.key === 'FX1')!;
     assert.equal(spend.amountMinor, -2);
-    assert.equal((spend as { transaction: Record<string, unknown> }).transaction.Type, 'SPEND');
+    assert.equal((spend as BankTransactionStep).transaction.Type, 'SPEND');
   });
 
   it('no rounding account: the suspense account; neither: the line fails and no transfer is offered', () => {
     const toSuspense = buildPayoutPlan(input({ settings: { ...input().settings, roundingAccountCode: null }, hostSide: new Map([[1, { state: 'in_xero', bankAmountMinor: 7_899 }]]) }));
-    assert.equal(((toSuspense.steps.find((s) => s.key === 'FX1') as { transaction: Record<string, unknown> }).transaction.LineItems as Record<string, unknown>[])[0]!.AccountCode, '260');
+    assert.equal((toSuspense.steps.find((s) => s.key === 'FX1') as BankTransactionStep).transaction.LineItems[0]!.AccountCode, '260');
     const none = buildPayoutPlan(input({ settings: { ...input().settings, roundingAccountCode: null, suspenseAccountCode: null }, hostSide: new Map([[1, { state: 'in_xero', bankAmountMinor: 7_899 }]]) }));
     assert.equal(none.failed.length, 1);
     assert.match(none.failed[0]!.reason, /rounding account/);

@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPaymentMethodCatalogue } from '../../../server/plugins/paymentMethods';
-import { isSettledByPayouts, payoutProviders, providerNameOf, providerNamesText } from '../../../plugins/xero/payouts/providers';
+import { isSettledByPayouts, payoutProviders, providerNameOf, providerNamesText } from '../../../plugins/xero/clearing/providers';
 import { checkPayoutSettings, payoutSettingKeys } from '../../../plugins/xero/payouts/settings';
 import { fieldOf, parsePayoutSettingsForm } from '../../../plugins/xero/payouts/settingsPage';
 import type { Catalogue } from '../../../plugins/xero/mappings/catalogue';

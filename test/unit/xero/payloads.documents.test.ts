@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { ObjectSerializer } from 'xero-node';
 import {
   buildAllocation, buildContact, buildCreditNote, buildCreditNoteRefundPayment, buildInvoice, buildPayment, contactNameCollisionVariant, dueDate,
-  toXeroNodeCreditNote, toXeroNodeInvoice, toXeroNodePayment,
 } from '../../../plugins/xero/payloads';
+import { toXeroNodeCreditNote, toXeroNodeInvoice, toXeroNodePayment } from '../../../plugins/xero/gateway/documents';
 import type { PaymentSnapshot, RefundSnapshot } from '../../../server/domain/events';
 import { PermanentError } from '../../../server/errors';
 import { makeSale, ukMappings, xeroComputes } from './payloadsFixtures';

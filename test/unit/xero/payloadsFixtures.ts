@@ -6,7 +6,8 @@ import type { SaleLineSnapshot, SaleSnapshot } from '../../../server/domain/even
 import { discountUnits, lineTotalMinor, quantityUnits } from '../../../server/domain/money';
 import { computeLine, computeTotals, type LineAmountTypes } from '../../../emulators/xero/accounting/totals';
 import { FINE_SCALE, rescale, toCents, toScaled } from '../../../emulators/xero/accounting/money';
-import type { ResolvedMappings, XeroCreditNote, XeroInvoice } from '../../../plugins/xero/payloads/types';
+import type { ResolvedMappings } from '../../../plugins/xero/mappings/types';
+import type { XeroCreditNote, XeroInvoice } from '../../../plugins/xero/gateway/documents';
 
 export const UK_RATES: Record<string, string> = { OUTPUT2: '20.0000', RROUTPUT: '5.0000', ZERORATEDOUTPUT: '0.0000', EXEMPTOUTPUT: '0.0000', NONE: '0.0000' };
 

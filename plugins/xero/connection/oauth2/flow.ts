@@ -5,7 +5,8 @@
 import { decodeJwt } from 'jose';
 import type { TokenSet } from 'openid-client';
 import { AppError, ValidationError } from '../../../../server/errors';
-import { BearerAuthentication, XeroClient, XeroHttpError, type RateHeadroom } from '../../client';
+import { BearerAuthentication, XeroClient, XeroHttpError, type RateHeadroom } from '../../gateway/client';
+import { XeroGateway } from '../../gateway/gateway';
 import type { ConnectionDeps } from '../deps';
 import {
   endConnection, getLiveConnection, openConnectionSecret, recordCallOutcome, sealConnectionSecret, startConnection,
@@ -277,10 +278,9 @@ async function testConnection(deps: FlowDeps, accessToken: string, tenantId: str
     },
   });
   try {
-    const body = await client.call((api, tenant) => api.getOrganisations(tenant));
-    const organisation = body.organisations?.[0];
+    const organisation = await new XeroGateway(client).getOrganisation();
     if (!organisation) throw new XeroHttpError({ status: 200, body: null, message: 'Xero returned no organisation' });
-    return { name: organisation.name ?? tenantId, currency: organisation.baseCurrency ? String(organisation.baseCurrency) : null, headroom };
+    return { name: organisation.name ?? tenantId, currency: organisation.baseCurrency, headroom };
   } catch (err) {
     const message = err instanceof XeroHttpError ? err.message : describeShort(err);
     throw new ConnectFlowError('XERO_TEST_CONNECTION_FAILED', `The test call to Xero failed: ${message}`, `Nothing was connected. ${RECONNECT_HELP}`, 502);

@@ -12,7 +12,7 @@ import { connectionSecretPurpose, openConnectionSecret, type ConnectionRow } fro
 import { DeadCredentialsError, ensureFreshAccessToken, type FreshTokens, type RefreshPolicy, type TokenSnapshot, type TokenStorage } from './leasedRefresh';
 import { appIdentity, customIdentity } from './settings';
 import { classifyIdentityError } from './xeroIdentity';
-import { XeroHttpError } from '../../client';
+import { XeroHttpError } from '../../gateway/client';
 import type { TokenSet } from 'openid-client';
 
 /** Refresh when less than this is left on the access token (Xero's live 30 minutes). */

@@ -7,7 +7,7 @@
 import axios from 'axios';
 import { XeroClient as XeroNodeClient } from 'xero-node';
 import { Issuer, custom, errors, type Client, type TokenSet } from 'openid-client';
-import { parseXeroFailure } from '../../client';
+import { parseXeroFailure } from '../../gateway/client';
 
 export interface IdentitySettings {
   identityUrl: string;

@@ -1,6 +1,5 @@
 // xero_records: what each of our records is in Xero, per tenant. The sync engine's memory of what it
 // created (so nothing is created twice) and of what the accountant removed (so it is never pushed again).
-import { createHash } from 'node:crypto';
 import type { Queryable } from '../../../server/plugins/contract';
 import type { XeroEntityType, XeroRecordType } from './types';
 
@@ -19,6 +18,8 @@ export interface XeroRecord {
   number: string | null;
   status: string;
   note: string | null;
+  /** What an allocation or a refund's pay-out moved, in hundredths (Xero's 2 dp); null for other records. */
+  amountCents: number | null;
   payloadHash: string | null;
   createdAt: number;
   updatedAt: number;
@@ -43,6 +44,7 @@ function fromRow(r: Record<string, unknown>): XeroRecord {
     number: (r.number as string | null) ?? null,
     status: String(r.status),
     note: (r.note as string | null) ?? null,
+    amountCents: r.amount_cents === null || r.amount_cents === undefined ? null : Number(r.amount_cents),
     payloadHash: (r.payload_hash as string | null) ?? null,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
@@ -74,6 +76,7 @@ export interface RecordWrite {
   number?: string | null;
   status: string;
   note?: string | null;
+  amountCents?: number | null;
   payloadHash?: string | null;
 }
 
@@ -83,12 +86,13 @@ export async function saveRecord(db: Queryable, key: RecordKey, write: RecordWri
   if (write.xeroId !== undefined) changed.xero_id = write.xeroId;
   if (write.number !== undefined) changed.number = write.number;
   if (write.note !== undefined) changed.note = write.note;
+  if (write.amountCents !== undefined) changed.amount_cents = write.amountCents;
   if (write.payloadHash !== undefined) changed.payload_hash = write.payloadHash;
   await db('xero_records')
     .insert({
       org_id: key.orgId, tenant_id: key.tenantId, entity_type: key.entityType, entity_id: write.entityId, record_type: key.recordType,
       xero_id: write.xeroId ?? null, number: write.number ?? null, status: write.status, note: write.note ?? null,
-      payload_hash: write.payloadHash ?? null, created_at: now, updated_at: now,
+      amount_cents: write.amountCents ?? null, payload_hash: write.payloadHash ?? null, created_at: now, updated_at: now,
     })
     .onConflict(['org_id', 'tenant_id', 'entity_type', 'entity_id', 'record_type'])
     .merge(changed);
@@ -96,18 +100,6 @@ export async function saveRecord(db: Queryable, key: RecordKey, write: RecordWri
 
 export async function deleteRecord(db: Queryable, key: RecordKey, entityId: number): Promise<void> {
   await db('xero_records').where({ org_id: key.orgId, tenant_id: key.tenantId, entity_type: key.entityType, record_type: key.recordType, entity_id: entityId }).del();
-}
-
-/** A stable hash of what was sent (key order independent of construction order). */
-export function payloadHash(payload: unknown): string {
-  return createHash('sha256').update(stableJson(payload)).digest('hex');
-}
-
-export function stableJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
 }
 
 /** Xero statuses that mean the accountant removed the document: never push it (or anything onto it) again. */

@@ -11,8 +11,8 @@
 //
 // A mark outlives the process that wrote it (kill -9 mid-request), which is the point.
 import type { OutboxItem, Queryable } from '../../../server/plugins/contract';
-import { XeroHttpError } from '../client';
-import type { XeroOperation, XeroSession } from './session';
+import { XeroHttpError } from '../gateway/client';
+import type { XeroSession } from './session';
 
 export type SendStep = 'invoice' | 'payment' | 'credit_note' | 'allocation' | 'refund_payment';
 
@@ -49,12 +49,15 @@ export function refusedWhole(err: unknown): boolean {
   return err instanceof XeroHttpError && err.status >= 400 && err.status < 500;
 }
 
-/** One request that may create `step` for these items: marked just before it goes out (see above). */
+/**
+ * One request that may create `step` for these items: `send` passes `beforeSend` to the gateway, which runs
+ * it once the rate budget granted the call, right before the request goes out (see above).
+ */
 export async function sendMarked<T>(
-  session: XeroSession, db: Queryable, itemIds: readonly number[], step: SendStep, operation: XeroOperation<T>,
+  session: XeroSession, db: Queryable, itemIds: readonly number[], step: SendStep, send: (beforeSend: () => Promise<void>) => Promise<T>,
 ): Promise<T> {
   try {
-    return await session.call(operation, { beforeSend: () => markSending(db, session.orgId, itemIds, step, session.now()) });
+    return await send(() => markSending(db, session.orgId, itemIds, step, session.now()));
   } catch (err) {
     if (refusedWhole(err)) await clearMarks(db, itemIds, step);
     throw err;

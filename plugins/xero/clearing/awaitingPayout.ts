@@ -13,9 +13,9 @@
 // pay out into a clearing account Xero cannot pay a base-currency note from anyway.
 import type { PaymentSnapshot, PluginContext } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
-import type { ResolvedMappings } from '../payloads';
-import { findRecords } from '../sync/records';
-import { isPayoutReference } from './plan';
+import type { ResolvedMappings } from '../mappings/types';
+import { findRecords } from '../engine/records';
+import { isPayoutReference } from './payoutReferences';
 import { isSettledByPayouts } from './providers';
 
 /** xero_records status of a refund's pay-out step (record type refund_payment) that waits for its payout. */

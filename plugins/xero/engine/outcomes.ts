@@ -7,6 +7,7 @@ import type { OutboxItem, OutboxOutcome, PluginContext, SyncRecordUpdate } from 
 import type { XeroConfig } from '../config';
 import { writeAudit, type AuditEntry } from './audit';
 import { clearAllMarks } from './sendMarks';
+import { toWorkerError } from '../gateway/client';
 
 export interface ItemResult {
   outcome: OutboxOutcome;
@@ -24,8 +25,10 @@ export const retryLater = (message: string, audit: AuditEntry[] = [], retryAfter
   outcome: { status: 'retry', error: message, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }, audit,
 });
 
+type BatchCtx = Pick<PluginContext<XeroConfig>, 'db' | 'sync' | 'outbox' | 'clock'>;
+
 export async function finishBatch(
-  ctx: Pick<PluginContext<XeroConfig>, 'db' | 'sync' | 'outbox' | 'clock'>, items: readonly OutboxItem[], results: readonly ItemResult[], workerId: string,
+  ctx: BatchCtx, items: readonly OutboxItem[], results: readonly ItemResult[], workerId: string,
 ): Promise<OutboxOutcome[]> {
   await ctx.db.transaction(async (trx: Knex.Transaction) => {
     for (const [index, result] of results.entries()) {
@@ -41,4 +44,24 @@ export async function finishBatch(
     }
   });
   return results.map((r) => r.outcome);
+}
+
+/**
+ * A call failed as a whole (429, 5xx, timeout, auth). Items already decided (adopted, skipped, created and
+ * recorded) keep their result; the rest retry, fail or pause as the error says. Nothing is dropped.
+ */
+export async function afterCallFailure(
+  ctx: BatchCtx, items: readonly OutboxItem[], results: readonly (ItemResult | undefined)[], err: unknown, workerId: string,
+): Promise<OutboxOutcome[]> {
+  const workerError = toWorkerError(err);
+  if (results.every((r) => r === undefined)) throw workerError;
+  const message = workerError.message;
+  const filled = results.map((r): ItemResult => {
+    if (r) return r;
+    if (workerError.name === 'AuthRevokedError') return { outcome: { status: 'paused', error: message }, audit: [] };
+    if (workerError.name === 'PermanentError') return { outcome: { status: 'failed', error: message }, audit: [] };
+    const retryAfterMs = (workerError as { retryAfterMs?: number }).retryAfterMs;
+    return retryLater(message, [], retryAfterMs);
+  });
+  return finishBatch(ctx, items, filled, workerId);
 }

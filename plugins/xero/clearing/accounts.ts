@@ -2,12 +2,13 @@
 // found by name, else by the bank account number's last four characters (as the Zoho Books sync matches
 // accounts), else created as a BANK account. Remembered in xero_clearing_accounts; `verify` re-reads the
 // chart (one call) and creates it again when the accountant deleted or archived it while connected.
-import { ObjectSerializer, type Account } from 'xero-node';
 import { PermanentError } from '../../../server/errors';
 import type { PayoutProvider, PluginContext, Queryable } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
-import type { XeroSession } from '../sync/session';
-import { idempotencyKey, list, splitElements, str } from '../sync/wire';
+import type { XeroSession } from '../engine/session';
+import { idempotencyKey } from '../engine/keys';
+import type { Element } from '../gateway/answers';
+import type { XeroBankAccountDraft } from '../gateway/documents';
 import { providerNameOf } from './providers';
 
 export interface ClearingAccount {
@@ -52,26 +53,25 @@ export async function ensureClearingAccount(ctx: ClearingCtx, session: XeroSessi
   const providerName = providerNameOf(ctx, provider);
   const name = clearingAccountName(providerName, currency, wanted.baseCurrency);
   const number = clearingAccountNumber(provider, currency, wanted.accountRef);
-  const banks = list(await session.call((api, tenant) => api.getAccounts(tenant, undefined, 'Type=="BANK"')), 'Accounts');
-  const active = banks.filter((a) => str(a, 'Status') === 'ACTIVE' && (str(a, 'CurrencyCode') ?? wanted.baseCurrency) === currency);
+  const banks = await session.xero.getAccounts({ type: 'BANK' });
+  const active = banks.filter((a) => a.status === 'ACTIVE' && (a.currencyCode ?? wanted.baseCurrency) === currency);
   if (cached) {
-    const still = active.find((a) => str(a, 'AccountID')?.toLowerCase() === cached.toLowerCase());
-    if (still) return { accountId: cached, name: str(still, 'Name') ?? name, how: 'cached' };
+    const still = active.find((a) => a.accountId.toLowerCase() === cached.toLowerCase());
+    if (still) return { accountId: cached, name: still.name || name, how: 'cached' };
   }
-  const byName = active.find((a) => str(a, 'Name')?.trim().toLowerCase() === name.toLowerCase());
-  const byNumber = byName ? undefined : active.find((a) => lastFour(str(a, 'BankAccountNumber')) === lastFour(number) && (str(a, 'Name') ?? '').toLowerCase().includes(providerName.toLowerCase()));
+  const byName = active.find((a) => a.name.trim().toLowerCase() === name.toLowerCase());
+  const byNumber = byName ? undefined : active.find((a) => lastFour(a.bankAccountNumber ?? undefined) === lastFour(number) && a.name.toLowerCase().includes(providerName.toLowerCase()));
   const found = byName ?? byNumber;
-  if (found) return remember(ctx, session, wanted, { accountId: str(found, 'AccountID')!, name: str(found, 'Name')!, how: byName ? 'found_by_name' : 'found_by_number' });
+  if (found) return remember(ctx, session, wanted, { accountId: found.accountId, name: found.name, how: byName ? 'found_by_name' : 'found_by_number' });
 
   // Create it. An archived account of ours still holds the name in Xero: then a dated name.
   const names = [name, `${name} (${new Date(ctx.clock.now()).toISOString().slice(0, 10)})`];
   let lastMessage = '';
   for (const candidate of names) {
-    const account = { Name: candidate, Type: 'BANK', BankAccountNumber: number, CurrencyCode: currency, Description: `Ledgerbridge: ${providerName} money on its way to the bank` };
-    let body: unknown;
+    const account: XeroBankAccountDraft = { Name: candidate, Type: 'BANK', BankAccountNumber: number, CurrencyCode: currency, Description: `Ledgerbridge: ${providerName} money on its way to the bank` };
+    let element: Element<{ accountId: string }>;
     try {
-      const model = ObjectSerializer.deserialize(account, 'Account') as Account;
-      body = await session.call((api, tenant) => api.createAccount(tenant, model, idempotencyKey('account', [session.orgId], JSON.stringify(account))));
+      element = await session.xero.createBankAccount(account, { idempotencyKey: idempotencyKey('account', [session.orgId], JSON.stringify(account)) });
     } catch (err) {
       const messages = (err as { validationMessages?: string[] }).validationMessages ?? [];
       if (messages.some((m) => /unique Name/i.test(m))) {
@@ -80,13 +80,12 @@ export async function ensureClearingAccount(ctx: ClearingCtx, session: XeroSessi
       }
       throw err;
     }
-    const [element] = splitElements(body, 'Accounts', 1);
-    if (!element!.ok) {
-      lastMessage = element!.messages.join('; ');
-      if (element!.messages.some((m) => /unique Name/i.test(m))) continue;
+    if (!element.ok) {
+      lastMessage = element.messages.join('; ');
+      if (element.messages.some((m) => /unique Name/i.test(m))) continue;
       break;
     }
-    return remember(ctx, session, wanted, { accountId: str(element!.element, 'AccountID')!, name: candidate, how: cached ? 're_created' : 'created' });
+    return remember(ctx, session, wanted, { accountId: element.value.accountId, name: candidate, how: cached ? 're_created' : 'created' });
   }
   throw new PermanentError(`Could not create the "${name}" bank account in Xero: ${lastMessage}`);
 }

@@ -1,13 +1,8 @@
 // The per-batch bookkeeping every push service shares: one result slot per item, and the shorthands that
 // fill it (failed, skipped because removed in Xero) with the sync state and audit row of that record kind.
-// Also the first step of every batch: load the organisation's mappings, or fail every item with the reason.
-import type { OutboxItem, OutboxOutcome, SyncEntityType, SyncRecordUpdate } from '../../../server/plugins/contract';
-import { PermanentError } from '../../../server/errors';
-import type { ResolvedMappings } from '../payloads';
+import type { OutboxItem, SyncEntityType, SyncRecordUpdate } from '../../../server/plugins/contract';
 import type { AuditEntry } from './audit';
-
-import { done, failed, finishBatch, type ItemResult } from './outcomes';
-import { permanentMessage, type SyncServices } from './services';
+import { done, failed, type ItemResult } from './outcomes';
 import type { TriggeredBy, XeroRecordType } from './types';
 
 type AuditFields = Omit<AuditEntry, 'orgId' | 'entityType' | 'entityId' | 'recordType'>;
@@ -42,17 +37,4 @@ export function batchRecorder<P extends { triggeredBy?: TriggeredBy }>(
       results[index] = done({ ...syncOf(scope.entityId(item.payload)), status: 'deleted_upstream', error: message }, [audit(item, { action: 'skipped', outcome: 'skipped', message })]);
     },
   };
-}
-
-/** The organisation's mappings, or — when one is missing — every item failed with the reason and the batch finished. */
-export async function mappingsOrFinish<P>(
-  svc: SyncServices, orgId: number, items: OutboxItem<P>[], batch: BatchRecorder<P>, workerId: string,
-): Promise<{ mappings: ResolvedMappings } | { finished: OutboxOutcome[] }> {
-  try {
-    return { mappings: await svc.mappings(orgId) };
-  } catch (err) {
-    if (!(err instanceof PermanentError)) throw err;
-    items.forEach((item, index) => batch.fail(item, index, permanentMessage(err)));
-    return { finished: await finishBatch(svc.ctx, items, batch.results as ItemResult[], workerId) };
-  }
 }

@@ -4,9 +4,9 @@
 // payout's BankTransfer later takes it from.
 import type { PluginContext } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
-import type { ResolvedMappings } from '../payloads';
-import type { XeroSession } from '../sync/session';
-import { ensureClearingAccount } from './clearing';
+import type { ResolvedMappings } from '../mappings/types';
+import type { XeroSession } from '../engine/session';
+import { ensureClearingAccount } from './accounts';
 import { isSettledByPayouts } from './providers';
 
 type Ctx = Pick<PluginContext<XeroConfig>, 'db' | 'clock' | 'paymentMethods' | 'organisations' | 'payouts'>;

@@ -7,9 +7,9 @@ import type { PluginContext } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
 import { connectionDeps } from '../connection/deps';
 import type { ConnectionRow } from '../connection/store';
-import { openSession } from './session';
-import { RateBudget } from './rateBudget';
-import { fetchCatalogue, getCatalogue, type Catalogue } from '../mappings/catalogue';
+import { openSession } from '../engine/session';
+import { RateBudget } from '../engine/rateBudget';
+import { fetchCatalogue, getCatalogue, type Catalogue } from './catalogue';
 
 /** How long a settings page waits for a rate-budget slot before answering "try again in N s". */
 export const PAGE_WAIT_MS = 8_000;
@@ -20,7 +20,7 @@ export async function liveCatalogue(ctx: PluginContext<XeroConfig>, connection: 
     async () => {
       const budget = new RateBudget({ db: ctx.db, leaseMs: ctx.config.httpTimeoutMs + 5_000, maxInlineWaitMs: PAGE_WAIT_MS });
       const session = await openSession(connectionDeps(ctx), budget, connection.org_id);
-      return fetchCatalogue(session, connection.tenant_name ?? 'your Xero organisation', ctx.clock.now());
+      return fetchCatalogue(session.xero, connection.tenant_name ?? 'your Xero organisation', ctx.clock.now());
     },
     { refresh: opts.refresh ?? false, now: ctx.clock.now() },
   );

@@ -1,13 +1,22 @@
-// The only module that talks to xero-node's Accounting API. One client for both connection modes: the
-// caller hands in an authentication (OAuth2 bearer, or the private app's OAuth 1.0a RSA-SHA1 signer),
-// and every call takes the same code path. Results come back typed; failures come back as our errors:
+// The transport under the gateway (gateway.ts, the only code that names xero-node's Accounting API
+// methods): one client for both connection modes. The caller hands in an authentication (OAuth2 bearer,
+// or the private app's OAuth 1.0a RSA-SHA1 signer), and every call takes the same code path: timeouts,
+// rate headroom, a one-shot re-authentication on 401. Failures come back as our errors:
 //   XeroHttpError (status, Xero's body and problem) for callers that branch on it (404, validation), and
 //   toWorkerError() → RetryableError | PermanentError | AuthRevokedError for the outbox.
 import { AccountingApi, type Authentication } from 'xero-node';
-import { AuthRevokedError, PermanentError, RetryableError } from '../../server/errors';
-import { accountingBasePath, type XeroConfig } from './config';
+import { AuthRevokedError, PermanentError, RetryableError } from '../../../server/errors';
+import { accountingBasePath, type XeroConfig } from '../config';
 
 type RequestOptions = Parameters<Authentication['applyToRequest']>[0];
+
+/** One Accounting API call, as the gateway writes it: `(api, tenant) => api.getOrganisations(tenant)`. */
+export type XeroOperation<T> = (api: AccountingApi, tenantId: string) => Promise<{ response: { status?: number; headers?: unknown }; body: T }>;
+
+export interface CallOptions {
+  /** Runs right before the request goes out (after the rate budget granted it, in a session): the send marks. */
+  beforeSend?: () => Promise<void>;
+}
 
 /** What Xero said about the rate budget on the last response (headers X-*-Remaining). */
 export interface RateHeadroom {
@@ -89,11 +98,9 @@ export class XeroClient {
     this.accounting.setDefaultAuthentication(new TimeoutAuthentication(opts.authentication, this.timeoutMs));
   }
 
-  /**
-   * Run one Accounting API call: `client.call((api, tenant) => api.getOrganisations(tenant))`.
-   * Resolves with Xero's (deserialised) body; rejects with XeroHttpError.
-   */
-  async call<T>(operation: (api: AccountingApi, tenantId: string) => Promise<{ response: { status?: number; headers?: unknown }; body: T }>): Promise<T> {
+  /** Run one Accounting API call. Resolves with Xero's (deserialised) body; rejects with XeroHttpError. */
+  async call<T>(operation: XeroOperation<T>, opts: CallOptions = {}): Promise<T> {
+    await opts.beforeSend?.();
     try {
       return await this.attempt(operation);
     } catch (err) {
@@ -103,7 +110,7 @@ export class XeroClient {
     }
   }
 
-  private async attempt<T>(operation: (api: AccountingApi, tenantId: string) => Promise<{ response: { status?: number; headers?: unknown }; body: T }>): Promise<T> {
+  private async attempt<T>(operation: XeroOperation<T>): Promise<T> {
     try {
       const { response, body } = await operation(this.accounting, this.tenantId);
       this.report(response.headers);

@@ -1,0 +1,14 @@
+// The vocabulary every step shares: who asked, what a record is in xero_records, and the outbox subject
+// that keeps one sale's work in order (its invoice, then its credit notes and payments, and a payout's
+// converted charge or refund of that sale).
+import type { SyncEntityType } from '../../../server/plugins/contract';
+
+/** Who asked: the system (events, backfill, sweeps) or a person ("send now", a sign-off). Kept in the audit trail. */
+export type TriggeredBy = 'system' | `user:${number}`;
+
+/** xero_records.record_type values. */
+export type XeroRecordType = 'invoice' | 'credit_note' | 'allocation' | 'refund_payment' | 'payment' | 'contact' | 'payout' | 'payout_match';
+export type XeroEntityType = SyncEntityType | 'customer';
+
+/** The outbox subject of everything that belongs to one sale: a credit note or payment waits for its invoice. */
+export const saleSubject = (saleId: number): string => `xero:sale:${saleId}`;

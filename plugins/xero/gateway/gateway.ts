@@ -1,0 +1,223 @@
+// The Xero gateway: the only code that calls xero-node's Accounting API. Domain methods with named options
+// in, plain typed answers out (answers.ts); a batch sent with summarizeErrors=false comes back element by
+// element. Every call goes through the caller it was built on: a connection's client (the connection page's
+// test) or a session (engine/session.ts), which takes a rate-budget slot first and runs `beforeSend` (the
+// send marks, engine/sendMarks.ts) once the slot is granted, right before the request goes out. Failures
+// come back as the client's errors (XeroHttpError; client.ts).
+import type { AccountingApi } from 'xero-node';
+import {
+  accountOf, bankTransactionOf, bankTransferOf, contactOf, createdAccountOf, creditNoteOf, elementsOf, invoiceOf, organisationOf,
+  paymentOf, taxRateOf, trackingCategoryOf,
+  type AccountAnswer, type ContactAnswer, type CreditNoteAnswer, type Element, type InvoiceAnswer, type OrganisationAnswer,
+  type PaymentAnswer, type ReferencedAnswer, type TaxRateAnswer, type TrackingCategoryAnswer,
+} from './answers';
+import type { CallOptions, XeroOperation } from './client';
+import {
+  toXeroNodeAccount, toXeroNodeAllocation, toXeroNodeBankTransaction, toXeroNodeBankTransfer, toXeroNodeContact, toXeroNodeCreditNote,
+  toXeroNodeInvoice, toXeroNodePayment,
+  type XeroAllocation, type XeroBankAccountDraft, type XeroBankTransaction, type XeroBankTransfer, type XeroContact, type XeroCreditNote,
+  type XeroInvoice, type XeroPayment,
+} from './documents';
+import { whereAnyOf, whereString } from './where';
+
+/** What the gateway's calls run through: a client, or a rate-budgeted session. */
+export interface XeroCaller {
+  call<T>(operation: XeroOperation<T>, opts?: CallOptions): Promise<T>;
+}
+
+/** A call that creates something: a deterministic Idempotency-Key, and the hook that marks the send. */
+export interface SendOptions extends CallOptions {
+  idempotencyKey: string;
+}
+
+export interface CreatedInvoice { invoiceId: string; number: string | null; status: string | null }
+export interface CreatedCreditNote { creditNoteId: string; number: string | null; status: string | null }
+export interface CreatedPayment { paymentId: string | null; status: string | null }
+
+const refsWhere = (references: readonly string[]): string => references.map((r) => `Reference==${whereString(r)}`).join(' OR ');
+
+export class XeroGateway {
+  constructor(private readonly caller: XeroCaller) {}
+
+  private call<T>(operation: (api: AccountingApi, tenantId: string) => ReturnType<XeroOperation<T>>, opts?: CallOptions): Promise<T> {
+    return this.caller.call(operation, opts);
+  }
+
+  // ---- invoices ----
+
+  /** Invoices by InvoiceNumber (any status): one call for a batch's natural keys. */
+  async findInvoicesByNumber(numbers: readonly string[]): Promise<InvoiceAnswer[]> {
+    const body = await this.call((api, tenant) => api.getInvoices(tenant, undefined, undefined, undefined, undefined, [...numbers]));
+    return (body.invoices ?? []).map(invoiceOf);
+  }
+
+  /** Invoices by InvoiceID, as they are now (status, amount due, contact). */
+  async getInvoices(ids: readonly string[]): Promise<InvoiceAnswer[]> {
+    const body = await this.call((api, tenant) => api.getInvoices(tenant, undefined, undefined, undefined, [...ids]));
+    return (body.invoices ?? []).map(invoiceOf);
+  }
+
+  /** One page (100, summaries) of the open sales invoices (ACCREC, AUTHORISED) in a currency. */
+  async openInvoices(opts: { currency: string; page: number }): Promise<InvoiceAnswer[]> {
+    const where = `Type=="ACCREC" AND Status=="AUTHORISED" AND CurrencyCode==${JSON.stringify(opts.currency)}`;
+    const body = await this.call((api, tenant) => api.getInvoices(tenant, undefined, where, undefined, undefined, undefined, undefined, undefined, opts.page, undefined, undefined, undefined, true));
+    return (body.invoices ?? []).map(invoiceOf);
+  }
+
+  async createInvoices(invoices: readonly XeroInvoice[], opts: SendOptions & { unitdp: 2 | 4 }): Promise<Element<CreatedInvoice>[]> {
+    const body = await this.call(
+      (api, tenant) => api.createInvoices(tenant, { invoices: invoices.map(toXeroNodeInvoice) }, false, opts.unitdp, opts.idempotencyKey), opts,
+    );
+    return elementsOf(body.invoices, invoices.length, 'Invoices', (inv) => {
+      const { invoiceId, number, status } = invoiceOf(inv);
+      return { invoiceId, number, status };
+    });
+  }
+
+  /** A History note on an invoice or credit note (one record per call: Xero has no batch for it). */
+  async addHistoryNote(record: { type: 'invoice' | 'credit_note'; xeroId: string }, details: string): Promise<void> {
+    const historyRecords = { historyRecords: [{ details }] };
+    if (record.type === 'invoice') await this.call((api, tenant) => api.createInvoiceHistory(tenant, record.xeroId, historyRecords));
+    else await this.call((api, tenant) => api.createCreditNoteHistory(tenant, record.xeroId, historyRecords));
+  }
+
+  // ---- credit notes ----
+
+  /** Credit notes by CreditNoteNumber, with what is already allocated and paid out of them. */
+  async findCreditNotesByNumber(numbers: readonly string[]): Promise<CreditNoteAnswer[]> {
+    const body = await this.call((api, tenant) => api.getCreditNotes(tenant, undefined, whereAnyOf('CreditNoteNumber', numbers)));
+    return (body.creditNotes ?? []).map(creditNoteOf);
+  }
+
+  async createCreditNotes(notes: readonly XeroCreditNote[], opts: SendOptions & { unitdp: 2 | 4 }): Promise<Element<CreatedCreditNote>[]> {
+    const body = await this.call(
+      (api, tenant) => api.createCreditNotes(tenant, { creditNotes: notes.map(toXeroNodeCreditNote) }, false, opts.unitdp, opts.idempotencyKey), opts,
+    );
+    return elementsOf(body.creditNotes, notes.length, 'CreditNotes', (note) => {
+      const { creditNoteId, number, status } = creditNoteOf(note);
+      return { creditNoteId, number, status };
+    });
+  }
+
+  /** Allocate part of a credit note to an invoice (Xero's endpoint is per note). */
+  async allocateCreditNote(creditNoteId: string, allocation: XeroAllocation, opts: SendOptions): Promise<Element<{ allocationId: string | null }>> {
+    const body = await this.call(
+      (api, tenant) => api.createCreditNoteAllocation(tenant, creditNoteId, { allocations: [toXeroNodeAllocation(allocation)] }, false, opts.idempotencyKey), opts,
+    );
+    return elementsOf(body.allocations, 1, 'Allocations', (a) => ({ allocationId: a.allocationID ?? null }))[0]!;
+  }
+
+  // ---- payments ----
+
+  /** Payments on invoices, refund payments out of credit notes, a payout's payments: one batch. */
+  async createPayments(payments: readonly XeroPayment[], opts: SendOptions): Promise<Element<CreatedPayment>[]> {
+    const body = await this.call((api, tenant) => api.createPayments(tenant, { payments: payments.map(toXeroNodePayment) }, false, opts.idempotencyKey), opts);
+    return elementsOf(body.payments, payments.length, 'Payments', (p) => {
+      const { paymentId, status } = paymentOf(p);
+      return { paymentId, status };
+    });
+  }
+
+  /** Live (not DELETED) payments whose Reference is exactly one of these. */
+  async findPaymentsByReference(references: readonly string[]): Promise<PaymentAnswer[]> {
+    return this.livePayments(refsWhere(references));
+  }
+
+  /**
+   * Live payments whose Reference is one of these keys, alone or followed by a space and more (our payments'
+   * References are the key, then the provider's reference: payloads/numbers.ts paymentKeyFor).
+   */
+  async findPaymentsByKey(keys: readonly string[]): Promise<PaymentAnswer[]> {
+    return this.livePayments(keys.map((k) => `Reference==${whereString(k)} OR Reference.StartsWith(${whereString(`${k} `)})`).join(' OR '));
+  }
+
+  private async livePayments(where: string): Promise<PaymentAnswer[]> {
+    const body = await this.call((api, tenant) => api.getPayments(tenant, undefined, where));
+    return (body.payments ?? []).map(paymentOf).filter((p) => p.status !== 'DELETED');
+  }
+
+  // ---- contacts ----
+
+  /** Contacts (any status) with one of these ContactNumbers, email addresses or names: one call. */
+  async findContacts(by: { numbers: readonly string[]; emails?: readonly string[]; names?: readonly string[] }): Promise<ContactAnswer[]> {
+    const clauses = [
+      ...(by.numbers.length ? [whereAnyOf('ContactNumber', by.numbers)] : []),
+      ...(by.emails ?? []).map((e) => `EmailAddress==${whereString(e)}`),
+      ...(by.names ?? []).map((n) => `Name==${whereString(n)}`),
+    ];
+    const body = await this.call((api, tenant) => api.getContacts(tenant, undefined, clauses.join(' OR ')));
+    return (body.contacts ?? []).map(contactOf);
+  }
+
+  /** Contacts by ContactID (invoice lists name a contact but do not always carry its email). */
+  async getContacts(ids: readonly string[]): Promise<ContactAnswer[]> {
+    const body = await this.call((api, tenant) => api.getContacts(tenant, undefined, undefined, undefined, [...ids]));
+    return (body.contacts ?? []).map(contactOf);
+  }
+
+  async createContacts(contacts: readonly XeroContact[], opts: SendOptions): Promise<Element<{ contactId: string }>[]> {
+    const body = await this.call((api, tenant) => api.createContacts(tenant, { contacts: contacts.map(toXeroNodeContact) }, false, opts.idempotencyKey), opts);
+    return elementsOf(body.contacts, contacts.length, 'Contacts', (c) => ({ contactId: contactOf(c).contactId }));
+  }
+
+  // ---- the chart: accounts, tax rates, tracking ----
+
+  /** The chart of accounts, or only its bank accounts. */
+  async getAccounts(opts: { type?: 'BANK' } = {}): Promise<AccountAnswer[]> {
+    const body = opts.type
+      ? await this.call((api, tenant) => api.getAccounts(tenant, undefined, `Type==${whereString(opts.type!)}`))
+      : await this.call((api, tenant) => api.getAccounts(tenant));
+    return (body.accounts ?? []).map(accountOf);
+  }
+
+  /** Create a bank account. A name Xero already holds comes back refused ("unique Name"), or as a 400 (XeroHttpError). */
+  async createBankAccount(account: XeroBankAccountDraft, opts: SendOptions): Promise<Element<{ accountId: string }>> {
+    const body = await this.call((api, tenant) => api.createAccount(tenant, toXeroNodeAccount(account), opts.idempotencyKey), opts);
+    return elementsOf(body.accounts, 1, 'Accounts', createdAccountOf)[0]!;
+  }
+
+  async getTaxRates(): Promise<TaxRateAnswer[]> {
+    const body = await this.call((api, tenant) => api.getTaxRates(tenant));
+    return (body.taxRates ?? []).map(taxRateOf);
+  }
+
+  /** Every tracking category with its options, archived ones included (a saved setting may name one). */
+  async getTrackingCategories(): Promise<TrackingCategoryAnswer[]> {
+    const body = await this.call((api, tenant) => api.getTrackingCategories(tenant, undefined, undefined, true));
+    return (body.trackingCategories ?? []).map(trackingCategoryOf);
+  }
+
+  // ---- bank transactions and transfers (payouts) ----
+
+  async createBankTransactions(transactions: readonly XeroBankTransaction[], opts: SendOptions): Promise<Element<{ bankTransactionId: string | null }>[]> {
+    const body = await this.call(
+      (api, tenant) => api.createBankTransactions(tenant, { bankTransactions: transactions.map(toXeroNodeBankTransaction) }, false, undefined, opts.idempotencyKey), opts,
+    );
+    return elementsOf(body.bankTransactions, transactions.length, 'BankTransactions', (t) => ({ bankTransactionId: bankTransactionOf(t).id }));
+  }
+
+  async createBankTransfers(transfers: readonly XeroBankTransfer[], opts: SendOptions): Promise<Element<{ bankTransferId: string | null }>[]> {
+    const body = await this.call((api, tenant) => api.createBankTransfer(tenant, { bankTransfers: transfers.map(toXeroNodeBankTransfer) }, opts.idempotencyKey), opts);
+    return elementsOf(body.bankTransfers, transfers.length, 'BankTransfers', (t) => ({ bankTransferId: bankTransferOf(t).id }));
+  }
+
+  /** Live (not DELETED) bank transactions whose Reference is one of these. */
+  async findBankTransactionsByReference(references: readonly string[]): Promise<ReferencedAnswer[]> {
+    const body = await this.call((api, tenant) => api.getBankTransactions(tenant, undefined, refsWhere(references)));
+    return (body.bankTransactions ?? []).map(bankTransactionOf).filter((t) => t.status !== 'DELETED');
+  }
+
+  async findBankTransfersByReference(references: readonly string[]): Promise<ReferencedAnswer[]> {
+    const body = await this.call((api, tenant) => api.getBankTransfers(tenant, undefined, refsWhere(references)));
+    return (body.bankTransfers ?? []).map(bankTransferOf);
+  }
+
+  // ---- the organisation ----
+
+  /** The connected organisation (a private app's own, or the tenant's), or null when Xero names none. */
+  async getOrganisation(): Promise<OrganisationAnswer | null> {
+    const body = await this.call((api, tenant) => api.getOrganisations(tenant));
+    const organisation = body.organisations?.[0];
+    return organisation ? organisationOf(organisation) : null;
+  }
+}

@@ -1,0 +1,58 @@
+// Build every refund's credit note (its amounts decide what to allocate or pay out, even when the note is
+// already in Xero), and create the missing ones in ONE PUT /CreditNotes?summarizeErrors=false: each element
+// recorded as Xero answers it, so a retry resumes after the notes that were created.
+import { PermanentError } from '../../../../server/errors';
+import { idempotencyKey, payloadHash, stableJson } from '../../engine/keys';
+import { saveRecord } from '../../engine/records';
+import { clearMarks, sendMarked } from '../../engine/sendMarks';
+import { permanentMessage } from '../../engine/services';
+import type { InvoiceAnswer } from '../../gateway/answers';
+import { buildCreditNote } from '../../payloads';
+import { enqueueHistoryNote } from '../historyNotes';
+import { undecided, type Batch, type RefundWork } from './work';
+
+export async function createNotes(b: Batch, work: readonly RefundWork[], invoices: ReadonlyMap<string, InvoiceAnswer>): Promise<void> {
+  const { ctx } = b.svc;
+  const toCreate: RefundWork[] = [];
+  for (const w of undecided(b, work)) {
+    try {
+      const contactId = invoices.get(w.invoice.xeroId!.toLowerCase())?.contact?.contactId;
+      w.built = buildCreditNote(w.refund, w.sale, b.mappings, {
+        contact: contactId ? { ContactID: contactId } : { Name: w.sale.customer.name, ContactNumber: `LB-C-${w.sale.customer.id}` },
+        now: ctx.clock.now(),
+      });
+      if (!w.creditNoteId) toCreate.push(w);
+    } catch (err) {
+      if (!(err instanceof PermanentError)) throw err;
+      b.recorder.fail(w.item, w.index, permanentMessage(err));
+    }
+  }
+  if (toCreate.length === 0) return;
+
+  const payloads = toCreate.map((w) => w.built!.payload);
+  const unitdp = toCreate.some((w) => w.built!.unitdp === 4) ? 4 : 2;
+  const idemKey = idempotencyKey('creditnotes', toCreate.map((w) => w.item.id), stableJson(payloads));
+  const elements = await sendMarked(b.session, ctx.db, toCreate.map((w) => w.item.id), 'credit_note',
+    (beforeSend) => b.session.xero.createCreditNotes(payloads, { unitdp, idempotencyKey: idemKey, beforeSend }));
+  // Refused elements were not created; created ones are recorded below (a retry resumes after them).
+  await clearMarks(ctx.db, toCreate.filter((_, n) => !elements[n]!.ok).map((w) => w.item.id), 'credit_note');
+  for (const [n, w] of toCreate.entries()) {
+    const element = elements[n]!;
+    const request = { idempotencyKey: idemKey, unitdp, payload: w.built!.payload, expected: w.built!.expected, basis: w.built!.basis };
+    if (!element.ok) {
+      b.recorder.fail(w.item, w.index, element.messages.join('; ') || 'Xero refused this credit note without a message', { request, response: element.summary });
+      continue;
+    }
+    w.creditNoteId = element.value.creditNoteId;
+    await saveRecord(ctx.db, b.keys.note, {
+      entityId: w.refund.id, xeroId: w.creditNoteId, number: element.value.number ?? w.number, status: element.value.status ?? 'AUTHORISED', payloadHash: payloadHash(w.built!.payload),
+    }, ctx.clock.now());
+    w.audit.push(b.recorder.audit(w.item, { action: 'created', outcome: 'ok', request, response: element.summary }));
+    if (b.svc.historyNotes) {
+      await enqueueHistoryNote(ctx, b.session.orgId, {
+        recordType: 'credit_note', xeroId: w.creditNoteId, entityType: 'refund', entityId: w.refund.id,
+        details: `Created by Ledgerbridge from refund #${w.refund.id} of sale #${w.sale.id} (invoice ${w.invoice.number ?? ''})`,
+      });
+    }
+  }
+}

@@ -1,0 +1,73 @@
+// What no allocation took: a refund WITH a method is paid out in ONE PUT /Payments for the batch, from the
+// method's account (a Stripe/GoCardless refund without one: from the provider's clearing account); a
+// provider refund the provider may convert is left for its payout (clearing/awaitingPayout.ts: recorded
+// AWAITING_PAYOUT, paid out from the payout's clearing account at the provider's rate); a refund WITHOUT a
+// method keeps its credit on the note, as the customer's, for the accountant to allocate later.
+import { PermanentError } from '../../../../server/errors';
+import { AWAITING_PAYOUT, refundsAwaitingPayout } from '../../clearing/awaitingPayout';
+import { withClearingAccounts } from '../../clearing/paymentAccounts';
+import { idempotencyKey, stableJson } from '../../engine/keys';
+import { saveRecord } from '../../engine/records';
+import { clearMarks, sendMarked } from '../../engine/sendMarks';
+import { permanentMessage } from '../../engine/services';
+import { centsOf } from '../../gateway/answers';
+import type { XeroPayment } from '../../gateway/documents';
+import { buildCreditNoteRefundPayment } from '../../payloads';
+import { amountText, creditLeft, payOutDecision } from './decisions';
+import type { Batch, RefundWork } from './work';
+
+export async function payOut(b: Batch, settle: readonly RefundWork[]): Promise<void> {
+  const { ctx } = b.svc;
+  const orgId = b.session.orgId;
+  const now = () => ctx.clock.now();
+  const leftOver = settle.filter((w) => creditLeft({ payOutRecorded: w.payOutRecord !== undefined, remainingCents: w.remainingCents ?? 0 }));
+  const awaiting = leftOver.some((w) => w.refund.method !== null)
+    ? await refundsAwaitingPayout(ctx, { orgId, tenantId: b.session.tenantId }, (await ctx.organisations.get(ctx.db, orgId)).baseCurrency, b.mappings, leftOver.map((w) => w.refund))
+    : new Set<number>();
+  // Stripe/GoCardless refunds without a mapped account: out of the provider's clearing account.
+  const mappings = await withClearingAccounts(ctx, b.session, b.mappings, leftOver.filter((w) => !awaiting.has(w.refund.id)).map((w) => w.refund));
+
+  /** Nothing goes out for this refund now: say why on its sync state, its record and its trail. */
+  const noPayment = async (w: RefundWork, status: string, action: 'awaiting_payout' | 'unallocated', note: string) => {
+    w.notes.push(note);
+    await saveRecord(ctx.db, b.keys.payOut, { entityId: w.refund.id, status, note }, now());
+    w.audit.push(b.recorder.audit(w.item, { action, outcome: 'skipped', message: note }));
+  };
+  const toPay: { w: RefundWork; payment: XeroPayment }[] = [];
+  for (const w of leftOver) {
+    const amount = amountText(w.remainingCents!);
+    const decision = payOutDecision({ method: w.refund.method, awaitingPayout: awaiting.has(w.refund.id) });
+    if (decision === 'awaiting_payout') {
+      await noPayment(w, AWAITING_PAYOUT, 'awaiting_payout', `${amount} to be paid out when ${w.refund.method}'s payout is posted (from its clearing account, at ${w.refund.method}'s rate if it converted the refund)`);
+    } else if (decision === 'keep_as_credit') {
+      await noPayment(w, 'NONE', 'unallocated', `${amount} left on the credit note as the customer's credit: the refund has no payment method, so no money out is recorded`);
+    } else {
+      try {
+        toPay.push({ w, payment: buildCreditNoteRefundPayment(w.refund, w.creditNoteId!, mappings, { amount }) });
+      } catch (err) {
+        if (!(err instanceof PermanentError)) throw err;
+        // The credit note stands; the money out is left to the accountant, and we say why.
+        await noPayment(w, 'NONE', 'unallocated', `${amount} left unallocated on the credit note: ${permanentMessage(err)}`);
+      }
+    }
+  }
+  if (toPay.length === 0) return;
+
+  const payloads = toPay.map((p) => p.payment);
+  const idemKey = idempotencyKey('refundpayments', toPay.map((p) => p.w.item.id), stableJson(payloads));
+  const elements = await sendMarked(b.session, ctx.db, toPay.map((p) => p.w.item.id), 'refund_payment',
+    (beforeSend) => b.session.xero.createPayments(payloads, { idempotencyKey: idemKey, beforeSend }));
+  await clearMarks(ctx.db, toPay.filter((_, n) => !elements[n]!.ok).map((p) => p.w.item.id), 'refund_payment');
+  for (const [n, { w, payment }] of toPay.entries()) {
+    const element = elements[n]!;
+    if (element.ok) {
+      await saveRecord(ctx.db, b.keys.payOut, { entityId: w.refund.id, xeroId: element.value.paymentId, status: 'PAID', amountCents: centsOf(payment.Amount), note: payment.Amount.toFixed(2) }, now());
+      w.audit.push(b.recorder.audit(w.item, { action: 'refund_paid', outcome: 'ok', request: payment, response: element.summary, message: `${payment.Amount.toFixed(2)} paid out from ${'Code' in payment.Account ? payment.Account.Code : 'the clearing account'}` }));
+    } else {
+      const message = `refund payment refused by Xero: ${element.messages.join('; ')}`;
+      w.notes.push(message);
+      await saveRecord(ctx.db, b.keys.payOut, { entityId: w.refund.id, status: 'NONE', note: message }, now());
+      w.audit.push(b.recorder.audit(w.item, { action: 'unallocated', outcome: 'skipped', request: payment, response: element.summary, message }));
+    }
+  }
+}

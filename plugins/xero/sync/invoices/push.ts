@@ -1,0 +1,203 @@
+// Sale → ACCREC invoice, a batch at a time (up to 50 sales, one organisation):
+//   guard      what we already know (xero_records): in Xero → done, removed there → never again
+//   reconcile  items that may have landed before (a send was marked and never answered — engine/sendMarks.ts —
+//              or a resend): ONE lookup by InvoiceNumber; adopt what exists, mark voided/deleted ones
+//              deleted_upstream. A retry whose earlier attempt never sent (deferred by the rate budget,
+//              failed on a contact call) goes straight to the send.
+//   build      the customers' contacts (../contacts.ts), then the pure payload builders; a sale that cannot
+//              be built fails alone
+//   send       ONE PUT /Invoices?summarizeErrors=false with a deterministic Idempotency-Key; each element on
+//              its own: created → xero_records + synced; refused → that item fails with Xero's messages (the
+//              other 49 are unaffected), or retries when the number is taken or the contact went
+// The decisions are pure (decisions.ts).
+import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, PluginContext, SaleSnapshot } from '../../../../server/plugins/contract';
+import { PermanentError } from '../../../../server/errors';
+import type { XeroConfig } from '../../config';
+import { batchRecorder, type BatchRecorder } from '../../engine/batchRecorder';
+import { idempotencyKey, payloadHash, stableJson } from '../../engine/keys';
+import { afterCallFailure, done, finishBatch, retryLater, type ItemResult } from '../../engine/outcomes';
+import { DELETED_UPSTREAM, findRecords, saveRecord, type RecordKey } from '../../engine/records';
+import { clearMarks, markedItems, sendMarked } from '../../engine/sendMarks';
+import { openSession, type XeroSession } from '../../engine/session';
+import { permanentMessage, type XeroServices } from '../../engine/services';
+import type { ResolvedMappings } from '../../mappings/types';
+import { buildInvoice, invoiceNumberFor, type BuiltInvoice } from '../../payloads';
+import { forgetContact, resolveContacts } from '../contacts';
+import { enqueueHistoryNote } from '../historyNotes';
+import { mappingsOrFinish } from '../mappingsOrFinish';
+import type { InvoicePushPayload } from '../types';
+import { knownInvoice, lookedUp, refusalOf } from './decisions';
+
+type Item = OutboxItem<InvoicePushPayload>;
+
+interface Batch {
+  svc: XeroServices;
+  session: XeroSession;
+  mappings: ResolvedMappings;
+  recorder: BatchRecorder<InvoicePushPayload>;
+  key: RecordKey;
+  sales: Map<number, SaleSnapshot>;
+}
+
+interface ToSend { item: Item; index: number; built: BuiltInvoice; customerId: number }
+
+/** The absolute link back to a sale, sent as the invoice's Url. */
+const saleUrlOf = (ctx: Pick<PluginContext<XeroConfig>, 'publicUrl'>, saleId: number): string =>
+  `${ctx.publicUrl.replace(/\/+$/, '')}/sales/${saleId}`;
+
+export async function pushInvoices(svc: XeroServices, items: Item[], hctx: OutboxHandlerContext): Promise<OutboxOutcome[]> {
+  const { ctx } = svc;
+  const orgId = items[0]!.orgId!;
+  const recorder = batchRecorder(items, { orgId, entityType: 'sale', recordType: 'invoice', entityId: (p) => p.saleId });
+  const loaded = await mappingsOrFinish(svc, orgId, items, recorder, hctx.workerId);
+  if ('finished' in loaded) return loaded.finished;
+  const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal);
+  const b: Batch = {
+    svc, session, mappings: loaded.mappings, recorder, sales: new Map(),
+    key: { orgId, tenantId: session.tenantId, entityType: 'sale', recordType: 'invoice' },
+  };
+  await loadSales(b, items);
+  const verifying = await guard(b, items);
+  try {
+    await reconcile(b, items, verifying);
+    const toSend = await build(b, items);
+    if (toSend.length > 0) await send(b, toSend);
+  } catch (err) {
+    return afterCallFailure(ctx, items, recorder.results, err, hctx.workerId);
+  }
+  return finishBatch(ctx, items, recorder.results as ItemResult[], hctx.workerId);
+}
+
+async function loadSales(b: Batch, items: readonly Item[]): Promise<void> {
+  const { ctx } = b.svc;
+  for (const [index, item] of items.entries()) {
+    const sale = await ctx.records.sale(ctx.db, b.session.orgId, item.payload.saleId);
+    if (sale) b.sales.set(item.payload.saleId, sale);
+    else b.recorder.results[index] = { outcome: { status: 'failed', error: `Sale ${item.payload.saleId} no longer exists in this organisation` }, audit: [b.recorder.audit(item, { action: 'failed', outcome: 'failed', message: 'sale not found' })] };
+  }
+}
+
+/** What xero_records already says: done, removed, or (a resend of one we hold) to verify. Returns the items to verify. */
+async function guard(b: Batch, items: readonly Item[]): Promise<Set<number>> {
+  const known = await findRecords(b.svc.ctx.db, b.key, items.map((i) => i.payload.saleId));
+  const verifying = new Set<number>();
+  for (const [index, item] of items.entries()) {
+    if (b.recorder.results[index]) continue;
+    const record = known.get(item.payload.saleId);
+    const state = knownInvoice(record, item.payload.reconcile === true);
+    if (state === 'removed') b.recorder.results[index] = skippedDeleted(b, item, record!.number);
+    else if (state === 'verify') verifying.add(index);
+    else if (state === 'in_xero') {
+      b.recorder.results[index] = done({ ...b.recorder.syncOf(item.payload.saleId), externalId: record!.xeroId, externalRef: record!.number },
+        [b.recorder.audit(item, { action: 'already_synced', outcome: 'ok', message: `already in Xero as ${record!.number}` })]);
+    }
+  }
+  return verifying;
+}
+
+/** Look up by number, before (re-)sending, whatever may have landed or a person asked to resend. */
+async function reconcile(b: Batch, items: readonly Item[], verifying: ReadonlySet<number>): Promise<void> {
+  const { ctx } = b.svc;
+  const marked = await markedItems(ctx.db, items.filter((item) => item.attempts > 1), 'invoice');
+  const lookup = items.map((item, index) => ({ item, index }))
+    .filter(({ item, index }) => !b.recorder.results[index] && (marked.has(item.id) || item.payload.reconcile === true));
+  if (lookup.length === 0) return;
+  const found = await b.session.xero.findInvoicesByNumber(lookup.map(({ item }) => invoiceNumberFor(item.payload.saleId, b.mappings)));
+  const byNumber = new Map(found.map((inv) => [inv.number?.toLowerCase() ?? '', inv]));
+  for (const { item, index } of lookup) {
+    const number = invoiceNumberFor(item.payload.saleId, b.mappings);
+    const existing = byNumber.get(number.toLowerCase());
+    const entityId = item.payload.saleId;
+    switch (lookedUp(existing, verifying.has(index))) {
+      case 'send':
+        break;
+      case 'removed':
+        if (!existing) {
+          // A record we held but Xero no longer lists under its number: it was deleted there.
+          await saveRecord(ctx.db, b.key, { entityId, status: DELETED_UPSTREAM, note: `not found in Xero by number ${number}` }, ctx.clock.now());
+          b.recorder.results[index] = skippedDeleted(b, item, number);
+        } else {
+          const status = existing.status ?? 'UNKNOWN';
+          await saveRecord(ctx.db, b.key, { entityId, xeroId: existing.invoiceId, number, status: DELETED_UPSTREAM, note: `${status} in Xero` }, ctx.clock.now());
+          b.recorder.results[index] = skippedDeleted(b, item, number, status);
+        }
+        break;
+      case 'adopt':
+        await saveRecord(ctx.db, b.key, { entityId, xeroId: existing!.invoiceId, number, status: existing!.status ?? 'UNKNOWN' }, ctx.clock.now());
+        b.recorder.results[index] = done({ ...b.recorder.syncOf(entityId), externalId: existing!.invoiceId, externalRef: number }, [b.recorder.audit(item, {
+          action: 'adopted', outcome: 'ok', response: existing!.summary, message: `found in Xero by number ${number} before re-sending; adopted, not created again`,
+        })]);
+    }
+  }
+}
+
+/** The customers' contacts (up to three calls for the batch), then each invoice; a sale that cannot be built fails alone. */
+async function build(b: Batch, items: readonly Item[]): Promise<ToSend[]> {
+  const { ctx } = b.svc;
+  const pending = items.map((item, index) => ({ item, index })).filter(({ index }) => !b.recorder.results[index]);
+  if (pending.length === 0) return [];
+  const contacts = await resolveContacts(b.session, ctx.db, pending.map(({ item }) => b.sales.get(item.payload.saleId)!.customer), pending.map(({ item }) => item.id));
+  const toSend: ToSend[] = [];
+  for (const { item, index } of pending) {
+    const sale = b.sales.get(item.payload.saleId)!;
+    const contact = contacts.get(sale.customer.id);
+    if (!contact || !contact.ok) {
+      b.recorder.fail(item, index, contact && !contact.ok ? contact.message : 'the customer could not be matched to a Xero contact');
+      continue;
+    }
+    try {
+      const built = buildInvoice(sale, b.mappings, { contact: { ContactID: contact.contactId }, saleUrl: saleUrlOf(ctx, sale.id), now: ctx.clock.now() });
+      toSend.push({ item, index, built, customerId: sale.customer.id });
+    } catch (err) {
+      if (!(err instanceof PermanentError)) throw err;
+      b.recorder.fail(item, index, permanentMessage(err));
+    }
+  }
+  return toSend;
+}
+
+/** ONE call for the batch, then each element on its own. */
+async function send(b: Batch, toSend: readonly ToSend[]): Promise<void> {
+  const { ctx } = b.svc;
+  const payloads = toSend.map((s) => s.built.payload);
+  const unitdp = toSend.some((s) => s.built.unitdp === 4) ? 4 : 2;
+  const idemKey = idempotencyKey('invoices', toSend.map((s) => s.item.id), stableJson(payloads));
+  const elements = await sendMarked(b.session, ctx.db, toSend.map((s) => s.item.id), 'invoice',
+    (beforeSend) => b.session.xero.createInvoices(payloads, { unitdp, idempotencyKey: idemKey, beforeSend }));
+  // Xero answered each element: those it refused were not created (the created ones are cleared when
+  // done), except a number taken: it exists, perhaps from an earlier attempt — looked up next time.
+  await clearMarks(ctx.db, toSend.filter((_, n) => { const e = elements[n]!; return !e.ok && refusalOf(e.messages) !== 'number_taken'; }).map((s) => s.item.id), 'invoice');
+
+  for (const [n, { item, index, built, customerId }] of toSend.entries()) {
+    const element = elements[n]!;
+    const request = { idempotencyKey: idemKey, unitdp, payload: built.payload, expected: built.expected, coding: built.coding };
+    const saleId = item.payload.saleId;
+    if (element.ok) {
+      const { invoiceId } = element.value;
+      const number = element.value.number ?? built.payload.InvoiceNumber;
+      await saveRecord(ctx.db, b.key, { entityId: saleId, xeroId: invoiceId, number, status: element.value.status ?? built.payload.Status, payloadHash: payloadHash(built.payload) }, ctx.clock.now());
+      if (b.svc.historyNotes) {
+        await enqueueHistoryNote(ctx, b.session.orgId, { recordType: 'invoice', xeroId: invoiceId, entityType: 'sale', entityId: saleId,
+          details: `Created by Ledgerbridge from sale #${saleId}${built.payload.Reference ? ` (${built.payload.Reference})` : ''}: ${saleUrlOf(ctx, saleId)}` });
+      }
+      b.recorder.results[index] = done({ ...b.recorder.syncOf(saleId), externalId: invoiceId, externalRef: number },
+        [b.recorder.audit(item, { action: 'created', outcome: 'ok', request, response: element.summary })]);
+      continue;
+    }
+    const message = element.messages.join('; ') || 'Xero refused this invoice without a message';
+    const refusal = refusalOf(element.messages);
+    if (refusal === 'invalid') {
+      b.recorder.fail(item, index, message, { request, response: element.summary });
+      continue;
+    }
+    // The cached contact may have been archived or removed in Xero: resolved afresh next time.
+    if (refusal === 'contact') await forgetContact(b.session, ctx.db, customerId);
+    b.recorder.results[index] = retryLater(`Xero: ${message}`, [b.recorder.audit(item, { action: 'retry', outcome: 'retry', request, response: element.summary, message })]);
+  }
+}
+
+function skippedDeleted(b: Batch, item: Item, number: string | null, status = 'voided or deleted'): ItemResult {
+  const message = `Invoice ${number ?? ''} was ${status.toLowerCase()} in Xero by the accountant; it is not pushed again`.replace('  ', ' ');
+  return done({ ...b.recorder.syncOf(item.payload.saleId), status: 'deleted_upstream', error: message },
+    [b.recorder.audit(item, { action: 'deleted_upstream', outcome: 'skipped', message })]);
+}
