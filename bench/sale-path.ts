@@ -95,7 +95,7 @@ async function postSale(v: Variant): Promise<number> {
       { description: 'Day pass', quantity: '1', unitPrice: '14.50', category: 'passes' },
       { description: 'Shoe hire', quantity: '2', unitPrice: '3.25', category: 'hire', discountRate: '10' },
     ],
-    payments: [{ method: 'stripe', amount: '20.35', providerRef: `ch_${saleNo}` }],
+    payments: [{ method: 'card_terminal', amount: '20.35', providerRef: `term_${saleNo}` }],
   });
   const started = process.hrtime.bigint();
   const res = await fetch(v.url, { method: 'POST', headers: { authorization: `Bearer ${v.token}`, 'content-type': 'application/json' }, body });
