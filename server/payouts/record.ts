@@ -67,8 +67,8 @@ export interface PayoutRecorderDeps {
 
 export function payoutSnapshot(row: PayoutRow): PayoutSnapshot {
   return {
-    id: row.id,
-    orgId: row.org_id,
+    id: Number(row.id),
+    orgId: Number(row.org_id),
     provider: row.provider,
     accountRef: row.account_ref,
     providerPayoutId: row.provider_payout_id,
@@ -78,7 +78,7 @@ export function payoutSnapshot(row: PayoutRow): PayoutSnapshot {
     feeMinor: Number(row.fee_minor),
     arrivalDate: row.arrival_date,
     status: row.status,
-    lineCount: row.line_count,
+    lineCount: Number(row.line_count),
   };
 }
 

@@ -2,7 +2,7 @@
 // plugin that posts or reconciles a payout never queries the payout tables itself.
 import type { Queryable } from '../db/knex';
 import type { PayoutLineView, PayoutStore, PayoutView } from '../plugins/contract';
-import { createPayoutRecorder, type PayoutLineRow, type PayoutRecorderDeps, type PayoutRow } from './record';
+import { createPayoutRecorder, payoutSnapshot, type PayoutLineRow, type PayoutRecorderDeps, type PayoutRow } from './record';
 
 /** SQLite binds at most 999 parameters a statement. */
 const CHUNK = 500;
@@ -10,11 +10,7 @@ const num = (v: unknown): number => Number(v);
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 export function payoutView(row: PayoutRow): PayoutView {
-  return {
-    id: num(row.id), orgId: num(row.org_id), provider: row.provider, accountRef: row.account_ref, providerPayoutId: row.provider_payout_id,
-    currency: row.currency, amountMinor: num(row.amount_minor), grossMinor: num(row.gross_minor), feeMinor: num(row.fee_minor),
-    arrivalDate: row.arrival_date, status: row.status, lineCount: num(row.line_count), createdAt: num(row.created_at),
-  };
+  return { ...payoutSnapshot(row), createdAt: num(row.created_at) };
 }
 
 export function payoutLineView(row: PayoutLineRow): PayoutLineView {

@@ -10,7 +10,7 @@ import type { Knex } from 'knex';
 import type { ZodType } from 'zod';
 import type { Db, Queryable } from '../db/knex';
 import type { Migration } from '../db/migrate';
-import type { HostEvent, HostEventType, PaymentSnapshot, RefundSnapshot, SaleSnapshot } from '../domain/events';
+import type { HostEvent, HostEventType, PaymentSnapshot, PayoutSnapshot, RefundSnapshot, SaleSnapshot } from '../domain/events';
 import type { EnqueueInput, OutboxHandler, OutboxStatus } from '../outbox/types';
 import type { Logger } from '../logger';
 import type { SecretBox } from '../secrets/box';
@@ -226,20 +226,8 @@ export interface PaymentMethodCatalogue {
   get(id: string): PaymentMethodInfo | undefined;
 }
 
-/** A payout as stored (read back by the plugins that post or reconcile it). */
-export interface PayoutView {
-  id: number;
-  orgId: number;
-  provider: string;
-  accountRef: string;
-  providerPayoutId: string;
-  currency: string;
-  amountMinor: number;
-  grossMinor: number;
-  feeMinor: number;
-  arrivalDate: string;
-  status: 'received' | 'discrepancy';
-  lineCount: number;
+/** A payout as stored (read back by the plugins that post or reconcile it): its event's snapshot, and when it was recorded. */
+export interface PayoutView extends PayoutSnapshot {
   createdAt: number;
 }
 
