@@ -6,8 +6,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
-import { collectPageErrors, launchBrowser, screenshot, unlabelledControls } from '../support/browser';
+import type { Browser } from 'playwright-core';
+import { checkPage, collectPageErrors, launchBrowser, screenshot, VIEWPORTS } from '../support/browser';
 import { startTestApp, type TestApp } from '../support/app';
 import { PASSWORD, seedOrg, type SeededOrg } from '../support/xero';
 import { startHostWorkers } from '../../server/boot';
@@ -86,17 +86,6 @@ const providers: Provider[] = [
   },
 ];
 
-const viewports = [
-  { label: 'desktop', width: 1280, height: 800 },
-  { label: 'phone', width: 390, height: 844 },
-];
-
-async function checkPage(page: Page, what: string): Promise<void> {
-  assert.deepEqual(await unlabelledControls(page), [], `every control has a label (${what})`);
-  const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
-  assert.ok(overflow <= 0, `nothing is wider than the window (${what}): ${overflow}px too wide`);
-}
-
 async function waitForFailedPayout(payoutId: string): Promise<void> {
   for (let i = 0; i < 200; i += 1) {
     const [row] = await app.host.deps.db('outbox').where('dedupe_key', 'like', `%:${payoutId}`).select('status');
@@ -108,7 +97,7 @@ async function waitForFailedPayout(payoutId: string): Promise<void> {
 
 for (const provider of providers) {
   describe(`${provider.name} settings page in the browser`, () => {
-    for (const viewport of viewports) {
+    for (const viewport of VIEWPORTS) {
       test(`${viewport.label} (${viewport.width} px): refused key, connect, a failed payout shown, keep secrets blank, disconnect`, async () => {
         const org = await seedOrg(app.host.deps.db, `${provider.name} ${viewport.label} Gym`);
         orgs.push(org);

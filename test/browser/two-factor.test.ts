@@ -7,8 +7,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Secret, TOTP } from 'otpauth';
-import type { Browser, Page } from 'playwright-core';
-import { collectPageErrors, launchBrowser, screenshot, unlabelledControls } from '../support/browser';
+import type { Browser } from 'playwright-core';
+import { checkPage, collectPageErrors, launchBrowser, screenshot, VIEWPORTS } from '../support/browser';
 import { startTestApp, type TestApp } from '../support/app';
 import { createOrganisation } from '../../server/domain/organisations';
 import { createUser } from '../../server/auth/users';
@@ -32,23 +32,12 @@ after(async () => {
   await app?.close();
 });
 
-const viewports = [
-  { label: 'desktop', width: 1280, height: 800 },
-  { label: 'phone', width: 390, height: 844 },
-];
-
-async function checkPage(page: Page, what: string): Promise<void> {
-  assert.deepEqual(await unlabelledControls(page), [], `every control has a label (${what})`);
-  const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
-  assert.ok(overflow <= 0, `nothing is wider than the window (${what}): ${overflow}px too wide`);
-}
-
 /** What an authenticator app shows for this key, `stepsAhead` periods from now. */
 const appCode = (key: string, stepsAhead = 0): string =>
   new TOTP({ secret: Secret.fromBase32(key), algorithm: 'SHA1', digits: 6, period: 30 }).generate({ timestamp: Date.now() + stepsAhead * 30_000 });
 
 describe('two-factor login in the browser', () => {
-  for (const viewport of viewports) {
+  for (const viewport of VIEWPORTS) {
     test(`${viewport.label} (${viewport.width} px): enrol from the typed key, log out, log back in with a code`, async () => {
       const email = `climber-${viewport.label}@example.com`;
       await createUser(app.host.deps.db, { orgId, email, name: `Climber ${viewport.label}`, role: 'staff', password: PASSWORD });

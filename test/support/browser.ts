@@ -1,5 +1,6 @@
 // Headless Chromium for browser tests (npm run test:browser). Uses the system Chromium through
 // playwright-core, so no browser download is needed: apt-get install chromium, or set CHROMIUM_PATH.
+import assert from 'node:assert/strict';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,4 +42,17 @@ export async function unlabelledControls(page: Page): Promise<string[]> {
     .filter((el) => !(el.tagName === 'INPUT' && ['hidden', 'submit', 'button', 'reset', 'image'].includes(el.type)))
     .filter((el) => !((el.labels && el.labels.length > 0) || (el.getAttribute('aria-label') || '').trim() || el.getAttribute('aria-labelledby')))
     .map((el) => el.tagName.toLowerCase() + '#' + (el.id || '?') + '[name=' + (el.getAttribute('name') || '') + ']')`) as Promise<string[]>;
+}
+
+/** The widths every page is checked at: a desktop window and a 390-px phone. */
+export const VIEWPORTS = [
+  { label: 'desktop', width: 1280, height: 800 },
+  { label: 'phone', width: 390, height: 844 },
+] as const;
+
+/** Every control labelled, and nothing wider than the window (no sideways panning on a phone). */
+export async function checkPage(page: Page, what: string): Promise<void> {
+  assert.deepEqual(await unlabelledControls(page), [], `every control has a label (${what})`);
+  const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+  assert.ok(overflow <= 0, `nothing is wider than the window (${what}): ${overflow}px too wide`);
 }

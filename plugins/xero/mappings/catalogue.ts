@@ -2,6 +2,7 @@
 // TrackingCategories, read through the gateway (3 calls) and kept per organisation for 5 minutes so
 // opening and saving the page does not eat the tenant's 60 calls a minute. "Refresh from Xero" drops it.
 import type { XeroGateway } from '../gateway/gateway';
+import type { TaxRateAnswer } from '../gateway/answers';
 
 /** What the catalogue is read through: a gateway over a client, or a rate-budgeted session's (mappings/liveCatalogue.ts). */
 type CatalogueSource = Pick<XeroGateway, 'getAccounts' | 'getTaxRates' | 'getTrackingCategories'>;
@@ -15,18 +16,8 @@ export interface CatalogueAccount {
   systemAccount: string | null;
 }
 
-export interface CatalogueTaxRate {
-  taxType: string;
-  name: string;
-  status: string;
-  /** Percent as a decimal string ("20", "8.875"). */
-  rate: string;
-  canApplyToRevenue: boolean;
-  canApplyToExpenses: boolean;
-  canApplyToAssets: boolean;
-  canApplyToLiabilities: boolean;
-  canApplyToEquity: boolean;
-}
+/** A tax rate as the gateway reads it (answers normalised once). */
+export type CatalogueTaxRate = TaxRateAnswer;
 
 export interface CatalogueTracking {
   id: string;
