@@ -1,5 +1,5 @@
 // The only module that calls Stripe: the official stripe package, pointed at STRIPE_API_BASE (api.stripe.com
-// or the emulator), and Stripe's errors turned into the host's integration errors once, here, so the
+// or the emulator) and pinned to the API version the plugin is written for, and Stripe's errors turned into the host's integration errors once, here, so the
 // outbox knows what to do: a refused key pauses the work (AuthRevokedError), a busy or unreachable Stripe
 // retries it (RetryableError), anything Stripe will refuse again, such as an object it does not have
 // (404 resource_missing), fails it for good with Stripe's own words (PermanentError).
@@ -7,10 +7,20 @@ import Stripe from 'stripe';
 import { AuthRevokedError, PermanentError, RetryableError } from '../../server/errors';
 import type { StripeConfig } from './config';
 
+/**
+ * The Stripe API version the plugin is written for and tested on (the emulator implements exactly this one
+ * and refuses others). Every call sends it: unpinned, the stripe package would ask for its own newest version,
+ * whose shapes differ from the ones the plugin reads. Change it only together with the emulator
+ * (emulators/stripe/version.ts) and the spec the conformance check uses.
+ */
+export const STRIPE_API_VERSION = '2023-08-16';
+
 export function stripeClient(config: StripeConfig, secretKey: string): Stripe {
   const url = new URL(config.apiBase);
   const protocol = url.protocol === 'http:' ? 'http' : 'https';
   return new Stripe(secretKey, {
+    // The package's types only name its own latest version; the plugin reads only fields 2023-08-16 has.
+    apiVersion: STRIPE_API_VERSION as Stripe.LatestApiVersion,
     host: url.hostname,
     port: url.port ? Number(url.port) : protocol === 'http' ? 80 : 443,
     protocol,

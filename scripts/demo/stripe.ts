@@ -7,6 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import { createStripeEmulator, SEEDED_KEYS } from '../../emulators/stripe/app';
 import type { BootedHost } from '../../server/boot';
+import { STRIPE_API_VERSION } from '../../plugins/stripe/client';
 import { keyHint, stripeSettings } from '../../plugins/stripe/settings';
 import { listenPreferring } from './ports';
 
@@ -42,6 +43,8 @@ async function stripeCall<T>(stripe: RunningStripe, method: 'GET' | 'POST', path
     method,
     headers: {
       authorization: `Bearer ${stripe.secretKey}`,
+      // The version the product is pinned to (plugins/stripe/client.ts), as the product's own client sends it.
+      'stripe-version': STRIPE_API_VERSION,
       ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
       ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
     },
