@@ -1,6 +1,7 @@
 // The /v1 API: authentication by secret key (Bearer or Basic), Idempotency-Key, then the resources
-// Ledgerbridge uses. Bodies are form-encoded with bracket notation; answers are the objects in their
-// API shape (checked against Stripe's OpenAPI document in test/spec.test.ts).
+// Ledgerbridge uses, in the one API version the emulator implements (version.ts). Bodies are form-encoded
+// with bracket notation; answers are the objects in their API shape (every answer in the tests is checked
+// against Stripe's OpenAPI document by test/conformance.ts).
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Account } from './accounts';
 import type { RequestInfo, StripeBook, StripeObject } from './book';
@@ -9,6 +10,7 @@ import { stripeId } from './ids';
 import type { IdempotencyStore } from './idempotency';
 import { expand, expandParam, listResponse } from './lists';
 import { bool, checkKnown, int, list, metadata, range, str, type Params } from './params';
+import { versionGate, versionProblem } from './version';
 import type { WebhookDispatcher } from './webhooks';
 
 interface Locals {
@@ -49,6 +51,7 @@ export function apiRouter(book: StripeBook, webhooks: WebhookDispatcher, idempot
     next();
   });
   router.use(authenticate(book));
+  router.use(versionGate());
   router.use(idempotency.middleware((res) => locals(res).account.id));
   router.use((req, res, next) => {
     if (req.method !== 'GET') res.on('finish', afterWrite);
@@ -207,10 +210,14 @@ export function apiRouter(book: StripeBook, webhooks: WebhookDispatcher, idempot
   // ---- webhook endpoints ----
   route('post', '/webhook_endpoints', (p, l) => {
     checkKnown(p, ['url', 'enabled_events', 'description', 'metadata', 'api_version', 'expand', 'connect']);
+    // Events to an endpoint are shaped in its api_version: only the implemented one can be honoured.
+    const apiVersion = str(p, 'api_version');
+    const refused = apiVersion === undefined ? null : versionProblem(apiVersion, 'api_version');
+    if (refused) throw refused;
     const enabled = list(p, 'enabled_events');
     if (enabled.length === 0) throw invalidRequest('Missing required param: enabled_events.', 'enabled_events', 'parameter_missing');
     try {
-      return webhooks.addEndpoint(l.account.id, { url: str(p, 'url', true), enabledEvents: enabled, description: str(p, 'description'), metadata: metadata(p) });
+      return webhooks.addEndpoint(l.account.id, { url: str(p, 'url', true), enabledEvents: enabled, description: str(p, 'description'), metadata: metadata(p), ...(apiVersion ? { apiVersion } : {}) });
     } catch (err) {
       if (err instanceof TypeError) throw invalidRequest(err.message, 'url', 'url_invalid');
       throw err;

@@ -9,7 +9,21 @@ import { StripeBook } from './book';
 import { controlRouter, type ControlDeps } from './control';
 import { StripeFaults } from './faults';
 import { IdempotencyStore } from './idempotency';
+import { IMPLEMENTED_STRIPE_VERSION } from './version';
 import { WebhookDispatcher } from './webhooks';
+
+/** One /v1 answer as sent: what the conformance check (test/conformance.ts) validates against Stripe's spec. */
+export interface StripeAnswer {
+  method: string;
+  /** The path called, without the query (`/v1/charges/ch_…`). */
+  path: string;
+  /** The request's parameters (query for GET/DELETE, form body otherwise): `expand` decides what may be included. */
+  params: Record<string, unknown>;
+  status: number;
+  /** The Stripe-Version header of the answer. */
+  stripeVersion: string | undefined;
+  body: unknown;
+}
 
 export interface StripeEmulatorOptions {
   /** Emulated ms per real ms (default 1; 0 = frozen, time moves only with advance()). */
@@ -24,6 +38,10 @@ export interface StripeEmulatorOptions {
   /** Real ms a webhook endpoint gets to answer (default 10 000). */
   webhookTimeoutMs?: number;
   random?: () => number;
+  /** Called with every /v1 answer (JSON) as it is sent; tests check each against Stripe's spec. */
+  onAnswer?: (answer: StripeAnswer) => void;
+  /** Called with every event as it is created (what webhooks deliver and GET /v1/events lists). */
+  onEvent?: (event: Record<string, unknown>) => void;
 }
 
 /** What the control API drives (ControlDeps), plus the app itself and its shutdown. */
@@ -38,9 +56,10 @@ export function createStripeEmulator(opts: StripeEmulatorOptions = {}): StripeEm
   const clock = new EmulatorClock({ speed: opts.clockSpeed ?? 1, start: opts.clockStart ?? Date.now() });
   const pollMs = opts.pollMs ?? 250;
 
-  const webhooks = new WebhookDispatcher(clock, '2023-08-16', { pollMs: 0, timeoutMs: opts.webhookTimeoutMs ?? 10_000 });
+  const webhooks = new WebhookDispatcher(clock, IMPLEMENTED_STRIPE_VERSION, { pollMs: 0, timeoutMs: opts.webhookTimeoutMs ?? 10_000 });
   const book = new StripeBook(clock, (account: Account, type, object, request) => {
-    webhooks.emit(account, type, object, request);
+    const event = webhooks.emit(account, type, object, request);
+    opts.onEvent?.(event);
   });
   const faults = new StripeFaults(opts.random);
   const callLog = new CallLog(clock, 5_000);
@@ -64,6 +83,8 @@ export function createStripeEmulator(opts: StripeEmulatorOptions = {}): StripeEm
   app.disable('x-powered-by');
   // Stripe's bracket notation in query strings too (expand[]=data.source, created[gte]=…).
   app.set('query parser', 'extended');
+  const onAnswer = opts.onAnswer;
+  if (onAnswer) app.use('/v1', answerHook(onAnswer));
   app.use('/v1', callLog.middleware(), formBody, faults.middleware(), apiRouter(book, webhooks, idempotency, () => {
     setImmediate(() => void webhooks.pump());
   }));
@@ -84,5 +105,19 @@ export function createStripeEmulator(opts: StripeEmulatorOptions = {}): StripeEm
       faults.close();
       webhooks.close();
     },
+  };
+}
+
+/** Reports each JSON answer of /v1 (errors, faults and idempotent replays included) to `onAnswer`. */
+function answerHook(onAnswer: (answer: StripeAnswer) => void): express.RequestHandler {
+  return (req, res, next) => {
+    const json = res.json.bind(res);
+    res.json = (body: unknown) => {
+      const header = res.getHeader('Stripe-Version');
+      const params = (req.method === 'GET' || req.method === 'DELETE' ? req.query : req.body ?? {}) as Record<string, unknown>;
+      onAnswer({ method: req.method, path: req.originalUrl.split('?')[0]!, params, status: res.statusCode, stripeVersion: header === undefined ? undefined : String(header), body });
+      return json(body);
+    };
+    next();
   };
 }

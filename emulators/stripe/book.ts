@@ -7,6 +7,7 @@ import { newAccount, mergeSettings, type Account } from './accounts';
 import { testCard, type TestCard } from './cards';
 import { StripeApiError, invalidRequest, missingResource } from './errors';
 import { stripeId } from './ids';
+import { IMPLEMENTED_STRIPE_VERSION } from './version';
 
 export type StripeObject = Record<string, unknown> & { id: string; object: string; created: number };
 
@@ -30,7 +31,6 @@ interface AccountBook {
 
 const DAY = 86_400;
 const MINIMUM_CHARGE: Record<string, number> = { gbp: 30, usd: 50, eur: 50 };
-const STRIPE_API_VERSION = '2023-08-16';
 
 export const startOfDay = (seconds: number): number => seconds - (seconds % DAY);
 
@@ -45,7 +45,7 @@ export class StripeBook {
   ) {}
 
   get apiVersion(): string {
-    return STRIPE_API_VERSION;
+    return IMPLEMENTED_STRIPE_VERSION;
   }
 
   nowSeconds(): number {
@@ -103,7 +103,7 @@ export class StripeBook {
     return obj;
   }
 
-  /** The stored object, or a Stripe 404 naming its kind. */
+  /** The stored object, or Stripe's resource_missing naming its kind: 404 for the object in the URL (`param` id), 400 naming any other param. */
   get(accountId: string, kind: string, id: string, param = 'id'): StripeObject {
     const obj = this.#book(accountId).objects.get(id);
     if (!obj || obj.object !== kind) throw missingResource(kind, id, param);
@@ -125,11 +125,19 @@ export class StripeBook {
     const copy = structuredClone(obj);
     if (obj.object === 'balance_transaction') copy.status = (obj.available_on as number) <= this.nowSeconds() ? 'available' : 'pending';
     if (obj.object === 'dispute') copy.balance_transactions = (obj.balance_transactions as string[]).map((id) => this.view(accountId, this.#book(accountId).objects.get(id)!));
-    if (obj.object === 'charge') {
-      const refunds = this.all(accountId, 'refund').filter((r) => r.charge === obj.id);
-      copy.refunds = { object: 'list', data: refunds.map((r) => this.view(accountId, r)), has_more: false, total_count: refunds.length, url: `/v1/charges/${obj.id}/refunds` };
-    }
     return copy;
+  }
+
+  /**
+   * A field Stripe leaves out unless `expand[]` names it (an "includable" field), or undefined when `field`
+   * is not one of `obj`'s. Since API 2022-11-15 a charge's `refunds` list is one of them.
+   */
+  included(accountId: string, obj: Record<string, unknown>, field: string): unknown {
+    if (obj.object === 'charge' && field === 'refunds') {
+      const refunds = this.all(accountId, 'refund').filter((r) => r.charge === obj.id);
+      return { object: 'list', data: refunds.map((r) => this.view(accountId, r)), has_more: false, url: `/v1/charges/${String(obj.id)}/refunds` };
+    }
+    return undefined;
   }
 
   #event(book: AccountBook, type: string, obj: StripeObject, request: RequestInfo | null): void {
@@ -165,7 +173,7 @@ export class StripeBook {
       customer: input.customer ?? null, description: input.description ?? null, invoice: null, last_payment_error: null, latest_charge: null, livemode: false,
       metadata: input.metadata, next_action: null, on_behalf_of: null, payment_method: input.paymentMethod ?? null, payment_method_options: {},
       payment_method_types: ['card'], processing: null, receipt_email: input.receiptEmail ?? null, review: null, setup_future_usage: null, shipping: null,
-      source: null, statement_descriptor: input.statementDescriptor ?? null, statement_descriptor_suffix: null,
+      statement_descriptor: input.statementDescriptor ?? null, statement_descriptor_suffix: null,
       status: input.paymentMethod ? 'requires_confirmation' : 'requires_payment_method', transfer_data: null, transfer_group: null,
     });
     this.#event(book, 'payment_intent.created', pi, request);
@@ -191,7 +199,8 @@ export class StripeBook {
       pi.last_payment_error = { type: 'card_error', code: charge.failure_code, decline_code: (charge.outcome as { reason: string }).reason, message: charge.failure_message, charge: charge.id, payment_method: paymentMethodObject(pm, card, this.nowSeconds()) };
       this.#event(book, 'payment_intent.payment_failed', pi, request);
       const outcome = card.outcome as { decline: string; code: string; message: string };
-      throw new StripeApiError(402, { type: 'card_error', code: outcome.code, decline_code: outcome.decline, message: outcome.message, charge: charge.id, payment_intent: this.view(accountId, pi), doc_url: `https://stripe.com/docs/error-codes/${outcome.code.replace(/_/g, '-')}` });
+      // Stripe's decline on a payment intent names the payment method it tried as well as the intent.
+      throw new StripeApiError(402, { type: 'card_error', code: outcome.code, decline_code: outcome.decline, message: outcome.message, charge: charge.id, payment_intent: this.view(accountId, pi), payment_method: paymentMethodObject(pm, card, this.nowSeconds()), doc_url: `https://stripe.com/docs/error-codes/${outcome.code.replace(/_/g, '-')}` });
     }
     pi.status = 'succeeded';
     pi.amount_received = pi.amount;
@@ -205,6 +214,7 @@ export class StripeBook {
   createCharge(accountId: string, input: { amount: number; currency: string; source: string; customer?: string; description?: string; receiptEmail?: string; statementDescriptor?: string; metadata: Record<string, string> }, request: RequestInfo | null): StripeObject {
     const book = this.#book(accountId);
     this.#checkAmount(input.amount, input.currency);
+    if (input.customer) this.get(accountId, 'customer', input.customer, 'customer');
     const card = testCard(input.source);
     if (!card) throw missingResource('source', input.source, 'source');
     const charge = this.#charge(book, { ...input, customer: input.customer ?? null, description: input.description ?? null, receiptEmail: input.receiptEmail ?? null, statementDescriptor: input.statementDescriptor ?? null, paymentIntent: null, paymentMethod: input.source, card }, request);
@@ -377,7 +387,7 @@ export class StripeBook {
     return this.#balanceTransaction(book, { amount: input.amount, fee: 0, feeDetails: [], type: input.type, reportingCategory: category, source: null as unknown as string, description: input.description ?? (input.type === 'stripe_fee' ? 'Radar (2023-09): Fraud screening' : 'Adjustment'), rate: null, availableDays: 0 });
   }
 
-  balance(accountId: string): StripeObject {
+  balance(accountId: string): Record<string, unknown> {
     const book = this.#book(accountId);
     const now = this.nowSeconds();
     let available = 0;
@@ -387,8 +397,9 @@ export class StripeBook {
       else pending += bt.net as number;
     }
     const currency = book.account.settings.currency;
+    // API 2023-08-16's balance has no id and no created (it is not a stored object).
     return {
-      id: 'balance', object: 'balance', created: now, livemode: false,
+      object: 'balance', livemode: false,
       available: [{ amount: available, currency, source_types: { card: available } }],
       pending: [{ amount: pending, currency, source_types: { card: pending } }],
     };
@@ -480,7 +491,12 @@ function cardDetails(card: TestCard): Record<string, unknown> {
 function paymentMethodObject(id: string, card: TestCard, created: number): Record<string, unknown> {
   return {
     id, object: 'payment_method', billing_details: { address: { city: null, country: null, line1: null, line2: null, postal_code: null, state: null }, email: null, name: null, phone: null },
-    card: { ...cardDetails(card), generated_from: null, networks: { available: [card.brand], preferred: null }, three_d_secure_usage: { supported: true } },
+    // A payment method's card is not a charge's card details: no installments, mandate, network or 3DS result.
+    card: {
+      brand: card.brand, checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: null }, country: card.country,
+      exp_month: 12, exp_year: new Date().getUTCFullYear() + 3, fingerprint: `emu${card.last4}${card.country}`, funding: card.funding,
+      generated_from: null, last4: card.last4, networks: { available: [card.brand], preferred: null }, three_d_secure_usage: { supported: true }, wallet: null,
+    },
     created, customer: null, livemode: false, metadata: {}, type: 'card',
   };
 }

@@ -14,6 +14,7 @@ export interface StripeErrorBody {
   decline_code?: string;
   charge?: string;
   payment_intent?: unknown;
+  payment_method?: unknown;
   doc_url?: string;
 }
 
@@ -31,8 +32,12 @@ const docUrl = (code: string | undefined): Record<string, string> => (code ? { d
 export const invalidRequest = (message: string, param?: string, code?: string, status = 400): StripeApiError =>
   new StripeApiError(status, { type: 'invalid_request_error', message, ...(code ? { code } : {}), ...(param ? { param } : {}), ...docUrl(code) });
 
+/**
+ * Stripe's resource_missing: 404 when the missing object is the one in the URL (param `id`), 400 when a
+ * parameter names it (`charge`, `customer`, `starting_after`, …) — the request is wrong, not the URL.
+ */
 export const missingResource = (kind: string, id: string, param = 'id'): StripeApiError =>
-  invalidRequest(`No such ${kind}: '${id}'`, param, 'resource_missing', 404);
+  invalidRequest(`No such ${kind}: '${id}'`, param, 'resource_missing', param === 'id' ? 404 : 400);
 
 export function sendStripeError(res: Response, err: StripeApiError): void {
   const requestId = res.getHeader('Request-Id');

@@ -1,8 +1,9 @@
 // Stripe list responses: newest first, `limit` 1–100 (default 10), cursors `starting_after` (older
 // than that id) and `ending_before` (newer than it), `has_more`, and `expand[]` of id fields into
-// objects (`data.source` on a list, `source` on one object; dotted paths go deeper).
+// objects (`data.source` on a list, `source` on one object; dotted paths go deeper) or of fields Stripe
+// only includes when asked (a charge's `refunds`).
 import type { StripeBook, StripeObject } from './book';
-import { invalidRequest } from './errors';
+import { invalidRequest, missingResource } from './errors';
 import { int, list, str, type Params } from './params';
 
 export interface ListPage {
@@ -21,7 +22,7 @@ export function paginate(items: StripeObject[], params: Params, url: string, kin
   const cursor = after ?? before;
   if (cursor === undefined) return { page: items.slice(0, limit), hasMore: items.length > limit };
   const at = items.findIndex((o) => o.id === cursor);
-  if (at < 0) throw invalidRequest(`No such ${kind}: '${cursor}'`, after ? 'starting_after' : 'ending_before', 'resource_missing', 404);
+  if (at < 0) throw missingResource(kind, cursor, after ? 'starting_after' : 'ending_before');
   if (after) {
     const rest = items.slice(at + 1);
     return { page: rest.slice(0, limit), hasMore: rest.length > limit };
@@ -39,7 +40,11 @@ export function expand(book: StripeBook, accountId: string, obj: StripeObject, p
 function expandPath(book: StripeBook, accountId: string, node: Record<string, unknown>, segments: string[], whole: string): void {
   const [head, ...rest] = segments;
   if (head === undefined) return;
-  if (!(head in node)) throw invalidRequest(`This property cannot be expanded (${whole}).`, 'expand');
+  if (!(head in node)) {
+    const included = book.included(accountId, node, head);
+    if (included === undefined) throw invalidRequest(`This property cannot be expanded (${whole}).`, 'expand');
+    node[head] = included;
+  }
   let value = node[head];
   if (typeof value === 'string') {
     const target = book.find(accountId, value);

@@ -90,7 +90,7 @@ export class WebhookDispatcher {
 
   // ---- endpoints ---------------------------------------------------------------------------------
 
-  addEndpoint(accountId: string, input: { url: string; enabledEvents?: string[]; description?: string; secret?: string; metadata?: Record<string, string> }): WebhookEndpoint & { secret: string } {
+  addEndpoint(accountId: string, input: { url: string; enabledEvents?: string[]; description?: string; secret?: string; metadata?: Record<string, string>; apiVersion?: string }): WebhookEndpoint & { secret: string } {
     let url: URL;
     try {
       url = new URL(input.url);
@@ -101,7 +101,7 @@ export class WebhookDispatcher {
     const secret = input.secret ?? `whsec_${randomBytes(24).toString('base64url').replace(/[-_]/g, 'x')}`;
     if (!/^whsec_\w{8,}$/.test(secret)) throw new TypeError('secret must look like whsec_ followed by at least 8 letters, digits or _');
     const endpoint = {
-      id: stripeId('we'), object: 'webhook_endpoint' as const, api_version: null, application: null, created: Math.floor(this.clock.now() / 1000),
+      id: stripeId('we'), object: 'webhook_endpoint' as const, api_version: input.apiVersion ?? null, application: null, created: Math.floor(this.clock.now() / 1000),
       description: input.description ?? null, enabled_events: input.enabledEvents?.length ? input.enabledEvents : ['*'], livemode: false as const,
       metadata: input.metadata ?? {}, secret, status: 'enabled' as const, url: input.url, accountId,
     };

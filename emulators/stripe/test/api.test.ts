@@ -52,7 +52,7 @@ describe('Stripe emulator API', () => {
     assert.equal(rest.body.amount, 1_500);
     const again = await api(run, 'POST', '/refunds', { charge: pi.body.latest_charge });
     assert.equal(again.body.error.code, 'charge_already_refunded');
-    const charge = await api(run, 'GET', `/charges/${pi.body.latest_charge}`);
+    const charge = await api(run, 'GET', `/charges/${pi.body.latest_charge}?expand[]=refunds`);
     assert.equal(charge.body.refunded, true);
     assert.equal(charge.body.refunds.data.length, 2);
   });

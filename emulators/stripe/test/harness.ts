@@ -1,14 +1,18 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- Stripe JSON answers are read loosely in tests; their shape is checked against the spec */
-// A Stripe emulator listening on a loopback port with a frozen clock, a fresh account, and a tiny
-// webhook receiver that records what it was sent (and answers with the status a test asks for).
+// A Stripe emulator listening on a loopback port with a frozen clock, a fresh account, every answer checked
+// for conformance to Stripe's spec (close() throws listing any that did not conform), and a tiny webhook
+// receiver that records what it was sent (and answers with the status a test asks for).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { createStripeEmulator, type StripeEmulator, type StripeEmulatorOptions } from '../app';
 import type { Account } from '../accounts';
+import { IMPLEMENTED_STRIPE_VERSION } from '../version';
+import { StripeConformance } from './conformance';
 
 export interface Running {
   emulator: StripeEmulator;
+  conformance: StripeConformance;
   url: string;
   port: number;
   account: Account;
@@ -18,15 +22,18 @@ export interface Running {
 }
 
 export async function startEmulator(opts: StripeEmulatorOptions & { account?: Record<string, unknown> } = {}): Promise<Running> {
-  const emulator = createStripeEmulator({ clockSpeed: 0, pollMs: 0, seed: false, ...opts });
+  // Every answer and event is checked against Stripe's spec as it is sent; close() throws with what did not conform.
+  const conformance = new StripeConformance();
+  const emulator = createStripeEmulator({ clockSpeed: 0, pollMs: 0, seed: false, ...opts, onAnswer: conformance.answer, onEvent: conformance.event });
   const account = emulator.book.createAccount(opts.account ?? { country: 'GB' });
   const server = emulator.app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
   return {
-    emulator, url, port, account,
-    stripe: new Stripe(account.secretKey, { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0 }),
+    emulator, conformance, url, port, account,
+    // The official client, pinned to the version the emulator implements (stripe@23 would ask for its own).
+    stripe: new Stripe(account.secretKey, { apiVersion: IMPLEMENTED_STRIPE_VERSION as Stripe.LatestApiVersion, host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0 }),
     async control(path, body, method = 'POST') {
       const res = await fetch(`${url}/_emulator${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
       const text = await res.text();
@@ -36,6 +43,7 @@ export async function startEmulator(opts: StripeEmulatorOptions & { account?: Re
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await emulator.close();
+      conformance.assertConforms();
     },
   };
 }
