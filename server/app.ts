@@ -17,6 +17,8 @@ import { createOpsRouter } from './http/ops';
 import { createApiRouter } from './api/router';
 import { apiErrorHandler } from './api/errors';
 import { refuseDeepJson } from './api/jsonDepth';
+import { OPENAPI_PATH } from './api/openapi/document';
+import { openApiHandler } from './api/openapi/route';
 import { bearerAuth, requireLogin, requireRole } from './auth/middleware';
 import { createWebSecurityMiddleware } from './auth/webSecurity';
 import { createWebRouter } from './web/router';
@@ -47,6 +49,7 @@ export function createApp(deps: HostDeps): Express {
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
   api.use(refuseDeepJson());
+  api.get(OPENAPI_PATH, openApiHandler(deps)); // public: describes the API, holds no data
   api.use(bearerAuth(deps));
   api.use(createApiRouter(deps));
   api.use((_req: Request, res: Response) => {

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from './errors';
 
-// Every setting comes from the environment (see README "Configuration" and .env.example).
+// Every setting comes from the environment (see docs/operators.md, "Configuration", and .env.example).
 // Boot validates them all and reports every problem at once.
 
 const int = (def: number, min: number, max: number) =>

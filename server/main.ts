@@ -50,7 +50,7 @@ async function main(): Promise<void> {
 main().catch((err) => {
   if (err instanceof ConfigError) {
     console.error(err.message);
-    console.error('Fix these settings (see README, "Configuration") and start again.');
+    console.error('Fix these settings (see docs/operators.md, "Configuration") and start again.');
   } else {
     console.error(err);
   }

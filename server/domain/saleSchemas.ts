@@ -7,7 +7,7 @@ import { isCurrencyCode } from './currency';
 import { issuesFromZod } from './fieldIssues';
 import { CONTROL_CHARACTER_MESSAGE, hasControlCharacters } from './text';
 import {
-  MAX_AMOUNT_MINOR, checkAmountShape, formatMinor, lineTotalMinor, parseAmount, parseDiscountRate, parseQuantity,
+  DISCOUNT_SCALE, MAX_AMOUNT_MINOR, MAX_QUANTITY, QUANTITY_SCALE, checkAmountShape, formatMinor, lineTotalMinor, parseAmount, parseDiscountRate, parseQuantity,
   type AmountRules, type DiscountRate, type Parsed, type Quantity,
 } from './money';
 
@@ -55,15 +55,25 @@ const currencyCode = z
   .string({ error: requiredOr('must be a string such as "GBP"') })
   .trim()
   .toUpperCase()
-  .refine(isCurrencyCode, 'must be an ISO 4217 currency code such as GBP, EUR or JPY');
+  .refine(isCurrencyCode, 'must be an ISO 4217 currency code such as GBP, EUR or JPY')
+  .meta({ description: 'ISO 4217 currency code (case-insensitive); every amount of the sale is in it.', examples: ['GBP'] });
 
 /** One of the install's payment methods (the catalogue's ids). */
 const paymentMethod = (methods: readonly string[]) =>
-  z.string({ error: requiredOr(`must be one of ${methods.join(', ')}`) }).refine((m) => methods.includes(m), `must be one of ${methods.join(', ')}`);
+  z
+    .string({ error: requiredOr(`must be one of ${methods.join(', ')}`) })
+    .refine((m) => methods.includes(m), `must be one of ${methods.join(', ')}`)
+    .meta({ enum: [...methods], description: "One of this install's payment methods." });
+
+/** How a decimal field reads in the API's OpenAPI document (server/api/openapi): the parser is not JSON Schema. */
+interface DecimalDoc {
+  description: string;
+  examples: (string | number)[];
+}
 
 /** A field parsed by one of money.ts's parsers; `undefined` means the field is missing. */
-function parsedField<T>(parse: (value: unknown) => Parsed<T>) {
-  return z.unknown().transform((value, ctx): T => {
+function parsedField<T>(parse: (value: unknown) => Parsed<T>, doc: DecimalDoc) {
+  return z.unknown().meta({ type: ['string', 'number'], ...doc }).transform((value, ctx): T => {
     if (value === undefined || value === null) {
       ctx.addIssue({ code: 'custom', message: 'is required' });
       return z.NEVER;
@@ -86,8 +96,14 @@ function amountField(currency: string | null, rules: AmountRules) {
     if (currency) return parseAmount(value, currency, rules);
     const shape = checkAmountShape(value, rules);
     return shape.ok ? { ok: true, value: 0 } : shape;
+  }, {
+    description: `A decimal amount in the sale's currency, ${rules.allowZero ? 'zero or more' : 'greater than zero'}, with no more decimal places than the currency has (2 for GBP, 0 for JPY); a string keeps it exact.`,
+    examples: ['12.50', 12.5],
   });
 }
+
+const QUANTITY_DOC: DecimalDoc = { description: `Greater than zero, at most ${MAX_QUANTITY}, at most ${QUANTITY_SCALE} decimal places.`, examples: ['2', '0.5', 1] };
+const DISCOUNT_DOC: DecimalDoc = { description: `A percentage off the line, 0 to less than 100, at most ${DISCOUNT_SCALE} decimal places.`, examples: ['10', 12.5] };
 
 /** ISO 8601 with a time zone (Z or ±hh:mm), not further ahead than the clock tolerance. Epoch ms. */
 function instantField(now: number) {
@@ -116,12 +132,12 @@ function currencyOf(input: unknown): string | null {
   return isCurrencyCode(code) ? code : null;
 }
 
-function saleInputSchema(currency: string | null, methods: readonly string[], now: number) {
+export function saleInputSchema(currency: string | null, methods: readonly string[], now: number) {
   const line = z.strictObject({
     description: text(4000),
-    quantity: parsedField<Quantity>(parseQuantity),
+    quantity: parsedField<Quantity>(parseQuantity, QUANTITY_DOC),
     unitPrice: amountField(currency, { allowZero: true }),
-    discountRate: parsedField<DiscountRate>(parseDiscountRate).optional().nullable(),
+    discountRate: parsedField<DiscountRate>(parseDiscountRate, DISCOUNT_DOC).optional().nullable(),
     category: optionalText(100),
     taxCode: optionalText(50),
   });
@@ -267,10 +283,10 @@ const positiveId = z
   .int('must be a whole number')
   .positive('must be a line id (a whole number)');
 
-function refundInputSchema(saleCurrency: string, methods: readonly string[]) {
+export function refundInputSchema(saleCurrency: string, methods: readonly string[]) {
   const line = z.strictObject({
     lineId: positiveId,
-    quantity: parsedField<Quantity>(parseQuantity).optional().nullable(),
+    quantity: parsedField<Quantity>(parseQuantity, QUANTITY_DOC).optional().nullable(),
     amount: amountField(saleCurrency, { allowZero: false }).optional().nullable(),
   });
   return z.strictObject(
@@ -294,6 +310,7 @@ function currencyMatching(saleCurrency: string) {
     .trim()
     .toUpperCase()
     .refine((code) => code === saleCurrency, `must be ${saleCurrency}, the currency of the sale`)
+    .meta({ description: "Optional; when given, it must be the sale's currency (nothing is converted)." })
     .nullish();
 }
 
@@ -347,8 +364,8 @@ export interface ValidPaymentRequest extends ValidPayment {
   receivedAt: number | null;
 }
 
-export function validatePaymentInput(input: unknown, saleCurrency: string, methods: readonly string[], now: number = Date.now()): ValidPaymentRequest {
-  const schema = z.strictObject(
+export function paymentInputSchema(saleCurrency: string, methods: readonly string[], now: number) {
+  return z.strictObject(
     {
       method: paymentMethod(methods),
       amount: amountField(saleCurrency, { allowZero: false }),
@@ -358,7 +375,10 @@ export function validatePaymentInput(input: unknown, saleCurrency: string, metho
     },
     { error: requiredOr('must be a JSON object') },
   );
-  const parsed = schema.safeParse(input);
+}
+
+export function validatePaymentInput(input: unknown, saleCurrency: string, methods: readonly string[], now: number = Date.now()): ValidPaymentRequest {
+  const parsed = paymentInputSchema(saleCurrency, methods, now).safeParse(input);
   if (!parsed.success) throw new ValidationError(issuesFromZod(parsed.error));
   const body = parsed.data;
   return { method: body.method, amountMinor: body.amount, providerRef: body.providerRef, receivedAt: body.receivedAt ?? null };
@@ -404,7 +424,7 @@ const boundary = z
 const queryText = (max: number) =>
   z.string().trim().max(max, `must be at most ${max} characters`).refine((v) => !hasControlCharacters(v), CONTROL_CHARACTER_MESSAGE).transform((v) => v || null);
 
-const SaleListQuerySchema = z.strictObject({
+export const SaleListQuerySchema = z.strictObject({
   limit: z
     .string()
     .regex(/^\d{1,3}$/, `must be a whole number from 1 to ${MAX_PAGE_SIZE}`)

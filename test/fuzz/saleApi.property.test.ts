@@ -24,6 +24,10 @@ import { hostRecords } from '../../server/domain/hostRecords';
 import { connectPrivateApp } from '../e2e/xero/syncFixture';
 import { ukMappings, xeroComputes } from '../unit/xero/payloadsFixtures';
 import { changedTables, snapshot } from '../security/world';
+import type { RequestListener } from 'node:http';
+import { createApiContract, type ApiContract } from '../support/apiContract';
+import { buildOpenApiDocument } from '../../server/api/openapi/document';
+import { methodIds } from '../../server/domain/sales';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
 const CURRENCIES = ['GBP', 'GBP', 'USD', 'EUR', 'JPY', 'BHD'];
@@ -106,6 +110,9 @@ for (const kind of dbKinds()) {
     let x: XeroTestApp;
     let orgId: number;
     let token: string;
+    // Every answer, and every body the API accepted, is also checked against the OpenAPI document.
+    let contract: ApiContract;
+    let api: RequestListener;
     const mappings = ukMappings();
 
     before(async () => {
@@ -114,13 +121,16 @@ for (const kind of dbKinds()) {
       orgId = (await seedOrg(x.host.deps.db, 'Fuzz Gym')).orgId;
       await connectPrivateApp(x, orgId, emu.url);
       token = (await createApiToken(x.host.deps.db, { orgId, role: 'staff', name: 'fuzz' })).token;
+      contract = createApiContract(buildOpenApiDocument({ paymentMethods: methodIds(x.host.deps) }));
+      api = contract.wrap(x.app);
     });
     after(async () => {
       await x?.close();
       await emu?.close();
+      if (contract?.checked) contract.assertClean();
     });
 
-    const post = (path: string, body: unknown) => request(x.app).post(path).set('Authorization', `Bearer ${token}`).send(body as object);
+    const post = (path: string, body: unknown) => request(api).post(path).set('Authorization', `Bearer ${token}`).send(body as object);
     const db = () => x.host.deps.db;
 
     /** A refused request: a 4xx with the field named, and not one byte of the database changed. */

@@ -49,6 +49,7 @@ export const ROUTE_ROLES: Record<string, Access> = {
   'USE /webhooks': open('a JSON 404 for webhook paths no installed plugin serves'),
 
   // ---- JSON API (bearer tokens)
+  'GET /api/v1/openapi.json': open('the OpenAPI document of the JSON API: describes the routes, holds no data'),
   'GET /api/v1/sales': roles(ANY),
   'POST /api/v1/sales': roles(SELLERS),
   'GET /api/v1/sales/:id': roles(ANY),

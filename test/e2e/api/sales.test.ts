@@ -11,6 +11,10 @@ import type { Role } from '../../../server/plugins/contract';
 import { dbKinds } from '../../support/db';
 import { createDomainFixture, rowCounts, saleBody, type DomainFixture } from '../../integration/domain/fixtures';
 import '../../../server/http/request';
+import type { RequestListener } from 'node:http';
+import { buildOpenApiDocument } from '../../../server/api/openapi/document';
+import { methodIds } from '../../../server/domain/sales';
+import { createApiContract, type ApiContract } from '../../support/apiContract';
 
 interface LoggedError {
   obj: unknown;
@@ -36,15 +40,22 @@ function buildApp(deps: { db: DomainFixture['db']; events: EventBus; paymentMeth
 for (const kind of dbKinds()) {
   describe(`sales API (${kind})`, () => {
     let fx: DomainFixture;
-    let app: express.Express;
+    // Every answer is also checked against the OpenAPI document (test/support/apiContract.ts).
+    let app: RequestListener;
+    let contract: ApiContract;
     const logged: LoggedError[] = [];
     const as = (role: Role = 'staff', org?: number) => ({ 'x-test-org': String(org ?? fx.orgId), 'x-test-role': role });
 
     before(async () => {
       fx = await createDomainFixture(kind);
-      app = buildApp(fx, logged);
+      contract = createApiContract(buildOpenApiDocument({ paymentMethods: methodIds(fx) }));
+      app = contract.wrap(buildApp(fx, logged));
     });
-    after(async () => fx.destroy());
+    after(async () => {
+      await fx.destroy();
+      assert.ok(contract.checked > 20, `only ${contract.checked} answers were checked against the document`);
+      contract.assertClean();
+    });
 
     it('creates a sale (201) and reads it back by id and in the list', async () => {
       const created = await request(app).post('/api/v1/sales').set(as()).send(saleBody({ reference: 'API-1' })).expect(201);
