@@ -4,7 +4,7 @@ import globals from 'globals';
 import { seamRule } from './scripts/lint/seam.mjs';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'artifacts/', 'coverage/'] },
+  { ignores: ['node_modules/', 'data/', 'artifacts/', 'coverage/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

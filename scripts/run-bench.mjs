@@ -13,7 +13,7 @@ const files = readdirSync('bench')
 let failed = 0;
 for (const file of files) {
   console.log(`\n### bench/${file}`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', `bench/${file}`], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', `bench/${file}`], { stdio: 'inherit' });
   if (r.status !== 0) failed += 1;
 }
 process.exit(failed ? 1 : 0);

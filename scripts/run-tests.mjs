@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Runs every test file with Node's own test runner (through tsx for TypeScript).
+// Runs every test file with Node's own test runner (through tsx for TypeScript), resolving the package's own
+// entries (ledgerbridge/embed, ...) to their TypeScript sources (the `source` export condition), so tests never
+// need a build.
 // Node 20's --test takes no globs, so the files are found here.
 // Usage: npm test [-- <path-filter> ...]   e.g. npm test -- test/unit emulators
 import { readdirSync, statSync } from 'node:fs';
@@ -37,7 +39,7 @@ const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 const watchdogMinutes = Number(process.env.TEST_WATCHDOG_MINUTES ?? '45');
 const runner = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...selected],
+  ['--conditions=source', '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...selected],
   { stdio: 'inherit', detached: true, env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' } },
 );
 const stopGroup = (signal) => {

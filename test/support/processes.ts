@@ -53,7 +53,9 @@ export interface SpawnOptions {
 
 export async function spawnAppProcess(opts: SpawnOptions): Promise<AppProcess> {
   const port = opts.role === 'web' ? await freePort() : null;
-  const proc = spawn(process.execPath, ['--import', 'tsx', opts.entry ?? 'server/main.ts'], {
+  // `source`: the package's own entries (ledgerbridge/embed, which examples/booking-host imports) resolve to
+  // the TypeScript sources, as in the test runner, never to a dist/ build that may be stale or missing.
+  const proc = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', opts.entry ?? 'server/main.ts'], {
     cwd: REPO_ROOT,
     env: {
       ...process.env, NODE_ENV: 'test', ...opts.env, PROCESS_ROLE: opts.role, LOG_LEVEL: 'info',
