@@ -14,6 +14,7 @@ import { identityRouter } from './identity/routes';
 import { readBody } from './limits/body';
 import { mergeLimits, XERO_LIMITS, type LimitsConfig } from './limits/config';
 import { IdempotencyStore } from './limits/idempotency';
+import { InjectedLatency, latencyControlRouter, mergeLatency, NO_LATENCY, type LatencyConfig } from './limits/latency';
 import { enforceRateLimits } from './limits/middleware';
 import { RateLimiter } from './limits/rateLimiter';
 import { NonceStore } from './oauth1/nonces';
@@ -39,6 +40,8 @@ export interface XeroEmulatorOptions {
   random?: () => number;
   /** How many calls the call log keeps (default 5000). */
   callLogLimit?: number;
+  /** Xero's answer time: each API call delayed uniformly in [minMs, maxMs] real ms, seeded (default off). */
+  latency?: Partial<LatencyConfig>;
 }
 
 export interface XeroEmulator {
@@ -49,6 +52,7 @@ export interface XeroEmulator {
   faults: FaultInjector;
   callLog: CallLog;
   limits: { get(): LimitsConfig; set(update: Partial<LimitsConfig>): LimitsConfig };
+  latency: InjectedLatency;
   /** Forget everything (books back to the two seeded organisations, no apps), as POST /_emulator/reset. */
   reset(): void;
   /** Write the state file now (if any). */
@@ -73,6 +77,7 @@ export function buildXeroEmulator(createAccounting: CreateAccounting, opts: Xero
   const nonces = new NonceStore(2 * initialLimits.oauth1MaxSkewMs + 60_000);
   const faults = new FaultInjector(opts.random);
   const callLog = new CallLog(clock, opts.callLogLimit ?? 5000);
+  const latency = new InjectedLatency(mergeLatency(NO_LATENCY, opts.latency ?? {}));
   const stateFile = opts.stateFile
     ? new StateFile(opts.stateFile, () => ({ identity: identity.snapshot(), accounting: accounting.snapshot() }))
     : undefined;
@@ -109,6 +114,7 @@ export function buildXeroEmulator(createAccounting: CreateAccounting, opts: Xero
   }
 
   if (opts.controlApi !== false) {
+    app.use('/_emulator', latencyControlRouter(latency));
     app.use(
       '/_emulator',
       controlRouter({
@@ -133,6 +139,7 @@ export function buildXeroEmulator(createAccounting: CreateAccounting, opts: Xero
     '/api.xro/2.0',
     authenticateApiCall({ identity, clock, nonces, oauth1MaxSkewMs: () => limits.oauth1MaxSkewMs, ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}) }),
     enforceRateLimits(limiter),
+    latency.middleware(),
     idempotency.middleware(),
     (req: Request, res: Response, next: NextFunction) => {
       if (req.bodyParseError) {
@@ -166,10 +173,12 @@ export function buildXeroEmulator(createAccounting: CreateAccounting, opts: Xero
       get: getLimits,
       set: (update) => (limits = mergeLimits(limits, update)),
     },
+    latency,
     reset: resetAll,
     save: () => stateFile?.saveNow(),
     close: async () => {
       faults.close();
+      latency.close();
       stateFile?.close();
     },
   };
