@@ -96,7 +96,8 @@ export function apiRouter(book: StripeBook, webhooks: WebhookDispatcher, idempot
   route('get', '/customers', (p, l) => {
     checkKnown(p, ['limit', 'starting_after', 'ending_before', 'expand', 'email', 'created']);
     const email = str(p, 'email');
-    return listResponse(book, l.account.id, book.all(l.account.id, 'customer').filter((c) => !email || c.email === email), p, '/v1/customers', 'customer');
+    const created = range(p, 'created');
+    return listResponse(book, l.account.id, book.all(l.account.id, 'customer').filter((c) => (!email || c.email === email) && (!created || created(c.created))), p, '/v1/customers', 'customer');
   });
   route('get', '/customers/:id', (p, l, req) => one(l, book.get(l.account.id, 'customer', id(req)), p));
 
@@ -119,7 +120,8 @@ export function apiRouter(book: StripeBook, webhooks: WebhookDispatcher, idempot
   route('get', '/payment_intents', (p, l) => {
     checkKnown(p, ['limit', 'starting_after', 'ending_before', 'expand', 'customer', 'created']);
     const customer = str(p, 'customer');
-    return listResponse(book, l.account.id, book.all(l.account.id, 'payment_intent').filter((x) => !customer || x.customer === customer), p, '/v1/payment_intents', 'payment_intent');
+    const created = range(p, 'created');
+    return listResponse(book, l.account.id, book.all(l.account.id, 'payment_intent').filter((x) => (!customer || x.customer === customer) && (!created || created(x.created))), p, '/v1/payment_intents', 'payment_intent');
   });
   route('get', '/payment_intents/:id', (p, l, req) => one(l, book.get(l.account.id, 'payment_intent', id(req)), p));
 
@@ -198,8 +200,9 @@ export function apiRouter(book: StripeBook, webhooks: WebhookDispatcher, idempot
     checkKnown(p, ['limit', 'starting_after', 'ending_before', 'expand', 'type', 'types', 'created', 'delivery_success']);
     const type = str(p, 'type');
     const types = list(p, 'types');
+    const created = range(p, 'created');
     const matches = (t: string): boolean => (!type || (type.endsWith('.*') ? t.startsWith(type.slice(0, -1)) : t === type)) && (types.length === 0 || types.includes(t));
-    return listResponse(book, l.account.id, webhooks.events(l.account.id).filter((e) => matches(e.type as string)), p, '/v1/events', 'event');
+    return listResponse(book, l.account.id, webhooks.events(l.account.id).filter((e) => matches(e.type as string) && (!created || created(e.created))), p, '/v1/events', 'event');
   });
   route('get', '/events/:id', (_p, l, req) => {
     const event = webhooks.event(l.account.id, id(req));

@@ -1,6 +1,7 @@
 // 2023-08-16 shapes the emulator used to get wrong: a charge's `refunds` only when expanded (API ≥
 // 2022-11-15), also not in the charge.refunded event; no balance.id / balance.created; no
-// payment_intent.source; a card decline on a payment intent names the payment method it tried.
+// payment_intent.source; a card decline on a payment intent names the payment method it tried; the
+// created filter of customer, payment intent and event lists.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
@@ -38,6 +39,15 @@ describe('Stripe emulator: 2023-08-16 shapes', () => {
     const pi = await api(run, 'POST', '/payment_intents', { amount: '1000', currency: 'gbp' });
     assert.equal(pi.status, 200);
     assert.equal('source' in pi.body, false);
+  });
+
+  it('lists customers, payment intents and events by created (the filter was accepted and ignored)', async () => {
+    const customer = await run.stripe.customers.create({ email: 'created@example.test' });
+    const at = customer.created;
+    for (const list of [run.stripe.customers.list.bind(run.stripe.customers), run.stripe.paymentIntents.list.bind(run.stripe.paymentIntents), run.stripe.events.list.bind(run.stripe.events)]) {
+      assert.equal((await list({ created: { gt: at } })).data.length, 0);
+      assert.ok((await list({ created: { lte: at } })).data.length > 0);
+    }
   });
 
   it('a card decline on a payment intent carries the payment method it tried, as well as the intent', async () => {
