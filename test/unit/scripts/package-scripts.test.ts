@@ -30,6 +30,11 @@ test('start, cli and migrate exec node on the built code (scripts/start.mjs), wi
     assert.match(scripts[name] ?? '', /^exec node --enable-source-maps scripts\/start\.mjs (server|cli)\b/, name);
     assert.doesNotMatch(scripts[name] ?? '', /tsx/, name);
   }
+  // A worker: the same entry with the small V8 settings (docs/operators.md, "Memory"), the role set in the script.
+  assert.match(scripts['start:worker'] ?? '', /^PROCESS_ROLE=worker exec node (--[\w-]+(=\S+)? )+scripts\/start\.mjs server$/);
+  for (const flag of ['--enable-source-maps', '--optimize-for-size', '--max-semi-space-size=2', '--v8-pool-size=1']) {
+    assert.ok(scripts['start:worker']!.split(' ').includes(flag), flag);
+  }
   assert.equal(pkg.dependencies.tsx, undefined, 'tsx is for development and tests only');
   assert.ok(pkg.devDependencies.tsx);
 });
