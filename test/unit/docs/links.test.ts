@@ -12,8 +12,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 /** The README is the door: what it is, the demo, run, test, embed. Everything else belongs in docs/. */
 const README_MAX_LINES = 150;
 
-/** Not ours, or not sources: installed packages, git, run-time data and test artifacts. */
-const SKIPPED_DIRS = new Set(['node_modules', 'data', 'artifacts']);
+/** Not ours, or not sources: installed packages, git, run-time data, test artifacts and the build's output. */
+const SKIPPED_DIRS = new Set(['node_modules', 'data', 'artifacts', 'dist']);
 
 function markdownUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
