@@ -68,7 +68,8 @@ const trustProxy = z
     return entries;
   });
 
-const EnvSchema = z.object({
+/** Every environment variable the host reads (docs/operators.md lists each: test/unit/docs/configuration.test.ts). */
+export const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(3000, 0, 65535),
   HOST: z.string().min(1).default('127.0.0.1'),

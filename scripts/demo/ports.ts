@@ -1,5 +1,5 @@
 // The demo prefers the well-known ports (3000 for the app, 4010 for the Xero emulator) so the printed
-// URLs are the ones in the README, but takes any free port rather than fail when one is busy.
+// URLs are the ones in the README and docs/demo.md, but takes any free port rather than fail when one is busy.
 import { createServer, type AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 

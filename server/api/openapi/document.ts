@@ -66,6 +66,28 @@ const idempotencyKey = {
 const replayedHeader = {
   [REPLAYED_HEADER]: { description: `\`true\` when this is the stored answer to an earlier request with the same ${IDEMPOTENCY_HEADER}.`, schema: { type: 'string', enum: ['true'] } },
 };
+/** One example request per POST, in the host's own payment methods (cash, card_terminal) every install has. */
+export const REQUEST_EXAMPLES = {
+  sale: {
+    reference: 'BOOK-1001',
+    occurredAt: '2026-05-01T14:30:00Z',
+    currency: 'GBP',
+    customer: { name: 'Ada Lovelace', email: 'ada@example.com' },
+    lines: [
+      { description: 'Climbing session', quantity: '2', unitPrice: '12.50', category: 'sessions', taxCode: 'OUTPUT2' },
+      { description: 'Shoe hire', quantity: 1, unitPrice: '4.00', discountRate: '50' },
+    ],
+    payments: [{ method: 'card_terminal', amount: '27.00', providerRef: 'term-4471' }],
+  },
+  refund: { kind: 'amount', amount: '12.50', method: 'card_terminal', reason: 'Session cancelled' },
+  payment: { method: 'cash', amount: '10.00', receivedAt: '2026-05-01T15:00:00Z' },
+} as const;
+
+const requestBody = (name: string, example: object) => ({
+  required: true,
+  content: { 'application/json': { schema: ref(name), examples: { [name]: { value: example } } } },
+});
+
 const created = (name: string, description: string) => ({ ...jsonBody(ref(name), description), headers: replayedHeader });
 
 /** The query string's parameters, from the schema that validates them. */
@@ -116,7 +138,7 @@ export function buildOpenApiDocument(opts: { paymentMethods: readonly string[] }
         post: {
           tags: ['sales'], operationId: 'createSale', summary: 'Record a sale (admin, staff)',
           parameters: [idempotencyKey],
-          requestBody: { required: true, content: { 'application/json': { schema: ref('SaleRequest') } } },
+          requestBody: requestBody('SaleRequest', REQUEST_EXAMPLES.sale),
           responses: {
             '201': created('Sale', 'The sale as recorded.'),
             '409': errorResponse('SALE_REFERENCE_TAKEN (another sale has this reference) or PAYMENT_PROVIDER_REF_TAKEN (a payment with this method and provider reference is already recorded); `details` names the other record.'),
@@ -144,7 +166,7 @@ export function buildOpenApiDocument(opts: { paymentMethods: readonly string[] }
         post: {
           tags: ['sales'], operationId: 'refundSale', summary: 'Refund all of a sale, an amount, or lines (admin, staff)',
           parameters: [saleId, idempotencyKey],
-          requestBody: { required: true, content: { 'application/json': { schema: ref('RefundRequest') } } },
+          requestBody: requestBody('RefundRequest', REQUEST_EXAMPLES.refund),
           responses: {
             '201': created('RefundResult', 'The refund and its sale afterwards.'),
             '409': errorResponse('REFUND_PROVIDER_REF_TAKEN: a refund with this method and provider reference is already recorded; `details` names it.'),
@@ -156,7 +178,7 @@ export function buildOpenApiDocument(opts: { paymentMethods: readonly string[] }
         post: {
           tags: ['sales'], operationId: 'recordPayment', summary: 'Record a payment on a sale (admin, staff)',
           parameters: [saleId, idempotencyKey],
-          requestBody: { required: true, content: { 'application/json': { schema: ref('PaymentRequest') } } },
+          requestBody: requestBody('PaymentRequest', REQUEST_EXAMPLES.payment),
           responses: {
             '201': created('PaymentResult', 'The payment and its sale afterwards.'),
             '200': created('PaymentResult', 'This method and provider reference were already recorded on this sale: that payment, nothing new.'),

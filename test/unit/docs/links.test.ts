@@ -1,6 +1,7 @@
-// The README and the reader guides in docs/ link to each other, to sections of each other and to files in the
-// repository. Moving a section or renaming a file silently breaks such links; this reads every relative
-// link (and its #anchor) in README.md and docs/*.md and checks it still lands somewhere.
+// The README, the reader guides in docs/ and the folders' own READMEs link to each other, to sections of
+// each other and to files in the repository. Moving a section or renaming a file silently breaks such
+// links; this reads every relative link (and its #anchor) in every markdown file of the repository and
+// checks it still lands somewhere.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -8,11 +9,22 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const DOCS = join(ROOT, 'docs');
 /** The README is the door: what it is, the demo, run, test, embed. Everything else belongs in docs/. */
 const README_MAX_LINES = 150;
 
-const markdownFiles = [join(ROOT, 'README.md'), ...readdirSync(DOCS).filter((f) => f.endsWith('.md')).map((f) => join(DOCS, f))];
+/** Not ours, or not sources: installed packages, git, run-time data, test artifacts and the build's output. */
+const SKIPPED_DIRS = new Set(['node_modules', 'data', 'artifacts', 'dist']);
+
+function markdownUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (entry.name.startsWith('.') || SKIPPED_DIRS.has(entry.name)) return [];
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return markdownUnder(path);
+    return entry.name.endsWith('.md') ? [path] : [];
+  });
+}
+
+const markdownFiles = markdownUnder(ROOT);
 
 /** The lines outside fenced code blocks (a `# comment` in a shell block is no heading, a `[x](y)` no link). */
 function proseLines(text: string): string[] {
@@ -69,12 +81,13 @@ function brokenReason({ file, target }: Link): string | null {
   return headingAnchors(readFileSync(destination, 'utf8')).has(anchor) ? null : `no heading with the anchor #${anchor}`;
 }
 
-describe('README and docs/ links', () => {
+describe('markdown links (README, docs/, the folders\' READMEs)', () => {
   it('finds the guides and their links (the check below is not vacuous)', () => {
     const names = markdownFiles.map((f) => relative(ROOT, f));
     for (const guide of ['admins', 'staff', 'accountants', 'operators', 'integrators', 'architecture', 'benchmarks']) {
       assert.ok(names.includes(`docs/${guide}.md`), `docs/${guide}.md exists`);
     }
+    assert.ok(names.includes('README.md') && names.includes('plugins/xero/README.md'), 'reads the README and the folders\' READMEs');
     assert.ok(relativeLinks(join(ROOT, 'README.md')).length >= 7, 'the README links to every guide');
   });
 
