@@ -5,6 +5,19 @@ import { isoDate, itemAmount } from './money';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** The Direct Debit scheme GoCardless collects each currency with. */
+const SCHEME_OF_CURRENCY: Readonly<Record<string, string>> = {
+  GBP: 'bacs', EUR: 'sepa_core', USD: 'ach', AUD: 'becs', NZD: 'becs_nz', CAD: 'pad', SEK: 'autogiro', DKK: 'betalingsservice',
+};
+
+/** The currency a creditor in this country is paid out in (the emulator does no FX: also every payment's fx_currency). */
+const PAYOUT_CURRENCY_OF_COUNTRY: Readonly<Record<string, string>> = {
+  GB: 'GBP', US: 'USD', AU: 'AUD', NZ: 'NZD', CA: 'CAD', SE: 'SEK', DK: 'DKK',
+};
+
+/** No FX: amounts are paid out in the currency they were collected in, so there is no rate or converted amount. */
+const noFx = (currency: string) => ({ fx_currency: currency, fx_amount: null, exchange_rate: null, estimated_exchange_rate: null });
+
 export const creditorJson = (c: Creditor) => ({
   id: c.id,
   created_at: iso(c.createdAt),
@@ -20,7 +33,9 @@ export const creditorJson = (c: Creditor) => ({
   verification_status: 'successful',
   can_create_refunds: true,
   creditor_type: 'company',
-  fx_payout_currency: null,
+  custom_payment_pages_enabled: false,
+  mandate_imports_enabled: false,
+  fx_payout_currency: PAYOUT_CURRENCY_OF_COUNTRY[c.countryCode] ?? 'EUR',
   merchant_responsible_for_notifications: true,
   bank_reference_prefix: c.name.replace(/[^A-Za-z0-9]/g, '').slice(0, 8).toUpperCase(),
   scheme_identifiers: [],
@@ -38,6 +53,8 @@ export const customerJson = (c: Customer) => ({
   country_code: 'GB',
   language: 'en',
   phone_number: null,
+  danish_identity_number: null,
+  swedish_identity_number: null,
   metadata: c.metadata,
 });
 
@@ -47,8 +64,15 @@ export const mandateJson = (m: Mandate, books: GoCardlessBooks) => ({
   reference: m.reference,
   status: m.status,
   scheme: 'bacs',
+  authorisation_source: 'web',
+  consent_parameters: null,
+  consent_type: null,
+  funds_settlement: 'managed',
+  mandate_type: 'bank_debit',
   next_possible_charge_date: books.nextPossibleChargeDate(),
+  next_possible_standard_ach_charge_date: null,
   payments_require_approval: false,
+  verified_at: null,
   metadata: {},
   links: { customer_bank_account: m.bankAccountId, creditor: m.creditorId, customer: m.customerId },
 });
@@ -65,7 +89,11 @@ export const paymentJson = (p: Payment) => ({
   reference: p.reference,
   metadata: p.metadata,
   retry_if_possible: p.retryIfPossible,
-  fx: { fx_currency: null, fx_amount: null, exchange_rate: null, estimated_exchange_rate: null },
+  app_fee: p.appFee,
+  scheme: SCHEME_OF_CURRENCY[p.currency] ?? null,
+  // Only ACH payments say whether they went by Faster ACH (the emulator's never do).
+  ...(p.currency === 'USD' ? { faster_ach: false } : {}),
+  fx: noFx(p.currency),
   links: { mandate: p.mandateId, creditor: p.creditorId, ...(p.payoutId ? { payout: p.payoutId } : {}) },
 });
 
@@ -77,7 +105,7 @@ export const refundJson = (r: Refund) => ({
   reference: r.reference,
   status: r.status,
   metadata: r.metadata,
-  fx: { fx_currency: null, fx_amount: null, exchange_rate: null, estimated_exchange_rate: null },
+  fx: noFx(r.currency),
   links: { payment: r.paymentId, mandate: r.mandateId },
 });
 
@@ -88,7 +116,7 @@ export const payoutJson = (p: Payout) => ({
   created_at: iso(p.createdAt),
   currency: p.currency,
   deducted_fees: p.deductedFees,
-  fx: { fx_currency: p.currency, fx_amount: null, exchange_rate: null, estimated_exchange_rate: null },
+  fx: noFx(p.currency),
   metadata: {},
   payout_type: 'merchant',
   reference: p.reference,
@@ -114,6 +142,14 @@ export const eventJson = (e: GcEvent) => ({
   details: e.details,
   metadata: e.metadata,
   resource_metadata: e.resource_metadata,
+  // Only for integrators who send their own customer notifications (not emulated).
+  customer_notifications: null,
+  source: eventSource(e),
 });
+
+/** Who caused the event: the API caller's access token, or GoCardless itself (scheme and bank outcomes). */
+function eventSource(e: GcEvent): { type: 'access_token' | 'gc_team'; name: string } {
+  return e.details.origin === 'api' ? { type: 'access_token', name: 'Emulator access token' } : { type: 'gc_team', name: 'GoCardless' };
+}
 
 export { isoDate };

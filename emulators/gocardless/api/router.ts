@@ -2,7 +2,7 @@
 // (Bearer access token → creditor) → GoCardless-Version → idempotency (POST) → resource route. Every
 // call first applies what the clock says has happened (books.tick()).
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import type { Creditor, GoCardlessBooks, Payout } from '../books';
+import type { Creditor, GcEvent, GoCardlessBooks, Payout } from '../books';
 import { GcError, notFound, sendGcError } from '../errors';
 import { creditorJson, customerJson, eventJson, mandateJson, paymentJson, payoutItemJson, payoutJson, refundJson } from '../json';
 import { paginate } from './pagination';
@@ -35,6 +35,9 @@ function createdFilter(query: Record<string, unknown>): (ms: number) => boolean 
   }
   return (ms) => checks.every((c) => c(ms));
 }
+
+/** The `include` values of GET /events the emulator can answer (the resources it has). */
+const INCLUDABLE = { payment: true, payout: true, refund: true, mandate: true, creditor: true } as const;
 
 const newestFirst = <T extends { createdAt: number }>(list: Iterable<T>): T[] => [...list].sort((a, b) => b.createdAt - a.createdAt);
 
@@ -207,9 +210,33 @@ export function apiRouter({ books, afterChange }: ApiDeps): Router {
       && (!q.resource_type || e.resource_type === q.resource_type) && (!q.action || e.action === q.action)
       && linkFilters.every((k) => e.links[k] === q[k]));
     list.sort((a, b) => b.at - a.at || b.seq - a.seq);
+    const include = q.include;
+    if (include !== undefined && !(include in INCLUDABLE)) {
+      throw new GcError(422, 'validation_failed', 'Validation failed', [{ field: 'include', message: `must be one of ${Object.keys(INCLUDABLE).join(', ')}`, request_pointer: '/include' }]);
+    }
     const page = paginate(list, (e) => e.id, req.query);
-    res.json({ events: page.items.map(eventJson), meta: page.meta });
+    res.json({ events: page.items.map(eventJson), meta: page.meta, ...(include ? { linked: linkedResources(include as keyof typeof INCLUDABLE, page.items, c) } : {}) });
   });
+  /** ?include=payment: the page's linked payments (each once), under linked.payments, as GoCardless answers. */
+  const linkedResources = (include: keyof typeof INCLUDABLE, events: GcEvent[], c: Creditor): Record<string, unknown[]> => {
+    const ids = [...new Set(events.map((e) => e.links[include]).filter((id): id is string => typeof id === 'string'))];
+    const found = <T extends { creditorId: string }>(map: Map<string, T>, id: string): T | undefined => {
+      try {
+        return books.get(map, c.id, id);
+      } catch {
+        return undefined; // a linked resource gone from the books is left out, not an error
+      }
+    };
+    const present = <T>(items: (T | undefined)[]): T[] => items.filter((x): x is T => x !== undefined);
+    switch (include) {
+      case 'payment': return { payments: present(ids.map((id) => found(books.payments, id))).map(paymentJson) };
+      case 'payout': return { payouts: present(ids.map((id) => found(books.payouts, id))).map(payoutJson) };
+      case 'refund': return { refunds: present(ids.map((id) => found(books.refunds, id))).map(refundJson) };
+      case 'mandate': return { mandates: present(ids.map((id) => found(books.mandates, id))).map((m) => mandateJson(m, books)) };
+      case 'creditor': return { creditors: ids.includes(c.id) ? [creditorJson(c)] : [] };
+    }
+  };
+
   router.get('/events/:id', (req, res) => {
     const e = books.events.find((x) => x.id === req.params.id && x.creditorId === creditorOf(res).id);
     if (!e) throw notFound();

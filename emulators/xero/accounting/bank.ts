@@ -3,8 +3,8 @@ import { parseXeroDate, startOfDay } from './dates';
 import { recordHistory } from './history';
 import { failed, type ElementOutcome } from './http';
 import { newId } from './ids';
-import type { BankTransactionRecord, BankTransferRecord, Book } from './model';
-import { formatCents, toCents } from './money';
+import type { AccountRecord, BankTransactionRecord, BankTransferRecord, Book } from './model';
+import { divRound, formatCents, scaledToText, toCents, toScaled } from './money';
 import { findAccountRef } from './rules/accounts';
 import { resolveDocumentContact } from './rules/contacts';
 import { resolveCurrency } from './rules/currency';
@@ -15,6 +15,7 @@ import type { LineAmountTypes } from './totals';
 interface Ctx { book: Book; now: number; unitdp: 2 | 4; pathId?: string }
 
 const TYPES = ['SPEND', 'RECEIVE'] as const;
+const TRANSFER_LEG_TYPES: readonly string[] = ['SPEND-TRANSFER', 'RECEIVE-TRANSFER'];
 const STATUSES = ['AUTHORISED', 'DELETED'] as const;
 
 export function writeBankTransaction(raw: unknown, ctx: Ctx): ElementOutcome {
@@ -24,6 +25,8 @@ export function writeBankTransaction(raw: unknown, ctx: Ctx): ElementOutcome {
   const sentId = ctx.pathId ?? (typeof input.BankTransactionID === 'string' ? input.BankTransactionID : undefined);
   const existing = sentId ? book.bankTransactions.get(sentId.toLowerCase()) : undefined;
   if (sentId && !existing) return failed(raw, [`Bank transaction with ID ${sentId} could not be found.`]);
+  // A transfer's legs belong to the BankTransfer: Xero edits or deletes them only through it.
+  if (existing && TRANSFER_LEG_TYPES.includes(existing.Type)) return failed(raw, ['This bank transaction is part of a bank transfer and cannot be modified through BankTransactions.']);
   if (existing && existing.Status !== 'AUTHORISED') return failed(raw, ['Bank transaction not of valid status for modification']);
   if (existing && existing.IsReconciled && input.Status !== 'DELETED') return failed(raw, ['This bank transaction cannot be edited as it has been reconciled.']);
 
@@ -35,7 +38,7 @@ export function writeBankTransaction(raw: unknown, ctx: Ctx): ElementOutcome {
   }
 
   const errors: string[] = [];
-  const type = String(input.Type ?? existing?.Type ?? '').toUpperCase() as BankTransactionRecord['Type'];
+  const type = String(input.Type ?? existing?.Type ?? '').toUpperCase() as (typeof TYPES)[number];
   if (!TYPES.includes(type)) errors.push(input.Type === undefined ? 'Bank transaction Type must be specified.' : `'${String(input.Type)}' is not a supported bank transaction type.`);
   const status = String(input.Status ?? existing?.Status ?? 'AUTHORISED').toUpperCase();
   if (!(STATUSES as readonly string[]).includes(status) || (!existing && status === 'DELETED')) errors.push(`Invalid status '${status}'.`);
@@ -44,7 +47,7 @@ export function writeBankTransaction(raw: unknown, ctx: Ctx): ElementOutcome {
   if (!bankAccount || bankAccount.Type !== 'BANK' || bankAccount.Status !== 'ACTIVE') errors.push('A valid, active BankAccount of type BANK must be specified.');
 
   const contactResult = input.Contact === undefined && existing
-    ? { ok: true as const, contact: book.contacts.get(existing.ContactID)!, created: false }
+    ? { ok: true as const, contact: book.contacts.get(existing.ContactID ?? '')!, created: false }
     : resolveDocumentContact(book, input.Contact, now);
   if (!contactResult.ok) errors.push(contactResult.error);
 
@@ -94,6 +97,26 @@ export function writeBankTransaction(raw: unknown, ctx: Ctx): ElementOutcome {
   return { ok: true, json: serializeBankTransaction(book, record, { unitdp: ctx.unitdp, includeLines: true }) };
 }
 
+/**
+ * Units of `to`'s currency per unit of `from`'s, 6 dp, from the organisation's rates (units per base
+ * unit; the base currency is 1). Xero takes the day's XE rate; the emulator its seeded rates.
+ */
+function transferRate(book: Book, fromCode: string, toCode: string): bigint {
+  const perBase = (code: string): bigint => {
+    if (code === book.organisation.BaseCurrency) return RATE_ONE;
+    const currency = book.currencies.find((c) => c.Code === code);
+    return (currency ? toScaled(currency.defaultRate, 6) : undefined) ?? RATE_ONE;
+  };
+  return fromCode === toCode ? RATE_ONE : divRound(perBase(toCode) * RATE_ONE, perBase(fromCode));
+}
+
+const RATE_ONE = 1_000_000n;
+
+/** The currency of an account: one without a CurrencyCode is in the organisation's base currency. */
+export function accountCurrency(book: Book, account: AccountRecord): string {
+  return account.CurrencyCode ?? book.organisation.BaseCurrency;
+}
+
 export function createBankTransfer(raw: unknown, { book, now }: { book: Book; now: number }): ElementOutcome {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return failed(raw, ['BankTransfer must be an object.']);
   const input = raw as Record<string, unknown>;
@@ -107,18 +130,22 @@ export function createBankTransfer(raw: unknown, { book, now }: { book: Book; no
   if (amount === undefined || amount <= 0) errors.push('Amount must be greater than zero.');
   const date = input.Date === undefined ? startOfDay(now) : parseXeroDate(input.Date);
   if (date === undefined) errors.push(`The date '${String(input.Date)}' is not a valid date.`);
-  if (from?.CurrencyCode && to?.CurrencyCode && from.CurrencyCode !== to.CurrencyCode && input.CurrencyRate === undefined) {
-    errors.push('A CurrencyRate is required to transfer between accounts in different currencies.');
-  }
   if (errors.length > 0 || !from || !to || amount === undefined || date === undefined) return failed(raw, errors);
+  // CurrencyRate is read-only in Xero's spec: one sent is ignored, the rate is Xero's own. Amount is in
+  // the From account's currency; the To leg books Amount × rate in the To account's.
+  const fromCurrency = accountCurrency(book, from);
+  const toCurrency = accountCurrency(book, to);
+  const rate = transferRate(book, fromCurrency, toCurrency);
+  const toAmount = Number(divRound(BigInt(amount) * rate, RATE_ONE));
+  const reference = typeof input.Reference === 'string' ? input.Reference : undefined;
   const transfer: BankTransferRecord = {
     BankTransferID: newId(),
     FromAccountID: from.AccountID,
     ToAccountID: to.AccountID,
     Amount: amount,
     Date: date,
-    ...(typeof input.Reference === 'string' ? { Reference: input.Reference } : {}),
-    CurrencyRate: input.CurrencyRate !== undefined ? String(input.CurrencyRate) : '1',
+    ...(reference !== undefined ? { Reference: reference } : {}),
+    CurrencyRate: scaledToText(rate, 6),
     FromBankTransactionID: newId(),
     ToBankTransactionID: newId(),
     FromIsReconciled: input.FromIsReconciled === true,
@@ -127,6 +154,28 @@ export function createBankTransfer(raw: unknown, { book, now }: { book: Book; no
     CreatedDateUTC: now,
   };
   book.bankTransfers.set(transfer.BankTransferID, transfer);
+  // The two legs Xero books, listed by GET /BankTransactions as SPEND-TRANSFER / RECEIVE-TRANSFER.
+  const leg = (id: string, type: 'SPEND-TRANSFER' | 'RECEIVE-TRANSFER', account: AccountRecord, cents: number, reconciled: boolean): BankTransactionRecord => ({
+    BankTransactionID: id,
+    Type: type,
+    BankAccountID: account.AccountID,
+    Date: date,
+    ...(reference !== undefined ? { Reference: reference } : {}),
+    Status: 'AUTHORISED',
+    LineAmountTypes: 'NoTax',
+    CurrencyCode: accountCurrency(book, account),
+    // As on other bank transactions: units of the leg's currency per base unit.
+    CurrencyRate: scaledToText(transferRate(book, book.organisation.BaseCurrency, accountCurrency(book, account)), 6),
+    IsReconciled: reconciled,
+    lines: [],
+    SubTotal: cents,
+    TotalTax: 0,
+    Total: cents,
+    TotalDiscount: 0,
+    UpdatedDateUTC: now,
+  });
+  book.bankTransactions.set(transfer.FromBankTransactionID, leg(transfer.FromBankTransactionID, 'SPEND-TRANSFER', from, amount, transfer.FromIsReconciled));
+  book.bankTransactions.set(transfer.ToBankTransactionID, leg(transfer.ToBankTransactionID, 'RECEIVE-TRANSFER', to, toAmount, transfer.ToIsReconciled));
   recordHistory(book, 'BankTransfers', transfer.BankTransferID, 'Created',
     `Bank transfer from ${from.Name} to ${to.Name} on ${new Date(date).toISOString().slice(0, 10)} for ${formatCents(amount)}.`, now);
   return { ok: true, json: serializeBankTransfer(book, transfer) };

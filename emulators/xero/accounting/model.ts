@@ -142,8 +142,10 @@ export interface AllocationRecord {
 
 export interface BankTransactionRecord extends Totals {
   BankTransactionID: string;
-  Type: 'SPEND' | 'RECEIVE';
-  ContactID: string;
+  /** SPEND-TRANSFER / RECEIVE-TRANSFER are the two legs Xero books for a BankTransfer (read-only here). */
+  Type: 'SPEND' | 'RECEIVE' | 'SPEND-TRANSFER' | 'RECEIVE-TRANSFER';
+  /** Absent on transfer legs: a transfer has no contact. */
+  ContactID?: string;
   BankAccountID: string;
   Date: number;
   Reference?: string;
@@ -164,6 +166,7 @@ export interface BankTransferRecord {
   Amount: Cents;
   Date: number;
   Reference?: string;
+  /** Units of the To account's currency per unit of the From account's ("1" when both are the same). */
   CurrencyRate: string;
   FromBankTransactionID: string;
   ToBankTransactionID: string;

@@ -73,7 +73,8 @@ export function createPayment(raw: unknown, { book, now }: Ctx): ElementOutcome 
   const isBaseDocument = doc.CurrencyCode === book.organisation.BaseCurrency;
   const rateScaled = isBaseDocument ? 1_000_000n : (sentRate ?? toScaled(doc.CurrencyRate, 6) ?? 1_000_000n);
   const rate = scaledToText(rateScaled, 6);
-  const bankInDocCurrency = !account.CurrencyCode || account.CurrencyCode === doc.CurrencyCode;
+  // An account without a CurrencyCode (a non-bank account with payments enabled) is in the base currency.
+  const bankInDocCurrency = (account.CurrencyCode ?? book.organisation.BaseCurrency) === doc.CurrencyCode;
   const bankAmount = bankInDocCurrency ? amount : Number(divRound(BigInt(amount) * 1_000_000n, rateScaled));
   const payment: PaymentRecord = {
     PaymentID: newId(),
@@ -128,8 +129,10 @@ export function createAllocation(note: DocumentRecord, raw: unknown, { book, now
   if (!invoice) errors.push(invoiceRef ? 'The invoice to allocate to could not be found.' : 'An Invoice must be specified for the allocation.');
   const amount = toCents(input.Amount);
   if (amount === undefined || amount <= 0) errors.push('Allocation amount must be greater than zero.');
-  const date = input.Date === undefined ? startOfDay(now) : parseXeroDate(input.Date);
-  if (date === undefined) errors.push(`The date '${String(input.Date)}' is not a valid date.`);
+  // Date is required on an allocation (the spec's Allocation requires Amount, Invoice and Date).
+  const date = input.Date === undefined || input.Date === null ? undefined : parseXeroDate(input.Date);
+  if (input.Date === undefined || input.Date === null) errors.push('Date is required for an allocation.');
+  else if (date === undefined) errors.push(`The date '${String(input.Date)}' is not a valid date.`);
   if (note.Status !== 'AUTHORISED') errors.push('Credit note must be AUTHORISED to allocate it.');
   if (invoice) {
     const matchingType = note.Type === 'ACCRECCREDIT' ? 'ACCREC' : 'ACCPAY';

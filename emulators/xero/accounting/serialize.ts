@@ -294,7 +294,7 @@ export function serializeBankTransaction(book: Book, txn: BankTransactionRecord,
   return {
     BankTransactionID: txn.BankTransactionID,
     Type: txn.Type,
-    Contact: contactRef(book, txn.ContactID),
+    Contact: txn.ContactID === undefined ? undefined : contactRef(book, txn.ContactID),
     BankAccount: accountRef(book, txn.BankAccountID),
     ...day(txn.Date, 'Date'),
     Reference: txn.Reference,

@@ -1,5 +1,7 @@
 // Idempotency-Key for POST and PUT: the first response for a key (per app and tenant) is recorded and
-// replayed, status, headers and body, for repeats within the window. A repeat that arrives while the
+// replayed, status, headers and body, for repeats within the window. The key is bound to the method and
+// path it was first used on: the same key on another endpoint is refused (400), never answered with the
+// first endpoint's stored body. A repeat that arrives while the
 // first is still running waits for it. 5xx answers are not recorded, so a retry after a server fault
 // really retries.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -16,6 +18,8 @@ interface StoredResponse {
 }
 
 interface Entry {
+  /** "PUT /api.xro/2.0/Invoices": what the key was first used for. */
+  endpoint: string;
   response?: StoredResponse;
   settled: Promise<void>;
 }
@@ -49,17 +53,20 @@ export class IdempotencyStore {
     };
   }
 
-  async #handle(storeKey: string, _req: Request, res: Response, next: NextFunction): Promise<void> {
+  async #handle(storeKey: string, req: Request, res: Response, next: NextFunction): Promise<void> {
     this.#prune();
+    const endpoint = `${req.method} ${req.baseUrl}${req.path}`.toLowerCase();
     let entry = this.#entries.get(storeKey);
+    if (entry && entry.endpoint !== endpoint) return refuseReuse(res);
     while (entry && !entry.response) {
       await entry.settled;
       entry = this.#entries.get(storeKey);
     }
+    if (entry && entry.endpoint !== endpoint) return refuseReuse(res);
     if (entry?.response) return replay(res, entry.response);
 
     let settle!: () => void;
-    const fresh: Entry = { settled: new Promise<void>((resolve) => (settle = resolve)) };
+    const fresh: Entry = { endpoint, settled: new Promise<void>((resolve) => (settle = resolve)) };
     this.#entries.set(storeKey, fresh);
     // Recorded when the answer is produced, not when it reaches the client: Xero remembers the
     // outcome even if the connection drops on the way back (see the "landed" timeout fault).
@@ -117,6 +124,10 @@ function replayableHeaders(res: Response): Record<string, string | string[]> {
     out[name] = Array.isArray(value) ? value : String(value);
   }
   return out;
+}
+
+function refuseReuse(res: Response): void {
+  sendXeroProblem(res, 400, 'This Idempotency-Key has already been used for a request to a different endpoint');
 }
 
 function replay(res: Response, stored: StoredResponse): void {

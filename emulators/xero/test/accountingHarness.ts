@@ -7,6 +7,7 @@ import request from 'supertest';
 import { ObjectSerializer } from 'xero-node';
 import type { Clock, XeroRequestAuth } from '../contracts';
 import { createAccountingModule, UK_TENANT_ID } from '../accounting';
+import { answerSchemaFor } from './answerSchemas';
 import { assertMatchesSchema } from './openapi';
 
 export const API = '/api.xro/2.0';
@@ -28,7 +29,7 @@ export interface CallOptions {
   tenantId?: string | null;
   /** Component schema of the request body (validated when the API accepts it with 2xx). */
   requestSchema?: string;
-  /** Component schema of a 200 response; 400 responses are checked against `Error`. */
+  /** Component schema of a 200 response (found from the path when not given); 400 responses are checked against `Error`. */
   responseSchema?: string;
 }
 
@@ -59,7 +60,13 @@ export function harness() {
     const res = await req;
     const isJson = /json/.test(String(res.headers['content-type'] ?? ''));
     if (isJson && !path.startsWith('/_emulator')) {
-      if (res.status === 200 && options.responseSchema) assertMatchesSchema(options.responseSchema, res.body, `${method.toUpperCase()} ${path} response`);
+      // Every answer, not only those a test names a schema for: the schema is found from the path.
+      const schema = options.responseSchema ?? answerSchemaFor(method, path);
+      if (res.status === 200) {
+        assert.ok(schema, `no schema of xero_accounting.yaml is known for ${method.toUpperCase()} ${path} (add it to answerSchemas.ts)`);
+        if (options.responseSchema) assert.equal(answerSchemaFor(method, path), options.responseSchema, `answerSchemas.ts names another schema for ${method.toUpperCase()} ${path}`);
+        assertMatchesSchema(schema, res.body, `${method.toUpperCase()} ${path} response`);
+      }
       if (res.status === 400) assertMatchesSchema('Error', res.body, `${method.toUpperCase()} ${path} error response`);
     }
     if (res.status >= 200 && res.status < 300 && options.requestSchema && options.body !== undefined) {

@@ -8,13 +8,18 @@ import forge from 'node-forge';
 import OAuth from 'oauth-1.0a';
 import request from 'supertest';
 import { createXeroEmulator, type XeroEmulator, type XeroEmulatorOptions } from '../app';
+import { checkedApp } from './answerSchemas';
 
 export const API = '/api.xro/2.0';
 export const REDIRECT_URI = 'https://app.example.test/xero/callback';
 
-/** A fresh emulator whose clock only moves when a test advances it. */
+/**
+ * A fresh emulator whose clock only moves when a test advances it. Its app reads every Accounting API
+ * answer against Xero's OpenAPI schemas (answerSchemas.ts): one that does not conform becomes a 500.
+ */
 export function makeEmulator(opts: XeroEmulatorOptions = {}): XeroEmulator {
-  return createXeroEmulator({ clockSpeed: 0, ...opts });
+  const emulator = createXeroEmulator({ clockSpeed: 0, ...opts });
+  return { ...emulator, app: checkedApp(emulator.app) };
 }
 
 export function tenants(emulator: XeroEmulator): string[] {

@@ -139,6 +139,23 @@ describe('Idempotency-Key', () => {
     assert.equal(await contactsNamed(emulator, one.bearer, 'Shared Key Two'), 1);
   });
 
+  it('binds a key to the method and path it was used on: the same key on another endpoint is a 400, not the first answer', async () => {
+    const emulator = makeEmulator();
+    const { bearer } = await customConnection(emulator);
+    const first = await putContact(emulator, bearer, 'Bound Key Ltd', 'bound-1').expect(200);
+    const elsewhere = await request(emulator.app).put(`${API}/Accounts`).set('Authorization', bearer).set('Idempotency-Key', 'bound-1')
+      .send({ Name: 'Bound Account', Code: '777', Type: 'EXPENSE' });
+    assert.equal(elsewhere.status, 400);
+    assert.equal(elsewhere.body.Contacts, undefined);
+    assert.match(elsewhere.body.Detail, /Idempotency-Key has already been used/);
+    const accounts = await request(emulator.app).get(`${API}/Accounts`).set('Authorization', bearer).expect(200);
+    assert.equal((accounts.body.Accounts as { Code?: string }[]).some((a) => a.Code === '777'), false);
+    // Another method on the same path is another endpoint too; the original endpoint still replays.
+    const posted = await request(emulator.app).post(`${API}/Contacts`).set('Authorization', bearer).set('Idempotency-Key', 'bound-1').send({ Contacts: [{ Name: 'Bound Key Ltd' }] });
+    assert.equal(posted.status, 400);
+    assert.deepEqual((await putContact(emulator, bearer, 'Bound Key Ltd', 'bound-1').expect(200)).body, first.body);
+  });
+
   it('forgets a key after the window (default 5 minutes, configurable)', async () => {
     const emulator = makeEmulator();
     const { bearer } = await customConnection(emulator);

@@ -88,3 +88,8 @@ export function assertMatchesSchema(component: string, body: unknown, what = 'bo
 export function matchesSchema(component: string, body: unknown): boolean {
   return load().validate(component, body) === null;
 }
+
+/** The schema errors of `body` against components/schemas/<component>, one line each (empty when it matches). */
+export function schemaErrors(component: string, body: unknown): string[] {
+  return (load().validate(component, body) ?? []).slice(0, 10).map((e) => `${component}${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
+}

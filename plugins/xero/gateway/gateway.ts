@@ -36,6 +36,9 @@ export interface CreatedPayment { paymentId: string | null; status: string | nul
 
 const refsWhere = (references: readonly string[]): string => references.map((r) => `Reference==${whereString(r)}`).join(' OR ');
 
+/** The bank transaction types the product posts (spend and receive money); transfer legs are not among them. */
+const POSTED_BANK_TRANSACTION_TYPES: ReadonlySet<string> = new Set(['SPEND', 'RECEIVE']);
+
 export class XeroGateway {
   constructor(private readonly caller: XeroCaller) {}
 
@@ -201,10 +204,17 @@ export class XeroGateway {
     return elementsOf(body.bankTransfers, transfers.length, 'BankTransfers', (t) => ({ bankTransferId: bankTransferOf(t).id }));
   }
 
-  /** Live (not DELETED) bank transactions whose Reference is one of these. */
+  /**
+   * Live (not DELETED) spend/receive money transactions whose Reference is one of these. Xero also lists a
+   * bank transfer's two legs (SPEND-TRANSFER / RECEIVE-TRANSFER, carrying the transfer's Reference) under
+   * BankTransactions: those are the transfer's, never a bank transaction we posted, so they are left out.
+   */
   async findBankTransactionsByReference(references: readonly string[]): Promise<ReferencedAnswer[]> {
     const body = await this.call((api, tenant) => api.getBankTransactions(tenant, undefined, refsWhere(references)));
-    return (body.bankTransactions ?? []).map(bankTransactionOf).filter((t) => t.status !== 'DELETED');
+    return (body.bankTransactions ?? [])
+      .filter((t) => POSTED_BANK_TRANSACTION_TYPES.has(String(t.type)))
+      .map(bankTransactionOf)
+      .filter((t) => t.status !== 'DELETED');
   }
 
   async findBankTransfersByReference(references: readonly string[]): Promise<ReferencedAnswer[]> {

@@ -88,14 +88,11 @@ export async function clearingBalanceCents(f: SyncFixture, accountId: string): P
     const bank = cents(p.BankAmount ?? p.Amount);
     total += p.PaymentType === 'ACCRECPAYMENT' ? bank : p.PaymentType === 'ARCREDITPAYMENT' ? -bank : 0;
   }
+  // Bank transactions include a transfer's two legs (SPEND-TRANSFER / RECEIVE-TRANSFER), each in its own
+  // account's currency, as Xero books them: counting the legs counts every transfer once.
   for (const t of await f.books<Json>('banktransactions')) {
     if (t.Status === 'DELETED' || idOf(t.BankAccount, 'AccountID') !== accountId.toLowerCase()) continue;
-    total += t.Type === 'RECEIVE' ? cents(t.Total) : -cents(t.Total);
-  }
-  for (const t of await f.books<Json>('banktransfers')) {
-    if (t.Status === 'DELETED') continue;
-    if (idOf(t.FromBankAccount, 'AccountID') === accountId.toLowerCase()) total -= cents(t.Amount);
-    if (idOf(t.ToBankAccount, 'AccountID') === accountId.toLowerCase()) total += cents(t.Amount);
+    total += t.Type === 'RECEIVE' || t.Type === 'RECEIVE-TRANSFER' ? cents(t.Total) : -cents(t.Total);
   }
   return total;
 }
@@ -108,7 +105,8 @@ export async function clearingRecords(f: SyncFixture, accountId: string): Promis
   return {
     payments: payments.filter((p) => p.PaymentType === 'ACCRECPAYMENT'),
     refunds: payments.filter((p) => p.PaymentType === 'ARCREDITPAYMENT'),
-    bankTransactions: (await f.books<Json>('banktransactions')).filter((t) => live(t) && idOf(t.BankAccount, 'AccountID') === acc),
+    // Spend/receive money only: a transfer's legs are the transfer's, listed under `transfers`.
+    bankTransactions: (await f.books<Json>('banktransactions')).filter((t) => live(t) && idOf(t.BankAccount, 'AccountID') === acc && (t.Type === 'SPEND' || t.Type === 'RECEIVE')),
     transfers: (await f.books<Json>('banktransfers')).filter((t) => live(t) && (idOf(t.FromBankAccount, 'AccountID') === acc || idOf(t.ToBankAccount, 'AccountID') === acc)),
   };
 }

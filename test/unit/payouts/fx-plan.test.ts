@@ -88,6 +88,10 @@ describe('payout plan with a converted charge', () => {
     assert.equal(plan.transfer?.amountMinor, -7_623);
     // Clearing: +7,900 (the Payment) − 277 (fees) − 7,623 (transfer) = 0.
     assert.equal(7_900 + plan.steps.reduce((s, x) => s + x.amountMinor, 0) + plan.transfer!.amountMinor, 0);
+    // BankTransfer.CurrencyRate is read-only in Xero's spec: the transfer never sends one.
+    const transfer = plan.transfer as { type: string; transfer?: Record<string, unknown> };
+    assert.equal(transfer.type, 'bank_transfer');
+    assert.equal('CurrencyRate' in transfer.transfer!, false);
   });
 
   it('a penny Xero could not book at 6 dp moves between clearing and the rounding account', () => {

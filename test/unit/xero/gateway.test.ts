@@ -98,6 +98,20 @@ describe('the Xero gateway', () => {
     assert.deepEqual(found.map((p) => [p.paymentId, p.reference, p.invoiceId]), [['p-1', 'LB-P-1 ch_1', 'inv-1']]);
   });
 
+  it('finds bank transactions by reference: spend/receive money only, never a transfer\'s legs (which carry the transfer\'s reference), live ones only', async () => {
+    const { gateway } = fakeXero(() => ({
+      model: 'BankTransactions',
+      json: { BankTransactions: [
+        { BankTransactionID: 'bt-fee', Type: 'SPEND', Reference: 'po_1 fees', Status: 'AUTHORISED' },
+        { BankTransactionID: 'bt-old', Type: 'RECEIVE', Reference: 'po_1 adj', Status: 'DELETED' },
+        { BankTransactionID: 'leg-out', Type: 'SPEND-TRANSFER', Reference: 'po_1', Status: 'AUTHORISED' },
+        { BankTransactionID: 'leg-in', Type: 'RECEIVE-TRANSFER', Reference: 'po_1', Status: 'AUTHORISED' },
+      ] },
+    }));
+    const found = await gateway.findBankTransactionsByReference(['po_1 fees', 'po_1 adj', 'po_1']);
+    assert.deepEqual(found, [{ id: 'bt-fee', reference: 'po_1 fees', status: 'AUTHORISED' }]);
+  });
+
   it('reads a credit note with what is already allocated and paid out of it', async () => {
     const { gateway, calls } = fakeXero(() => ({
       model: 'CreditNotes',

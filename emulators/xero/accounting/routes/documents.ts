@@ -74,7 +74,8 @@ export function invoiceAndCreditNoteRoutes(): Router {
     const allocation = book.allocations.get(req.params.allocationId.toLowerCase());
     if (!allocation || allocation.IsDeleted || allocation.creditNoteId !== req.params.id.toLowerCase()) return sendNotFound(res);
     deleteAllocation(book, allocation, now);
-    sendCollection(res, 'Allocations', [serializeAllocation(book, allocation)]);
+    // A bare Allocation, not an {Allocations:[…]} collection: the spec's (and xero-node's) answer type.
+    res.status(200).json(serializeAllocation(book, allocation));
   });
 
   return router;
