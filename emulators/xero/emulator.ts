@@ -19,6 +19,7 @@ import { RateLimiter } from './limits/rateLimiter';
 import { NonceStore } from './oauth1/nonces';
 import { consentRouter } from './portal/consent';
 import { portalRouter } from './portal/router';
+import { createWebhooks, webhookControlRouter, webhookPortalRouter, type EmulatorWebhooks, type WebhookOptions } from './webhooks/index';
 
 export interface XeroEmulatorOptions {
   /** Use this clock (shared with other emulators, say); otherwise one is made from clockStart/clockSpeed. */
@@ -39,6 +40,8 @@ export interface XeroEmulatorOptions {
   random?: () => number;
   /** How many calls the call log keeps (default 5000). */
   callLogLimit?: number;
+  /** Webhook delivery timing (batching, retries, when a failing subscription is disabled): webhooks/README.md. */
+  webhooks?: Partial<WebhookOptions>;
 }
 
 export interface XeroEmulator {
@@ -49,6 +52,8 @@ export interface XeroEmulator {
   faults: FaultInjector;
   callLog: CallLog;
   limits: { get(): LimitsConfig; set(update: Partial<LimitsConfig>): LimitsConfig };
+  /** Apps' webhook subscriptions and deliveries (webhooks/). */
+  webhooks: EmulatorWebhooks;
   /** Forget everything (books back to the two seeded organisations, no apps), as POST /_emulator/reset. */
   reset(): void;
   /** Write the state file now (if any). */
@@ -67,6 +72,7 @@ export function buildXeroEmulator(createAccounting: CreateAccounting, opts: Xero
 
   const accounting = createAccounting({ clock });
   const identity = createIdentity({ clock, tenants: accounting });
+  const webhooks = createWebhooks({ accounting, identity, clock }, opts.webhooks ?? {});
   const limiter = new RateLimiter(clock, getLimits);
   const idempotency = new IdempotencyStore(clock, () => limits.idempotencyWindowMs);
   // Nonces must outlive every timestamp still inside the accepted skew on either side.
@@ -81,11 +87,13 @@ export function buildXeroEmulator(createAccounting: CreateAccounting, opts: Xero
   if (saved) {
     accounting.restore(saved.accounting);
     identity.restore(saved.identity);
+    webhooks.rebaseline();
   }
 
   const resetAll = (): void => {
     accounting.reset();
     identity.reset();
+    webhooks.reset();
     limiter.reset();
     idempotency.clear();
     nonces.clear();
@@ -108,7 +116,11 @@ export function buildXeroEmulator(createAccounting: CreateAccounting, opts: Xero
     });
   }
 
+  // Any write (the Accounting API by any app, the control API as the accountant) may fire webhooks.
+  app.use(webhooks.observe(issuerOf));
+
   if (opts.controlApi !== false) {
+    app.use('/_emulator/webhooks', webhookControlRouter(webhooks.dispatcher));
     app.use(
       '/_emulator',
       controlRouter({
@@ -129,6 +141,7 @@ export function buildXeroEmulator(createAccounting: CreateAccounting, opts: Xero
   app.use(identityRouter({ identity, tenants: accounting, issuerOf }));
   app.use(consentRouter({ identity, tenants: accounting, clock }));
   app.use(portalRouter({ identity, tenants: accounting }));
+  app.use(webhookPortalRouter(webhooks.dispatcher));
   app.use(
     '/api.xro/2.0',
     authenticateApiCall({ identity, clock, nonces, oauth1MaxSkewMs: () => limits.oauth1MaxSkewMs, ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}) }),
@@ -162,6 +175,7 @@ export function buildXeroEmulator(createAccounting: CreateAccounting, opts: Xero
     clock,
     faults,
     callLog,
+    webhooks,
     limits: {
       get: getLimits,
       set: (update) => (limits = mergeLimits(limits, update)),
@@ -170,6 +184,7 @@ export function buildXeroEmulator(createAccounting: CreateAccounting, opts: Xero
     save: () => stateFile?.saveNow(),
     close: async () => {
       faults.close();
+      webhooks.close();
       stateFile?.close();
     },
   };
