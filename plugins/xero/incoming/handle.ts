@@ -20,6 +20,8 @@ import { runPoll, type PollPayload } from './poll';
 
 type Ctx = PluginContext<XeroConfig>;
 
+const XERO_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 interface OurRecord { entityId: number; tenantId: string; status: string; number: string | null }
 
 async function ourRecord(ctx: Ctx, orgId: number, recordType: 'invoice' | 'credit_note', xeroId: string): Promise<OurRecord | undefined> {
@@ -49,7 +51,8 @@ async function handleInvoice(ctx: Ctx, session: () => Promise<XeroSession>, orgI
   const sale = await ctx.records.sale(ctx.db, orgId, saleId);
   if (!sale) return `Sale ${saleId} no longer exists`;
   const recorded = (await ctx.records.paymentsOfSale(ctx.db, orgId, saleId))
-    .filter((p) => p.method === XERO_METHOD && p.providerRef)
+    // Only what came from Xero (a PaymentID): someone may have picked "Paid in Xero" by hand with their own note.
+    .filter((p) => p.method === XERO_METHOD && p.providerRef && XERO_ID.test(p.providerRef))
     .map((p) => ({ providerRef: p.providerRef!, amountMinor: p.amountMinor }));
   const now = ctx.clock.now();
   const key = { orgId, tenantId: record.tenantId, entityType: 'sale' as const, recordType: 'invoice' as const };
