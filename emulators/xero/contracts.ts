@@ -33,6 +33,17 @@ export interface XeroRequestAuth {
   scopes: string[];
 }
 
+/** What one resource looks like now, for the webhooks' change detection (emulators/xero/webhooks/). */
+export interface ResourceStamp {
+  tenantId: string;
+  category: 'INVOICE' | 'CREDITNOTE' | 'CONTACT';
+  resourceId: string;
+  /** Changes whenever anything a webhook subscriber would care about changes (status, amounts, update time). */
+  fingerprint: string;
+  /** Credit note events carry the note's Type and Status (Xero's CreditNoteWebhookEvent). */
+  data?: { Type: string; Status: string };
+}
+
 export interface AccountingModule {
   /** Mounted at /api.xro/2.0 after authentication; reads res.locals.xero. */
   router: Router;
@@ -47,6 +58,8 @@ export interface AccountingModule {
   /** Whole state as JSON-serialisable data (for the optional state file) and back. */
   snapshot(): unknown;
   restore(data: unknown): void;
+  /** Every invoice, credit note and contact of every organisation as it is now (webhooks diff these). */
+  resourceStamps(): ResourceStamp[];
 }
 
 export interface AccountingModuleDeps {

@@ -20,6 +20,7 @@ import { RateLimiter } from './limits/rateLimiter';
 import { NonceStore } from './oauth1/nonces';
 import { consentRouter } from './portal/consent';
 import { portalRouter } from './portal/router';
+import { createWebhooks, webhookControlRouter, webhookPortalRouter, type EmulatorWebhooks, type WebhookOptions } from './webhooks/index';
 
 export interface XeroEmulatorOptions {
   /** Use this clock (shared with other emulators, say); otherwise one is made from clockStart/clockSpeed. */
@@ -42,6 +43,8 @@ export interface XeroEmulatorOptions {
   callLogLimit?: number;
   /** Xero's answer time: each API call delayed uniformly in [minMs, maxMs] real ms, seeded (default off). */
   latency?: Partial<LatencyConfig>;
+  /** Webhook delivery timing (batching, retries, when a failing subscription is disabled): webhooks/README.md. */
+  webhooks?: Partial<WebhookOptions>;
 }
 
 export interface XeroEmulator {
@@ -53,6 +56,8 @@ export interface XeroEmulator {
   callLog: CallLog;
   limits: { get(): LimitsConfig; set(update: Partial<LimitsConfig>): LimitsConfig };
   latency: InjectedLatency;
+  /** Apps' webhook subscriptions and deliveries (webhooks/). */
+  webhooks: EmulatorWebhooks;
   /** Forget everything (books back to the two seeded organisations, no apps), as POST /_emulator/reset. */
   reset(): void;
   /** Write the state file now (if any). */
@@ -71,6 +76,7 @@ export function buildXeroEmulator(createAccounting: CreateAccounting, opts: Xero
 
   const accounting = createAccounting({ clock });
   const identity = createIdentity({ clock, tenants: accounting });
+  const webhooks = createWebhooks({ accounting, identity, clock }, opts.webhooks ?? {});
   const limiter = new RateLimiter(clock, getLimits);
   const idempotency = new IdempotencyStore(clock, () => limits.idempotencyWindowMs);
   // Nonces must outlive every timestamp still inside the accepted skew on either side.
@@ -86,11 +92,13 @@ export function buildXeroEmulator(createAccounting: CreateAccounting, opts: Xero
   if (saved) {
     accounting.restore(saved.accounting);
     identity.restore(saved.identity);
+    webhooks.rebaseline();
   }
 
   const resetAll = (): void => {
     accounting.reset();
     identity.reset();
+    webhooks.reset();
     limiter.reset();
     idempotency.clear();
     nonces.clear();
@@ -113,8 +121,12 @@ export function buildXeroEmulator(createAccounting: CreateAccounting, opts: Xero
     });
   }
 
+  // Any write (the Accounting API by any app, the control API as the accountant) may fire webhooks.
+  app.use(webhooks.observe(issuerOf));
+
   if (opts.controlApi !== false) {
     app.use('/_emulator', latencyControlRouter(latency));
+    app.use('/_emulator/webhooks', webhookControlRouter(webhooks.dispatcher));
     app.use(
       '/_emulator',
       controlRouter({
@@ -135,6 +147,7 @@ export function buildXeroEmulator(createAccounting: CreateAccounting, opts: Xero
   app.use(identityRouter({ identity, tenants: accounting, issuerOf }));
   app.use(consentRouter({ identity, tenants: accounting, clock }));
   app.use(portalRouter({ identity, tenants: accounting }));
+  app.use(webhookPortalRouter(webhooks.dispatcher));
   app.use(
     '/api.xro/2.0',
     authenticateApiCall({ identity, clock, nonces, oauth1MaxSkewMs: () => limits.oauth1MaxSkewMs, ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}) }),
@@ -169,6 +182,7 @@ export function buildXeroEmulator(createAccounting: CreateAccounting, opts: Xero
     clock,
     faults,
     callLog,
+    webhooks,
     limits: {
       get: getLimits,
       set: (update) => (limits = mergeLimits(limits, update)),
@@ -179,6 +193,7 @@ export function buildXeroEmulator(createAccounting: CreateAccounting, opts: Xero
     close: async () => {
       faults.close();
       latency.close();
+      webhooks.close();
       stateFile?.close();
     },
   };

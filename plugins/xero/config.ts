@@ -29,6 +29,11 @@ export const XeroConfigSchema = z
     XERO_SYNC_COALESCE_MS: z.coerce.number({ message: 'must be a number of milliseconds' }).int().min(0).max(5_000).default(200),
     // The nightly payout sweep (payouts/schedule.ts): cron in UTC, or "off".
     XERO_PAYOUT_SWEEP_CRON: cronSetting('40 3 * * *'),
+    // Webhooks (incoming/webhook.ts): the signing key Xero's developer portal shows for the install's
+    // OAuth2 app. Unset: /webhooks/xero refuses everything and the polling sweep covers every connection.
+    XERO_WEBHOOK_KEY: z.string().min(1).optional(),
+    // The polling sweep (incoming/poll.ts) for connections Xero sends no webhooks for: cron in UTC, or "off".
+    XERO_POLL_CRON: cronSetting('*/15 * * * *'),
   })
   .superRefine((v, ctx) => {
     if (Boolean(v.XERO_CLIENT_ID) !== Boolean(v.XERO_CLIENT_SECRET)) {
@@ -44,6 +49,8 @@ export const XeroConfigSchema = z
     httpTimeoutMs: v.XERO_HTTP_TIMEOUT_MS,
     coalesceMs: v.XERO_SYNC_COALESCE_MS,
     payoutSweepCron: v.XERO_PAYOUT_SWEEP_CRON,
+    webhookKey: v.XERO_WEBHOOK_KEY,
+    pollCron: v.XERO_POLL_CRON,
   }));
 
 export type XeroConfig = z.infer<typeof XeroConfigSchema>;

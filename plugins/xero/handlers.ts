@@ -5,8 +5,9 @@ import type { XeroConfig } from './config';
 import { createXeroServices, type XeroServiceOptions } from './engine/services';
 import { payoutHandlers } from './payouts/handlers';
 import { syncHandlers } from './sync/handlers';
+import { incomingHandlers } from './incoming/handle';
 
 export function xeroHandlers(ctx: PluginContext<XeroConfig>, opts: XeroServiceOptions = {}): Record<string, OutboxHandler> {
   const svc = createXeroServices(ctx, opts);
-  return { ...syncHandlers(svc), ...payoutHandlers(svc) };
+  return { ...syncHandlers(svc), ...payoutHandlers(svc), ...incomingHandlers(svc) };
 }

@@ -13,6 +13,10 @@ import { xero0005 } from './migrations/0005_payouts';
 import { xero0006 } from './migrations/0006_send_marks';
 import { xero0007 } from './migrations/0007_send_marks_start';
 import { xero0008 } from './migrations/0008_record_amounts';
+import { xero0009 } from './migrations/0009_incoming';
+import { xeroWebhooks } from './incoming/webhook';
+import { startPollSweep } from './incoming/schedule';
+import { XERO_METHOD } from './incoming/reconcile';
 import { onPayoutPaid } from './payouts/enqueue';
 import { startPayoutSweep } from './payouts/schedule';
 import { xeroHandlers } from './handlers';
@@ -25,7 +29,7 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   id: 'xero',
   title: 'Xero',
   configSchema: XeroConfigSchema,
-  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007, xero0008],
+  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007, xero0008, xero0009],
   viewsDir: fileURLToPath(new URL('./views', import.meta.url)),
   sealedColumns: [...connectionSealedColumns, oauthStateSealedColumns],
   nav: [
@@ -38,12 +42,22 @@ export const xeroPlugin = definePlugin<XeroConfig>({
     { label: 'Sign-off queue', href: '/plugins/xero/payouts/signoff', roles: ['accountant', 'admin'] },
     { label: 'Payout settings', href: '/plugins/xero/payouts/settings', roles: ['admin'] },
   ],
+  // Payments recorded in Xero (by the accountant, or by a payout sign-off) as they appear on the sale.
+  paymentMethods: [{ id: XERO_METHOD, label: 'Paid in Xero' }],
   routes: (ctx) => xeroRoutes(ctx),
+  // What Xero tells us (incoming/): verified, recorded once and queued; read back by the handlers.
+  webhooks: (ctx) => xeroWebhooks(ctx),
   cli: (program, context) => registerXeroCommands(program, context),
   // Subscribers only enqueue, in the host's transaction; handlers (sync/, payouts/) do the Xero calls.
   subscribers: { 'sale.completed': onSaleCompleted, 'refund.issued': onRefundIssued, 'payment.received': onPaymentReceived, 'payout.paid': onPayoutPaid },
   handlers: (ctx) => xeroHandlers(ctx),
   health: (ctx, orgId) => xeroHealth(ctx, orgId),
   // The nightly payout sweep (in processes that run background work); none when XERO_PAYOUT_SWEEP_CRON=off.
-  start: async (ctx) => startPayoutSweep(ctx),
+  // And the polling sweep (XERO_POLL_CRON) for connections Xero sends no webhooks for.
+  start: async (ctx) => {
+    const stops = [startPayoutSweep(ctx), startPollSweep(ctx)].filter((s): s is () => Promise<void> => s !== undefined);
+    return async () => {
+      for (const stop of stops) await stop();
+    };
+  },
 });

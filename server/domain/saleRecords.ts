@@ -54,6 +54,8 @@ export interface PaymentRow {
   received_at: number;
   created_by: string;
   created_at: number;
+  /** Where it came from when not taken here (migration 0010), e.g. "Paid in Xero: bank transfer, 2 Dec". */
+  source_note?: string | null;
 }
 
 export interface RefundRow {

@@ -30,6 +30,8 @@ export interface PaymentView {
   providerRef: string | null;
   receivedAt: string;
   createdAt: string;
+  /** Where the payment came from when it was not taken here ("Paid in Xero: bank transfer, 2 Dec"); null for our own. */
+  source: string | null;
 }
 
 export interface RefundView {
@@ -185,6 +187,7 @@ export function paymentView(p: PaymentRow): PaymentView {
     providerRef: p.provider_ref,
     receivedAt: iso(p.received_at),
     createdAt: iso(p.created_at),
+    source: p.source_note ?? null,
   };
 }
 

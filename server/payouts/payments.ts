@@ -11,6 +11,7 @@ import { formatMinor } from '../domain/money';
 import { isCurrencyCode } from '../domain/currency';
 import type { PaymentMethodCatalogue } from '../plugins/contract';
 import { recordPayment } from '../domain/payments';
+import { findSaleRow } from '../domain/saleRecords';
 import type { Principal } from '../auth/principal';
 import type { ProviderPaymentInput, ProviderPayments } from './types';
 
@@ -50,7 +51,23 @@ export function createProviderPayments(deps: ProviderPaymentsDeps): ProviderPaym
           },
           { trx },
         );
+        if (result.created && input.sourceNote) {
+          await trx('payments').where({ id: result.payment.id }).update({ source_note: input.sourceNote.slice(0, 200) });
+        }
         return { paymentId: result.payment.id, created: result.created };
+      });
+    },
+    async remove(orgId, input) {
+      if (!input.providerRef) throw new ValidationError([{ path: 'providerRef', message: 'is required' }]);
+      return deps.db.transaction(async (trx) => {
+        const row = (await trx('payments').where({ org_id: orgId, method: input.method, provider_ref: input.providerRef }).first()) as
+          { id: number; sale_id: number; amount_minor: number | string } | undefined;
+        if (!row) return { removed: false, saleId: null };
+        // Lock the sale first (as recordPayment does), so a payment being recorded meanwhile sees the new figure.
+        await findSaleRow(trx, orgId, row.sale_id, { lock: true });
+        await trx('payments').where({ id: row.id }).del();
+        await trx('sales').where({ id: row.sale_id }).decrement('paid_minor', Number(row.amount_minor));
+        return { removed: true, saleId: row.sale_id };
       });
     },
   };

@@ -57,8 +57,17 @@ export interface ProviderPaymentInput {
   currency: string;
   providerRef: string;       // charge id / payment id
   receivedAt: number;        // epoch ms
+  /** Where it came from, in words, shown with the payment (at most 200 characters), e.g. "Paid in Xero: bank transfer, 2 Dec". */
+  sourceNote?: string;
 }
 export interface ProviderPayments {
   /** Records a provider payment on our sale (host recordPayment, system actor). Idempotent on providerRef. */
   record(orgId: number, saleId: number, input: ProviderPaymentInput): Promise<{ paymentId: number; created: boolean }>;
+  /**
+   * Takes back a provider payment that the provider says no longer exists (deleted in Xero): the payment is
+   * removed and the sale's paid amount goes down by it, in one transaction. Idempotent: removing one that is
+   * not there returns removed: false. Only `method`'s payments with that reference are touched. Optional, so hosts written
+   * before it still compile; without it a plugin cannot take a payment back and says so instead.
+   */
+  remove?(orgId: number, input: { method: string; providerRef: string }): Promise<{ removed: boolean; saleId: number | null }>;
 }

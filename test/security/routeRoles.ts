@@ -98,6 +98,7 @@ export const ROUTE_ROLES: Record<string, Access> = {
   'POST /plugins/gocardless/disconnect': roles(ADMIN),
   'POST /webhooks/gocardless': open('GoCardless webhook: Webhook-Signature (HMAC-SHA256 of the body) verified against an organisation\'s endpoint secret, 24 h window on event created_at, event ids recorded once'),
 
+  'POST /webhooks/xero': open('Xero webhook: x-xero-signature (base64 HMAC-SHA256 of the raw body under XERO_WEBHOOK_KEY) verified in constant time; 401 with an empty body otherwise; events recorded once'),
   'GET /plugins/xero/connection': roles(ADMIN),
   'GET /plugins/xero/legacy/certificate.cer': roles(ADMIN),
   'POST /plugins/xero/legacy/certificate/regenerate': roles(ADMIN),

@@ -4,6 +4,7 @@ import type { AccountingModule, AccountingModuleDeps } from '../contracts';
 import { createApiRouter } from './api';
 import { createControlRouter } from './control';
 import { BookStore, tenantSummary } from './store';
+import { resourceStampsOf } from './stamps';
 
 export { UK_TENANT_ID, US_TENANT_ID } from './seed';
 
@@ -21,5 +22,6 @@ export function createAccountingModule(deps: AccountingModuleDeps): AccountingMo
     createOrganisation: (input) => tenantSummary(store.add(input)),
     snapshot: () => store.snapshot(),
     restore: (data) => store.restore(data),
+    resourceStamps: () => store.all().flatMap(resourceStampsOf),
   };
 }

@@ -23,7 +23,28 @@ export interface InvoiceAnswer {
   /** Epoch ms of the invoice's Date (0 when Xero gave none). */
   date: number;
   contact: { contactId: string | null; name: string | null; email: string | null } | null;
+  /** ISO 4217 of the invoice (null when Xero gave none). */
+  currency: string | null;
+  /** The live payments applied to it (Xero lists only those not deleted). */
+  payments: AppliedPayment[];
   summary: AnswerSummary;
+}
+
+/** A payment as an invoice lists it. */
+export interface AppliedPayment {
+  paymentId: string;
+  amountCents: number;
+  /** Epoch ms of the payment's Date. */
+  date: number;
+  reference: string | null;
+}
+
+/** A record that changed, as a paged If-Modified-Since list shows it (the polling sweep). */
+export interface ChangedRecord {
+  kind: 'INVOICE' | 'CREDITNOTE';
+  /** The invoice or credit note to look at (a payment's own document). */
+  resourceId: string;
+  updatedAt: number;
 }
 
 export interface CreditNoteAnswer {
@@ -178,6 +199,8 @@ export const invoiceOf = (inv: Invoice): InvoiceAnswer => ({
   amountDueCents: centsOf(inv.amountDue),
   date: xeroTime(inv.date),
   contact: inv.contact ? { contactId: text(inv.contact.contactID), name: text(inv.contact.name), email: text(inv.contact.emailAddress) } : null,
+  currency: text(inv.currencyCode),
+  payments: (inv.payments ?? []).flatMap((p: Payment) => (p.paymentID ? [{ paymentId: p.paymentID, amountCents: centsOf(p.amount), date: xeroTime(p.date), reference: text(p.reference) }] : [])),
   summary: summaryOf(inv),
 });
 

@@ -9,7 +9,7 @@ import {
   accountOf, bankTransactionOf, bankTransferOf, contactOf, createdAccountOf, creditNoteOf, elementsOf, invoiceOf, organisationOf,
   paymentOf, taxRateOf, trackingCategoryOf,
   type AccountAnswer, type ContactAnswer, type CreditNoteAnswer, type Element, type InvoiceAnswer, type OrganisationAnswer,
-  type PaymentAnswer, type ReferencedAnswer, type TaxRateAnswer, type TrackingCategoryAnswer,
+  type PaymentAnswer, type ReferencedAnswer, type ChangedRecord, xeroTime, type TaxRateAnswer, type TrackingCategoryAnswer,
 } from './answers';
 import type { CallOptions, XeroOperation } from './client';
 import {
@@ -84,7 +84,37 @@ export class XeroGateway {
     else await this.call((api, tenant) => api.createCreditNoteHistory(tenant, record.xeroId, historyRecords));
   }
 
+  /**
+   * One page (100) of what changed since `since` (If-Modified-Since), for the polling sweep: invoices and
+   * credit notes by their own id, payments by the document they are on (a payment changes its invoice).
+   */
+  async changedSince(endpoint: 'Invoices' | 'CreditNotes' | 'Payments', since: number | null, page: number): Promise<ChangedRecord[]> {
+    const after = since === null ? undefined : new Date(since);
+    if (endpoint === 'Invoices') {
+      const body = await this.call((api, tenant) => api.getInvoices(tenant, after, 'Type=="ACCREC"', 'UpdatedDateUTC ASC', undefined, undefined, undefined, undefined, page, true, undefined, undefined, true));
+      return (body.invoices ?? []).flatMap((i) => (i.invoiceID ? [{ kind: 'INVOICE' as const, resourceId: i.invoiceID, updatedAt: xeroTime(i.updatedDateUTC) }] : []));
+    }
+    if (endpoint === 'CreditNotes') {
+      const body = await this.call((api, tenant) => api.getCreditNotes(tenant, after, 'Type=="ACCRECCREDIT"', 'UpdatedDateUTC ASC', page));
+      return (body.creditNotes ?? []).flatMap((n) => (n.creditNoteID ? [{ kind: 'CREDITNOTE' as const, resourceId: n.creditNoteID, updatedAt: xeroTime(n.updatedDateUTC) }] : []));
+    }
+    const body = await this.call((api, tenant) => api.getPayments(tenant, after, undefined, 'UpdatedDateUTC ASC', page));
+    return (body.payments ?? []).flatMap((p): ChangedRecord[] => {
+      const updatedAt = xeroTime(p.updatedDateUTC);
+      if (p.invoice?.invoiceID) return [{ kind: 'INVOICE' as const, resourceId: p.invoice.invoiceID, updatedAt }];
+      if (p.creditNote?.creditNoteID) return [{ kind: 'CREDITNOTE' as const, resourceId: p.creditNote.creditNoteID, updatedAt }];
+      return [];
+    });
+  }
+
   // ---- credit notes ----
+
+  /** One credit note as it is now (status, allocations, pay-outs). */
+  async getCreditNote(id: string): Promise<CreditNoteAnswer | null> {
+    const body = await this.call((api, tenant) => api.getCreditNote(tenant, id));
+    const note = body.creditNotes?.[0];
+    return note ? creditNoteOf(note) : null;
+  }
 
   /** Credit notes by CreditNoteNumber, with what is already allocated and paid out of them. */
   async findCreditNotesByNumber(numbers: readonly string[]): Promise<CreditNoteAnswer[]> {

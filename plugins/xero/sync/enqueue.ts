@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { EventSubscriber, PluginContext, Queryable } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
 import { scheduledAvailableAt } from './schedule';
+import { XERO_METHOD } from '../incoming/reconcile';
 import { getLiveConnection } from '../connection/store';
 import { coalescedAvailableAt } from './coalesce';
 import { tenantKeyOf } from '../engine/rateBudget';
@@ -98,6 +99,8 @@ export const onRefundIssued: EventSubscriber<XeroConfig, 'refund.issued'> = asyn
 };
 
 export const onPaymentReceived: EventSubscriber<XeroConfig, 'payment.received'> = async (event, trx, ctx) => {
+  // A payment recorded in Xero (method `xero`, incoming/) is already there: pushing it would pay the invoice twice.
+  if (event.data.payment.method === XERO_METHOD) return;
   const when = await whenToRun(trx, ctx, event.orgId, PAYMENT_PUSH);
   if (when) await enqueuePaymentPush(ctx, trx, event.orgId, event.data.payment.id, event.data.sale.id, when);
 };

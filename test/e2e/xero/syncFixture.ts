@@ -64,10 +64,15 @@ export async function connectPrivateApp(x: XeroTestApp, orgId: number, emulatorU
   return app.tenantId;
 }
 
-export async function startSyncFixture(kind: DbKind, opts: { emulator?: XeroEmulatorOptions; workers?: boolean; env?: Record<string, string>; plugins?: PluginDefinition<unknown>[] } = {}): Promise<SyncFixture> {
+export async function startSyncFixture(kind: DbKind, opts: {
+  emulator?: XeroEmulatorOptions; workers?: boolean; env?: Record<string, string>; plugins?: PluginDefinition<unknown>[];
+  /** Set the emulator up before the app boots; returns more environment (e.g. XERO_WEBHOOK_KEY the portal generated). */
+  beforeBoot?: (emu: RunningEmulator) => Promise<Record<string, string>>;
+} = {}): Promise<SyncFixture> {
   const emu = await startXeroEmulator(opts.emulator ?? {});
+  const bootEnv = opts.beforeBoot ? await opts.beforeBoot(emu) : {};
   // `plugins` (must include xero) boots the provider plugins alongside, for the payout e2e tests.
-  const x = await bootXeroApp(kind, { emulatorUrl: emu.url, env: { PUBLIC_URL: 'http://books.test', ...opts.env }, ...(opts.plugins ? { plugins: opts.plugins } : {}) });
+  const x = await bootXeroApp(kind, { emulatorUrl: emu.url, env: { PUBLIC_URL: 'http://books.test', ...opts.env, ...bootEnv }, ...(opts.plugins ? { plugins: opts.plugins } : {}) });
   const db = x.host.deps.db;
   const org = await seedOrg(db, 'Sync Gym');
   const tenantId = await connectPrivateApp(x, org.orgId, emu.url);

@@ -1,0 +1,166 @@
+// The handler of incoming events (xero.incoming.sync): read the resource from Xero (through the session's
+// rate budget) and bring the host in line, through the contract only.
+//  - INVOICE of one of our sales: payments recorded in Xero appear on the sale (method `xero`, with their
+//    source), payments deleted there leave it; voided or deleted, the sale's invoice is flagged deleted
+//    upstream at once (xero_records status, so nothing is pushed for it again) with what to do.
+//  - CREDITNOTE of one of our refunds: its state in Xero (allocated, paid out, voided) is kept on the
+//    refund's record and sync state.
+//  - anything not ours is marked handled, ignored.
+import { AppError } from '../../../server/errors';
+import type { OutboxHandler, OutboxHandlerContext, OutboxItem, OutboxOutcome, PluginContext } from '../../../server/plugins/contract';
+import type { XeroConfig } from '../config';
+import { toWorkerError } from '../gateway/client';
+import { openSession, type XeroSession } from '../engine/session';
+import type { XeroServices } from '../engine/services';
+import { withRetryPolicy } from '../engine/retryPolicy';
+import { DELETED_UPSTREAM, isRemovedInXero, saveRecord } from '../engine/records';
+import { paidInXeroNote, planPayments, XERO_METHOD, xeroCentsToMinor } from './reconcile';
+import { INCOMING_POLL, INCOMING_SYNC, markHandled, type IncomingSyncPayload } from './store';
+import { runPoll, type PollPayload } from './poll';
+
+type Ctx = PluginContext<XeroConfig>;
+
+const XERO_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface OurRecord { entityId: number; tenantId: string; status: string; number: string | null }
+
+async function ourRecord(ctx: Ctx, orgId: number, recordType: 'invoice' | 'credit_note', xeroId: string): Promise<OurRecord | undefined> {
+  const row = (await ctx.db('xero_records')
+    .where({ org_id: orgId, record_type: recordType })
+    .whereRaw('lower(xero_id) = ?', [xeroId.toLowerCase()])
+    .first()) as Record<string, unknown> | undefined;
+  return row ? { entityId: Number(row.entity_id), tenantId: String(row.tenant_id), status: String(row.status), number: (row.number as string | null) ?? null } : undefined;
+}
+
+async function ourPaymentIds(ctx: Ctx, orgId: number, paymentIds: readonly string[]): Promise<Set<string>> {
+  if (paymentIds.length === 0) return new Set();
+  const rows = (await ctx.db('xero_records').where({ org_id: orgId, record_type: 'payment' })
+    .whereIn('xero_id', paymentIds.flatMap((id) => [id, id.toLowerCase()]))
+    .select('xero_id')) as { xero_id: string }[];
+  return new Set(rows.map((r) => r.xero_id.toLowerCase()));
+}
+
+const when = (ctx: Ctx, ms: number, timeZone: string): string => ctx.pages.formatDateTime(ms, timeZone);
+
+async function handleInvoice(ctx: Ctx, session: () => Promise<XeroSession>, orgId: number, invoiceId: string): Promise<string> {
+  const record = await ourRecord(ctx, orgId, 'invoice', invoiceId);
+  if (!record) return 'Not the invoice of one of our sales: ignored';
+  const saleId = record.entityId;
+  const [invoice] = await (await session()).xero.getInvoices([invoiceId]);
+  if (!invoice) return `Invoice ${invoiceId} was not found in Xero`;
+  const sale = await ctx.records.sale(ctx.db, orgId, saleId);
+  if (!sale) return `Sale ${saleId} no longer exists`;
+  const recorded = (await ctx.records.paymentsOfSale(ctx.db, orgId, saleId))
+    // Only what came from Xero (a PaymentID): someone may have picked "Paid in Xero" by hand with their own note.
+    .filter((p) => p.method === XERO_METHOD && p.providerRef && XERO_ID.test(p.providerRef))
+    .map((p) => ({ providerRef: p.providerRef!, amountMinor: p.amountMinor }));
+  const now = ctx.clock.now();
+  const key = { orgId, tenantId: record.tenantId, entityType: 'sale' as const, recordType: 'invoice' as const };
+  const done: string[] = [];
+
+  if (isRemovedInXero(invoice.status)) {
+    const how = invoice.status === 'VOIDED' ? 'voided' : 'deleted';
+    for (const p of recorded) await removePayment(ctx, orgId, p.providerRef, done);
+    if (!isRemovedInXero(record.status)) {
+      const org = await ctx.organisations.get(ctx.db, orgId);
+      await saveRecord(ctx.db, key, { entityId: saleId, xeroId: invoice.invoiceId, number: invoice.number, status: DELETED_UPSTREAM, note: `${invoice.status} in Xero` }, now);
+      await ctx.sync.upsert(ctx.db, {
+        orgId, entityType: 'sale', entityId: saleId, recordType: 'invoice', status: 'deleted_upstream', externalId: invoice.invoiceId, externalRef: invoice.number,
+        error: `Invoice ${invoice.number ?? invoiceId} was ${how} in Xero (noticed ${when(ctx, now, org.timeZone)}). Nothing more is sent to Xero for this sale. ` +
+          'If the sale stands, ask the accountant to raise a new invoice in Xero; if it does not, refund or cancel it here.',
+      });
+      done.push(`invoice flagged ${how} in Xero`);
+    }
+    return done.length ? done.join('; ') : `Invoice already known as ${how} in Xero: nothing changed`;
+  }
+
+  const ours = await ourPaymentIds(ctx, orgId, invoice.payments.map((p) => p.paymentId));
+  const plan = planPayments({ live: invoice.payments, ours, recorded });
+  for (const p of plan.remove) await removePayment(ctx, orgId, p.providerRef, done);
+  for (const p of plan.add) {
+    if (invoice.currency && invoice.currency !== sale.currency) {
+      done.push(`payment ${p.paymentId} is in ${invoice.currency}, the sale in ${sale.currency}: not recorded`);
+      continue;
+    }
+    const amountMinor = xeroCentsToMinor(p.amountCents, sale.currency);
+    if (amountMinor === null || amountMinor <= 0) {
+      done.push(`payment ${p.paymentId} of ${p.amountCents / 100} cannot be an amount of ${sale.currency}: not recorded`);
+      continue;
+    }
+    try {
+      const org = await ctx.organisations.get(ctx.db, orgId);
+      const { created } = await ctx.payments.record(orgId, saleId, {
+        method: XERO_METHOD, amountMinor, currency: sale.currency, providerRef: p.paymentId,
+        receivedAt: Math.min(p.date || now, now), sourceNote: paidInXeroNote(p, org.timeZone),
+      });
+      if (created) done.push(`payment ${p.paymentId} (${ctx.pages.formatMoney(amountMinor, sale.currency)} ${sale.currency}) recorded on sale ${saleId}`);
+    } catch (err) {
+      // The host refused it (more than is outstanding, say): say why, change nothing, do not retry forever.
+      if (err instanceof AppError && err.statusCode < 500) done.push(`payment ${p.paymentId} not recorded: ${err.message}`);
+      else throw err;
+    }
+  }
+  return done.length ? done.join('; ') : 'Nothing to change (our own write, or already up to date)';
+}
+
+async function removePayment(ctx: Ctx, orgId: number, providerRef: string, done: string[]): Promise<void> {
+  if (!ctx.payments.remove) {
+    done.push(`payment ${providerRef} was deleted in Xero, but this host cannot take payments back: remove it by hand`);
+    return;
+  }
+  const { removed, saleId } = await ctx.payments.remove(orgId, { method: XERO_METHOD, providerRef });
+  if (removed) done.push(`payment ${providerRef} deleted in Xero: removed from sale ${saleId}`);
+}
+
+async function handleCreditNote(ctx: Ctx, session: () => Promise<XeroSession>, orgId: number, creditNoteId: string): Promise<string> {
+  const record = await ourRecord(ctx, orgId, 'credit_note', creditNoteId);
+  if (!record) return 'Not the credit note of one of our refunds: ignored';
+  const note = await (await session()).xero.getCreditNote(creditNoteId);
+  if (!note) return `Credit note ${creditNoteId} was not found in Xero`;
+  const allocated = note.allocations.filter((a) => !a.isDeleted).reduce((s, a) => s + a.amountCents, 0);
+  const paidOut = note.payments.reduce((s, p) => s + p.amountCents, 0);
+  const state = `${note.status ?? 'unknown'} in Xero: ${(allocated / 100).toFixed(2)} allocated, ${(paidOut / 100).toFixed(2)} paid out of ${(note.totalCents / 100).toFixed(2)}`;
+  if (record.status === note.status && !isRemovedInXero(note.status)) {
+    const before = (await ctx.db('xero_records').where({ org_id: orgId, record_type: 'credit_note', entity_id: record.entityId }).first('note')) as { note: string | null } | undefined;
+    if (before?.note === state) return 'Nothing to change (our own write, or already up to date)';
+  }
+  const now = ctx.clock.now();
+  await saveRecord(ctx.db, { orgId, tenantId: record.tenantId, entityType: 'refund', recordType: 'credit_note' }, { entityId: record.entityId, status: note.status ?? record.status, note: state }, now);
+  if (isRemovedInXero(note.status)) {
+    await ctx.sync.upsert(ctx.db, {
+      orgId, entityType: 'refund', entityId: record.entityId, recordType: 'credit_note', status: 'deleted_upstream', externalId: note.creditNoteId, externalRef: note.number,
+      error: `Credit note ${note.number ?? creditNoteId} was ${note.status === 'VOIDED' ? 'voided' : 'deleted'} in Xero; nothing more is sent for this refund`,
+    });
+  }
+  return `Refund ${record.entityId}: credit note ${state}`;
+}
+
+async function handleIncoming(svc: XeroServices, items: OutboxItem<IncomingSyncPayload>[], h: OutboxHandlerContext): Promise<OutboxOutcome[]> {
+  const { ctx } = svc;
+  const orgId = items[0]!.orgId!;
+  let opened: XeroSession | undefined;
+  const session = async (): Promise<XeroSession> => (opened ??= await openSession(svc.connection, svc.budget, orgId, h.signal));
+  const outcomes: OutboxOutcome[] = [];
+  for (const item of items) {
+    try {
+      const { category, resourceId } = item.payload;
+      const outcome = category === 'INVOICE' ? await handleInvoice(ctx, session, orgId, resourceId) : await handleCreditNote(ctx, session, orgId, resourceId);
+      await markHandled(ctx.db, orgId, resourceId, outcome, ctx.clock.now());
+      outcomes.push({ status: 'done' });
+    } catch (err) {
+      const e = toWorkerError(err);
+      if (e.name === 'AuthRevokedError') outcomes.push({ status: 'paused', error: e.message });
+      else if (e.name === 'PermanentError') {
+        await markHandled(ctx.db, orgId, item.payload.resourceId, `Could not read it from Xero: ${e.message}`, ctx.clock.now());
+        outcomes.push({ status: 'failed', error: e.message });
+      } else outcomes.push({ status: 'retry', error: e.message, ...((e as { retryAfterMs?: number }).retryAfterMs !== undefined ? { retryAfterMs: (e as { retryAfterMs?: number }).retryAfterMs } : {}) });
+    }
+  }
+  return outcomes;
+}
+
+export function incomingHandlers(svc: XeroServices): Record<string, OutboxHandler> {
+  const sync: OutboxHandler<IncomingSyncPayload> = { batchSize: 20, maxAttempts: 50, handle: withRetryPolicy((items, h) => handleIncoming(svc, items, h)) };
+  const poll: OutboxHandler<PollPayload> = { batchSize: 1, maxAttempts: 20, handle: withRetryPolicy((items, h) => runPoll(svc, items, h)) };
+  return { [INCOMING_SYNC]: sync as OutboxHandler, [INCOMING_POLL]: poll as OutboxHandler };
+}
