@@ -35,6 +35,7 @@ export * as money from '../domain/money';
 export { isCurrencyCode, minorUnitDigits } from '../domain/currency';
 /** Small, pure helpers for plugin forms (a field as a string, issues by field, same-site redirects). */
 export { field, errorsByField, safeRedirectPath } from '../web/forms';
+export type { ErrorSummaryItem } from '../web/errorSummary';
 
 // ------------------------------------------------------------------------------------------ sync state
 
@@ -270,7 +271,10 @@ export interface FlashMessage {
 export interface PluginPages {
   /**
    * Render `<viewsDir>/<view>.ejs` inside the host's layout. The template sees the host's page locals
-   * (principal, csrfToken) plus `locals`; `title` names the page.
+   * (principal, csrfToken) plus `locals`; `title` names the page. A refused form gets the host's error
+   * summary at the top of the page, focused: every `<p class="field-error" id="<field id>-error">` in the
+   * page is listed, linked to its field and named by its label; `locals.errorSummary` (ErrorSummaryItem[])
+   * adds problems that belong to no one field, first; `locals.pageError` is its heading.
    */
   render(res: Response, view: string, locals: Record<string, unknown> & { title: string }, status?: number): void;
   setFlash(req: Request, kind: FlashMessage['kind'], message: string): void;
