@@ -2,7 +2,7 @@
 // last reached Xero, the rate budget left (from the shared budget tables the workers use), the
 // connection's state with the reason when it needs re-authorising, and records synced per hour over the
 // last 24 hours. A handful of indexed queries; read-only.
-import type { HealthPanel, PluginContext, Queryable } from '../../server/plugins/contract';
+import { SYNC_COUNTS, type HealthPanel, type PluginContext, type Queryable } from '../../server/plugins/contract';
 import type { XeroConfig } from './config';
 import { getLiveConnection } from './connection/store';
 import { tenantKeyOf, XERO_LIMITS } from './engine/rateBudget';
@@ -55,13 +55,19 @@ export async function xeroHealth(ctx: PluginContext<XeroConfig>, orgId: number, 
   else if (connection.status === 'needs_reauth') {
     status = { label: `Needs re-authorising (${connection.tenant_name ?? 'Xero'})`, tone: 'bad', detail: connection.last_error ?? 'Xero refused the saved authorisation; connect again.' };
   } else if (connection.status === 'choosing_tenant') status = { label: 'Waiting for an organisation to be chosen', tone: 'warn', detail: 'Finish connecting on the connection page.' };
-  else status = { label: `Connected to ${connection.tenant_name ?? 'Xero'}`, tone: 'ok', detail: connection.last_error ? `Last error: ${connection.last_error}` : null };
+  else if (dead > 0) {
+    status = { label: `Connected to ${connection.tenant_name ?? 'Xero'}`, tone: 'bad', detail: `${dead === 1 ? '1 item was' : `${dead} items were`} given up: see the failures page.` };
+  } else if (failedRecords > 0) {
+    status = { label: `Connected to ${connection.tenant_name ?? 'Xero'}`, tone: 'warn', detail: `${failedRecords === 1 ? '1 record' : `${failedRecords} records`} failed on the last attempt.` };
+  } else status = { label: `Connected to ${connection.tenant_name ?? 'Xero'}`, tone: 'ok', detail: connection.last_error ? `Last error: ${connection.last_error}` : null };
 
+  // The host's definitions (SYNC_COUNTS): a failed record counts once under Failed; given-up work is apart.
   const facts: HealthPanel['facts'] = [
-    { label: 'Queued', value: String(queued), testId: 'xero-queued' },
-    { label: 'Failed', value: String(failedRecords + dead), tone: failedRecords + dead > 0 ? 'bad' : undefined, testId: 'xero-failed' },
+    { ...SYNC_COUNTS.waiting, value: String(queued), testId: 'xero-queued' },
+    { ...SYNC_COUNTS.failed, value: String(failedRecords), tone: failedRecords > 0 ? 'warn' : undefined, testId: 'xero-failed' },
+    { ...SYNC_COUNTS.givenUp, value: String(dead), tone: dead > 0 ? 'bad' : undefined, testId: 'xero-given-up' },
   ];
-  if (paused > 0) facts.push({ label: 'Paused', value: String(paused), tone: 'warn', testId: 'xero-paused' });
+  if (paused > 0) facts.push({ ...SYNC_COUNTS.paused, value: String(paused), tone: 'warn', testId: 'xero-paused' });
   facts.push({ label: 'Last success', value: when(lastSuccess, now), testId: 'xero-last-success' });
   if (connection) {
     const budget = await budgetLeft(db, tenantKeyOf(orgId, connection.tenant_id), now);

@@ -22,6 +22,7 @@ import { startPayoutSweep } from './payouts/schedule';
 import { xeroHandlers } from './handlers';
 import { onPaymentReceived, onRefundIssued, onSaleCompleted } from './sync/enqueue';
 import { xeroHealth } from './health';
+import { HISTORY_NOTE } from './sync/types';
 import { connectionSealedColumns } from './connection/store';
 import { oauthStateSealedColumns } from './connection/oauth2/states';
 
@@ -51,6 +52,8 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   // Subscribers only enqueue, in the host's transaction; handlers (sync/, payouts/) do the Xero calls.
   subscribers: { 'sale.completed': onSaleCompleted, 'refund.issued': onRefundIssued, 'payment.received': onPaymentReceived, 'payout.paid': onPayoutPaid },
   handlers: (ctx) => xeroHandlers(ctx),
+  // History notes step aside whenever the rate budget is busy: not records waiting to reach Xero.
+  backgroundOutboxTypes: [HISTORY_NOTE],
   health: (ctx, orgId) => xeroHealth(ctx, orgId),
   // The nightly payout sweep (in processes that run background work); none when XERO_PAYOUT_SWEEP_CRON=off.
   // And the polling sweep (XERO_POLL_CRON) for connections Xero sends no webhooks for.

@@ -35,6 +35,7 @@ export * as money from '../domain/money';
 export { isCurrencyCode, minorUnitDigits } from '../domain/currency';
 /** Small, pure helpers for plugin forms (a field as a string, issues by field, same-site redirects). */
 export { field, errorsByField, safeRedirectPath } from '../web/forms';
+export type { ErrorSummaryItem } from '../web/errorSummary';
 
 // ------------------------------------------------------------------------------------------ sync state
 
@@ -270,7 +271,10 @@ export interface FlashMessage {
 export interface PluginPages {
   /**
    * Render `<viewsDir>/<view>.ejs` inside the host's layout. The template sees the host's page locals
-   * (principal, csrfToken) plus `locals`; `title` names the page.
+   * (principal, csrfToken) plus `locals`; `title` names the page. A refused form gets the host's error
+   * summary at the top of the page, focused: every `<p class="field-error" id="<field id>-error">` in the
+   * page is listed, linked to its field and named by its label; `locals.errorSummary` (ErrorSummaryItem[])
+   * adds problems that belong to no one field, first; `locals.pageError` is its heading.
    */
   render(res: Response, view: string, locals: Record<string, unknown> & { title: string }, status?: number): void;
   setFlash(req: Request, kind: FlashMessage['kind'], message: string): void;
@@ -315,6 +319,29 @@ export interface PluginContext<C> {
 export type HealthTone = 'ok' | 'warn' | 'bad';
 
 /**
+ * The sync counts the dashboard shows, one definition each, used by the host's card and by every plugin's
+ * panel (as a fact's label and help), so the same word never means two numbers on one page.
+ */
+export const SYNC_COUNTS = {
+  waiting: {
+    label: 'Waiting to send',
+    help: 'Records queued to be sent, including those to be retried after a temporary error. Background work (such as notes in Xero\'s history, sent when the rate limit has room) is not counted here.',
+  },
+  failed: {
+    label: 'Failed',
+    help: 'Records whose last attempt failed, each counted once however many attempts it had: being retried, or given up.',
+  },
+  givenUp: {
+    label: 'Given up',
+    help: 'Work the sync stopped retrying (a permanent error, or too many attempts). It needs a person: retry it from the failures page once the cause is fixed.',
+  },
+  paused: {
+    label: 'Paused',
+    help: 'Waiting for the connection to be authorised again; sent as soon as it is.',
+  },
+} as const satisfies Record<string, { label: string; help: string }>;
+
+/**
  * A plugin's panel on the dashboard: plain data, rendered by the host (figures, a status line, and a
  * chart of records synced per hour with a table alternative), so a plugin needs no view of its own.
  */
@@ -322,8 +349,11 @@ export interface HealthPanel {
   title: string;
   /** The integration's state in a few words ("Connected to Demo Company (UK)"); `detail` says why it is not ok. */
   status: { label: string; tone: HealthTone; detail?: string | null };
-  /** Figures in reading order, e.g. waiting, failed, last success, rate-limit headroom. */
-  facts: { label: string; value: string; tone?: HealthTone; testId?: string }[];
+  /**
+   * Figures in reading order, e.g. waiting, failed, last success, rate-limit headroom. `help` says what the
+   * figure counts (shown on hover and under the figures); counts the host also shows use SYNC_COUNTS.
+   */
+  facts: { label: string; value: string; tone?: HealthTone; testId?: string; help?: string }[];
   /** Records synced per hour, oldest first, ending with the current hour (24 entries for a day). */
   hourly?: { hourStart: number; count: number }[];
   /** Where to act (failures, connection); the host shows each only to its roles. */
@@ -366,6 +396,11 @@ export interface PluginDefinition<C = unknown> {
   subscribers?: { [T in HostEventType]?: EventSubscriber<C, T> };
   /** Keyed by the full outbox type, which must start with `<id>.`. */
   handlers?(ctx: PluginContext<C>): Record<string, OutboxHandler>;
+  /**
+   * Outbox types that are background work, not records waiting to reach the service (e.g. Xero's history
+   * notes): the dashboard counts them apart from "Waiting to send" and "Given up".
+   */
+  backgroundOutboxTypes?: readonly string[];
   /** Navigation entries for the host layout, shown to the given roles. */
   nav?: { label: string; href: string; roles: Role[] }[];
   /**

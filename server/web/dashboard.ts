@@ -8,38 +8,51 @@ import { renderPage } from './render';
 import { startOfDayInZone } from './time';
 import { hourlyChart, type HourlyChart } from './hourlyChart';
 import type { Role } from '../auth/principal';
-import type { HealthPanel } from '../plugins/contract';
+import { SYNC_COUNTS, type HealthPanel } from '../plugins/contract';
 import type { PluginRuntime } from '../plugins/registry';
 import type { Logger } from '../logger';
 
+/** The card's counts, as SYNC_COUNTS defines them. */
 export interface SyncHealth {
-  /** Outbox items waiting or running (pending + leased). */
+  /** Outbox items waiting or running (pending + leased), background work left out. */
   pending: number;
-  /** Outbox items given up on: need a person. */
+  /** Outbox items given up on (dead), background work left out: need a person. */
   dead: number;
   /** Outbox items waiting for a re-authorised connection. */
   paused: number;
   /** Downstream records whose last push failed. */
   failed: number;
+  /** Background outbox items (plugins' backgroundOutboxTypes) waiting or running: shown apart. */
+  background: number;
 }
 
-const countBy = async (q: Queryable, table: string, orgId: number): Promise<Map<string, number>> => {
-  const rows = (await q(table).where({ org_id: orgId }).select('status').count<{ status: string; n: number | string }[]>({ n: '*' }).groupBy('status')) as {
+const countBy = async (q: Queryable, table: string, orgId: number, types?: { in?: readonly string[]; notIn?: readonly string[] }): Promise<Map<string, number>> => {
+  const query = q(table).where({ org_id: orgId });
+  if (types?.in) query.whereIn('type', [...types.in]);
+  if (types?.notIn?.length) query.whereNotIn('type', [...types.notIn]);
+  const rows = (await query.select('status').count<{ status: string; n: number | string }[]>({ n: '*' }).groupBy('status')) as {
     status: string;
     n: number | string;
   }[];
   return new Map(rows.map((r) => [r.status, Number(r.n)]));
 };
 
-export async function syncHealth(db: Queryable, orgId: number): Promise<SyncHealth> {
-  const outbox = await countBy(db, 'outbox', orgId);
+export async function syncHealth(db: Queryable, orgId: number, backgroundTypes: readonly string[] = []): Promise<SyncHealth> {
+  const outbox = await countBy(db, 'outbox', orgId, { notIn: backgroundTypes });
+  const background = backgroundTypes.length ? await countBy(db, 'outbox', orgId, { in: backgroundTypes }) : new Map<string, number>();
   const records = await countBy(db, 'sync_records', orgId);
   return {
     pending: (outbox.get('pending') ?? 0) + (outbox.get('leased') ?? 0),
     dead: outbox.get('dead') ?? 0,
     paused: outbox.get('paused') ?? 0,
     failed: records.get('failed') ?? 0,
+    background: (background.get('pending') ?? 0) + (background.get('leased') ?? 0),
   };
+}
+
+/** Every installed plugin's background outbox types (PluginDefinition.backgroundOutboxTypes). */
+export function backgroundOutboxTypes(plugins: PluginRuntime): string[] {
+  return plugins.plugins.flatMap((p) => [...(p.definition.backgroundOutboxTypes ?? [])]);
 }
 
 export interface DaySummary {
@@ -106,9 +119,9 @@ export function createDashboardPage(deps: Pick<HostDeps, 'db' | 'plugins' | 'log
       const principal = req.principal!;
       const org = await getOrganisation(deps.db, principal.orgId);
       const today = await salesSince(deps.db, org.id, startOfDayInZone(Date.now(), org.timezone));
-      const health = await syncHealth(deps.db, org.id);
+      const health = await syncHealth(deps.db, org.id, backgroundOutboxTypes(deps.plugins));
       const panels = await pluginHealthPanels(deps.plugins, org.id, principal.role, org.timezone, deps.logger);
-      renderPage(res, 'dashboard', { title: 'Dashboard', org, today, health, panels });
+      renderPage(res, 'dashboard', { title: 'Dashboard', org, today, health, panels, counts: SYNC_COUNTS });
     } catch (err) {
       next(err);
     }

@@ -33,6 +33,8 @@ import { formatLocal } from './time';
 
 type Deps = Pick<HostDeps, 'config' | 'db' | 'logger' | 'secrets'>;
 type FormName = 'confirm' | 'regenerate' | 'disable';
+/** What a refused form left undone: the heading of the page's error summary. */
+const FORM_ERROR_FOR: Record<FormName, string> = { confirm: 'Two-factor login is not on yet.', regenerate: 'No new recovery codes were made.', disable: 'Two-factor login is still on.' };
 
 interface PageState {
   errors?: Record<string, string>;
@@ -83,8 +85,8 @@ export function createTwoFactorPages(deps: Deps): Router {
         errors: {},
         errorForm: null,
         recoveryCodes: null,
-        fieldLabels: { code: 'Code' },
         ...state,
+        formError: state.errorForm ? FORM_ERROR_FOR[state.errorForm] : null,
       },
       status,
     );

@@ -22,6 +22,7 @@ interface PageState {
   tokenValues?: Record<string, string>;
   tokenErrors?: Record<string, string>;
   newToken?: { token: string; name: string } | null;
+  /** Heads the error summary when a form was refused (the layout lists the field messages under it). */
   formError?: string | null;
 }
 
@@ -82,8 +83,8 @@ export function createUsersPages(deps: Pick<HostDeps, 'db' | 'logger'>): Router 
       setFlash(req, 'success', `Created ${user.email} (${user.role}).`);
       res.redirect(303, '/users');
     } catch (err) {
-      if (err instanceof ValidationError) return render(req, res, { userValues, userErrors: errorsByField(err) }, 422).catch(next);
-      if (err instanceof ConflictError) return render(req, res, { userValues, userErrors: { email: err.message } }, 409).catch(next);
+      if (err instanceof ValidationError) return render(req, res, { userValues, userErrors: errorsByField(err), formError: 'The user was not created.' }, 422).catch(next);
+      if (err instanceof ConflictError) return render(req, res, { userValues, userErrors: { email: err.message }, formError: 'The user was not created.' }, 409).catch(next);
       next(err);
     }
   });
@@ -150,7 +151,7 @@ export function createUsersPages(deps: Pick<HostDeps, 'db' | 'logger'>): Router 
       deps.logger.info({ by: req.principal!.id, tokenId: id, role: tokenValues.role }, 'api token created');
       await render(req, res, { newToken: { token, name: tokenValues.name.trim() } }, 201);
     } catch (err) {
-      if (err instanceof ValidationError) return render(req, res, { tokenValues, tokenErrors: errorsByField(err) }, 422).catch(next);
+      if (err instanceof ValidationError) return render(req, res, { tokenValues, tokenErrors: errorsByField(err), formError: 'No token was created.' }, 422).catch(next);
       next(err);
     }
   });

@@ -9,7 +9,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import request from 'supertest';
 import type { Browser } from 'playwright-core';
-import { launchBrowser, screenshot } from '../support/browser';
+import { launchBrowser, screenshot, seriousAxeViolations } from '../support/browser';
 import { PASSWORD, bootXeroApp, seedOrg, startXeroEmulator, type RunningEmulator, type SeededOrg, type XeroTestApp } from '../support/xero';
 import { getLiveConnection } from '../../plugins/xero/connection/store';
 
@@ -76,9 +76,13 @@ test('OAuth2: Connect to Xero, log in at Xero, allow two organisations, pick one
   // Off to Xero: its login page, then the consent page with every organisation as a checkbox.
   await page.getByRole('button', { name: 'Connect to Xero' }).click();
   await page.waitForURL(`${xero.url}/connect/authorize?**`);
+  // Xero's pages as the emulator serves them meet the same basics as ours (the consent header was 2.4:1).
+  assert.deepEqual(await seriousAxeViolations(page), [], 'the Xero login page passes axe');
   await page.locator('#email').fill('demo@ledgerbridge.test');
   await page.locator('#password').fill('demo-password');
   await page.locator('#login').click();
+  await page.locator('#allow').waitFor();
+  assert.deepEqual(await seriousAxeViolations(page), [], 'the Xero consent page passes axe');
   await page.locator(`#tenant-${uk.tenantId}`).check();
   await page.locator(`#tenant-${us.tenantId}`).check();
   await page.locator('#allow').click();

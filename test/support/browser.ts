@@ -2,7 +2,7 @@
 // playwright-core, so no browser download is needed: apt-get install chromium, or set CHROMIUM_PATH.
 import assert from 'node:assert/strict';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const SCREENSHOT_DIR = join(process.cwd(), 'artifacts', 'screenshots');
@@ -55,4 +55,22 @@ export async function checkPage(page: Page, what: string): Promise<void> {
   assert.deepEqual(await unlabelledControls(page), [], `every control has a label (${what})`);
   const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
   assert.ok(overflow <= 0, `nothing is wider than the window (${what}): ${overflow}px too wide`);
+}
+
+let axeSource: string | undefined;
+
+/** One accessibility finding of axe-core: the rule, how bad, and the first few elements it names. */
+export interface AxeViolation { id: string; impact: string; help: string; nodes: string[] }
+
+/**
+ * axe-core (Deque's rules) run inside the page; only what it calls serious or critical is returned.
+ * Evaluated over the DevTools protocol, so the page's CSP (no inline scripts) does not block the checker.
+ */
+export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> {
+  axeSource ??= readFileSync(join(process.cwd(), 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+  await page.evaluate(`${axeSource};0`);
+  return page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ') + ' — ' + (n.failureSummary || '').split('\\n').slice(1).join(' ').trim()) })))`) as Promise<AxeViolation[]>;
 }

@@ -35,7 +35,7 @@ function render(value: unknown): string {
 
 const STYLE = `
 body{font-family:system-ui,sans-serif;margin:0;background:#f5f7fa;color:#1e2a38}
-header{background:#13b5ea;color:#fff;padding:.8rem 1.5rem;font-weight:600}
+header{background:#005f8f;color:#fff;padding:.8rem 1.5rem;font-weight:600}
 header a{color:#fff;text-decoration:none}
 main{max-width:46rem;margin:1.5rem auto;background:#fff;padding:1.5rem 2rem;border-radius:6px;box-shadow:0 1px 3px #0002}
 label{display:block;margin:.9rem 0 .3rem;font-weight:600}
@@ -44,8 +44,8 @@ textarea{min-height:6rem;font-family:monospace}
 fieldset{border:1px solid #ccd;margin:1rem 0;padding:.6rem 1rem}
 fieldset label{display:inline;font-weight:400;margin-left:.3rem}
 .check{margin:.35rem 0}
-button{margin-top:1.2rem;padding:.55rem 1.2rem;font:inherit;border:0;border-radius:4px;background:#13b5ea;color:#fff;cursor:pointer}
-button.secondary{background:#8a96a3}
+button{margin-top:1.2rem;padding:.55rem 1.2rem;font:inherit;border:0;border-radius:4px;background:#005f8f;color:#fff;cursor:pointer}
+button.secondary{background:#4f5b69}
 .error{background:#fdecea;color:#8a1c12;padding:.6rem .9rem;border-radius:4px}
 code,.secret{font-family:monospace;background:#eef2f6;padding:.1rem .3rem;border-radius:3px;word-break:break-all}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #e3e8ee;padding:.4rem;text-align:left}
@@ -54,7 +54,7 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #e3e8ee;
 export function page(title: string, body: Html, opts: { heading?: string } = {}): string {
   return html`<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>${title}</title><style>${new Html(STYLE)}</style></head>
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title><style>${new Html(STYLE)}</style></head>
 <body>
 <header><a href="/portal">Xero emulator</a> · ${opts.heading ?? 'Developer'}</header>
 <main>

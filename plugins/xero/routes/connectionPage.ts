@@ -51,6 +51,12 @@ export async function renderConnectionPage(
       regenerateError: null,
       pageError: null,
       ...state,
+      // A refused test connection heads the page's error summary, linked to the key it was refused for; the
+      // full reason also stays above the form.
+      errorSummary: [
+        ...(state.legacyError ? [{ text: `The test connection failed; nothing was saved. ${state.legacyError}`, href: '#consumer-key' }] : []),
+        ...(state.regenerateError ? [{ text: `The certificate was not regenerated. ${state.regenerateError}`, href: '#regenerate-confirm' }] : []),
+      ],
     },
     status,
   );

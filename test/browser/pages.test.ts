@@ -1,0 +1,116 @@
+// Every page a person can reach, for every role, at a 1280-px desktop and a 390-px phone, in headless
+// Chromium (issue 14): no sideways panning of the page, every control labelled, no console error, no link on
+// the page that answers 404 or 500, and axe-core (Deque's rules, run inside the page) finds no serious or
+// critical accessibility violation. A screenshot of each page at each width goes to artifacts/screenshots/.
+//
+// The pages are found the way a person finds them: from the dashboard, following every same-origin link;
+// one page of each kind (/sales/12 and /sales/13 are one kind) keeps the run short. The world holds what the
+// pages link between: sales with payments and refunds synced to the Xero emulator, and a Stripe payout posted
+// to Xero with a charge waiting for sign-off.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Role } from '../../server/plugins/contract';
+import { collectPageErrors, launchBrowser, screenshot, seriousAxeViolations, unlabelledControls, VIEWPORTS } from '../support/browser';
+import { PASSWORD } from '../support/xero';
+import { seedSyntheticStripePayout, startPayoutFixture, waitForPayout, type PayoutFixture } from '../e2e/payouts/fixture';
+
+/** Links that are not pages: logging out ends the session; files and JSON are checked for their status only. */
+const NOT_A_PAGE = [/^\/logout/, /^\/assets\//, /\.(csv|json|cer)(\?|$)/, /^\/plugins\/xero\/oauth2\//, /^\/api\//];
+/** Enough for every kind of page a role can open (about 30 for an admin). */
+const MAX_KINDS_PER_ROLE = 60;
+
+/** /sales/12?status=paid and /sales/13?status=void are one kind of page. */
+const kindOf = (path: string): string => path.replace(/\/\d+(?=\/|\?|$)/g, '/:n').replace(/=[^&]*/g, '=');
+
+function sameOriginLinks(hrefs: string[], origin: string): string[] {
+  const out: string[] = [];
+  for (const href of hrefs) {
+    if (!href.startsWith(origin)) continue;
+    const u = new URL(href);
+    out.push(u.pathname + u.search);
+  }
+  return out;
+}
+
+async function pageOverflow(page: Page): Promise<number> {
+  return page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') as Promise<number>;
+}
+
+let f: PayoutFixture;
+let browser: Browser;
+
+before(async () => {
+  f = await startPayoutFixture('sqlite', { listen: true });
+  const { payout } = await seedSyntheticStripePayout(f, { known: 6, refunds: 2, unknown: 2 });
+  const { payoutId } = await f.x.ctx.payouts.record(f.org.orgId, payout);
+  const state = await waitForPayout(f, payoutId, ['needs_signoff', 'failed', 'posted']);
+  assert.equal(state.status, 'needs_signoff', String(state.message));
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await f?.close();
+});
+
+async function logIn(context: BrowserContext, role: Role): Promise<void> {
+  const page = await context.newPage();
+  await page.goto(`${f.baseUrl}/login`);
+  await page.getByLabel('Email').fill(f.org.emails[role]);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(`${f.baseUrl}/`);
+  await page.close();
+}
+
+describe('every page, every role, desktop and phone', { timeout: 300_000 }, () => {
+  for (const role of ['admin', 'staff', 'accountant'] as Role[]) {
+    it(`${role}: no sideways panning, labelled controls, no console error, no broken link, no serious axe violation`, async () => {
+      const context = await browser.newContext({ viewport: { width: VIEWPORTS[0].width, height: VIEWPORTS[0].height } });
+      await logIn(context, role);
+      const page = await context.newPage();
+      const errors = collectPageErrors(page);
+      const problems: string[] = [];
+      const linkStatus = new Map<string, number>();
+      const kinds = new Set<string>([kindOf('/')]);
+      const queue: { path: string; from: string }[] = [{ path: '/', from: '(start)' }];
+      let visited = 0;
+
+      while (queue.length > 0 && visited < MAX_KINDS_PER_ROLE) {
+        const { path, from } = queue.shift()!;
+        visited++;
+        const links = new Set<string>();
+        for (const vp of VIEWPORTS) {
+          await page.setViewportSize({ width: vp.width, height: vp.height });
+          errors.length = 0;
+          const response = await page.goto(`${f.baseUrl}${path}`);
+          const where = `${path} (${vp.label}, from ${from})`;
+          if (response?.status() !== 200) { problems.push(`${where}: status ${response?.status()}`); break; }
+          const overflow = await pageOverflow(page);
+          if (overflow > 0) problems.push(`${where}: ${overflow}px wider than the window`);
+          const unlabelled = await unlabelledControls(page);
+          if (unlabelled.length) problems.push(`${where}: unlabelled ${unlabelled.join(', ')}`);
+          for (const v of await seriousAxeViolations(page)) problems.push(`${where}: axe ${v.impact} ${v.id} (${v.help}): ${v.nodes.join(' | ')}`);
+          if (errors.length) problems.push(`${where}: console ${errors.join(' | ')}`);
+          await screenshot(page, `pages-${role}-${vp.label}-${kindOf(path).replace(/^\//, '') || 'dashboard'}`);
+          const hrefs = (await page.evaluate(`[...document.querySelectorAll('a[href]')].map((a) => a.href.split('#')[0])`)) as string[];
+          for (const link of sameOriginLinks(hrefs, f.baseUrl)) links.add(link);
+        }
+        for (const link of links) {
+          if (/^\/logout/.test(link)) continue;
+          if (!linkStatus.has(link)) linkStatus.set(link, (await page.request.get(`${f.baseUrl}${link}`, { maxRedirects: 0 })).status());
+          const status = linkStatus.get(link)!;
+          if (status === 404 || status >= 500) problems.push(`${path}: link ${link} answers ${status}`);
+          const kind = kindOf(link);
+          if (status !== 200 || kinds.has(kind) || NOT_A_PAGE.some((p) => p.test(link))) continue;
+          kinds.add(kind);
+          queue.push({ path: link, from: path });
+        }
+      }
+      await context.close();
+      assert.ok(visited > 3, `visited ${visited} kinds of page`);
+      assert.deepEqual(problems, [], `${visited} kinds of page checked`);
+    });
+  }
+});
