@@ -13,6 +13,8 @@ import { xero0005 } from './migrations/0005_payouts';
 import { xero0006 } from './migrations/0006_send_marks';
 import { xero0007 } from './migrations/0007_send_marks_start';
 import { xero0008 } from './migrations/0008_record_amounts';
+import { xero0010 } from './migrations/0010_tax_types';
+import { taxCodeVocabulary } from './mappings/taxTypes';
 import { onPayoutPaid } from './payouts/enqueue';
 import { startPayoutSweep } from './payouts/schedule';
 import { xeroHandlers } from './handlers';
@@ -25,7 +27,7 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   id: 'xero',
   title: 'Xero',
   configSchema: XeroConfigSchema,
-  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007, xero0008],
+  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007, xero0008, xero0010],
   viewsDir: fileURLToPath(new URL('./views', import.meta.url)),
   sealedColumns: [...connectionSealedColumns, oauthStateSealedColumns],
   nav: [
@@ -38,6 +40,8 @@ export const xeroPlugin = definePlugin<XeroConfig>({
     { label: 'Sign-off queue', href: '/plugins/xero/payouts/signoff', roles: ['accountant', 'admin'] },
     { label: 'Payout settings', href: '/plugins/xero/payouts/settings', roles: ['admin'] },
   ],
+  // The booking system's tax codes mapped on the settings page, and Xero's own sales TaxTypes as last read.
+  taxCodes: () => taxCodeVocabulary(),
   routes: (ctx) => xeroRoutes(ctx),
   cli: (program, context) => registerXeroCommands(program, context),
   // Subscribers only enqueue, in the host's transaction; handlers (sync/, payouts/) do the Xero calls.
