@@ -26,6 +26,18 @@
     return td;
   }
 
+  // Xero's reason, then what to do about it (a mapping to fix) in bold, as the server renders it.
+  function errorCell(r) {
+    var td = cell(r.error || '');
+    if (r.note) {
+      var strong = document.createElement('strong');
+      strong.className = 'sync-note';
+      strong.textContent = r.note;
+      td.append(' ', strong);
+    }
+    return td;
+  }
+
   function render(data) {
     var seen = JSON.stringify(data.records);
     if (seen === lastSeen) return; // nothing changed: leave the DOM (and any selection) alone
@@ -41,7 +53,7 @@
       tr.className = 'sync-' + r.status;
       tr.append(
         cell(r.plugin), cell(r.recordType.replace('_', ' ')), cell(r.entityType + ' ' + r.entityId),
-        cell(r.status.replace('_', ' '), 'status status-' + r.status), cell(r.externalRef || ''), cell(r.updated), cell(r.error || ''),
+        cell(r.status.replace('_', ' '), 'status status-' + r.status), cell(r.externalRef || ''), cell(r.updated), errorCell(r),
       );
       return tr;
     }));

@@ -17,6 +17,8 @@ import { xero0009 } from './migrations/0009_incoming';
 import { xeroWebhooks } from './incoming/webhook';
 import { startPollSweep } from './incoming/schedule';
 import { XERO_METHOD } from './incoming/reconcile';
+import { xero0010 } from './migrations/0010_tax_types';
+import { taxCodeVocabulary } from './mappings/taxTypes';
 import { onPayoutPaid } from './payouts/enqueue';
 import { startPayoutSweep } from './payouts/schedule';
 import { xeroHandlers } from './handlers';
@@ -30,7 +32,7 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   id: 'xero',
   title: 'Xero',
   configSchema: XeroConfigSchema,
-  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007, xero0008, xero0009],
+  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007, xero0008, xero0009, xero0010],
   viewsDir: fileURLToPath(new URL('./views', import.meta.url)),
   sealedColumns: [...connectionSealedColumns, oauthStateSealedColumns],
   nav: [
@@ -45,6 +47,8 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   ],
   // Payments recorded in Xero (by the accountant, or by a payout sign-off) as they appear on the sale.
   paymentMethods: [{ id: XERO_METHOD, label: 'Paid in Xero' }],
+  // The booking system's tax codes mapped on the settings page, and Xero's own sales TaxTypes as last read.
+  taxCodes: () => taxCodeVocabulary(),
   routes: (ctx) => xeroRoutes(ctx),
   // What Xero tells us (incoming/): verified, recorded once and queued; read back by the handlers.
   webhooks: (ctx) => xeroWebhooks(ctx),

@@ -55,6 +55,8 @@ export interface SyncRecordView {
   externalId: string | null;
   externalRef: string | null;
   error: string | null;
+  /** What a person must do for a failed record to go through (e.g. "Mapping to fix: …"). */
+  note: string | null;
   updatedAt: string;
 }
 
@@ -172,6 +174,7 @@ export async function buildSaleViews(db: Queryable, orgId: number, sales: SaleWi
         externalId: s.externalId,
         externalRef: s.externalRef,
         error: s.error,
+        note: s.note,
         updatedAt: iso(s.updatedAt),
       })),
     };

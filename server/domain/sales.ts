@@ -1,8 +1,9 @@
 // Recording a sale: validate everything first (nothing is written for a bad body), then write the
 // customer, sale, lines and any payments and emit the events in ONE transaction, so a plugin's outbox
 // rows commit with the sale or not at all.
-import { ConflictError } from '../errors';
-import { nowMs, type Trx } from '../db/knex';
+import { ConflictError, ValidationError } from '../errors';
+import { unknownTaxCodeIssues } from '../plugins/taxCodes';
+import { nowMs, type Queryable, type Trx } from '../db/knex';
 import type { HostDeps } from '../hostDeps';
 import type { Principal } from '../auth/principal';
 import { findOrCreateCustomer } from './customers';
@@ -11,7 +12,8 @@ import { validateSaleInput, type ValidSale } from './saleSchemas';
 import { actorOf, lineSnapshot, paymentSnapshot, withTransaction, type PaymentRow, type SaleLineRow, type SaleRow, type WriteOptions } from './saleRecords';
 import { getSale, type SaleView } from './saleView';
 
-export type SaleDeps = Pick<HostDeps, 'db' | 'events' | 'paymentMethods'>;
+/** `plugins`: when given, lines' tax codes are checked against what the installed plugins can post. */
+export type SaleDeps = Pick<HostDeps, 'db' | 'events' | 'paymentMethods'> & Partial<Pick<HostDeps, 'plugins'>>;
 
 /** The install's payment method ids, as the validators take them. */
 export const methodIds = (deps: Pick<SaleDeps, 'paymentMethods'>): string[] => deps.paymentMethods.list().map((m) => m.id);
@@ -19,6 +21,7 @@ export const methodIds = (deps: Pick<SaleDeps, 'paymentMethods'>): string[] => d
 export async function createSale(deps: SaleDeps, principal: Principal, input: unknown, opts: WriteOptions = {}): Promise<SaleView> {
   const now = opts.now ?? nowMs();
   const sale = validateSaleInput(input, methodIds(deps), now);
+  await refuseUnknownTaxCodes(deps, opts.trx ?? deps.db, principal.orgId, sale.lines);
   return withTransaction(deps.db, opts.trx, async (trx) => {
     const saleId = await writeSale(deps, trx, principal, sale, now);
     return getSale(trx, principal.orgId, saleId);
@@ -113,6 +116,18 @@ async function writeSale(deps: SaleDeps, trx: Trx, principal: Principal, sale: V
     );
   }
   return saleRow.id;
+}
+
+/**
+ * A line whose tax code no installed plugin can post is refused (422 naming the line, listing the known
+ * codes): recorded, it would make a "completed" sale whose invoice fails downstream until someone notices.
+ */
+async function refuseUnknownTaxCodes(deps: SaleDeps, db: Queryable, orgId: number, lines: readonly { taxCode: string | null }[]): Promise<void> {
+  if (!deps.plugins || lines.every((l) => l.taxCode === null)) return;
+  const known = await deps.plugins.taxCodes.known(db, orgId);
+  if (known === null) return;
+  const issues = unknownTaxCodeIssues(lines, known);
+  if (issues.length) throw new ValidationError(issues, `Unknown tax code: ${issues.length === 1 ? 'a line carries' : 'lines carry'} a tax code this organisation has not mapped`);
 }
 
 async function referenceTaken(trx: Trx, orgId: number, reference: string | null): Promise<ConflictError> {

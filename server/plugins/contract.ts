@@ -52,13 +52,19 @@ export interface SyncRecordUpdate {
   externalId?: string | null;
   externalRef?: string | null;
   error?: string | null;
+  /**
+   * What a person must do for a failed record to go through, e.g. "Mapping to fix: tax code STD → OUTPUT2
+   * (Xero settings, Tax codes)". Left undefined it keeps its stored value; becoming `synced` clears it.
+   */
+  note?: string | null;
 }
 
-export interface SyncRecord extends Required<Omit<SyncRecordUpdate, 'externalId' | 'externalRef' | 'error'>> {
+export interface SyncRecord extends Required<Omit<SyncRecordUpdate, 'externalId' | 'externalRef' | 'error' | 'note'>> {
   pluginId: string;
   externalId: string | null;
   externalRef: string | null;
   error: string | null;
+  note: string | null;
   updatedAt: number;
   syncedAt: number | null;
 }
@@ -285,6 +291,23 @@ export interface PluginPages {
   formatMoney(minor: number | bigint, currency: string): string;
 }
 
+/** A tax code a sale line may carry (the booking system's own code), as a plugin can post it. */
+export interface KnownTaxCode {
+  /** The code as the booking system writes it on a line, e.g. `STD`. Matched case-insensitively. */
+  code: string;
+  /** What it becomes downstream, for the person choosing it, e.g. "20% (VAT on Income) (OUTPUT2)". */
+  label: string;
+}
+
+/**
+ * The tax codes a plugin can post for an organisation. The host refuses a sale line whose code none of
+ * them knows (instead of recording a sale whose document then fails downstream), and offers the known
+ * codes on its sale form. `null`: this plugin sets no limit for the organisation (nothing configured yet).
+ */
+export interface TaxCodeVocabulary {
+  known(db: Queryable, orgId: number): Promise<KnownTaxCode[] | null>;
+}
+
 // ------------------------------------------------------------------------------------------ context
 
 export interface PluginContext<C> {
@@ -388,6 +411,8 @@ export interface PluginDefinition<C = unknown> {
   sealedColumns?: SealedColumnDeclaration[];
   /** Payment methods this plugin brings (added to the host's own: the sale API and forms accept them). */
   paymentMethods?: PaymentMethodDefinition[];
+  /** The tax codes this plugin can post, per organisation (the host checks sale lines against them). */
+  taxCodes?(ctx: PluginContext<C>): TaxCodeVocabulary;
   /** Mounted at /plugins/<id> behind authentication; each route must guard itself with ctx.requireRole. */
   routes?(ctx: PluginContext<C>): Router;
   /** Mounted at /webhooks/<id> with the raw body (req.body is a Buffer) and no session. */

@@ -17,6 +17,8 @@ import type { OutboxHandler, OutboxWriter } from '../outbox/types';
 import { createPluginOutbox } from '../outbox/pluginOutbox';
 import type { Clock, HostServices, PaymentMethodCatalogue, PayoutStore, PluginContext, PluginDefinition, Role, SyncStateStore } from './contract';
 import { HOST_EVENT_TYPES, type HostEvent } from '../domain/events';
+import { createTaxCodeCatalogue, type TaxCodeCatalogue } from './taxCodes';
+import type { TaxCodeVocabulary } from './contract';
 
 /** What a host lends a plugin to authenticate and authorise its routes. */
 export type HostAuthAdapter = HostServices['auth'];
@@ -49,6 +51,8 @@ export interface PluginRuntime {
   migrationOwners: MigrationOwner[];
   /** Every plugin's sealed columns (what `secrets:rotate-org` re-seals). */
   sealedColumns: SealedColumnRegistry;
+  /** The tax codes the installed plugins can post, per organisation (the sale API and form check lines against them). */
+  taxCodes: TaxCodeCatalogue;
 }
 
 export interface PluginNavEntry {
@@ -183,7 +187,11 @@ export function loadPlugins(
   host: HostServices,
   bus: EventBus,
 ): PluginRuntime {
-  const runtime: PluginRuntime = { plugins: [], handlers: new Map(), nav: [], migrationOwners: [], sealedColumns: sealedColumnsOf(definitions, HOST_SEALED_COLUMNS) };
+  const vocabularies: TaxCodeVocabulary[] = [];
+  const runtime: PluginRuntime = {
+    plugins: [], handlers: new Map(), nav: [], migrationOwners: [], sealedColumns: sealedColumnsOf(definitions, HOST_SEALED_COLUMNS),
+    taxCodes: createTaxCodeCatalogue(vocabularies),
+  };
   for (const def of definitions) {
     const mountPath = `/plugins/${def.id}`;
     const ctx = buildPluginContext(def, configs.get(def.id), runtimeServices, host, mountPath);
@@ -191,6 +199,7 @@ export function loadPlugins(
     for (const [type, handler] of pluginHandlers(def, ctx)) runtime.handlers.set(type, handler);
     runtime.nav.push(...(def.nav ?? []).map((entry) => ({ ...entry, group: def.title, section: mountPath })));
     if (def.migrations?.length) runtime.migrationOwners.push({ id: def.id, migrations: def.migrations });
+    if (def.taxCodes) vocabularies.push(def.taxCodes(ctx));
     runtime.plugins.push({ definition: def, context: ctx, mountPath });
   }
   return runtime;

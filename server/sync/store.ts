@@ -14,6 +14,7 @@ interface SyncRecordRow {
   external_id: string | null;
   external_ref: string | null;
   error: string | null;
+  note?: string | null;
   updated_at: number;
   synced_at: number | null;
 }
@@ -32,6 +33,7 @@ function fromRow(row: SyncRecordRow): SyncRecord {
     externalId: row.external_id,
     externalRef: row.external_ref,
     error: row.error,
+    note: row.note ?? null,
     updatedAt: Number(row.updated_at),
     syncedAt: row.synced_at === null ? null : Number(row.synced_at),
   };
@@ -40,7 +42,7 @@ function fromRow(row: SyncRecordRow): SyncRecord {
 /**
  * A store whose writes are all tagged with `pluginId`. On update, a field left undefined keeps its stored
  * value (a retry that only changes the status keeps the Xero id); `null` clears it. Becoming `synced`
- * stamps `synced_at` and clears the last error unless one is given.
+ * stamps `synced_at` and clears the last error (and note) unless one is given.
  */
 export function createSyncStateStore(pluginId: string): SyncStateStore {
   return {
@@ -52,6 +54,8 @@ export function createSyncStateStore(pluginId: string): SyncStateStore {
       if (update.externalRef !== undefined) changed.external_ref = update.externalRef;
       if (update.error !== undefined) changed.error = update.error;
       else if (synced) changed.error = null;
+      if (update.note !== undefined) changed.note = update.note;
+      else if (synced) changed.note = null;
       if (synced) changed.synced_at = now;
       await db('sync_records')
         .insert({
@@ -64,6 +68,7 @@ export function createSyncStateStore(pluginId: string): SyncStateStore {
           external_id: update.externalId ?? null,
           external_ref: update.externalRef ?? null,
           error: update.error ?? null,
+          note: update.note ?? null,
           updated_at: now,
           synced_at: synced ? now : null,
         })

@@ -27,6 +27,7 @@ export function createSaleSyncJson(deps: Pick<HostDeps, 'db'>): Router {
         status: r.status,
         externalRef: r.externalRef ?? r.externalId,
         error: r.error,
+        note: r.note,
         updated: formatLocal(Date.parse(r.updatedAt), org.timezone),
         label: syncLabel(r),
       }));

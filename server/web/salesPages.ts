@@ -31,7 +31,7 @@ const saleIdParam = (req: Request): number => {
 
 const when = (org: Organisation) => (iso: string | number | null) => (iso === null ? '' : formatLocal(typeof iso === 'number' ? iso : Date.parse(iso), org.timezone));
 
-export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'paymentMethods'>): Router {
+export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'paymentMethods'> & Partial<Pick<HostDeps, 'plugins'>>): Router {
   const router = Router();
   const methodLabel = (id: string): string => deps.paymentMethods.get(id)?.label ?? id;
 
@@ -64,7 +64,9 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
   // ---- new
   const renderNew = async (req: Request, res: Response, form: SaleFormValues | null, extra: Record<string, unknown> = {}, status?: number) => {
     const org = await getOrganisation(deps.db, req.principal!.orgId);
-    renderPage(res, 'sales/new', { title: 'New sale', form: form ?? emptySaleForm(org.baseCurrency), errors: {}, formError: null, methods: deps.paymentMethods.list(), ...extra }, status);
+    // The tax codes the installed plugins can post: offered as a dropdown (null: any code, a text field).
+    const taxCodes = deps.plugins ? await deps.plugins.taxCodes.known(deps.db, org.id) : null;
+    renderPage(res, 'sales/new', { title: 'New sale', form: form ?? emptySaleForm(org.baseCurrency), errors: {}, formError: null, methods: deps.paymentMethods.list(), taxCodes, ...extra }, status);
   };
 
   router.get('/sales/new', sellers, (req, res, next) => {

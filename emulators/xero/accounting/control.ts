@@ -127,6 +127,42 @@ export function createControlRouter(store: BookStore, clock: Clock): Router {
     res.json({ action: 'deleted', account: serializeAccount(account) });
   });
 
+  // A tax rate of the organisation's own, added as in Xero's web app (Settings → Tax rates → New): Xero names
+  // its TaxType TAX001, TAX002, … in order. Body: { Name, Rate (percent), ReportTaxType: OUTPUT | INPUT }.
+  router.post('/tenants/:tenantId/taxrates', (req, res) => {
+    const book = withBook(res, req.params.tenantId);
+    if (!book) return;
+    const body = (req.body ?? {}) as { Name?: unknown; Rate?: unknown; ReportTaxType?: unknown };
+    const name = typeof body.Name === 'string' ? body.Name.trim() : '';
+    const rate = typeof body.Rate === 'number' ? String(body.Rate) : typeof body.Rate === 'string' ? body.Rate.trim() : '';
+    if (!name || !/^\d{1,3}(\.\d{1,4})?$/.test(rate)) return problem(res, 400, 'Name and Rate (percent, e.g. "20") are required');
+    if ([...book.taxRates.values()].some((t) => t.Name.toLowerCase() === name.toLowerCase() && t.Status !== 'DELETED')) {
+      return problem(res, 409, `A tax rate named ${name} already exists`);
+    }
+    const report = body.ReportTaxType === 'INPUT' ? 'INPUT' : 'OUTPUT';
+    let n = 1;
+    while (book.taxRates.has(`TAX${String(n).padStart(3, '0')}`)) n += 1;
+    const taxType = `TAX${String(n).padStart(3, '0')}`;
+    const sales = report === 'OUTPUT';
+    book.taxRates.set(taxType, {
+      Name: name, TaxType: taxType, ReportTaxType: report, rate, Status: 'ACTIVE', usage: sales ? 'sales' : 'purchases',
+      CanApplyToAssets: true, CanApplyToEquity: true, CanApplyToLiabilities: true, CanApplyToExpenses: !sales, CanApplyToRevenue: sales,
+    });
+    res.status(201).json(serializeTaxRate(book.taxRates.get(taxType)!));
+  });
+
+  // Deleting a tax rate as in Xero's web app: only the organisation's own (TAX001…); Xero's system rates
+  // (OUTPUT2, ZERORATEDOUTPUT, …) cannot be deleted there. Documents using it keep it; new ones are refused.
+  router.post('/tenants/:tenantId/taxrates/:taxType/delete', (req, res) => {
+    const book = withBook(res, req.params.tenantId);
+    if (!book) return;
+    const rate = book.taxRates.get(req.params.taxType.toUpperCase());
+    if (!rate || rate.Status === 'DELETED') return problem(res, 404, `Unknown tax rate ${req.params.taxType}`);
+    if (!/^TAX\d{3}$/.test(rate.TaxType)) return problem(res, 409, `${rate.Name} is a system tax rate and cannot be deleted`);
+    rate.Status = 'DELETED';
+    res.json(serializeTaxRate(rate));
+  });
+
   router.delete('/tenants/:tenantId/contacts/:id', (req, res) => {
     const book = withBook(res, req.params.tenantId);
     if (!book) return;

@@ -11,7 +11,8 @@ export interface BatchRecorder<P> {
   results: (ItemResult | undefined)[];
   syncOf(entityId: number): SyncRecordUpdate;
   audit(item: OutboxItem<P>, entry: AuditFields): AuditEntry;
-  fail(item: OutboxItem<P>, index: number, message: string, extra?: Partial<AuditEntry>): void;
+  /** `note`: the mapping to fix ("Mapping to fix: …"), shown on the sale beside the error. */
+  fail(item: OutboxItem<P>, index: number, message: string, extra?: Partial<AuditEntry>, note?: string): void;
   /** Removed in Xero: done, marked deleted upstream, never pushed again. */
   skip(item: OutboxItem<P>, index: number, message: string): void;
 }
@@ -30,8 +31,9 @@ export function batchRecorder<P extends { triggeredBy?: TriggeredBy }>(
     results,
     syncOf,
     audit,
-    fail(item, index, message, extra = {}) {
-      results[index] = failed(message, syncOf(scope.entityId(item.payload)), [audit(item, { action: 'failed', outcome: 'failed', message, ...extra })]);
+    fail(item, index, message, extra = {}, note) {
+      const said = note ? `${message} (${note})` : message;
+      results[index] = failed(message, syncOf(scope.entityId(item.payload)), [audit(item, { action: 'failed', outcome: 'failed', message: said, ...extra })], note);
     },
     skip(item, index, message) {
       results[index] = done({ ...syncOf(scope.entityId(item.payload)), status: 'deleted_upstream', error: message }, [audit(item, { action: 'skipped', outcome: 'skipped', message })]);

@@ -17,8 +17,9 @@ export interface ItemResult {
 
 export const done = (sync: SyncRecordUpdate | undefined, audit: AuditEntry[] = []): ItemResult => ({ outcome: { status: 'done' }, sync, audit });
 
-export const failed = (message: string, sync: SyncRecordUpdate | undefined, audit: AuditEntry[] = []): ItemResult => ({
-  outcome: { status: 'failed', error: message }, sync: sync && { ...sync, status: 'failed', error: message }, audit,
+/** `note`: the mapping to fix, when the failure is one (a failure without one clears an earlier note). */
+export const failed = (message: string, sync: SyncRecordUpdate | undefined, audit: AuditEntry[] = [], note?: string): ItemResult => ({
+  outcome: { status: 'failed', error: note ? `${message} (${note})` : message }, sync: sync && { ...sync, status: 'failed', error: message, note: note ?? null }, audit,
 });
 
 export const retryLater = (message: string, audit: AuditEntry[] = [], retryAfterMs?: number): ItemResult => ({

@@ -1,7 +1,7 @@
 // The settings form: what the admin submitted → a typed form → (checked against Xero) the rows to save.
 // Pure. Field names are flat (category_account_3) so any category text survives urlencoding.
 import type { TrackingAssignment } from './types';
-import type { Catalogue } from './catalogue';
+import type { Catalogue, CatalogueAccount } from './catalogue';
 import { formatDueDateRule, parseDueDateRule } from './load';
 import type { MappingEntry, MappingKind, MappingRow } from './store';
 import { checkAccount, checkTaxType, checkTracking, type SettingIssue } from './validate';
@@ -14,10 +14,18 @@ export interface CategoryForm {
   tracking: [string, string];
 }
 
+/** A booking-system tax code and the Xero TaxType its lines post with. */
+export interface TaxCodeForm {
+  code: string;
+  taxType: string;
+}
+
 export interface SettingsForm {
   defaultSalesAccount: string;
   defaultTax: string;
   categories: CategoryForm[];
+  /** Null: the form had no tax-code section (an older form): the saved ones are kept as they are. */
+  taxCodes: TaxCodeForm[] | null;
   /** Account code by payment method id: one entry per method of the install. */
   methods: Record<string, string>;
   defaultTracking: [string, string];
@@ -32,9 +40,12 @@ export interface SettingsForm {
 }
 
 /** Kinds the form does not edit: kept as they are on save. */
-const KEPT_KINDS: MappingKind[] = ['tax_code_tax', 'branding_theme'];
-// The host parses at most 2,000 form fields; five per category row.
+const KEPT_KINDS: MappingKind[] = ['branding_theme'];
+// The host parses at most 2,000 form fields; five per category row, two per tax code row.
 const MAX_CATEGORY_ROWS = 300;
+const MAX_TAX_CODE_ROWS = 100;
+/** A booking system's tax code: what a sale line's `taxCode` holds (the host allows 50 characters). */
+const TAX_CODE = /^[A-Za-z0-9][A-Za-z0-9 _.%/+-]{0,49}$/;
 
 const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : Array.isArray(v) && typeof v[0] === 'string' ? v[0].trim() : '');
 
@@ -52,11 +63,20 @@ export function parseSettingsForm(body: Record<string, unknown>, methodIds: read
       tracking: [text(body[`category_tracking1_${i}`]), text(body[`category_tracking2_${i}`])],
     });
   }
+  let taxCodes: TaxCodeForm[] | null = null;
+  for (let i = 0; i < MAX_TAX_CODE_ROWS; i += 1) {
+    if (!(`tax_code_code_${i}` in body)) break;
+    taxCodes ??= [];
+    const code = text(body[`tax_code_code_${i}`]);
+    const taxType = text(body[`tax_code_type_${i}`]);
+    taxCodes.push({ code, taxType }); // blank rows too: an issue's field index is the row's own
+  }
   const methods = Object.fromEntries(methodIds.map((m) => [m, text(body[`method_account_${m}`])]));
   return {
     defaultSalesAccount: text(body.default_sales_account),
     defaultTax: text(body.default_tax),
     categories,
+    taxCodes,
     methods,
     defaultTracking: [text(body.default_tracking1), text(body.default_tracking2)],
     roundingAccount: text(body.rounding_account),
@@ -93,6 +113,8 @@ export function formFromRows(rows: Pick<MappingRow, 'kind' | 'key' | 'value'>[],
     categories: names.map((name) => ({
       name, account: keyed('category_account', name), tax: keyed('category_tax', name), tracking: trackingPair(keyed('category_tracking', name)),
     })),
+    taxCodes: rows.filter((r) => r.kind === 'tax_code_tax' && r.key !== '').map((r) => ({ code: r.key, taxType: r.value }))
+      .sort((a, b) => a.code.localeCompare(b.code)),
     methods: Object.fromEntries(methodIds.map((m) => [m, keyed('method_account', m)])),
     defaultTracking: trackingPair(single('default_tracking')),
     roundingAccount: single('rounding_account'),
@@ -153,6 +175,8 @@ export function checkSettingsForm(form: SettingsForm, cat: Catalogue, existing: 
     if (tracking.length) add('category_tracking', c.name, JSON.stringify(tracking));
   });
 
+  checkTaxCodes(form.taxCodes, defaultAccount.account, cat, issues, usedTaxTypes, add);
+
   for (const [method, code] of Object.entries(form.methods)) {
     if (!code) continue;
     const checked = checkAccount(code, 'payments', cat);
@@ -191,8 +215,37 @@ export function checkSettingsForm(form: SettingsForm, cat: Catalogue, existing: 
     const rate = cat.taxRates.find((t) => t.taxType.toUpperCase() === taxType);
     if (rate) add('tax_rate', rate.taxType, rate.rate);
   }
-  for (const row of existing) if (KEPT_KINDS.includes(row.kind)) add(row.kind, row.key, row.value);
+  for (const row of existing) {
+    if (KEPT_KINDS.includes(row.kind) || (form.taxCodes === null && row.kind === 'tax_code_tax')) add(row.kind, row.key, row.value);
+  }
   return { issues, entries };
+}
+
+/**
+ * The booking system's tax codes, each mapped to a Xero sales TaxType that exists and is active now (and
+ * suits the default sales account, where lines without a category go). A code is kept as typed; two
+ * codes differing only in case are one code (the host matches them so).
+ */
+function checkTaxCodes(
+  rows: TaxCodeForm[] | null, account: CatalogueAccount | undefined, cat: Catalogue, issues: SettingIssue[], used: Set<string>,
+  add: (kind: MappingKind, key: string, value: string) => void,
+): void {
+  if (rows === null) return;
+  const seen = new Set<string>();
+  rows.forEach((row, i) => {
+    if (!row.code && !row.taxType) return;
+    if (!row.code) return issues.push({ field: `tax_code_code_${i}`, message: `Give the booking system's tax code that lines post with ${row.taxType}` });
+    if (!TAX_CODE.test(row.code)) {
+      return issues.push({ field: `tax_code_code_${i}`, message: `Tax code "${row.code}": up to 50 letters, digits, spaces and _ . % / + -, starting with a letter or digit` });
+    }
+    if (seen.has(row.code.toUpperCase())) return issues.push({ field: `tax_code_code_${i}`, message: `Tax code ${row.code} is listed twice` });
+    seen.add(row.code.toUpperCase());
+    if (!row.taxType) return issues.push({ field: `tax_code_type_${i}`, message: `Choose the Xero tax rate for tax code ${row.code}` });
+    const issue = checkTaxType(row.taxType, account, cat);
+    if (issue) issues.push({ field: `tax_code_type_${i}`, message: `Tax code ${row.code}: ${issue}` });
+    used.add(row.taxType.toUpperCase());
+    add('tax_code_tax', row.code, row.taxType.toUpperCase());
+  });
 }
 
 function trackingOf(values: [string, string], field: string, index: number | null, cat: Catalogue, issues: SettingIssue[]): TrackingAssignment[] {

@@ -10,6 +10,7 @@ import type { ConnectionRow } from '../connection/store';
 import { openSession } from '../engine/session';
 import { RateBudget } from '../engine/rateBudget';
 import { fetchCatalogue, getCatalogue, type Catalogue } from './catalogue';
+import { rememberTaxTypes } from './taxTypes';
 
 /** How long a settings page waits for a rate-budget slot before answering "try again in N s". */
 export const PAGE_WAIT_MS = 8_000;
@@ -20,7 +21,10 @@ export async function liveCatalogue(ctx: PluginContext<XeroConfig>, connection: 
     async () => {
       const budget = new RateBudget({ db: ctx.db, leaseMs: ctx.config.httpTimeoutMs + 5_000, maxInlineWaitMs: PAGE_WAIT_MS });
       const session = await openSession(connectionDeps(ctx), budget, connection.org_id);
-      return fetchCatalogue(session.xero, connection.tenant_name ?? 'your Xero organisation', ctx.clock.now());
+      const catalogue = await fetchCatalogue(session.xero, connection.tenant_name ?? 'your Xero organisation', ctx.clock.now());
+      // What the sale API checks line tax codes against, and the sale form offers (mappings/taxTypes.ts).
+      await rememberTaxTypes(ctx.db, connection.org_id, catalogue.taxRates, catalogue.fetchedAt);
+      return catalogue;
     },
     { refresh: opts.refresh ?? false, now: ctx.clock.now() },
   );

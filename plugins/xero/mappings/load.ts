@@ -6,6 +6,7 @@
 import type { Queryable } from '../../../server/plugins/contract';
 import type { DueDateRule, ResolvedMappings, TrackingAssignment } from './types';
 import { listMappings, type MappingRow } from './store';
+import { storedTaxTypes } from './taxTypes';
 
 export const BUILT_IN = {
   defaultSalesAccountCode: '200',
@@ -19,7 +20,8 @@ export const BUILT_IN = {
 } as const;
 
 export async function loadResolvedMappings(db: Queryable, orgId: number): Promise<ResolvedMappings> {
-  return resolveMappingRows(orgId, await listMappings(db, orgId));
+  const resolved = resolveMappingRows(orgId, await listMappings(db, orgId));
+  return { ...resolved, xeroTaxTypes: (await storedTaxTypes(db, orgId)).map((t) => t.taxType.toUpperCase()) };
 }
 
 /** Pure: rows → ResolvedMappings (the settings page previews unsaved forms with it too). */

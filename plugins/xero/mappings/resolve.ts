@@ -14,6 +14,27 @@ export interface CodedLine {
 
 export const SETTINGS_HELP = 'Set it on the Xero settings page (/plugins/xero/settings), then retry.';
 
+/**
+ * A record that cannot go to Xero until a mapping is set or changed: `note` names that mapping
+ * ("Mapping to fix: …"), shown on the sale beside the error; Retry after the fix sends it.
+ */
+export class MappingToFixError extends PermanentError {
+  readonly note: string;
+  constructor(message: string, note: string) {
+    super(message, { help: SETTINGS_HELP });
+    this.note = note;
+  }
+}
+
+/** The mapped Xero TaxType of a booking-system tax code: the exact code first, then ignoring case. */
+function mappedTaxType(code: string, m: ResolvedMappings): string | undefined {
+  const exact = m.taxCodeTaxTypes[code];
+  if (exact) return exact;
+  const upper = code.toUpperCase();
+  const key = Object.keys(m.taxCodeTaxTypes).find((k) => k.toUpperCase() === upper);
+  return key === undefined ? undefined : m.taxCodeTaxTypes[key];
+}
+
 function organisationOrBuiltIn(m: ResolvedMappings, field: 'defaultSalesAccountCode' | 'defaultTaxType'): 'organisation' | 'built_in' {
   return m.builtInDefaults?.includes(field) ? 'built_in' : 'organisation';
 }
@@ -29,8 +50,19 @@ export function resolveAccount(line: CodedLine, m: ResolvedMappings): Resolution
 export function resolveTaxType(line: CodedLine, m: ResolvedMappings): Resolution<string> {
   if (line.taxCode !== null && line.taxCode.trim() !== '') {
     const code = line.taxCode.trim();
-    // A host tax code mapped to a Xero TaxType, else the code is itself a Xero TaxType.
-    return { value: m.taxCodeTaxTypes[code] ?? code.toUpperCase(), level: 'line', key: code };
+    // A host tax code mapped to a Xero TaxType, else the code is itself a Xero TaxType — when Xero has it
+    // (as last read); a code that is neither would only be refused by Xero, so it fails here, naming the
+    // mapping to add.
+    const mapped = mappedTaxType(code, m);
+    if (mapped) return { value: mapped, level: 'line', key: code };
+    const known = m.xeroTaxTypes ?? [];
+    if (known.length > 0 && !known.includes(code.toUpperCase())) {
+      throw new MappingToFixError(
+        `Tax code "${code}" has no Xero tax rate: it is not mapped, and Xero has no tax type of that name`,
+        `Mapping to fix: tax code ${code} → (none) (Xero settings, Tax codes)`,
+      );
+    }
+    return { value: code.toUpperCase(), level: 'line', key: code };
   }
   if (line.category !== null) {
     const taxType = m.categoryTaxTypes[line.category];

@@ -48,6 +48,12 @@ export interface ResolvedMappings {
    */
   taxCodeTaxTypes: Record<string, string>;
   /**
+   * Every TaxType of the organisation's Xero as last read (xero_tax_types), upper case; empty when never
+   * read. A line tax code that is neither mapped nor one of these is refused before sending, naming the
+   * mapping to add.
+   */
+  xeroTaxTypes?: string[];
+  /**
    * Bank (or payments-enabled) account per payment method id (the install's methods: ctx.paymentMethods);
    * no default: a missing one is a PermanentError.
    */

@@ -1,6 +1,7 @@
 // An Express app assembled from the auth/web exports only (the full createApp has its own e2e tests):
 // views + static assets + createWebSecurityMiddleware + createWebRouter + a 404 and an error page.
 import { createSealedColumnRegistry, createSecretBox } from '../../../server/secrets';
+import { createTaxCodeCatalogue } from '../../../server/plugins/taxCodes';
 import { testPaymentMethods } from '../../support/paymentMethods';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { randomBytes } from 'node:crypto';
@@ -33,7 +34,7 @@ export async function createWebTestApp(kind: DbKind, env: Record<string, string>
   const t = await createTestDatabase(kind);
   const dataDir = mkdtempSync(join(tmpdir(), 'lb-web-'));
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
-  const plugins: PluginRuntime = { plugins: [], handlers: new Map(), nav: [], migrationOwners: [], sealedColumns: createSealedColumnRegistry() };
+  const plugins: PluginRuntime = { plugins: [], handlers: new Map(), nav: [], migrationOwners: [], sealedColumns: createSealedColumnRegistry(), taxCodes: createTaxCodeCatalogue([]) };
   const deps: WebDeps = {
     config,
     db: t.db,

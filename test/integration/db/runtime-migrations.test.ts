@@ -8,6 +8,7 @@ import { createTestDatabase, dbKinds, type DbKind, type TestDatabase } from '../
 import { migrateLatest, runMigrations, RUNTIME_MIGRATION_OWNER } from '../../../server/db/migrate';
 import { coreMigrations } from '../../../server/db/migrations';
 import { RUNTIME_TABLES } from '../../../server/runtime/migrations';
+import { runtime0002 } from '../../../server/runtime/migrations/0002_sync_record_note';
 import type { Db } from '../../../server/db/knex';
 
 interface TableShape {
@@ -58,6 +59,7 @@ async function tableNames(t: TestDatabase): Promise<string[]> {
 }
 
 const HOST_OWNER = { id: 'host', migrations: coreMigrations };
+const RUNTIME_APPLIED = ['ledgerbridge/0001_runtime_tables', 'ledgerbridge/0002_sync_record_note'];
 const withoutHostKeys = (shape: TableShape): TableShape => ({ ...shape, foreignKeys: shape.foreignKeys.filter((fk) => /-> payouts/.test(fk)) });
 
 for (const kind of dbKinds()) {
@@ -72,12 +74,13 @@ for (const kind of dbKinds()) {
       for (const t of opened) await t.destroy();
     });
 
-    it('on a fresh install of our host: run after the host\'s, creating nothing of their own', async () => {
+    it('on a fresh install of our host: run after the host\'s, creating no table of their own (0002 adds sync_records.note)', async () => {
       const t = await open(false);
       const applied = await migrateLatest(t.db);
-      assert.deepEqual(applied, [...coreMigrations.map((m) => `host/${m.name}`), 'ledgerbridge/0001_runtime_tables']);
+      assert.deepEqual(applied, [...coreMigrations.map((m) => `host/${m.name}`), ...RUNTIME_APPLIED]);
       const oldWay = await open(false);
       await runMigrations(oldWay.db, [HOST_OWNER], { tableName: 'knex_migrations' });
+      await runtime0002.up(oldWay.db);
       assert.deepEqual(await tableNames(t), await tableNames(oldWay));
       assert.deepEqual(await shapes(t, RUNTIME_TABLES), await shapes(oldWay, RUNTIME_TABLES));
     });
@@ -86,10 +89,12 @@ for (const kind of dbKinds()) {
       const t = await open(false);
       await runMigrations(t.db, [HOST_OWNER], { tableName: 'knex_migrations' });
       await t.db('outbox').insert({ plugin_id: 'x', type: 'x.item.push', dedupe_key: 'kept', payload: '{}', status: 'pending', max_attempts: 3, available_at: 1, created_at: 1, updated_at: 1 });
-      const before = await shapes(t, RUNTIME_TABLES);
       const tables = await tableNames(t);
-      assert.deepEqual(await migrateLatest(t.db), ['ledgerbridge/0001_runtime_tables']);
-      assert.deepEqual(await shapes(t, RUNTIME_TABLES), before);
+      assert.deepEqual(await migrateLatest(t.db), RUNTIME_APPLIED);
+      const expected = await open(false);
+      await runMigrations(expected.db, [HOST_OWNER], { tableName: 'knex_migrations' });
+      await runtime0002.up(expected.db);
+      assert.deepEqual(await shapes(t, RUNTIME_TABLES), await shapes(expected, RUNTIME_TABLES), 'only sync_records.note added');
       assert.deepEqual(await tableNames(t), tables);
       assert.equal((await t.db('outbox').where({ dedupe_key: 'kept' })).length, 1, 'existing rows stay');
       assert.deepEqual(await migrateLatest(t.db), [], 'nothing left to run');
@@ -109,7 +114,7 @@ for (const kind of dbKinds()) {
       });
       await t.db('knex_migrations').insert({ name: '20240101_bookings.js' });
       const owners = [RUNTIME_MIGRATION_OWNER];
-      assert.deepEqual(await runMigrations(t.db, owners, { tableName: 'ledgerbridge_migrations' }), ['ledgerbridge/0001_runtime_tables']);
+      assert.deepEqual(await runMigrations(t.db, owners, { tableName: 'ledgerbridge_migrations' }), RUNTIME_APPLIED);
       assert.deepEqual(await runMigrations(t.db, owners, { tableName: 'ledgerbridge_migrations' }), [], 'once');
       const expected = await shapes(reference, RUNTIME_TABLES);
       const created = await shapes(t, RUNTIME_TABLES);

@@ -113,9 +113,9 @@ for (const kind of dbKinds()) {
 
     it('creates the key file private, and migrates into its own table beside the host\'s', async () => {
       assert.equal(statSync(join(dir, 'keys', 'master.key')).mode & 0o777, 0o600);
-      assert.deepEqual(await lb.migrate(), ['ledgerbridge/0001_runtime_tables', 'notes/0001_notes']);
+      assert.deepEqual(await lb.migrate(), ['ledgerbridge/0001_runtime_tables', 'ledgerbridge/0002_sync_record_note', 'notes/0001_notes']);
       assert.deepEqual(await lb.migrate(), []);
-      assert.deepEqual(await t.db('ledgerbridge_migrations').orderBy('id').pluck('name'), ['ledgerbridge/0001_runtime_tables', 'notes/0001_notes']);
+      assert.deepEqual(await t.db('ledgerbridge_migrations').orderBy('id').pluck('name'), ['ledgerbridge/0001_runtime_tables', 'ledgerbridge/0002_sync_record_note', 'notes/0001_notes']);
       assert.equal(await t.db.schema.hasTable('knex_migrations'), false, 'the host\'s own migrations table is left to the host');
     });
 

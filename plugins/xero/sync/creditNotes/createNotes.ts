@@ -6,6 +6,8 @@ import { idempotencyKey, payloadHash, stableJson } from '../../engine/keys';
 import { saveRecord } from '../../engine/records';
 import { clearMarks, sendMarked } from '../../engine/sendMarks';
 import { permanentMessage } from '../../engine/services';
+import { MappingToFixError } from '../../mappings/resolve';
+import { mappingToFix } from '../../mappings/toFix';
 import type { InvoiceAnswer } from '../../gateway/answers';
 import { buildCreditNote } from '../../payloads';
 import { enqueueHistoryNote } from '../historyNotes';
@@ -24,7 +26,7 @@ export async function createNotes(b: Batch, work: readonly RefundWork[], invoice
       if (!w.creditNoteId) toCreate.push(w);
     } catch (err) {
       if (!(err instanceof PermanentError)) throw err;
-      b.recorder.fail(w.item, w.index, permanentMessage(err));
+      b.recorder.fail(w.item, w.index, permanentMessage(err), {}, err instanceof MappingToFixError ? err.note : undefined);
     }
   }
   if (toCreate.length === 0) return;
@@ -40,7 +42,8 @@ export async function createNotes(b: Batch, work: readonly RefundWork[], invoice
     const element = elements[n]!;
     const request = { idempotencyKey: idemKey, unitdp, payload: w.built!.payload, expected: w.built!.expected, basis: w.built!.basis };
     if (!element.ok) {
-      b.recorder.fail(w.item, w.index, element.messages.join('; ') || 'Xero refused this credit note without a message', { request, response: element.summary });
+      b.recorder.fail(w.item, w.index, element.messages.join('; ') || 'Xero refused this credit note without a message', { request, response: element.summary },
+        mappingToFix(element.messages, w.built!.coding));
       continue;
     }
     w.creditNoteId = element.value.creditNoteId;

@@ -21,6 +21,8 @@ import { clearMarks, markedItems, sendMarked } from '../../engine/sendMarks';
 import { openSession, type XeroSession } from '../../engine/session';
 import { permanentMessage, type XeroServices } from '../../engine/services';
 import type { ResolvedMappings } from '../../mappings/types';
+import { MappingToFixError } from '../../mappings/resolve';
+import { mappingToFix } from '../../mappings/toFix';
 import { buildInvoice, invoiceNumberFor, type BuiltInvoice } from '../../payloads';
 import { forgetContact, resolveContacts } from '../contacts';
 import { enqueueHistoryNote } from '../historyNotes';
@@ -150,7 +152,7 @@ async function build(b: Batch, items: readonly Item[]): Promise<ToSend[]> {
       toSend.push({ item, index, built, customerId: sale.customer.id });
     } catch (err) {
       if (!(err instanceof PermanentError)) throw err;
-      b.recorder.fail(item, index, permanentMessage(err));
+      b.recorder.fail(item, index, permanentMessage(err), {}, err instanceof MappingToFixError ? err.note : undefined);
     }
   }
   return toSend;
@@ -187,7 +189,8 @@ async function send(b: Batch, toSend: readonly ToSend[]): Promise<void> {
     const message = element.messages.join('; ') || 'Xero refused this invoice without a message';
     const refusal = refusalOf(element.messages);
     if (refusal === 'invalid') {
-      b.recorder.fail(item, index, message, { request, response: element.summary });
+      // A code Xero would not take that one of our mappings gave (it changed in Xero since it was mapped).
+      b.recorder.fail(item, index, message, { request, response: element.summary }, mappingToFix(element.messages, built.coding));
       continue;
     }
     // The cached contact may have been archived or removed in Xero: resolved afresh next time.
