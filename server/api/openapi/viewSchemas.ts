@@ -44,6 +44,7 @@ export const PaymentViewSchema = z.strictObject({
   providerRef: z.string().nullable(),
   receivedAt: instant,
   createdAt: instant,
+  source: z.string().nullable().meta({ description: 'Where the payment came from when it was not taken here (e.g. "Paid in Xero: bank transfer, 2 Dec"); null for payments recorded through Ledgerbridge.' }),
 });
 
 export const RefundViewSchema = z.strictObject({
@@ -67,6 +68,7 @@ export const SyncRecordViewSchema = z.strictObject({
   externalId: z.string().nullable(),
   externalRef: z.string().nullable(),
   error: z.string().nullable(),
+  note: z.string().nullable().meta({ description: 'What a person must do for a failed record to go through (e.g. "Mapping to fix: …").' }),
   updatedAt: instant,
 }).meta({ description: 'Where a record stands downstream (e.g. its Xero invoice).' });
 
