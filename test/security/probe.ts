@@ -2,6 +2,7 @@
 // route × role test and the CSRF and cross-organisation tests.
 import request, { type Response as SuperResponse } from 'supertest';
 import type { Express } from 'express';
+import type { RequestListener } from 'node:http';
 import type { Role } from '../../server/plugins/contract';
 import type { AppRoute } from './routes';
 import type { Access } from './routeRoles';
@@ -47,7 +48,8 @@ export type Caller =
   | { kind: 'token'; role: Role | 'anonymous'; token: string | null };
 
 /** One request as `caller`: forms carry the session's CSRF token (unless told otherwise), the API gets JSON. */
-export function send(app: Express, method: string, path: string, caller: Caller, opts: { csrf?: string | null; body?: Record<string, unknown> } = {}): Promise<SuperResponse> {
+/** `app` may be the Express app or a wrapper of it (the API contract recorder, test/support/apiContract.ts). */
+export function send(app: Express | RequestListener, method: string, path: string, caller: Caller, opts: { csrf?: string | null; body?: Record<string, unknown> } = {}): Promise<SuperResponse> {
   const m = method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
   if (caller.kind === 'token') {
     let req = request(app)[m](path).set('Accept', 'application/json');

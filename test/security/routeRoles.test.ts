@@ -1,7 +1,8 @@
 // Every route × every role, driven by the table in routeRoles.ts. The routes are read from the running
 // app's router (plugins included), so a route added without a row fails here with the row to add; every
 // role a row does not list is refused (403, or 401 / the login page for nobody) and its request changes
-// nothing in the database; every role it lists gets past the role check. SQLite and PostgreSQL.
+// nothing in the database; every role it lists gets past the role check. SQLite and PostgreSQL. Every API
+// answer is also checked against the OpenAPI document (test/support/apiContract.ts).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { dbKinds } from '../support/db';
@@ -9,6 +10,10 @@ import type { Role } from '../../server/plugins/contract';
 import { appRoutes, type AppRoute } from './routes';
 import { ROUTE_ROLES, type Access } from './routeRoles';
 import { describeResponse, fill, gotPast, isApi, refusedAsExpected, send, templateOf, type Caller } from './probe';
+import type { RequestListener } from 'node:http';
+import { createApiContract, type ApiContract } from '../support/apiContract';
+import { buildOpenApiDocument } from '../../server/api/openapi/document';
+import { methodIds } from '../../server/domain/sales';
 import { anonymousSession, changedTables, ROLES, saleBody, sessionFor, snapshot, startSecurityWorld, type SecurityWorld, type Session } from './world';
 
 /** What a refused caller sends: enough that the request WOULD change something if the role check were missing. */
@@ -31,14 +36,21 @@ for (const kind of dbKinds()) {
     let routes: AppRoute[];
     const sessions = new Map<Role, Session>();
     let anonymous: Session;
+    let contract: ApiContract;
+    let api: RequestListener;
 
     before(async () => {
       w = await startSecurityWorld(kind);
       routes = appRoutes(w.x.app);
+      contract = createApiContract(buildOpenApiDocument({ paymentMethods: methodIds(w.x.host.deps) }));
+      api = contract.wrap(w.x.app);
       for (const role of ROLES) sessions.set(role, await sessionFor(w, w.a, role));
       anonymous = await anonymousSession(w);
     });
-    after(async () => w?.close());
+    after(async () => {
+      await w?.close();
+      if (contract?.checked) contract.assertClean();
+    });
 
     const callers = (route: AppRoute): Caller[] =>
       isApi(route.path)
@@ -46,7 +58,7 @@ for (const kind of dbKinds()) {
         : [...ROLES.map((role): Caller => ({ kind: 'session', role, session: sessions.get(role)! })), { kind: 'session', role: 'anonymous', session: anonymous }];
 
     const probe = (route: AppRoute, caller: Caller, path: string) =>
-      send(w.x.app, route.method, path, caller, { body: isApi(route.path) ? apiBody(route.path) : PLAUSIBLE_FORM });
+      send(isApi(route.path) ? api : w.x.app, route.method, path, caller, { body: isApi(route.path) ? apiBody(route.path) : PLAUSIBLE_FORM });
 
     it('finds the routes it checks (the walker sees host, API and plugin routes)', () => {
       const keys = routes.map((r) => r.key);

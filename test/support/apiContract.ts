@@ -124,6 +124,8 @@ export function createApiContract(document: OpenApiDocument, opts: { mount?: str
 
     wrap(handler) {
       return (req: IncomingMessage, res: ServerResponse) => {
+        // Only the API's answers are recorded; pages, assets and webhooks pass through untouched.
+        if (!(req.url ?? '').startsWith(`${mount}/`)) return handler(req, res);
         const chunks: Buffer[] = [];
         const write = res.write.bind(res) as (...args: unknown[]) => boolean;
         const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
