@@ -68,8 +68,14 @@ const ORG_KEY = (x: string) => `COALESCE(${x}.org_id, -1)`;
  */
 export async function claimBatch(db: Queryable, opts: ClaimOptions): Promise<LeasedItem[]> {
   if (opts.types.length === 0) return [];
-  const { sql, bindings } = claimStatement(isPostgres(db), opts);
-  const rows = await runClaimStatement(db, (q) => rawRows<OutboxRow>(q, sql, bindings));
+  // `now` is read once the connection is ours, not before waiting for it: on SQLite (one connection) a
+  // claim built first waited behind sales committing items due "now", then left out those committed while
+  // it waited — the next claim took them as a second batch, one more Xero call (bench/xero-latency.ts saw
+  // a straggler call of one sale beside most windows' call at 10 sales a second).
+  const rows = await runClaimStatement(db, (q) => {
+    const { sql, bindings } = claimStatement(isPostgres(db), { ...opts, now: opts.now ?? nowMs() });
+    return rawRows<OutboxRow>(q, sql, bindings);
+  });
   return rows.map((r) => toItem(r)).sort((a, b) => a.id - b.id);
 }
 
@@ -142,12 +148,13 @@ export function claimStatement(pg: boolean, opts: ClaimOptions): { sql: string; 
 }
 
 /**
- * Run the claim statement (`work`) as it must run. SQLite: as is. PostgreSQL: with bitmap scans and sorts
+ * Run the claim statement (`work`) as it must run. SQLite: in a transaction of its own (or the caller's). PostgreSQL: with bitmap scans and sorts
  * priced out, in a transaction of its own — or inside the caller's, where the settings are put back
  * afterwards so the rest of that transaction plans as usual.
  */
 export async function runClaimStatement<T>(db: Queryable, work: (q: Queryable) => Promise<T>): Promise<T> {
-  if (!isPostgres(db)) return work(db);
+  // SQLite: a transaction only so that `work` starts once the connection is acquired (see claimBatch).
+  if (!isPostgres(db)) return db.isTransaction ? work(db) : (db as Knex).transaction((trx) => work(trx));
   const pin = 'SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off';
   if (!db.isTransaction) {
     return (db as Knex).transaction(async (trx) => {
