@@ -91,7 +91,7 @@ for (const kind of dbKinds()) {
     const salePage = await staff.get(`/sales/${v.id}`).expect(200);
     assert.match(salePage.text, /was voided in Xero[^<]*Nothing more is sent to Xero for this sale[^<]*ask the accountant to raise a new invoice/);
     const invoicesBefore = (await f.books('invoices')).length;
-    await db.transaction((trx) => enqueueInvoicePush(f.x.ctx, trx, f.org.orgId, v.id, { resend: { triggeredBy: 'test' } }));
+    await db.transaction((trx) => enqueueInvoicePush(f.x.ctx, trx, f.org.orgId, v.id, { resend: { triggeredBy: `user:${f.admin.id}` } }));
     await f.drained();
     assert.equal((await f.books('invoices')).length, invoicesBefore, 'a resend of a voided invoice creates nothing');
     const voided = await staff.get(`/plugins/xero/sync/records/sale/${v.id}`).expect(200);
