@@ -56,6 +56,15 @@ for (const kind of dbKinds()) {
     const page = await staff.get(`/sales/${s.id}`).expect(200);
     assert.match(page.text, /data-testid="payment-source">Paid in Xero: bank transfer/);
 
+    // The sync log lists what came back; the dashboard says when the last event came and that webhooks are verified.
+    const accountant = await logIn(f.x.app, f.org.emails.accountant);
+    const log = await accountant.get('/plugins/xero/sync/log').expect(200);
+    assert.match(log.text, /id="incoming-events"/);
+    assert.match(log.text, /<td>webhook<\/td>\s*<td class="message">[^<]*recorded on sale/);
+    const dashboard = (await accountant.get('/').expect(200)).text;
+    assert.match(dashboard, /data-testid="xero-last-event"[^>]*>just now</);
+    assert.match(dashboard, /data-testid="xero-webhooks"[^>]*>verified (just now|\d+ min ago)</);
+
     // The same delivery again, and an older event for the same invoice after it: nothing changes twice.
     const eventsBefore = Number((await db('xero_incoming_events').count({ n: '*' }))[0]!.n);
     const stale = JSON.stringify({
