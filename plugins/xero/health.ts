@@ -7,6 +7,7 @@ import type { XeroConfig } from './config';
 import { getLiveConnection } from './connection/store';
 import { tenantKeyOf, XERO_LIMITS } from './engine/rateBudget';
 import { HISTORY_NOTE } from './sync/types';
+import { lastIncomingAt, webhookReceipts } from './incoming/store';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -79,6 +80,18 @@ export async function xeroHealth(ctx: PluginContext<XeroConfig>, orgId: number, 
       testId: 'xero-rate',
     });
   }
+  // What comes back from Xero (issue 15): when an event last arrived for this organisation, and whether
+  // Xero's intent-to-receive check has passed for the install's webhook (or it is not set up: polling).
+  const lastEvent = await lastIncomingAt(db, orgId);
+  facts.push({ label: 'Last event from Xero', value: when(lastEvent, now), testId: 'xero-last-event' });
+  const receipts = await webhookReceipts(db);
+  facts.push(
+    !ctx.config.webhookKey
+      ? { label: 'Webhooks', value: 'not set up (polling every sweep)', testId: 'xero-webhooks' }
+      : receipts.intentVerifiedAt === null
+        ? { label: 'Webhooks', value: 'not verified yet: save the webhook in Xero\'s developer portal', tone: 'warn', testId: 'xero-webhooks' }
+        : { label: 'Webhooks', value: `verified ${when(receipts.intentVerifiedAt, now)}`, testId: 'xero-webhooks' },
+  );
   return {
     title: 'Xero',
     status,

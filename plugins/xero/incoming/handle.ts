@@ -32,12 +32,17 @@ async function ourRecord(ctx: Ctx, orgId: number, recordType: 'invoice' | 'credi
   return row ? { entityId: Number(row.entity_id), tenantId: String(row.tenant_id), status: String(row.status), number: (row.number as string | null) ?? null } : undefined;
 }
 
+/**
+ * Payments we made in Xero: our sales' payments (xero_records) and payout postings (xero_payout_steps: a
+ * matched line's payment is recorded on the sale by the posting itself, incoming/signoff.ts; a converted
+ * charge's goes with the provider's own payment on the sale). Their events are our own writes echoing back.
+ */
 async function ourPaymentIds(ctx: Ctx, orgId: number, paymentIds: readonly string[]): Promise<Set<string>> {
   if (paymentIds.length === 0) return new Set();
-  const rows = (await ctx.db('xero_records').where({ org_id: orgId, record_type: 'payment' })
-    .whereIn('xero_id', paymentIds.flatMap((id) => [id, id.toLowerCase()]))
-    .select('xero_id')) as { xero_id: string }[];
-  return new Set(rows.map((r) => r.xero_id.toLowerCase()));
+  const ids = paymentIds.flatMap((id) => [id, id.toLowerCase()]);
+  const pushed = (await ctx.db('xero_records').where({ org_id: orgId, record_type: 'payment' }).whereIn('xero_id', ids).select('xero_id')) as { xero_id: string }[];
+  const posted = (await ctx.db('xero_payout_steps').where({ org_id: orgId, xero_type: 'payment' }).whereIn('xero_id', ids).select('xero_id')) as { xero_id: string }[];
+  return new Set([...pushed, ...posted].map((r) => r.xero_id.toLowerCase()));
 }
 
 const when = (ctx: Ctx, ms: number, timeZone: string): string => ctx.pages.formatDateTime(ms, timeZone);

@@ -75,7 +75,7 @@ export async function postPayout(svc: XeroServices, item: Item, hctx: OutboxHand
 
     const reconcile = item.attempts > 1 || item.payload.reconcile === true;
     const failures: string[] = plan.failed.map((f) => (f.lineId ? `line ${f.lineId}: ${f.reason}` : f.reason));
-    const sent = await sendSteps(svc, session, orgId, payout.id, plan.steps, reconcile, item.id, audits, audit);
+    const sent = await sendSteps(svc, session, orgId, payout.id, plan.steps, reconcile, item.id, audits, audit, { recordOnSale: { provider: payout.provider } });
     failures.push(...sent.failures);
     let transferred = posted.has('XFER');
     if (plan.transfer && sent.failures.length === 0) {

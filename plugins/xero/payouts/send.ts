@@ -9,6 +9,7 @@ import { idempotencyKey } from '../engine/keys';
 import type { Element } from '../gateway/answers';
 import type { PlanStep } from './plan';
 import { saveStep } from './store';
+import { recordPayoutPaymentOnSale } from '../incoming/signoff';
 
 const BATCH = 50;
 
@@ -17,12 +18,18 @@ export type PayoutAudit = (e: Omit<AuditEntry, 'orgId' | 'entityType' | 'entityI
 export async function sendSteps(
   svc: XeroServices, session: XeroSession, orgId: number, payoutId: number, steps: PlanStep[], reconcile: boolean, itemId: number,
   audits: AuditEntry[], audit: PayoutAudit,
+  /** Matched lines' payments (post.ts): record each on its sale too, as paid in Xero by this provider's payout. */
+  opts: { recordOnSale?: { provider: string } } = {},
 ): Promise<{ failures: string[] }> {
   const { ctx } = svc;
   const failures: string[] = [];
   const record = async (step: PlanStep, xeroId: string | null, status: 'posted' | 'failed', message: string | null) => {
     await saveStep(ctx.db, { orgId, tenantId: session.tenantId, payoutId, step, xeroId, status, message }, ctx.clock.now());
     if (status === 'failed') failures.push(`${step.key}: ${message}`);
+    // A line paid onto one of our invoices: the sale records it now, not when Xero's webhook comes (incoming/signoff.ts).
+    if (opts.recordOnSale && status === 'posted' && xeroId && step.type === 'payment') {
+      await recordPayoutPaymentOnSale(ctx, orgId, step.payment, xeroId, opts.recordOnSale.provider);
+    }
   };
   let remaining = steps;
   if (reconcile && remaining.length > 0) {

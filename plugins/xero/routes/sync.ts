@@ -14,6 +14,7 @@ import { listAudit, writeAudit } from '../engine/audit';
 import { enqueueCreditNotePush, enqueueInvoicePush, enqueuePaymentPush } from '../sync/enqueue';
 import { recordsOfEntity } from '../engine/records';
 import { SYNC_ITEM_TYPES } from '../sync/types';
+import { latestIncoming } from '../incoming/store';
 
 const ENTITY_TYPES = ['sale', 'refund', 'payment'] as const;
 type EntityType = (typeof ENTITY_TYPES)[number];
@@ -108,9 +109,11 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
       to: (() => { const d = dayParam(q.to, 'to'); return d === undefined ? undefined : d + 86_400_000; })(),
     };
     const entries = await listAudit(ctx.db, { orgId, ...filter, limit: 200 });
+    // What came back from Xero (webhooks and the polling sweep), newest first.
+    const incoming = await latestIncoming(ctx.db, orgId, 50);
     res.set('Cache-Control', 'no-store');
     ctx.pages.render(res, 'sync-log', {
-      title: 'Xero sync log', entries, base, recordHref, outcomes: OUTCOMES, recordTypes: RECORD_TYPES, when: isoTime,
+      title: 'Xero sync log', entries, incoming, base, recordHref, outcomes: OUTCOMES, recordTypes: RECORD_TYPES, when: isoTime,
       query: { status: filter.outcome ?? '', recordType: filter.recordType ?? '', from: String(q.from ?? ''), to: String(q.to ?? '') },
     });
   }));

@@ -10,6 +10,7 @@ import { dbKinds } from '../../support/db';
 import { clearingBalanceCents, idOf as id, seedSyntheticStripePayout, startPayoutFixture, waitForPayout, type PayoutFixture } from './fixture';
 import { enqueuePayoutPost } from '../../../plugins/xero/payouts/enqueue';
 import { signOffMatch } from '../../../plugins/xero/payouts/signoff';
+import { getSale } from '../../../server/domain/saleView';
 import { logIn, postForm } from '../../support/xero';
 
 type Json = Record<string, unknown>;
@@ -58,6 +59,13 @@ for (const kind of dbKinds()) {
       await assert.rejects(signOffMatch(f.x.ctx, { kind: 'user', id: 1, orgId: f.org.orgId, role: 'accountant', name: 'a' }, queuedLineId, { action: 'confirm' }), /already decided/);
       const state = await waitForPayout(f, payoutId, ['posted', 'failed']);
       assert.equal(state.status, 'posted', String(state.message));
+      // The signed-off line's payment is on its sale at once, as paid in Xero (issue 15), and not sent back.
+      const signedOff = await f.x.ctx.db('xero_records').where({ org_id: f.org.orgId, record_type: 'invoice' }).whereRaw('lower(xero_id) = ?', [top.toLowerCase()]).first();
+      const onSale = await f.x.ctx.records.paymentsOfSale(f.x.ctx.db, f.org.orgId, Number(signedOff.entity_id));
+      assert.deepEqual(onSale.map((p) => p.method), ['xero']);
+      const saleView = await getSale(f.x.ctx.db, f.org.orgId, Number(signedOff.entity_id));
+      assert.equal(saleView.outstanding, '0.00');
+      assert.match(String(saleView.payments[0]!.source), /^Paid in Xero: stripe payout, /);
       const clearing = String(state.clearing_account_id);
       const account = (await f.books<Json>('accounts')).find((a) => id(a, 'AccountID') === clearing.toLowerCase())!;
       assert.deepEqual([account.Name, account.Type, account.Status], ['Stripe clearing', 'BANK', 'ACTIVE']);

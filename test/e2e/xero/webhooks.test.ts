@@ -56,6 +56,15 @@ for (const kind of dbKinds()) {
     const page = await staff.get(`/sales/${s.id}`).expect(200);
     assert.match(page.text, /data-testid="payment-source">Paid in Xero: bank transfer/);
 
+    // The sync log lists what came back; the dashboard says when the last event came and that webhooks are verified.
+    const accountant = await logIn(f.x.app, f.org.emails.accountant);
+    const log = await accountant.get('/plugins/xero/sync/log').expect(200);
+    assert.match(log.text, /id="incoming-events"/);
+    assert.match(log.text, /<td>webhook<\/td>\s*<td class="message">[^<]*recorded on sale/);
+    const dashboard = (await accountant.get('/').expect(200)).text;
+    assert.match(dashboard, /data-testid="xero-last-event"[^>]*>just now</);
+    assert.match(dashboard, /data-testid="xero-webhooks"[^>]*>verified (just now|\d+ min ago)</);
+
     // The same delivery again, and an older event for the same invoice after it: nothing changes twice.
     const eventsBefore = Number((await db('xero_incoming_events').count({ n: '*' }))[0]!.n);
     const stale = JSON.stringify({
@@ -91,7 +100,7 @@ for (const kind of dbKinds()) {
     const salePage = await staff.get(`/sales/${v.id}`).expect(200);
     assert.match(salePage.text, /was voided in Xero[^<]*Nothing more is sent to Xero for this sale[^<]*ask the accountant to raise a new invoice/);
     const invoicesBefore = (await f.books('invoices')).length;
-    await db.transaction((trx) => enqueueInvoicePush(f.x.ctx, trx, f.org.orgId, v.id, { resend: { triggeredBy: 'test' } }));
+    await db.transaction((trx) => enqueueInvoicePush(f.x.ctx, trx, f.org.orgId, v.id, { resend: { triggeredBy: `user:${f.admin.id}` } }));
     await f.drained();
     assert.equal((await f.books('invoices')).length, invoicesBefore, 'a resend of a voided invoice creates nothing');
     const voided = await staff.get(`/plugins/xero/sync/records/sale/${v.id}`).expect(200);
