@@ -19,6 +19,7 @@ import { RateLimiter } from './limits/rateLimiter';
 import { NonceStore } from './oauth1/nonces';
 import { consentRouter } from './portal/consent';
 import { portalRouter } from './portal/router';
+import { deepLinkRouter } from './portal/deepLinks';
 
 export interface XeroEmulatorOptions {
   /** Use this clock (shared with other emulators, say); otherwise one is made from clockStart/clockSpeed. */
@@ -129,6 +130,7 @@ export function buildXeroEmulator(createAccounting: CreateAccounting, opts: Xero
   app.use(identityRouter({ identity, tenants: accounting, issuerOf }));
   app.use(consentRouter({ identity, tenants: accounting, clock }));
   app.use(portalRouter({ identity, tenants: accounting }));
+  app.use(deepLinkRouter({ records: accounting }));
   app.use(
     '/api.xro/2.0',
     authenticateApiCall({ identity, clock, nonces, oauth1MaxSkewMs: () => limits.oauth1MaxSkewMs, ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}) }),

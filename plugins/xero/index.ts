@@ -19,6 +19,7 @@ import { xeroHandlers } from './handlers';
 import { onPaymentReceived, onRefundIssued, onSaleCompleted } from './sync/enqueue';
 import { xeroHealth } from './health';
 import { HISTORY_NOTE } from './sync/types';
+import { xeroRecordLink } from './links';
 import { connectionSealedColumns } from './connection/store';
 import { oauthStateSealedColumns } from './connection/oauth2/states';
 
@@ -46,6 +47,10 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   handlers: (ctx) => xeroHandlers(ctx),
   // History notes step aside whenever the rate budget is busy: not records waiting to reach Xero.
   backgroundOutboxTypes: [HISTORY_NOTE],
+  externalLink: (ctx, record) => {
+    const href = xeroRecordLink(ctx.config.appUrl, record.recordType, record.externalId);
+    return href ? { href, label: 'Open in Xero' } : null;
+  },
   health: (ctx, orgId) => xeroHealth(ctx, orgId),
   // The nightly payout sweep (in processes that run background work); none when XERO_PAYOUT_SWEEP_CRON=off.
   start: async (ctx) => startPayoutSweep(ctx),

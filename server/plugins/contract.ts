@@ -318,6 +318,13 @@ export interface PluginContext<C> {
 
 export type HealthTone = 'ok' | 'warn' | 'bad';
 
+/** A link to a record in the downstream service (PluginDefinition.externalLink). */
+export interface ExternalRecordLink {
+  href: string;
+  /** Names the page, e.g. "Open in Xero". */
+  label: string;
+}
+
 /**
  * The sync counts the dashboard shows, one definition each, used by the host's card and by every plugin's
  * panel (as a fact's label and help), so the same word never means two numbers on one page.
@@ -396,6 +403,11 @@ export interface PluginDefinition<C = unknown> {
   subscribers?: { [T in HostEventType]?: EventSubscriber<C, T> };
   /** Keyed by the full outbox type, which must start with `<id>.`. */
   handlers?(ctx: PluginContext<C>): Record<string, OutboxHandler>;
+  /**
+   * Optional: the page in the service itself that shows one of this plugin's downstream records (a deep
+   * link, e.g. the invoice in Xero), shown beside the record on the host's pages; null when there is none.
+   */
+  externalLink?(ctx: PluginContext<C>, record: { recordType: string; externalId: string }): ExternalRecordLink | null;
   /**
    * Outbox types that are background work, not records waiting to reach the service (e.g. Xero's history
    * notes): the dashboard counts them apart from "Waiting to send" and "Given up".

@@ -13,6 +13,7 @@ import { errorsByField, field } from './forms';
 import { setFlash, takeFlash } from './flash';
 import { formatLocal } from './time';
 import { isSettled, syncLabel } from './syncLabel';
+import { externalLinkOf } from './externalLinks';
 import { refundedAsAmount, refundKindLabel, saleState } from './saleState';
 import { blankLine, emptySaleForm, formErrors, MAX_LINE_ROWS, readSaleForm, saleInputFromForm, type SaleFormValues } from './saleForm';
 
@@ -31,7 +32,7 @@ const saleIdParam = (req: Request): number => {
 
 const when = (org: Organisation) => (iso: string | number | null) => (iso === null ? '' : formatLocal(typeof iso === 'number' ? iso : Date.parse(iso), org.timezone));
 
-export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'paymentMethods'>): Router {
+export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'paymentMethods' | 'plugins'>): Router {
   const router = Router();
   const methodLabel = (id: string): string => deps.paymentMethods.get(id)?.label ?? id;
 
@@ -131,6 +132,7 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
         paymentError: null,
         syncLabel,
         isSettled,
+        externalLink: externalLinkOf(deps.plugins),
         ...extra,
       },
       status,
