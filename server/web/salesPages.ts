@@ -22,7 +22,7 @@ import { blankLine, emptySaleForm, formErrors, MAX_LINE_ROWS, readSaleForm, sale
 
 const anyRole = requireRole('admin', 'staff', 'accountant');
 const sellers = requireRole('admin', 'staff');
-const LIST_FILTERS = ['q', 'status', 'from', 'to', 'cursor'] as const;
+const LIST_FILTERS = ['q', 'status', 'from', 'to', 'unpaid', 'cursor'] as const;
 
 const saleIdParam = (req: Request): number => {
   const id = Number(req.params.id);
