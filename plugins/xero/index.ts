@@ -47,6 +47,12 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   handlers: (ctx) => xeroHandlers(ctx),
   // History notes step aside whenever the rate budget is busy: not records waiting to reach Xero.
   backgroundOutboxTypes: [HISTORY_NOTE],
+  saleActions: (ctx, saleId) => [{
+    label: 'Send to Xero now',
+    action: `${ctx.mountPath}/sync/sale/${saleId}/send`,
+    roles: ['admin', 'staff'],
+    hint: 'Checks the invoice against Xero and sends it if it is not there yet, without waiting for the schedule.',
+  }],
   externalLink: (ctx, record) => {
     const href = xeroRecordLink(ctx.config.appUrl, record.recordType, record.externalId);
     return href ? { href, label: 'Open in Xero' } : null;

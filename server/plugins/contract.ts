@@ -318,6 +318,19 @@ export interface PluginContext<C> {
 
 export type HealthTone = 'ok' | 'warn' | 'bad';
 
+/**
+ * A button a plugin puts on the host's sale page (PluginDefinition.saleActions): a POST form to one of the
+ * plugin's own routes. The host adds the CSRF token and `returnTo` (the sale page), shows it only to `roles`.
+ */
+export interface RecordAction {
+  label: string;
+  /** The plugin route the form posts to. */
+  action: string;
+  roles: Role[];
+  /** One sentence under the button: what it does. */
+  hint?: string;
+}
+
 /** A link to a record in the downstream service (PluginDefinition.externalLink). */
 export interface ExternalRecordLink {
   href: string;
@@ -408,6 +421,8 @@ export interface PluginDefinition<C = unknown> {
    * link, e.g. the invoice in Xero), shown beside the record on the host's pages; null when there is none.
    */
   externalLink?(ctx: PluginContext<C>, record: { recordType: string; externalId: string }): ExternalRecordLink | null;
+  /** Optional: buttons for the host's sale page (e.g. "Send to Xero now"). */
+  saleActions?(ctx: PluginContext<C>, saleId: number): RecordAction[];
   /**
    * Outbox types that are background work, not records waiting to reach the service (e.g. Xero's history
    * notes): the dashboard counts them apart from "Waiting to send" and "Given up".

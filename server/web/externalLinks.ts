@@ -1,6 +1,7 @@
-// Links from the host's pages to a downstream record in its service (PluginDefinition.externalLink): the
-// sale page's "Open in Xero". A plugin without the hook, or one that throws, simply shows no link.
-import type { ExternalRecordLink } from '../plugins/contract';
+// What plugins add to the host's sale page: links to a downstream record in its service
+// (PluginDefinition.externalLink, "Open in Xero") and buttons (PluginDefinition.saleActions, "Send to Xero
+// now"). A plugin without the hook, or one that throws, simply adds nothing.
+import type { ExternalRecordLink, RecordAction, Role } from '../plugins/contract';
 import type { PluginRuntime } from '../plugins/registry';
 
 export type ExternalLinkOf = (record: { plugin: string; recordType: string; externalId: string | null }) => ExternalRecordLink | null;
@@ -16,4 +17,15 @@ export function externalLinkOf(plugins: PluginRuntime): ExternalLinkOf {
       return null;
     }
   };
+}
+
+/** Every plugin's buttons for one sale that this role may use. */
+export function saleActionsFor(plugins: PluginRuntime, saleId: number, role: Role): RecordAction[] {
+  return plugins.plugins.flatMap((p) => {
+    try {
+      return (p.definition.saleActions?.(p.context, saleId) ?? []).filter((a) => a.roles.includes(role));
+    } catch {
+      return [];
+    }
+  });
 }

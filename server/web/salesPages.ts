@@ -13,7 +13,7 @@ import { errorsByField, field } from './forms';
 import { setFlash, takeFlash } from './flash';
 import { formatLocal } from './time';
 import { isSettled, syncLabel } from './syncLabel';
-import { externalLinkOf } from './externalLinks';
+import { externalLinkOf, saleActionsFor } from './externalLinks';
 import { refundedAsAmount, refundKindLabel, saleState } from './saleState';
 import { blankLine, emptySaleForm, formErrors, MAX_LINE_ROWS, readSaleForm, saleInputFromForm, type SaleFormValues } from './saleForm';
 
@@ -133,6 +133,7 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
         syncLabel,
         isSettled,
         externalLink: externalLinkOf(deps.plugins),
+        saleActions: saleActionsFor(deps.plugins, sale.id, req.principal!.role),
         ...extra,
       },
       status,

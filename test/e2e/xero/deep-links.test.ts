@@ -2,12 +2,13 @@
 // (Xero's deep links; the plugin provides them through PluginDefinition.externalLink), the live sync JSON
 // carries the same link, and the emulator serves those pages, so the links work in the demo and here: an
 // invoice shows its number, tax and total; a credit note and a payment too; a record that is not there, or
-// not in the organisation the ShortCode names, is "Page not found".
+// not in the organisation the ShortCode names, is "Page not found". And "Send to Xero now" is on the sale page
+// (PluginDefinition.saleActions), for those who may use it, and comes back to the sale page.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { dbKinds } from '../../support/db';
-import { logIn } from '../../support/xero';
+import { csrfFrom, logIn } from '../../support/xero';
 import { startSyncFixture, type SyncFixture } from './syncFixture';
 
 type Json = Record<string, unknown>;
@@ -62,6 +63,22 @@ for (const kind of dbKinds()) {
       await request(f.emu.url).get(deep(home.shortCode)).expect(200);
       await request(f.emu.url).get(deep(other.shortCode)).expect(404);
       await request(f.emu.url).get('/AccountsReceivable/View.aspx?InvoiceID=00000000-0000-0000-0000-000000000000').expect(404);
+    });
+
+    it('"Send to Xero now" on the sale page queues a check-and-send and comes back to the sale page; an accountant has no button', async () => {
+      const staff = await logIn(f.x.app, f.org.emails.staff);
+      const page = await staff.get(`/sales/${saleId}`).expect(200);
+      const form = /<form method="post" action="([^"]+)" class="sale-action">[\s\S]*?name="returnTo" value="([^"]+)"[\s\S]*?<button type="submit" class="button">Send to Xero now<\/button>/.exec(page.text);
+      assert.ok(form, 'the button is on the sale page');
+      const sent = await staff.post(form[1]!).type('form').send({ _csrf: csrfFrom(page), returnTo: form[2]! }).expect(303);
+      assert.equal(sent.headers.location, `/sales/${saleId}`);
+      const resends = await f.x.ctx.db('xero_audit').where({ org_id: f.org.orgId, entity_type: 'sale', entity_id: saleId, action: 'resend' }).select('message');
+      assert.equal(resends.length, 1, 'one send-now, recorded in the audit trail');
+      assert.match(String(resends[0].message), /send now requested by/);
+      const back = await staff.get(`/sales/${saleId}`).expect(200);
+      assert.match(back.text, /Queued: the sale is checked against Xero and sent if it is not there yet\./);
+      const accountant = await logIn(f.x.app, f.org.emails.accountant);
+      assert.doesNotMatch((await accountant.get(`/sales/${saleId}`).expect(200)).text, /Send to Xero now/);
     });
   });
 }
