@@ -38,6 +38,18 @@
     return td;
   }
 
+  // The record's reference, linked to its page in the service when the plugin gives one ("Open in Xero").
+  function refCell(r) {
+    var td = document.createElement('td');
+    if (r.externalUrl) {
+      var a = document.createElement('a');
+      a.href = r.externalUrl;
+      a.textContent = (r.externalRef || '') + ' (' + r.externalLabel + ')';
+      td.appendChild(a);
+    } else td.textContent = r.externalRef || '';
+    return td;
+  }
+
   function render(data) {
     var seen = JSON.stringify(data.records);
     if (seen === lastSeen) return; // nothing changed: leave the DOM (and any selection) alone
@@ -53,7 +65,7 @@
       tr.className = 'sync-' + r.status;
       tr.append(
         cell(r.plugin), cell(r.recordType.replace('_', ' ')), cell(r.entityType + ' ' + r.entityId),
-        cell(r.status.replace('_', ' '), 'status status-' + r.status), cell(r.externalRef || ''), cell(r.updated), errorCell(r),
+        cell(r.status.replace('_', ' '), 'status status-' + r.status), refCell(r), cell(r.updated), errorCell(r),
       );
       return tr;
     }));

@@ -21,6 +21,7 @@ import { NonceStore } from './oauth1/nonces';
 import { consentRouter } from './portal/consent';
 import { portalRouter } from './portal/router';
 import { createWebhooks, webhookControlRouter, webhookPortalRouter, type EmulatorWebhooks, type WebhookOptions } from './webhooks/index';
+import { deepLinkRouter } from './portal/deepLinks';
 
 export interface XeroEmulatorOptions {
   /** Use this clock (shared with other emulators, say); otherwise one is made from clockStart/clockSpeed. */
@@ -148,6 +149,7 @@ export function buildXeroEmulator(createAccounting: CreateAccounting, opts: Xero
   app.use(consentRouter({ identity, tenants: accounting, clock }));
   app.use(portalRouter({ identity, tenants: accounting }));
   app.use(webhookPortalRouter(webhooks.dispatcher));
+  app.use(deepLinkRouter({ records: accounting }));
   app.use(
     '/api.xro/2.0',
     authenticateApiCall({ identity, clock, nonces, oauth1MaxSkewMs: () => limits.oauth1MaxSkewMs, ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}) }),

@@ -18,6 +18,8 @@ export const XeroConfigSchema = z
   .object({
     XERO_API_URL: url('e.g. https://api.xero.com').default('https://api.xero.com'),
     XERO_IDENTITY_URL: url('e.g. https://identity.xero.com').default('https://identity.xero.com'),
+    // Xero's web app, for links to records (deep links); the emulator serves the same paths.
+    XERO_APP_URL: url('e.g. https://go.xero.com').default('https://go.xero.com'),
     XERO_CLIENT_ID: z.string().min(1).optional(),
     XERO_CLIENT_SECRET: z.string().min(1).optional(),
     XERO_REDIRECT_URI: url('e.g. https://books.example.com/plugins/xero/oauth2/callback').optional(),
@@ -43,6 +45,7 @@ export const XeroConfigSchema = z
   .transform((v) => ({
     apiUrl: v.XERO_API_URL.replace(/\/+$/, ''),
     identityUrl: v.XERO_IDENTITY_URL.replace(/\/+$/, ''),
+    appUrl: v.XERO_APP_URL.replace(/\/+$/, ''),
     oauth2: v.XERO_CLIENT_ID && v.XERO_CLIENT_SECRET ? { clientId: v.XERO_CLIENT_ID, clientSecret: v.XERO_CLIENT_SECRET } : undefined,
     redirectUri: v.XERO_REDIRECT_URI,
     scopes: v.XERO_SCOPES ? v.XERO_SCOPES.split(/[\s,]+/).filter(Boolean) : v.XERO_SCOPE_SET === 'legacy' ? LEGACY_SCOPES : GRANULAR_SCOPES,

@@ -25,6 +25,7 @@ import { xeroHandlers } from './handlers';
 import { onPaymentReceived, onRefundIssued, onSaleCompleted } from './sync/enqueue';
 import { xeroHealth } from './health';
 import { HISTORY_NOTE } from './sync/types';
+import { xeroRecordLink } from './links';
 import { connectionSealedColumns } from './connection/store';
 import { oauthStateSealedColumns } from './connection/oauth2/states';
 
@@ -58,6 +59,16 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   handlers: (ctx) => xeroHandlers(ctx),
   // History notes step aside whenever the rate budget is busy: not records waiting to reach Xero.
   backgroundOutboxTypes: [HISTORY_NOTE],
+  saleActions: (ctx, saleId) => [{
+    label: 'Send to Xero now',
+    action: `${ctx.mountPath}/sync/sale/${saleId}/send`,
+    roles: ['admin', 'staff'],
+    hint: 'Checks the invoice against Xero and sends it if it is not there yet, without waiting for the schedule.',
+  }],
+  externalLink: (ctx, record) => {
+    const href = xeroRecordLink(ctx.config.appUrl, record.recordType, record.externalId);
+    return href ? { href, label: 'Open in Xero' } : null;
+  },
   health: (ctx, orgId) => xeroHealth(ctx, orgId),
   // The nightly payout sweep (in processes that run background work); none when XERO_PAYOUT_SWEEP_CRON=off.
   // And the polling sweep (XERO_POLL_CRON) for connections Xero sends no webhooks for.

@@ -207,6 +207,7 @@ async function main(): Promise<void> {
     DATABASE_URL: `sqlite://${join(DATA_DIR, 'ledgerbridge.sqlite')}`,
     OUTBOX_POLL_MS: '1000',
     XERO_API_URL: xeroUrl,
+    XERO_APP_URL: xeroUrl, // links to records in Xero open the emulator's pages
     XERO_IDENTITY_URL: xeroUrl,
     XERO_CLIENT_ID: oauth2.clientId,
     XERO_CLIENT_SECRET: oauth2.clientSecret,

@@ -400,6 +400,8 @@ export interface SaleListQuery {
   to: number | null;
   reference: string | null;
   q: string | null;
+  /** Only sales the customer still owes money on (outstanding > 0, as balanceDueMinor counts it). */
+  unpaid: boolean;
 }
 
 /** Cursors are opaque to clients: today the last id of the page, base64url-encoded. */
@@ -447,6 +449,7 @@ export const SaleListQuerySchema = z.strictObject({
   to: boundary.optional(),
   reference: queryText(100).optional(),
   q: queryText(200).optional(),
+  unpaid: z.enum(['1', 'true', '0', 'false'], { error: 'must be 1 (only sales with money outstanding) or 0' }).optional(),
 });
 
 /** Validate query-string filters (values arrive as strings; a repeated parameter is an error). */
@@ -462,5 +465,6 @@ export function validateSaleListQuery(query: unknown): SaleListQuery {
     to: q.to ?? null,
     reference: q.reference ?? null,
     q: q.q ?? null,
+    unpaid: q.unpaid === '1' || q.unpaid === 'true',
   };
 }

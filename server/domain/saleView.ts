@@ -228,6 +228,12 @@ export async function listSales(db: Queryable, orgId: number, query: unknown): P
   if (filter.from !== null) rows.where('sales.occurred_at', '>=', filter.from);
   if (filter.to !== null) rows.where('sales.occurred_at', '<', filter.to);
   if (filter.reference !== null) rows.where('sales.reference', filter.reference);
+  // Outstanding as balanceDueMinor counts it: total − paid − refunds given as credit (no method, not paid back).
+  if (filter.unpaid) {
+    rows.whereRaw(
+      'sales.total_minor - sales.paid_minor - coalesce((select sum(r.amount_minor) from refunds r where r.sale_id = sales.id and r.method is null), 0) > 0',
+    );
+  }
   if (filter.q !== null) {
     const pattern = likePattern(filter.q);
     rows.where((w) =>

@@ -342,6 +342,26 @@ export interface PluginContext<C> {
 export type HealthTone = 'ok' | 'warn' | 'bad';
 
 /**
+ * A button a plugin puts on the host's sale page (PluginDefinition.saleActions): a POST form to one of the
+ * plugin's own routes. The host adds the CSRF token and `returnTo` (the sale page), shows it only to `roles`.
+ */
+export interface RecordAction {
+  label: string;
+  /** The plugin route the form posts to. */
+  action: string;
+  roles: Role[];
+  /** One sentence under the button: what it does. */
+  hint?: string;
+}
+
+/** A link to a record in the downstream service (PluginDefinition.externalLink). */
+export interface ExternalRecordLink {
+  href: string;
+  /** Names the page, e.g. "Open in Xero". */
+  label: string;
+}
+
+/**
  * The sync counts the dashboard shows, one definition each, used by the host's card and by every plugin's
  * panel (as a fact's label and help), so the same word never means two numbers on one page.
  */
@@ -421,6 +441,13 @@ export interface PluginDefinition<C = unknown> {
   subscribers?: { [T in HostEventType]?: EventSubscriber<C, T> };
   /** Keyed by the full outbox type, which must start with `<id>.`. */
   handlers?(ctx: PluginContext<C>): Record<string, OutboxHandler>;
+  /**
+   * Optional: the page in the service itself that shows one of this plugin's downstream records (a deep
+   * link, e.g. the invoice in Xero), shown beside the record on the host's pages; null when there is none.
+   */
+  externalLink?(ctx: PluginContext<C>, record: { recordType: string; externalId: string }): ExternalRecordLink | null;
+  /** Optional: buttons for the host's sale page (e.g. "Send to Xero now"). */
+  saleActions?(ctx: PluginContext<C>, saleId: number): RecordAction[];
   /**
    * Outbox types that are background work, not records waiting to reach the service (e.g. Xero's history
    * notes): the dashboard counts them apart from "Waiting to send" and "Given up".

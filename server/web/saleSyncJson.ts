@@ -9,9 +9,11 @@ import { getOrganisation } from '../domain/organisations';
 import { getSale } from '../domain/saleView';
 import { formatLocal } from './time';
 import { isSettled, syncLabel } from './syncLabel';
+import { externalLinkOf } from './externalLinks';
 
-export function createSaleSyncJson(deps: Pick<HostDeps, 'db'>): Router {
+export function createSaleSyncJson(deps: Pick<HostDeps, 'db' | 'plugins'>): Router {
   const router = Router();
+  const linkOf = externalLinkOf(deps.plugins);
   router.get('/sales/:id/sync.json', requireRole('admin', 'staff', 'accountant'), async (req, res, next) => {
     try {
       res.set('Cache-Control', 'no-store');
@@ -20,6 +22,7 @@ export function createSaleSyncJson(deps: Pick<HostDeps, 'db'>): Router {
       const org = await getOrganisation(deps.db, req.principal!.orgId);
       const sale = await getSale(deps.db, org.id, Number(raw));
       const records = sale.sync.map((r) => ({
+        ...((link) => (link ? { externalUrl: link.href, externalLabel: link.label } : {}))(linkOf(r)),
         plugin: r.plugin,
         recordType: r.recordType,
         entityType: r.entityType,

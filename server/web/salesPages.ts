@@ -13,6 +13,7 @@ import { errorsByField, field } from './forms';
 import { setFlash, takeFlash } from './flash';
 import { formatLocal } from './time';
 import { isSettled, syncLabel } from './syncLabel';
+import { externalLinkOf, saleActionsFor } from './externalLinks';
 import { refundedAsAmount, refundKindLabel, saleState } from './saleState';
 import { blankLine, emptySaleForm, formErrors, MAX_LINE_ROWS, readSaleForm, saleInputFromForm, type SaleFormValues } from './saleForm';
 
@@ -21,7 +22,7 @@ import { blankLine, emptySaleForm, formErrors, MAX_LINE_ROWS, readSaleForm, sale
 
 const anyRole = requireRole('admin', 'staff', 'accountant');
 const sellers = requireRole('admin', 'staff');
-const LIST_FILTERS = ['q', 'status', 'from', 'to', 'cursor'] as const;
+const LIST_FILTERS = ['q', 'status', 'from', 'to', 'unpaid', 'cursor'] as const;
 
 const saleIdParam = (req: Request): number => {
   const id = Number(req.params.id);
@@ -31,7 +32,7 @@ const saleIdParam = (req: Request): number => {
 
 const when = (org: Organisation) => (iso: string | number | null) => (iso === null ? '' : formatLocal(typeof iso === 'number' ? iso : Date.parse(iso), org.timezone));
 
-export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'paymentMethods'> & Partial<Pick<HostDeps, 'plugins'>>): Router {
+export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'paymentMethods' | 'plugins'>): Router {
   const router = Router();
   const methodLabel = (id: string): string => deps.paymentMethods.get(id)?.label ?? id;
 
@@ -133,6 +134,8 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
         paymentError: null,
         syncLabel,
         isSettled,
+        externalLink: externalLinkOf(deps.plugins),
+        saleActions: saleActionsFor(deps.plugins, sale.id, req.principal!.role),
         ...extra,
       },
       status,

@@ -123,6 +123,8 @@ export async function bootXeroApp(kind: DbKind, opts: XeroTestAppOptions): Promi
         SESSION_SECRET: 'xero-tests-session-secret-0123456789abcdef',
         LOGIN_MAX_ATTEMPTS: '1000',
         XERO_API_URL: opts.emulatorUrl,
+        XERO_APP_URL: opts.emulatorUrl, // the emulator serves Xero's deep-link pages
+
         XERO_IDENTITY_URL: opts.emulatorUrl,
         XERO_HTTP_TIMEOUT_MS: '5000',
         ...opts.env,

@@ -5,6 +5,7 @@ import { createApiRouter } from './api';
 import { createControlRouter } from './control';
 import { BookStore, tenantSummary } from './store';
 import { resourceStampsOf } from './stamps';
+import { viewRecord } from './recordView';
 
 export { UK_TENANT_ID, US_TENANT_ID } from './seed';
 
@@ -18,6 +19,7 @@ export function createAccountingModule(deps: AccountingModuleDeps): AccountingMo
       const book = store.get(tenantId);
       return book ? tenantSummary(book) : undefined;
     },
+    viewRecord: (kind, id, shortCode) => viewRecord(store, kind, id, shortCode),
     reset: () => store.reset(),
     createOrganisation: (input) => tenantSummary(store.add(input)),
     snapshot: () => store.snapshot(),

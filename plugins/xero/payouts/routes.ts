@@ -10,14 +10,10 @@ import { matchesOf, payoutStates, stepsOf, type MatchRow } from './store';
 import { payoutChart } from './chart';
 import { providerNameOf, providerNamesText } from '../clearing/providers';
 import { payoutSettingsRoutes } from './settingsPage';
+import { xeroLink, xeroRecordLink } from '../links';
 
 const { formatMinor } = moneyFormat;
 
-const XERO_LINK: Record<string, (id: string) => string> = {
-  payment: (id) => `https://go.xero.com/Bank/ViewTransaction.aspx?paymentID=${encodeURIComponent(id)}`,
-  bank_transaction: (id) => `https://go.xero.com/Bank/ViewTransaction.aspx?bankTransactionID=${encodeURIComponent(id)}`,
-  bank_transfer: (id) => `https://go.xero.com/Bank/ViewTransfer.aspx?bankTransferID=${encodeURIComponent(id)}`,
-};
 
 export interface PayoutListRow {
   id: number; provider: string; providerName: string; providerPayoutId: string; arrivalDate: string; currency: string;
@@ -130,13 +126,13 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
       const step = byKey.get(`L${lineId}`);
       const match = matches.get(lineId);
       const line = lines.find((l) => l.id === lineId)!;
-      if (step?.xero_id) return { text: `${step.xero_type.replace('_', ' ')} ${step.reference}`, href: XERO_LINK[step.xero_type]?.(step.xero_id) ?? null };
+      if (step?.xero_id) return { text: `${step.xero_type.replace('_', ' ')} ${step.reference}`, href: xeroRecordLink(ctx.config.appUrl, step.xero_type, step.xero_id) };
       if (step?.status === 'failed') return { text: `failed: ${step.message ?? ''}`, href: null };
       if (match?.status === 'queued') return { text: 'waits for sign-off', href: `${base}/signoff#line-${lineId}` };
       // A fee line names the sale its payment was for, but it went to Xero in the payout's one fees spend.
       if (line.kind === 'fee') {
         const fees = byKey.get('FEES');
-        return { text: 'in the fees spend', href: fees?.xero_id ? XERO_LINK[fees.xero_type]?.(fees.xero_id) ?? null : null };
+        return { text: 'in the fees spend', href: fees?.xero_id ? xeroRecordLink(ctx.config.appUrl, fees.xero_type, fees.xero_id) : null };
       }
       const saleRecord = `${ctx.mountPath}/sync/records/sale/${line.saleId}`;
       if (line.saleId !== null && line.kind === 'charge') return { text: `payment on the invoice of sale ${line.saleId} (sync)`, href: saleRecord };
@@ -147,7 +143,11 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
     ctx.pages.render(res, 'payouts/detail', {
       title: `Payout ${payout.providerPayoutId}`, base, flash: ctx.pages.takeFlash(req), payout, providerName: providerNameOf(ctx, payout.provider), lines, totals, money, labels: STATUS_LABELS,
       status: payout.status === 'discrepancy' ? 'discrepancy' : String(state?.status ?? 'pending'), message: state?.message ?? null,
-      matches, recordOf, fees: byKey.get('FEES'), transfer: byKey.get('XFER'), xeroLink: XERO_LINK,
+      matches, recordOf, fees: byKey.get('FEES'), transfer: byKey.get('XFER'), xeroLink: {
+        payment: (id: string) => xeroLink(ctx.config.appUrl, 'payment', id),
+        bank_transaction: (id: string) => xeroLink(ctx.config.appUrl, 'bank_transaction', id),
+        bank_transfer: (id: string) => xeroLink(ctx.config.appUrl, 'bank_transfer', id),
+      },
     });
   });
   return router;

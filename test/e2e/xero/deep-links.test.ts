@@ -1,0 +1,84 @@
+// Links to records in Xero (issue 14): the sale page links each synced record to its page in Xero's web app
+// (Xero's deep links; the plugin provides them through PluginDefinition.externalLink), the live sync JSON
+// carries the same link, and the emulator serves those pages, so the links work in the demo and here: an
+// invoice shows its number, tax and total; a credit note and a payment too; a record that is not there, or
+// not in the organisation the ShortCode names, is "Page not found". And "Send to Xero now" is on the sale page
+// (PluginDefinition.saleActions), for those who may use it, and comes back to the sale page.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { dbKinds } from '../../support/db';
+import { csrfFrom, logIn } from '../../support/xero';
+import { startSyncFixture, type SyncFixture } from './syncFixture';
+
+type Json = Record<string, unknown>;
+const unescape = (s: string): string => s.replace(/&amp;/g, '&');
+
+for (const kind of dbKinds()) {
+  describe(`links to records in Xero (${kind})`, () => {
+    let f: SyncFixture;
+    let saleId: number;
+    before(async () => {
+      f = await startSyncFixture(kind);
+      saleId = (await f.sell({ currency: 'GBP', customer: { name: 'Ada' }, lines: [{ description: 'Day pass', quantity: 2, unitPrice: '12.00', taxCode: 'OUTPUT2' }] })).id;
+      await f.pay(saleId, { method: 'cash', amount: '24.00' });
+      await f.refund(saleId, { kind: 'amount', amount: '6.00', method: 'cash' });
+      await f.drained();
+    });
+    after(async () => f?.close());
+
+    it('the sale page links the invoice, the credit note and the payments to their pages in Xero, which open', async () => {
+      const admin = await logIn(f.x.app, f.org.emails.admin);
+      const page = await admin.get(`/sales/${saleId}`).expect(200);
+      const links = [...page.text.matchAll(/<a href="([^"]+)">([^<]+) \(Open in Xero\)<\/a>/g)].map((m) => ({ href: unescape(m[1]!), text: m[2]! }));
+      const invoiceLink = links.find((l) => l.href.includes('/AccountsReceivable/View.aspx?InvoiceID='));
+      assert.ok(invoiceLink, `an invoice link: ${JSON.stringify(links)}`);
+      assert.ok(invoiceLink.href.startsWith(f.emu.url), 'the demo points the links at the emulator');
+      assert.ok(links.some((l) => l.href.includes('/AccountsReceivable/ViewCreditNote.aspx?creditNoteID=')), 'a credit note link');
+      assert.ok(links.some((l) => l.href.includes('/Bank/ViewTransaction.aspx?paymentID=')), 'a payment link');
+
+      const opened = await request(f.emu.url).get(invoiceLink.href.slice(f.emu.url.length)).expect(200);
+      assert.match(opened.text, new RegExp(`<h1>Invoice ${invoiceLink.text}</h1>`));
+      assert.match(opened.text, /Total tax<\/th><td>4\.00 GBP/, 'VAT of 24.00 inclusive at 20 %');
+      assert.match(opened.text, /Total<\/th><td>24\.00 GBP/);
+      const invoices = await f.books<Json>('invoices');
+      assert.ok(invoices.some((i) => invoiceLink.href.endsWith(`InvoiceID=${String(i.InvoiceID)}`)), 'the link names the invoice in the books');
+      for (const l of links) await request(f.emu.url).get(l.href.slice(f.emu.url.length)).expect(200);
+    });
+
+    it('the live sync JSON carries the same links', async () => {
+      const admin = await logIn(f.x.app, f.org.emails.admin);
+      const json = (await admin.get(`/sales/${saleId}/sync.json`).expect(200)).body as { records: Json[] };
+      const invoice = json.records.find((r) => r.recordType === 'invoice')!;
+      assert.match(String(invoice.externalUrl), /\/AccountsReceivable\/View\.aspx\?InvoiceID=[0-9a-f-]{36}$/);
+      assert.equal(invoice.externalLabel, 'Open in Xero');
+    });
+
+    it('the ShortCode form opens the record in that organisation only; an unknown record is not found', async () => {
+      const invoiceId = String((await f.x.ctx.db('xero_records').where({ org_id: f.org.orgId, record_type: 'invoice' }).first('xero_id')).xero_id);
+      const [uk, us] = f.emu.emulator.accounting.listTenants();
+      const deep = (shortCode: string) => `/organisationlogin/default.aspx?shortcode=${encodeURIComponent(shortCode)}&redirecturl=${encodeURIComponent(`/AccountsReceivable/View.aspx?InvoiceID=${invoiceId}`)}`;
+      const home = uk!.tenantId === f.tenantId ? uk! : us!;
+      const other = home === uk ? us! : uk!;
+      await request(f.emu.url).get(deep(home.shortCode)).expect(200);
+      await request(f.emu.url).get(deep(other.shortCode)).expect(404);
+      await request(f.emu.url).get('/AccountsReceivable/View.aspx?InvoiceID=00000000-0000-0000-0000-000000000000').expect(404);
+    });
+
+    it('"Send to Xero now" on the sale page queues a check-and-send and comes back to the sale page; an accountant has no button', async () => {
+      const staff = await logIn(f.x.app, f.org.emails.staff);
+      const page = await staff.get(`/sales/${saleId}`).expect(200);
+      const form = /<form method="post" action="([^"]+)" class="sale-action">[\s\S]*?name="returnTo" value="([^"]+)"[\s\S]*?<button type="submit" class="button">Send to Xero now<\/button>/.exec(page.text);
+      assert.ok(form, 'the button is on the sale page');
+      const sent = await staff.post(form[1]!).type('form').send({ _csrf: csrfFrom(page), returnTo: form[2]! }).expect(303);
+      assert.equal(sent.headers.location, `/sales/${saleId}`);
+      const resends = await f.x.ctx.db('xero_audit').where({ org_id: f.org.orgId, entity_type: 'sale', entity_id: saleId, action: 'resend' }).select('message');
+      assert.equal(resends.length, 1, 'one send-now, recorded in the audit trail');
+      assert.match(String(resends[0].message), /send now requested by/);
+      const back = await staff.get(`/sales/${saleId}`).expect(200);
+      assert.match(back.text, /Queued: the sale is checked against Xero and sent if it is not there yet\./);
+      const accountant = await logIn(f.x.app, f.org.emails.accountant);
+      assert.doesNotMatch((await accountant.get(`/sales/${saleId}`).expect(200)).text, /Send to Xero now/);
+    });
+  });
+}
