@@ -17,7 +17,7 @@ const money = (cents: Cents, currency: string): string => `${centsToNumber(cents
 const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 function viewIn(book: Book, kind: DeepLinkKind, id: string): Omit<RecordView, 'organisation' | 'shortCode'> | undefined {
-  const contactName = (contactId: string): string => book.contacts.get(contactId)?.Name ?? contactId;
+  const contactName = (contactId: string | undefined): string => (contactId === undefined ? '' : book.contacts.get(contactId)?.Name ?? contactId);
   switch (kind) {
     case 'invoice':
     case 'credit_note': {
@@ -47,8 +47,8 @@ function viewIn(book: Book, kind: DeepLinkKind, id: string): Omit<RecordView, 'o
       const t = book.bankTransactions.get(id);
       if (!t) return undefined;
       return {
-        title: `${t.Type === 'SPEND' ? 'Spend money' : 'Receive money'}: ${contactName(t.ContactID)}`,
-        fields: [['Date', day(t.Date)], ['Reference', t.Reference ?? ''], ['Status', t.Status], ['Total tax', money(t.TotalTax, t.CurrencyCode)], ['Total', money(t.Total, t.CurrencyCode)]],
+        title: `${t.Type.startsWith('SPEND') ? 'Spend money' : 'Receive money'}: ${contactName(t.ContactID)}`,
+        fields: [['Date', day(t.Date)], ['Reference', t.Reference ?? ''], ['Status', t.Status], ['Total tax', money(t.TotalTax, t.CurrencyCode ?? book.organisation.BaseCurrency)], ['Total', money(t.Total, t.CurrencyCode ?? book.organisation.BaseCurrency)]],
       };
     }
     case 'bank_transfer': {
