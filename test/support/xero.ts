@@ -12,6 +12,7 @@ import pino from 'pino';
 import request, { type Response as SuperResponse } from 'supertest';
 import type { Express } from 'express';
 import { createXeroEmulator, type XeroEmulator, type XeroEmulatorOptions } from '../../emulators/xero/app';
+import { recordingApp } from '../../emulators/xero/test/answerSchemas';
 import { bootHost, type BootedHost } from '../../server/boot';
 import { createApp } from '../../server/app';
 import { createOrganisation, getOrganisation, resolveOrganisation, type Organisation } from '../../server/domain/organisations';
@@ -44,7 +45,10 @@ export interface RunningEmulator {
 /** The Xero emulator listening on 127.0.0.1 (any free port). Real-time clock unless told otherwise. */
 export async function startXeroEmulator(opts: XeroEmulatorOptions = {}): Promise<RunningEmulator> {
   const emulator = createXeroEmulator(opts);
-  const server: Server = emulator.app.listen(0, '127.0.0.1');
+  // Every Accounting API answer the product receives is read against Xero's OpenAPI document; close()
+  // fails the test if one did not conform.
+  const schemaProblems: string[] = [];
+  const server: Server = recordingApp(emulator.app, schemaProblems).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const { port } = server.address() as AddressInfo;
   let closed = false;
@@ -57,6 +61,7 @@ export async function startXeroEmulator(opts: XeroEmulatorOptions = {}): Promise
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await emulator.close();
+      assert.deepEqual(schemaProblems, [], 'the Xero emulator answered the product off xero_accounting.yaml');
     },
   };
 }

@@ -39,33 +39,54 @@ export function answerProblems(method: string, path: string, status: number, bod
   return matchesSchema(component, body) ? [] : schemaErrors(component, body);
 }
 
+/** Problems with the answer `res` is about to end with (a JSON answer to `method path`), as one text, or undefined. */
+function problemsOf(method: string, path: string, res: Response, chunk: unknown): string | undefined {
+  const json = /json/.test(String(res.getHeader('content-type') ?? ''));
+  if (!json || chunk === undefined || chunk === null || typeof chunk === 'function') return undefined;
+  const body: unknown = JSON.parse(Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk));
+  const problems = answerProblems(method, path, res.statusCode, body);
+  return problems.length > 0 ? `Answer to ${method} ${ACCOUNTING_PREFIX}${path} (${res.statusCode}) does not match xero_accounting.yaml:\n  ${problems.join('\n  ')}` : undefined;
+}
+
+/** `app` behind a layer that calls `onAnswer` as each Accounting API answer ends (a text back replaces it with a 500). */
+function layered(app: express.Express, onAnswer: (method: string, path: string, res: Response, chunk: unknown) => string | undefined): express.Express {
+  const outer = express();
+  outer.use((req: Request, res: Response, next: NextFunction) => {
+    if (!req.path.startsWith(`${ACCOUNTING_PREFIX}/`)) return next();
+    // Taken now: the emulator's routers rewrite req.url (and so req.path) below their mount points.
+    const method = req.method;
+    const path = req.path.slice(ACCOUNTING_PREFIX.length);
+    const end = res.end.bind(res) as (...args: unknown[]) => Response;
+    res.end = ((...args: unknown[]) => {
+      const replacement = res.headersSent ? undefined : onAnswer(method, path, res, args[0]);
+      if (replacement === undefined) return end(...args);
+      res.statusCode = 500;
+      res.setHeader('content-type', 'text/plain; charset=utf-8');
+      res.setHeader('content-length', Buffer.byteLength(replacement));
+      return end(replacement);
+    }) as Response['end'];
+    next();
+  }, app);
+  return outer;
+}
+
 /**
  * The emulator's app behind a layer that reads every JSON answer of the Accounting API against Xero's
  * schemas. One that does not conform is replaced by a 500 naming the schema errors, so the test that
  * received it fails whatever it expected.
  */
 export function checkedApp(app: express.Express): express.Express {
-  const checked = express();
-  checked.use((req: Request, res: Response, next: NextFunction) => {
-    if (!req.path.startsWith(`${ACCOUNTING_PREFIX}/`)) return next();
-    const path = req.path.slice(ACCOUNTING_PREFIX.length);
-    const end = res.end.bind(res) as (...args: unknown[]) => Response;
-    res.end = ((...args: unknown[]) => {
-      const [chunk] = args;
-      const json = /json/.test(String(res.getHeader('content-type') ?? ''));
-      if (json && chunk !== undefined && chunk !== null && typeof chunk !== 'function' && !res.headersSent) {
-        const problems = answerProblems(req.method, path, res.statusCode, JSON.parse(Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk)));
-        if (problems.length > 0) {
-          const text = `Answer to ${req.method} ${req.originalUrl} (${res.statusCode}) does not match xero_accounting.yaml:\n  ${problems.join('\n  ')}`;
-          res.statusCode = 500;
-          res.setHeader('content-type', 'text/plain; charset=utf-8');
-          res.setHeader('content-length', Buffer.byteLength(text));
-          return end(text);
-        }
-      }
-      return end(...args);
-    }) as Response['end'];
-    next();
-  }, app);
-  return checked;
+  return layered(app, problemsOf);
+}
+
+/**
+ * The same reading for the product's tests, where a 500 would only be retried: the answer goes out as it
+ * is and each non-conforming one is added to `problems` (the test's emulator fails on close()).
+ */
+export function recordingApp(app: express.Express, problems: string[]): express.Express {
+  return layered(app, (method, path, res, chunk) => {
+    const found = problemsOf(method, path, res, chunk);
+    if (found) problems.push(found);
+    return undefined;
+  });
 }
