@@ -13,12 +13,13 @@ import { freePort, REPO_ROOT } from '../../support/processes';
 const dataDir = mkdtempSync(join(tmpdir(), 'lb-roles-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
 
-async function runUntil(role: 'web' | 'worker', readyLine: string): Promise<{ output: string; code: number | null; signal: string | null }> {
+async function runUntil(role: 'web' | 'worker' | undefined, readyLine: string, script = 'start'): Promise<{ output: string; code: number | null; signal: string | null }> {
   const port = await freePort();
-  const proc = spawn('npm', ['start', '--silent'], {
+  const { PROCESS_ROLE: _inherited, ...env } = process.env;
+  const proc = spawn('npm', ['run', script, '--silent'], {
     cwd: REPO_ROOT,
     env: {
-      ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', PROCESS_ROLE: role, DATA_DIR: dataDir,
+      ...env, NODE_ENV: 'test', LOG_LEVEL: 'info', ...(role ? { PROCESS_ROLE: role } : {}), DATA_DIR: dataDir,
       MASTER_KEY: Buffer.alloc(32, 9).toString('base64'), PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: '',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -29,8 +30,8 @@ async function runUntil(role: 'web' | 'worker', readyLine: string): Promise<{ ou
   const exited = once(proc, 'exit') as Promise<[number | null, string | null]>;
   const deadline = Date.now() + 60_000;
   while (!output.includes(readyLine)) {
-    assert.ok(proc.exitCode === null, `${role} exited early:\n${output}`);
-    assert.ok(Date.now() < deadline, `${role} never logged "${readyLine}":\n${output}`);
+    assert.ok(proc.exitCode === null, `${script} exited early:\n${output}`);
+    assert.ok(Date.now() < deadline, `${script} never logged "${readyLine}":\n${output}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   proc.kill('SIGTERM');
@@ -47,5 +48,12 @@ test('a web process starts no schedules; a worker starts every plugin\'s; both e
   assert.deepEqual([worker.code, worker.signal], [0, null], worker.output);
   const line = worker.output.split('\n').find((l) => l.includes('plugin schedules started'))!;
   assert.deepEqual((JSON.parse(line) as { plugins: string[] }).plugins.sort(), ['gocardless', 'stripe', 'xero']);
+  assert.doesNotMatch(worker.output, /Ledgerbridge is listening/);
+});
+
+test('npm run start:worker (the small V8 settings of docs/operators.md) runs a worker and exits 0 on SIGTERM', { timeout: 120_000 }, async () => {
+  const worker = await runUntil(undefined, 'plugin schedules started', 'start:worker');
+  assert.deepEqual([worker.code, worker.signal], [0, null], worker.output);
+  assert.match(worker.output, /outbox workers started/);
   assert.doesNotMatch(worker.output, /Ledgerbridge is listening/);
 });
