@@ -4,7 +4,7 @@
 import type { OutboxHandler } from '../../../server/plugins/contract';
 import type { XeroServices } from '../engine/services';
 import { withRetryPolicy } from '../engine/retryPolicy';
-import { addHistoryNotes } from './historyNotes';
+import { addHistoryNotes, HISTORY_NOTE_BATCH } from './historyNotes';
 import { pushCreditNotes } from './creditNotes/push';
 import { pushInvoices } from './invoices/push';
 import { pushPayments } from './payments/push';
@@ -17,7 +17,7 @@ export function syncHandlers(svc: XeroServices): Record<string, OutboxHandler> {
   const invoice: OutboxHandler<InvoicePushPayload> = { batchSize: SYNC_BATCH_SIZE, maxAttempts: SYNC_MAX_ATTEMPTS, handle: withRetryPolicy((items, h) => pushInvoices(svc, items, h)) };
   const creditNote: OutboxHandler<CreditNotePushPayload> = { batchSize: SYNC_BATCH_SIZE, maxAttempts: SYNC_MAX_ATTEMPTS, handle: withRetryPolicy((items, h) => pushCreditNotes(svc, items, h)) };
   const payment: OutboxHandler<PaymentPushPayload> = { batchSize: SYNC_BATCH_SIZE, maxAttempts: SYNC_MAX_ATTEMPTS, handle: withRetryPolicy((items, h) => pushPayments(svc, items, h)) };
-  const history: OutboxHandler<HistoryNotePayload> = { batchSize: 10, maxAttempts: 100, handle: withRetryPolicy((items, h) => addHistoryNotes(svc, items, h)) };
+  const history: OutboxHandler<HistoryNotePayload> = { batchSize: HISTORY_NOTE_BATCH, maxAttempts: 100, handle: withRetryPolicy((items, h) => addHistoryNotes(svc, items, h)) };
   return {
     [INVOICE_PUSH]: invoice as OutboxHandler,
     [CREDIT_NOTE_PUSH]: creditNote as OutboxHandler,

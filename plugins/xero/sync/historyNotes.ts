@@ -20,6 +20,14 @@ const STEP_ASIDE_MS = 60_000;
  * and invoices then waited for the rolling minute (bench/xero-realtime.ts).
  */
 const NOTE_HEADROOM = 1 / 4;
+/**
+ * A claim takes an organisation's OLDEST eligible item and its type's batch, and notes are older than the
+ * pushes queued after them. With batches of 10, an organisation with more notes than a minute's claims
+ * could step aside in turn kept a note at its head: its invoices were never claimed (bench/scale-workers.ts,
+ * 20 tenants: a quiet tenant's two invoices waited 6+ minutes behind its 96 notes). One claim now steps
+ * aside up to this many at once; sending stays bounded by NOTE_HEADROOM (a quarter of the minute's calls).
+ */
+export const HISTORY_NOTE_BATCH = 500;
 
 export async function enqueueHistoryNote(ctx: Pick<PluginContext<XeroConfig>, 'outbox' | 'db'>, orgId: number, note: HistoryNotePayload, trx?: Queryable): Promise<void> {
   await ctx.outbox.enqueue(trx ?? ctx.db, {
@@ -45,8 +53,9 @@ export async function addHistoryNotes(svc: XeroServices, items: OutboxItem<Histo
       const limits = await svc.budget.limits(tenantKey);
       const usage = await svc.budget.usage(tenantKey);
       if (usage.minute >= limits.perMinute * NOTE_HEADROOM || hctx.signal.aborted) {
-        results[index] = stepAside();
-        continue;
+        // No headroom now: the rest of the batch steps aside without asking again.
+        for (let i = index; i < items.length; i++) results[i] = stepAside();
+        break;
       }
       const note = item.payload;
       await session.xero.addHistoryNote({ type: note.recordType, xeroId: note.xeroId }, note.details);
