@@ -10,6 +10,7 @@ import { AppError } from '../../../server/errors';
 import type { OutboxHandler, OutboxHandlerContext, OutboxItem, OutboxOutcome, PluginContext } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
 import { toWorkerError } from '../gateway/client';
+import type { InvoiceAnswer } from '../gateway/answers';
 import { openSession, type XeroSession } from '../engine/session';
 import type { XeroServices } from '../engine/services';
 import { withRetryPolicy } from '../engine/retryPolicy';
@@ -47,11 +48,30 @@ async function ourPaymentIds(ctx: Ctx, orgId: number, paymentIds: readonly strin
 
 const when = (ctx: Ctx, ms: number, timeZone: string): string => ctx.pages.formatDateTime(ms, timeZone);
 
-async function handleInvoice(ctx: Ctx, session: () => Promise<XeroSession>, orgId: number, invoiceId: string): Promise<string> {
+type InvoiceReader = (invoiceId: string) => Promise<InvoiceAnswer | undefined>;
+
+/**
+ * Reads the batch's invoices that are ours in ONE call (Xero takes a list of IDs), the first time any is
+ * asked for: a burst of events costs a call per batch, not per invoice.
+ */
+function batchInvoiceReader(ctx: Ctx, session: () => Promise<XeroSession>, orgId: number, items: readonly OutboxItem<IncomingSyncPayload>[]): InvoiceReader {
+  let loaded: Promise<Map<string, InvoiceAnswer>> | undefined;
+  const load = async (): Promise<Map<string, InvoiceAnswer>> => {
+    const ids: string[] = [];
+    for (const item of items) {
+      if (item.payload.category === 'INVOICE' && (await ourRecord(ctx, orgId, 'invoice', item.payload.resourceId))) ids.push(item.payload.resourceId);
+    }
+    const answers = ids.length ? await (await session()).xero.getInvoices([...new Set(ids)]) : [];
+    return new Map(answers.map((a) => [a.invoiceId.toLowerCase(), a]));
+  };
+  return async (invoiceId) => (await (loaded ??= load())).get(invoiceId.toLowerCase());
+}
+
+async function handleInvoice(ctx: Ctx, read: InvoiceReader, orgId: number, invoiceId: string): Promise<string> {
   const record = await ourRecord(ctx, orgId, 'invoice', invoiceId);
   if (!record) return 'Not the invoice of one of our sales: ignored';
   const saleId = record.entityId;
-  const [invoice] = await (await session()).xero.getInvoices([invoiceId]);
+  const invoice = await read(invoiceId);
   if (!invoice) return `Invoice ${invoiceId} was not found in Xero`;
   const sale = await ctx.records.sale(ctx.db, orgId, saleId);
   if (!sale) return `Sale ${saleId} no longer exists`;
@@ -145,11 +165,12 @@ async function handleIncoming(svc: XeroServices, items: OutboxItem<IncomingSyncP
   const orgId = items[0]!.orgId!;
   let opened: XeroSession | undefined;
   const session = async (): Promise<XeroSession> => (opened ??= await openSession(svc.connection, svc.budget, orgId, h.signal));
+  const readInvoice = batchInvoiceReader(ctx, session, orgId, items);
   const outcomes: OutboxOutcome[] = [];
   for (const item of items) {
     try {
       const { category, resourceId } = item.payload;
-      const outcome = category === 'INVOICE' ? await handleInvoice(ctx, session, orgId, resourceId) : await handleCreditNote(ctx, session, orgId, resourceId);
+      const outcome = category === 'INVOICE' ? await handleInvoice(ctx, readInvoice, orgId, resourceId) : await handleCreditNote(ctx, session, orgId, resourceId);
       await markHandled(ctx.db, orgId, resourceId, outcome, ctx.clock.now());
       outcomes.push({ status: 'done' });
     } catch (err) {

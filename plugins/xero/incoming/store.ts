@@ -33,8 +33,31 @@ type Ctx = Pick<PluginContext<XeroConfig>, 'outbox' | 'clock'>;
 const CHUNK = 50;
 
 /** Record the events and queue their work, in the caller's transaction. Returns how many were new. */
+/**
+ * Which of these resources are records we created (an invoice of a sale, a credit note of a refund): only
+ * theirs need reading back. Looked up in our own table, so a delivery of events about the rest of the
+ * organisation's books queues nothing. (An event that beats our own record of a just-created invoice is the
+ * echo of our own write; a later change, or the sweep, is read back as usual.)
+ */
+async function ourResources(trx: Queryable, events: readonly IncomingEvent[]): Promise<Set<string>> {
+  const wanted = events.filter((e) => HANDLED_CATEGORIES.includes(e.category));
+  const out = new Set<string>();
+  for (const orgId of new Set(wanted.map((e) => e.orgId))) {
+    const ids = [...new Set(wanted.filter((e) => e.orgId === orgId).map((e) => e.resourceId))];
+    for (let i = 0; i < ids.length; i += 400) {
+      const chunk = ids.slice(i, i + 400);
+      const rows = (await trx('xero_records').where({ org_id: orgId }).whereIn('record_type', ['invoice', 'credit_note'])
+        .whereIn('xero_id', [...chunk, ...chunk.map((id) => id.toUpperCase())]).select('xero_id')) as { xero_id: string }[];
+      for (const r of rows) out.add(`${orgId}:${r.xero_id.toLowerCase()}`);
+    }
+  }
+  return out;
+}
+
 export async function recordIncoming(ctx: Ctx, trx: Queryable, events: readonly IncomingEvent[]): Promise<{ accepted: number; duplicates: number }> {
   const now = ctx.clock.now();
+  const ours = await ourResources(trx, events);
+  const isOurs = (e: IncomingEvent): boolean => ours.has(`${e.orgId}:${e.resourceId}`);
   const fresh: IncomingEvent[] = [];
   for (let i = 0; i < events.length; i += CHUNK) {
     const chunk = events.slice(i, i + CHUNK);
@@ -42,7 +65,8 @@ export async function recordIncoming(ctx: Ctx, trx: Queryable, events: readonly 
       .insert(chunk.map((e) => ({
         org_id: e.orgId, tenant_id: e.tenantId, event_key: e.key, category: e.category, event_type: e.type, resource_id: e.resourceId,
         event_at: e.at, source: e.source, received_at: now,
-        ...(HANDLED_CATEGORIES.includes(e.category) ? {} : { handled_at: now, outcome: 'Recorded; nothing to do for this kind of record' }),
+        ...(!HANDLED_CATEGORIES.includes(e.category) ? { handled_at: now, outcome: 'Recorded; nothing to do for this kind of record' }
+          : !isOurs(e) ? { handled_at: now, outcome: `Not the ${e.category === 'INVOICE' ? 'invoice of one of our sales' : 'credit note of one of our refunds'}: ignored` } : {}),
       })))
       .onConflict(['org_id', 'event_key'])
       .ignore()
@@ -52,7 +76,7 @@ export async function recordIncoming(ctx: Ctx, trx: Queryable, events: readonly 
   }
   const latest = new Map<string, IncomingEvent>();
   for (const e of fresh) {
-    if (!HANDLED_CATEGORIES.includes(e.category)) continue;
+    if (!HANDLED_CATEGORIES.includes(e.category) || !isOurs(e)) continue;
     latest.set(`${e.orgId}:${e.resourceId}`, e);
   }
   for (const e of latest.values()) {

@@ -11,12 +11,17 @@ import { checkSettingsForm, formFromRows, parseSettingsForm, type SettingsForm }
 import { BUILT_IN } from '../mappings/load';
 import { listMappings, replaceMappings } from '../mappings/store';
 import { scheduleLocals } from './schedule';
+import { XERO_METHOD } from '../incoming/reconcile';
 
 /** Categories offered on the page: what the organisation sells in (at most this many). */
 const SOLD_CATEGORIES = 250;
 
-/** The install's payment methods, each mapped to an account on this page. */
-const methodIdsOf = (ctx: PluginContext<XeroConfig>): string[] => ctx.paymentMethods.list().map((m) => m.id);
+/**
+ * The install's payment methods, each mapped to an account on this page; not "Paid in Xero" (payments that
+ * are in Xero already: never pushed, so they need no account).
+ */
+const pushedMethods = (ctx: PluginContext<XeroConfig>) => ctx.paymentMethods.list().filter((m) => m.id !== XERO_METHOD);
+const methodIdsOf = (ctx: PluginContext<XeroConfig>): string[] => pushedMethods(ctx).map((m) => m.id);
 
 interface PageState {
   form?: SettingsForm;
@@ -28,7 +33,7 @@ async function renderSettings(ctx: PluginContext<XeroConfig>, req: Request, res:
   const orgId = req.principal!.orgId;
   const connection = await getLiveConnection(ctx.db, orgId);
   res.set('Cache-Control', 'no-store');
-  const methods = ctx.paymentMethods.list();
+  const methods = pushedMethods(ctx);
   const common = {
     title: 'Xero settings', base: ctx.mountPath, flash: ctx.pages.takeFlash(req), methods: methods.map((m) => m.id),
     methodLabels: Object.fromEntries(methods.map((m) => [m.id, m.label])), builtIn: BUILT_IN, schedule: await scheduleLocals(ctx, orgId),

@@ -12,6 +12,18 @@ const plugins = [
   { name: 'GOCARDLESS_SWEEP_CRON', parse: (v?: string) => GoCardlessConfigSchema.safeParse(v === undefined ? {} : { GOCARDLESS_SWEEP_CRON: v }), read: (c: unknown) => (c as { sweepCron: string | null }).sweepCron },
 ];
 
+describe('XERO_POLL_CRON', () => {
+  const parse = (v?: string) => XeroConfigSchema.safeParse(v === undefined ? {} : { XERO_POLL_CRON: v });
+  const read = (c: unknown) => (c as { pollCron: string | null }).pollCron;
+  it('defaults to every 15 minutes, takes another, and `off` turns it off; a bad pattern names the variable', () => {
+    assert.equal(read(parse().data), '*/15 * * * *');
+    assert.equal(read(parse(' 0 * * * * ').data), '0 * * * *');
+    assert.equal(read(parse('Off').data), null);
+    const bad = parse('every quarter hour');
+    assert.deepEqual(bad.error!.issues.map((i) => i.path.join('.')), ['XERO_POLL_CRON']);
+  });
+});
+
 for (const p of plugins) {
   describe(p.name, () => {
     it('defaults to a nightly pattern, takes another, and `off` (any case) turns it off', () => {

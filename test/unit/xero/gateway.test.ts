@@ -43,7 +43,7 @@ describe('the Xero gateway', () => {
     assert.deepEqual(calls.map((c) => [c.method, c.args]), [['getInvoices', ['tenant-1', undefined, undefined, undefined, undefined, ['LB-42']]]]);
     assert.deepEqual({ ...invoice, summary: undefined }, {
       invoiceId: 'inv-1', number: 'LB-42', status: 'AUTHORISED', totalCents: 1250, amountDueCents: 230, date: 1718409600000,
-      contact: { contactId: 'c-1', name: 'Ann', email: 'ann@example.com' }, summary: undefined,
+      contact: { contactId: 'c-1', name: 'Ann', email: 'ann@example.com' }, currency: null, payments: [], summary: undefined,
     });
     assert.deepEqual(invoice!.summary, { InvoiceID: 'inv-1', InvoiceNumber: 'LB-42', Status: 'AUTHORISED', Total: 12.5, AmountDue: 2.3 }, 'the audit summary keeps Xero\'s names');
   });

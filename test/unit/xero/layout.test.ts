@@ -25,7 +25,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['engine'], // session, rate budget, records, audit, outcomes, send marks, keys, retry policy
   ['mappings'], // account / tax / tracking settings, the live chart they are checked against
   ['payloads'], // pure builders: sale → invoice, refund → credit note, payment → payment, customer → contact
-  ['clearing'], // payout providers' clearing accounts, used by the sync's payments and by payouts
+  ['clearing', 'incoming'], // payout providers' clearing accounts; what Xero tells us (webhooks, polling), used by sync and payouts
   ['sync', 'payouts'], // the pushes, and payout posting: peers
   ['routes', 'handlers.ts', 'health.ts', 'backfillCli.ts'],
   ['cli.ts'],
