@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
+import 'express-session';
 import type { HostDeps } from '../hostDeps';
 import { ROLES } from '../auth/principal';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
@@ -14,7 +16,16 @@ import { formatLocal } from './time';
 
 // Admin only: users of the admin's organisation (with their two-factor state and the organisation's rule
 // for admins), and its API tokens. A new token is shown exactly once,
-// in the response to the POST that made it (never stored, never redirected through a URL).
+// in the response to the POST that made it (never stored, never redirected through a URL). So that answer
+// cannot be a redirect; instead each token form carries a one-off id, and the session remembers the last
+// one used: reloading the answer (the browser posts the same form again) creates no second token.
+
+declare module 'express-session' {
+  interface SessionData {
+    /** The form id of the last token created in this session (a reload re-posts it). */
+    lastTokenForm?: string;
+  }
+}
 
 interface PageState {
   userValues?: Record<string, string>;
@@ -22,6 +33,8 @@ interface PageState {
   tokenValues?: Record<string, string>;
   tokenErrors?: Record<string, string>;
   newToken?: { token: string; name: string } | null;
+  /** Shown when a token form was posted again (a reload): nothing was created. */
+  tokenNotice?: string | null;
   /** Heads the error summary when a form was refused (the layout lists the field messages under it). */
   formError?: string | null;
 }
@@ -60,6 +73,8 @@ export function createUsersPages(deps: Pick<HostDeps, 'db' | 'logger'>): Router 
         tokenValues: { role: 'staff' },
         tokenErrors: {},
         newToken: null,
+        tokenNotice: null,
+        tokenFormId: randomUUID(),
         formError: null,
         ...state,
       },
@@ -146,8 +161,13 @@ export function createUsersPages(deps: Pick<HostDeps, 'db' | 'logger'>): Router 
 
   router.post('/users/tokens', admin, async (req, res, next) => {
     const tokenValues = { name: field(req, 'name'), role: field(req, 'role') };
+    const formId = field(req, 'formId');
     try {
+      if (formId && req.session?.lastTokenForm === formId) {
+        return await render(req, res, { tokenNotice: 'That form was already used: its token was created once and is in the list above. A token is shown only when it is made; if it was not copied, revoke it and create another.' });
+      }
       const { token, id } = await createApiToken(deps.db, { orgId: req.principal!.orgId, ...tokenValues });
+      if (formId && req.session) req.session.lastTokenForm = formId;
       deps.logger.info({ by: req.principal!.id, tokenId: id, role: tokenValues.role }, 'api token created');
       await render(req, res, { newToken: { token, name: tokenValues.name.trim() } }, 201);
     } catch (err) {

@@ -1,7 +1,7 @@
 // Every page a person can reach, for every role, at a 1280-px desktop and a 390-px phone, in headless
 // Chromium (issue 14): no sideways panning of the page, every control labelled, no console error, no link on
-// the page that answers 404 or 500, and axe-core (Deque's rules, run inside the page) finds no serious or
-// critical accessibility violation. A screenshot of each page at each width goes to artifacts/screenshots/.
+// the page that answers 404 or 500, no dropdown listing a choice twice, no raw timestamp or "item(s)", and axe-core (Deque's rules, run
+// inside the page) finds no serious or critical accessibility violation. A screenshot of each page at each width goes to artifacts/screenshots/.
 //
 // The pages are found the way a person finds them: from the dashboard, following every same-origin link;
 // one page of each kind (/sales/12 and /sales/13 are one kind) keeps the run short. The world holds what the
@@ -93,6 +93,15 @@ describe('every page, every role, desktop and phone', { timeout: 300_000 }, () =
           if (unlabelled.length) problems.push(`${where}: unlabelled ${unlabelled.join(', ')}`);
           for (const v of await seriousAxeViolations(page)) problems.push(`${where}: axe ${v.impact} ${v.id} (${v.help}): ${v.nodes.join(' | ')}`);
           if (errors.length) problems.push(`${where}: console ${errors.join(' | ')}`);
+          // A choice listed twice ("On receipt" ×2) is one too many.
+          const repeated = (await page.evaluate(`[...document.querySelectorAll('select')].flatMap((s) => {
+            const texts = [...s.options].map((o) => o.textContent.trim());
+            return texts.filter((t, i) => texts.indexOf(t) !== i).map((t) => '#' + s.id + ': ' + t);
+          })`)) as string[];
+          if (repeated.length) problems.push(`${where}: options listed twice ${repeated.join(', ')}`);
+          // One date style for people: never a machine timestamp ("2026-12-02T15:13:11.021Z", "15:13:11 UTC"), never "item(s)".
+          const text = (await page.evaluate('document.body.innerText')) as string;
+          for (const raw of text.match(/\b\d{4}-\d\d-\d\dT\d\d:\d\d[^\s]*|\d\d:\d\d:\d\d UTC|\w+\(s\)/g) ?? []) problems.push(`${where}: machine text "${raw}"`);
           await screenshot(page, `pages-${role}-${vp.label}-${kindOf(path).replace(/^\//, '') || 'dashboard'}`);
           const hrefs = (await page.evaluate(`[...document.querySelectorAll('a[href]')].map((a) => a.href.split('#')[0])`)) as string[];
           for (const link of sameOriginLinks(hrefs, f.baseUrl)) links.add(link);

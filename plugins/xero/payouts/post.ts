@@ -96,7 +96,7 @@ export async function postPayout(svc: XeroServices, item: Item, hctx: OutboxHand
       return { status: 'retry', error: message, retryAfterMs: Math.min(60_000, WAIT_FOR_SYNC_MS * item.attempts) };
     }
     if (plan.queued.length > 0) {
-      await setState({ status: 'needs_signoff', message: `${plan.queued.length} charge(s) wait for sign-off`, clearingAccountId: clearing.accountId });
+      await setState({ status: 'needs_signoff', message: plan.queued.length === 1 ? '1 charge waits for sign-off' : `${plan.queued.length} charges wait for sign-off`, clearingAccountId: clearing.accountId });
       return { status: 'done' };
     }
     if (payout.amountMinor !== 0 && !transferred) throw new RetryableError('the transfer is not in Xero yet');

@@ -50,6 +50,11 @@ async function saleOfEntity(ctx: PluginContext<XeroConfig>, db: Queryable, orgId
 export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
   const router = Router();
   const base = `${ctx.mountPath}/sync`;
+  // Times in the host's one date style, in the organisation's time zone (was raw UTC ISO text).
+  const whenIn = async (orgId: number): Promise<(ms: number | null) => string> => {
+    const { timeZone } = await ctx.organisations.get(ctx.db, orgId);
+    return (ms) => (ms ? ctx.pages.formatDateTime(ms, timeZone) : '—');
+  };
   // Where a record of the log lives: a sale's, refund's or payment's sync page; a payout's own page.
   const recordHref = (entityType: string, entityId: number): string | null =>
     entityType === 'payout' ? `${ctx.mountPath}/payouts/${entityId}` : ['sale', 'refund', 'payment'].includes(entityType) ? `${base}/records/${entityType}/${entityId}` : null;
@@ -85,7 +90,7 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
       return { id: i.id, type: i.type, status: i.status, attempts: i.attempts, error: i.lastError ?? '', updatedAt: i.updatedAt, ...entity };
     });
     res.set('Cache-Control', 'no-store');
-    ctx.pages.render(res, 'sync-failures', { title: 'Xero sync failures', failures, base, recordHref, flash: ctx.pages.takeFlash(req), when: isoTime });
+    ctx.pages.render(res, 'sync-failures', { title: 'Xero sync failures', failures, base, recordHref, flash: ctx.pages.takeFlash(req), when: await whenIn(orgId) });
   }));
 
   router.post('/sync/failures/retry', ctx.requireRole('admin'), wrap(async (req, res) => {
@@ -95,7 +100,7 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
     // Only this organisation's sync items: ids of anything else simply do not match.
     const own = ids.length ? (await ctx.outbox.list(ctx.db, { orgId, types: SYNC_ITEM_TYPES, ids })).map((i) => i.id) : [];
     const moved = own.length ? await ctx.outbox.retry(ctx.db, { ids: own }) : 0;
-    ctx.pages.setFlash(req, moved > 0 ? 'success' : 'error', moved > 0 ? `${moved} item(s) will be sent again now.` : 'Nothing to retry: choose at least one failed item.');
+    ctx.pages.setFlash(req, moved > 0 ? 'success' : 'error', moved > 0 ? `${moved === 1 ? '1 item' : `${moved} items`} will be sent again now.` : 'Nothing to retry: choose at least one failed item.');
     res.redirect(303, `${base}/failures`);
   }));
 
@@ -113,7 +118,7 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
     const incoming = await latestIncoming(ctx.db, orgId, 50);
     res.set('Cache-Control', 'no-store');
     ctx.pages.render(res, 'sync-log', {
-      title: 'Xero sync log', entries, incoming, base, recordHref, outcomes: OUTCOMES, recordTypes: RECORD_TYPES, when: isoTime,
+      title: 'Xero sync log', entries, incoming, base, recordHref, outcomes: OUTCOMES, recordTypes: RECORD_TYPES, when: await whenIn(orgId),
       query: { status: filter.outcome ?? '', recordType: filter.recordType ?? '', from: String(q.from ?? ''), to: String(q.to ?? '') },
     });
   }));
@@ -129,7 +134,7 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
     ]);
     res.set('Cache-Control', 'no-store');
     ctx.pages.render(res, 'sync-record', {
-      title: `Xero: ${entityType} ${entityId}`, entityType, entityId, records, entries, states, base, flash: ctx.pages.takeFlash(req), when: isoTime,
+      title: `Xero: ${entityType} ${entityId}`, entityType, entityId, records, entries, states, base, flash: ctx.pages.takeFlash(req), when: await whenIn(orgId),
       canSend: req.principal!.role !== 'accountant',
     });
   }));
@@ -137,4 +142,4 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
   return router;
 }
 
-const isoTime = (ms: number | null): string => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : '—');
+

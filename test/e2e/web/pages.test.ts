@@ -178,5 +178,23 @@ for (const kind of dbKinds()) {
       await admin.post(`/users/tokens/${row.id}/revoke`).type('form').send({ _csrf: csrfFrom(listed) }).expect(303);
       assert.ok((await w.t.db('api_tokens').where({ id: row.id }).first()).revoked_at);
     });
+
+    test('reloading the new-token answer (the same form posted again) creates no second token (issue 14)', async () => {
+      const admin = await logIn(w.app, 'admin@example.com');
+      const page = await admin.get('/users').expect(200);
+      const formId = /name="formId" value="([0-9a-f-]{36})"/.exec(page.text)?.[1];
+      assert.ok(formId, 'the token form carries a one-off id');
+      const form = { _csrf: csrfFrom(page), formId, name: 'till export', role: 'accountant' };
+      const first = await admin.post('/users/tokens').type('form').send(form).expect(201);
+      assert.match(first.text, /data-testid="new-token"/);
+      const again = await admin.post('/users/tokens').type('form').send(form).expect(200);
+      assert.doesNotMatch(again.text, /data-testid="new-token"/, 'no token shown');
+      assert.match(again.text, /That form was already used: its token was created once/);
+      assert.equal((await w.t.db('api_tokens').where({ name: 'till export' })).length, 1, 'one token');
+      const next = /name="formId" value="([0-9a-f-]{36})"/.exec(again.text)?.[1];
+      assert.ok(next && next !== formId, 'a fresh form makes a new token');
+      await admin.post('/users/tokens').type('form').send({ ...form, _csrf: csrfFrom(again), formId: next }).expect(201);
+      assert.equal((await w.t.db('api_tokens').where({ name: 'till export' })).length, 2);
+    });
   });
 }
