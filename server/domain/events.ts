@@ -23,6 +23,11 @@ export interface SaleSnapshot {
   currency: string;
   totalMinor: number;
   occurredAt: number;
+  /**
+   * The day the service is delivered (YYYY-MM-DD, the organisation's calendar), when it is not the day of
+   * the sale: a class next month, a party in June. Absent or null: the sale's own day.
+   */
+  serviceDate?: string | null;
   customer: { id: number; name: string; email: string | null };
   lines: SaleLineSnapshot[];
 }

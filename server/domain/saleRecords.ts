@@ -17,6 +17,7 @@ export interface SaleRow {
   refunded_minor: number;
   status: SaleStatus;
   occurred_at: number;
+  service_date?: string | null;
   created_by: string;
   created_at: number;
 }
@@ -134,6 +135,7 @@ export async function loadSaleSnapshot(trx: Queryable, sale: SaleRow): Promise<S
     currency: sale.currency,
     totalMinor: Number(sale.total_minor),
     occurredAt: Number(sale.occurred_at),
+    serviceDate: sale.service_date ?? null,
     customer: { id: customer.id, name: customer.name, email: customer.email },
     lines: lines.map(lineSnapshot),
   };

@@ -90,6 +90,17 @@ function amountField(currency: string | null, rules: AmountRules) {
 }
 
 /** ISO 8601 with a time zone (Z or ±hh:mm), not further ahead than the clock tolerance. Epoch ms. */
+/** A calendar day, YYYY-MM-DD, that exists (no 2026-02-30), from 1900 on. */
+const calendarDate = z
+  .string({ error: 'must be a date, YYYY-MM-DD' })
+  .trim()
+  .superRefine((v, ctx) => {
+    const ms = /^\d{4}-\d{2}-\d{2}$/.test(v) ? Date.parse(`${v}T00:00:00Z`) : NaN;
+    // Date.parse rolls 2026-02-30 over to March: a day that exists reads back as itself.
+    if (!Number.isFinite(ms) || new Date(ms).toISOString().slice(0, 10) !== v) ctx.addIssue({ code: 'custom', message: 'must be a date that exists, YYYY-MM-DD, e.g. 2026-06-14' });
+    else if (v < '1900-01-01') ctx.addIssue({ code: 'custom', message: 'must be on or after 1900-01-01' });
+  });
+
 function instantField(now: number) {
   return z
     .iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, e.g. 2024-05-01T14:30:00Z' })
@@ -134,6 +145,7 @@ function saleInputSchema(currency: string | null, methods: readonly string[], no
     {
       reference: optionalText(100),
       occurredAt: instantField(now).nullish(),
+      serviceDate: calendarDate.nullish(),
       currency: currencyCode,
       customer: z.strictObject(
         { name: text(200), email: email.nullish().transform((v) => v ?? null) },
@@ -174,6 +186,8 @@ export interface ValidSale {
   reference: string | null;
   /** Null: the sale happened now. */
   occurredAt: number | null;
+  /** The day the service is delivered (YYYY-MM-DD); null: the day of the sale. */
+  serviceDate: string | null;
   currency: string;
   customer: { name: string; email: string | null };
   lines: ValidSaleLine[];
@@ -233,6 +247,7 @@ export function validateSaleInput(input: unknown, methods: readonly string[], no
   return {
     reference: body.reference,
     occurredAt: body.occurredAt ?? null,
+    serviceDate: body.serviceDate ?? null,
     currency,
     customer: body.customer,
     lines,

@@ -62,6 +62,8 @@ export interface SaleView {
   id: number;
   reference: string | null;
   occurredAt: string;
+  /** The day the service is delivered (YYYY-MM-DD), when not the day of the sale; else null. */
+  serviceDate: string | null;
   currency: string;
   total: string;
   paid: string;
@@ -138,6 +140,7 @@ export async function buildSaleViews(db: Queryable, orgId: number, sales: SaleWi
       id: sale.id,
       reference: sale.reference,
       occurredAt: iso(sale.occurred_at),
+      serviceDate: sale.service_date ?? null,
       currency: sale.currency,
       total: money(total),
       paid: money(paid),

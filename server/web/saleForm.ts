@@ -19,6 +19,8 @@ export interface SaleFormValues {
   customer: { name: string; email: string };
   reference: string;
   currency: string;
+  /** The day the service is delivered (YYYY-MM-DD, a date input); '' for the day of the sale. */
+  serviceDate: string;
   lines: LineRow[];
   payment: { method: string; amount: string; providerRef: string };
 }
@@ -35,6 +37,7 @@ export function emptySaleForm(currency: string, rows = DEFAULT_LINE_ROWS): SaleF
     customer: { name: '', email: '' },
     reference: '',
     currency,
+    serviceDate: '',
     lines: Array.from({ length: rows }, blankLine),
     payment: { method: '', amount: '', providerRef: '' },
   };
@@ -65,6 +68,7 @@ export function readSaleForm(body: unknown, defaultCurrency: string): SaleFormVa
     customer: { name: str(customer.name), email: str(customer.email) },
     reference: str(b.reference),
     currency: str(b.currency) || defaultCurrency,
+    serviceDate: str(b.serviceDate),
     lines: submittedRows(b.lines),
     payment: { method: str(payment.method), amount: str(payment.amount), providerRef: str(payment.providerRef) },
   };
@@ -99,6 +103,7 @@ export function saleInputFromForm(form: SaleFormValues): SaleInputFromForm {
     lines,
   };
   if (form.reference.trim()) input.reference = form.reference.trim();
+  if (form.serviceDate.trim()) input.serviceDate = form.serviceDate.trim();
   const { method, amount, providerRef } = form.payment;
   if (method.trim() || amount.trim()) {
     input.payments = [{ method: method.trim(), amount: amount.trim(), ...(providerRef.trim() ? { providerRef: providerRef.trim() } : {}) }];

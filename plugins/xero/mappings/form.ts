@@ -32,6 +32,7 @@ export interface SettingsForm {
   roundingAccount: string;
   roundingTax: string;
   invoiceStatus: 'DRAFT' | 'AUTHORISED';
+  invoiceDate: 'sale_date' | 'service_date';
   dueRuleKind: string;
   dueRuleNumber: string;
   invoicePrefix: string;
@@ -82,6 +83,7 @@ export function parseSettingsForm(body: Record<string, unknown>, methodIds: read
     roundingAccount: text(body.rounding_account),
     roundingTax: text(body.rounding_tax),
     invoiceStatus: text(body.invoice_status) === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
+    invoiceDate: text(body.invoice_date) === 'service_date' ? 'service_date' : 'sale_date',
     dueRuleKind: text(body.due_rule_kind) || 'on_receipt',
     dueRuleNumber: text(body.due_rule_number),
     invoicePrefix: text(body.invoice_prefix),
@@ -120,6 +122,7 @@ export function formFromRows(rows: Pick<MappingRow, 'kind' | 'key' | 'value'>[],
     roundingAccount: single('rounding_account'),
     roundingTax: single('rounding_tax'),
     invoiceStatus: single('invoice_status') === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
+    invoiceDate: single('invoice_date') === 'service_date' ? 'service_date' : 'sale_date',
     dueRuleKind: rule.kind,
     dueRuleNumber: rule.kind === 'days_after' ? String(rule.days) : rule.kind === 'day_of_following_month' ? String(rule.day) : '',
     invoicePrefix: single('invoice_prefix'),
@@ -199,6 +202,7 @@ export function checkSettingsForm(form: SettingsForm, cat: Catalogue, existing: 
   if (form.roundingTax) add('rounding_tax', '', form.roundingTax.toUpperCase());
 
   add('invoice_status', '', form.invoiceStatus);
+  add('invoice_date', '', form.invoiceDate);
   const rule = dueRule(form, issues);
   if (rule) add('due_date_rule', '', rule);
   if (form.invoicePrefix) {

@@ -72,6 +72,12 @@ export interface ResolvedMappings {
   /** Tax type of the rounding line (default 'NONE'). */
   roundingTaxType: string;
   invoiceStatus: InvoiceStatusSetting;
+  /**
+   * Which day a sale's invoice is dated: the sale's ('sale_date', default) or, for a sale that names one,
+   * the day its service is delivered ('service_date'): then the invoice waits in Ledgerbridge until that
+   * day and is posted on it, so the revenue lands in the period the service is given.
+   */
+  invoiceDate: 'sale_date' | 'service_date';
   dueDateRule: DueDateRule;
   brandingThemeId: string | null;
   /** Invoice number prefix; numbers are `${prefix}${saleId}` (default 'LB-'). Credit notes `${prefix}R-${refundId}`. */

@@ -25,6 +25,7 @@ export function ukMappings(over: Partial<ResolvedMappings> = {}): ResolvedMappin
     roundingAccountCode: '260',
     roundingTaxType: 'NONE',
     invoiceStatus: 'AUTHORISED',
+    invoiceDate: 'sale_date',
     dueDateRule: { kind: 'on_receipt' },
     brandingThemeId: null,
     invoiceNumberPrefix: 'LB-',

@@ -27,6 +27,7 @@ import { buildInvoice, invoiceNumberFor, type BuiltInvoice } from '../../payload
 import { forgetContact, resolveContacts } from '../contacts';
 import { enqueueHistoryNote } from '../historyNotes';
 import { mappingsOrFinish } from '../mappingsOrFinish';
+import { waitingNote, waitsUntil } from '../serviceDate';
 import type { InvoicePushPayload } from '../types';
 import { knownInvoice, lookedUp, refusalOf } from './decisions';
 
@@ -36,6 +37,8 @@ interface Batch {
   svc: XeroServices;
   session: XeroSession;
   mappings: ResolvedMappings;
+  /** The organisation's time zone: an invoice is dated on the sale's day there. */
+  timeZone: string;
   recorder: BatchRecorder<InvoicePushPayload>;
   key: RecordKey;
   sales: Map<number, SaleSnapshot>;
@@ -53,12 +56,14 @@ export async function pushInvoices(svc: XeroServices, items: Item[], hctx: Outbo
   const recorder = batchRecorder(items, { orgId, entityType: 'sale', recordType: 'invoice', entityId: (p) => p.saleId });
   const loaded = await mappingsOrFinish(svc, orgId, items, recorder, hctx.workerId);
   if ('finished' in loaded) return loaded.finished;
+  const sales = await loadSales(svc, orgId, items, recorder);
+  deferUntilServiceDate(svc, items, sales, loaded, recorder);
+  if (recorder.results.every((r) => r !== undefined)) return finishBatch(ctx, items, recorder.results as ItemResult[], hctx.workerId);
   const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal);
   const b: Batch = {
-    svc, session, mappings: loaded.mappings, recorder, sales: new Map(),
+    svc, session, mappings: loaded.mappings, timeZone: loaded.timeZone, recorder, sales,
     key: { orgId, tenantId: session.tenantId, entityType: 'sale', recordType: 'invoice' },
   };
-  await loadSales(b, items);
   const verifying = await guard(b, items);
   try {
     await reconcile(b, items, verifying);
@@ -70,12 +75,36 @@ export async function pushInvoices(svc: XeroServices, items: Item[], hctx: Outbo
   return finishBatch(ctx, items, recorder.results as ItemResult[], hctx.workerId);
 }
 
-async function loadSales(b: Batch, items: readonly Item[]): Promise<void> {
-  const { ctx } = b.svc;
+async function loadSales(svc: XeroServices, orgId: number, items: readonly Item[], recorder: BatchRecorder<InvoicePushPayload>): Promise<Map<number, SaleSnapshot>> {
+  const { ctx } = svc;
+  const sales = new Map<number, SaleSnapshot>();
   for (const [index, item] of items.entries()) {
-    const sale = await ctx.records.sale(ctx.db, b.session.orgId, item.payload.saleId);
-    if (sale) b.sales.set(item.payload.saleId, sale);
-    else b.recorder.results[index] = { outcome: { status: 'failed', error: `Sale ${item.payload.saleId} no longer exists in this organisation` }, audit: [b.recorder.audit(item, { action: 'failed', outcome: 'failed', message: 'sale not found' })] };
+    const sale = await ctx.records.sale(ctx.db, orgId, item.payload.saleId);
+    if (sale) sales.set(item.payload.saleId, sale);
+    else recorder.results[index] = { outcome: { status: 'failed', error: `Sale ${item.payload.saleId} no longer exists in this organisation` }, audit: [recorder.audit(item, { action: 'failed', outcome: 'failed', message: 'sale not found' })] };
+  }
+  return sales;
+}
+
+/**
+ * An invoice dated on a service date still to come goes back to wait for that day (it was brought forward:
+ * the schedule switched to real time, or someone asked to send it now), saying so on the sale.
+ */
+function deferUntilServiceDate(
+  svc: XeroServices, items: readonly Item[], sales: ReadonlyMap<number, SaleSnapshot>, loaded: { mappings: ResolvedMappings; timeZone: string },
+  recorder: BatchRecorder<InvoicePushPayload>,
+): void {
+  const now = svc.ctx.clock.now();
+  for (const [index, item] of items.entries()) {
+    const sale = sales.get(item.payload.saleId);
+    if (recorder.results[index] || !sale) continue;
+    const until = waitsUntil(sale, loaded.mappings, loaded.timeZone, now);
+    if (until === null) continue;
+    const note = waitingNote(sale.serviceDate!);
+    recorder.results[index] = {
+      ...retryLater(note, [recorder.audit(item, { action: 'deferred', outcome: 'skipped', message: note })], until - now),
+      sync: { ...recorder.syncOf(sale.id), status: 'pending', note },
+    };
   }
 }
 
@@ -148,7 +177,7 @@ async function build(b: Batch, items: readonly Item[]): Promise<ToSend[]> {
       continue;
     }
     try {
-      const built = buildInvoice(sale, b.mappings, { contact: { ContactID: contact.contactId }, saleUrl: saleUrlOf(ctx, sale.id), now: ctx.clock.now() });
+      const built = buildInvoice(sale, b.mappings, { contact: { ContactID: contact.contactId }, saleUrl: saleUrlOf(ctx, sale.id), now: ctx.clock.now(), timeZone: b.timeZone });
       toSend.push({ item, index, built, customerId: sale.customer.id });
     } catch (err) {
       if (!(err instanceof PermanentError)) throw err;
