@@ -1,6 +1,10 @@
 // Domain events the host emits inside the transaction that made the change. Subscribers (plugins)
 // run in that same transaction and may only write to the database (typically: enqueue outbox items).
 
+/** What a sale line is: what was sold, a tip the customer added, or a service charge on the bill. */
+export type SaleLineKind = 'item' | 'tip' | 'service_charge';
+export const SALE_LINE_KINDS: readonly SaleLineKind[] = ['item', 'tip', 'service_charge'];
+
 export interface SaleLineSnapshot {
   id: number;
   position: number;
@@ -12,6 +16,8 @@ export interface SaleLineSnapshot {
   discountRate: string | null;
   category: string | null;
   taxCode: string | null;
+  /** Absent: 'item' (hosts from before line kinds). */
+  kind?: SaleLineKind;
   /** What the customer was charged for this line, minor units. */
   lineTotalMinor: number;
 }

@@ -3,7 +3,7 @@
 import { NotFoundError } from '../errors';
 import { isPostgres, type Db, type Queryable, type Trx } from '../db/knex';
 import type { Principal } from '../auth/principal';
-import type { PaymentSnapshot, SaleLineSnapshot, SaleSnapshot } from './events';
+import type { PaymentSnapshot, SaleLineKind, SaleLineSnapshot, SaleSnapshot } from './events';
 import type { SaleStatus } from './saleSchemas';
 
 export interface SaleRow {
@@ -32,6 +32,7 @@ export interface SaleLineRow {
   discount_rate: string | null;
   category: string | null;
   tax_code: string | null;
+  kind?: SaleLineKind;
   line_total_minor: number;
   refunded_minor: number;
 }
@@ -120,6 +121,7 @@ export function lineSnapshot(row: SaleLineRow): SaleLineSnapshot {
     discountRate: row.discount_rate,
     category: row.category,
     taxCode: row.tax_code,
+    kind: row.kind ?? 'item',
     lineTotalMinor: Number(row.line_total_minor),
   };
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ValidationError, type FieldIssue } from '../errors';
 import { isCurrencyCode } from './currency';
 import { issuesFromZod } from './fieldIssues';
+import { SALE_LINE_KINDS, type SaleLineKind } from './events';
 import { CONTROL_CHARACTER_MESSAGE, hasControlCharacters } from './text';
 import {
   MAX_AMOUNT_MINOR, checkAmountShape, formatMinor, lineTotalMinor, parseAmount, parseDiscountRate, parseQuantity,
@@ -135,6 +136,7 @@ function saleInputSchema(currency: string | null, methods: readonly string[], no
     discountRate: parsedField<DiscountRate>(parseDiscountRate).optional().nullable(),
     category: optionalText(100),
     taxCode: optionalText(50),
+    kind: z.enum(SALE_LINE_KINDS, { error: `must be one of ${SALE_LINE_KINDS.join(', ')}` }).nullish().transform((v) => v ?? 'item'),
   });
   const payment = z.strictObject({
     method: paymentMethod(methods),
@@ -173,6 +175,7 @@ export interface ValidSaleLine {
   discount: DiscountRate | null;
   category: string | null;
   taxCode: string | null;
+  kind: SaleLineKind;
   lineTotalMinor: number;
 }
 
@@ -221,6 +224,7 @@ export function validateSaleInput(input: unknown, methods: readonly string[], no
       discount: line.discountRate ?? null,
       category: line.category,
       taxCode: line.taxCode,
+      kind: line.kind,
       lineTotalMinor: Number(total),
     };
   });

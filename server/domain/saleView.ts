@@ -5,6 +5,7 @@ import type { Queryable } from '../db/knex';
 import type { SyncEntityType, SyncStatus } from '../plugins/contract';
 import { listSyncRecordsForEntities } from '../sync/store';
 import { balanceDueMinor } from './balance';
+import type { SaleLineKind } from './events';
 import { formatMinor } from './money';
 import { encodeCursor, validateSaleListQuery, type SaleStatus } from './saleSchemas';
 import { findSaleRow, type PaymentRow, type RefundLineRow, type RefundRow, type SaleLineRow, type SaleRow } from './saleRecords';
@@ -18,6 +19,7 @@ export interface SaleLineView {
   discountRate: string | null;
   category: string | null;
   taxCode: string | null;
+  kind: SaleLineKind;
   lineTotal: string;
   refunded: string;
 }
@@ -161,6 +163,7 @@ export async function buildSaleViews(db: Queryable, orgId: number, sales: SaleWi
         discountRate: l.discount_rate,
         category: l.category,
         taxCode: l.tax_code,
+        kind: l.kind ?? 'item',
         lineTotal: money(l.line_total_minor),
         refunded: money(l.refunded_minor),
       })),

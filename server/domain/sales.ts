@@ -69,6 +69,7 @@ async function writeSale(deps: SaleDeps, trx: Trx, principal: Principal, sale: V
         discount_rate: line.discount?.text ?? null,
         category: line.category,
         tax_code: line.taxCode,
+        kind: line.kind,
         line_total_minor: line.lineTotalMinor,
         refunded_minor: 0,
       })),

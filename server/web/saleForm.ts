@@ -13,6 +13,8 @@ export interface LineRow {
   discountRate: string;
   taxCode: string;
   category: string;
+  /** '' or 'item': what was sold; 'tip'; 'service_charge'. */
+  kind: string;
 }
 
 export interface SaleFormValues {
@@ -25,12 +27,12 @@ export interface SaleFormValues {
   payment: { method: string; amount: string; providerRef: string };
 }
 
-const LINE_FIELDS: (keyof LineRow)[] = ['description', 'quantity', 'unitPrice', 'discountRate', 'taxCode', 'category'];
+const LINE_FIELDS: (keyof LineRow)[] = ['description', 'quantity', 'unitPrice', 'discountRate', 'taxCode', 'category', 'kind'];
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
-export const blankLine = (): LineRow => ({ description: '', quantity: '1', unitPrice: '', discountRate: '', taxCode: '', category: '' });
+export const blankLine = (): LineRow => ({ description: '', quantity: '1', unitPrice: '', discountRate: '', taxCode: '', category: '', kind: '' });
 
 export function emptySaleForm(currency: string, rows = DEFAULT_LINE_ROWS): SaleFormValues {
   return {
@@ -95,6 +97,7 @@ export function saleInputFromForm(form: SaleFormValues): SaleInputFromForm {
     if (row.discountRate.trim()) line.discountRate = row.discountRate.trim();
     if (row.taxCode.trim()) line.taxCode = row.taxCode.trim();
     if (row.category.trim()) line.category = row.category.trim();
+    if (row.kind.trim() && row.kind.trim() !== 'item') line.kind = row.kind.trim();
     lines.push(line);
   });
   const input: Record<string, unknown> = {

@@ -2,7 +2,7 @@
 // as the organisation's accountant would in Xero's web app (void, delete, archive).
 import { Router, type Response } from 'express';
 import type { Clock } from '../contracts';
-import { deleteAccount, accountInUse } from './accounts';
+import { deleteAccount, accountInUse, writeAccount } from './accounts';
 import { findDocument, KINDS, serializeDocument, type DocumentKind } from './documents';
 import { recordHistory } from './history';
 import type { Book, DocumentStatus } from './model';
@@ -106,6 +106,16 @@ export function createControlRouter(store: BookStore, clock: Clock): Router {
     const error = deletePayment(book, payment, clock.now());
     if (error) return problem(res, 409, error);
     res.json(serializePayment(book, payment));
+  });
+
+  // Adding an account as the accountant does in Xero's web app (Chart of accounts → Add account), with the
+  // same rules as PUT /Accounts: { Code, Name, Type, TaxType? }. 201 with the account; 400 with Xero's messages.
+  router.post('/tenants/:tenantId/accounts', (req, res) => {
+    const book = withBook(res, req.params.tenantId);
+    if (!book) return;
+    const outcome = writeAccount(req.body ?? {}, { book, now: clock.now() });
+    if (!outcome.ok) return res.status(400).json({ error: outcome.errors.join(' ') });
+    res.status(201).json(outcome.json);
   });
 
   // Deleting an account the way an accountant would: gone if never used, otherwise archived

@@ -53,6 +53,14 @@ export function resolveMappingRows(orgId: number, rows: Pick<MappingRow, 'kind' 
     categoryTaxTypes: keyed('category_tax'),
     taxCodeTaxTypes: keyed('tax_code_tax'),
     methodAccountCodes,
+    lineKindAccounts: {
+      ...(single('tip_account') ? { tip: single('tip_account')! } : {}),
+      ...(single('service_charge_account') ? { service_charge: single('service_charge_account')! } : {}),
+    },
+    lineKindTaxTypes: {
+      ...(single('tip_tax') ? { tip: single('tip_tax')! } : {}),
+      ...(single('service_charge_tax') ? { service_charge: single('service_charge_tax')! } : {}),
+    },
     categoryTracking,
     defaultTracking: parseTracking(single('default_tracking') ?? '[]'),
     roundingAccountCode: single('rounding_account') ?? null,

@@ -63,6 +63,13 @@ export interface ResolvedMappings {
    * payment's currency (clearing/accounts.ts), keyed `<method>:<currency>` → Xero AccountID.
    */
   clearingAccountIds?: Record<string, string>;
+  /**
+   * Tips and service charges (sale lines of those kinds): each to its own account (no default: a line of a
+   * kind with none fails, naming the setting) and tax rate (a tip's default is NONE, outside the scope of
+   * VAT; a service charge's, the line's category or the organisation default).
+   */
+  lineKindAccounts: Partial<Record<'tip' | 'service_charge', string>>;
+  lineKindTaxTypes: Partial<Record<'tip' | 'service_charge', string>>;
   /** Up to 2 tracking assignments per category. */
   categoryTracking: Record<string, TrackingAssignment[]>;
   /** Applied to lines whose category has no tracking of its own (up to 2). */

@@ -25,6 +25,7 @@ export function saleLines(sale: SaleSnapshot): ChargedLine[] {
       chargedMinor: BigInt(l.lineTotalMinor),
       category: l.category,
       taxCode: l.taxCode,
+      kind: l.kind ?? 'item',
     }));
 }
 

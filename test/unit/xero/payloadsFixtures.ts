@@ -20,6 +20,8 @@ export function ukMappings(over: Partial<ResolvedMappings> = {}): ResolvedMappin
     categoryTaxTypes: {},
     taxCodeTaxTypes: {},
     methodAccountCodes: { stripe: '090', cash: '091' },
+    lineKindAccounts: {},
+    lineKindTaxTypes: {},
     categoryTracking: {},
     defaultTracking: [],
     roundingAccountCode: '260',
