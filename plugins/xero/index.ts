@@ -14,6 +14,7 @@ import { xero0006 } from './migrations/0006_send_marks';
 import { xero0007 } from './migrations/0007_send_marks_start';
 import { xero0008 } from './migrations/0008_record_amounts';
 import { xero0010 } from './migrations/0010_tax_types';
+import { xero0010LockDates } from './migrations/0010_lock_dates';
 import { taxCodeVocabulary } from './mappings/taxTypes';
 import { onPayoutPaid } from './payouts/enqueue';
 import { startPayoutSweep } from './payouts/schedule';
@@ -27,7 +28,7 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   id: 'xero',
   title: 'Xero',
   configSchema: XeroConfigSchema,
-  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007, xero0008, xero0010],
+  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007, xero0008, xero0010LockDates, xero0010],
   viewsDir: fileURLToPath(new URL('./views', import.meta.url)),
   sealedColumns: [...connectionSealedColumns, oauthStateSealedColumns],
   nav: [

@@ -35,6 +35,7 @@ export interface SettingsForm {
   lineKinds: Record<'tip' | 'service_charge', { account: string; tax: string }>;
   invoiceStatus: 'DRAFT' | 'AUTHORISED';
   invoiceDate: 'sale_date' | 'service_date';
+  lockedPeriod: 'first_open_day' | 'hold';
   dueRuleKind: string;
   dueRuleNumber: string;
   invoicePrefix: string;
@@ -90,6 +91,7 @@ export function parseSettingsForm(body: Record<string, unknown>, methodIds: read
     },
     invoiceStatus: text(body.invoice_status) === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
     invoiceDate: text(body.invoice_date) === 'service_date' ? 'service_date' : 'sale_date',
+    lockedPeriod: text(body.locked_period) === 'hold' ? 'hold' : 'first_open_day',
     dueRuleKind: text(body.due_rule_kind) || 'on_receipt',
     dueRuleNumber: text(body.due_rule_number),
     invoicePrefix: text(body.invoice_prefix),
@@ -133,6 +135,7 @@ export function formFromRows(rows: Pick<MappingRow, 'kind' | 'key' | 'value'>[],
     },
     invoiceStatus: single('invoice_status') === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
     invoiceDate: single('invoice_date') === 'service_date' ? 'service_date' : 'sale_date',
+    lockedPeriod: single('locked_period') === 'hold' ? 'hold' : 'first_open_day',
     dueRuleKind: rule.kind,
     dueRuleNumber: rule.kind === 'days_after' ? String(rule.days) : rule.kind === 'day_of_following_month' ? String(rule.day) : '',
     invoicePrefix: single('invoice_prefix'),
@@ -232,6 +235,7 @@ export function checkSettingsForm(form: SettingsForm, cat: Catalogue, existing: 
 
   add('invoice_status', '', form.invoiceStatus);
   add('invoice_date', '', form.invoiceDate);
+  add('locked_period', '', form.lockedPeriod);
   const rule = dueRule(form, issues);
   if (rule) add('due_date_rule', '', rule);
   if (form.invoicePrefix) {

@@ -85,6 +85,8 @@ export interface ResolvedMappings {
    * day and is posted on it, so the revenue lands in the period the service is given.
    */
   invoiceDate: 'sale_date' | 'service_date';
+  /** A document dated inside a period locked in Xero: posted on the first open day (default), or held for the admin. */
+  lockedPeriod: 'first_open_day' | 'hold';
   dueDateRule: DueDateRule;
   brandingThemeId: string | null;
   /** Invoice number prefix; numbers are `${prefix}${saleId}` (default 'LB-'). Credit notes `${prefix}R-${refundId}`. */

@@ -28,6 +28,7 @@ export function ukMappings(over: Partial<ResolvedMappings> = {}): ResolvedMappin
     roundingTaxType: 'NONE',
     invoiceStatus: 'AUTHORISED',
     invoiceDate: 'sale_date',
+    lockedPeriod: 'first_open_day',
     dueDateRule: { kind: 'on_receipt' },
     brandingThemeId: null,
     invoiceNumberPrefix: 'LB-',
