@@ -18,6 +18,7 @@ import { xeroWebhooks } from './incoming/webhook';
 import { startPollSweep } from './incoming/schedule';
 import { XERO_METHOD } from './incoming/reconcile';
 import { xero0010 } from './migrations/0010_tax_types';
+import { xero0010LockDates } from './migrations/0010_lock_dates';
 import { taxCodeVocabulary } from './mappings/taxTypes';
 import { onPayoutPaid } from './payouts/enqueue';
 import { startPayoutSweep } from './payouts/schedule';
@@ -33,7 +34,7 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   id: 'xero',
   title: 'Xero',
   configSchema: XeroConfigSchema,
-  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007, xero0008, xero0009, xero0010],
+  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007, xero0008, xero0009, xero0010, xero0010LockDates],
   viewsDir: fileURLToPath(new URL('./views', import.meta.url)),
   sealedColumns: [...connectionSealedColumns, oauthStateSealedColumns],
   nav: [

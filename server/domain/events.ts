@@ -1,6 +1,10 @@
 // Domain events the host emits inside the transaction that made the change. Subscribers (plugins)
 // run in that same transaction and may only write to the database (typically: enqueue outbox items).
 
+/** What a sale line is: what was sold, a tip the customer added, or a service charge on the bill. */
+export type SaleLineKind = 'item' | 'tip' | 'service_charge';
+export const SALE_LINE_KINDS: readonly SaleLineKind[] = ['item', 'tip', 'service_charge'];
+
 export interface SaleLineSnapshot {
   id: number;
   position: number;
@@ -12,6 +16,8 @@ export interface SaleLineSnapshot {
   discountRate: string | null;
   category: string | null;
   taxCode: string | null;
+  /** Absent: 'item' (hosts from before line kinds). */
+  kind?: SaleLineKind;
   /** What the customer was charged for this line, minor units. */
   lineTotalMinor: number;
 }
@@ -23,6 +29,11 @@ export interface SaleSnapshot {
   currency: string;
   totalMinor: number;
   occurredAt: number;
+  /**
+   * The day the service is delivered (YYYY-MM-DD, the organisation's calendar), when it is not the day of
+   * the sale: a class next month, a party in June. Absent or null: the sale's own day.
+   */
+  serviceDate?: string | null;
   customer: { id: number; name: string; email: string | null };
   lines: SaleLineSnapshot[];
 }

@@ -3,7 +3,7 @@
 import { NotFoundError } from '../errors';
 import { isPostgres, type Db, type Queryable, type Trx } from '../db/knex';
 import type { Principal } from '../auth/principal';
-import type { PaymentSnapshot, SaleLineSnapshot, SaleSnapshot } from './events';
+import type { PaymentSnapshot, SaleLineKind, SaleLineSnapshot, SaleSnapshot } from './events';
 import type { SaleStatus } from './saleSchemas';
 
 export interface SaleRow {
@@ -17,6 +17,7 @@ export interface SaleRow {
   refunded_minor: number;
   status: SaleStatus;
   occurred_at: number;
+  service_date?: string | null;
   created_by: string;
   created_at: number;
 }
@@ -31,6 +32,7 @@ export interface SaleLineRow {
   discount_rate: string | null;
   category: string | null;
   tax_code: string | null;
+  kind?: SaleLineKind;
   line_total_minor: number;
   refunded_minor: number;
 }
@@ -121,6 +123,7 @@ export function lineSnapshot(row: SaleLineRow): SaleLineSnapshot {
     discountRate: row.discount_rate,
     category: row.category,
     taxCode: row.tax_code,
+    kind: row.kind ?? 'item',
     lineTotalMinor: Number(row.line_total_minor),
   };
 }
@@ -136,6 +139,7 @@ export async function loadSaleSnapshot(trx: Queryable, sale: SaleRow): Promise<S
     currency: sale.currency,
     totalMinor: Number(sale.total_minor),
     occurredAt: Number(sale.occurred_at),
+    serviceDate: sale.service_date ?? null,
     customer: { id: customer.id, name: customer.name, email: customer.email },
     lines: lines.map(lineSnapshot),
   };

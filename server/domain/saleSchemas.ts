@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ValidationError, type FieldIssue } from '../errors';
 import { isCurrencyCode } from './currency';
 import { issuesFromZod } from './fieldIssues';
+import { SALE_LINE_KINDS, type SaleLineKind } from './events';
 import { CONTROL_CHARACTER_MESSAGE, hasControlCharacters } from './text';
 import {
   DISCOUNT_SCALE, MAX_AMOUNT_MINOR, MAX_QUANTITY, QUANTITY_SCALE, checkAmountShape, formatMinor, lineTotalMinor, parseAmount, parseDiscountRate, parseQuantity,
@@ -106,6 +107,17 @@ const QUANTITY_DOC: DecimalDoc = { description: `Greater than zero, at most ${MA
 const DISCOUNT_DOC: DecimalDoc = { description: `A percentage off the line, 0 to less than 100, at most ${DISCOUNT_SCALE} decimal places.`, examples: ['10', 12.5] };
 
 /** ISO 8601 with a time zone (Z or ±hh:mm), not further ahead than the clock tolerance. Epoch ms. */
+/** A calendar day, YYYY-MM-DD, that exists (no 2026-02-30), from 1900 on. */
+const calendarDate = z
+  .string({ error: 'must be a date, YYYY-MM-DD' })
+  .trim()
+  .superRefine((v, ctx) => {
+    const ms = /^\d{4}-\d{2}-\d{2}$/.test(v) ? Date.parse(`${v}T00:00:00Z`) : NaN;
+    // Date.parse rolls 2026-02-30 over to March: a day that exists reads back as itself.
+    if (!Number.isFinite(ms) || new Date(ms).toISOString().slice(0, 10) !== v) ctx.addIssue({ code: 'custom', message: 'must be a date that exists, YYYY-MM-DD, e.g. 2026-06-14' });
+    else if (v < '1900-01-01') ctx.addIssue({ code: 'custom', message: 'must be on or after 1900-01-01' });
+  });
+
 function instantField(now: number) {
   return z
     .iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, e.g. 2024-05-01T14:30:00Z' })
@@ -140,6 +152,7 @@ export function saleInputSchema(currency: string | null, methods: readonly strin
     discountRate: parsedField<DiscountRate>(parseDiscountRate, DISCOUNT_DOC).optional().nullable(),
     category: optionalText(100),
     taxCode: optionalText(50),
+    kind: z.enum(SALE_LINE_KINDS, { error: `must be one of ${SALE_LINE_KINDS.join(', ')}` }).nullish().transform((v) => v ?? 'item'),
   });
   const payment = z.strictObject({
     method: paymentMethod(methods),
@@ -150,6 +163,7 @@ export function saleInputSchema(currency: string | null, methods: readonly strin
     {
       reference: optionalText(100),
       occurredAt: instantField(now).nullish(),
+      serviceDate: calendarDate.nullish(),
       currency: currencyCode,
       customer: z.strictObject(
         { name: text(200), email: email.nullish().transform((v) => v ?? null) },
@@ -177,6 +191,7 @@ export interface ValidSaleLine {
   discount: DiscountRate | null;
   category: string | null;
   taxCode: string | null;
+  kind: SaleLineKind;
   lineTotalMinor: number;
 }
 
@@ -190,6 +205,8 @@ export interface ValidSale {
   reference: string | null;
   /** Null: the sale happened now. */
   occurredAt: number | null;
+  /** The day the service is delivered (YYYY-MM-DD); null: the day of the sale. */
+  serviceDate: string | null;
   currency: string;
   customer: { name: string; email: string | null };
   lines: ValidSaleLine[];
@@ -223,6 +240,7 @@ export function validateSaleInput(input: unknown, methods: readonly string[], no
       discount: line.discountRate ?? null,
       category: line.category,
       taxCode: line.taxCode,
+      kind: line.kind,
       lineTotalMinor: Number(total),
     };
   });
@@ -249,6 +267,7 @@ export function validateSaleInput(input: unknown, methods: readonly string[], no
   return {
     reference: body.reference,
     occurredAt: body.occurredAt ?? null,
+    serviceDate: body.serviceDate ?? null,
     currency,
     customer: body.customer,
     lines,

@@ -5,6 +5,7 @@ import type { Queryable } from '../db/knex';
 import type { SyncEntityType, SyncStatus } from '../plugins/contract';
 import { listSyncRecordsForEntities } from '../sync/store';
 import { balanceDueMinor } from './balance';
+import type { SaleLineKind } from './events';
 import { formatMinor } from './money';
 import { encodeCursor, validateSaleListQuery, type SaleStatus } from './saleSchemas';
 import { findSaleRow, type PaymentRow, type RefundLineRow, type RefundRow, type SaleLineRow, type SaleRow } from './saleRecords';
@@ -18,6 +19,7 @@ export interface SaleLineView {
   discountRate: string | null;
   category: string | null;
   taxCode: string | null;
+  kind: SaleLineKind;
   lineTotal: string;
   refunded: string;
 }
@@ -64,6 +66,8 @@ export interface SaleView {
   id: number;
   reference: string | null;
   occurredAt: string;
+  /** The day the service is delivered (YYYY-MM-DD), when not the day of the sale; else null. */
+  serviceDate: string | null;
   currency: string;
   total: string;
   paid: string;
@@ -140,6 +144,7 @@ export async function buildSaleViews(db: Queryable, orgId: number, sales: SaleWi
       id: sale.id,
       reference: sale.reference,
       occurredAt: iso(sale.occurred_at),
+      serviceDate: sale.service_date ?? null,
       currency: sale.currency,
       total: money(total),
       paid: money(paid),
@@ -160,6 +165,7 @@ export async function buildSaleViews(db: Queryable, orgId: number, sales: SaleWi
         discountRate: l.discount_rate,
         category: l.category,
         taxCode: l.tax_code,
+        kind: l.kind ?? 'item',
         lineTotal: money(l.line_total_minor),
         refunded: money(l.refunded_minor),
       })),

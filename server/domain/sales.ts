@@ -49,6 +49,7 @@ async function writeSale(deps: SaleDeps, trx: Trx, principal: Principal, sale: V
       refunded_minor: 0,
       status: 'completed',
       occurred_at: occurredAt,
+      service_date: sale.serviceDate,
       created_by: actor,
       created_at: now,
     })
@@ -68,6 +69,7 @@ async function writeSale(deps: SaleDeps, trx: Trx, principal: Principal, sale: V
         discount_rate: line.discount?.text ?? null,
         category: line.category,
         tax_code: line.taxCode,
+        kind: line.kind,
         line_total_minor: line.lineTotalMinor,
         refunded_minor: 0,
       })),
@@ -103,6 +105,7 @@ async function writeSale(deps: SaleDeps, trx: Trx, principal: Principal, sale: V
     currency: sale.currency,
     totalMinor: sale.totalMinor,
     occurredAt,
+    serviceDate: sale.serviceDate,
     customer: { id: customer.id, name: customer.name, email: customer.email },
     lines: [...lineRows].sort((a, b) => a.position - b.position).map(lineSnapshot),
   };

@@ -17,10 +17,11 @@ const decimal = (what: string) => z.string().regex(/^\d+(\.\d+)?$/, { message: `
 
 const sale = z.object({
   id, orgId: id, reference: z.string().max(100).nullable(), currency, totalMinor: minor, occurredAt: epochMs,
+  serviceDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date, YYYY-MM-DD' }).nullish(),
   customer: z.object({ id, name: z.string().min(1), email: z.string().nullable() }),
   lines: z.array(z.object({
     id, position: z.number().int().min(0), description: z.string().min(1), quantity: decimal('a quantity'), unitPriceMinor: minor,
-    discountRate: decimal('a percentage').nullable(), category: z.string().nullable(), taxCode: z.string().nullable(), lineTotalMinor: minor,
+    discountRate: decimal('a percentage').nullable(), category: z.string().nullable(), taxCode: z.string().nullable(), kind: z.enum(['item', 'tip', 'service_charge']).optional(), lineTotalMinor: minor,
   })).min(1, { message: 'a sale has at least one line' }),
 });
 

@@ -26,7 +26,7 @@ export { cronSetting } from './cronSetting';
 export type { Role, Principal } from '../auth/principal';
 export { ROLES } from '../auth/principal';
 export type {
-  HostEvent, HostEventType, HostEventMap, SaleSnapshot, SaleLineSnapshot, RefundSnapshot, PaymentSnapshot, PayoutSnapshot,
+  HostEvent, HostEventType, HostEventMap, SaleSnapshot, SaleLineSnapshot, SaleLineKind, RefundSnapshot, PaymentSnapshot, PayoutSnapshot,
 } from '../domain/events';
 export type * from '../payouts/types';
 export type { OutboxHandler, OutboxHandlerContext, OutboxItem, OutboxOutcome, OutboxStatus, EnqueueInput } from '../outbox/types';

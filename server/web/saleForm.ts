@@ -13,28 +13,33 @@ export interface LineRow {
   discountRate: string;
   taxCode: string;
   category: string;
+  /** '' or 'item': what was sold; 'tip'; 'service_charge'. */
+  kind: string;
 }
 
 export interface SaleFormValues {
   customer: { name: string; email: string };
   reference: string;
   currency: string;
+  /** The day the service is delivered (YYYY-MM-DD, a date input); '' for the day of the sale. */
+  serviceDate: string;
   lines: LineRow[];
   payment: { method: string; amount: string; providerRef: string };
 }
 
-const LINE_FIELDS: (keyof LineRow)[] = ['description', 'quantity', 'unitPrice', 'discountRate', 'taxCode', 'category'];
+const LINE_FIELDS: (keyof LineRow)[] = ['description', 'quantity', 'unitPrice', 'discountRate', 'taxCode', 'category', 'kind'];
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
-export const blankLine = (): LineRow => ({ description: '', quantity: '1', unitPrice: '', discountRate: '', taxCode: '', category: '' });
+export const blankLine = (): LineRow => ({ description: '', quantity: '1', unitPrice: '', discountRate: '', taxCode: '', category: '', kind: '' });
 
 export function emptySaleForm(currency: string, rows = DEFAULT_LINE_ROWS): SaleFormValues {
   return {
     customer: { name: '', email: '' },
     reference: '',
     currency,
+    serviceDate: '',
     lines: Array.from({ length: rows }, blankLine),
     payment: { method: '', amount: '', providerRef: '' },
   };
@@ -65,6 +70,7 @@ export function readSaleForm(body: unknown, defaultCurrency: string): SaleFormVa
     customer: { name: str(customer.name), email: str(customer.email) },
     reference: str(b.reference),
     currency: str(b.currency) || defaultCurrency,
+    serviceDate: str(b.serviceDate),
     lines: submittedRows(b.lines),
     payment: { method: str(payment.method), amount: str(payment.amount), providerRef: str(payment.providerRef) },
   };
@@ -91,6 +97,7 @@ export function saleInputFromForm(form: SaleFormValues): SaleInputFromForm {
     if (row.discountRate.trim()) line.discountRate = row.discountRate.trim();
     if (row.taxCode.trim()) line.taxCode = row.taxCode.trim();
     if (row.category.trim()) line.category = row.category.trim();
+    if (row.kind.trim() && row.kind.trim() !== 'item') line.kind = row.kind.trim();
     lines.push(line);
   });
   const input: Record<string, unknown> = {
@@ -99,6 +106,7 @@ export function saleInputFromForm(form: SaleFormValues): SaleInputFromForm {
     lines,
   };
   if (form.reference.trim()) input.reference = form.reference.trim();
+  if (form.serviceDate.trim()) input.serviceDate = form.serviceDate.trim();
   const { method, amount, providerRef } = form.payment;
   if (method.trim() || amount.trim()) {
     input.payments = [{ method: method.trim(), amount: amount.trim(), ...(providerRef.trim() ? { providerRef: providerRef.trim() } : {}) }];

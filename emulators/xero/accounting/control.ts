@@ -2,16 +2,17 @@
 // as the organisation's accountant would in Xero's web app (void, delete, archive).
 import { Router, type Response } from 'express';
 import type { Clock } from '../contracts';
-import { deleteAccount, accountInUse } from './accounts';
+import { deleteAccount, accountInUse, writeAccount } from './accounts';
 import { findDocument, KINDS, serializeDocument, type DocumentKind } from './documents';
 import { recordHistory } from './history';
+import { parseXeroDate } from './dates';
 import type { Book, DocumentStatus } from './model';
 import { deletePayment } from './payments';
 import { findAccountByCode } from './rules/accounts';
 import { transitionError } from './rules/status';
 import {
   serializeAccount, serializeAllocation, serializeBankTransaction, serializeBankTransfer, serializeContact, serializeHistory,
-  serializePayment, serializeTaxRate, serializeTrackingCategory, type Json,
+  serializeOrganisation, serializePayment, serializeTaxRate, serializeTrackingCategory, type Json,
 } from './serialize';
 import { tenantSummary, type BookStore } from './store';
 
@@ -108,6 +109,16 @@ export function createControlRouter(store: BookStore, clock: Clock): Router {
     res.json(serializePayment(book, payment));
   });
 
+  // Adding an account as the accountant does in Xero's web app (Chart of accounts → Add account), with the
+  // same rules as PUT /Accounts: { Code, Name, Type, TaxType? }. 201 with the account; 400 with Xero's messages.
+  router.post('/tenants/:tenantId/accounts', (req, res) => {
+    const book = withBook(res, req.params.tenantId);
+    if (!book) return;
+    const outcome = writeAccount(req.body ?? {}, { book, now: clock.now() });
+    if (!outcome.ok) return res.status(400).json({ error: outcome.errors.join(' ') });
+    res.status(201).json(outcome.json);
+  });
+
   // Deleting an account the way an accountant would: gone if never used, otherwise archived
   // (Xero's web app offers archive for accounts with transactions). ?archive=true always archives.
   router.delete('/tenants/:tenantId/accounts/:code', (req, res) => {
@@ -161,6 +172,26 @@ export function createControlRouter(store: BookStore, clock: Clock): Router {
     if (!/^TAX\d{3}$/.test(rate.TaxType)) return problem(res, 409, `${rate.Name} is a system tax rate and cannot be deleted`);
     rate.Status = 'DELETED';
     res.json(serializeTaxRate(rate));
+  });
+
+  // Lock dates, as the accountant sets them (Settings → Advanced → Financial settings): { PeriodLockDate,
+  // EndOfYearLockDate }, each 'YYYY-MM-DD' or null to clear; a field left out keeps its value.
+  router.post('/tenants/:tenantId/lockdates', (req, res) => {
+    const book = withBook(res, req.params.tenantId);
+    if (!book) return;
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    for (const field of ['PeriodLockDate', 'EndOfYearLockDate'] as const) {
+      if (!(field in body)) continue;
+      const value = body[field];
+      if (value === null) {
+        delete book.organisation[field];
+        continue;
+      }
+      const day = parseXeroDate(value);
+      if (day === undefined) return problem(res, 400, `${field}: a date, YYYY-MM-DD, or null`);
+      book.organisation[field] = day;
+    }
+    res.json(serializeOrganisation(book));
   });
 
   router.delete('/tenants/:tenantId/contacts/:id', (req, res) => {

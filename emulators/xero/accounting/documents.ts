@@ -3,6 +3,7 @@
 // Nothing is stored unless the whole element is valid.
 import { formatCents } from './money';
 import { parseXeroDate, startOfDay } from './dates';
+import { lockDateError } from './rules/lockDates';
 import { recordHistory } from './history';
 import { failed, type ElementOutcome } from './http';
 import { newId } from './ids';
@@ -170,6 +171,10 @@ export function writeDocument(kind: DocumentKind, raw: unknown, ctx: WriteContex
   if (!currency.ok) errors.push(currency.error);
 
   const status: DocumentStatus = requestedStatus ?? existing?.Status ?? 'DRAFT';
+  if (date !== undefined && status !== 'DRAFT') {
+    const locked = lockDateError(book, date);
+    if (locked) errors.push(locked);
+  }
   if (!existing) {
     const problem = creationStatusError(kind, status);
     if (problem) errors.push(problem);

@@ -209,6 +209,9 @@ export interface OrganisationRecord {
   FinancialYearEndMonth: number;
   TaxNumber?: string;
   CreatedDateUTC: number;
+  /** Lock dates (UTC midnight of the day): nothing posted on or before them (rules/lockDates.ts). */
+  PeriodLockDate?: number;
+  EndOfYearLockDate?: number;
 }
 
 export interface CurrencyRecord { Code: string; Description: string; /** Units of this currency per base unit, used when CurrencyRate is not sent. */ defaultRate: string }

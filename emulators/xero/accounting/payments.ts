@@ -1,6 +1,7 @@
 // Payments against invoices and credit notes, and credit-note allocations. Both settle a document:
 // neither may exceed what is outstanding, and a document settled to zero becomes PAID.
 import { parseXeroDate, startOfDay } from './dates';
+import { lockDateError } from './rules/lockDates';
 import { findDocument, settleStatus } from './documents';
 import { recordHistory } from './history';
 import { failed, type ElementOutcome } from './http';
@@ -55,6 +56,8 @@ export function createPayment(raw: unknown, { book, now }: Ctx): ElementOutcome 
   if (amount === undefined || amount <= 0) errors.push('Payment amount must be greater than zero.');
   const date = input.Date === undefined ? startOfDay(now) : parseXeroDate(input.Date);
   if (date === undefined) errors.push(`The date '${String(input.Date)}' is not a valid date.`);
+  const locked = date === undefined ? undefined : lockDateError(book, date);
+  if (locked) errors.push(locked);
   if (doc) {
     if (doc.Status !== 'AUTHORISED') errors.push('Payments can only be made against AUTHORISED documents.');
     else if (amount !== undefined && amount > amountDue(doc)) errors.push(OVERPAYMENT_MESSAGE);

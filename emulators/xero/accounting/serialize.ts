@@ -364,6 +364,8 @@ export function serializeOrganisation(book: Book): Json {
     DefaultSalesTax: org.DefaultSalesTax,
     DefaultPurchasesTax: org.DefaultPurchasesTax,
     CreatedDateUTC: msDate(org.CreatedDateUTC),
+    ...(org.PeriodLockDate !== undefined ? { PeriodLockDate: msDate(org.PeriodLockDate) } : {}),
+    ...(org.EndOfYearLockDate !== undefined ? { EndOfYearLockDate: msDate(org.EndOfYearLockDate) } : {}),
     OrganisationEntityType: org.OrganisationType,
     Timezone: org.Timezone,
     ShortCode: org.ShortCode,

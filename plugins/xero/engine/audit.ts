@@ -7,7 +7,9 @@ export type AuditAction =
   | 'created' | 'adopted' | 'already_synced' | 'failed' | 'retry' | 'skipped' | 'deleted_upstream'
   | 'allocated' | 'unallocated' | 'refund_paid' | 'awaiting_payout' | 'history' | 'resend' | 'contact'
   // payouts: a charge matched by score, queued for sign-off, or a person's decision on it
-  | 'matched' | 'queued' | 'signed_off';
+  | 'matched' | 'queued' | 'signed_off'
+  // a record that waits: for its service date (sync/serviceDate.ts)
+  | 'deferred';
 export type AuditOutcome = 'ok' | 'failed' | 'retry' | 'skipped';
 
 export interface AuditEntry {

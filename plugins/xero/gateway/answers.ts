@@ -110,6 +110,19 @@ export interface OrganisationAnswer {
   organisationId: string | null;
   name: string | null;
   baseCurrency: string | null;
+  /** Lock dates as calendar days (YYYY-MM-DD), or null when not set. */
+  periodLockDate: string | null;
+  endOfYearLockDate: string | null;
+}
+
+/** A Xero date ("/Date(1569801600000+0000)/", an ISO date, or a Date) as its calendar day. */
+function calendarDay(value: unknown): string | null {
+  if (value instanceof Date) return Number.isFinite(value.getTime()) ? value.toISOString().slice(0, 10) : null;
+  if (typeof value !== 'string') return null;
+  const ms = /^\/Date\((-?\d+)/.exec(value);
+  if (ms) return new Date(Number(ms[1])).toISOString().slice(0, 10);
+  const iso = /^(\d{4}-\d{2}-\d{2})/.exec(value);
+  return iso ? iso[1]! : null;
 }
 
 /** A payout's record found by its Reference (a retry adopts it instead of posting it again). */
@@ -267,6 +280,8 @@ export const organisationOf = (o: Organisation): OrganisationAnswer => ({
   organisationId: text(o.organisationID),
   name: text(o.name),
   baseCurrency: text(o.baseCurrency),
+  periodLockDate: calendarDay(o.periodLockDate),
+  endOfYearLockDate: calendarDay(o.endOfYearLockDate),
 });
 
 export const bankTransactionOf = (t: BankTransaction): ReferencedAnswer => ({ id: text(t.bankTransactionID), reference: text(t.reference), status: text(t.status) });

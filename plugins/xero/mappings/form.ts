@@ -31,7 +31,11 @@ export interface SettingsForm {
   defaultTracking: [string, string];
   roundingAccount: string;
   roundingTax: string;
+  /** Tips and service charges: each kind's account and tax rate ('' = not set / default). */
+  lineKinds: Record<'tip' | 'service_charge', { account: string; tax: string }>;
   invoiceStatus: 'DRAFT' | 'AUTHORISED';
+  invoiceDate: 'sale_date' | 'service_date';
+  lockedPeriod: 'first_open_day' | 'hold';
   dueRuleKind: string;
   dueRuleNumber: string;
   invoicePrefix: string;
@@ -81,7 +85,13 @@ export function parseSettingsForm(body: Record<string, unknown>, methodIds: read
     defaultTracking: [text(body.default_tracking1), text(body.default_tracking2)],
     roundingAccount: text(body.rounding_account),
     roundingTax: text(body.rounding_tax),
+    lineKinds: {
+      tip: { account: text(body.tip_account), tax: text(body.tip_tax) },
+      service_charge: { account: text(body.service_charge_account), tax: text(body.service_charge_tax) },
+    },
     invoiceStatus: text(body.invoice_status) === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
+    invoiceDate: text(body.invoice_date) === 'service_date' ? 'service_date' : 'sale_date',
+    lockedPeriod: text(body.locked_period) === 'hold' ? 'hold' : 'first_open_day',
     dueRuleKind: text(body.due_rule_kind) || 'on_receipt',
     dueRuleNumber: text(body.due_rule_number),
     invoicePrefix: text(body.invoice_prefix),
@@ -119,7 +129,13 @@ export function formFromRows(rows: Pick<MappingRow, 'kind' | 'key' | 'value'>[],
     defaultTracking: trackingPair(single('default_tracking')),
     roundingAccount: single('rounding_account'),
     roundingTax: single('rounding_tax'),
+    lineKinds: {
+      tip: { account: single('tip_account'), tax: single('tip_tax') },
+      service_charge: { account: single('service_charge_account'), tax: single('service_charge_tax') },
+    },
     invoiceStatus: single('invoice_status') === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
+    invoiceDate: single('invoice_date') === 'service_date' ? 'service_date' : 'sale_date',
+    lockedPeriod: single('locked_period') === 'hold' ? 'hold' : 'first_open_day',
     dueRuleKind: rule.kind,
     dueRuleNumber: rule.kind === 'days_after' ? String(rule.days) : rule.kind === 'day_of_following_month' ? String(rule.day) : '',
     invoicePrefix: single('invoice_prefix'),
@@ -198,7 +214,28 @@ export function checkSettingsForm(form: SettingsForm, cat: Catalogue, existing: 
   }
   if (form.roundingTax) add('rounding_tax', '', form.roundingTax.toUpperCase());
 
+  for (const kind of ['tip', 'service_charge'] as const) {
+    const { account, tax } = form.lineKinds[kind];
+    if (!account) {
+      if (tax) issues.push({ field: `${kind}_account`, message: `Choose the account ${kind === 'tip' ? 'tips' : 'service charges'} post to (the tax rate goes with it)` });
+      continue;
+    }
+    const checked = checkAccount(account, 'tips', cat);
+    if (checked.issue) issues.push({ field: `${kind}_account`, message: checked.issue });
+    add(`${kind}_account`, '', account);
+    // A tip without a rate is outside the scope of VAT (NONE); a service charge, its line's usual rate.
+    const rate = tax || (kind === 'tip' ? 'NONE' : '');
+    if (rate) {
+      const issue = checked.account ? checkTaxType(rate, checked.account, cat) : undefined;
+      if (issue) issues.push({ field: `${kind}_tax`, message: issue });
+      usedTaxTypes.add(rate.toUpperCase());
+    }
+    if (tax) add(`${kind}_tax`, '', tax.toUpperCase());
+  }
+
   add('invoice_status', '', form.invoiceStatus);
+  add('invoice_date', '', form.invoiceDate);
+  add('locked_period', '', form.lockedPeriod);
   const rule = dueRule(form, issues);
   if (rule) add('due_date_rule', '', rule);
   if (form.invoicePrefix) {

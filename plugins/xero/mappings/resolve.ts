@@ -5,12 +5,19 @@
 //   tracking: category → organisation default → none
 //   payment:  method → Stripe/GoCardless clearing account → (nothing: a PermanentError the admin must fix)
 import { PermanentError } from '../../../server/errors';
+import type { SaleLineKind } from '../../../server/plugins/contract';
 import type { ResolvedMappings, Resolution, TrackingAssignment } from './types';
 
 export interface CodedLine {
   category: string | null;
   taxCode: string | null;
+  kind?: SaleLineKind;
 }
+
+/** A tip's tax rate when none is set: outside the scope of VAT (a tip freely given is not a supply). */
+export const TIP_TAX_DEFAULT = 'NONE';
+
+const KIND_NAME = { tip: 'tips', service_charge: 'service charges' } as const;
 
 export const SETTINGS_HELP = 'Set it on the Xero settings page (/plugins/xero/settings), then retry.';
 
@@ -40,6 +47,14 @@ function organisationOrBuiltIn(m: ResolvedMappings, field: 'defaultSalesAccountC
 }
 
 export function resolveAccount(line: CodedLine, m: ResolvedMappings): Resolution<string> {
+  if (line.kind === 'tip' || line.kind === 'service_charge') {
+    const code = m.lineKindAccounts[line.kind];
+    if (code) return { value: code, level: 'organisation', key: line.kind };
+    throw new MappingToFixError(
+      `A ${line.kind === 'tip' ? 'tip' : 'service charge'} line needs its own account, and none is set for ${KIND_NAME[line.kind]}`,
+      `Mapping to fix: ${KIND_NAME[line.kind]} account (none) (Xero settings, Tips and service charges)`,
+    );
+  }
   if (line.category !== null) {
     const code = m.categoryAccountCodes[line.category];
     if (code) return { value: code, level: 'category', key: line.category };
@@ -63,6 +78,13 @@ export function resolveTaxType(line: CodedLine, m: ResolvedMappings): Resolution
       );
     }
     return { value: code.toUpperCase(), level: 'line', key: code };
+  }
+  if (line.kind === 'tip') {
+    const taxType = m.lineKindTaxTypes.tip;
+    return taxType ? { value: taxType, level: 'organisation', key: 'tip' } : { value: TIP_TAX_DEFAULT, level: 'built_in', key: 'tip' };
+  }
+  if (line.kind === 'service_charge' && m.lineKindTaxTypes.service_charge) {
+    return { value: m.lineKindTaxTypes.service_charge, level: 'organisation', key: 'service_charge' };
   }
   if (line.category !== null) {
     const taxType = m.categoryTaxTypes[line.category];

@@ -6,6 +6,8 @@ export const MAPPING_KINDS = [
   'default_sales_account', 'default_tax', 'category_account', 'category_tax', 'tax_code_tax', 'method_account',
   'category_tracking', 'default_tracking', 'rounding_account', 'rounding_tax', 'invoice_status', 'due_date_rule',
   'branding_theme', 'invoice_prefix', 'reference_source', 'line_amount_handling', 'tax_rate',
+  'invoice_date', 'tip_account', 'tip_tax', 'service_charge_account', 'service_charge_tax',
+  'locked_period',
 ] as const;
 export type MappingKind = (typeof MAPPING_KINDS)[number];
 

@@ -21,12 +21,14 @@ const PLACE = {
 function describe(what: 'tax' | 'account', r: Resolution<string>): string {
   const noun = what === 'tax' ? 'tax rate' : 'account';
   let setting: string;
+  const kind = r.key === 'tip' ? 'tips' : r.key === 'service_charge' ? 'service charges' : null;
   if (r.key === 'rounding') setting = `rounding ${noun} ${r.value}`;
+  else if (kind) setting = `${kind} ${noun} ${r.level === 'built_in' ? `(built-in ${r.value})` : r.value}`;
   else if (r.level === 'line') setting = `tax code ${r.key ?? ''} → ${r.value}`;
   else if (r.level === 'category') setting = `category '${r.key ?? ''}' ${noun} ${r.value}`;
   else if (r.level === 'organisation') setting = `default ${noun} ${r.value}`;
   else setting = `default ${noun} (built-in ${r.value})`;
-  const place = r.key === 'rounding' ? 'Rounding' : PLACE[what][r.level];
+  const place = r.key === 'rounding' ? 'Rounding' : kind ? 'Tips and service charges' : PLACE[what][r.level];
   return `${setting} (Xero settings, ${place})`;
 }
 

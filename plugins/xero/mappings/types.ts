@@ -63,6 +63,13 @@ export interface ResolvedMappings {
    * payment's currency (clearing/accounts.ts), keyed `<method>:<currency>` → Xero AccountID.
    */
   clearingAccountIds?: Record<string, string>;
+  /**
+   * Tips and service charges (sale lines of those kinds): each to its own account (no default: a line of a
+   * kind with none fails, naming the setting) and tax rate (a tip's default is NONE, outside the scope of
+   * VAT; a service charge's, the line's category or the organisation default).
+   */
+  lineKindAccounts: Partial<Record<'tip' | 'service_charge', string>>;
+  lineKindTaxTypes: Partial<Record<'tip' | 'service_charge', string>>;
   /** Up to 2 tracking assignments per category. */
   categoryTracking: Record<string, TrackingAssignment[]>;
   /** Applied to lines whose category has no tracking of its own (up to 2). */
@@ -72,6 +79,14 @@ export interface ResolvedMappings {
   /** Tax type of the rounding line (default 'NONE'). */
   roundingTaxType: string;
   invoiceStatus: InvoiceStatusSetting;
+  /**
+   * Which day a sale's invoice is dated: the sale's ('sale_date', default) or, for a sale that names one,
+   * the day its service is delivered ('service_date'): then the invoice waits in Ledgerbridge until that
+   * day and is posted on it, so the revenue lands in the period the service is given.
+   */
+  invoiceDate: 'sale_date' | 'service_date';
+  /** A document dated inside a period locked in Xero: posted on the first open day (default), or held for the admin. */
+  lockedPeriod: 'first_open_day' | 'hold';
   dueDateRule: DueDateRule;
   brandingThemeId: string | null;
   /** Invoice number prefix; numbers are `${prefix}${saleId}` (default 'LB-'). Credit notes `${prefix}R-${refundId}`. */

@@ -11,7 +11,10 @@ export interface SettingIssue {
 const REVENUE_TYPES = new Set(['REVENUE', 'SALES', 'OTHERINCOME']);
 const EXPENSE_TYPES = new Set(['EXPENSE', 'OVERHEADS', 'DIRECTCOSTS', 'DEPRECIATN']);
 
-export type AccountUse = 'sales' | 'payments' | 'rounding';
+export type AccountUse = 'sales' | 'payments' | 'rounding' | 'tips';
+
+/** Tips and service charges: income, or a liability when the money is held for the staff it is paid out to. */
+const LIABILITY_TYPES = new Set(['CURRLIAB', 'LIABILITY', 'TERMLIAB']);
 
 export function checkAccount(code: string, use: AccountUse, cat: Catalogue): { issue?: string; account?: CatalogueAccount } {
   const where = `in Xero (${cat.organisationName})`;
@@ -25,6 +28,12 @@ export function checkAccount(code: string, use: AccountUse, cat: Catalogue): { i
     return { account };
   }
   if (account.systemAccount) return { issue: `Account ${code} (${account.name}) is a Xero system account that invoice lines cannot post to` };
+  if (use === 'tips') {
+    if (!REVENUE_TYPES.has(account.type) && !LIABILITY_TYPES.has(account.type)) {
+      return { issue: `Account ${code} is a ${account.type} account: tips and service charges need an income account, or a liability account for money held for staff` };
+    }
+    return { account };
+  }
   const allowed = use === 'sales' ? REVENUE_TYPES.has(account.type) : REVENUE_TYPES.has(account.type) || EXPENSE_TYPES.has(account.type);
   if (!allowed) {
     return { issue: `Account ${code} is a ${account.type} account: ${use === 'sales' ? 'sales need a revenue account (REVENUE, SALES or OTHERINCOME)' : 'rounding needs an income or expense account'}` };

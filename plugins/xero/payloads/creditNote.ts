@@ -99,5 +99,6 @@ function proportionalLines(refund: RefundSnapshot, sale: SaleSnapshot, saleRef: 
     chargedMinor: amount,
     category: first.category,
     taxCode: first.taxCode,
+    kind: first.kind,
   }));
 }

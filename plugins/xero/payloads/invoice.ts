@@ -25,6 +25,7 @@ export function saleLines(sale: SaleSnapshot): ChargedLine[] {
       chargedMinor: BigInt(l.lineTotalMinor),
       category: l.category,
       taxCode: l.taxCode,
+      kind: l.kind ?? 'item',
     }));
 }
 
@@ -34,11 +35,23 @@ export function saleReference(sale: SaleSnapshot, m: ResolvedMappings): string {
   return clipText(m.referenceSource === 'sale_reference' && own ? own : invoiceNumberFor(sale.id, m), MAX_REFERENCE);
 }
 
+/**
+ * The invoice's Date: the sale's day in the organisation's time zone, or — when the settings date invoices
+ * on the service date and the sale names one — that day as given (already a calendar day of the organisation).
+ */
+export function invoiceDateOf(sale: SaleSnapshot, m: ResolvedMappings, opts: Pick<InvoiceBuildOptions, 'now' | 'timeZone'>): string {
+  if (m.invoiceDate === 'service_date' && sale.serviceDate) {
+    xeroDate(Date.parse(`${sale.serviceDate}T12:00:00Z`)); // the same checks (a real day, from 1900) as any date
+    return sale.serviceDate;
+  }
+  return xeroDate(sale.occurredAt || opts.now, opts.timeZone);
+}
+
 export function buildInvoice(sale: SaleSnapshot, m: ResolvedMappings, opts: InvoiceBuildOptions): BuiltInvoice {
   return buildingPayload(`the invoice of sale ${sale.id}`, () => {
     const invoiceNumber = invoiceNumberFor(sale.id, m);
     const built = buildLines(saleLines(sale), BigInt(sale.totalMinor), sale.currency, m, `Sale ${invoiceNumber}`);
-    const date = xeroDate(sale.occurredAt || opts.now, opts.timeZone);
+    const date = invoiceDateOf(sale, m, opts);
     return {
       payload: {
         Type: 'ACCREC',

@@ -12,7 +12,7 @@
 // zero-rated and exempt lines keep Inclusive and their tax type, because the VAT return reports them
 // (UK boxes 6 and 1) and NoTax would drop that.
 import { PermanentError } from '../../../server/errors';
-import { money, minorUnitDigits } from '../../../server/plugins/contract';
+import { money, minorUnitDigits, type SaleLineKind } from '../../../server/plugins/contract';
 import { requireRoundingAccount, resolveAccount, resolveTaxType, resolveTracking } from '../mappings/resolve';
 import {
   centsText, exactNumber, fitLine, inclusiveTaxCents, minorToXeroCents, quantityText, xeroCentsToMinor, XERO_AMOUNT_DP,
@@ -36,6 +36,8 @@ export interface ChargedLine {
   chargedMinor: bigint;
   category: string | null;
   taxCode: string | null;
+  /** A tip or service charge posts to its own account and tax rate (absent: an item). */
+  kind?: SaleLineKind;
 }
 
 export interface BuiltLines {

@@ -3,7 +3,9 @@
 // key (the event can be delivered only once per record); a resend gets a fresh suffix so it is a new item,
 // and asks for reconcile-before-send so it can never duplicate what an earlier attempt created.
 import { randomBytes } from 'node:crypto';
-import type { EventSubscriber, PluginContext, Queryable } from '../../../server/plugins/contract';
+import type { EventSubscriber, PluginContext, Queryable, SaleSnapshot } from '../../../server/plugins/contract';
+import { loadResolvedMappings } from '../mappings/load';
+import { waitingNote, waitsUntil } from './serviceDate';
 import type { XeroConfig } from '../config';
 import { scheduledAvailableAt } from './schedule';
 import { XERO_METHOD } from '../incoming/reconcile';
@@ -20,6 +22,8 @@ export interface EnqueueOptions {
   resend?: { triggeredBy: TriggeredBy };
   /** Hold the item until then (scheduled mode, sync/schedule.ts). Default: now. */
   availableAt?: number;
+  /** Said on the record's sync state while it waits (e.g. for its service date). */
+  note?: string;
 }
 
 /** The dedupe key of each record's first push (the event's item). A history import reuses these. */
@@ -40,7 +44,7 @@ export async function enqueueInvoicePush(ctx: Ctx, trx: Queryable, orgId: number
     dedupeKey: `${FIRST_PUSH_KEY.sale(saleId)}${resendSuffix(opts)}`,
     subject: saleSubject(saleId),
   });
-  await ctx.sync.upsert(trx, { orgId, entityType: 'sale', entityId: saleId, recordType: 'invoice', status: 'pending', error: null });
+  await ctx.sync.upsert(trx, { orgId, entityType: 'sale', entityId: saleId, recordType: 'invoice', status: 'pending', error: null, note: opts.note ?? null });
   return id;
 }
 
@@ -90,8 +94,23 @@ const whenToRun = async (trx: Queryable, ctx: SubscriberCtx, orgId: number, type
 
 export const onSaleCompleted: EventSubscriber<XeroConfig, 'sale.completed'> = async (event, trx, ctx) => {
   const when = await whenToRun(trx, ctx, event.orgId, INVOICE_PUSH);
-  if (when) await enqueueInvoicePush(ctx, trx, event.orgId, event.data.sale.id, when);
+  if (!when) return;
+  const sale = event.data.sale;
+  await enqueueInvoicePush(ctx, trx, event.orgId, sale.id, sale.serviceDate ? await untilServiceDate(trx, ctx, event.orgId, sale, when) : when);
 };
+
+/**
+ * An invoice dated on a service date still to come is held until that day begins (at the day's scheduled
+ * run in daily mode), and its sale says so (serviceDate.ts).
+ */
+async function untilServiceDate(trx: Queryable, ctx: SubscriberCtx, orgId: number, sale: Pick<SaleSnapshot, 'serviceDate'>, when: EnqueueOptions): Promise<EnqueueOptions> {
+  const now = ctx.clock.now();
+  const { timeZone } = await ctx.organisations.get(trx, orgId);
+  const start = waitsUntil(sale, await loadResolvedMappings(trx, orgId), timeZone, now);
+  if (start === null) return when;
+  const availableAt = (await scheduledAvailableAt(ctx, trx, orgId, start - 1)) ?? start;
+  return { ...when, availableAt: Math.max(availableAt, when.availableAt ?? now), note: waitingNote(sale.serviceDate!) };
+}
 
 export const onRefundIssued: EventSubscriber<XeroConfig, 'refund.issued'> = async (event, trx, ctx) => {
   const when = await whenToRun(trx, ctx, event.orgId, CREDIT_NOTE_PUSH);

@@ -67,3 +67,10 @@ test('tampered shapes (arrays or objects where text belongs) read as empty', () 
   assert.equal(form.lines[0]?.description, '');
   assert.equal(form.reference, '');
 });
+
+test('a service date is sent when given, and left out when empty', () => {
+  const line = { description: 'Summer camp', quantity: '1', unitPrice: '80', discountRate: '', taxCode: '', category: '' };
+  assert.equal(saleInputFromForm(readSaleForm(body([line], { serviceDate: ' 2027-07-14 ' }), 'GBP')).input.serviceDate, '2027-07-14');
+  assert.equal('serviceDate' in saleInputFromForm(readSaleForm(body([line]), 'GBP')).input, false);
+  assert.equal(emptySaleForm('GBP').serviceDate, '');
+});

@@ -104,6 +104,16 @@ describe('validateSaleInput', () => {
     assert.equal(validateSaleInput({ ...validSale(), currency: 'BHD', lines: [{ description: 'x', quantity: 1, unitPrice: '1.005' }] }, NOW).totalMinor, 1005);
   });
 
+  it('takes a service date as a calendar day (past or future), refusing days that do not exist', () => {
+    assert.equal(validateSaleInput({ ...validSale(), serviceDate: '2027-06-14' }, NOW).serviceDate, '2027-06-14');
+    assert.equal(validateSaleInput({ ...validSale(), serviceDate: '2024-02-29' }, NOW).serviceDate, '2024-02-29');
+    assert.equal(validateSaleInput(validSale(), NOW).serviceDate, null);
+    for (const bad of ['2026-02-29', '2027-13-45', '2027-6-14', '14/06/2027', '2027-06-14T10:00:00Z', '1899-12-31', 20270614]) {
+      const issues = issuesOf(() => validateSaleInput({ ...validSale(), serviceDate: bad }, NOW));
+      assert.deepEqual(paths(issues), ['serviceDate'], String(bad));
+    }
+  });
+
   it('rejects a sale in the future beyond the clock tolerance, and dates without a time zone', () => {
     const inFourMinutes = new Date(NOW + 4 * 60_000).toISOString();
     assert.equal(validateSaleInput({ ...validSale(), occurredAt: inFourMinutes }, NOW).occurredAt, NOW + 4 * 60_000);

@@ -22,6 +22,7 @@ export async function createNotes(b: Batch, work: readonly RefundWork[], invoice
       w.built = buildCreditNote(w.refund, w.sale, b.mappings, {
         contact: contactId ? { ContactID: contactId } : { Name: w.sale.customer.name, ContactNumber: `LB-C-${w.sale.customer.id}` },
         now: ctx.clock.now(),
+        timeZone: b.timeZone,
       });
       if (!w.creditNoteId) toCreate.push(w);
     } catch (err) {

@@ -43,7 +43,7 @@ export async function payOut(b: Batch, settle: readonly RefundWork[]): Promise<v
       await noPayment(w, 'NONE', 'unallocated', `${amount} left on the credit note as the customer's credit: the refund has no payment method, so no money out is recorded`);
     } else {
       try {
-        toPay.push({ w, payment: buildCreditNoteRefundPayment(w.refund, w.creditNoteId!, mappings, { amount }) });
+        toPay.push({ w, payment: buildCreditNoteRefundPayment(w.refund, w.creditNoteId!, mappings, { amount, timeZone: b.timeZone }) });
       } catch (err) {
         if (!(err instanceof PermanentError)) throw err;
         // The credit note stands; the money out is left to the accountant, and we say why.

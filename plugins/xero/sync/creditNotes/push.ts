@@ -33,7 +33,7 @@ export async function pushCreditNotes(svc: XeroServices, items: Item[], hctx: Ou
   const loaded = await mappingsOrFinish(svc, orgId, items, recorder, hctx.workerId);
   if ('finished' in loaded) return loaded.finished;
   const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal);
-  const b: Batch = { svc, session, mappings: loaded.mappings, recorder, keys: recordKeys(orgId, session.tenantId) };
+  const b: Batch = { svc, session, mappings: loaded.mappings, timeZone: loaded.timeZone, recorder, keys: recordKeys(orgId, session.tenantId) };
 
   try {
     const work = await guardInvoices(b, await loadRefunds(b, items));

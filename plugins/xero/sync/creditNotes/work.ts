@@ -16,6 +16,8 @@ export interface Batch {
   svc: XeroServices;
   session: XeroSession;
   mappings: ResolvedMappings;
+  /** The organisation's time zone: notes and pay-outs are dated on their day there. */
+  timeZone: string;
   recorder: BatchRecorder<CreditNotePushPayload>;
   /** The xero_records of each step: the sale's invoice, the refund's note, its allocation and its pay-out. */
   keys: Record<'invoice' | 'note' | 'allocation' | 'payOut', RecordKey>;

@@ -27,6 +27,9 @@ import { buildInvoice, invoiceNumberFor, type BuiltInvoice } from '../../payload
 import { forgetContact, resolveContacts } from '../contacts';
 import { enqueueHistoryNote } from '../historyNotes';
 import { mappingsOrFinish } from '../mappingsOrFinish';
+import { waitingNote, waitsUntil } from '../serviceDate';
+import { dayAfter, heldNote, LOCK_DATE_REFUSAL, lockedUpTo, movedNote, storedLockDates, storeLockDates } from '../lockDates';
+import { dueDate } from '../../payloads/dates';
 import type { InvoicePushPayload } from '../types';
 import { knownInvoice, lookedUp, refusalOf } from './decisions';
 
@@ -36,12 +39,20 @@ interface Batch {
   svc: XeroServices;
   session: XeroSession;
   mappings: ResolvedMappings;
+  /** The organisation's time zone: an invoice is dated on the sale's day there. */
+  timeZone: string;
+  /** The last day locked in Xero, as last read (lockDates.ts); null: nothing known to be locked. */
+  lockedUpTo: string | null;
   recorder: BatchRecorder<InvoicePushPayload>;
   key: RecordKey;
   sales: Map<number, SaleSnapshot>;
 }
 
-interface ToSend { item: Item; index: number; built: BuiltInvoice; customerId: number }
+interface ToSend {
+  item: Item; index: number; built: BuiltInvoice; customerId: number;
+  /** Said on the Xero record and in the audit trail when the invoice was moved out of a locked period. */
+  moved?: string;
+}
 
 /** The absolute link back to a sale, sent as the invoice's Url. */
 const saleUrlOf = (ctx: Pick<PluginContext<XeroConfig>, 'publicUrl'>, saleId: number): string =>
@@ -53,12 +64,15 @@ export async function pushInvoices(svc: XeroServices, items: Item[], hctx: Outbo
   const recorder = batchRecorder(items, { orgId, entityType: 'sale', recordType: 'invoice', entityId: (p) => p.saleId });
   const loaded = await mappingsOrFinish(svc, orgId, items, recorder, hctx.workerId);
   if ('finished' in loaded) return loaded.finished;
+  const sales = await loadSales(svc, orgId, items, recorder);
+  deferUntilServiceDate(svc, items, sales, loaded, recorder);
+  if (recorder.results.every((r) => r !== undefined)) return finishBatch(ctx, items, recorder.results as ItemResult[], hctx.workerId);
   const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal);
   const b: Batch = {
-    svc, session, mappings: loaded.mappings, recorder, sales: new Map(),
+    svc, session, mappings: loaded.mappings, timeZone: loaded.timeZone, recorder, sales,
+    lockedUpTo: lockedUpTo(await storedLockDates(ctx.db, orgId)),
     key: { orgId, tenantId: session.tenantId, entityType: 'sale', recordType: 'invoice' },
   };
-  await loadSales(b, items);
   const verifying = await guard(b, items);
   try {
     await reconcile(b, items, verifying);
@@ -70,12 +84,36 @@ export async function pushInvoices(svc: XeroServices, items: Item[], hctx: Outbo
   return finishBatch(ctx, items, recorder.results as ItemResult[], hctx.workerId);
 }
 
-async function loadSales(b: Batch, items: readonly Item[]): Promise<void> {
-  const { ctx } = b.svc;
+async function loadSales(svc: XeroServices, orgId: number, items: readonly Item[], recorder: BatchRecorder<InvoicePushPayload>): Promise<Map<number, SaleSnapshot>> {
+  const { ctx } = svc;
+  const sales = new Map<number, SaleSnapshot>();
   for (const [index, item] of items.entries()) {
-    const sale = await ctx.records.sale(ctx.db, b.session.orgId, item.payload.saleId);
-    if (sale) b.sales.set(item.payload.saleId, sale);
-    else b.recorder.results[index] = { outcome: { status: 'failed', error: `Sale ${item.payload.saleId} no longer exists in this organisation` }, audit: [b.recorder.audit(item, { action: 'failed', outcome: 'failed', message: 'sale not found' })] };
+    const sale = await ctx.records.sale(ctx.db, orgId, item.payload.saleId);
+    if (sale) sales.set(item.payload.saleId, sale);
+    else recorder.results[index] = { outcome: { status: 'failed', error: `Sale ${item.payload.saleId} no longer exists in this organisation` }, audit: [recorder.audit(item, { action: 'failed', outcome: 'failed', message: 'sale not found' })] };
+  }
+  return sales;
+}
+
+/**
+ * An invoice dated on a service date still to come goes back to wait for that day (it was brought forward:
+ * the schedule switched to real time, or someone asked to send it now), saying so on the sale.
+ */
+function deferUntilServiceDate(
+  svc: XeroServices, items: readonly Item[], sales: ReadonlyMap<number, SaleSnapshot>, loaded: { mappings: ResolvedMappings; timeZone: string },
+  recorder: BatchRecorder<InvoicePushPayload>,
+): void {
+  const now = svc.ctx.clock.now();
+  for (const [index, item] of items.entries()) {
+    const sale = sales.get(item.payload.saleId);
+    if (recorder.results[index] || !sale) continue;
+    const until = waitsUntil(sale, loaded.mappings, loaded.timeZone, now);
+    if (until === null) continue;
+    const note = waitingNote(sale.serviceDate!);
+    recorder.results[index] = {
+      ...retryLater(note, [recorder.audit(item, { action: 'deferred', outcome: 'skipped', message: note })], until - now),
+      sync: { ...recorder.syncOf(sale.id), status: 'pending', note },
+    };
   }
 }
 
@@ -148,7 +186,21 @@ async function build(b: Batch, items: readonly Item[]): Promise<ToSend[]> {
       continue;
     }
     try {
-      const built = buildInvoice(sale, b.mappings, { contact: { ContactID: contact.contactId }, saleUrl: saleUrlOf(ctx, sale.id), now: ctx.clock.now() });
+      const built = buildInvoice(sale, b.mappings, { contact: { ContactID: contact.contactId }, saleUrl: saleUrlOf(ctx, sale.id), now: ctx.clock.now(), timeZone: b.timeZone });
+      const date = built.payload.Date;
+      const locked = b.lockedUpTo;
+      if (locked && date <= locked) {
+        if (b.mappings.lockedPeriod === 'hold') {
+          b.recorder.fail(item, index, `Dated ${date}, in a period locked in Xero up to ${locked}`, {}, heldNote(date, locked));
+          continue;
+        }
+        // Posted on the first open day, due as the rule says from that day.
+        const to = dayAfter(locked);
+        built.payload.Date = to;
+        built.payload.DueDate = dueDate(to, b.mappings.dueDateRule);
+        toSend.push({ item, index, built, customerId: sale.customer.id, moved: movedNote(date, to, locked) });
+        continue;
+      }
       toSend.push({ item, index, built, customerId: sale.customer.id });
     } catch (err) {
       if (!(err instanceof PermanentError)) throw err;
@@ -170,7 +222,9 @@ async function send(b: Batch, toSend: readonly ToSend[]): Promise<void> {
   // done), except a number taken: it exists, perhaps from an earlier attempt — looked up next time.
   await clearMarks(ctx.db, toSend.filter((_, n) => { const e = elements[n]!; return !e.ok && refusalOf(e.messages) !== 'number_taken'; }).map((s) => s.item.id), 'invoice');
 
-  for (const [n, { item, index, built, customerId }] of toSend.entries()) {
+  const lockRefused: { sent: ToSend; messages: readonly string[] }[] = [];
+  for (const [n, sent] of toSend.entries()) {
+    const { item, index, built, customerId, moved } = sent;
     const element = elements[n]!;
     const request = { idempotencyKey: idemKey, unitdp, payload: built.payload, expected: built.expected, coding: built.coding };
     const saleId = item.payload.saleId;
@@ -180,10 +234,14 @@ async function send(b: Batch, toSend: readonly ToSend[]): Promise<void> {
       await saveRecord(ctx.db, b.key, { entityId: saleId, xeroId: invoiceId, number, status: element.value.status ?? built.payload.Status, payloadHash: payloadHash(built.payload) }, ctx.clock.now());
       if (b.svc.historyNotes) {
         await enqueueHistoryNote(ctx, b.session.orgId, { recordType: 'invoice', xeroId: invoiceId, entityType: 'sale', entityId: saleId,
-          details: `Created by Ledgerbridge from sale #${saleId}${built.payload.Reference ? ` (${built.payload.Reference})` : ''}: ${saleUrlOf(ctx, saleId)}` });
+          details: `Created by Ledgerbridge from sale #${saleId}${built.payload.Reference ? ` (${built.payload.Reference})` : ''}: ${saleUrlOf(ctx, saleId)}${moved ? `. ${moved}` : ''}` });
       }
-      b.recorder.results[index] = done({ ...b.recorder.syncOf(saleId), externalId: invoiceId, externalRef: number },
-        [b.recorder.audit(item, { action: 'created', outcome: 'ok', request, response: element.summary })]);
+      b.recorder.results[index] = done({ ...b.recorder.syncOf(saleId), externalId: invoiceId, externalRef: number, ...(moved ? { note: moved } : {}) },
+        [b.recorder.audit(item, { action: 'created', outcome: 'ok', request, response: element.summary, ...(moved ? { message: moved } : {}) })]);
+      continue;
+    }
+    if (element.messages.some((m) => LOCK_DATE_REFUSAL.test(m))) {
+      lockRefused.push({ sent, messages: element.messages });
       continue;
     }
     const message = element.messages.join('; ') || 'Xero refused this invoice without a message';
@@ -196,6 +254,30 @@ async function send(b: Batch, toSend: readonly ToSend[]): Promise<void> {
     // The cached contact may have been archived or removed in Xero: resolved afresh next time.
     if (refusal === 'contact') await forgetContact(b.session, ctx.db, customerId);
     b.recorder.results[index] = retryLater(`Xero: ${message}`, [b.recorder.audit(item, { action: 'retry', outcome: 'retry', request, response: element.summary, message })]);
+  }
+  await afterLockRefusal(b, lockRefused);
+}
+
+/**
+ * Xero refused invoices for a lock date: read its lock dates (one call) and keep them; an invoice now known
+ * to be inside the locked period is retried at once (the next attempt dates it on the first open day, or
+ * holds it), one Xero cannot be explained by them fails with Xero's message — never a retry loop.
+ */
+async function afterLockRefusal(b: Batch, refused: readonly { sent: ToSend; messages: readonly string[] }[]): Promise<void> {
+  if (refused.length === 0) return;
+  const { ctx } = b.svc;
+  const organisation = await b.session.xero.getOrganisation();
+  const dates = { periodLockDate: organisation?.periodLockDate ?? null, endOfYearLockDate: organisation?.endOfYearLockDate ?? null };
+  await storeLockDates(ctx.db, b.session.orgId, dates, ctx.clock.now());
+  const locked = lockedUpTo(dates);
+  for (const { sent: { item, index, built }, messages } of refused) {
+    const message = `Xero: ${messages.join('; ')}`;
+    if (locked && built.payload.Date <= locked) {
+      b.recorder.results[index] = retryLater(`${message} (lock dates read from Xero: locked up to ${locked})`,
+        [b.recorder.audit(item, { action: 'retry', outcome: 'retry', message: `dated ${built.payload.Date}, inside the period locked in Xero up to ${locked}` })], 0);
+    } else {
+      b.recorder.fail(item, index, `${message} (Xero's lock dates say ${locked ? `locked up to ${locked}` : 'nothing is locked'})`);
+    }
   }
 }
 

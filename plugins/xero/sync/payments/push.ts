@@ -29,6 +29,8 @@ interface Batch {
   svc: XeroServices;
   session: XeroSession;
   mappings: ResolvedMappings;
+  /** The organisation's time zone: a payment is dated on its day there. */
+  timeZone: string;
   recorder: BatchRecorder<PaymentPushPayload>;
   keys: { invoice: RecordKey; payment: RecordKey };
 }
@@ -45,7 +47,7 @@ export async function pushPayments(svc: XeroServices, items: Item[], hctx: Outbo
   if ('finished' in loaded) return loaded.finished;
   const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal);
   const b: Batch = {
-    svc, session, mappings: loaded.mappings, recorder,
+    svc, session, mappings: loaded.mappings, timeZone: loaded.timeZone, recorder,
     keys: {
       invoice: { orgId, tenantId: session.tenantId, entityType: 'sale', recordType: 'invoice' },
       payment: { orgId, tenantId: session.tenantId, entityType: 'payment', recordType: 'payment' },
@@ -138,7 +140,7 @@ async function build(b: Batch, pending: readonly Pending[]): Promise<ToSend[]> {
   const toSend: ToSend[] = [];
   for (const p of open) {
     try {
-      toSend.push({ p, payment: buildPayment(p.payment, p.invoice.xeroId!, mappings) });
+      toSend.push({ p, payment: buildPayment(p.payment, p.invoice.xeroId!, mappings, { timeZone: b.timeZone }) });
     } catch (err) {
       if (!(err instanceof PermanentError)) throw err;
       b.recorder.fail(p.item, p.index, permanentMessage(err));

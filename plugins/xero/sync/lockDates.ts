@@ -1,0 +1,44 @@
+// Xero's lock dates: nothing can be posted on or before them. A record dated inside a locked period is
+// posted on the first open day (the day after the later lock date) with a note saying so on the Xero record
+// (its History) and in the audit trail, or — when the settings say so — held for the admin, failed with the
+// reason. The dates are read from Xero (GET /Organisation) when Xero refuses a document for them, and kept
+// (xero_lock_dates), so the next document in the period is dated right at once: one refusal per lock
+// change, never a retry loop.
+import type { Queryable } from '../../../server/plugins/contract';
+
+export interface LockDates {
+  periodLockDate: string | null;
+  endOfYearLockDate: string | null;
+}
+
+/** Xero's refusal of a document dated inside a locked period. */
+export const LOCK_DATE_REFUSAL = /cannot be before the (?:end of year|period) lock date/i;
+
+export async function storedLockDates(db: Queryable, orgId: number): Promise<LockDates | null> {
+  const row = await db('xero_lock_dates').where({ org_id: orgId }).first();
+  return row ? { periodLockDate: row.period_lock_date ?? null, endOfYearLockDate: row.end_of_year_lock_date ?? null } : null;
+}
+
+export async function storeLockDates(db: Queryable, orgId: number, dates: LockDates, now: number): Promise<void> {
+  const row = { period_lock_date: dates.periodLockDate, end_of_year_lock_date: dates.endOfYearLockDate, read_at: now };
+  await db('xero_lock_dates').insert({ org_id: orgId, ...row }).onConflict('org_id').merge(row);
+}
+
+/** The last locked day (YYYY-MM-DD), or null when nothing is locked. */
+export function lockedUpTo(dates: LockDates | null): string | null {
+  const days = [dates?.periodLockDate, dates?.endOfYearLockDate].filter((d): d is string => !!d).sort();
+  return days.at(-1) ?? null;
+}
+
+/** The day after `day` (YYYY-MM-DD). */
+export function dayAfter(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+}
+
+/** What the Xero record and the audit trail say about a document moved out of a locked period. */
+export const movedNote = (from: string, to: string, locked: string): string =>
+  `Dated ${to}, the first open day: its own date ${from} is in a period locked in Xero (up to ${locked})`;
+
+/** What the sale says when the settings hold such a document for the admin. */
+export const heldNote = (from: string, locked: string): string =>
+  `Held for the admin: dated ${from}, in a period locked in Xero up to ${locked}. Post it on the first open day (Xero settings, Locked periods), or ask the accountant to move the lock date, then retry`;

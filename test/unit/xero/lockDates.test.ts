@@ -1,0 +1,27 @@
+// Lock dates (pure): the last locked day, the first open one, and what is said.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { dayAfter, heldNote, LOCK_DATE_REFUSAL, lockedUpTo, movedNote } from '../../../plugins/xero/sync/lockDates';
+
+describe('lock dates', () => {
+  it('the last locked day is the later of the two lock dates', () => {
+    assert.equal(lockedUpTo({ periodLockDate: '2026-03-31', endOfYearLockDate: '2025-12-31' }), '2026-03-31');
+    assert.equal(lockedUpTo({ periodLockDate: null, endOfYearLockDate: '2025-12-31' }), '2025-12-31');
+    assert.equal(lockedUpTo({ periodLockDate: null, endOfYearLockDate: null }), null);
+    assert.equal(lockedUpTo(null), null);
+  });
+  it('the first open day follows it, across months and leap days', () => {
+    assert.equal(dayAfter('2026-03-31'), '2026-04-01');
+    assert.equal(dayAfter('2028-02-28'), '2028-02-29');
+    assert.equal(dayAfter('2025-12-31'), '2026-01-01');
+  });
+  it("recognises Xero's refusals for either lock date", () => {
+    assert.ok(LOCK_DATE_REFUSAL.test('The document date cannot be before the end of year lock date, currently set at 31-Jul-2013'));
+    assert.ok(LOCK_DATE_REFUSAL.test('The document date cannot be before the period lock date, currently set at 31-Mar-2026'));
+    assert.ok(!LOCK_DATE_REFUSAL.test("The TaxType code 'X' does not exist"));
+  });
+  it('says what happened', () => {
+    assert.equal(movedNote('2026-03-15', '2026-04-01', '2026-03-31'), 'Dated 2026-04-01, the first open day: its own date 2026-03-15 is in a period locked in Xero (up to 2026-03-31)');
+    assert.match(heldNote('2026-03-15', '2026-03-31'), /^Held for the admin: dated 2026-03-15, in a period locked in Xero up to 2026-03-31\./);
+  });
+});
