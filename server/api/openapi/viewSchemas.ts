@@ -5,6 +5,7 @@
 // sends but the document does not describe.
 import { z } from 'zod';
 import { SALE_STATUSES, REFUND_KINDS } from '../../domain/saleSchemas';
+import { SALE_LINE_KINDS } from '../../domain/events';
 import type { PaymentView, RefundView, SaleLineView, SalePage, SaleView, SyncRecordView } from '../../domain/saleView';
 import type { RefundResult } from '../../domain/refunds';
 import type { PaymentResult } from '../../domain/payments';
@@ -34,6 +35,7 @@ export const SaleLineViewSchema = z.strictObject({
   taxCode: z.string().nullable(),
   lineTotal: money,
   refunded: money,
+  kind: z.enum(SALE_LINE_KINDS).meta({ description: 'item; tip or service_charge post to their own account and tax type.' }),
 });
 
 export const PaymentViewSchema = z.strictObject({
@@ -76,6 +78,7 @@ export const SaleViewSchema = z.strictObject({
   id,
   reference: z.string().nullable(),
   occurredAt: instant,
+  serviceDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable().meta({ description: 'The day the service is delivered (YYYY-MM-DD), when not the day of the sale; else null.' }),
   currency,
   total: money,
   paid: money,
