@@ -171,7 +171,8 @@ function createdPage(app: EmulatedApp, tenants: TenantDirectory, justCreated: bo
     case 'oauth2':
       details = html`<p>Client id: <span class="secret" id="client-id">${app.id}</span></p>
 ${justCreated && !app.isPublic ? html`<p>Client secret: <span class="secret" id="client-secret">${app.clientSecret}</span> (shown once — copy it now)</p>` : html``}
-<p>Redirect URIs:</p><ul id="redirect-uri-list">${app.redirectUris.map((u) => html`<li><code>${u}</code></li>`)}</ul>`;
+<p>Redirect URIs:</p><ul id="redirect-uri-list">${app.redirectUris.map((u) => html`<li><code>${u}</code></li>`)}</ul>
+<p><a href="/portal/apps/${app.id}/webhooks" id="webhooks-link">Webhooks</a></p>`;
       break;
     case 'custom':
       details = html`<p>Client id: <span class="secret" id="client-id">${app.id}</span></p>
