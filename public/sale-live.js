@@ -70,6 +70,8 @@
       return tr;
     }));
     table.hidden = data.records.length === 0;
+    // Its scrolling box is a keyboard stop: hidden with the table, so an empty stop never takes the focus.
+    if (table.parentElement && table.parentElement.classList.contains('table-scroll')) table.parentElement.hidden = table.hidden;
     if (empty) empty.hidden = data.records.length > 0;
     section.setAttribute('data-sync-settled', data.settled ? 'true' : 'false');
   }

@@ -82,6 +82,13 @@ export function createGoCardlessEmulator(opts: GoCardlessEmulatorOptions = {}): 
   app.disable('x-powered-by');
   app.set('etag', false);
   if (opts.controlApi !== false) app.use('/_emulator', controlRouter({ books, clock, webhooks, faults, callLog, afterChange, reset }));
+  // The address the demo prints opens a page a person can read (was "Cannot GET /").
+  app.get('/', (_req, res) => {
+    res.type('html').send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>GoCardless emulator</title></head>
+<body><main><h1>GoCardless emulator</h1><p>A local stand-in for GoCardless's API, for the demo and tests. Nothing here is a real account.</p>
+<ul><li>API: <code>/</code> at this address (Ledgerbridge's <code>GOCARDLESS_API_BASE</code>)</li><li>Control API (state, faults, clock): <code>/_emulator</code></li></ul>
+<p>See <code>emulators/gocardless/README.md</code> for where it differs from GoCardless.</p></main></body></html>`);
+  });
   app.use(callLog.middleware());
   app.use(faults.middleware());
   app.use(apiRouter({ books, afterChange }));

@@ -85,6 +85,13 @@ export function createStripeEmulator(opts: StripeEmulatorOptions = {}): StripeEm
   app.set('query parser', 'extended');
   const onAnswer = opts.onAnswer;
   if (onAnswer) app.use('/v1', answerHook(onAnswer));
+  // The address the demo prints opens a page a person can read (was "Cannot GET /").
+  app.get('/', (_req, res) => {
+    res.type('html').send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Stripe emulator</title></head>
+<body><main><h1>Stripe emulator</h1><p>A local stand-in for Stripe's API, for the demo and tests. Nothing here is a real account.</p>
+<ul><li>API: <code>/v1</code> under this address (Ledgerbridge's <code>STRIPE_API_BASE</code>)</li><li>Control API (state, faults, clock): <code>/_emulator</code></li></ul>
+<p>See <code>emulators/stripe/README.md</code> for where it differs from Stripe.</p></main></body></html>`);
+  });
   app.use('/v1', callLog.middleware(), formBody, faults.middleware(), apiRouter(book, webhooks, idempotency, () => {
     setImmediate(() => void webhooks.pump());
   }));
