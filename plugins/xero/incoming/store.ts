@@ -112,17 +112,17 @@ export async function organisationsOfTenants(db: Queryable, tenantIds: readonly 
 
 const RECEIPTS_ID = 'install';
 
-export async function noteReceipt(db: Queryable, what: 'intent' | 'delivery' | 'refused', now: number): Promise<void> {
-  const column = what === 'intent' ? 'intent_verified_at' : what === 'delivery' ? 'last_delivery_at' : 'last_refused_at';
+export async function noteReceipt(db: Queryable, what: 'intent' | 'delivery', now: number): Promise<void> {
+  const column = what === 'intent' ? 'intent_verified_at' : 'last_delivery_at';
   await db('xero_webhook_receipts').insert({ id: RECEIPTS_ID, [column]: now }).onConflict('id').merge({ [column]: now });
 }
 
-export interface WebhookReceipts { intentVerifiedAt: number | null; lastDeliveryAt: number | null; lastRefusedAt: number | null }
+export interface WebhookReceipts { intentVerifiedAt: number | null; lastDeliveryAt: number | null }
 
 export async function webhookReceipts(db: Queryable): Promise<WebhookReceipts> {
   const row = (await db('xero_webhook_receipts').where({ id: RECEIPTS_ID }).first()) as Record<string, unknown> | undefined;
   const n = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-  return { intentVerifiedAt: n(row?.intent_verified_at), lastDeliveryAt: n(row?.last_delivery_at), lastRefusedAt: n(row?.last_refused_at) };
+  return { intentVerifiedAt: n(row?.intent_verified_at), lastDeliveryAt: n(row?.last_delivery_at) };
 }
 
 /** Mark a resource's unhandled events handled, with what the handler did. */

@@ -18,7 +18,8 @@ export function xeroWebhooks(ctx: PluginContext<XeroConfig>): Router {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const key = ctx.config.webhookKey;
     if (!key || !verifyXeroSignature(body, req.get('x-xero-signature'), key)) {
-      await noteReceipt(ctx.db, 'refused', ctx.clock.now()).catch(() => undefined);
+      // Nothing is written for a refused request: a forged or unsigned one must change nothing (and Xero's own
+      // intent-to-receive check sends wrongly signed payloads on purpose). The log line is the trace.
       ctx.logger.warn({ bytes: body.length, keyConfigured: Boolean(key) }, 'xero webhook refused: the signature does not verify');
       res.status(401).end();
       return;

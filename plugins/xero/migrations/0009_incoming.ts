@@ -33,7 +33,6 @@ export const xero0009: Migration = {
       t.string('id', 16).primary();
       t.bigInteger('intent_verified_at').nullable();
       t.bigInteger('last_delivery_at').nullable();
-      t.bigInteger('last_refused_at').nullable();
     });
     await db.schema.createTable('xero_poll_state', (t) => {
       t.integer('org_id').primary();

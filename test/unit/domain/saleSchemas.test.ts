@@ -205,7 +205,7 @@ describe('validatePaymentInput', () => {
 
 describe('validateSaleListQuery', () => {
   it('defaults and decodes the cursor', () => {
-    assert.deepEqual(validateSaleListQuery({}), { limit: 25, beforeId: null, status: null, from: null, to: null, reference: null, q: null });
+    assert.deepEqual(validateSaleListQuery({}), { limit: 25, beforeId: null, status: null, from: null, to: null, reference: null, q: null, unpaid: false });
     assert.equal(validateSaleListQuery({ cursor: encodeCursor(42), limit: '100' }).beforeId, 42);
     assert.equal(validateSaleListQuery({ from: '2024-01-01' }).from, Date.parse('2024-01-01T00:00:00Z'));
   });

@@ -19,7 +19,7 @@ const PLUGIN = join(REPO_ROOT, 'plugins', 'xero');
  * and never import each other; a unit imports only from lower layers.
  */
 const LAYERS: readonly (readonly string[])[] = [
-  ['config.ts', 'migrations'],
+  ['config.ts', 'migrations', 'links.ts'], // links.ts: Xero's deep links to a record's page, pure
   ['gateway'], // the only code that calls xero-node's Accounting API: typed methods, answers normalised once
   ['connection'], // connections, OAuth 1.0a / OAuth2, the client of one connection
   ['engine'], // session, rate budget, records, audit, outcomes, send marks, keys, retry policy
