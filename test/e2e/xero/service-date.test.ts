@@ -8,11 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { dbKinds } from '../../support/db';
-import { advanceEmulatorClock, logIn, postForm, type Agent } from '../../support/xero';
-import { createApiToken } from '../../../server/auth/apiTokens';
-import { forgetCatalogue } from '../../../plugins/xero/mappings/catalogue';
+import { advanceEmulatorClock, postForm, type Agent } from '../../support/xero';
 import { instantOfWallHour } from '../../../plugins/xero/sync/nextRunAt';
-import { setMappings, startSyncFixture, type SyncFixture } from './syncFixture';
+import { setMappings, startSignedInFixture, type SyncFixture } from './syncFixture';
 
 const SETTINGS = '/plugins/xero/settings';
 const DAY = 86_400_000;
@@ -41,11 +39,7 @@ for (const kind of dbKinds()) {
     let token: string;
 
     before(async () => {
-      f = await startSyncFixture(kind);
-      forgetCatalogue(f.org.orgId);
-      admin = await logIn(f.x.app, f.org.emails.admin);
-      staff = await logIn(f.x.app, f.org.emails.staff);
-      token = (await createApiToken(f.x.host.deps.db, { orgId: f.org.orgId, role: 'staff', name: 'till' })).token;
+      ({ f, admin, staff, token } = await startSignedInFixture(kind));
     });
     after(async () => f?.close());
 

@@ -16,7 +16,9 @@ import { generatePrivateAppCertificate } from '../../../plugins/xero/connection/
 import { certificateKeyPurpose, startConnection } from '../../../plugins/xero/connection/store';
 import { replaceMappings, type MappingEntry } from '../../../plugins/xero/mappings/store';
 import type { DbKind } from '../../support/db';
-import { bootXeroApp, registerPrivateAppAt, seedOrg, startXeroEmulator, UK_ORG, type RunningEmulator, type SeededOrg, type XeroTestApp } from '../../support/xero';
+import { bootXeroApp, logIn, registerPrivateAppAt, seedOrg, startXeroEmulator, UK_ORG, type Agent, type RunningEmulator, type SeededOrg, type XeroTestApp } from '../../support/xero';
+import { createApiToken } from '../../../server/auth/apiTokens';
+import { forgetCatalogue } from '../../../plugins/xero/mappings/catalogue';
 import type { XeroEmulatorOptions } from '../../../emulators/xero/app';
 
 export interface SyncFixture {
@@ -160,4 +162,17 @@ export async function setMappings(x: XeroTestApp, orgId: number, entries: Mappin
   const merged = new Map(current.map((e) => [`${e.kind}|${e.key}`, e]));
   for (const e of entries) merged.set(`${e.kind}|${e.key}`, e);
   await x.ctx.db.transaction((trx) => replaceMappings(trx, orgId, [...merged.values()], 'test', Date.now()));
+}
+
+/**
+ * A fixture with the admin and staff signed in and a staff API token: where the tests that set Xero settings
+ * and then sell start. The mapping catalogue is forgotten so the settings page reads this emulator's chart.
+ */
+export async function startSignedInFixture(kind: DbKind): Promise<{ f: SyncFixture; admin: Agent; staff: Agent; token: string }> {
+  const f = await startSyncFixture(kind);
+  forgetCatalogue(f.org.orgId);
+  const admin = await logIn(f.x.app, f.org.emails.admin);
+  const staff = await logIn(f.x.app, f.org.emails.staff);
+  const token = (await createApiToken(f.x.host.deps.db, { orgId: f.org.orgId, role: 'staff', name: 'till' })).token;
+  return { f, admin, staff, token };
 }

@@ -8,10 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { dbKinds } from '../../support/db';
-import { logIn, postForm, type Agent } from '../../support/xero';
-import { createApiToken } from '../../../server/auth/apiTokens';
-import { forgetCatalogue } from '../../../plugins/xero/mappings/catalogue';
-import { startSyncFixture, type SyncFixture } from './syncFixture';
+import { postForm, type Agent } from '../../support/xero';
+import { startSignedInFixture, type SyncFixture } from './syncFixture';
 
 const SETTINGS = '/plugins/xero/settings';
 const line = (taxCode: string, unitPrice = '12.00') => ({ description: 'Climbing session', quantity: 1, unitPrice, taxCode });
@@ -26,11 +24,7 @@ for (const kind of dbKinds()) {
     let token: string;
 
     before(async () => {
-      f = await startSyncFixture(kind);
-      forgetCatalogue(f.org.orgId);
-      admin = await logIn(f.x.app, f.org.emails.admin);
-      staff = await logIn(f.x.app, f.org.emails.staff);
-      token = (await createApiToken(f.x.host.deps.db, { orgId: f.org.orgId, role: 'staff', name: 'till' })).token;
+      ({ f, admin, staff, token } = await startSignedInFixture(kind));
     });
     after(async () => f?.close());
 

@@ -7,9 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { dbKinds } from '../../support/db';
-import { logIn, postForm, type Agent } from '../../support/xero';
-import { forgetCatalogue } from '../../../plugins/xero/mappings/catalogue';
-import { startSyncFixture, type SyncFixture } from './syncFixture';
+import { postForm, type Agent } from '../../support/xero';
+import { startSignedInFixture, type SyncFixture } from './syncFixture';
 
 const SETTINGS = '/plugins/xero/settings';
 
@@ -23,10 +22,7 @@ for (const kind of dbKinds()) {
     let staff: Agent;
 
     before(async () => {
-      f = await startSyncFixture(kind);
-      forgetCatalogue(f.org.orgId);
-      admin = await logIn(f.x.app, f.org.emails.admin);
-      staff = await logIn(f.x.app, f.org.emails.staff);
+      ({ f, admin, staff } = await startSignedInFixture(kind));
     });
     after(async () => f?.close());
 
