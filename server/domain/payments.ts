@@ -9,7 +9,8 @@ import { balanceDueMinor } from './balance';
 import { formatMinor } from './money';
 import { validatePaymentInput, type ValidPaymentRequest } from './saleSchemas';
 import { actorOf, findSaleRow, loadSaleSnapshot, paymentSnapshot, withTransaction, type PaymentRow, type SaleRow, type WriteOptions } from './saleRecords';
-import { methodIds, type SaleDeps } from './sales';
+import type { SaleDeps } from './sales';
+import { methodChoices } from './organisationMethods';
 import { getSale, paymentView, type PaymentView, type SaleView } from './saleView';
 
 export interface PaymentResult {
@@ -23,7 +24,8 @@ export async function recordPayment(deps: SaleDeps, principal: Principal, saleId
   const now = opts.now ?? nowMs();
   return withTransaction(deps.db, opts.trx, async (trx) => {
     const sale = await findSaleRow(trx, principal.orgId, saleId, { lock: true });
-    const request = validatePaymentInput(input, sale.currency, methodIds(deps), now);
+    const methods = await methodChoices(deps.paymentMethods, trx, sale.org_id);
+    const request = validatePaymentInput(input, sale.currency, methods.enabled, now, methods.disabled);
 
     const repeat = await findRepeat(trx, sale, request);
     if (repeat) return { payment: paymentView(repeat), sale: await getSale(trx, sale.org_id, sale.id), created: false };

@@ -7,6 +7,7 @@ import { createTwoFactorLoginPage } from './twoFactorLogin';
 import { createTwoFactorPages } from './twoFactorPages';
 import { createDashboardPage } from './dashboard';
 import { createUsersPages } from './usersPages';
+import { createPaymentMethodsPages } from './paymentMethodsPages';
 import { createSalesPages } from './salesPages';
 import { createSaleSyncJson } from './saleSyncJson';
 
@@ -31,6 +32,7 @@ export function createWebRouter(deps: WebDeps): Router {
   router.use(createSalesPages(deps));
   router.use(createSaleSyncJson(deps));
   router.use(createUsersPages(deps));
+  router.use(createPaymentMethodsPages(deps));
   return router;
 }
 

@@ -34,7 +34,12 @@ const when = (org: Organisation) => (iso: string | number | null) => (iso === nu
 
 export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'paymentMethods' | 'plugins'>): Router {
   const router = Router();
-  const methodLabel = (id: string): string => deps.paymentMethods.get(id)?.label ?? id;
+  // The organisation's methods (the install's and its own): forms offer the enabled ones; labels name any.
+  const methodsOf = async (orgId: number) => {
+    const all = await deps.paymentMethods.ofOrganisation(deps.db, orgId);
+    const labels = new Map(all.map((m) => [m.id, m.label]));
+    return { offered: all.filter((m) => m.enabled), methodLabel: (id: string): string => labels.get(id) ?? id };
+  };
 
   // ---- list
   router.get('/sales', anyRole, async (req, res, next) => {
@@ -67,7 +72,8 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
     const org = await getOrganisation(deps.db, req.principal!.orgId);
     // The tax codes the installed plugins can post: offered as a dropdown (null: any code, a text field).
     const taxCodes = deps.plugins ? await deps.plugins.taxCodes.known(deps.db, org.id) : null;
-    renderPage(res, 'sales/new', { title: 'New sale', form: form ?? emptySaleForm(org.baseCurrency), errors: {}, formError: null, methods: deps.paymentMethods.list(), taxCodes, ...extra }, status);
+    const { offered } = await methodsOf(org.id);
+    renderPage(res, 'sales/new', { title: 'New sale', form: form ?? emptySaleForm(org.baseCurrency), errors: {}, formError: null, methods: offered, taxCodes, ...extra }, status);
   };
 
   router.get('/sales/new', sellers, (req, res, next) => {
@@ -110,6 +116,7 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
     const org = await getOrganisation(deps.db, req.principal!.orgId);
     const sale = await getSale(deps.db, org.id, saleIdParam(req));
     const canSell = ['admin', 'staff'].includes(req.principal!.role);
+    const { offered, methodLabel } = await methodsOf(org.id);
     renderPage(
       res,
       'sales/detail',
@@ -117,7 +124,7 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
         title: `Sale ${sale.reference ?? `#${sale.id}`}`,
         sale,
         canSell,
-        methods: deps.paymentMethods.list(),
+        methods: offered,
         methodLabel,
         state: saleState(sale),
         refundKindLabel,
@@ -161,9 +168,11 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
         if (field(req, 'confirm') !== 'yes') {
           const preview = await previewRefund(deps, req.principal!, saleId, input);
           const sale = await getSale(deps.db, req.principal!.orgId, saleId);
+          const { methodLabel } = await methodsOf(req.principal!.orgId);
           return renderPage(res, 'sales/refund-confirm', { title: `Confirm refund of ${preview.amount} ${preview.currency}`, sale, preview, refundValues, methodLabel });
         }
         const { refund } = await issueRefund(deps, req.principal!, saleId, input);
+        const { methodLabel } = await methodsOf(req.principal!.orgId);
         setFlash(req, 'success', `Refunded ${refund.amount} ${refund.currency}${refund.method ? `, paid back by ${methodLabel(refund.method)}` : ' as a credit (no money given back)'}.`);
         return res.redirect(303, `/sales/${saleId}`);
       } catch (err) {
