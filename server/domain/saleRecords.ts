@@ -58,6 +58,8 @@ export interface PaymentRow {
   created_at: number;
   /** Where it came from when not taken here (migration 0010), e.g. "Paid in Xero: bank transfer, 2 Dec". */
   source_note?: string | null;
+  /** The gift voucher it was paid from (method gift_voucher, migration 0013). */
+  voucher_code?: string | null;
 }
 
 export interface RefundRow {
@@ -161,5 +163,6 @@ export function paymentSnapshot(row: PaymentRow): PaymentSnapshot {
     currency: row.currency,
     providerRef: row.provider_ref,
     receivedAt: Number(row.received_at),
+    ...(row.voucher_code ? { voucherCode: row.voucher_code } : {}),
   };
 }
