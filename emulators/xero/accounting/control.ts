@@ -11,7 +11,7 @@ import { deletePayment } from './payments';
 import { findAccountByCode } from './rules/accounts';
 import { transitionError } from './rules/status';
 import {
-  serializeAccount, serializeAllocation, serializeBankTransaction, serializeBankTransfer, serializeContact, serializeHistory,
+  serializeAccount, serializeAllocation, serializeBankTransaction, serializeBankTransfer, serializeContact, serializeHistory, serializeManualJournal,
   serializeOrganisation, serializePayment, serializeTaxRate, serializeTrackingCategory, type Json,
 } from './serialize';
 import { tenantSummary, type BookStore } from './store';
@@ -29,6 +29,7 @@ const COLLECTIONS: Record<string, (book: Book) => Json[]> = {
   trackingcategories: (book) => [...book.trackingCategories.values()].map(serializeTrackingCategory),
   banktransactions: (book) => [...book.bankTransactions.values()].map((t) => serializeBankTransaction(book, t)),
   banktransfers: (book) => [...book.bankTransfers.values()].map((t) => serializeBankTransfer(book, t)),
+  manualjournals: (book) => [...book.manualJournals.values()].map((j) => serializeManualJournal(book, j)),
   history: (book) => book.history.map((h) => ({ Endpoint: h.endpoint, ObjectID: h.objectId, ...serializeHistory(h) })),
 };
 

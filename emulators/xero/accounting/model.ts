@@ -176,6 +176,26 @@ export interface BankTransferRecord {
   CreatedDateUTC: number;
 }
 
+export interface ManualJournalLineRecord {
+  AccountID: string;
+  /** Debits positive, credits negative. */
+  LineAmount: Cents;
+  Description?: string;
+  TaxType: string;
+}
+
+export interface ManualJournalRecord {
+  ManualJournalID: string;
+  Narration: string;
+  Date: number;
+  Status: 'DRAFT' | 'POSTED';
+  LineAmountTypes: 'NoTax' | 'Exclusive' | 'Inclusive';
+  ShowOnCashBasisReports: boolean;
+  Url?: string;
+  lines: ManualJournalLineRecord[];
+  UpdatedDateUTC: number;
+}
+
 export type HistoryEndpoint = 'Invoices' | 'CreditNotes' | 'Payments' | 'BankTransactions' | 'BankTransfers' | 'Contacts';
 
 export interface HistoryRecordEntry {
@@ -229,6 +249,7 @@ export interface Book {
   allocations: Map<string, AllocationRecord>;
   bankTransactions: Map<string, BankTransactionRecord>;
   bankTransfers: Map<string, BankTransferRecord>;
+  manualJournals: Map<string, ManualJournalRecord>;
   history: HistoryRecordEntry[];
   sequences: { invoice: number; creditNote: number };
 }
@@ -249,6 +270,7 @@ const MAP_KEYS = {
   allocations: 'AllocationID',
   bankTransactions: 'BankTransactionID',
   bankTransfers: 'BankTransferID',
+  manualJournals: 'ManualJournalID',
 } as const;
 
 export function bookToData(book: Book): BookData {
@@ -264,6 +286,7 @@ export function bookToData(book: Book): BookData {
     allocations: [...book.allocations.values()],
     bankTransactions: [...book.bankTransactions.values()],
     bankTransfers: [...book.bankTransfers.values()],
+    manualJournals: [...book.manualJournals.values()],
   });
 }
 
@@ -285,6 +308,8 @@ export function dataToBook(data: BookData): Book {
     allocations: toMap(copy.allocations, MAP_KEYS.allocations),
     bankTransactions: toMap(copy.bankTransactions, MAP_KEYS.bankTransactions),
     bankTransfers: toMap(copy.bankTransfers, MAP_KEYS.bankTransfers),
+    // Snapshots from before manual journals have none.
+    manualJournals: toMap(copy.manualJournals ?? [], MAP_KEYS.manualJournals),
   };
 }
 
