@@ -7,8 +7,8 @@ import type { SyncEntityType } from '../../../server/plugins/contract';
 export type TriggeredBy = 'system' | `user:${number}`;
 
 /** xero_records.record_type values. */
-export type XeroRecordType = 'invoice' | 'credit_note' | 'allocation' | 'refund_payment' | 'payment' | 'contact' | 'payout' | 'payout_match';
-export type XeroEntityType = SyncEntityType | 'customer';
+export type XeroRecordType = 'invoice' | 'credit_note' | 'allocation' | 'refund_payment' | 'payment' | 'contact' | 'payout' | 'payout_match' | 'voucher_journal';
+export type XeroEntityType = SyncEntityType | 'customer' | 'voucher';
 
 /** The outbox subject of everything that belongs to one sale: a credit note or payment waits for its invoice. */
 export const saleSubject = (saleId: number): string => `xero:sale:${saleId}`;
