@@ -9,7 +9,7 @@ import { findAccountRef } from './rules/accounts';
 import { resolveDocumentContact } from './rules/contacts';
 import { resolveCurrency } from './rules/currency';
 import { buildLines, LINE_AMOUNT_TYPES, totalsOf } from './rules/lines';
-import { createPrepaymentFrom, prepaymentEditRefusal, PREPAYMENT_BANK_TYPE, voidPrepaymentOf } from './prepayments';
+import { createPrepaymentFrom, prepaymentEditRefusal, PREPAYMENT_BANK_TYPE, PREPAYMENT_CURRENCY_MESSAGE, voidPrepaymentOf } from './prepayments';
 import { serializeBankTransaction, serializeBankTransfer } from './serialize';
 import type { LineAmountTypes } from './totals';
 
@@ -62,6 +62,8 @@ export function writeBankTransaction(raw: unknown, ctx: Ctx): ElementOutcome {
   if (!LINE_AMOUNT_TYPES.includes(lineAmountTypes)) errors.push(`'${String(input.LineAmountTypes)}' is not a valid LineAmountTypes value.`);
   const currency = resolveCurrency(book, input.CurrencyCode ?? existing?.CurrencyCode ?? bankAccount?.CurrencyCode, input.CurrencyRate ?? (existing ? existing.CurrencyRate : undefined));
   if (!currency.ok) errors.push(currency.error);
+  // Xero's help: prepayments are in the base currency only (no multi-currency prepayments).
+  if (type === PREPAYMENT_BANK_TYPE && currency.ok && currency.CurrencyCode !== book.organisation.BaseCurrency) errors.push(PREPAYMENT_CURRENCY_MESSAGE);
   if (currency.ok && bankAccount?.CurrencyCode && bankAccount.CurrencyCode !== currency.CurrencyCode) {
     errors.push(`The bank account currency ${bankAccount.CurrencyCode} does not match the transaction currency ${currency.CurrencyCode}.`);
   }

@@ -16,6 +16,7 @@ import { contactRef, currencyRate, day, DEFAULT_SERIALIZE, money, paymentSummary
 
 export const PREPAYMENT_BANK_TYPE = 'RECEIVE-PREPAYMENT';
 export const OVER_ALLOCATION_MESSAGE = 'The amount allocated exceeds the remaining credit on this prepayment or the amount due on the invoice';
+export const PREPAYMENT_CURRENCY_MESSAGE = 'Prepayments can only be made in the base currency of the organisation.';
 export const OVER_REFUND_MESSAGE = 'Payment amount exceeds the remaining credit on this prepayment';
 
 export const remainingCredit = (p: Pick<PrepaymentRecord, 'Total' | 'AmountApplied'>): number => p.Total - p.AmountApplied;

@@ -74,6 +74,9 @@ test('an allocation above the remaining credit or the amount due, to another con
   assert.equal(wrongContact.status, 400);
   assert.equal(wrongContact.body.Elements[0].ValidationErrors[0].Message, 'The prepayment and the invoice must be for the same contact.');
 
+  const euroPrepayment = await h.put('/BankTransactions', { BankTransactions: [{ Type: 'RECEIVE-PREPAYMENT', Contact: { Name: 'Ridgeway University' }, BankAccount: { Code: '090' }, CurrencyCode: 'EUR', LineAmountTypes: 'NoTax', LineItems: [{ Description: 'Deposit', Quantity: 1, UnitAmount: 5, AccountCode: '200', TaxType: 'NONE' }] }] });
+  assert.equal(euroPrepayment.status, 400);
+  assert.ok(euroPrepayment.body.Elements[0].ValidationErrors.some((e: { Message: string }) => e.Message === 'Prepayments can only be made in the base currency of the organisation.'));
   const euro = await createInvoice(h, { CurrencyCode: 'EUR' });
   const wrongCurrency = await allocate(h, txn.PrepaymentID, euro.InvoiceID, 1);
   assert.equal(wrongCurrency.status, 400);
