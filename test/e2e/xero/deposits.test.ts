@@ -58,6 +58,27 @@ for (const kind of dbKinds()) {
     });
     const outstanding = async (saleId: number) => (await request(f.x.app).get(`/api/v1/sales/${saleId}`).set('authorization', `Bearer ${token}`)).body.outstanding as string;
 
+    interface Call { seq: number; method: string; url: string; status: number }
+    const calls = async () => (await request(f.emu.url).get('/_emulator/calls')).body as Call[];
+    const fault = (body: Record<string, unknown>) => request(f.emu.url).post('/_emulator/faults').send(body).expect(201);
+
+    // First: the next test moves Xero's clock to a service day 40 days on.
+    it('exactly once: a prepayment whose answer was lost is found by its Reference and adopted, not sent again', async () => {
+      const sale = await f.sell({ currency: 'GBP', customer: { name: 'Lost Answer Lou' }, serviceDate: londonDay(Date.now() + 40 * DAY), lines: [{ description: 'Party', quantity: 1, unitPrice: '60.00', taxCode: 'OUTPUT2' }] });
+      await fault({ path: '/api.xro/2.0/BankTransactions', method: 'PUT', kind: 'timeout', landed: true, delayMs: 200, count: 1 });
+      const since = (await calls()).at(-1)?.seq ?? 0;
+      const deposit = await f.pay(sale.id, { method: 'card_terminal', amount: '15.00' });
+      await until('the deposit to be in Xero', async () => (await syncOf('payment', deposit.id, 'prepayment'))?.status === 'synced').catch(async (err) => {
+        throw new Error(`${String(err)}: ${JSON.stringify(await db()('outbox').where({ type: 'xero.deposit.push' }).select())} ${JSON.stringify((await calls()).filter((c) => c.seq > since))}`);
+      });
+      const made = (await calls()).filter((c) => c.seq > since);
+      assert.equal(made.filter((c) => c.method === 'PUT' && /\/BankTransactions/.test(c.url)).length, 1, 'sent once');
+      assert.ok(made.some((c) => c.method === 'GET' && /\/BankTransactions\?/.test(c.url)), 'looked up by Reference on the retry');
+      const receipts = (await f.books<XeroBankTransactionJson>('banktransactions')).filter((t) => t.Reference === `LB-P-${deposit.id}`);
+      assert.equal(receipts.length, 1);
+      assert.equal((await prepaymentOf(deposit.id))?.RemainingCredit, 15);
+    });
+
     it('deposits are prepayments at once, allocated to the invoice when it is posted; a balance at the desk and a deposit given back come out to the penny', async () => {
       const serviceDate = londonDay(Date.now() + 40 * DAY);
       const [y, m, d] = serviceDate.split('-').map(Number) as [number, number, number];
@@ -105,6 +126,9 @@ for (const kind of dbKinds()) {
       const skew = dayStart + 60_000 - Date.now();
       clock.now = () => Date.now() + skew;
       await advanceEmulatorClock(f.emu.url, skew);
+      // The first allocation's answer is lost: the retry reads the prepayment back and adopts it.
+      await fault({ path: 'Prepayments/.*/Allocations', method: 'PUT', kind: 'timeout', landed: true, delayMs: 200, count: 1 });
+      const since = (await calls()).at(-1)?.seq ?? 0;
       try {
         await db()('outbox').where({ type: 'xero.invoice.push' }).whereIn('status', ['pending']).update({ available_at: Date.now() });
         await until('the deposits to be allocated', async () => {
@@ -119,6 +143,8 @@ for (const kind of dbKinds()) {
       assert.deepEqual([oneInvoice?.Total, oneInvoice?.AmountPaid, oneInvoice?.AmountDue], [80, 30, 50]);
       assert.deepEqual(oneInvoice?.Prepayments.map((p) => [p.PrepaymentID, p.AppliedAmount]), [[onePrepayment!.PrepaymentID, 30]]);
       assert.equal((await prepaymentOf(oneDeposit.id))?.RemainingCredit, 0);
+      const allocationPuts = (await calls()).filter((c) => c.seq > since && c.method === 'PUT' && /\/Prepayments\/.*\/Allocations/.test(c.url));
+      assert.equal(allocationPuts.length, 4, `one PUT per deposit with credit left (this test's three and the one before), none sent twice: ${allocationPuts.map((c) => c.url).join(', ')}`);
       assert.equal(await outstanding(one.id), '50.00', 'the booking system agrees');
       assert.match((await staff.get(`/sales/${one.id}`)).text, new RegExp(`30.00 GBP allocated to the invoice LB-${one.id} on \\d{4}-\\d{2}-\\d{2}`));
 
@@ -143,7 +169,8 @@ for (const kind of dbKinds()) {
 
       // Exactly once: one prepayment per deposit.
       const receipts = (await f.books<XeroBankTransactionJson>('banktransactions')).filter((t) => t.Type === 'RECEIVE-PREPAYMENT');
-      assert.equal(receipts.length, 4);
+      assert.equal(receipts.length, new Set(receipts.map((t) => t.Reference)).size, 'no Reference twice');
+      assert.deepEqual(receipts.filter((t) => [oneDeposit.id, twoFirst, twoSecond.id, backDeposit.id].some((id) => t.Reference === `LB-P-${id}`)).map((t) => t.Total).sort(), [20, 30, 30, 30]);
       } finally {
         clock.now = realNow;
       }

@@ -135,7 +135,10 @@ async function prepayments(run: Run): Promise<void> {
       run.audit.push({ ...auditBase(run, 'payment', 'prepayment', d.id), action: 'adopted', outcome: 'ok', message: `found in Xero by reference ${match.reference} before re-sending; adopted` });
     }
     missing = missing.filter((d) => !found.some((f) => f.reference === prepaymentReferenceFor(d, run.mappings) && f.prepaymentId));
-    if (missing.length === 0) return;
+    if (missing.length === 0) {
+      for (const d of run.deposits) await syncDeposit(run, d);
+      return;
+    }
   }
 
   const contact = (await resolveContacts(run.session, ctx.db, [run.sale.customer], [run.item.id])).get(run.sale.customer.id);
