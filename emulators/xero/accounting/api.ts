@@ -8,6 +8,7 @@ import { contactRoutes } from './routes/contacts';
 import { invoiceAndCreditNoteRoutes } from './routes/documents';
 import { historyRoutes } from './routes/history';
 import { paymentRoutes } from './routes/payments';
+import { prepaymentRoutes } from './routes/prepayments';
 import { settingsRoutes } from './routes/settings';
 
 /** Xero refuses writes over 3.5 MB. */
@@ -25,6 +26,7 @@ export function createApiRouter(deps: RouteDeps): Router {
   router.use(invoiceAndCreditNoteRoutes());
   router.use(paymentRoutes());
   router.use(bankRoutes());
+  router.use(prepaymentRoutes());
   router.use(historyRoutes());
   router.use((_req, res) => sendNotFound(res));
   router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
