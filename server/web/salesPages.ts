@@ -6,6 +6,7 @@ import { getOrganisation, type Organisation } from '../domain/organisations';
 import { createSale } from '../domain/sales';
 import { issueRefund, previewRefund } from '../domain/refunds';
 import { recordPayment } from '../domain/payments';
+import { CUSTOMER_CREDIT_LABEL, CUSTOMER_CREDIT_METHOD } from '../domain/customerCredit';
 import { getSale, listSales, type SaleView } from '../domain/saleView';
 import { SALE_STATUSES } from '../domain/saleSchemas';
 import { renderPage } from './render';
@@ -38,7 +39,7 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
   const methodsOf = async (orgId: number) => {
     const all = await deps.paymentMethods.ofOrganisation(deps.db, orgId);
     const labels = new Map(all.map((m) => [m.id, m.label]));
-    return { offered: all.filter((m) => m.enabled), methodLabel: (id: string): string => labels.get(id) ?? id };
+    return { offered: all.filter((m) => m.enabled), methodLabel: (id: string): string => (id === CUSTOMER_CREDIT_METHOD ? CUSTOMER_CREDIT_LABEL : labels.get(id) ?? id) };
   };
 
   // ---- list
@@ -125,6 +126,9 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
         sale,
         canSell,
         methods: offered,
+        // The customer's credit this sale can be paid from: in its own currency only.
+        creditAvailable: sale.customerCredit.find((c) => c.currency === sale.currency)?.amount ?? null,
+        creditMethod: CUSTOMER_CREDIT_METHOD,
         methodLabel,
         state: saleState(sale),
         refundKindLabel,
@@ -196,7 +200,8 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
       if (paymentValues.providerRef.trim()) input.providerRef = paymentValues.providerRef.trim();
       try {
         const { payment, created } = await recordPayment(deps, req.principal!, saleId, input);
-        setFlash(req, 'success', created ? `Payment of ${payment.amount} ${payment.currency} recorded.` : 'That payment was already recorded.');
+        const credited = payment.toCredit ? ` ${payment.toCredit} ${payment.currency} of it was more than the sale owed and is kept as the customer's credit.` : '';
+        setFlash(req, 'success', created ? `Payment of ${payment.amount} ${payment.currency} recorded.${credited}` : 'That payment was already recorded.');
         return res.redirect(303, `/sales/${saleId}`);
       } catch (err) {
         if (err instanceof ValidationError || err instanceof ConflictError) {

@@ -7,6 +7,7 @@ import { scopeMiddleware, type RouteDeps } from './routes/common';
 import { contactRoutes } from './routes/contacts';
 import { invoiceAndCreditNoteRoutes } from './routes/documents';
 import { historyRoutes } from './routes/history';
+import { overpaymentRoutes } from './routes/overpayments';
 import { paymentRoutes } from './routes/payments';
 import { prepaymentRoutes } from './routes/prepayments';
 import { settingsRoutes } from './routes/settings';
@@ -27,6 +28,7 @@ export function createApiRouter(deps: RouteDeps): Router {
   router.use(paymentRoutes());
   router.use(bankRoutes());
   router.use(prepaymentRoutes());
+  router.use(overpaymentRoutes());
   router.use(historyRoutes());
   router.use((_req, res) => sendNotFound(res));
   router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
