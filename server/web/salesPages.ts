@@ -16,6 +16,8 @@ import { formatLocal } from './time';
 import { isSettled, syncLabel } from './syncLabel';
 import { externalLinkOf, saleActionsFor } from './externalLinks';
 import { refundedAsAmount, refundKindLabel, saleState } from './saleState';
+import { createReceipts } from '../receipts';
+import { hostRecords } from '../domain/hostRecords';
 import { blankLine, emptySaleForm, formErrors, MAX_LINE_ROWS, readSaleForm, saleInputFromForm, type SaleFormValues } from './saleForm';
 
 // Pages over the domain services: every write goes through createSale / issueRefund / recordPayment,
@@ -155,6 +157,24 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
 
   router.get('/sales/:id', anyRole, (req, res, next) => {
     renderDetail(req, res).catch(next);
+  });
+
+  // The sale's receipt as a PDF (the same bytes a plugin may attach downstream), to print or send on.
+  const receipts = createReceipts({ records: hostRecords, paymentMethods: deps.paymentMethods, taxCodes: {
+    // No plugin that posts tax: no rate is known, and the receipt says so.
+    lineRates: async (db, orgId, lines) => (deps.plugins ? deps.plugins.taxCodes.lineRates(db, orgId, lines) : lines.map(() => null)),
+  } });
+  router.get('/sales/:id/receipt.pdf', anyRole, async (req, res, next) => {
+    try {
+      const receipt = await receipts.pdf(deps.db, req.principal!.orgId, saleIdParam(req));
+      if (!receipt) throw new NotFoundError(`Sale ${String(req.params.id)}`);
+      res.set('Content-Type', receipt.contentType);
+      res.set('Content-Disposition', `attachment; filename="${receipt.fileName}"`);
+      res.set('Cache-Control', 'private, no-store');
+      res.send(receipt.content);
+    } catch (err) {
+      next(err);
+    }
   });
 
   // Two steps: the form asks for a review (what would be given back, by which method), and only the

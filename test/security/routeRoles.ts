@@ -74,6 +74,7 @@ export const ROUTE_ROLES: Record<string, Access> = {
   'GET /sales/new': roles(SELLERS),
   'POST /sales': roles(SELLERS),
   'GET /sales/:id': roles(ANY),
+  'GET /sales/:id/receipt.pdf': roles(ANY),
   'GET /sales/:id/sync.json': roles(ANY),
   'POST /sales/:id/refunds': roles(SELLERS),
   'POST /sales/:id/payments': roles(SELLERS),

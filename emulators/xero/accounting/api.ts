@@ -2,6 +2,7 @@
 // resource routes, then one error handler that answers in Xero's shapes.
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { sendNotFound, sendPostDataInvalid } from './http';
+import { documentAttachmentRoutes } from './routes/attachments';
 import { bankRoutes } from './routes/bank';
 import { scopeMiddleware, type RouteDeps } from './routes/common';
 import { contactRoutes } from './routes/contacts';
@@ -24,6 +25,7 @@ export function createApiRouter(deps: RouteDeps): Router {
   router.use((req, res, next) => (req.readableEnded || req.body !== undefined ? next() : parseJson(req, res, next)));
   router.use(settingsRoutes());
   router.use(contactRoutes());
+  router.use(documentAttachmentRoutes());
   router.use(invoiceAndCreditNoteRoutes());
   router.use(paymentRoutes());
   router.use(bankRoutes());

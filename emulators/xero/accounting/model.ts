@@ -112,6 +112,20 @@ export interface DocumentRecord extends Totals {
   UpdatedDateUTC: number;
   CreatedDateUTC: number;
   createdByAppId: string;
+  /** Files attached through …/{id}/Attachments (absent: none). */
+  attachments?: AttachmentRecord[];
+}
+
+/** A file attached to a document; the bytes are kept as base64 so snapshots stay plain JSON. */
+export interface AttachmentRecord {
+  AttachmentID: string;
+  FileName: string;
+  MimeType: string;
+  ContentLength: number;
+  IncludeOnline: boolean;
+  contentBase64: string;
+  createdByAppId: string;
+  CreatedDateUTC: number;
 }
 
 export interface PaymentRecord {

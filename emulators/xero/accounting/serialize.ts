@@ -185,7 +185,7 @@ function documentCore(book: Book, doc: DocumentRecord, options: SerializeOptions
     CurrencyRate: currencyRate(doc.CurrencyRate),
     ...day(doc.FullyPaidOnDate, 'FullyPaidOnDate'),
     BrandingThemeID: doc.BrandingThemeID,
-    HasAttachments: false,
+    HasAttachments: (doc.attachments?.length ?? 0) > 0,
     HasErrors: false,
     UpdatedDateUTC: msDate(doc.UpdatedDateUTC),
   };

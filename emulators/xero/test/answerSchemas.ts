@@ -17,6 +17,8 @@ export function answerSchemaFor(method: string, path: string): string | undefine
   const verb = method.toUpperCase();
   if (!first) return undefined;
   if (third === 'History' && segments.length === 3) return 'HistoryRecords';
+  // A list, or a file just attached; a GET of one file answers its bytes, not JSON.
+  if (third === 'Attachments' && (segments.length === 3 || verb !== 'GET')) return 'Attachments';
   if ((first === 'CreditNotes' || first === 'Prepayments' || first === 'Overpayments') && third === 'Allocations') return verb === 'DELETE' && fourth ? 'Allocation' : segments.length === 3 ? 'Allocations' : undefined;
   if (first === 'Organisation' && segments.length === 1) return 'Organisations';
   if (COLLECTIONS.includes(first) && segments.length <= 2) return first;
