@@ -9,6 +9,7 @@ import { createDashboardPage } from './dashboard';
 import { createUsersPages } from './usersPages';
 import { createSalesPages } from './salesPages';
 import { createSaleSyncJson } from './saleSyncJson';
+import { createSaleLiveJson } from './saleLiveJson';
 
 /** The repository root: views/ and public/ live here. */
 export const WEB_ROOT_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -30,6 +31,7 @@ export function createWebRouter(deps: WebDeps): Router {
   router.use(createDashboardPage(deps));
   router.use(createSalesPages(deps));
   router.use(createSaleSyncJson(deps));
+  router.use(createSaleLiveJson(deps));
   router.use(createUsersPages(deps));
   return router;
 }

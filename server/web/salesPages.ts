@@ -136,6 +136,8 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
         isSettled,
         externalLink: externalLinkOf(deps.plugins),
         saleActions: saleActionsFor(deps.plugins, sale.id, req.principal!.role),
+        // Where this app is mounted (a host may mount it under a path): the live script's URLs start here.
+        liveBase: req.baseUrl,
         ...extra,
       },
       status,
