@@ -8,14 +8,13 @@
 // forbids inline scripts); text only (textContent), never HTML.
 (function () {
   'use strict';
-  var section = document.querySelector('[data-live-url]');
-  if (!section || !window.fetch) return;
-  var url = section.getAttribute('data-live-url');
-  var table = section.querySelector('[data-testid="payments-table"]');
+  var announce = document.querySelector('[data-live-url]');
+  if (!announce || !window.fetch) return;
+  var url = announce.getAttribute('data-live-url');
+  var table = document.querySelector('[data-testid="payments-table"]');
   var tbody = table && table.querySelector('tbody');
-  var none = section.querySelector('[data-live-none]');
-  var announce = section.querySelector('[data-live-announce]');
-  var payForm = section.querySelector('[data-live-while-outstanding]');
+  var none = document.querySelector('[data-live-none]');
+  var payForm = document.querySelector('[data-live-while-outstanding]');
   var INTERVAL_MS = 3000;
   var IDLE_LIMIT_MS = 30 * 60 * 1000;
   var giveUpAt = Date.now() + IDLE_LIMIT_MS;
@@ -75,7 +74,7 @@
     if (table.parentElement && table.parentElement.classList.contains('table-scroll')) table.parentElement.hidden = table.hidden;
     if (none) none.hidden = data.payments.length > 0;
     if (payForm && Number(data.outstanding) <= 0) payForm.hidden = true;
-    if (announce && fresh.length) {
+    if (fresh.length) {
       announce.textContent = fresh.map(function (p) {
         return (p.source || p.method) + ': ' + p.amount + ' ' + p.currency;
       }).join('. ') + '. ' + data.state.label + ', outstanding ' + data.outstanding + ' ' + data.currency + '.';

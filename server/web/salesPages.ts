@@ -115,6 +115,8 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
       'sales/detail',
       {
         title: `Sale ${sale.reference ?? `#${sale.id}`}`,
+        // Where this app is mounted (a host may mount it under a path): the live script's URLs start here.
+        liveBase: req.baseUrl,
         sale,
         canSell,
         methods: deps.paymentMethods.list(),
@@ -136,8 +138,6 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
         isSettled,
         externalLink: externalLinkOf(deps.plugins),
         saleActions: saleActionsFor(deps.plugins, sale.id, req.principal!.role),
-        // Where this app is mounted (a host may mount it under a path): the live script's URLs start here.
-        liveBase: req.baseUrl,
         ...extra,
       },
       status,

@@ -79,6 +79,10 @@ for (const kind of dbKinds()) {
       const page = await agent.get(`/books/sales/${s.id}`).expect(200);
       assert.match(page.text, new RegExp(`data-live-url="/books/sales/${s.id}/live.json"`));
       assert.match(page.text, /<script src="\/books\/assets\/sale-payments-live.js" defer><\/script>/);
+      // The sync state's live script too ("Invoice LB-… in Xero" without a reload).
+      assert.match(page.text, new RegExp(`data-sync-url="/books/sales/${s.id}/sync.json"`));
+      assert.match(page.text, /<script src="\/books\/assets\/sale-live.js" defer><\/script>/);
+      await agent.get(`/books/sales/${s.id}/sync.json`).expect(200);
       const live = await agent.get(`/books/sales/${s.id}/live.json`).expect(200);
       assert.equal(live.body.saleId, s.id);
       const script = await agent.get('/books/assets/sale-payments-live.js').expect(200);
