@@ -74,6 +74,8 @@ export interface RefundRow {
   reason: string | null;
   created_by: string;
   created_at: number;
+  /** How it stands downstream when someone changed it there (migration 0017); null otherwise. */
+  downstream_state?: string | null;
 }
 
 export interface RefundLineRow {

@@ -49,6 +49,8 @@ export interface RefundView {
   reason: string | null;
   createdAt: string;
   lines: { saleLineId: number; quantity: string | null; amount: string }[];
+  /** How it stands downstream when someone changed it there ("Settled in Xero: 30.00 paid out"); null otherwise. */
+  downstreamState: string | null;
 }
 
 export interface SyncRecordView {
@@ -221,6 +223,7 @@ export function refundView(r: RefundRow, lines: RefundLineRow[]): RefundView {
     reason: r.reason,
     createdAt: iso(r.created_at),
     lines: lines.map((l) => ({ saleLineId: l.sale_line_id, quantity: l.quantity, amount: formatMinor(Number(l.amount_minor), r.currency) })),
+    downstreamState: r.downstream_state ?? null,
   };
 }
 

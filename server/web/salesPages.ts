@@ -125,6 +125,8 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
       'sales/detail',
       {
         title: `Sale ${sale.reference ?? `#${sale.id}`}`,
+        // Where this app is mounted (a host may mount it under a path): the live script's URLs start here.
+        liveBase: req.baseUrl,
         sale,
         canSell,
         methods: offered,

@@ -76,6 +76,7 @@ export const ROUTE_ROLES: Record<string, Access> = {
   'GET /sales/:id': roles(ANY),
   'GET /sales/:id/receipt.pdf': roles(ANY),
   'GET /sales/:id/sync.json': roles(ANY),
+  'GET /sales/:id/live.json': roles(ANY),
   'POST /sales/:id/refunds': roles(SELLERS),
   'POST /sales/:id/payments': roles(SELLERS),
   'GET /users': roles(ADMIN),

@@ -60,6 +60,7 @@ export const RefundViewSchema = z.strictObject({
   reason: z.string().nullable(),
   createdAt: instant,
   lines: z.array(z.strictObject({ saleLineId: id, quantity: decimal.nullable(), amount: money })),
+  downstreamState: z.string().nullable().meta({ description: 'How the refund stands downstream when someone changed it there (e.g. its credit note paid out in Xero); null otherwise.', examples: ['Settled in Xero: 30.00 paid out'] }),
 });
 
 export const SyncRecordViewSchema = z.strictObject({
