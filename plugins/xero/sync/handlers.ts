@@ -8,7 +8,11 @@ import { addHistoryNotes, HISTORY_NOTE_BATCH } from './historyNotes';
 import { pushCreditNotes } from './creditNotes/push';
 import { pushInvoices } from './invoices/push';
 import { pushPayments } from './payments/push';
-import { CREDIT_NOTE_PUSH, HISTORY_NOTE, INVOICE_PUSH, PAYMENT_PUSH, type CreditNotePushPayload, type HistoryNotePayload, type InvoicePushPayload, type PaymentPushPayload } from './types';
+import { attachReceipts, RECEIPT_BATCH } from './receipts';
+import {
+  CREDIT_NOTE_PUSH, HISTORY_NOTE, INVOICE_PUSH, PAYMENT_PUSH, RECEIPT_ATTACH,
+  type CreditNotePushPayload, type HistoryNotePayload, type InvoicePushPayload, type PaymentPushPayload, type ReceiptAttachPayload,
+} from './types';
 
 export const SYNC_BATCH_SIZE = 50;
 export const SYNC_MAX_ATTEMPTS = 50;
@@ -18,10 +22,12 @@ export function syncHandlers(svc: XeroServices): Record<string, OutboxHandler> {
   const creditNote: OutboxHandler<CreditNotePushPayload> = { batchSize: SYNC_BATCH_SIZE, maxAttempts: SYNC_MAX_ATTEMPTS, handle: withRetryPolicy((items, h) => pushCreditNotes(svc, items, h)) };
   const payment: OutboxHandler<PaymentPushPayload> = { batchSize: SYNC_BATCH_SIZE, maxAttempts: SYNC_MAX_ATTEMPTS, handle: withRetryPolicy((items, h) => pushPayments(svc, items, h)) };
   const history: OutboxHandler<HistoryNotePayload> = { batchSize: HISTORY_NOTE_BATCH, maxAttempts: 100, handle: withRetryPolicy((items, h) => addHistoryNotes(svc, items, h)) };
+  const receipt: OutboxHandler<ReceiptAttachPayload> = { batchSize: RECEIPT_BATCH, maxAttempts: SYNC_MAX_ATTEMPTS, handle: withRetryPolicy((items, h) => attachReceipts(svc, items, h)) };
   return {
     [INVOICE_PUSH]: invoice as OutboxHandler,
     [CREDIT_NOTE_PUSH]: creditNote as OutboxHandler,
     [PAYMENT_PUSH]: payment as OutboxHandler,
     [HISTORY_NOTE]: history as OutboxHandler,
+    [RECEIPT_ATTACH]: receipt as OutboxHandler,
   };
 }

@@ -8,6 +8,7 @@ export const INVOICE_PUSH = 'xero.invoice.push';
 export const CREDIT_NOTE_PUSH = 'xero.creditnote.push';
 export const PAYMENT_PUSH = 'xero.payment.push';
 export const HISTORY_NOTE = 'xero.history.note';
+export const RECEIPT_ATTACH = 'xero.receipt.attach';
 
 export const SYNC_ITEM_TYPES = [INVOICE_PUSH, CREDIT_NOTE_PUSH, PAYMENT_PUSH] as const;
 export type SyncItemType = (typeof SYNC_ITEM_TYPES)[number];
@@ -38,4 +39,11 @@ export interface HistoryNotePayload {
   entityType: SyncEntityType;
   entityId: number;
   details: string;
+}
+
+export interface ReceiptAttachPayload {
+  saleId: number;
+  /** The sale's invoice in Xero, as created or adopted. */
+  invoiceId: string;
+  triggeredBy?: TriggeredBy;
 }
