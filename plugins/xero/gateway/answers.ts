@@ -4,7 +4,7 @@
 // reads a xero-node model. A batch sent with summarizeErrors=false is answered element by element, in the
 // order sent: each element is created (with its values) or refused (with Xero's validation messages).
 import type {
-  Account, Allocation, BankTransaction, BankTransfer, Contact, CreditNote, Invoice, Organisation, Payment, Prepayment, TaxRate, TrackingCategory,
+  Account, Allocation, Attachment, BankTransaction, BankTransfer, Contact, CreditNote, Invoice, Organisation, Payment, Prepayment, TaxRate, TrackingCategory,
 } from 'xero-node';
 
 /** A short summary of what Xero said about one record (PascalCase, as Xero names the fields), for the audit trail. */
@@ -311,3 +311,15 @@ export const prepaymentReceiptOf = (t: BankTransaction): PrepaymentReceiptAnswer
 
 export const bankTransactionOf = (t: BankTransaction): ReferencedAnswer => ({ id: text(t.bankTransactionID), reference: text(t.reference), status: text(t.status) });
 export const bankTransferOf = (t: BankTransfer): ReferencedAnswer => ({ id: text(t.bankTransferID), reference: text(t.reference), status: text(t.status) });
+
+/** A file attached to a record. */
+export interface AttachmentAnswer {
+  attachmentId: string;
+  fileName: string;
+  mimeType: string | null;
+  contentLength: number;
+}
+
+export const attachmentOf = (a: Attachment): AttachmentAnswer => ({
+  attachmentId: required(a.attachmentID, 'AttachmentID'), fileName: text(a.fileName) ?? '', mimeType: text(a.mimeType), contentLength: Number(a.contentLength ?? 0),
+});

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import type { PaymentSnapshot, RefundSnapshot, SaleLineSnapshot, SaleSnapshot } from '../../../server/domain/events';
 import { buildReceipt, inclusiveVatMinor, receiptFileName } from '../../../server/receipts/model';
 import { renderReceiptPdf } from '../../../server/receipts/pdf';
+import { pdfText } from '../../support/pdf';
 
 const line = (position: number, description: string, lineTotalMinor: number, over: Partial<SaleLineSnapshot> = {}): SaleLineSnapshot => ({
   id: position, position, description, quantity: '1.0000', unitPriceMinor: lineTotalMinor, discountRate: null, category: null, taxCode: null, lineTotalMinor, ...over,
@@ -73,15 +74,6 @@ test('file names are safe downstream: the reference cleaned, else the sale id', 
   assert.equal(receiptFileName({ id: 42, reference: 'A/B: "x"' }), 'Receipt-A-B-x.pdf');
   assert.equal(receiptFileName({ id: 42, reference: null }), 'Receipt-sale-42.pdf');
 });
-
-/** The text pdfkit drew (uncompressed content streams: `[<hex> kerning <hex>] TJ` per run of text). */
-function pdfText(pdf: Buffer): string[] {
-  const runs: string[] = [];
-  for (const match of pdf.toString('latin1').matchAll(/\[([^\]]*)\] TJ/g)) {
-    runs.push([...match[1]!.matchAll(/<([0-9a-f]*)>/gi)].map((m) => Buffer.from(m[1]!, 'hex').toString('latin1')).join(''));
-  }
-  return runs;
-}
 
 test('the PDF carries business, customer, lines, VAT by rate, payments and totals, and is the same bytes each time', async () => {
   const receipt = receiptOf([payment(1, 'cash', 3000, Date.UTC(2026, 6, 1, 9))]);
