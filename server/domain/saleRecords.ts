@@ -58,6 +58,8 @@ export interface PaymentRow {
   created_at: number;
   /** Where it came from when not taken here (migration 0010), e.g. "Paid in Xero: bank transfer, 2 Dec". */
   source_note?: string | null;
+  /** The excess over what the sale owed, kept as the customer's credit (migration 0015). */
+  credit_minor?: number | string;
 }
 
 export interface RefundRow {
@@ -153,7 +155,9 @@ export function statusFor(totalMinor: number, refundedMinor: number): SaleStatus
   return refundedMinor >= totalMinor ? 'refunded' : 'partially_refunded';
 }
 
-export function paymentSnapshot(row: PaymentRow): PaymentSnapshot {
+/** `fromCredit`: the overpayments a payment from the customer's credit spent (customer_credit_uses). */
+export function paymentSnapshot(row: PaymentRow, fromCredit: readonly { paymentId: number; amountMinor: number }[] = []): PaymentSnapshot {
+  const creditMinor = Number(row.credit_minor ?? 0);
   return {
     id: row.id,
     orgId: row.org_id,
@@ -163,5 +167,7 @@ export function paymentSnapshot(row: PaymentRow): PaymentSnapshot {
     currency: row.currency,
     providerRef: row.provider_ref,
     receivedAt: Number(row.received_at),
+    ...(creditMinor > 0 ? { creditMinor } : {}),
+    ...(fromCredit.length > 0 ? { fromCredit: fromCredit.map((d) => ({ paymentId: d.paymentId, amountMinor: d.amountMinor })) } : {}),
   };
 }

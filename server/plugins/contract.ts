@@ -227,10 +227,27 @@ export interface PaymentMethodInfo extends PaymentMethodDefinition {
   providerName: string;
 }
 
+/** A payment method as one organisation has it: the install's (always enabled) and the organisation's own. */
+export interface OrganisationPaymentMethod extends PaymentMethodInfo {
+  /** The organisation added it ("Cheque", "ClassPass"); false for the install's methods. */
+  custom: boolean;
+  /** A disabled method is refused on new payments; what was recorded with it keeps it (and still posts). */
+  enabled: boolean;
+}
+
+/** An organisation's own payment method as the host keeps it (HostServices.organisationPaymentMethods). */
+export interface CustomPaymentMethod {
+  id: string;
+  label: string;
+  enabled: boolean;
+}
+
 /** Every payment method of this install: the host's own and the installed plugins'. */
 export interface PaymentMethodCatalogue {
   list(): readonly PaymentMethodInfo[];
   get(id: string): PaymentMethodInfo | undefined;
+  /** The install's methods, then the organisation's own (disabled ones too, marked), for its forms and mappings. */
+  ofOrganisation(db: Queryable, orgId: number): Promise<OrganisationPaymentMethod[]>;
 }
 
 /** A payout as stored (read back by the plugins that post or reconcile it): its event's snapshot, and when it was recorded. */
@@ -488,6 +505,11 @@ export interface HostServices {
   payments: ProviderPayments;
   /** The host's own payment methods (cash, card terminal, …); the plugins' are added to them. */
   paymentMethods: readonly PaymentMethodDefinition[];
+  /**
+   * Optional: an organisation's own payment methods, added by its admin (our host: the Payment methods page).
+   * Their ids are what its payments store; one that an install's method also uses is ignored.
+   */
+  organisationPaymentMethods?(db: Queryable, orgId: number): Promise<CustomPaymentMethod[]>;
   pages: Omit<PluginPages, 'render'> & {
     /** Render an absolute template file inside the host's layout. */
     renderFile(res: Response, file: string, locals: Record<string, unknown> & { title: string }, status?: number): void;

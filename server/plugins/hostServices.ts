@@ -13,6 +13,7 @@ import { setFlash, takeFlash } from '../web/flash';
 import { formatLocal } from '../web/time';
 import type { HostServices, OrganisationFacts, PaymentMethodCatalogue } from './contract';
 import { HOST_PAYMENT_METHODS } from './paymentMethods';
+import { listOrganisationMethods } from '../domain/organisationMethods';
 
 const facts = (org: Organisation): OrganisationFacts => ({ id: org.id, name: org.name, baseCurrency: org.baseCurrency, timeZone: org.timezone });
 
@@ -25,6 +26,7 @@ export function createHostServices(deps: { db: Db; events: EventBus; paymentMeth
     },
     payments: createProviderPayments(deps),
     paymentMethods: HOST_PAYMENT_METHODS,
+    organisationPaymentMethods: listOrganisationMethods,
     pages: {
       // An absolute path: the plugin's template is found in its own folder, never among the host's views.
       renderFile: (res, file, locals, status) => renderPage(res, file, locals, status),

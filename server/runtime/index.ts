@@ -88,8 +88,10 @@ export function createLedgerbridgeRuntime(opts: LedgerbridgeRuntimeOptions): Led
     if (!bound.catalogue) throw new Error('the payment-method catalogue is used before the Ledgerbridge runtime is built');
     return bound.catalogue;
   };
-  const host = opts.host({ events, paymentMethods: { list: () => built().list(), get: (id) => built().get(id) } });
-  const catalogue = createPaymentMethodCatalogue(host.paymentMethods, plugins);
+  const host = opts.host({
+    events, paymentMethods: { list: () => built().list(), get: (id) => built().get(id), ofOrganisation: (q, orgId) => built().ofOrganisation(q, orgId) },
+  });
+  const catalogue = createPaymentMethodCatalogue(host.paymentMethods, plugins, host.organisationPaymentMethods?.bind(host));
   bound.catalogue = catalogue;
   const providers = payoutProviders(catalogue);
   const secrets = createSecretBox({ masterKey: opts.masterKey });

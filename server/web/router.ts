@@ -7,6 +7,7 @@ import { createTwoFactorLoginPage } from './twoFactorLogin';
 import { createTwoFactorPages } from './twoFactorPages';
 import { createDashboardPage } from './dashboard';
 import { createUsersPages } from './usersPages';
+import { createPaymentMethodsPages } from './paymentMethodsPages';
 import { createSalesPages } from './salesPages';
 import { createSaleSyncJson } from './saleSyncJson';
 import { createSaleLiveJson } from './saleLiveJson';
@@ -33,6 +34,7 @@ export function createWebRouter(deps: WebDeps): Router {
   router.use(createSaleSyncJson(deps));
   router.use(createSaleLiveJson(deps));
   router.use(createUsersPages(deps));
+  router.use(createPaymentMethodsPages(deps));
   return router;
 }
 

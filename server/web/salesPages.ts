@@ -6,6 +6,7 @@ import { getOrganisation, type Organisation } from '../domain/organisations';
 import { createSale } from '../domain/sales';
 import { issueRefund, previewRefund } from '../domain/refunds';
 import { recordPayment } from '../domain/payments';
+import { CUSTOMER_CREDIT_LABEL, CUSTOMER_CREDIT_METHOD } from '../domain/customerCredit';
 import { getSale, listSales, type SaleView } from '../domain/saleView';
 import { SALE_STATUSES } from '../domain/saleSchemas';
 import { renderPage } from './render';
@@ -34,7 +35,12 @@ const when = (org: Organisation) => (iso: string | number | null) => (iso === nu
 
 export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'paymentMethods' | 'plugins'>): Router {
   const router = Router();
-  const methodLabel = (id: string): string => deps.paymentMethods.get(id)?.label ?? id;
+  // The organisation's methods (the install's and its own): forms offer the enabled ones; labels name any.
+  const methodsOf = async (orgId: number) => {
+    const all = await deps.paymentMethods.ofOrganisation(deps.db, orgId);
+    const labels = new Map(all.map((m) => [m.id, m.label]));
+    return { offered: all.filter((m) => m.enabled), methodLabel: (id: string): string => (id === CUSTOMER_CREDIT_METHOD ? CUSTOMER_CREDIT_LABEL : labels.get(id) ?? id) };
+  };
 
   // ---- list
   router.get('/sales', anyRole, async (req, res, next) => {
@@ -67,7 +73,8 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
     const org = await getOrganisation(deps.db, req.principal!.orgId);
     // The tax codes the installed plugins can post: offered as a dropdown (null: any code, a text field).
     const taxCodes = deps.plugins ? await deps.plugins.taxCodes.known(deps.db, org.id) : null;
-    renderPage(res, 'sales/new', { title: 'New sale', form: form ?? emptySaleForm(org.baseCurrency), errors: {}, formError: null, methods: deps.paymentMethods.list(), taxCodes, ...extra }, status);
+    const { offered } = await methodsOf(org.id);
+    renderPage(res, 'sales/new', { title: 'New sale', form: form ?? emptySaleForm(org.baseCurrency), errors: {}, formError: null, methods: offered, taxCodes, ...extra }, status);
   };
 
   router.get('/sales/new', sellers, (req, res, next) => {
@@ -110,6 +117,7 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
     const org = await getOrganisation(deps.db, req.principal!.orgId);
     const sale = await getSale(deps.db, org.id, saleIdParam(req));
     const canSell = ['admin', 'staff'].includes(req.principal!.role);
+    const { offered, methodLabel } = await methodsOf(org.id);
     renderPage(
       res,
       'sales/detail',
@@ -119,7 +127,10 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
         liveBase: req.baseUrl,
         sale,
         canSell,
-        methods: deps.paymentMethods.list(),
+        methods: offered,
+        // The customer's credit this sale can be paid from: in its own currency only.
+        creditAvailable: sale.customerCredit.find((c) => c.currency === sale.currency)?.amount ?? null,
+        creditMethod: CUSTOMER_CREDIT_METHOD,
         methodLabel,
         state: saleState(sale),
         refundKindLabel,
@@ -163,9 +174,11 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
         if (field(req, 'confirm') !== 'yes') {
           const preview = await previewRefund(deps, req.principal!, saleId, input);
           const sale = await getSale(deps.db, req.principal!.orgId, saleId);
+          const { methodLabel } = await methodsOf(req.principal!.orgId);
           return renderPage(res, 'sales/refund-confirm', { title: `Confirm refund of ${preview.amount} ${preview.currency}`, sale, preview, refundValues, methodLabel });
         }
         const { refund } = await issueRefund(deps, req.principal!, saleId, input);
+        const { methodLabel } = await methodsOf(req.principal!.orgId);
         setFlash(req, 'success', `Refunded ${refund.amount} ${refund.currency}${refund.method ? `, paid back by ${methodLabel(refund.method)}` : ' as a credit (no money given back)'}.`);
         return res.redirect(303, `/sales/${saleId}`);
       } catch (err) {
@@ -189,7 +202,8 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
       if (paymentValues.providerRef.trim()) input.providerRef = paymentValues.providerRef.trim();
       try {
         const { payment, created } = await recordPayment(deps, req.principal!, saleId, input);
-        setFlash(req, 'success', created ? `Payment of ${payment.amount} ${payment.currency} recorded.` : 'That payment was already recorded.');
+        const credited = payment.toCredit ? ` ${payment.toCredit} ${payment.currency} of it was more than the sale owed and is kept as the customer's credit.` : '';
+        setFlash(req, 'success', created ? `Payment of ${payment.amount} ${payment.currency} recorded.${credited}` : 'That payment was already recorded.');
         return res.redirect(303, `/sales/${saleId}`);
       } catch (err) {
         if (err instanceof ValidationError || err instanceof ConflictError) {

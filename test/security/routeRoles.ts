@@ -86,6 +86,10 @@ export const ROUTE_ROLES: Record<string, Access> = {
   'POST /users/two-factor': roles(ADMIN),
   'POST /users/tokens': roles(ADMIN),
   'POST /users/tokens/:id/revoke': roles(ADMIN),
+  'GET /payment-methods': roles(ADMIN),
+  'POST /payment-methods': roles(ADMIN),
+  'POST /payment-methods/enable': roles(ADMIN),
+  'POST /payment-methods/disable': roles(ADMIN),
 
   // ---- Xero plugin: connection
   // ---- Stripe plugin

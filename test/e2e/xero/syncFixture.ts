@@ -132,7 +132,7 @@ export async function startSyncFixture(kind: DbKind, opts: {
     async drained(timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const busy = await db('outbox').where({ org_id: org.orgId }).whereIn('type', ['xero.invoice.push', 'xero.creditnote.push', 'xero.payment.push'])
+        const busy = await db('outbox').where({ org_id: org.orgId }).whereIn('type', ['xero.invoice.push', 'xero.creditnote.push', 'xero.payment.push', 'xero.deposit.push'])
           .whereIn('status', ['pending', 'leased']).count({ n: '*' });
         if (Number((busy as { n: number | string }[])[0]?.n ?? 0) === 0) return;
         if (Date.now() > deadline) {

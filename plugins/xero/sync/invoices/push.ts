@@ -31,6 +31,7 @@ import { waitingNote, waitsUntil } from '../serviceDate';
 import { dayAfter, heldNote, LOCK_DATE_REFUSAL, lockedUpTo, movedNote, storedLockDates, storeLockDates } from '../lockDates';
 import { dueDate } from '../../payloads/dates';
 import type { InvoicePushPayload } from '../types';
+import { queueDepositAllocations } from '../deposits/enqueue';
 import { knownInvoice, lookedUp, refusalOf } from './decisions';
 
 type Item = OutboxItem<InvoicePushPayload>;
@@ -79,9 +80,20 @@ export async function pushInvoices(svc: XeroServices, items: Item[], hctx: Outbo
     const toSend = await build(b, items);
     if (toSend.length > 0) await send(b, toSend);
   } catch (err) {
+    await queueAllocationsOfDone(b, items);
     return afterCallFailure(ctx, items, recorder.results, err, hctx.workerId);
   }
+  await queueAllocationsOfDone(b, items);
   return finishBatch(ctx, items, recorder.results as ItemResult[], hctx.workerId);
+}
+
+/**
+ * Invoices now in Xero (created, adopted or found there): their sales' deposits are allocated to them
+ * (../deposits/). Queued before the items complete, once per sale, so a crash in between queues it again.
+ */
+async function queueAllocationsOfDone(b: Batch, items: readonly Item[]): Promise<void> {
+  const saleIds = items.filter((_, index) => b.recorder.results[index]?.outcome.status === 'done').map((item) => item.payload.saleId);
+  await queueDepositAllocations(b.svc.ctx, b.svc.ctx.db, b.session.orgId, saleIds);
 }
 
 async function loadSales(svc: XeroServices, orgId: number, items: readonly Item[], recorder: BatchRecorder<InvoicePushPayload>): Promise<Map<number, SaleSnapshot>> {
