@@ -19,6 +19,7 @@ import { startPollSweep } from './incoming/schedule';
 import { XERO_METHOD } from './incoming/reconcile';
 import { xero0010 } from './migrations/0010_tax_types';
 import { xero0010LockDates } from './migrations/0010_lock_dates';
+import { xero0017 } from './migrations/0017_invoice_totals';
 import { taxCodeVocabulary } from './mappings/taxTypes';
 import { onPayoutPaid } from './payouts/enqueue';
 import { startPayoutSweep } from './payouts/schedule';
@@ -27,6 +28,7 @@ import { onPaymentReceived, onRefundIssued, onSaleCompleted } from './sync/enque
 import { xeroHealth } from './health';
 import { HISTORY_NOTE } from './sync/types';
 import { xeroRecordLink } from './links';
+import { xeroSaleFigures } from './routes/saleFigures';
 import { connectionSealedColumns } from './connection/store';
 import { oauthStateSealedColumns } from './connection/oauth2/states';
 
@@ -34,7 +36,7 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   id: 'xero',
   title: 'Xero',
   configSchema: XeroConfigSchema,
-  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007, xero0008, xero0009, xero0010, xero0010LockDates],
+  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007, xero0008, xero0009, xero0010, xero0010LockDates, xero0017],
   viewsDir: fileURLToPath(new URL('./views', import.meta.url)),
   sealedColumns: [...connectionSealedColumns, oauthStateSealedColumns],
   nav: [
@@ -70,6 +72,8 @@ export const xeroPlugin = definePlugin<XeroConfig>({
     const href = xeroRecordLink(ctx.config.appUrl, record.recordType, record.externalId);
     return href ? { href, label: 'Open in Xero' } : null;
   },
+  // The sale page's Xero invoice panel: net / VAT / total as Xero computed them, and each default tax code.
+  saleFigures: (ctx, sale) => xeroSaleFigures(ctx, sale.orgId, sale.saleId),
   health: (ctx, orgId) => xeroHealth(ctx, orgId),
   // The nightly payout sweep (in processes that run background work); none when XERO_PAYOUT_SWEEP_CRON=off.
   // And the polling sweep (XERO_POLL_CRON) for connections Xero sends no webhooks for.

@@ -13,7 +13,7 @@ import { errorsByField, field } from './forms';
 import { setFlash, takeFlash } from './flash';
 import { formatLocal } from './time';
 import { isSettled, syncLabel } from './syncLabel';
-import { externalLinkOf, saleActionsFor } from './externalLinks';
+import { externalLinkOf, saleActionsFor, saleFiguresFor } from './externalLinks';
 import { refundedAsAmount, refundKindLabel, saleState } from './saleState';
 import { blankLine, emptySaleForm, formErrors, MAX_LINE_ROWS, readSaleForm, saleInputFromForm, type SaleFormValues } from './saleForm';
 
@@ -110,6 +110,9 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
     const org = await getOrganisation(deps.db, req.principal!.orgId);
     const sale = await getSale(deps.db, org.id, saleIdParam(req));
     const canSell = ['admin', 'staff'].includes(req.principal!.role);
+    const pluginFigures = await saleFiguresFor(deps.plugins, org.id, sale.id);
+    // A line with no tax code of its own shows the code that applies to it (a plugin's default), not a blank.
+    const defaultTaxCodes: Record<number, string> = Object.assign({}, ...pluginFigures.map((f) => f.defaultTaxCodes ?? {}));
     renderPage(
       res,
       'sales/detail',
@@ -136,6 +139,8 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
         isSettled,
         externalLink: externalLinkOf(deps.plugins),
         saleActions: saleActionsFor(deps.plugins, sale.id, req.principal!.role),
+        pluginFigures,
+        lineTaxCode: (line: { id: number; taxCode: string | null }): string => line.taxCode || defaultTaxCodes[line.id] || '',
         ...extra,
       },
       status,
