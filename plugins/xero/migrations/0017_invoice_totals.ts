@@ -5,6 +5,9 @@ import type { Migration } from '../../../server/plugins/contract';
 // computed them (its SubTotal, TotalTax and Total, in Xero cents), kept when the invoice is created or read
 // back, so the sale page shows the tax Xero charged rather than a figure we recomputed. Empty for records
 // sent before this migration until Xero is next read for them, and for other record types.
+// xero_connections.short_code: the connected organisation's ShortCode (GET /Organisation), so links into
+// Xero's web app name the organisation (organisationlogin/default.aspx?shortcode=…&redirecturl=…) instead of
+// opening in whichever organisation the person last used. Empty until the organisation is next read.
 export const xero0017: Migration = {
   name: '0017_invoice_totals',
   async up(db: Knex) {
@@ -13,8 +16,14 @@ export const xero0017: Migration = {
       t.bigInteger('total_tax_cents').nullable();
       t.bigInteger('total_cents').nullable();
     });
+    await db.schema.alterTable('xero_connections', (t) => {
+      t.string('short_code', 20).nullable();
+    });
   },
   async down(db: Knex) {
+    await db.schema.alterTable('xero_connections', (t) => {
+      t.dropColumn('short_code');
+    });
     await db.schema.alterTable('xero_records', (t) => {
       t.dropColumn('sub_total_cents');
       t.dropColumn('total_tax_cents');
