@@ -27,7 +27,7 @@ import { xeroHandlers } from './handlers';
 import { onPaymentReceived, onRefundIssued, onSaleCompleted } from './sync/enqueue';
 import { xeroHealth } from './health';
 import { HISTORY_NOTE } from './sync/types';
-import { xeroRecordLink } from './links';
+import { organisationLinks } from './connection/links';
 import { xeroSaleFigures } from './routes/saleFigures';
 import { connectionSealedColumns } from './connection/store';
 import { oauthStateSealedColumns } from './connection/oauth2/states';
@@ -68,9 +68,13 @@ export const xeroPlugin = definePlugin<XeroConfig>({
     roles: ['admin', 'staff'],
     hint: 'Checks the invoice against Xero and sends it if it is not there yet, without waiting for the schedule.',
   }],
-  externalLink: (ctx, record) => {
-    const href = xeroRecordLink(ctx.config.appUrl, record.recordType, record.externalId);
-    return href ? { href, label: 'Open in Xero' } : null;
+  // Xero's deep links, through the organisation login with the connection's ShortCode when it is known.
+  externalLinks: async (ctx, orgId) => {
+    const links = await organisationLinks(ctx.db, ctx.config.appUrl, orgId);
+    return (record) => {
+      const href = links.record(record.recordType, record.externalId);
+      return href ? { href, label: 'Open in Xero' } : null;
+    };
   },
   // The sale page's Xero invoice panel: net / VAT / total as Xero computed them, and each default tax code.
   saleFigures: (ctx, sale) => xeroSaleFigures(ctx, sale.orgId, sale.saleId),

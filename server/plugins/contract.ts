@@ -375,6 +375,8 @@ export interface SaleFigures {
   note?: string | null;
   /** By sale line id: the tax code that applies to a line that carries none, e.g. "OUTPUT2 (default)". */
   defaultTaxCodes?: Record<number, string>;
+  /** Pages in the service about the sale (its invoice, its customer's contact). */
+  links?: ExternalRecordLink[];
 }
 
 /**
@@ -462,6 +464,11 @@ export interface PluginDefinition<C = unknown> {
    * link, e.g. the invoice in Xero), shown beside the record on the host's pages; null when there is none.
    */
   externalLink?(ctx: PluginContext<C>, record: { recordType: string; externalId: string }): ExternalRecordLink | null;
+  /**
+   * Optional, instead of externalLink when the links depend on the organisation (Xero's ShortCode, which
+   * opens the right organisation): read what they need once per page, then link each record.
+   */
+  externalLinks?(ctx: PluginContext<C>, orgId: number): Promise<(record: { recordType: string; externalId: string }) => ExternalRecordLink | null>;
   /** Optional: figures and default tax codes for the host's sale page (read-only, a few indexed queries); null: nothing to show. */
   saleFigures?(ctx: PluginContext<C>, sale: { orgId: number; saleId: number }): Promise<SaleFigures | null>;
   /** Optional: buttons for the host's sale page (e.g. "Send to Xero now"). */

@@ -7,13 +7,25 @@ import type { PluginRuntime } from '../plugins/registry';
 
 export type ExternalLinkOf = (record: { plugin: string; recordType: string; externalId: string | null }) => ExternalRecordLink | null;
 
-export function externalLinkOf(plugins: PluginRuntime): ExternalLinkOf {
-  return (record) => {
-    if (!record.externalId) return null;
-    const loaded = plugins.plugins.find((p) => p.definition.id === record.plugin);
-    if (!loaded?.definition.externalLink) return null;
+type RecordLinker = (record: { recordType: string; externalId: string }) => ExternalRecordLink | null;
+
+/** Each plugin's links for one organisation's records (externalLinks read once, else externalLink). */
+export async function externalLinkOf(plugins: PluginRuntime, orgId: number): Promise<ExternalLinkOf> {
+  const linkers = new Map<string, RecordLinker>();
+  for (const p of plugins.plugins) {
+    const def = p.definition;
     try {
-      return loaded.definition.externalLink(loaded.context, { recordType: record.recordType, externalId: record.externalId });
+      if (def.externalLinks) linkers.set(def.id, await def.externalLinks(p.context, orgId));
+      else if (def.externalLink) linkers.set(def.id, (record) => def.externalLink!(p.context, record));
+    } catch (err) {
+      p.context.logger.warn({ err, orgId }, 'links to records unavailable');
+    }
+  }
+  return (record) => {
+    const linker = linkers.get(record.plugin);
+    if (!record.externalId || !linker) return null;
+    try {
+      return linker({ recordType: record.recordType, externalId: record.externalId });
     } catch {
       return null;
     }

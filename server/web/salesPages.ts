@@ -137,7 +137,7 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
         paymentError: null,
         syncLabel,
         isSettled,
-        externalLink: externalLinkOf(deps.plugins),
+        externalLink: await externalLinkOf(deps.plugins, org.id),
         saleActions: saleActionsFor(deps.plugins, sale.id, req.principal!.role),
         pluginFigures,
         lineTaxCode: (line: { id: number; taxCode: string | null }): string => line.taxCode || defaultTaxCodes[line.id] || '',

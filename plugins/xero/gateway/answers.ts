@@ -119,6 +119,8 @@ export interface OrganisationAnswer {
   organisationId: string | null;
   name: string | null;
   baseCurrency: string | null;
+  /** The organisation's ShortCode (e.g. "!23eYt"), which Xero's deep links use to open it. */
+  shortCode: string | null;
   /** Lock dates as calendar days (YYYY-MM-DD), or null when not set. */
   periodLockDate: string | null;
   endOfYearLockDate: string | null;
@@ -297,6 +299,7 @@ export const organisationOf = (o: Organisation): OrganisationAnswer => ({
   organisationId: text(o.organisationID),
   name: text(o.name),
   baseCurrency: text(o.baseCurrency),
+  shortCode: text(o.shortCode),
   periodLockDate: calendarDay(o.periodLockDate),
   endOfYearLockDate: calendarDay(o.endOfYearLockDate),
 });

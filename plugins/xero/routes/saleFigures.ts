@@ -6,6 +6,7 @@ import { minorUnitDigits, type PluginContext, type SaleFigures, type SaleLineSna
 import type { XeroConfig } from '../config';
 import type { InvoiceTotals } from '../gateway/answers';
 import { getLiveConnection } from '../connection/store';
+import { organisationLinks } from '../connection/links';
 import { isRemovedInXero, recordsOfEntity, type XeroRecord } from '../engine/records';
 import { loadResolvedMappings } from '../mappings/load';
 import { resolveTaxType } from '../mappings/resolve';
@@ -13,7 +14,7 @@ import { storedTaxTypes, type StoredTaxType } from '../mappings/taxTypes';
 import type { ResolvedMappings } from '../mappings/types';
 import { centsText, xeroCentsToMinor, XERO_AMOUNT_DP } from '../payloads/arithmetic';
 
-type Ctx = Pick<PluginContext<XeroConfig>, 'db' | 'records' | 'pages'>;
+type Ctx = Pick<PluginContext<XeroConfig>, 'db' | 'records' | 'pages' | 'config'>;
 
 /** Xero cents in the host's money style when they are a whole number of the currency's minor units, else Xero's 2 dp. */
 export function xeroAmountText(cents: number, currency: string, formatMoney: (minor: bigint, currency: string) => string): string {
@@ -62,13 +63,18 @@ export async function xeroSaleFigures(ctx: Ctx, orgId: number, saleId: number): 
   const taxTypes = await storedTaxTypes(ctx.db, orgId);
   const codes = defaultTaxCodes(sale.lines, await loadResolvedMappings(ctx.db, orgId));
   const format = (minor: bigint, currency: string) => ctx.pages.formatMoney(minor, currency);
+  // The customer's contact in Xero (made or matched when their first invoice was sent).
+  const links = await organisationLinks(ctx.db, ctx.config.appUrl, orgId);
+  const contact = (await recordsOfEntity(ctx.db, orgId, 'customer', sale.customer.id)).find((r) => r.recordType === 'contact' && r.xeroId);
+  const contactLink = contact ? [{ href: links.of('contact', contact.xeroId!), label: `Xero contact: ${sale.customer.name}` }] : [];
   if (!invoice) {
-    return { title: 'Xero invoice', figures: [], note: 'Not in Xero yet: the net, tax and total appear here as Xero computes them once it has the invoice.', defaultTaxCodes: codes };
+    return { title: 'Xero invoice', figures: [], note: 'Not in Xero yet: the net, tax and total appear here as Xero computes them once it has the invoice.', defaultTaxCodes: codes, links: contactLink };
   }
   const title = `Xero invoice ${invoice.number ?? ''}`.trim();
-  if (isRemovedInXero(invoice.status)) return { title, figures: [], note: 'Voided or deleted in Xero: it charges nothing.', defaultTaxCodes: codes };
+  const invoiceLink = [{ href: links.of('invoice', invoice.xeroId!), label: `Open ${title} in Xero` }];
+  if (isRemovedInXero(invoice.status)) return { title, figures: [], note: 'Voided or deleted in Xero: it charges nothing.', defaultTaxCodes: codes, links: contactLink };
   if (!invoice.totals) {
-    return { title, figures: [], note: 'Sent before Ledgerbridge kept Xero\'s totals: they appear here the next time Xero tells us about the invoice (open it in Xero to see them now).', defaultTaxCodes: codes };
+    return { title, figures: [], note: 'Sent before Ledgerbridge kept Xero\'s totals: they appear here the next time Xero tells us about the invoice (open it in Xero to see them now).', defaultTaxCodes: codes, links: [...invoiceLink, ...contactLink] };
   }
-  return { title, figures: totalsFigures(invoice.totals, sale.currency, taxLabel(taxTypes), format), note: 'As Xero computed them.', defaultTaxCodes: codes };
+  return { title, figures: totalsFigures(invoice.totals, sale.currency, taxLabel(taxTypes), format), note: 'As Xero computed them.', defaultTaxCodes: codes, links: [...invoiceLink, ...contactLink] };
 }
