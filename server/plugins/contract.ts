@@ -409,6 +409,24 @@ export interface ExternalRecordLink {
 }
 
 /**
+ * What a plugin shows about a sale on the host's sale page (PluginDefinition.saleFigures), as plain data the
+ * host renders: figures the service computed (e.g. the invoice's net, tax and total as Xero computed them),
+ * and the tax code that applies to each line that names none of its own.
+ */
+export interface SaleFigures {
+  /** Where the figures come from, e.g. "Invoice LB-16 in Xero". */
+  title: string;
+  /** In reading order; values already in the host's money style (PluginPages.formatMoney) with the currency. */
+  figures: { label: string; value: string; testId?: string }[];
+  /** One sentence under the figures (e.g. why there are none yet). */
+  note?: string | null;
+  /** By sale line id: the tax code that applies to a line that carries none, e.g. "OUTPUT2 (default)". */
+  defaultTaxCodes?: Record<number, string>;
+  /** Pages in the service about the sale (its invoice, its customer's contact). */
+  links?: ExternalRecordLink[];
+}
+
+/**
  * The sync counts the dashboard shows, one definition each, used by the host's card and by every plugin's
  * panel (as a fact's label and help), so the same word never means two numbers on one page.
  */
@@ -493,6 +511,13 @@ export interface PluginDefinition<C = unknown> {
    * link, e.g. the invoice in Xero), shown beside the record on the host's pages; null when there is none.
    */
   externalLink?(ctx: PluginContext<C>, record: { recordType: string; externalId: string }): ExternalRecordLink | null;
+  /**
+   * Optional, instead of externalLink when the links depend on the organisation (Xero's ShortCode, which
+   * opens the right organisation): read what they need once per page, then link each record.
+   */
+  externalLinks?(ctx: PluginContext<C>, orgId: number): Promise<(record: { recordType: string; externalId: string }) => ExternalRecordLink | null>;
+  /** Optional: figures and default tax codes for the host's sale page (read-only, a few indexed queries); null: nothing to show. */
+  saleFigures?(ctx: PluginContext<C>, sale: { orgId: number; saleId: number }): Promise<SaleFigures | null>;
   /** Optional: buttons for the host's sale page (e.g. "Send to Xero now"). */
   saleActions?(ctx: PluginContext<C>, saleId: number): RecordAction[];
   /**

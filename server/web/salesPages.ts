@@ -14,7 +14,7 @@ import { errorsByField, field } from './forms';
 import { setFlash, takeFlash } from './flash';
 import { formatLocal } from './time';
 import { isSettled, syncLabel } from './syncLabel';
-import { externalLinkOf, saleActionsFor } from './externalLinks';
+import { externalLinkOf, saleActionsFor, saleFiguresFor } from './externalLinks';
 import { refundedAsAmount, refundKindLabel, saleState } from './saleState';
 import { createReceipts } from '../receipts';
 import { hostRecords } from '../domain/hostRecords';
@@ -120,6 +120,9 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
     const sale = await getSale(deps.db, org.id, saleIdParam(req));
     const canSell = ['admin', 'staff'].includes(req.principal!.role);
     const { offered, methodLabel } = await methodsOf(org.id);
+    const pluginFigures = await saleFiguresFor(deps.plugins, org.id, sale.id);
+    // A line with no tax code of its own shows the code that applies to it (a plugin's default), not a blank.
+    const defaultTaxCodes: Record<number, string> = Object.assign({}, ...pluginFigures.map((f) => f.defaultTaxCodes ?? {}));
     renderPage(
       res,
       'sales/detail',
@@ -149,8 +152,10 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
         paymentError: null,
         syncLabel,
         isSettled,
-        externalLink: externalLinkOf(deps.plugins),
+        externalLink: await externalLinkOf(deps.plugins, org.id),
         saleActions: saleActionsFor(deps.plugins, sale.id, req.principal!.role),
+        pluginFigures,
+        lineTaxCode: (line: { id: number; taxCode: string | null }): string => line.taxCode || defaultTaxCodes[line.id] || '',
         ...extra,
       },
       status,

@@ -8,7 +8,7 @@ import type { AccountingApi } from 'xero-node';
 import {
   accountOf, attachmentOf, bankTransactionOf, bankTransferOf, contactOf, createdAccountOf, creditNoteOf, elementsOf, invoiceOf, organisationOf,
   paymentOf, prepaymentOf, prepaymentReceiptOf, taxRateOf, trackingCategoryOf,
-  type PrepaymentAnswer, type PrepaymentReceiptAnswer, type AccountAnswer, type AttachmentAnswer, type ContactAnswer, type CreditNoteAnswer, type Element, type InvoiceAnswer, type OrganisationAnswer,
+  type PrepaymentAnswer, type PrepaymentReceiptAnswer, type AccountAnswer, type AttachmentAnswer, type ContactAnswer, type CreditNoteAnswer, type Element, type InvoiceAnswer, type InvoiceTotals, type OrganisationAnswer,
   type PaymentAnswer, type ReferencedAnswer, type ChangedRecord, xeroTime, type TaxRateAnswer, type TrackingCategoryAnswer,
 } from './answers';
 import type { CallOptions, XeroOperation } from './client';
@@ -30,7 +30,7 @@ export interface SendOptions extends CallOptions {
   idempotencyKey: string;
 }
 
-export interface CreatedInvoice { invoiceId: string; number: string | null; status: string | null }
+export interface CreatedInvoice { invoiceId: string; number: string | null; status: string | null; totals: InvoiceTotals | null }
 export interface CreatedCreditNote { creditNoteId: string; number: string | null; status: string | null }
 export interface CreatedPayment { paymentId: string | null; status: string | null }
 
@@ -72,8 +72,8 @@ export class XeroGateway {
       (api, tenant) => api.createInvoices(tenant, { invoices: invoices.map(toXeroNodeInvoice) }, false, opts.unitdp, opts.idempotencyKey), opts,
     );
     return elementsOf(body.invoices, invoices.length, 'Invoices', (inv) => {
-      const { invoiceId, number, status } = invoiceOf(inv);
-      return { invoiceId, number, status };
+      const { invoiceId, number, status, totals } = invoiceOf(inv);
+      return { invoiceId, number, status, totals };
     });
   }
 

@@ -190,7 +190,7 @@ async function reconcile(b: Batch, items: readonly Item[], verifying: ReadonlySe
         }
         break;
       case 'adopt':
-        await saveRecord(ctx.db, b.key, { entityId, xeroId: existing!.invoiceId, number, status: existing!.status ?? 'UNKNOWN' }, ctx.clock.now());
+        await saveRecord(ctx.db, b.key, { entityId, xeroId: existing!.invoiceId, number, status: existing!.status ?? 'UNKNOWN', totals: existing!.totals }, ctx.clock.now());
         await receiptFor(b, item, existing!.invoiceId);
         b.recorder.results[index] = done({ ...b.recorder.syncOf(entityId), externalId: existing!.invoiceId, externalRef: number }, [b.recorder.audit(item, {
           action: 'adopted', outcome: 'ok', response: existing!.summary, message: `found in Xero by number ${number} before re-sending; adopted, not created again`,
@@ -259,7 +259,7 @@ async function send(b: Batch, toSend: readonly ToSend[]): Promise<void> {
     if (element.ok) {
       const { invoiceId } = element.value;
       const number = element.value.number ?? built.payload.InvoiceNumber;
-      await saveRecord(ctx.db, b.key, { entityId: saleId, xeroId: invoiceId, number, status: element.value.status ?? built.payload.Status, payloadHash: payloadHash(built.payload) }, ctx.clock.now());
+      await saveRecord(ctx.db, b.key, { entityId: saleId, xeroId: invoiceId, number, status: element.value.status ?? built.payload.Status, payloadHash: payloadHash(built.payload), totals: element.value.totals }, ctx.clock.now());
       if (b.svc.historyNotes) {
         await enqueueHistoryNote(ctx, b.session.orgId, { recordType: 'invoice', xeroId: invoiceId, entityType: 'sale', entityId: saleId,
           details: `Created by Ledgerbridge from sale #${saleId}${built.payload.Reference ? ` (${built.payload.Reference})` : ''}: ${saleUrlOf(ctx, saleId)}${moved ? `. ${moved}` : ''}` });
