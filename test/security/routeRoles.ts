@@ -77,6 +77,7 @@ export const ROUTE_ROLES: Record<string, Access> = {
   'GET /sales/:id/sync.json': roles(ANY),
   'POST /sales/:id/refunds': roles(SELLERS),
   'POST /sales/:id/payments': roles(SELLERS),
+  'POST /sales/:id/cancel': roles(SELLERS),
   'GET /users': roles(ADMIN),
   'POST /users': roles(ADMIN),
   'POST /users/:id/disable': roles(ADMIN),

@@ -11,6 +11,7 @@ import { auth0009 } from './0009_two_factor';
 import { payments0010 } from './0010_payment_source';
 import { sales0011 } from './0011_service_date';
 import { sales0011TipLines } from './0011_tip_lines';
+import { sales0014 } from './0014_deposits';
 
 /** The host's migrations, in order. A new file adds itself here. */
-export const coreMigrations: Migration[] = [core0001, outbox0002, auth0003, secrets0004, payouts0005, outbox0006, payouts0007, outbox0008, auth0009, payments0010, sales0011, sales0011TipLines];
+export const coreMigrations: Migration[] = [core0001, outbox0002, auth0003, secrets0004, payouts0005, outbox0006, payouts0007, outbox0008, auth0009, payments0010, sales0011, sales0011TipLines, sales0014];
