@@ -27,7 +27,7 @@ import { lineTaxRates } from './mappings/lineRates';
 import { onPayoutPaid } from './payouts/enqueue';
 import { startPayoutSweep } from './payouts/schedule';
 import { xeroHandlers } from './handlers';
-import { onPaymentReceived, onRefundIssued, onSaleCompleted } from './sync/enqueue';
+import { onPaymentReceived, onRefundIssued, onSaleCancelled, onSaleCompleted } from './sync/enqueue';
 import { xeroHealth } from './health';
 import { HISTORY_NOTE } from './sync/types';
 import { organisationLinks } from './connection/links';
@@ -62,7 +62,7 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   webhooks: (ctx) => xeroWebhooks(ctx),
   cli: (program, context) => registerXeroCommands(program, context),
   // Subscribers only enqueue, in the host's transaction; handlers (sync/, payouts/) do the Xero calls.
-  subscribers: { 'sale.completed': onSaleCompleted, 'refund.issued': onRefundIssued, 'payment.received': onPaymentReceived, 'payout.paid': onPayoutPaid },
+  subscribers: { 'sale.completed': onSaleCompleted, 'refund.issued': onRefundIssued, 'payment.received': onPaymentReceived, 'payout.paid': onPayoutPaid, 'sale.cancelled': onSaleCancelled },
   handlers: (ctx) => xeroHandlers(ctx),
   // History notes step aside whenever the rate budget is busy: not records waiting to reach Xero.
   backgroundOutboxTypes: [HISTORY_NOTE],

@@ -18,6 +18,9 @@ export interface SaleRow {
   status: SaleStatus;
   occurred_at: number;
   service_date?: string | null;
+  /** "Cancel booking, keep deposit" (migration 0014): when, and the money kept. */
+  cancelled_at?: number | string | null;
+  kept_minor?: number | string | null;
   created_by: string;
   created_at: number;
 }
@@ -144,6 +147,7 @@ export async function loadSaleSnapshot(trx: Queryable, sale: SaleRow): Promise<S
     totalMinor: Number(sale.total_minor),
     occurredAt: Number(sale.occurred_at),
     serviceDate: sale.service_date ?? null,
+    cancellation: sale.cancelled_at === null || sale.cancelled_at === undefined ? null : { at: Number(sale.cancelled_at), keptMinor: Number(sale.kept_minor ?? 0) },
     customer: { id: customer.id, name: customer.name, email: customer.email },
     lines: lines.map(lineSnapshot),
   };

@@ -2,6 +2,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import type { HostDeps } from '../hostDeps';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { requireRole } from '../auth/middleware';
+import { cancelKeepingDeposit } from '../domain/cancellations';
 import { getOrganisation, type Organisation } from '../domain/organisations';
 import { createSale } from '../domain/sales';
 import { issueRefund, previewRefund } from '../domain/refunds';
@@ -237,6 +238,23 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
         }
         throw err;
       }
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // The customer cancelled and the business keeps what was paid (sale.cancelled: plugins post it as income).
+  router.post('/sales/:id/cancel', sellers, async (req, res, next) => {
+    try {
+      const saleId = saleIdParam(req);
+      try {
+        const { kept, sale } = await cancelKeepingDeposit(deps, req.principal!, saleId);
+        setFlash(req, 'success', `Booking cancelled: ${kept} ${sale.currency} kept, nothing more is owed.`);
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err;
+        setFlash(req, 'error', err.message);
+      }
+      return res.redirect(303, `/sales/${saleId}`);
     } catch (err) {
       next(err);
     }

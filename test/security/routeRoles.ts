@@ -79,6 +79,7 @@ export const ROUTE_ROLES: Record<string, Access> = {
   'GET /sales/:id/live.json': roles(ANY),
   'POST /sales/:id/refunds': roles(SELLERS),
   'POST /sales/:id/payments': roles(SELLERS),
+  'POST /sales/:id/cancel': roles(SELLERS),
   'GET /users': roles(ADMIN),
   'POST /users': roles(ADMIN),
   'POST /users/:id/disable': roles(ADMIN),

@@ -33,6 +33,8 @@ export interface SettingsForm {
   roundingTax: string;
   /** Tips and service charges: each kind's account and tax rate ('' = not set / default). */
   lineKinds: Record<'tip' | 'service_charge', { account: string; tax: string }>;
+  /** A cancelled booking's kept deposit: the income account ('' = not set). */
+  cancellationAccount?: string;
   invoiceStatus: 'DRAFT' | 'AUTHORISED';
   invoiceDate: 'sale_date' | 'service_date';
   lockedPeriod: 'first_open_day' | 'hold';
@@ -91,6 +93,7 @@ export function parseSettingsForm(body: Record<string, unknown>, methodIds: read
       tip: { account: text(body.tip_account), tax: text(body.tip_tax) },
       service_charge: { account: text(body.service_charge_account), tax: text(body.service_charge_tax) },
     },
+    cancellationAccount: text(body.cancellation_account),
     invoiceStatus: text(body.invoice_status) === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
     invoiceDate: text(body.invoice_date) === 'service_date' ? 'service_date' : 'sale_date',
     lockedPeriod: text(body.locked_period) === 'hold' ? 'hold' : 'first_open_day',
@@ -136,6 +139,7 @@ export function formFromRows(rows: Pick<MappingRow, 'kind' | 'key' | 'value'>[],
       tip: { account: single('tip_account'), tax: single('tip_tax') },
       service_charge: { account: single('service_charge_account'), tax: single('service_charge_tax') },
     },
+    cancellationAccount: single('cancellation_account'),
     invoiceStatus: single('invoice_status') === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
     invoiceDate: single('invoice_date') === 'service_date' ? 'service_date' : 'sale_date',
     lockedPeriod: single('locked_period') === 'hold' ? 'hold' : 'first_open_day',
@@ -235,6 +239,12 @@ export function checkSettingsForm(form: SettingsForm, cat: Catalogue, existing: 
       usedTaxTypes.add(rate.toUpperCase());
     }
     if (tax) add(`${kind}_tax`, '', tax.toUpperCase());
+  }
+
+  if (form.cancellationAccount) {
+    const checked = checkAccount(form.cancellationAccount, 'sales', cat);
+    if (checked.issue) issues.push({ field: 'cancellation_account', message: checked.issue });
+    add('cancellation_account', '', form.cancellationAccount);
   }
 
   add('invoice_status', '', form.invoiceStatus);

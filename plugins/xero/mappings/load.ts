@@ -62,6 +62,7 @@ export function resolveMappingRows(orgId: number, rows: Pick<MappingRow, 'kind' 
       ...(single('tip_tax') ? { tip: single('tip_tax')! } : {}),
       ...(single('service_charge_tax') ? { service_charge: single('service_charge_tax')! } : {}),
     },
+    cancellationAccountCode: single('cancellation_account') ?? null,
     categoryTracking,
     defaultTracking: parseTracking(single('default_tracking') ?? '[]'),
     roundingAccountCode: single('rounding_account') ?? null,

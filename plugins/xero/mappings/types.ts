@@ -70,6 +70,11 @@ export interface ResolvedMappings {
    */
   lineKindAccounts: Partial<Record<'tip' | 'service_charge', string>>;
   lineKindTaxTypes: Partial<Record<'tip' | 'service_charge', string>>;
+  /**
+   * A booking cancelled with its deposit kept: the income account the kept money is invoiced to (paid by the
+   * deposits' prepayments, sync/deposits/). No default: a cancellation with none set fails, naming the setting.
+   */
+  cancellationAccountCode?: string | null;
   /** Up to 2 tracking assignments per category. */
   categoryTracking: Record<string, TrackingAssignment[]>;
   /** Applied to lines whose category has no tracking of its own (up to 2). */

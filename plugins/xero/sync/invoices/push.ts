@@ -67,6 +67,7 @@ export async function pushInvoices(svc: XeroServices, items: Item[], hctx: Outbo
   const loaded = await mappingsOrFinish(svc, orgId, items, recorder, hctx.workerId);
   if ('finished' in loaded) return loaded.finished;
   const sales = await loadSales(svc, orgId, items, recorder);
+  skipCancelled(items, sales, recorder);
   deferUntilServiceDate(svc, items, sales, loaded, recorder);
   if (recorder.results.every((r) => r !== undefined)) return finishBatch(ctx, items, recorder.results as ItemResult[], hctx.workerId);
   const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal);
@@ -106,6 +107,14 @@ async function loadSales(svc: XeroServices, orgId: number, items: readonly Item[
     else recorder.results[index] = { outcome: { status: 'failed', error: `Sale ${item.payload.saleId} no longer exists in this organisation` }, audit: [recorder.audit(item, { action: 'failed', outcome: 'failed', message: 'sale not found' })] };
   }
   return sales;
+}
+
+/** A booking cancelled with its deposit kept is never invoiced as sold: the deposit push invoices what was kept (../deposits/). */
+function skipCancelled(items: readonly Item[], sales: ReadonlyMap<number, SaleSnapshot>, recorder: BatchRecorder<InvoicePushPayload>): void {
+  for (const [index, item] of items.entries()) {
+    if (recorder.results[index] || !sales.get(item.payload.saleId)?.cancellation) continue;
+    recorder.results[index] = done(undefined, [recorder.audit(item, { action: 'skipped', outcome: 'skipped', message: 'booking cancelled, deposit kept: the kept money is invoiced instead (deposits)' })]);
+  }
 }
 
 /**
