@@ -16,6 +16,8 @@ import { validatePaymentInput, type ValidPaymentRequest } from './saleSchemas';
 import { actorOf, findSaleRow, loadSaleSnapshot, paymentSnapshot, withTransaction, type PaymentRow, type SaleRow, type WriteOptions } from './saleRecords';
 import type { SaleDeps } from './sales';
 import { methodChoices } from './organisationMethods';
+import { getOrganisation } from './organisations';
+import { dayIn, redeemVouchers } from './vouchers';
 import { getSale, paymentView, type PaymentView, type SaleView } from './saleView';
 
 export interface PaymentResult {
@@ -62,6 +64,11 @@ export async function recordPayment(deps: SaleDeps, principal: Principal, saleId
     const split = splitPayment(request.amountMinor, outstanding);
     const draws = fromCredit ? await drawCustomerCredit(trx, sale, request.amountMinor, money) : [];
 
+    if (request.voucherCode !== null) {
+      const { timezone } = await getOrganisation(trx, sale.org_id);
+      await redeemVouchers(trx, sale.org_id, sale.currency, dayIn(now, timezone), [{ code: request.voucherCode, amountMinor: request.amountMinor, codePath: 'voucherCode', amountPath: 'amount' }]);
+    }
+
     const [row] = (await trx('payments')
       .insert({
         org_id: sale.org_id,
@@ -71,6 +78,7 @@ export async function recordPayment(deps: SaleDeps, principal: Principal, saleId
         credit_minor: split.creditMinor,
         currency: sale.currency,
         provider_ref: request.providerRef,
+        voucher_code: request.voucherCode,
         received_at: request.receivedAt ?? now,
         created_by: actorOf(principal),
         created_at: now,
