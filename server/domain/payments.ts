@@ -33,13 +33,16 @@ export async function recordPayment(deps: SaleDeps, principal: Principal, saleId
       totalMinor: Number(sale.total_minor),
       paidMinor: Number(sale.paid_minor),
       refunds: refunds.map((r) => ({ amountMinor: Number(r.amount_minor), method: r.method })),
+      // A booking cancelled with its deposit kept takes no more money.
+      cancelled: sale.cancelled_at !== null && sale.cancelled_at !== undefined,
     });
     if (request.amountMinor > outstanding) {
       const money = (minor: number) => `${formatMinor(minor, sale.currency)} ${sale.currency}`;
       throw new ValidationError([
         {
           path: 'amount',
-          message: outstanding > 0 ? `is more than the ${money(outstanding)} outstanding on this sale` : 'nothing is outstanding on this sale',
+          message: sale.cancelled_at !== null && sale.cancelled_at !== undefined ? 'the booking was cancelled with its deposit kept: it takes no more payments'
+            : outstanding > 0 ? `is more than the ${money(outstanding)} outstanding on this sale` : 'nothing is outstanding on this sale',
         },
       ]);
     }
