@@ -53,12 +53,18 @@ export async function recordPayment(deps: SaleDeps, principal: Principal, saleId
       totalMinor: Number(sale.total_minor),
       paidMinor: Number(sale.paid_minor),
       refunds: refunds.map((r) => ({ amountMinor: Number(r.amount_minor), method: r.method })),
+      // A booking cancelled with its deposit kept takes no more money.
+      cancelled: sale.cancelled_at !== null && sale.cancelled_at !== undefined,
     });
     const money = (minor: number) => `${formatMinor(minor, sale.currency)} ${sale.currency}`;
     // Credit is what is left over once a sale is paid: a payment to a sale owing nothing is refused, not banked.
-    if (outstanding <= 0) throw new ValidationError([{ path: 'amount', message: 'nothing is outstanding on this sale' }]);
+    if (outstanding <= 0) {
+      const cancelled = sale.cancelled_at !== null && sale.cancelled_at !== undefined;
+      throw new ValidationError([{ path: 'amount', message: cancelled ? 'the booking was cancelled with its deposit kept: it takes no more payments' : 'nothing is outstanding on this sale' }]);
+    }
     const fromCredit = request.method === CUSTOMER_CREDIT_METHOD;
-    if (request.amountMinor > outstanding && (overpayment === 'refuse' || fromCredit)) {
+    // Credit and a gift voucher are already the customer's money held by us: only cash-like money may overpay.
+    if (request.amountMinor > outstanding && (overpayment === 'refuse' || fromCredit || request.voucherCode !== null)) {
       throw new ValidationError([{ path: 'amount', message: `is more than the ${money(outstanding)} outstanding on this sale` }]);
     }
     const split = splitPayment(request.amountMinor, outstanding);
