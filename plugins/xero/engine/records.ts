@@ -106,3 +106,22 @@ export async function deleteRecord(db: Queryable, key: RecordKey, entityId: numb
 export function isRemovedInXero(status: string | null | undefined): boolean {
   return status === 'VOIDED' || status === 'DELETED' || status === DELETED_UPSTREAM;
 }
+
+/**
+ * The number (or, for a payout's documents, the reference) of each of these Xero ids we know in the
+ * organisation, by lower-case id: what the sync log shows instead of an id. Ids without one are left out.
+ */
+export async function numbersOfXeroIds(db: Queryable, orgId: number, xeroIds: readonly string[]): Promise<Map<string, string>> {
+  const numbers = new Map<string, string>();
+  if (xeroIds.length === 0) return numbers;
+  // Xero's ids are stored as Xero wrote them: match either case.
+  const ids = [...new Set(xeroIds.flatMap((id) => [id.toLowerCase(), id.toUpperCase()]))];
+  for (let i = 0; i < ids.length; i += 200) {
+    const chunk = ids.slice(i, i + 200);
+    const records = (await db('xero_records').where({ org_id: orgId }).whereIn('xero_id', chunk).whereNotNull('number').select('xero_id', 'number')) as { xero_id: string; number: string }[];
+    for (const r of records) numbers.set(r.xero_id.toLowerCase(), r.number);
+    const steps = (await db('xero_payout_steps').where({ org_id: orgId }).whereIn('xero_id', chunk).select('xero_id', 'reference')) as { xero_id: string; reference: string }[];
+    for (const s of steps) if (!numbers.has(s.xero_id.toLowerCase())) numbers.set(s.xero_id.toLowerCase(), s.reference);
+  }
+  return numbers;
+}
