@@ -125,3 +125,15 @@ export async function numbersOfXeroIds(db: Queryable, orgId: number, xeroIds: re
   }
   return numbers;
 }
+
+/** The Xero invoice of each of these sales (its number and id), by sale id; the latest when there were several tenants. */
+export async function invoicesOfSales(db: Queryable, orgId: number, saleIds: readonly number[]): Promise<Map<number, { number: string | null; xeroId: string | null }>> {
+  const found = new Map<number, { number: string | null; xeroId: string | null }>();
+  const ids = [...new Set(saleIds)];
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = (await db('xero_records').where({ org_id: orgId, entity_type: 'sale', record_type: 'invoice' }).whereIn('entity_id', ids.slice(i, i + 500))
+      .orderBy('updated_at', 'asc').select('entity_id', 'number', 'xero_id')) as { entity_id: number; number: string | null; xero_id: string | null }[];
+    for (const r of rows) found.set(Number(r.entity_id), { number: r.number, xeroId: r.xero_id });
+  }
+  return found;
+}
