@@ -37,6 +37,8 @@ export interface SaleSnapshot {
    * the sale: a class next month, a party in June. Absent or null: the sale's own day.
    */
   serviceDate?: string | null;
+  /** The booking was cancelled and the money paid kept (no more is owed); absent or null: not cancelled. */
+  cancellation?: { at: number; keptMinor: number } | null;
   customer: { id: number; name: string; email: string | null };
   lines: SaleLineSnapshot[];
 }
@@ -63,10 +65,21 @@ export interface PaymentSnapshot {
   method: string;
   /** The gift voucher it was paid from (method gift_voucher); absent or null otherwise. */
   voucherCode?: string | null;
+  /** All the money received, minor units (with any part kept as credit). */
   amountMinor: number;
   currency: string;
   providerRef: string | null;
   receivedAt: number;
+  /**
+   * An overpayment: the part of amountMinor above what the sale owed, kept as the customer's credit (in
+   * this payment's currency). What pays the sale is amountMinor − creditMinor. Absent or 0: none.
+   */
+  creditMinor?: number;
+  /**
+   * A payment from the customer's credit: the earlier overpayments (their payment ids) it spends, adding
+   * up to amountMinor. No money arrived with it. Absent or empty: an ordinary payment.
+   */
+  fromCredit?: { paymentId: number; amountMinor: number }[];
 }
 
 /** A payout as stored by the host (server/payouts/record.ts); its lines are read from `payout_lines`. */
@@ -111,6 +124,8 @@ export interface HostEventMap {
   'refund.issued': { refund: RefundSnapshot; sale: SaleSnapshot };
   'payment.received': { payment: PaymentSnapshot; sale: SaleSnapshot };
   'payout.paid': { payout: PayoutSnapshot };
+  /** "Cancel booking, keep deposit": the sale (with its cancellation) and the money kept. */
+  'sale.cancelled': { sale: SaleSnapshot; keptMinor: number };
   'voucher.expired': { voucher: VoucherSnapshot };
 }
 
@@ -120,4 +135,4 @@ export type HostEvent<T extends HostEventType = HostEventType> = {
   [K in T]: { type: K; orgId: number; occurredAt: number; data: HostEventMap[K] };
 }[T];
 
-export const HOST_EVENT_TYPES: HostEventType[] = ['sale.completed', 'refund.issued', 'payment.received', 'payout.paid', 'voucher.expired'];
+export const HOST_EVENT_TYPES: HostEventType[] = ['sale.completed', 'refund.issued', 'payment.received', 'payout.paid', 'sale.cancelled', 'voucher.expired'];

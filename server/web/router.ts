@@ -11,6 +11,7 @@ import { createPaymentMethodsPages } from './paymentMethodsPages';
 import { createVouchersPages } from './vouchersPages';
 import { createSalesPages } from './salesPages';
 import { createSaleSyncJson } from './saleSyncJson';
+import { createSaleLiveJson } from './saleLiveJson';
 
 /** The repository root: views/ and public/ live here. */
 export const WEB_ROOT_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -32,6 +33,7 @@ export function createWebRouter(deps: WebDeps): Router {
   router.use(createDashboardPage(deps));
   router.use(createSalesPages(deps));
   router.use(createSaleSyncJson(deps));
+  router.use(createSaleLiveJson(deps));
   router.use(createUsersPages(deps));
   router.use(createPaymentMethodsPages(deps));
   router.use(createVouchersPages(deps));
