@@ -60,10 +60,21 @@ export interface PaymentSnapshot {
   saleId: number;
   /** A payment method id of this install (the host's own or one a plugin brings). */
   method: string;
+  /** All the money received, minor units (with any part kept as credit). */
   amountMinor: number;
   currency: string;
   providerRef: string | null;
   receivedAt: number;
+  /**
+   * An overpayment: the part of amountMinor above what the sale owed, kept as the customer's credit (in
+   * this payment's currency). What pays the sale is amountMinor − creditMinor. Absent or 0: none.
+   */
+  creditMinor?: number;
+  /**
+   * A payment from the customer's credit: the earlier overpayments (their payment ids) it spends, adding
+   * up to amountMinor. No money arrived with it. Absent or empty: an ordinary payment.
+   */
+  fromCredit?: { paymentId: number; amountMinor: number }[];
 }
 
 /** A payout as stored by the host (server/payouts/record.ts); its lines are read from `payout_lines`. */

@@ -61,6 +61,8 @@ export interface PaymentRow {
   created_at: number;
   /** Where it came from when not taken here (migration 0010), e.g. "Paid in Xero: bank transfer, 2 Dec". */
   source_note?: string | null;
+  /** The excess over what the sale owed, kept as the customer's credit (migration 0015). */
+  credit_minor?: number | string;
 }
 
 export interface RefundRow {
@@ -75,6 +77,8 @@ export interface RefundRow {
   reason: string | null;
   created_by: string;
   created_at: number;
+  /** How it stands downstream when someone changed it there (migration 0017); null otherwise. */
+  downstream_state?: string | null;
 }
 
 export interface RefundLineRow {
@@ -155,7 +159,9 @@ export function statusFor(totalMinor: number, refundedMinor: number): SaleStatus
   return refundedMinor >= totalMinor ? 'refunded' : 'partially_refunded';
 }
 
-export function paymentSnapshot(row: PaymentRow): PaymentSnapshot {
+/** `fromCredit`: the overpayments a payment from the customer's credit spent (customer_credit_uses). */
+export function paymentSnapshot(row: PaymentRow, fromCredit: readonly { paymentId: number; amountMinor: number }[] = []): PaymentSnapshot {
+  const creditMinor = Number(row.credit_minor ?? 0);
   return {
     id: row.id,
     orgId: row.org_id,
@@ -165,5 +171,7 @@ export function paymentSnapshot(row: PaymentRow): PaymentSnapshot {
     currency: row.currency,
     providerRef: row.provider_ref,
     receivedAt: Number(row.received_at),
+    ...(creditMinor > 0 ? { creditMinor } : {}),
+    ...(fromCredit.length > 0 ? { fromCredit: fromCredit.map((d) => ({ paymentId: d.paymentId, amountMinor: d.amountMinor })) } : {}),
   };
 }

@@ -5,6 +5,7 @@ import type { Queryable } from '../db/knex';
 import type { SyncEntityType, SyncStatus } from '../plugins/contract';
 import { listSyncRecordsForEntities } from '../sync/store';
 import { balanceDueMinor } from './balance';
+import { creditBalances } from './customerCredit';
 import type { SaleLineKind } from './events';
 import { formatMinor } from './money';
 import { encodeCursor, validateSaleListQuery, type SaleStatus } from './saleSchemas';
@@ -34,6 +35,8 @@ export interface PaymentView {
   createdAt: string;
   /** Where the payment came from when it was not taken here ("Paid in Xero: bank transfer, 2 Dec"); null for our own. */
   source: string | null;
+  /** The part of `amount` above what the sale owed, kept as the customer's credit; null when none. */
+  toCredit: string | null;
 }
 
 export interface RefundView {
@@ -46,6 +49,8 @@ export interface RefundView {
   reason: string | null;
   createdAt: string;
   lines: { saleLineId: number; quantity: string | null; amount: string }[];
+  /** How it stands downstream when someone changed it there ("Settled in Xero: 30.00 paid out"); null otherwise. */
+  downstreamState: string | null;
 }
 
 export interface SyncRecordView {
@@ -78,6 +83,8 @@ export interface SaleView {
   outstanding: string;
   status: SaleStatus;
   customer: { id: number; name: string; email: string | null };
+  /** The customer's credit left (from overpayments, less what later payments spent), by currency; empty when none. */
+  customerCredit: { currency: string; amount: string }[];
   lines: SaleLineView[];
   payments: PaymentView[];
   refunds: RefundView[];
@@ -121,6 +128,7 @@ export async function buildSaleViews(db: Queryable, orgId: number, sales: SaleWi
   const refundLines = refunds.length
     ? ((await db<RefundLineRow>('refund_lines').whereIn('refund_id', refunds.map((r) => r.id)).orderBy('id')) as RefundLineRow[])
     : [];
+  const credit = await creditBalances(db, orgId, sales.map((s) => s.customer_id));
   const sync = await listSyncRecordsForEntities(db, orgId, {
     sale: saleIds,
     refund: refunds.map((r) => r.id),
@@ -160,6 +168,9 @@ export async function buildSaleViews(db: Queryable, orgId: number, sales: SaleWi
       }))),
       status: sale.status,
       customer: { id: sale.customer_id, name: sale.customer_name, email: sale.customer_email },
+      customerCredit: [...(credit.get(Number(sale.customer_id)) ?? new Map<string, number>())]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([code, minor]) => ({ currency: code, amount: formatMinor(minor, code) })),
       lines: (linesBySale.get(sale.id) ?? []).map((l) => ({
         id: l.id,
         position: l.position,
@@ -201,6 +212,7 @@ export function paymentView(p: PaymentRow): PaymentView {
     receivedAt: iso(p.received_at),
     createdAt: iso(p.created_at),
     source: p.source_note ?? null,
+    toCredit: Number(p.credit_minor ?? 0) > 0 ? formatMinor(Number(p.credit_minor), p.currency) : null,
   };
 }
 
@@ -215,6 +227,7 @@ export function refundView(r: RefundRow, lines: RefundLineRow[]): RefundView {
     reason: r.reason,
     createdAt: iso(r.created_at),
     lines: lines.map((l) => ({ saleLineId: l.sale_line_id, quantity: l.quantity, amount: formatMinor(Number(l.amount_minor), r.currency) })),
+    downstreamState: r.downstream_state ?? null,
   };
 }
 

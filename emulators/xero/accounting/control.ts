@@ -79,6 +79,17 @@ export function createControlRouter(store: BookStore, clock: Clock): Router {
     res.json({ tenantId: book.organisation.OrganisationID, tenant: tenantSummary(book), items: list(book) });
   });
 
+  // The files on a document as the accountant sees them, bytes included (base64), for tests to read back.
+  for (const [kind, collection] of [['invoice', 'invoices'], ['creditnote', 'creditnotes']] as const) {
+    router.get(`/tenants/:tenantId/${collection}/:id/attachments`, (req, res) => {
+      const book = withBook(res, req.params.tenantId);
+      if (!book) return;
+      const doc = findDocument(book, kind, req.params.id);
+      if (!doc) return problem(res, 404, `No ${KINDS[kind].label} ${req.params.id}`);
+      res.json({ items: (doc.attachments ?? []).map((a) => ({ AttachmentID: a.AttachmentID, FileName: a.FileName, MimeType: a.MimeType, ContentLength: a.ContentLength, IncludeOnline: a.IncludeOnline, ContentBase64: a.contentBase64 })) });
+    });
+  }
+
   const documentAction = (kind: DocumentKind, collection: string, action: 'void' | 'delete' | 'authorise', next: DocumentStatus) => {
     router.post(`/tenants/:tenantId/${collection}/:id/${action}`, (req, res) => {
       const book = withBook(res, req.params.tenantId);

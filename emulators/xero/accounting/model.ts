@@ -112,6 +112,20 @@ export interface DocumentRecord extends Totals {
   UpdatedDateUTC: number;
   CreatedDateUTC: number;
   createdByAppId: string;
+  /** Files attached through …/{id}/Attachments (absent: none). */
+  attachments?: AttachmentRecord[];
+}
+
+/** A file attached to a document; the bytes are kept as base64 so snapshots stay plain JSON. */
+export interface AttachmentRecord {
+  AttachmentID: string;
+  FileName: string;
+  MimeType: string;
+  ContentLength: number;
+  IncludeOnline: boolean;
+  contentBase64: string;
+  createdByAppId: string;
+  CreatedDateUTC: number;
 }
 
 export interface PaymentRecord {
@@ -141,10 +155,23 @@ export interface AllocationRecord {
   IsDeleted: boolean;
 }
 
+/** Part of an overpayment applied to an invoice of its contact (PUT /Overpayments/{id}/Allocations). */
+export interface OverpaymentAllocationRecord {
+  AllocationID: string;
+  invoiceId: string;
+  Amount: Cents;
+  Date: number;
+  IsDeleted: boolean;
+}
+
 export interface BankTransactionRecord extends Totals {
   BankTransactionID: string;
-  /** SPEND-TRANSFER / RECEIVE-TRANSFER are the two legs Xero books for a BankTransfer (read-only here). */
-  Type: 'SPEND' | 'RECEIVE' | 'SPEND-TRANSFER' | 'RECEIVE-TRANSFER' | 'RECEIVE-PREPAYMENT';
+  /**
+   * SPEND-TRANSFER / RECEIVE-TRANSFER are the two legs Xero books for a BankTransfer (read-only here).
+   * RECEIVE-PREPAYMENT creates a Prepayment (prepayments.ts).
+   * RECEIVE-OVERPAYMENT is money received above what was owed: an Overpayment (same id) with credit to allocate.
+   */
+  Type: 'SPEND' | 'RECEIVE' | 'SPEND-TRANSFER' | 'RECEIVE-TRANSFER' | 'RECEIVE-PREPAYMENT' | 'RECEIVE-OVERPAYMENT';
   /** Absent on transfer legs: a transfer has no contact. */
   ContactID?: string;
   /** RECEIVE-PREPAYMENT only: the Prepayment it created (prepayments.ts). */
@@ -160,6 +187,8 @@ export interface BankTransactionRecord extends Totals {
   IsReconciled: boolean;
   lines: LineRecord[];
   UpdatedDateUTC: number;
+  /** RECEIVE-OVERPAYMENT only: its allocations to invoices (overpayments.ts). */
+  overpaymentAllocations?: OverpaymentAllocationRecord[];
 }
 
 /**

@@ -185,7 +185,7 @@ function documentCore(book: Book, doc: DocumentRecord, options: SerializeOptions
     CurrencyRate: currencyRate(doc.CurrencyRate),
     ...day(doc.FullyPaidOnDate, 'FullyPaidOnDate'),
     BrandingThemeID: doc.BrandingThemeID,
-    HasAttachments: false,
+    HasAttachments: (doc.attachments?.length ?? 0) > 0,
     HasErrors: false,
     UpdatedDateUTC: msDate(doc.UpdatedDateUTC),
   };
@@ -222,8 +222,20 @@ export function serializeInvoice(book: Book, doc: DocumentRecord, options: Seria
     Prepayments: [...book.prepaymentAllocations.values()].filter((a) => !a.IsDeleted && a.invoiceId === doc.id).map((a) => ({
       PrepaymentID: a.prepaymentId, ...day(a.Date, 'Date'), AppliedAmount: money(a.Amount), Total: money(book.prepayments.get(a.prepaymentId)?.Total),
     })),
-    Overpayments: [],
+    Overpayments: overpaymentsApplied(book, doc.id),
   };
+}
+
+/** The overpayments allocated to an invoice, as its `Overpayments` list shows them. */
+function overpaymentsApplied(book: Book, invoiceId: string): Json[] {
+  const applied: Json[] = [];
+  for (const txn of book.bankTransactions.values()) {
+    for (const a of txn.overpaymentAllocations ?? []) {
+      if (a.IsDeleted || a.invoiceId !== invoiceId) continue;
+      applied.push({ OverpaymentID: txn.BankTransactionID, Type: txn.Type, AppliedAmount: money(a.Amount), ...day(a.Date, 'Date'), Total: money(txn.Total), CurrencyCode: txn.CurrencyCode });
+    }
+  }
+  return applied;
 }
 
 export function serializeCreditNote(book: Book, doc: DocumentRecord, options: SerializeOptions = DEFAULT_SERIALIZE): Json {
@@ -296,6 +308,7 @@ export function serializePayment(book: Book, payment: PaymentRecord): Json {
 export function serializeBankTransaction(book: Book, txn: BankTransactionRecord, options: SerializeOptions = DEFAULT_SERIALIZE): Json {
   return {
     BankTransactionID: txn.BankTransactionID,
+    OverpaymentID: txn.Type === 'RECEIVE-OVERPAYMENT' ? txn.BankTransactionID : undefined,
     Type: txn.Type,
     PrepaymentID: txn.PrepaymentID,
     Contact: txn.ContactID === undefined ? undefined : contactRef(book, txn.ContactID),

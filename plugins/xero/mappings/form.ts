@@ -38,6 +38,8 @@ export interface SettingsForm {
   invoiceStatus: 'DRAFT' | 'AUTHORISED';
   invoiceDate: 'sale_date' | 'service_date';
   lockedPeriod: 'first_open_day' | 'hold';
+  /** Attach each sale's receipt (the host's PDF) to its invoice in Xero. */
+  attachReceipts: 'off' | 'on';
   dueRuleKind: string;
   dueRuleNumber: string;
   invoicePrefix: string;
@@ -95,6 +97,7 @@ export function parseSettingsForm(body: Record<string, unknown>, methodIds: read
     invoiceStatus: text(body.invoice_status) === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
     invoiceDate: text(body.invoice_date) === 'service_date' ? 'service_date' : 'sale_date',
     lockedPeriod: text(body.locked_period) === 'hold' ? 'hold' : 'first_open_day',
+    attachReceipts: text(body.attach_receipts) === 'on' ? 'on' : 'off',
     dueRuleKind: text(body.due_rule_kind) || 'on_receipt',
     dueRuleNumber: text(body.due_rule_number),
     invoicePrefix: text(body.invoice_prefix),
@@ -140,6 +143,7 @@ export function formFromRows(rows: Pick<MappingRow, 'kind' | 'key' | 'value'>[],
     invoiceStatus: single('invoice_status') === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
     invoiceDate: single('invoice_date') === 'service_date' ? 'service_date' : 'sale_date',
     lockedPeriod: single('locked_period') === 'hold' ? 'hold' : 'first_open_day',
+    attachReceipts: single('attach_receipts') === 'on' ? 'on' : 'off',
     dueRuleKind: rule.kind,
     dueRuleNumber: rule.kind === 'days_after' ? String(rule.days) : rule.kind === 'day_of_following_month' ? String(rule.day) : '',
     invoicePrefix: single('invoice_prefix'),
@@ -246,6 +250,7 @@ export function checkSettingsForm(form: SettingsForm, cat: Catalogue, existing: 
   add('invoice_status', '', form.invoiceStatus);
   add('invoice_date', '', form.invoiceDate);
   add('locked_period', '', form.lockedPeriod);
+  add('attach_receipts', '', form.attachReceipts);
   const rule = dueRule(form, issues);
   if (rule) add('due_date_rule', '', rule);
   if (form.invoicePrefix) {

@@ -70,6 +70,7 @@ export function resolveMappingRows(orgId: number, rows: Pick<MappingRow, 'kind' 
     invoiceStatus: status === 'DRAFT' ? 'DRAFT' : BUILT_IN.invoiceStatus,
     invoiceDate: single('invoice_date') === 'service_date' ? 'service_date' : BUILT_IN.invoiceDate,
     lockedPeriod: single('locked_period') === 'hold' ? 'hold' : BUILT_IN.lockedPeriod,
+    attachReceipts: single('attach_receipts') === 'on',
     dueDateRule: parseDueDateRule(single('due_date_rule')),
     brandingThemeId: single('branding_theme') ?? null,
     invoiceNumberPrefix: single('invoice_prefix') ?? BUILT_IN.invoiceNumberPrefix,

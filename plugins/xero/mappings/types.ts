@@ -92,6 +92,8 @@ export interface ResolvedMappings {
   invoiceDate: 'sale_date' | 'service_date';
   /** A document dated inside a period locked in Xero: posted on the first open day (default), or held for the admin. */
   lockedPeriod: 'first_open_day' | 'hold';
+  /** Attach each sale's receipt (a PDF the host makes) to its invoice, once the invoice is in Xero. Default off. */
+  attachReceipts?: boolean;
   dueDateRule: DueDateRule;
   brandingThemeId: string | null;
   /** Invoice number prefix; numbers are `${prefix}${saleId}` (default 'LB-'). Credit notes `${prefix}R-${refundId}`. */

@@ -47,6 +47,7 @@ export const PaymentViewSchema = z.strictObject({
   receivedAt: instant,
   createdAt: instant,
   source: z.string().nullable().meta({ description: 'Where the payment came from when it was not taken here (e.g. "Paid in Xero: bank transfer, 2 Dec"); null for payments recorded through Ledgerbridge.' }),
+  toCredit: money.nullable().meta({ description: "An overpayment: the part of `amount` above what the sale owed, kept as the customer's credit in the payment's currency; null when none." }),
 });
 
 export const RefundViewSchema = z.strictObject({
@@ -59,6 +60,7 @@ export const RefundViewSchema = z.strictObject({
   reason: z.string().nullable(),
   createdAt: instant,
   lines: z.array(z.strictObject({ saleLineId: id, quantity: decimal.nullable(), amount: money })),
+  downstreamState: z.string().nullable().meta({ description: 'How the refund stands downstream when someone changed it there (e.g. its credit note paid out in Xero); null otherwise.', examples: ['Settled in Xero: 30.00 paid out'] }),
 });
 
 export const SyncRecordViewSchema = z.strictObject({
@@ -87,6 +89,9 @@ export const SaleViewSchema = z.strictObject({
   outstanding: money.meta({ description: 'What the customer still owes: total − paid − refunds without a method, never below zero.' }),
   status: z.enum(SALE_STATUSES),
   customer: z.strictObject({ id, name: z.string(), email: z.string().nullable() }),
+  customerCredit: z.array(z.strictObject({ currency, amount: money })).meta({
+    description: "The customer's credit left from overpayments, by currency (spent with method `customer_credit` on a sale in that currency); empty when none.",
+  }),
   lines: z.array(SaleLineViewSchema),
   payments: z.array(PaymentViewSchema),
   refunds: z.array(RefundViewSchema),
