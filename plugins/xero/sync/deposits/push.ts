@@ -13,6 +13,7 @@
 import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, PaymentSnapshot, RefundSnapshot, SaleSnapshot } from '../../../../server/plugins/contract';
 import { minorUnitDigits } from '../../../../server/plugins/contract';
 import { PermanentError } from '../../../../server/errors';
+import { withClearingAccounts } from '../../clearing/paymentAccounts';
 import { writeAudit, type AuditEntry } from '../../engine/audit';
 import { idempotencyKey, stableJson } from '../../engine/keys';
 import { afterCallFailure, done, failed, finishBatch, type ItemResult } from '../../engine/outcomes';
@@ -145,7 +146,9 @@ async function prepayments(run: Run): Promise<void> {
 
   const contact = (await resolveContacts(run.session, ctx.db, [run.sale.customer], [run.item.id])).get(run.sale.customer.id);
   if (!contact || !contact.ok) throw new StepRefused(contact && !contact.ok ? contact.message : 'the customer could not be matched to a Xero contact');
-  const receipts = missing.map((d) => buildPrepaymentReceipt(d, run.sale, run.mappings, { contactId: contact.contactId, timeZone: run.timeZone }));
+  // Stripe/GoCardless without a mapped account: into the provider's clearing account (found or created), as payments are.
+  const mappings = await withClearingAccounts(ctx, run.session, run.mappings, missing);
+  const receipts = missing.map((d) => buildPrepaymentReceipt(d, run.sale, mappings, { contactId: contact.contactId, timeZone: run.timeZone }));
   const idemKey = idempotencyKey('prepayments', [run.item.id], stableJson(receipts));
   const elements = await sendMarked(run.session, ctx.db, [run.item.id], 'prepayment', (beforeSend) => run.session.xero.createPrepayments(receipts, { idempotencyKey: idemKey, beforeSend }));
   const refused: string[] = [];
@@ -189,10 +192,11 @@ async function refundsOutOfDeposits(run: Run): Promise<void> {
     if (open.length === 0) return;
   }
 
+  const mappings = await withClearingAccounts(ctx, run.session, run.mappings, open.map((r) => r.refund));
   const payments = open.map((r) => {
     const prepaymentId = prepaymentOf.get(r.fromPaymentId)?.xeroId;
     if (!prepaymentId) throw new StepRefused(`Refund ${r.refund.id} is paid out of deposit ${r.fromPaymentId}, whose prepayment is not in Xero`);
-    return buildPrepaymentRefund(r.refund, prepaymentId, r.refund.amountMinor, run.mappings, { timeZone: run.timeZone });
+    return buildPrepaymentRefund(r.refund, prepaymentId, r.refund.amountMinor, mappings, { timeZone: run.timeZone });
   });
   const idemKey = idempotencyKey('prepayment-refunds', [run.item.id], stableJson(payments));
   const elements = await sendMarked(run.session, ctx.db, [run.item.id], 'prepayment_refund', (beforeSend) => run.session.xero.createPayments(payments, { idempotencyKey: idemKey, beforeSend }));
