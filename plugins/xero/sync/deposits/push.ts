@@ -86,6 +86,7 @@ export async function pushDeposits(svc: XeroServices, items: Item[], hctx: Outbo
           throw err;
         }
         const message = err instanceof PermanentError ? permanentMessage(err) : err.message;
+        await showFailure(run, message);
         results[index] = failed(message, undefined, [...run.audit, { ...auditBase(run, 'payment', 'prepayment', sale.id), action: 'failed', outcome: 'failed', message }]);
       }
     }
@@ -324,6 +325,21 @@ async function allocations(run: Run): Promise<void> {
     await clearMarks(ctx.db, [run.item.id], 'prepayment_allocation');
     run.audit.push({ ...auditBase(run, 'payment', 'prepayment_allocation', d.id), action: 'allocated', outcome: 'ok', request, response: element.summary, message: `${allocation.Amount.toFixed(2)} allocated to ${invoice.number ?? invoice.xeroId}` });
     await syncDeposit(run, d);
+  }
+}
+
+/**
+ * A step Xero refused (or a setting missing): said on the sale, never silent — on each deposit, and for a
+ * cancelled booking on its invoice, with the setting to fix when that is what it is. Retry after the fix.
+ */
+async function showFailure(run: Run, message: string): Promise<void> {
+  const { ctx } = run.svc;
+  const note = /^Mapping to fix:/.test(message) ? message : undefined;
+  for (const d of run.deposits) {
+    await ctx.sync.upsert(ctx.db, { orgId: run.session.orgId, entityType: 'payment', entityId: d.id, recordType: 'prepayment', status: 'failed', error: message });
+  }
+  if (run.sale.cancellation) {
+    await ctx.sync.upsert(ctx.db, { orgId: run.session.orgId, entityType: 'sale', entityId: run.sale.id, recordType: 'invoice', status: 'failed', error: message, ...(note ? { note } : {}) });
   }
 }
 
