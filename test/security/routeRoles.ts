@@ -134,6 +134,7 @@ export const ROUTE_ROLES: Record<string, Access> = {
   // ---- Xero plugin: payout reconciliation (accountants; admins may look too)
   'GET /plugins/xero/payouts': roles(ADMIN_ACCOUNTANT),
   'GET /plugins/xero/payouts.csv': roles(ADMIN_ACCOUNTANT),
+  'GET /plugins/xero/payouts/lines.csv': roles(ADMIN_ACCOUNTANT),
   'GET /plugins/xero/payouts/signoff': roles(ADMIN_ACCOUNTANT),
   'POST /plugins/xero/payouts/signoff/:lineId': roles(ADMIN_ACCOUNTANT, { sample: '/plugins/xero/payouts/signoff/999999' }),
   'GET /plugins/xero/payouts/:id': roles(ADMIN_ACCOUNTANT, { sample: '/plugins/xero/payouts/999999' }),
