@@ -7,6 +7,7 @@ import { findDocument, KINDS, serializeDocument, type DocumentKind } from './doc
 import { recordHistory } from './history';
 import { parseXeroDate } from './dates';
 import type { Book, DocumentStatus } from './model';
+import { isOverpayment, serializeOverpayment } from './overpayments';
 import { deletePayment } from './payments';
 import { findAccountByCode } from './rules/accounts';
 import { transitionError } from './rules/status';
@@ -29,6 +30,7 @@ const COLLECTIONS: Record<string, (book: Book) => Json[]> = {
   trackingcategories: (book) => [...book.trackingCategories.values()].map(serializeTrackingCategory),
   banktransactions: (book) => [...book.bankTransactions.values()].map((t) => serializeBankTransaction(book, t)),
   banktransfers: (book) => [...book.bankTransfers.values()].map((t) => serializeBankTransfer(book, t)),
+  overpayments: (book) => [...book.bankTransactions.values()].filter(isOverpayment).map((t) => serializeOverpayment(book, t)),
   history: (book) => book.history.map((h) => ({ Endpoint: h.endpoint, ObjectID: h.objectId, ...serializeHistory(h) })),
 };
 

@@ -7,7 +7,9 @@ import type { SyncEntityType } from '../../../server/plugins/contract';
 export type TriggeredBy = 'system' | `user:${number}`;
 
 /** xero_records.record_type values. */
-export type XeroRecordType = 'invoice' | 'credit_note' | 'allocation' | 'refund_payment' | 'payment' | 'contact' | 'payout' | 'payout_match';
+export type XeroRecordType = 'invoice' | 'credit_note' | 'allocation' | 'refund_payment' | 'payment' | 'contact' | 'payout' | 'payout_match'
+  /** A payment's excess over what its sale owed, kept as the customer's credit (RECEIVE-OVERPAYMENT). */
+  | 'overpayment';
 export type XeroEntityType = SyncEntityType | 'customer';
 
 /** The outbox subject of everything that belongs to one sale: a credit note or payment waits for its invoice. */

@@ -5,5 +5,6 @@ export { buildInvoice, saleReference } from './invoice';
 export { buildCreditNote } from './creditNote';
 export { buildPayment, buildCreditNoteRefundPayment, buildAllocation } from './payment';
 export { buildContact, contactNameCollisionVariant } from './contact';
+export { buildOverpayment, buildCreditAllocation, overpaymentReferenceFor, xeroCentsOf } from './overpayment';
 export { invoiceNumberFor, creditNoteNumberFor, paymentKeyFor, contactNumberFor } from './numbers';
 export { xeroDate, dueDate, describeDueDateRule } from './dates';
