@@ -34,6 +34,8 @@ export interface SaleSnapshot {
    * the sale: a class next month, a party in June. Absent or null: the sale's own day.
    */
   serviceDate?: string | null;
+  /** The booking was cancelled and the money paid kept (no more is owed); absent or null: not cancelled. */
+  cancellation?: { at: number; keptMinor: number } | null;
   customer: { id: number; name: string; email: string | null };
   lines: SaleLineSnapshot[];
 }
@@ -101,6 +103,8 @@ export interface HostEventMap {
   'refund.issued': { refund: RefundSnapshot; sale: SaleSnapshot };
   'payment.received': { payment: PaymentSnapshot; sale: SaleSnapshot };
   'payout.paid': { payout: PayoutSnapshot };
+  /** "Cancel booking, keep deposit": the sale (with its cancellation) and the money kept. */
+  'sale.cancelled': { sale: SaleSnapshot; keptMinor: number };
 }
 
 export type HostEventType = keyof HostEventMap;
@@ -109,4 +113,4 @@ export type HostEvent<T extends HostEventType = HostEventType> = {
   [K in T]: { type: K; orgId: number; occurredAt: number; data: HostEventMap[K] };
 }[T];
 
-export const HOST_EVENT_TYPES: HostEventType[] = ['sale.completed', 'refund.issued', 'payment.received', 'payout.paid'];
+export const HOST_EVENT_TYPES: HostEventType[] = ['sale.completed', 'refund.issued', 'payment.received', 'payout.paid', 'sale.cancelled'];

@@ -14,7 +14,8 @@ import { formatMinor } from './money';
 import { drawCredit, splitPayment, type CreditDraw } from './overpayment';
 import { validatePaymentInput, type ValidPaymentRequest } from './saleSchemas';
 import { actorOf, findSaleRow, loadSaleSnapshot, paymentSnapshot, withTransaction, type PaymentRow, type SaleRow, type WriteOptions } from './saleRecords';
-import { methodIds, type SaleDeps } from './sales';
+import type { SaleDeps } from './sales';
+import { methodChoices } from './organisationMethods';
 import { getSale, paymentView, type PaymentView, type SaleView } from './saleView';
 
 export interface PaymentResult {
@@ -37,8 +38,10 @@ export async function recordPayment(deps: SaleDeps, principal: Principal, saleId
   const overpayment = opts.overpayment ?? 'credit';
   return withTransaction(deps.db, opts.trx, async (trx) => {
     const sale = await findSaleRow(trx, principal.orgId, saleId, { lock: true });
-    const methods = overpayment === 'credit' ? [...methodIds(deps), CUSTOMER_CREDIT_METHOD] : methodIds(deps);
-    const request = validatePaymentInput(input, sale.currency, methods, now);
+    const methods = await methodChoices(deps.paymentMethods, trx, sale.org_id);
+    // The customer's credit (their earlier overpayments) pays only where the excess may become credit.
+    const enabled = overpayment === 'credit' ? [...methods.enabled, CUSTOMER_CREDIT_METHOD] : methods.enabled;
+    const request = validatePaymentInput(input, sale.currency, enabled, now, methods.disabled);
 
     const repeat = await findRepeat(trx, sale, request);
     if (repeat) return { payment: paymentView(repeat), sale: await getSale(trx, sale.org_id, sale.id), created: false };

@@ -18,6 +18,9 @@ export interface SaleRow {
   status: SaleStatus;
   occurred_at: number;
   service_date?: string | null;
+  /** "Cancel booking, keep deposit" (migration 0014): when, and the money kept. */
+  cancelled_at?: number | string | null;
+  kept_minor?: number | string | null;
   created_by: string;
   created_at: number;
 }
@@ -74,6 +77,8 @@ export interface RefundRow {
   reason: string | null;
   created_by: string;
   created_at: number;
+  /** How it stands downstream when someone changed it there (migration 0017); null otherwise. */
+  downstream_state?: string | null;
 }
 
 export interface RefundLineRow {
@@ -142,6 +147,7 @@ export async function loadSaleSnapshot(trx: Queryable, sale: SaleRow): Promise<S
     totalMinor: Number(sale.total_minor),
     occurredAt: Number(sale.occurred_at),
     serviceDate: sale.service_date ?? null,
+    cancellation: sale.cancelled_at === null || sale.cancelled_at === undefined ? null : { at: Number(sale.cancelled_at), keptMinor: Number(sale.kept_minor ?? 0) },
     customer: { id: customer.id, name: customer.name, email: customer.email },
     lines: lines.map(lineSnapshot),
   };

@@ -59,12 +59,22 @@ const currencyCode = z
   .refine(isCurrencyCode, 'must be an ISO 4217 currency code such as GBP, EUR or JPY')
   .meta({ description: 'ISO 4217 currency code (case-insensitive); every amount of the sale is in it.', examples: ['GBP'] });
 
-/** One of the install's payment methods (the catalogue's ids). */
-const paymentMethod = (methods: readonly string[]) =>
+/**
+ * One of the organisation's payment methods (the install's and its own). `disabled`: its own methods an admin
+ * turned off, refused with a message that says so. The API document lists the install's as examples, since
+ * each organisation may add its own.
+ */
+const paymentMethod = (methods: readonly string[], disabled: readonly string[] = []) =>
   z
     .string({ error: requiredOr(`must be one of ${methods.join(', ')}`) })
-    .refine((m) => methods.includes(m), `must be one of ${methods.join(', ')}`)
-    .meta({ enum: [...methods], description: "One of this install's payment methods." });
+    .superRefine((m, ctx) => {
+      if (methods.includes(m)) return;
+      ctx.addIssue({ code: 'custom', message: disabled.includes(m) ? `${m} is disabled for this organisation (an admin can enable it under Payment methods)` : `must be one of ${methods.join(', ')}` });
+    })
+    .meta({
+      examples: [...methods],
+      description: `A payment method id: one of this install's (${methods.join(', ')}) or one the organisation added under Payment methods.`,
+    });
 
 /** How a decimal field reads in the API's OpenAPI document (server/api/openapi): the parser is not JSON Schema. */
 interface DecimalDoc {
@@ -144,7 +154,7 @@ function currencyOf(input: unknown): string | null {
   return isCurrencyCode(code) ? code : null;
 }
 
-export function saleInputSchema(currency: string | null, methods: readonly string[], now: number) {
+export function saleInputSchema(currency: string | null, methods: readonly string[], now: number, disabled: readonly string[] = []) {
   const line = z.strictObject({
     description: text(4000),
     quantity: parsedField<Quantity>(parseQuantity, QUANTITY_DOC),
@@ -155,7 +165,7 @@ export function saleInputSchema(currency: string | null, methods: readonly strin
     kind: z.enum(SALE_LINE_KINDS, { error: `must be one of ${SALE_LINE_KINDS.join(', ')}` }).nullish().transform((v) => v ?? 'item'),
   });
   const payment = z.strictObject({
-    method: paymentMethod(methods),
+    method: paymentMethod(methods, disabled),
     amount: amountField(currency, { allowZero: false }),
     providerRef: optionalText(255),
   });
@@ -215,9 +225,9 @@ export interface ValidSale {
 }
 
 /** Validate a sale body; throws a ValidationError listing every problem found. */
-export function validateSaleInput(input: unknown, methods: readonly string[], now: number = Date.now()): ValidSale {
+export function validateSaleInput(input: unknown, methods: readonly string[], now: number = Date.now(), disabled: readonly string[] = []): ValidSale {
   const currency = currencyOf(input);
-  const parsed = saleInputSchema(currency, methods, now).safeParse(input);
+  const parsed = saleInputSchema(currency, methods, now, disabled).safeParse(input);
   if (!parsed.success || currency === null) {
     throw new ValidationError(parsed.success ? [] : issuesFromZod(parsed.error));
   }
@@ -302,7 +312,7 @@ const positiveId = z
   .int('must be a whole number')
   .positive('must be a line id (a whole number)');
 
-export function refundInputSchema(saleCurrency: string, methods: readonly string[]) {
+export function refundInputSchema(saleCurrency: string, methods: readonly string[], disabled: readonly string[] = []) {
   const line = z.strictObject({
     lineId: positiveId,
     quantity: parsedField<Quantity>(parseQuantity, QUANTITY_DOC).optional().nullable(),
@@ -314,7 +324,7 @@ export function refundInputSchema(saleCurrency: string, methods: readonly string
       amount: amountField(saleCurrency, { allowZero: false }).optional().nullable(),
       lines: z.array(line, { error: 'must be a list of lines' }).max(MAX_LINES, `must have at most ${MAX_LINES} lines`).optional().nullable(),
       currency: currencyMatching(saleCurrency),
-      method: paymentMethod(methods).nullish(),
+      method: paymentMethod(methods, disabled).nullish(),
       providerRef: optionalText(255),
       reason: optionalText(500),
     },
@@ -362,8 +372,8 @@ function refundKindIssues(input: unknown): FieldIssue[] {
 }
 
 /** Validate a refund body against its sale's currency (amounts vs what is left are checked by the service). */
-export function validateRefundInput(input: unknown, saleCurrency: string, methods: readonly string[]): ValidRefundRequest {
-  const parsed = refundInputSchema(saleCurrency, methods).safeParse(input);
+export function validateRefundInput(input: unknown, saleCurrency: string, methods: readonly string[], disabled: readonly string[] = []): ValidRefundRequest {
+  const parsed = refundInputSchema(saleCurrency, methods, disabled).safeParse(input);
   const issues = [...(parsed.success ? [] : issuesFromZod(parsed.error)), ...refundKindIssues(input)];
   if (!parsed.success || issues.length > 0) throw new ValidationError(issues);
   const body = parsed.data;
@@ -383,10 +393,10 @@ export interface ValidPaymentRequest extends ValidPayment {
   receivedAt: number | null;
 }
 
-export function paymentInputSchema(saleCurrency: string, methods: readonly string[], now: number) {
+export function paymentInputSchema(saleCurrency: string, methods: readonly string[], now: number, disabled: readonly string[] = []) {
   return z.strictObject(
     {
-      method: paymentMethod(methods),
+      method: paymentMethod(methods, disabled),
       amount: amountField(saleCurrency, { allowZero: false }),
       currency: currencyMatching(saleCurrency),
       providerRef: optionalText(255),
@@ -396,8 +406,10 @@ export function paymentInputSchema(saleCurrency: string, methods: readonly strin
   );
 }
 
-export function validatePaymentInput(input: unknown, saleCurrency: string, methods: readonly string[], now: number = Date.now()): ValidPaymentRequest {
-  const parsed = paymentInputSchema(saleCurrency, methods, now).safeParse(input);
+export function validatePaymentInput(
+  input: unknown, saleCurrency: string, methods: readonly string[], now: number = Date.now(), disabled: readonly string[] = [],
+): ValidPaymentRequest {
+  const parsed = paymentInputSchema(saleCurrency, methods, now, disabled).safeParse(input);
   if (!parsed.success) throw new ValidationError(issuesFromZod(parsed.error));
   const body = parsed.data;
   return { method: body.method, amountMinor: body.amount, providerRef: body.providerRef, receivedAt: body.receivedAt ?? null };

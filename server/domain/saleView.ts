@@ -49,6 +49,8 @@ export interface RefundView {
   reason: string | null;
   createdAt: string;
   lines: { saleLineId: number; quantity: string | null; amount: string }[];
+  /** How it stands downstream when someone changed it there ("Settled in Xero: 30.00 paid out"); null otherwise. */
+  downstreamState: string | null;
 }
 
 export interface SyncRecordView {
@@ -71,6 +73,8 @@ export interface SaleView {
   occurredAt: string;
   /** The day the service is delivered (YYYY-MM-DD), when not the day of the sale; else null. */
   serviceDate: string | null;
+  /** Cancelled with its deposit kept: when (ISO) and the money kept; else null. */
+  cancellation: { at: string; kept: string } | null;
   currency: string;
   total: string;
   paid: string;
@@ -151,6 +155,7 @@ export async function buildSaleViews(db: Queryable, orgId: number, sales: SaleWi
       reference: sale.reference,
       occurredAt: iso(sale.occurred_at),
       serviceDate: sale.service_date ?? null,
+      cancellation: sale.cancelled_at === null || sale.cancelled_at === undefined ? null : { at: iso(sale.cancelled_at), kept: money(Number(sale.kept_minor ?? 0)) },
       currency: sale.currency,
       total: money(total),
       paid: money(paid),
@@ -159,6 +164,7 @@ export async function buildSaleViews(db: Queryable, orgId: number, sales: SaleWi
         totalMinor: total,
         paidMinor: paid,
         refunds: (refundsBySale.get(sale.id) ?? []).map((r) => ({ amountMinor: Number(r.amount_minor), method: r.method })),
+        cancelled: sale.cancelled_at !== null && sale.cancelled_at !== undefined,
       }))),
       status: sale.status,
       customer: { id: sale.customer_id, name: sale.customer_name, email: sale.customer_email },
@@ -221,6 +227,7 @@ export function refundView(r: RefundRow, lines: RefundLineRow[]): RefundView {
     reason: r.reason,
     createdAt: iso(r.created_at),
     lines: lines.map((l) => ({ saleLineId: l.sale_line_id, quantity: l.quantity, amount: formatMinor(Number(l.amount_minor), r.currency) })),
+    downstreamState: r.downstream_state ?? null,
   };
 }
 

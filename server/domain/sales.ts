@@ -7,6 +7,7 @@ import { nowMs, type Queryable, type Trx } from '../db/knex';
 import type { HostDeps } from '../hostDeps';
 import type { Principal } from '../auth/principal';
 import { findOrCreateCustomer } from './customers';
+import { methodChoices } from './organisationMethods';
 import type { SaleSnapshot } from './events';
 import { validateSaleInput, type ValidSale } from './saleSchemas';
 import { actorOf, lineSnapshot, paymentSnapshot, withTransaction, type PaymentRow, type SaleLineRow, type SaleRow, type WriteOptions } from './saleRecords';
@@ -20,7 +21,8 @@ export const methodIds = (deps: Pick<SaleDeps, 'paymentMethods'>): string[] => d
 
 export async function createSale(deps: SaleDeps, principal: Principal, input: unknown, opts: WriteOptions = {}): Promise<SaleView> {
   const now = opts.now ?? nowMs();
-  const sale = validateSaleInput(input, methodIds(deps), now);
+  const methods = await methodChoices(deps.paymentMethods, opts.trx ?? deps.db, principal.orgId);
+  const sale = validateSaleInput(input, methods.enabled, now, methods.disabled);
   await refuseUnknownTaxCodes(deps, opts.trx ?? deps.db, principal.orgId, sale.lines);
   return withTransaction(deps.db, opts.trx, async (trx) => {
     const saleId = await writeSale(deps, trx, principal, sale, now);

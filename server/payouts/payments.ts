@@ -4,7 +4,7 @@
 // reference: a webhook delivered twice records the payment once. The payment's own currency is checked
 // against the sale's by recordPayment: money paid in another currency is refused, never recorded as if it
 // were the sale's (the provider's payout converts it; the plugin takes that path or shows the reason).
-import { ValidationError } from '../errors';
+import { NotFoundError, ValidationError } from '../errors';
 import type { Db } from '../db/knex';
 import type { EventBus } from '../domain/eventBus';
 import { formatMinor } from '../domain/money';
@@ -71,6 +71,17 @@ export function createProviderPayments(deps: ProviderPaymentsDeps): ProviderPaym
         await trx('sales').where({ id: row.sale_id }).decrement('paid_minor', Number(row.amount_minor) - Number(row.credit_minor ?? 0));
         return { removed: true, saleId: row.sale_id };
       });
+    },
+    async noteRefundState(orgId, refundId, state) {
+      if (state !== null && (typeof state !== 'string' || state.trim() === '' || state.length > 300)) {
+        throw new ValidationError([{ path: 'state', message: 'must be null or 1 to 300 characters' }]);
+      }
+      if (!Number.isSafeInteger(refundId) || refundId <= 0) throw new ValidationError([{ path: 'refundId', message: 'must be a positive integer' }]);
+      const row = (await deps.db('refunds').where({ org_id: orgId, id: refundId }).first('downstream_state')) as { downstream_state: string | null } | undefined;
+      if (!row) throw new NotFoundError(`Refund ${refundId}`);
+      if ((row.downstream_state ?? null) === state) return { changed: false };
+      await deps.db('refunds').where({ org_id: orgId, id: refundId }).update({ downstream_state: state });
+      return { changed: true };
     },
   };
 }

@@ -14,6 +14,7 @@ import type { Role } from '../../server/plugins/contract';
 import { collectPageErrors, launchBrowser, screenshot, seriousAxeViolations, unlabelledControls, VIEWPORTS } from '../support/browser';
 import { PASSWORD } from '../support/xero';
 import { seedSyntheticStripePayout, startPayoutFixture, waitForPayout, type PayoutFixture } from '../e2e/payouts/fixture';
+import { addOrganisationMethod } from '../../server/domain/organisationMethods';
 
 /** Links that are not pages: logging out ends the session; files and JSON are checked for their status only. */
 const NOT_A_PAGE = [/^\/logout/, /^\/assets\//, /\.(csv|json|cer)(\?|$)/, /^\/plugins\/xero\/oauth2\//, /^\/api\//];
@@ -46,6 +47,8 @@ before(async () => {
   const { payoutId } = await f.x.ctx.payouts.record(f.org.orgId, payout);
   const state = await waitForPayout(f, payoutId, ['needs_signoff', 'failed', 'posted']);
   assert.equal(state.status, 'needs_signoff', String(state.message));
+  // The Payment methods page (reached from Users & tokens) with one of the organisation's own methods listed.
+  await addOrganisationMethod(f.x.host.deps.db, f.x.host.deps.paymentMethods, f.org.orgId, { label: 'Cheque' }, 'pages test', Date.now());
   browser = await launchBrowser();
 });
 

@@ -152,6 +152,8 @@ function emptyBook(organisation: OrganisationRecord, currencies: CurrencyRecord[
     allocations: new Map(),
     bankTransactions: new Map(),
     bankTransfers: new Map(),
+    prepayments: new Map(),
+    prepaymentAllocations: new Map(),
     history: [],
     sequences: { invoice: 0, creditNote: 0 },
   };

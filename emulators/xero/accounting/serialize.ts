@@ -147,7 +147,7 @@ export function serializeLine(line: LineRecord, options: SerializeOptions): Json
   };
 }
 
-function paymentSummary(payment: PaymentRecord): Json {
+export function paymentSummary(payment: PaymentRecord): Json {
   return {
     PaymentID: payment.PaymentID,
     ...day(payment.Date, 'Date'),
@@ -185,7 +185,7 @@ function documentCore(book: Book, doc: DocumentRecord, options: SerializeOptions
     CurrencyRate: currencyRate(doc.CurrencyRate),
     ...day(doc.FullyPaidOnDate, 'FullyPaidOnDate'),
     BrandingThemeID: doc.BrandingThemeID,
-    HasAttachments: false,
+    HasAttachments: (doc.attachments?.length ?? 0) > 0,
     HasErrors: false,
     UpdatedDateUTC: msDate(doc.UpdatedDateUTC),
   };
@@ -219,7 +219,9 @@ export function serializeInvoice(book: Book, doc: DocumentRecord, options: Seria
         HasErrors: false,
       };
     }),
-    Prepayments: [],
+    Prepayments: [...book.prepaymentAllocations.values()].filter((a) => !a.IsDeleted && a.invoiceId === doc.id).map((a) => ({
+      PrepaymentID: a.prepaymentId, ...day(a.Date, 'Date'), AppliedAmount: money(a.Amount), Total: money(book.prepayments.get(a.prepaymentId)?.Total),
+    })),
     Overpayments: overpaymentsApplied(book, doc.id),
   };
 }
@@ -299,6 +301,7 @@ export function serializePayment(book: Book, payment: PaymentRecord): Json {
     Account: accountRef(book, payment.AccountID),
     Invoice: payment.documentKind === 'invoice' ? { InvoiceID: payment.documentId, InvoiceNumber: doc?.Number, ...docSummary } : undefined,
     CreditNote: payment.documentKind === 'creditnote' ? { CreditNoteID: payment.documentId, CreditNoteNumber: doc?.Number, ...docSummary } : undefined,
+    Prepayment: payment.documentKind === 'prepayment' ? { PrepaymentID: payment.documentId } : undefined,
   };
 }
 
@@ -307,6 +310,7 @@ export function serializeBankTransaction(book: Book, txn: BankTransactionRecord,
     BankTransactionID: txn.BankTransactionID,
     OverpaymentID: txn.Type === 'RECEIVE-OVERPAYMENT' ? txn.BankTransactionID : undefined,
     Type: txn.Type,
+    PrepaymentID: txn.PrepaymentID,
     Contact: txn.ContactID === undefined ? undefined : contactRef(book, txn.ContactID),
     BankAccount: accountRef(book, txn.BankAccountID),
     ...day(txn.Date, 'Date'),

@@ -9,7 +9,9 @@ export type AuditAction =
   // payouts: a charge matched by score, queued for sign-off, or a person's decision on it
   | 'matched' | 'queued' | 'signed_off'
   // a record that waits: for its service date (sync/serviceDate.ts)
-  | 'deferred';
+  | 'deferred'
+  // a sale's receipt attached to its invoice (sync/receipts/attach.ts)
+  | 'attached';
 export type AuditOutcome = 'ok' | 'failed' | 'retry' | 'skipped';
 
 export interface AuditEntry {

@@ -1,6 +1,7 @@
 // xero_records: what each of our records is in Xero, per tenant. The sync engine's memory of what it
 // created (so nothing is created twice) and of what the accountant removed (so it is never pushed again).
 import type { Queryable } from '../../../server/plugins/contract';
+import type { InvoiceTotals } from '../gateway/answers';
 import type { XeroEntityType, XeroRecordType } from './types';
 
 /** Our own statuses next to Xero's (AUTHORISED, PAID, VOIDED, DELETED…). */
@@ -20,6 +21,8 @@ export interface XeroRecord {
   note: string | null;
   /** What an allocation or a refund's pay-out moved, in hundredths (Xero's 2 dp); null for other records. */
   amountCents: number | null;
+  /** An invoice's net, tax and total as Xero computed them (Xero cents), when last created or read; else null. */
+  totals: InvoiceTotals | null;
   payloadHash: string | null;
   createdAt: number;
   updatedAt: number;
@@ -45,6 +48,9 @@ function fromRow(r: Record<string, unknown>): XeroRecord {
     status: String(r.status),
     note: (r.note as string | null) ?? null,
     amountCents: r.amount_cents === null || r.amount_cents === undefined ? null : Number(r.amount_cents),
+    totals: r.total_cents === null || r.total_cents === undefined
+      ? null
+      : { subTotalCents: Number(r.sub_total_cents), totalTaxCents: Number(r.total_tax_cents), totalCents: Number(r.total_cents) },
     payloadHash: (r.payload_hash as string | null) ?? null,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
@@ -77,6 +83,8 @@ export interface RecordWrite {
   status: string;
   note?: string | null;
   amountCents?: number | null;
+  /** Null leaves the stored totals as they are (an answer without them says nothing new). */
+  totals?: InvoiceTotals | null;
   payloadHash?: string | null;
 }
 
@@ -88,14 +96,22 @@ export async function saveRecord(db: Queryable, key: RecordKey, write: RecordWri
   if (write.note !== undefined) changed.note = write.note;
   if (write.amountCents !== undefined) changed.amount_cents = write.amountCents;
   if (write.payloadHash !== undefined) changed.payload_hash = write.payloadHash;
+  const totals = write.totals ? { sub_total_cents: write.totals.subTotalCents, total_tax_cents: write.totals.totalTaxCents, total_cents: write.totals.totalCents } : {};
+  Object.assign(changed, totals);
   await db('xero_records')
     .insert({
       org_id: key.orgId, tenant_id: key.tenantId, entity_type: key.entityType, entity_id: write.entityId, record_type: key.recordType,
       xero_id: write.xeroId ?? null, number: write.number ?? null, status: write.status, note: write.note ?? null,
-      amount_cents: write.amountCents ?? null, payload_hash: write.payloadHash ?? null, created_at: now, updated_at: now,
+      amount_cents: write.amountCents ?? null, payload_hash: write.payloadHash ?? null, ...totals, created_at: now, updated_at: now,
     })
     .onConflict(['org_id', 'tenant_id', 'entity_type', 'entity_id', 'record_type'])
     .merge(changed);
+}
+
+/** Keep an invoice's totals as Xero last answered them (read back after a change in Xero), leaving the rest. */
+export async function rememberTotals(db: Queryable, recordId: number, totals: InvoiceTotals): Promise<void> {
+  await db('xero_records').where({ id: recordId })
+    .update({ sub_total_cents: totals.subTotalCents, total_tax_cents: totals.totalTaxCents, total_cents: totals.totalCents });
 }
 
 export async function deleteRecord(db: Queryable, key: RecordKey, entityId: number): Promise<void> {

@@ -33,9 +33,13 @@ export interface SettingsForm {
   roundingTax: string;
   /** Tips and service charges: each kind's account and tax rate ('' = not set / default). */
   lineKinds: Record<'tip' | 'service_charge', { account: string; tax: string }>;
+  /** A cancelled booking's kept deposit: the income account ('' = not set). */
+  cancellationAccount?: string;
   invoiceStatus: 'DRAFT' | 'AUTHORISED';
   invoiceDate: 'sale_date' | 'service_date';
   lockedPeriod: 'first_open_day' | 'hold';
+  /** Attach each sale's receipt (the host's PDF) to its invoice in Xero. */
+  attachReceipts: 'off' | 'on';
   dueRuleKind: string;
   dueRuleNumber: string;
   invoicePrefix: string;
@@ -89,9 +93,11 @@ export function parseSettingsForm(body: Record<string, unknown>, methodIds: read
       tip: { account: text(body.tip_account), tax: text(body.tip_tax) },
       service_charge: { account: text(body.service_charge_account), tax: text(body.service_charge_tax) },
     },
+    cancellationAccount: text(body.cancellation_account),
     invoiceStatus: text(body.invoice_status) === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
     invoiceDate: text(body.invoice_date) === 'service_date' ? 'service_date' : 'sale_date',
     lockedPeriod: text(body.locked_period) === 'hold' ? 'hold' : 'first_open_day',
+    attachReceipts: text(body.attach_receipts) === 'on' ? 'on' : 'off',
     dueRuleKind: text(body.due_rule_kind) || 'on_receipt',
     dueRuleNumber: text(body.due_rule_number),
     invoicePrefix: text(body.invoice_prefix),
@@ -133,9 +139,11 @@ export function formFromRows(rows: Pick<MappingRow, 'kind' | 'key' | 'value'>[],
       tip: { account: single('tip_account'), tax: single('tip_tax') },
       service_charge: { account: single('service_charge_account'), tax: single('service_charge_tax') },
     },
+    cancellationAccount: single('cancellation_account'),
     invoiceStatus: single('invoice_status') === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
     invoiceDate: single('invoice_date') === 'service_date' ? 'service_date' : 'sale_date',
     lockedPeriod: single('locked_period') === 'hold' ? 'hold' : 'first_open_day',
+    attachReceipts: single('attach_receipts') === 'on' ? 'on' : 'off',
     dueRuleKind: rule.kind,
     dueRuleNumber: rule.kind === 'days_after' ? String(rule.days) : rule.kind === 'day_of_following_month' ? String(rule.day) : '',
     invoicePrefix: single('invoice_prefix'),
@@ -233,9 +241,16 @@ export function checkSettingsForm(form: SettingsForm, cat: Catalogue, existing: 
     if (tax) add(`${kind}_tax`, '', tax.toUpperCase());
   }
 
+  if (form.cancellationAccount) {
+    const checked = checkAccount(form.cancellationAccount, 'sales', cat);
+    if (checked.issue) issues.push({ field: 'cancellation_account', message: checked.issue });
+    add('cancellation_account', '', form.cancellationAccount);
+  }
+
   add('invoice_status', '', form.invoiceStatus);
   add('invoice_date', '', form.invoiceDate);
   add('locked_period', '', form.lockedPeriod);
+  add('attach_receipts', '', form.attachReceipts);
   const rule = dueRule(form, issues);
   if (rule) add('due_date_rule', '', rule);
   if (form.invoicePrefix) {

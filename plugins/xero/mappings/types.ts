@@ -70,6 +70,11 @@ export interface ResolvedMappings {
    */
   lineKindAccounts: Partial<Record<'tip' | 'service_charge', string>>;
   lineKindTaxTypes: Partial<Record<'tip' | 'service_charge', string>>;
+  /**
+   * A booking cancelled with its deposit kept: the income account the kept money is invoiced to (paid by the
+   * deposits' prepayments, sync/deposits/). No default: a cancellation with none set fails, naming the setting.
+   */
+  cancellationAccountCode?: string | null;
   /** Up to 2 tracking assignments per category. */
   categoryTracking: Record<string, TrackingAssignment[]>;
   /** Applied to lines whose category has no tracking of its own (up to 2). */
@@ -87,6 +92,8 @@ export interface ResolvedMappings {
   invoiceDate: 'sale_date' | 'service_date';
   /** A document dated inside a period locked in Xero: posted on the first open day (default), or held for the admin. */
   lockedPeriod: 'first_open_day' | 'hold';
+  /** Attach each sale's receipt (a PDF the host makes) to its invoice, once the invoice is in Xero. Default off. */
+  attachReceipts?: boolean;
   dueDateRule: DueDateRule;
   brandingThemeId: string | null;
   /** Invoice number prefix; numbers are `${prefix}${saleId}` (default 'LB-'). Credit notes `${prefix}R-${refundId}`. */

@@ -16,7 +16,7 @@ const { parseDecimal, rescale } = money;
 const MAX_REFERENCE = 255;
 
 /** Amount at Xero's 2 dp (3-dp currencies round half away from zero, as their documents do). */
-function xeroAmount(minor: number, currency: string): number {
+export function xeroAmount(minor: number, currency: string): number {
   return exactNumber(minorToXeroCents(BigInt(minor), minorUnitDigits(currency)), XERO_AMOUNT_DP);
 }
 

@@ -10,7 +10,7 @@ import { matchesOf, payoutStates, stepsOf, type MatchRow } from './store';
 import { payoutChart } from './chart';
 import { providerNameOf, providerNamesText } from '../clearing/providers';
 import { payoutSettingsRoutes } from './settingsPage';
-import { xeroLink, xeroRecordLink } from '../links';
+import { organisationLinks } from '../connection/links';
 
 const { formatMinor } = moneyFormat;
 
@@ -114,6 +114,7 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
     const steps = await stepsOf(ctx.db, orgId, null, payoutId);
     const byKey = new Map(steps.map((s) => [s.step_key, s]));
     const matches: Map<number, MatchRow> = await matchesOf(ctx.db, orgId, payoutId);
+    const links = await organisationLinks(ctx.db, ctx.config.appUrl, orgId);
     const sum = (pick: (l: (typeof lines)[number]) => number) => lines.reduce((s, l) => s + pick(l), 0);
     const totals = {
       gross: sum((l) => (l.kind === 'charge' ? l.amountMinor : 0)),
@@ -126,13 +127,13 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
       const step = byKey.get(`L${lineId}`);
       const match = matches.get(lineId);
       const line = lines.find((l) => l.id === lineId)!;
-      if (step?.xero_id) return { text: `${step.xero_type.replace('_', ' ')} ${step.reference}`, href: xeroRecordLink(ctx.config.appUrl, step.xero_type, step.xero_id) };
+      if (step?.xero_id) return { text: `${step.xero_type.replace('_', ' ')} ${step.reference}`, href: links.record(step.xero_type, step.xero_id) };
       if (step?.status === 'failed') return { text: `failed: ${step.message ?? ''}`, href: null };
       if (match?.status === 'queued') return { text: 'waits for sign-off', href: `${base}/signoff#line-${lineId}` };
       // A fee line names the sale its payment was for, but it went to Xero in the payout's one fees spend.
       if (line.kind === 'fee') {
         const fees = byKey.get('FEES');
-        return { text: 'in the fees spend', href: fees?.xero_id ? xeroRecordLink(ctx.config.appUrl, fees.xero_type, fees.xero_id) : null };
+        return { text: 'in the fees spend', href: fees?.xero_id ? links.record(fees.xero_type, fees.xero_id) : null };
       }
       const saleRecord = `${ctx.mountPath}/sync/records/sale/${line.saleId}`;
       if (line.saleId !== null && line.kind === 'charge') return { text: `payment on the invoice of sale ${line.saleId} (sync)`, href: saleRecord };
@@ -144,9 +145,9 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
       title: `Payout ${payout.providerPayoutId}`, base, flash: ctx.pages.takeFlash(req), payout, providerName: providerNameOf(ctx, payout.provider), lines, totals, money, labels: STATUS_LABELS,
       status: payout.status === 'discrepancy' ? 'discrepancy' : String(state?.status ?? 'pending'), message: state?.message ?? null,
       matches, recordOf, fees: byKey.get('FEES'), transfer: byKey.get('XFER'), xeroLink: {
-        payment: (id: string) => xeroLink(ctx.config.appUrl, 'payment', id),
-        bank_transaction: (id: string) => xeroLink(ctx.config.appUrl, 'bank_transaction', id),
-        bank_transfer: (id: string) => xeroLink(ctx.config.appUrl, 'bank_transfer', id),
+        payment: (id: string) => links.of('payment', id),
+        bank_transaction: (id: string) => links.of('bank_transaction', id),
+        bank_transfer: (id: string) => links.of('bank_transfer', id),
       },
     });
   });

@@ -13,6 +13,7 @@ import type { XeroConfig } from '../config';
 import { listAudit, writeAudit } from '../engine/audit';
 import { enqueueCreditNotePush, enqueueInvoicePush, enqueuePaymentPush } from '../sync/enqueue';
 import { recordsOfEntity } from '../engine/records';
+import { organisationLinks } from '../connection/links';
 import { SYNC_ITEM_TYPES } from '../sync/types';
 import { latestIncoming } from '../incoming/store';
 
@@ -135,6 +136,7 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
     res.set('Cache-Control', 'no-store');
     ctx.pages.render(res, 'sync-record', {
       title: `Xero: ${entityType} ${entityId}`, entityType, entityId, records, entries, states, base, flash: ctx.pages.takeFlash(req), when: await whenIn(orgId),
+      xeroHref: (await organisationLinks(ctx.db, ctx.config.appUrl, orgId)).record,
       canSend: req.principal!.role !== 'accountant',
     });
   }));

@@ -60,6 +60,7 @@ export const RefundViewSchema = z.strictObject({
   reason: z.string().nullable(),
   createdAt: instant,
   lines: z.array(z.strictObject({ saleLineId: id, quantity: decimal.nullable(), amount: money })),
+  downstreamState: z.string().nullable().meta({ description: 'How the refund stands downstream when someone changed it there (e.g. its credit note paid out in Xero); null otherwise.', examples: ['Settled in Xero: 30.00 paid out'] }),
 });
 
 export const SyncRecordViewSchema = z.strictObject({
@@ -80,6 +81,7 @@ export const SaleViewSchema = z.strictObject({
   reference: z.string().nullable(),
   occurredAt: instant,
   serviceDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable().meta({ description: 'The day the service is delivered (YYYY-MM-DD), when not the day of the sale; else null.' }),
+  cancellation: z.strictObject({ at: instant, kept: money }).nullable().meta({ description: 'The booking was cancelled with its deposit kept: when, and the money kept (nothing more is owed); else null.' }),
   currency,
   total: money,
   paid: money,

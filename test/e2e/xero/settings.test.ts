@@ -60,7 +60,7 @@ for (const kind of dbKinds()) {
       assert.match(res.text, /href="\/plugins\/xero\/settings"/, 'nav entry for admins');
       // One account per payment method of the install, labelled as the install names it.
       const methods = [...res.text.matchAll(/<label for="method_account_([a-z_]+)">([^<]*)<\/label>/g)].map((m) => `${m[1]}: ${m[2]}`);
-      assert.deepEqual(methods, ['cash: Cash', 'card_terminal: Card terminal', 'stripe: Stripe card payment', 'gocardless: GoCardless Direct Debit']);
+      assert.deepEqual(methods, ['cash: Cash', 'card_terminal: Card terminal', 'bank_transfer: Bank transfer', 'stripe: Stripe card payment', 'gocardless: GoCardless Direct Debit']);
     });
 
     it('saves valid settings, which the sync then resolves', async () => {

@@ -32,8 +32,11 @@ const hasExcess = (p: PaymentSnapshot): boolean => (p.creditMinor ?? 0) > 0;
 export async function postOverpayments(b: Batch, paid: readonly Loaded[]): Promise<void> {
   const { ctx } = b.svc;
   const results = b.recorder.results;
-  // Only once the invoice part is in Xero (done this batch or earlier), and never onto a removed invoice.
-  const ready = paid.filter((l) => hasExcess(l.payment) && results[l.index]?.outcome.status === 'done' && results[l.index]?.sync?.status === 'synced');
+  // Only once the invoice part is in Xero as a Payment (done this batch or earlier), never onto a removed
+  // invoice, and never for a deposit (posted whole as a prepayment, deposits/).
+  const settled = paid.filter((l) => hasExcess(l.payment) && results[l.index]?.outcome.status === 'done' && results[l.index]?.sync?.status === 'synced');
+  const asPayment = await findRecords(ctx.db, b.keys.payment, settled.map((l) => l.payment.id));
+  const ready = settled.filter((l) => asPayment.get(l.payment.id)?.xeroId);
   if (ready.length === 0) return;
   const known = await findRecords(ctx.db, b.keys.overpayment, ready.map((l) => l.payment.id));
   const open = ready.filter((l) => !known.get(l.payment.id)?.xeroId);
