@@ -1,9 +1,12 @@
 // Domain events the host emits inside the transaction that made the change. Subscribers (plugins)
 // run in that same transaction and may only write to the database (typically: enqueue outbox items).
 
-/** What a sale line is: what was sold, a tip the customer added, or a service charge on the bill. */
-export type SaleLineKind = 'item' | 'tip' | 'service_charge';
-export const SALE_LINE_KINDS: readonly SaleLineKind[] = ['item', 'tip', 'service_charge'];
+/**
+ * What a sale line is: what was sold, a tip the customer added, a service charge on the bill, or a gift
+ * voucher sold (money held for the holder until it is redeemed or expires: a liability, not revenue).
+ */
+export type SaleLineKind = 'item' | 'tip' | 'service_charge' | 'voucher';
+export const SALE_LINE_KINDS: readonly SaleLineKind[] = ['item', 'tip', 'service_charge', 'voucher'];
 
 export interface SaleLineSnapshot {
   id: number;
@@ -60,6 +63,8 @@ export interface PaymentSnapshot {
   saleId: number;
   /** A payment method id of this install (the host's own or one a plugin brings). */
   method: string;
+  /** The gift voucher it was paid from (method gift_voucher); absent or null otherwise. */
+  voucherCode?: string | null;
   /** All the money received, minor units (with any part kept as credit). */
   amountMinor: number;
   currency: string;

@@ -63,6 +63,8 @@ export interface PaymentRow {
   source_note?: string | null;
   /** The excess over what the sale owed, kept as the customer's credit (migration 0015). */
   credit_minor?: number | string;
+  /** The gift voucher it was paid from (method gift_voucher, migration 0013). */
+  voucher_code?: string | null;
 }
 
 export interface RefundRow {
@@ -173,5 +175,6 @@ export function paymentSnapshot(row: PaymentRow, fromCredit: readonly { paymentI
     receivedAt: Number(row.received_at),
     ...(creditMinor > 0 ? { creditMinor } : {}),
     ...(fromCredit.length > 0 ? { fromCredit: fromCredit.map((d) => ({ paymentId: d.paymentId, amountMinor: d.amountMinor })) } : {}),
+    ...(row.voucher_code ? { voucherCode: row.voucher_code } : {}),
   };
 }

@@ -148,7 +148,7 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
         refundValues: { kind: '', amount: '', method: '', reason: '' },
         refundErrors: {},
         refundError: null,
-        paymentValues: { method: '', amount: '', providerRef: '' },
+        paymentValues: { method: '', amount: '', providerRef: '', voucherCode: '' },
         paymentErrors: {},
         paymentError: null,
         syncLabel,
@@ -221,11 +221,12 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
   });
 
   router.post('/sales/:id/payments', sellers, async (req, res, next) => {
-    const paymentValues = { method: field(req, 'method'), amount: field(req, 'amount'), providerRef: field(req, 'providerRef') };
+    const paymentValues = { method: field(req, 'method'), amount: field(req, 'amount'), providerRef: field(req, 'providerRef'), voucherCode: field(req, 'voucherCode') };
     try {
       const saleId = saleIdParam(req);
       const input: Record<string, unknown> = { method: paymentValues.method, amount: paymentValues.amount.trim() };
       if (paymentValues.providerRef.trim()) input.providerRef = paymentValues.providerRef.trim();
+      if (paymentValues.voucherCode.trim()) input.voucherCode = paymentValues.voucherCode.trim();
       try {
         const { payment, created } = await recordPayment(deps, req.principal!, saleId, input);
         const credited = payment.toCredit ? ` ${payment.toCredit} ${payment.currency} of it was more than the sale owed and is kept as the customer's credit.` : '';
