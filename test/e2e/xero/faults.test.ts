@@ -6,8 +6,9 @@
 // lost) must drain. A batch makes several Xero calls, so under a fault rate that never ends it converges
 // only slowly (backoff reaches a minute); that is why the drain is measured after the outage, not during.
 // Afterwards, read back from the emulator: every sale has exactly one
-// invoice, every refund one credit note, every payment one payment, every customer one contact; nothing
-// is left dead or pending in the outbox. On SQLite and PostgreSQL.
+// invoice, every refund one credit note, every payment one payment, every customer one contact; every
+// overpayment at the desk one RECEIVE-OVERPAYMENT for its excess, every payment from customer credit its
+// allocations and no Payment (issue 17); nothing is left dead or pending in the outbox. On SQLite and PostgreSQL.
 //
 // Scaled (so Xero's 60 calls/minute does not make this take hours): the emulator's per-minute limit is
 // raised to 100,000 and the day limit to 10,000,000 (POST /_emulator/limits), and the plugin's rate budget
@@ -111,6 +112,10 @@ for (const kind of dbKinds()) {
       const saleIds: number[] = [];
       const refundIds: number[] = [];
       const paymentIds: number[] = [];
+      // Overpayments (3.00 over, in cash) and payments from the credit they leave (1.00 each), by customer.
+      const overpaidIds: number[] = [];
+      const fromCreditIds: number[] = [];
+      const creditPence = new Map<number, number>();
       for (let n = 0; n < SALES; n++) {
         scope.signal.throwIfAborted();
         const pounds = 5 + (n % 23);
@@ -126,6 +131,15 @@ for (const kind of dbKinds()) {
         paymentIds.push(...payments.map(Number));
         if (n % 5 === 0) refundIds.push((await retryBusy(scope, () => f.refund(s.id, { kind: 'amount', amount: '2.00', method: 'stripe' }))).id);
         if (n % 7 === 3 && !paidAtDesk) paymentIds.push((await retryBusy(scope, () => f.pay(s.id, { method: 'cash', amount: '1.00' }))).id);
+        else if (!paidAtDesk && (creditPence.get(n % 120) ?? 0) >= 100) {
+          fromCreditIds.push((await retryBusy(scope, () => f.pay(s.id, { method: 'customer_credit', amount: '1.00' }))).id);
+          creditPence.set(n % 120, creditPence.get(n % 120)! - 100);
+        } else if (!paidAtDesk && n % 11 === 4) {
+          const id = (await retryBusy(scope, () => f.pay(s.id, { method: 'cash', amount: `${pounds + 3}.00` }))).id;
+          paymentIds.push(id);
+          overpaidIds.push(id);
+          creditPence.set(n % 120, (creditPence.get(n % 120) ?? 0) + 300);
+        }
       }
       const enqueuedAt = Date.now();
 
@@ -165,6 +179,13 @@ for (const kind of dbKinds()) {
       const notes = countBy(await books('creditnotes'), (d) => d.CreditNoteNumber as string);
       const payments = countBy((await books('payments')).filter((p) => p.Status !== 'DELETED' && p.Invoice), (d) => String(d.Reference ?? '').split(' ')[0]);
       const contacts = countBy(await books('contacts'), (d) => d.ContactNumber as string | undefined);
+      const overpayments = await books('overpayments');
+      const overpaymentsByRef = countBy(overpayments, (d) => d.Reference as string);
+      const badOverpayments = overpaidIds.filter((id) => overpaymentsByRef.get(`LB-P-${id} overpayment`) !== 1);
+      const allocated = overpayments.flatMap((o) => (o.Allocations as { Amount: number }[]).map((a) => Math.round(a.Amount * 100))).reduce((a, b) => a + b, 0);
+      const creditPayments = (await books('payments')).filter((p) => fromCreditIds.some((id) => String(p.Reference ?? '').split(' ')[0] === `LB-P-${id}`));
+      const creditRows = await f.x.host.deps.db('xero_credit_allocations').whereIn('payment_id', fromCreditIds).select('payment_id', 'amount_cents');
+      const recordedByPayment = countBy(creditRows.map((r) => ({ id: String(r.payment_id), cents: Number(r.amount_cents) })), (r) => r.id as string);
 
       const missingInvoices = saleIds.filter((id) => invoices.get(`LB-${id}`) !== 1);
       const badNotes = refundIds.filter((id) => notes.get(`LB-R-${id}`) !== 1);
@@ -177,12 +198,17 @@ for (const kind of dbKinds()) {
       console.log(
         `    ${kind}: ${saleIds.length} sales, ${refundIds.length} refunds, ${paymentIds.length} payments enqueued in ${enqueuedAt - t0} ms; ` +
           `drained ${drainedAt - enqueuedAt} ms later; ${kills} kills, ${storms} 429 storms; ${calls.length} Xero calls seen (${faulted} faulted); ` +
-          `${adopted} records adopted by reconcile-before-retry`,
+          `${adopted} records adopted by reconcile-before-retry; ${overpaidIds.length} overpayments, ${fromCreditIds.length} paid from credit`,
       );
       assert.deepEqual(missingInvoices, [], 'one invoice per sale');
       assert.deepEqual(badNotes, [], 'one credit note per refund');
       assert.deepEqual(badPayments, [], 'one payment per payment');
       assert.deepEqual(duplicateContacts, [], 'one contact per customer');
+      assert.deepEqual(badOverpayments, [], 'one overpayment per overpaying payment');
+      assert.equal(overpayments.length, overpaidIds.length, 'no stray overpayment');
+      assert.equal(allocated, fromCreditIds.length * 100, 'each payment from credit allocated exactly once (1.00 each)');
+      assert.ok(fromCreditIds.every((id) => recordedByPayment.get(String(id)) !== undefined), 'every payment from credit recorded its allocation');
+      assert.deepEqual(creditPayments, [], 'a payment from credit is never a Payment in Xero');
       assert.equal(invoices.size, saleIds.length + (invoices.size - saleIds.length), 'no stray invoices');
       assert.equal([...invoices.keys()].filter((k) => k.startsWith('LB-')).length, saleIds.length, 'no invoice for anything else');
       assert.equal(Number((dead as { n: number | string }[])[0]?.n ?? 0), 0, 'nothing dead or paused');
