@@ -14,10 +14,11 @@ import {
 import type { CallOptions, XeroOperation } from './client';
 import {
   toXeroNodeAccount, toXeroNodeManualJournal, toXeroNodeAllocation, toXeroNodeBankTransaction, toXeroNodeBankTransfer, toXeroNodeContact, toXeroNodeCreditNote,
-  toXeroNodeInvoice, toXeroNodePayment, toXeroNodePrepaymentReceipt, type XeroPrepaymentReceipt,
-  type XeroAllocation, type XeroManualJournal, type XeroBankAccountDraft, type XeroBankTransaction, type XeroBankTransfer, type XeroContact, type XeroCreditNote,
+  toXeroNodeInvoice, toXeroNodeOverpaymentDraft, toXeroNodePayment, toXeroNodePrepaymentReceipt, type XeroPrepaymentReceipt,
+  type XeroAllocation, type XeroManualJournal, type XeroOverpaymentDraft, type XeroBankAccountDraft, type XeroBankTransaction, type XeroBankTransfer, type XeroContact, type XeroCreditNote,
   type XeroInvoice, type XeroPayment,
 } from './documents';
+import { createdOverpaymentId, overpaymentOf, type OverpaymentAnswer } from './overpayments';
 import { whereAnyOf, whereString } from './where';
 
 /** What the gateway's calls run through: a client, or a rate-budgeted session. */
@@ -277,6 +278,36 @@ export class XeroGateway {
   async findBankTransfersByReference(references: readonly string[]): Promise<ReferencedAnswer[]> {
     const body = await this.call((api, tenant) => api.getBankTransfers(tenant, undefined, refsWhere(references)));
     return (body.bankTransfers ?? []).map(bankTransferOf);
+  }
+
+  // ---- overpayments (money above what a sale owed, kept as the customer's credit) ----
+
+  /** RECEIVE-OVERPAYMENT bank transactions: each becomes an Overpayment with the same id. */
+  async createOverpayments(drafts: readonly XeroOverpaymentDraft[], opts: SendOptions): Promise<Element<{ overpaymentId: string | null }>[]> {
+    const body = await this.call(
+      (api, tenant) => api.createBankTransactions(tenant, { bankTransactions: drafts.map(toXeroNodeOverpaymentDraft) }, false, undefined, opts.idempotencyKey), opts,
+    );
+    return elementsOf(body.bankTransactions, drafts.length, 'BankTransactions', (t) => ({ overpaymentId: createdOverpaymentId(t) }));
+  }
+
+  /** Overpayments (not VOIDED) whose Reference is exactly one of these. */
+  async findOverpaymentsByReference(references: readonly string[]): Promise<OverpaymentAnswer[]> {
+    const body = await this.call((api, tenant) => api.getOverpayments(tenant, undefined, refsWhere(references)));
+    return (body.overpayments ?? []).flatMap((o) => overpaymentOf(o) ?? []).filter((o) => o.status !== 'VOIDED');
+  }
+
+  async getOverpayment(id: string): Promise<OverpaymentAnswer | null> {
+    const body = await this.call((api, tenant) => api.getOverpayment(tenant, id));
+    const first = body.overpayments?.[0];
+    return first ? overpaymentOf(first) : null;
+  }
+
+  /** Allocate part of an overpayment's credit to an invoice of the same contact and currency. */
+  async allocateOverpayment(overpaymentId: string, allocation: XeroAllocation, opts: SendOptions): Promise<Element<{ allocationId: string | null }>> {
+    const body = await this.call(
+      (api, tenant) => api.createOverpaymentAllocations(tenant, overpaymentId, { allocations: [toXeroNodeAllocation(allocation)] }, false, opts.idempotencyKey), opts,
+    );
+    return elementsOf(body.allocations, 1, 'Allocations', (a) => ({ allocationId: a.allocationID ?? null }))[0]!;
   }
 
   // ---- prepayments (a customer's deposit before its invoice: sync/deposits/) ----

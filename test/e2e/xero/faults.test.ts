@@ -8,7 +8,9 @@
 // Afterwards, read back from the emulator: every sale has exactly one
 // invoice, every refund one credit note, every payment one payment, every customer one contact; nothing
 // is left dead or pending in the outbox; every deposit (a tenth of the sales are bookings for next month)
-// one prepayment, every deposit given back one refund out of it. On SQLite and PostgreSQL.
+// one prepayment, every deposit given back one refund out of it; every overpayment at the desk one
+// RECEIVE-OVERPAYMENT for its excess, every payment from customer credit its allocations and no Payment
+// (issue 17). On SQLite and PostgreSQL.
 //
 // Scaled (so Xero's 60 calls/minute does not make this take hours): the emulator's per-minute limit is
 // raised to 100,000 and the day limit to 10,000,000 (POST /_emulator/limits), and the plugin's rate budget
@@ -120,6 +122,10 @@ for (const kind of dbKinds()) {
       const depositIds: number[] = [];
       const depositRefundIds: number[] = [];
       const nextMonth = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(Date.now() + 30 * 86_400_000));
+      // Overpayments (3.00 over, in cash) and payments from the credit they leave (1.00 each), by customer.
+      const overpaidIds: number[] = [];
+      const fromCreditIds: number[] = [];
+      const creditPence = new Map<number, number>();
       for (let n = 0; n < SALES; n++) {
         scope.signal.throwIfAborted();
         const pounds = 5 + (n % 23);
@@ -143,6 +149,15 @@ for (const kind of dbKinds()) {
         paymentIds.push(...payments.map(Number));
         if (n % 5 === 0) refundIds.push((await retryBusy(scope, () => f.refund(s.id, { kind: 'amount', amount: '2.00', method: 'stripe' }))).id);
         if (n % 7 === 3 && !paidAtDesk) paymentIds.push((await retryBusy(scope, () => f.pay(s.id, { method: 'cash', amount: '1.00' }))).id);
+        else if (!paidAtDesk && (creditPence.get(n % 120) ?? 0) >= 100) {
+          fromCreditIds.push((await retryBusy(scope, () => f.pay(s.id, { method: 'customer_credit', amount: '1.00' }))).id);
+          creditPence.set(n % 120, creditPence.get(n % 120)! - 100);
+        } else if (!paidAtDesk && n % 11 === 4) {
+          const id = (await retryBusy(scope, () => f.pay(s.id, { method: 'cash', amount: `${pounds + 3}.00` }))).id;
+          paymentIds.push(id);
+          overpaidIds.push(id);
+          creditPence.set(n % 120, (creditPence.get(n % 120) ?? 0) + 300);
+        }
       }
       const enqueuedAt = Date.now();
 
@@ -186,6 +201,13 @@ for (const kind of dbKinds()) {
       const contacts = countBy(await books('contacts'), (d) => d.ContactNumber as string | undefined);
       const prepayments = countBy((await books('banktransactions')).filter((t) => t.Type === 'RECEIVE-PREPAYMENT' && t.Status !== 'DELETED'), (d) => d.Reference as string);
       const refundsOut = countBy((await books('payments')).filter((p) => p.Status !== 'DELETED' && p.Prepayment), (d) => String(d.Reference ?? '').split(' ')[0]);
+      const overpayments = await books('overpayments');
+      const overpaymentsByRef = countBy(overpayments, (d) => d.Reference as string);
+      const badOverpayments = overpaidIds.filter((id) => overpaymentsByRef.get(`LB-P-${id} overpayment`) !== 1);
+      const allocated = overpayments.flatMap((o) => (o.Allocations as { Amount: number }[]).map((a) => Math.round(a.Amount * 100))).reduce((a, b) => a + b, 0);
+      const creditPayments = (await books('payments')).filter((p) => fromCreditIds.some((id) => String(p.Reference ?? '').split(' ')[0] === `LB-P-${id}`));
+      const creditRows = await f.x.host.deps.db('xero_credit_allocations').whereIn('payment_id', fromCreditIds).select('payment_id', 'amount_cents');
+      const recordedByPayment = countBy(creditRows.map((r) => ({ id: String(r.payment_id), cents: Number(r.amount_cents) })), (r) => r.id as string);
 
       const missingInvoices = saleIds.filter((id) => invoices.get(`LB-${id}`) !== 1);
       const badNotes = refundIds.filter((id) => notes.get(`LB-R-${id}`) !== 1);
@@ -198,7 +220,8 @@ for (const kind of dbKinds()) {
       console.log(
         `    ${kind}: ${saleIds.length} sales, ${refundIds.length} refunds, ${paymentIds.length} payments enqueued in ${enqueuedAt - t0} ms; ` +
           `drained ${drainedAt - enqueuedAt} ms later; ${kills} kills, ${storms} 429 storms; ${calls.length} Xero calls seen (${faulted} faulted); ` +
-          `${adopted} records adopted by reconcile-before-retry; ${depositIds.length} deposits, ${depositRefundIds.length} given back`,
+          `${adopted} records adopted by reconcile-before-retry; ${depositIds.length} deposits, ${depositRefundIds.length} given back, ` +
+          `${overpaidIds.length} overpayments, ${fromCreditIds.length} paid from credit`,
       );
       assert.deepEqual(missingInvoices, [], 'one invoice per sale');
       assert.deepEqual(badNotes, [], 'one credit note per refund');
@@ -207,6 +230,11 @@ for (const kind of dbKinds()) {
       assert.deepEqual(depositIds.filter((id) => prepayments.get(`LB-P-${id}`) !== 1), [], 'one prepayment per deposit');
       assert.deepEqual(depositRefundIds.filter((id) => refundsOut.get(`LB-R-${id}`) !== 1), [], 'one refund out of its prepayment per deposit given back');
       assert.equal(prepayments.size, depositIds.length, 'no prepayment for anything else');
+      assert.deepEqual(badOverpayments, [], 'one overpayment per overpaying payment');
+      assert.equal(overpayments.length, overpaidIds.length, 'no stray overpayment');
+      assert.equal(allocated, fromCreditIds.length * 100, 'each payment from credit allocated exactly once (1.00 each)');
+      assert.ok(fromCreditIds.every((id) => recordedByPayment.get(String(id)) !== undefined), 'every payment from credit recorded its allocation');
+      assert.deepEqual(creditPayments, [], 'a payment from credit is never a Payment in Xero');
       assert.equal(invoices.size, saleIds.length + (invoices.size - saleIds.length), 'no stray invoices');
       assert.equal([...invoices.keys()].filter((k) => k.startsWith('LB-')).length, saleIds.length, 'no invoice for anything else');
       assert.equal(Number((dead as { n: number | string }[])[0]?.n ?? 0), 0, 'nothing dead or paused');

@@ -6,37 +6,24 @@
 //   send       ONE PUT /Payments?summarizeErrors=false; per-element results. "Only AUTHORISED documents"
 //              → ONE look at those invoices: voided/deleted there → deleted_upstream, else Xero's message.
 // The decisions are pure (decisions.ts).
-import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, PaymentSnapshot } from '../../../../server/plugins/contract';
+import type { OutboxHandlerContext, OutboxOutcome } from '../../../../server/plugins/contract';
 import { PermanentError } from '../../../../server/errors';
 import { withClearingAccounts } from '../../clearing/paymentAccounts';
-import { batchRecorder, type BatchRecorder } from '../../engine/batchRecorder';
+import { batchRecorder } from '../../engine/batchRecorder';
 import { idempotencyKey, payloadHash, stableJson } from '../../engine/keys';
 import { afterCallFailure, done, finishBatch, type ItemResult } from '../../engine/outcomes';
-import { DELETED_UPSTREAM, findRecords, isRemovedInXero, saveRecord, type RecordKey, type XeroRecord } from '../../engine/records';
+import { DELETED_UPSTREAM, findRecords, isRemovedInXero, saveRecord, type XeroRecord } from '../../engine/records';
 import { clearMarks, markedItems, sendMarked } from '../../engine/sendMarks';
-import { openSession, type XeroSession } from '../../engine/session';
+import { openSession } from '../../engine/session';
 import { permanentMessage, type XeroServices } from '../../engine/services';
 import type { XeroPayment } from '../../gateway/documents';
-import type { ResolvedMappings } from '../../mappings/types';
 import { buildPayment, invoiceNumberFor, paymentKeyFor } from '../../payloads';
 import { mappingsOrFinish } from '../mappingsOrFinish';
-import type { PaymentPushPayload } from '../types';
+import type { Batch, Item, Loaded } from './batch';
+import { allocateCredit, isFromCredit, postOverpayments } from './credit';
 import { depositIds } from '../deposits/store';
 import { invoiceNotAuthorised, notAuthorisedBecause, ourPayment, paymentGuard } from './decisions';
 
-type Item = OutboxItem<PaymentPushPayload>;
-
-interface Batch {
-  svc: XeroServices;
-  session: XeroSession;
-  mappings: ResolvedMappings;
-  /** The organisation's time zone: a payment is dated on its day there. */
-  timeZone: string;
-  recorder: BatchRecorder<PaymentPushPayload>;
-  keys: { invoice: RecordKey; payment: RecordKey };
-}
-
-interface Loaded { item: Item; index: number; payment: PaymentSnapshot }
 interface Pending extends Loaded { invoice: XeroRecord; key: string }
 interface ToSend { p: Pending; payment: XeroPayment }
 
@@ -52,13 +39,20 @@ export async function pushPayments(svc: XeroServices, items: Item[], hctx: Outbo
     keys: {
       invoice: { orgId, tenantId: session.tenantId, entityType: 'sale', recordType: 'invoice' },
       payment: { orgId, tenantId: session.tenantId, entityType: 'payment', recordType: 'payment' },
+      overpayment: { orgId, tenantId: session.tenantId, entityType: 'payment', recordType: 'overpayment' },
     },
   };
   try {
-    const pending = await guard(b, await loadPayments(b, items));
+    const loadedAll = await loadPayments(b, items);
+    // A payment from the customer's credit moved no money: it allocates their overpayments (credit.ts).
+    const paid = loadedAll.filter((l) => !isFromCredit(l.payment));
+    const pending = await guard(b, paid);
     await reconcile(b, pending);
     const toSend = await build(b, pending);
     if (toSend.length > 0) await send(b, toSend);
+    // Then the excess of those that paid more than their sale owed, once their invoice part is in Xero.
+    await postOverpayments(b, paid);
+    await allocateCredit(b, loadedAll.filter((l) => isFromCredit(l.payment)));
   } catch (err) {
     return afterCallFailure(ctx, items, recorder.results, err, hctx.workerId);
   }
