@@ -208,6 +208,28 @@ for (const kind of dbKinds()) {
       const creditPayments = (await books('payments')).filter((p) => fromCreditIds.some((id) => String(p.Reference ?? '').split(' ')[0] === `LB-P-${id}`));
       const creditRows = await f.x.host.deps.db('xero_credit_allocations').whereIn('payment_id', fromCreditIds).select('payment_id', 'amount_cents');
       const recordedByPayment = countBy(creditRows.map((r) => ({ id: String(r.payment_id), cents: Number(r.amount_cents) })), (r) => r.id as string);
+      // Each customer's balance, to the penny: in Xero, what their invoices still ask less their unallocated
+      // overpayments; in the booking system, what their sales still owe less their credit (every refund here
+      // gave money back, so it leaves what is owed alone on both sides).
+      const xeroBalance = new Map<string, number>();
+      const add = (m: Map<string, number>, k: string, cents: number) => m.set(k, (m.get(k) ?? 0) + cents);
+      for (const inv of await books('invoices')) {
+        if (inv.Type !== 'ACCREC' || inv.Status === 'VOIDED' || inv.Status === 'DELETED') continue;
+        add(xeroBalance, String((inv.Contact as Doc).ContactNumber), Math.round(Number(inv.AmountDue) * 100));
+      }
+      for (const o of overpayments) if (o.Status === 'AUTHORISED') add(xeroBalance, String((o.Contact as Doc).ContactNumber), -Math.round(Number(o.RemainingCredit) * 100));
+      const hostBalance = new Map<string, number>();
+      const db = f.x.host.deps.db;
+      for (const r of (await db('sales').where({ org_id: f.org.orgId }).select('customer_id', 'total_minor', 'paid_minor')) as { customer_id: number; total_minor: number; paid_minor: number }[]) {
+        add(hostBalance, `LB-C-${r.customer_id}`, Math.max(0, Number(r.total_minor) - Number(r.paid_minor)));
+      }
+      for (const r of (await db('payments').join('sales', 'sales.id', 'payments.sale_id').where('payments.org_id', f.org.orgId).where('payments.credit_minor', '>', 0)
+        .select('sales.customer_id', 'payments.id', 'payments.credit_minor')) as { customer_id: number; id: number; credit_minor: number }[]) {
+        const used = (await db('customer_credit_uses').where({ source_payment_id: r.id }).sum({ n: 'amount_minor' }).first()) as { n: number | string | null };
+        add(hostBalance, `LB-C-${r.customer_id}`, -(Number(r.credit_minor) - Number(used.n ?? 0)));
+      }
+      const balanceDiffs = [...new Set([...xeroBalance.keys(), ...hostBalance.keys()])]
+        .filter((k) => (xeroBalance.get(k) ?? 0) !== (hostBalance.get(k) ?? 0)).map((k) => `${k}: Xero ${xeroBalance.get(k)} host ${hostBalance.get(k)}`);
 
       const missingInvoices = saleIds.filter((id) => invoices.get(`LB-${id}`) !== 1);
       const badNotes = refundIds.filter((id) => notes.get(`LB-R-${id}`) !== 1);
@@ -235,6 +257,7 @@ for (const kind of dbKinds()) {
       assert.equal(allocated, fromCreditIds.length * 100, 'each payment from credit allocated exactly once (1.00 each)');
       assert.ok(fromCreditIds.every((id) => recordedByPayment.get(String(id)) !== undefined), 'every payment from credit recorded its allocation');
       assert.deepEqual(creditPayments, [], 'a payment from credit is never a Payment in Xero');
+      assert.deepEqual(balanceDiffs, [], "each customer's balance in Xero equals the booking system's, to the penny");
       assert.equal(invoices.size, saleIds.length + (invoices.size - saleIds.length), 'no stray invoices');
       assert.equal([...invoices.keys()].filter((k) => k.startsWith('LB-')).length, saleIds.length, 'no invoice for anything else');
       assert.equal(Number((dead as { n: number | string }[])[0]?.n ?? 0), 0, 'nothing dead or paused');
