@@ -86,13 +86,16 @@ export function buildXeroEmulator(createAccounting: CreateAccounting, opts: Xero
   const callLog = new CallLog(clock, opts.callLogLimit ?? 5000);
   const latency = new InjectedLatency(mergeLatency(NO_LATENCY, opts.latency ?? {}));
   const stateFile = opts.stateFile
-    ? new StateFile(opts.stateFile, () => ({ identity: identity.snapshot(), accounting: accounting.snapshot() }))
+    ? new StateFile(opts.stateFile, () => ({ identity: identity.snapshot(), accounting: accounting.snapshot(), webhooks: webhooks.dispatcher.snapshot() }))
     : undefined;
+  // Deliveries change subscriptions after their request has finished (sequence, queue, disabled): save then too.
+  if (stateFile) webhooks.dispatcher.onChange = () => stateFile.scheduleSave();
 
   const saved = stateFile?.load();
   if (saved) {
     accounting.restore(saved.accounting);
     identity.restore(saved.identity);
+    webhooks.dispatcher.restore(saved.webhooks);
     webhooks.rebaseline();
   }
 

@@ -155,6 +155,12 @@ export interface PluginOutbox {
    * long another organisation's queue is.
    */
   queueState(db: Queryable, filter: { orgId: number; type: string; now: number; heldUntil: number }): Promise<{ due: boolean; earliestHeld: number | null }>;
+  /**
+   * Whether an item of these types, of ANY organisation, has been due since `dueBy` or earlier and is still
+   * pending: no worker has taken it, so the install's workers are all busy. Low-priority work (a courtesy
+   * call) yields its worker to it. One look-up through the (type, status, available_at) index.
+   */
+  waitingForWorker(db: Queryable, filter: { types: readonly string[]; dueBy: number }): Promise<boolean>;
 }
 
 // ------------------------------------------------------------------------------------------ host services
@@ -227,10 +233,27 @@ export interface PaymentMethodInfo extends PaymentMethodDefinition {
   providerName: string;
 }
 
+/** A payment method as one organisation has it: the install's (always enabled) and the organisation's own. */
+export interface OrganisationPaymentMethod extends PaymentMethodInfo {
+  /** The organisation added it ("Cheque", "ClassPass"); false for the install's methods. */
+  custom: boolean;
+  /** A disabled method is refused on new payments; what was recorded with it keeps it (and still posts). */
+  enabled: boolean;
+}
+
+/** An organisation's own payment method as the host keeps it (HostServices.organisationPaymentMethods). */
+export interface CustomPaymentMethod {
+  id: string;
+  label: string;
+  enabled: boolean;
+}
+
 /** Every payment method of this install: the host's own and the installed plugins'. */
 export interface PaymentMethodCatalogue {
   list(): readonly PaymentMethodInfo[];
   get(id: string): PaymentMethodInfo | undefined;
+  /** The install's methods, then the organisation's own (disabled ones too, marked), for its forms and mappings. */
+  ofOrganisation(db: Queryable, orgId: number): Promise<OrganisationPaymentMethod[]>;
 }
 
 /** A payout as stored (read back by the plugins that post or reconcile it): its event's snapshot, and when it was recorded. */
@@ -392,6 +415,24 @@ export interface ExternalRecordLink {
 }
 
 /**
+ * What a plugin shows about a sale on the host's sale page (PluginDefinition.saleFigures), as plain data the
+ * host renders: figures the service computed (e.g. the invoice's net, tax and total as Xero computed them),
+ * and the tax code that applies to each line that names none of its own.
+ */
+export interface SaleFigures {
+  /** Where the figures come from, e.g. "Invoice LB-16 in Xero". */
+  title: string;
+  /** In reading order; values already in the host's money style (PluginPages.formatMoney) with the currency. */
+  figures: { label: string; value: string; testId?: string }[];
+  /** One sentence under the figures (e.g. why there are none yet). */
+  note?: string | null;
+  /** By sale line id: the tax code that applies to a line that carries none, e.g. "OUTPUT2 (default)". */
+  defaultTaxCodes?: Record<number, string>;
+  /** Pages in the service about the sale (its invoice, its customer's contact). */
+  links?: ExternalRecordLink[];
+}
+
+/**
  * The sync counts the dashboard shows, one definition each, used by the host's card and by every plugin's
  * panel (as a fact's label and help), so the same word never means two numbers on one page.
  */
@@ -476,6 +517,13 @@ export interface PluginDefinition<C = unknown> {
    * link, e.g. the invoice in Xero), shown beside the record on the host's pages; null when there is none.
    */
   externalLink?(ctx: PluginContext<C>, record: { recordType: string; externalId: string }): ExternalRecordLink | null;
+  /**
+   * Optional, instead of externalLink when the links depend on the organisation (Xero's ShortCode, which
+   * opens the right organisation): read what they need once per page, then link each record.
+   */
+  externalLinks?(ctx: PluginContext<C>, orgId: number): Promise<(record: { recordType: string; externalId: string }) => ExternalRecordLink | null>;
+  /** Optional: figures and default tax codes for the host's sale page (read-only, a few indexed queries); null: nothing to show. */
+  saleFigures?(ctx: PluginContext<C>, sale: { orgId: number; saleId: number }): Promise<SaleFigures | null>;
   /** Optional: buttons for the host's sale page (e.g. "Send to Xero now"). */
   saleActions?(ctx: PluginContext<C>, saleId: number): RecordAction[];
   /**
@@ -518,6 +566,11 @@ export interface HostServices {
   payments: ProviderPayments;
   /** The host's own payment methods (cash, card terminal, …); the plugins' are added to them. */
   paymentMethods: readonly PaymentMethodDefinition[];
+  /**
+   * Optional: an organisation's own payment methods, added by its admin (our host: the Payment methods page).
+   * Their ids are what its payments store; one that an install's method also uses is ignored.
+   */
+  organisationPaymentMethods?(db: Queryable, orgId: number): Promise<CustomPaymentMethod[]>;
   /** Optional: sale receipts as PDFs, lent to the plugins as `ctx.receipts`. */
   receipts?: HostReceipts;
   pages: Omit<PluginPages, 'render'> & {

@@ -97,10 +97,10 @@ export function createLedgerbridgeRuntime(opts: LedgerbridgeRuntimeOptions): Led
   };
   const host = opts.host({
     events,
-    paymentMethods: { list: () => built().list(), get: (id) => built().get(id) },
+    paymentMethods: { list: () => built().list(), get: (id) => built().get(id), ofOrganisation: (q, orgId) => built().ofOrganisation(q, orgId) },
     taxCodes: { known: (q, orgId) => loadedTaxCodes().known(q, orgId), lineRates: (q, orgId, lines) => loadedTaxCodes().lineRates(q, orgId, lines) },
   });
-  const catalogue = createPaymentMethodCatalogue(host.paymentMethods, plugins);
+  const catalogue = createPaymentMethodCatalogue(host.paymentMethods, plugins, host.organisationPaymentMethods?.bind(host));
   bound.catalogue = catalogue;
   const providers = payoutProviders(catalogue);
   const secrets = createSecretBox({ masterKey: opts.masterKey });

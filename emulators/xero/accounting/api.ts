@@ -8,7 +8,10 @@ import { scopeMiddleware, type RouteDeps } from './routes/common';
 import { contactRoutes } from './routes/contacts';
 import { invoiceAndCreditNoteRoutes } from './routes/documents';
 import { historyRoutes } from './routes/history';
+import { overpaymentRoutes } from './routes/overpayments';
+import { journalRoutes } from './routes/journals';
 import { paymentRoutes } from './routes/payments';
+import { prepaymentRoutes } from './routes/prepayments';
 import { settingsRoutes } from './routes/settings';
 
 /** Xero refuses writes over 3.5 MB. */
@@ -27,6 +30,9 @@ export function createApiRouter(deps: RouteDeps): Router {
   router.use(invoiceAndCreditNoteRoutes());
   router.use(paymentRoutes());
   router.use(bankRoutes());
+  router.use(prepaymentRoutes());
+  router.use(overpaymentRoutes());
+  router.use(journalRoutes());
   router.use(historyRoutes());
   router.use((_req, res) => sendNotFound(res));
   router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {

@@ -8,10 +8,11 @@ import { recordHistory } from './history';
 import { parseXeroDate } from './dates';
 import type { Book, DocumentStatus } from './model';
 import { deletePayment } from './payments';
+import { serializePrepayment } from './prepayments';
 import { findAccountByCode } from './rules/accounts';
 import { transitionError } from './rules/status';
 import {
-  serializeAccount, serializeAllocation, serializeBankTransaction, serializeBankTransfer, serializeContact, serializeHistory,
+  serializeAccount, serializeAllocation, serializeBankTransaction, serializeBankTransfer, serializeContact, serializeHistory, serializeManualJournal,
   serializeOrganisation, serializePayment, serializeTaxRate, serializeTrackingCategory, type Json,
 } from './serialize';
 import { tenantSummary, type BookStore } from './store';
@@ -29,6 +30,8 @@ const COLLECTIONS: Record<string, (book: Book) => Json[]> = {
   trackingcategories: (book) => [...book.trackingCategories.values()].map(serializeTrackingCategory),
   banktransactions: (book) => [...book.bankTransactions.values()].map((t) => serializeBankTransaction(book, t)),
   banktransfers: (book) => [...book.bankTransfers.values()].map((t) => serializeBankTransfer(book, t)),
+  prepayments: (book) => [...book.prepayments.values()].map((p) => serializePrepayment(book, p)),
+  manualjournals: (book) => [...book.manualJournals.values()].map((j) => serializeManualJournal(book, j)),
   history: (book) => book.history.map((h) => ({ Endpoint: h.endpoint, ObjectID: h.objectId, ...serializeHistory(h) })),
 };
 

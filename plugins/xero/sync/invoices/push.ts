@@ -32,6 +32,7 @@ import { waitingNote, waitsUntil } from '../serviceDate';
 import { dayAfter, heldNote, LOCK_DATE_REFUSAL, lockedUpTo, movedNote, storedLockDates, storeLockDates } from '../lockDates';
 import { dueDate } from '../../payloads/dates';
 import type { InvoicePushPayload } from '../types';
+import { queueDepositAllocations } from '../deposits/enqueue';
 import { knownInvoice, lookedUp, refusalOf } from './decisions';
 
 type Item = OutboxItem<InvoicePushPayload>;
@@ -66,6 +67,7 @@ export async function pushInvoices(svc: XeroServices, items: Item[], hctx: Outbo
   const loaded = await mappingsOrFinish(svc, orgId, items, recorder, hctx.workerId);
   if ('finished' in loaded) return loaded.finished;
   const sales = await loadSales(svc, orgId, items, recorder);
+  skipCancelled(items, sales, recorder);
   deferUntilServiceDate(svc, items, sales, loaded, recorder);
   if (recorder.results.every((r) => r !== undefined)) return finishBatch(ctx, items, recorder.results as ItemResult[], hctx.workerId);
   const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal);
@@ -80,9 +82,20 @@ export async function pushInvoices(svc: XeroServices, items: Item[], hctx: Outbo
     const toSend = await build(b, items);
     if (toSend.length > 0) await send(b, toSend);
   } catch (err) {
+    await queueAllocationsOfDone(b, items);
     return afterCallFailure(ctx, items, recorder.results, err, hctx.workerId);
   }
+  await queueAllocationsOfDone(b, items);
   return finishBatch(ctx, items, recorder.results as ItemResult[], hctx.workerId);
+}
+
+/**
+ * Invoices now in Xero (created, adopted or found there): their sales' deposits are allocated to them
+ * (../deposits/). Queued before the items complete, once per sale, so a crash in between queues it again.
+ */
+async function queueAllocationsOfDone(b: Batch, items: readonly Item[]): Promise<void> {
+  const saleIds = items.filter((_, index) => b.recorder.results[index]?.outcome.status === 'done').map((item) => item.payload.saleId);
+  await queueDepositAllocations(b.svc.ctx, b.svc.ctx.db, b.session.orgId, saleIds);
 }
 
 async function loadSales(svc: XeroServices, orgId: number, items: readonly Item[], recorder: BatchRecorder<InvoicePushPayload>): Promise<Map<number, SaleSnapshot>> {
@@ -94,6 +107,14 @@ async function loadSales(svc: XeroServices, orgId: number, items: readonly Item[
     else recorder.results[index] = { outcome: { status: 'failed', error: `Sale ${item.payload.saleId} no longer exists in this organisation` }, audit: [recorder.audit(item, { action: 'failed', outcome: 'failed', message: 'sale not found' })] };
   }
   return sales;
+}
+
+/** A booking cancelled with its deposit kept is never invoiced as sold: the deposit push invoices what was kept (../deposits/). */
+function skipCancelled(items: readonly Item[], sales: ReadonlyMap<number, SaleSnapshot>, recorder: BatchRecorder<InvoicePushPayload>): void {
+  for (const [index, item] of items.entries()) {
+    if (recorder.results[index] || !sales.get(item.payload.saleId)?.cancellation) continue;
+    recorder.results[index] = done(undefined, [recorder.audit(item, { action: 'skipped', outcome: 'skipped', message: 'booking cancelled, deposit kept: the kept money is invoiced instead (deposits)' })]);
+  }
 }
 
 /**
@@ -178,7 +199,7 @@ async function reconcile(b: Batch, items: readonly Item[], verifying: ReadonlySe
         }
         break;
       case 'adopt':
-        await saveRecord(ctx.db, b.key, { entityId, xeroId: existing!.invoiceId, number, status: existing!.status ?? 'UNKNOWN' }, ctx.clock.now());
+        await saveRecord(ctx.db, b.key, { entityId, xeroId: existing!.invoiceId, number, status: existing!.status ?? 'UNKNOWN', totals: existing!.totals }, ctx.clock.now());
         await receiptFor(b, item, existing!.invoiceId);
         b.recorder.results[index] = done({ ...b.recorder.syncOf(entityId), externalId: existing!.invoiceId, externalRef: number }, [b.recorder.audit(item, {
           action: 'adopted', outcome: 'ok', response: existing!.summary, message: `found in Xero by number ${number} before re-sending; adopted, not created again`,
@@ -247,7 +268,7 @@ async function send(b: Batch, toSend: readonly ToSend[]): Promise<void> {
     if (element.ok) {
       const { invoiceId } = element.value;
       const number = element.value.number ?? built.payload.InvoiceNumber;
-      await saveRecord(ctx.db, b.key, { entityId: saleId, xeroId: invoiceId, number, status: element.value.status ?? built.payload.Status, payloadHash: payloadHash(built.payload) }, ctx.clock.now());
+      await saveRecord(ctx.db, b.key, { entityId: saleId, xeroId: invoiceId, number, status: element.value.status ?? built.payload.Status, payloadHash: payloadHash(built.payload), totals: element.value.totals }, ctx.clock.now());
       if (b.svc.historyNotes) {
         await enqueueHistoryNote(ctx, b.session.orgId, { recordType: 'invoice', xeroId: invoiceId, entityType: 'sale', entityId: saleId,
           details: `Created by Ledgerbridge from sale #${saleId}${built.payload.Reference ? ` (${built.payload.Reference})` : ''}: ${saleUrlOf(ctx, saleId)}${moved ? `. ${moved}` : ''}` });
