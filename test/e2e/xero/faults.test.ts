@@ -6,8 +6,9 @@
 // lost) must drain. A batch makes several Xero calls, so under a fault rate that never ends it converges
 // only slowly (backoff reaches a minute); that is why the drain is measured after the outage, not during.
 // Afterwards, read back from the emulator: every sale has exactly one
-// invoice, every refund one credit note, every payment one payment, every customer one contact; nothing
-// is left dead or pending in the outbox. On SQLite and PostgreSQL.
+// invoice, every refund one credit note, every payment one payment, every customer one contact, every
+// invoice its sale's receipt attached once (receipts are on); nothing is left dead or pending in the
+// outbox. On SQLite and PostgreSQL.
 //
 // Scaled (so Xero's 60 calls/minute does not make this take hours): the emulator's per-minute limit is
 // raised to 100,000 and the day limit to 10,000,000 (POST /_emulator/limits), and the plugin's rate budget
@@ -22,7 +23,7 @@ import { dbKinds } from '../../support/db';
 import { REPO_ROOT, type AppProcess } from '../../support/processes';
 import { TestScope } from '../../support/scope';
 import { RateBudget, tenantKeyOf } from '../../../plugins/xero/engine/rateBudget';
-import { startSyncFixture, type SyncFixture } from './syncFixture';
+import { setMappings, startSyncFixture, type SyncFixture } from './syncFixture';
 
 const SALES = Number(process.env.FAULT_TEST_SALES ?? 500);
 const KILLS = 4;
@@ -68,6 +69,7 @@ for (const kind of dbKinds()) {
     let stormTimer: NodeJS.Timeout | undefined;
     before(async () => {
       f = await startSyncFixture(kind, { workers: false });
+      await setMappings(f.x, f.org.orgId, [{ kind: 'attach_receipts', key: '', value: 'on' }]);
     });
     after(async () => {
       clearInterval(stormTimer);
@@ -129,7 +131,7 @@ for (const kind of dbKinds()) {
       }
       const enqueuedAt = Date.now();
 
-      const active = async () => Number(((await f.x.host.deps.db('outbox').where({ org_id: f.org.orgId }).whereIn('type', ['xero.invoice.push', 'xero.creditnote.push', 'xero.payment.push'])
+      const active = async () => Number(((await f.x.host.deps.db('outbox').where({ org_id: f.org.orgId }).whereIn('type', ['xero.invoice.push', 'xero.creditnote.push', 'xero.payment.push', 'xero.receipt.attach'])
         .whereNot('status', 'done').count({ n: '*' })) as { n: number | string }[])[0]?.n ?? 0);
       // The outage ends after the last kill: storms and injected faults stop, the queue drains.
       await killer;
@@ -161,7 +163,14 @@ for (const kind of dbKinds()) {
         }
         return m;
       };
-      const invoices = countBy(await books('invoices'), (d) => d.InvoiceNumber as string);
+      const invoiceDocs = await books('invoices');
+      const invoices = countBy(invoiceDocs, (d) => d.InvoiceNumber as string);
+      const receiptsOn = new Map<string, number>();
+      for (const d of invoiceDocs.filter((i) => String(i.InvoiceNumber).startsWith('LB-'))) {
+        const files = (await emu.get(`/_emulator/tenants/${f.tenantId}/invoices/${String(d.InvoiceID)}/attachments`).expect(200)).body.items as Doc[];
+        receiptsOn.set(String(d.InvoiceNumber), files.filter((a) => String(a.FileName).startsWith('Receipt-')).length);
+      }
+      const badReceipts = saleIds.filter((id) => receiptsOn.get(`LB-${id}`) !== 1);
       const notes = countBy(await books('creditnotes'), (d) => d.CreditNoteNumber as string);
       const payments = countBy((await books('payments')).filter((p) => p.Status !== 'DELETED' && p.Invoice), (d) => String(d.Reference ?? '').split(' ')[0]);
       const contacts = countBy(await books('contacts'), (d) => d.ContactNumber as string | undefined);
@@ -183,6 +192,7 @@ for (const kind of dbKinds()) {
       assert.deepEqual(badNotes, [], 'one credit note per refund');
       assert.deepEqual(badPayments, [], 'one payment per payment');
       assert.deepEqual(duplicateContacts, [], 'one contact per customer');
+      assert.deepEqual(badReceipts, [], 'one receipt on each invoice');
       assert.equal(invoices.size, saleIds.length + (invoices.size - saleIds.length), 'no stray invoices');
       assert.equal([...invoices.keys()].filter((k) => k.startsWith('LB-')).length, saleIds.length, 'no invoice for anything else');
       assert.equal(Number((dead as { n: number | string }[])[0]?.n ?? 0), 0, 'nothing dead or paused');
