@@ -78,10 +78,11 @@ export class XeroGateway {
     });
   }
 
-  /** A History note on an invoice or credit note (one record per call: Xero has no batch for it). */
-  async addHistoryNote(record: { type: 'invoice' | 'credit_note'; xeroId: string }, details: string): Promise<void> {
+  /** A History note on an invoice, credit note or payment (one record per call: Xero has no batch for it). */
+  async addHistoryNote(record: { type: 'invoice' | 'credit_note' | 'payment'; xeroId: string }, details: string): Promise<void> {
     const historyRecords = { historyRecords: [{ details }] };
     if (record.type === 'invoice') await this.call((api, tenant) => api.createInvoiceHistory(tenant, record.xeroId, historyRecords));
+    else if (record.type === 'payment') await this.call((api, tenant) => api.createPaymentHistory(tenant, record.xeroId, historyRecords));
     else await this.call((api, tenant) => api.createCreditNoteHistory(tenant, record.xeroId, historyRecords));
   }
 

@@ -10,7 +10,7 @@
 // is left dead or pending in the outbox; every deposit (a tenth of the sales are bookings for next month)
 // one prepayment, every deposit given back one refund out of it; every overpayment at the desk one
 // RECEIVE-OVERPAYMENT for its excess, every payment from customer credit its allocations and no Payment
-// (issue 17). On SQLite and PostgreSQL.
+// (issue 17); every invoice its sale's receipt attached once (receipts are on). On SQLite and PostgreSQL.
 //
 // Scaled (so Xero's 60 calls/minute does not make this take hours): the emulator's per-minute limit is
 // raised to 100,000 and the day limit to 10,000,000 (POST /_emulator/limits), and the plugin's rate budget
@@ -72,7 +72,7 @@ for (const kind of dbKinds()) {
     before(async () => {
       f = await startSyncFixture(kind, { workers: false });
       // Some bookings are for next month: their invoices wait for the service date, their deposits do not.
-      await setMappings(f.x, f.org.orgId, [{ kind: 'invoice_date', key: '', value: 'service_date' }]);
+      await setMappings(f.x, f.org.orgId, [{ kind: 'invoice_date', key: '', value: 'service_date' }, { kind: 'attach_receipts', key: '', value: 'on' }]);
     });
     after(async () => {
       clearInterval(stormTimer);
@@ -163,7 +163,7 @@ for (const kind of dbKinds()) {
 
       // The bookings' invoices (and their credit notes, behind them) wait for next month by design.
       const waiting = bookingIds.map((id) => `xero:sale:${id}`);
-      const active = async () => Number(((await f.x.host.deps.db('outbox').where({ org_id: f.org.orgId }).whereIn('type', ['xero.invoice.push', 'xero.creditnote.push', 'xero.payment.push', 'xero.deposit.push'])
+      const active = async () => Number(((await f.x.host.deps.db('outbox').where({ org_id: f.org.orgId }).whereIn('type', ['xero.invoice.push', 'xero.creditnote.push', 'xero.payment.push', 'xero.deposit.push', 'xero.receipt.attach'])
         .whereNot('status', 'done').whereNotIn('subject', waiting).count({ n: '*' })) as { n: number | string }[])[0]?.n ?? 0);
       // The outage ends after the last kill: storms and injected faults stop, the queue drains.
       await killer;
@@ -195,7 +195,14 @@ for (const kind of dbKinds()) {
         }
         return m;
       };
-      const invoices = countBy(await books('invoices'), (d) => d.InvoiceNumber as string);
+      const invoiceDocs = await books('invoices');
+      const invoices = countBy(invoiceDocs, (d) => d.InvoiceNumber as string);
+      const receiptsOn = new Map<string, number>();
+      for (const d of invoiceDocs.filter((i) => String(i.InvoiceNumber).startsWith('LB-'))) {
+        const files = (await emu.get(`/_emulator/tenants/${f.tenantId}/invoices/${String(d.InvoiceID)}/attachments`).expect(200)).body.items as Doc[];
+        receiptsOn.set(String(d.InvoiceNumber), files.filter((a) => String(a.FileName).startsWith('Receipt-')).length);
+      }
+      const badReceipts = saleIds.filter((id) => receiptsOn.get(`LB-${id}`) !== 1);
       const notes = countBy(await books('creditnotes'), (d) => d.CreditNoteNumber as string);
       const payments = countBy((await books('payments')).filter((p) => p.Status !== 'DELETED' && p.Invoice), (d) => String(d.Reference ?? '').split(' ')[0]);
       const contacts = countBy(await books('contacts'), (d) => d.ContactNumber as string | undefined);
@@ -258,6 +265,7 @@ for (const kind of dbKinds()) {
       assert.ok(fromCreditIds.every((id) => recordedByPayment.get(String(id)) !== undefined), 'every payment from credit recorded its allocation');
       assert.deepEqual(creditPayments, [], 'a payment from credit is never a Payment in Xero');
       assert.deepEqual(balanceDiffs, [], "each customer's balance in Xero equals the booking system's, to the penny");
+      assert.deepEqual(badReceipts, [], 'one receipt on each invoice');
       assert.equal(invoices.size, saleIds.length + (invoices.size - saleIds.length), 'no stray invoices');
       assert.equal([...invoices.keys()].filter((k) => k.startsWith('LB-')).length, saleIds.length, 'no invoice for anything else');
       assert.equal(Number((dead as { n: number | string }[])[0]?.n ?? 0), 0, 'nothing dead or paused');
