@@ -42,6 +42,19 @@
     return td;
   }
 
+  // The amount, and the part of it that went to the customer's credit, as the server renders them.
+  function amountCell(p) {
+    var td = cell(p.amount + ' ' + p.currency, 'num');
+    if (p.toCredit) {
+      var hint = document.createElement('span');
+      hint.className = 'hint';
+      hint.setAttribute('data-testid', 'payment-to-credit');
+      hint.textContent = p.toCredit + ' ' + p.currency + " to the customer's credit";
+      td.append(document.createElement('br'), hint);
+    }
+    return td;
+  }
+
   function setText(name, text) {
     var el = document.querySelector('[data-live="' + name + '"]');
     if (el && el.textContent !== text) el.textContent = text;
@@ -63,7 +76,7 @@
     tbody.replaceChildren.apply(tbody, data.payments.map(function (p) {
       var tr = document.createElement('tr');
       tr.setAttribute('data-payment-id', String(p.id));
-      tr.append(cell(p.when), methodCell(p), cell(p.providerRef || ''), cell(p.amount + ' ' + p.currency, 'num'));
+      tr.append(cell(p.when), methodCell(p), cell(p.providerRef || ''), amountCell(p));
       if (!known[p.id]) fresh.push(p);
       return tr;
     }));

@@ -21,6 +21,8 @@ export interface SaleLivePayment {
   providerRef: string | null;
   amount: string;
   currency: string;
+  /** The part of it that went to the customer's credit (more than was outstanding), or null. */
+  toCredit: string | null;
 }
 
 export interface SaleLive {
@@ -44,7 +46,7 @@ export function saleLive(sale: SaleView, timeZone: string, methodLabel: (id: str
     refunded: sale.refunded,
     payments: sale.payments.map((p) => ({
       id: p.id, when: formatLocal(Date.parse(p.receivedAt), timeZone), method: p.source ?? methodLabel(p.method), source: p.source,
-      providerRef: p.providerRef, amount: p.amount, currency: p.currency,
+      providerRef: p.providerRef, amount: p.amount, currency: p.currency, toCredit: p.toCredit,
     })),
   };
 }
