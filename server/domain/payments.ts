@@ -16,6 +16,8 @@ import { validatePaymentInput, type ValidPaymentRequest } from './saleSchemas';
 import { actorOf, findSaleRow, loadSaleSnapshot, paymentSnapshot, withTransaction, type PaymentRow, type SaleRow, type WriteOptions } from './saleRecords';
 import type { SaleDeps } from './sales';
 import { methodChoices } from './organisationMethods';
+import { getOrganisation } from './organisations';
+import { dayIn, redeemVouchers } from './vouchers';
 import { getSale, paymentView, type PaymentView, type SaleView } from './saleView';
 
 export interface PaymentResult {
@@ -51,16 +53,27 @@ export async function recordPayment(deps: SaleDeps, principal: Principal, saleId
       totalMinor: Number(sale.total_minor),
       paidMinor: Number(sale.paid_minor),
       refunds: refunds.map((r) => ({ amountMinor: Number(r.amount_minor), method: r.method })),
+      // A booking cancelled with its deposit kept takes no more money.
+      cancelled: sale.cancelled_at !== null && sale.cancelled_at !== undefined,
     });
     const money = (minor: number) => `${formatMinor(minor, sale.currency)} ${sale.currency}`;
     // Credit is what is left over once a sale is paid: a payment to a sale owing nothing is refused, not banked.
-    if (outstanding <= 0) throw new ValidationError([{ path: 'amount', message: 'nothing is outstanding on this sale' }]);
+    if (outstanding <= 0) {
+      const cancelled = sale.cancelled_at !== null && sale.cancelled_at !== undefined;
+      throw new ValidationError([{ path: 'amount', message: cancelled ? 'the booking was cancelled with its deposit kept: it takes no more payments' : 'nothing is outstanding on this sale' }]);
+    }
     const fromCredit = request.method === CUSTOMER_CREDIT_METHOD;
-    if (request.amountMinor > outstanding && (overpayment === 'refuse' || fromCredit)) {
+    // Credit and a gift voucher are already the customer's money held by us: only cash-like money may overpay.
+    if (request.amountMinor > outstanding && (overpayment === 'refuse' || fromCredit || request.voucherCode !== null)) {
       throw new ValidationError([{ path: 'amount', message: `is more than the ${money(outstanding)} outstanding on this sale` }]);
     }
     const split = splitPayment(request.amountMinor, outstanding);
     const draws = fromCredit ? await drawCustomerCredit(trx, sale, request.amountMinor, money) : [];
+
+    if (request.voucherCode !== null) {
+      const { timezone } = await getOrganisation(trx, sale.org_id);
+      await redeemVouchers(trx, sale.org_id, sale.currency, dayIn(now, timezone), [{ code: request.voucherCode, amountMinor: request.amountMinor, codePath: 'voucherCode', amountPath: 'amount' }]);
+    }
 
     const [row] = (await trx('payments')
       .insert({
@@ -71,6 +84,7 @@ export async function recordPayment(deps: SaleDeps, principal: Principal, saleId
         credit_minor: split.creditMinor,
         currency: sale.currency,
         provider_ref: request.providerRef,
+        voucher_code: request.voucherCode,
         received_at: request.receivedAt ?? now,
         created_by: actorOf(principal),
         created_at: now,

@@ -18,6 +18,9 @@ export interface SaleRow {
   status: SaleStatus;
   occurred_at: number;
   service_date?: string | null;
+  /** "Cancel booking, keep deposit" (migration 0014): when, and the money kept. */
+  cancelled_at?: number | string | null;
+  kept_minor?: number | string | null;
   created_by: string;
   created_at: number;
 }
@@ -60,6 +63,8 @@ export interface PaymentRow {
   source_note?: string | null;
   /** The excess over what the sale owed, kept as the customer's credit (migration 0015). */
   credit_minor?: number | string;
+  /** The gift voucher it was paid from (method gift_voucher, migration 0013). */
+  voucher_code?: string | null;
 }
 
 export interface RefundRow {
@@ -144,6 +149,7 @@ export async function loadSaleSnapshot(trx: Queryable, sale: SaleRow): Promise<S
     totalMinor: Number(sale.total_minor),
     occurredAt: Number(sale.occurred_at),
     serviceDate: sale.service_date ?? null,
+    cancellation: sale.cancelled_at === null || sale.cancelled_at === undefined ? null : { at: Number(sale.cancelled_at), keptMinor: Number(sale.kept_minor ?? 0) },
     customer: { id: customer.id, name: customer.name, email: customer.email },
     lines: lines.map(lineSnapshot),
   };
@@ -169,5 +175,6 @@ export function paymentSnapshot(row: PaymentRow, fromCredit: readonly { paymentI
     receivedAt: Number(row.received_at),
     ...(creditMinor > 0 ? { creditMinor } : {}),
     ...(fromCredit.length > 0 ? { fromCredit: fromCredit.map((d) => ({ paymentId: d.paymentId, amountMinor: d.amountMinor })) } : {}),
+    ...(row.voucher_code ? { voucherCode: row.voucher_code } : {}),
   };
 }

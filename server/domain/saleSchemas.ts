@@ -76,6 +76,25 @@ const paymentMethod = (methods: readonly string[], disabled: readonly string[] =
       description: `A payment method id: one of this install's (${methods.join(', ')}) or one the organisation added under Payment methods.`,
     });
 
+/** A gift voucher's code (payments with method gift_voucher), case-insensitive: GV-7KQ2-M9XD. */
+const voucherCode = () =>
+  z
+    .string({ error: 'must be a string' })
+    .trim()
+    .toUpperCase()
+    .max(20, 'must be at most 20 characters')
+    .refine((v) => !hasControlCharacters(v), CONTROL_CHARACTER_MESSAGE)
+    .meta({ description: 'The gift voucher paying: required with method gift_voucher, not allowed with any other.', examples: ['GV-7KQ2-M9XD'] })
+    .nullish()
+    .transform((v) => (v ? v : null));
+
+/** gift_voucher needs the voucher's code; no other method takes one. Checked on the parsed payment. */
+function voucherCodeIssues(p: { method: string; voucherCode: string | null }, path: string): FieldIssue[] {
+  if (p.method === 'gift_voucher' && p.voucherCode === null) return [{ path: `${path}voucherCode`, message: 'is required with method gift_voucher: the code on the voucher' }];
+  if (p.method !== 'gift_voucher' && p.voucherCode !== null) return [{ path: `${path}voucherCode`, message: 'is only for payments with method gift_voucher' }];
+  return [];
+}
+
 /** How a decimal field reads in the API's OpenAPI document (server/api/openapi): the parser is not JSON Schema. */
 interface DecimalDoc {
   description: string;
@@ -168,6 +187,7 @@ export function saleInputSchema(currency: string | null, methods: readonly strin
     method: paymentMethod(methods, disabled),
     amount: amountField(currency, { allowZero: false }),
     providerRef: optionalText(255),
+    voucherCode: voucherCode(),
   });
   return z.strictObject(
     {
@@ -209,6 +229,8 @@ export interface ValidPayment {
   method: PaymentMethod;
   amountMinor: number;
   providerRef: string | null;
+  /** The gift voucher paying (method gift_voucher), upper case; null otherwise. */
+  voucherCode: string | null;
 }
 
 export interface ValidSale {
@@ -265,6 +287,7 @@ export function validateSaleInput(input: unknown, methods: readonly string[], no
       message: `payments add up to ${formatMinor(paidMinor, currency)} ${currency}, more than the sale total of ${formatMinor(totalMinor, currency)} ${currency}`,
     });
   }
+  body.payments.forEach((p, index) => issues.push(...voucherCodeIssues(p, `payments.${index}.`)));
   const seenRefs = new Set<string>();
   body.payments.forEach((p, index) => {
     if (p.providerRef === null) return;
@@ -282,7 +305,7 @@ export function validateSaleInput(input: unknown, methods: readonly string[], no
     customer: body.customer,
     lines,
     totalMinor: Number(totalMinor),
-    payments: body.payments.map((p) => ({ method: p.method, amountMinor: p.amount, providerRef: p.providerRef })),
+    payments: body.payments.map((p) => ({ method: p.method, amountMinor: p.amount, providerRef: p.providerRef, voucherCode: p.voucherCode })),
   };
 }
 
@@ -401,6 +424,7 @@ export function paymentInputSchema(saleCurrency: string, methods: readonly strin
       currency: currencyMatching(saleCurrency),
       providerRef: optionalText(255),
       receivedAt: instantField(now).nullish(),
+      voucherCode: voucherCode(),
     },
     { error: requiredOr('must be a JSON object') },
   );
@@ -412,7 +436,9 @@ export function validatePaymentInput(
   const parsed = paymentInputSchema(saleCurrency, methods, now, disabled).safeParse(input);
   if (!parsed.success) throw new ValidationError(issuesFromZod(parsed.error));
   const body = parsed.data;
-  return { method: body.method, amountMinor: body.amount, providerRef: body.providerRef, receivedAt: body.receivedAt ?? null };
+  const issues = voucherCodeIssues(body, '');
+  if (issues.length > 0) throw new ValidationError(issues);
+  return { method: body.method, amountMinor: body.amount, providerRef: body.providerRef, voucherCode: body.voucherCode, receivedAt: body.receivedAt ?? null };
 }
 
 // ---------------------------------------------------------------- listing

@@ -8,6 +8,7 @@ import { balanceDueMinor } from './balance';
 import { creditBalances } from './customerCredit';
 import type { SaleLineKind } from './events';
 import { formatMinor } from './money';
+import { dayIn, voucherView, vouchersOfSales, type VoucherView } from './vouchers';
 import { encodeCursor, validateSaleListQuery, type SaleStatus } from './saleSchemas';
 import { findSaleRow, type PaymentRow, type RefundLineRow, type RefundRow, type SaleLineRow, type SaleRow } from './saleRecords';
 
@@ -37,6 +38,8 @@ export interface PaymentView {
   source: string | null;
   /** The part of `amount` above what the sale owed, kept as the customer's credit; null when none. */
   toCredit: string | null;
+  /** The gift voucher it was paid from (method gift_voucher); null otherwise. */
+  voucherCode: string | null;
 }
 
 export interface RefundView {
@@ -73,6 +76,8 @@ export interface SaleView {
   occurredAt: string;
   /** The day the service is delivered (YYYY-MM-DD), when not the day of the sale; else null. */
   serviceDate: string | null;
+  /** Cancelled with its deposit kept: when (ISO) and the money kept; else null. */
+  cancellation: { at: string; kept: string } | null;
   currency: string;
   total: string;
   paid: string;
@@ -86,6 +91,8 @@ export interface SaleView {
   lines: SaleLineView[];
   payments: PaymentView[];
   refunds: RefundView[];
+  /** Gift vouchers this sale sold (its lines of kind voucher): code, balance, expiry. */
+  vouchers: VoucherView[];
   sync: SyncRecordView[];
 }
 
@@ -133,6 +140,11 @@ export async function buildSaleViews(db: Queryable, orgId: number, sales: SaleWi
     payment: payments.map((p) => p.id),
   });
 
+  const vouchers = lines.some((l) => l.kind === 'voucher') ? await vouchersOfSales(db, orgId, saleIds) : [];
+  const vouchersBySale = groupBy(vouchers, (v) => v.sale_id);
+  const today = vouchers.length
+    ? dayIn(Date.now(), ((await db('organisations').where({ id: orgId }).first('timezone')) as { timezone: string } | undefined)?.timezone ?? 'UTC')
+    : '';
   const linesBySale = groupBy(lines, (l) => l.sale_id);
   const paymentsBySale = groupBy(payments, (p) => p.sale_id);
   const refundsBySale = groupBy(refunds, (r) => r.sale_id);
@@ -153,6 +165,7 @@ export async function buildSaleViews(db: Queryable, orgId: number, sales: SaleWi
       reference: sale.reference,
       occurredAt: iso(sale.occurred_at),
       serviceDate: sale.service_date ?? null,
+      cancellation: sale.cancelled_at === null || sale.cancelled_at === undefined ? null : { at: iso(sale.cancelled_at), kept: money(Number(sale.kept_minor ?? 0)) },
       currency: sale.currency,
       total: money(total),
       paid: money(paid),
@@ -161,6 +174,7 @@ export async function buildSaleViews(db: Queryable, orgId: number, sales: SaleWi
         totalMinor: total,
         paidMinor: paid,
         refunds: (refundsBySale.get(sale.id) ?? []).map((r) => ({ amountMinor: Number(r.amount_minor), method: r.method })),
+        cancelled: sale.cancelled_at !== null && sale.cancelled_at !== undefined,
       }))),
       status: sale.status,
       customer: { id: sale.customer_id, name: sale.customer_name, email: sale.customer_email },
@@ -182,6 +196,7 @@ export async function buildSaleViews(db: Queryable, orgId: number, sales: SaleWi
       })),
       payments: (paymentsBySale.get(sale.id) ?? []).map(paymentView),
       refunds: (refundsBySale.get(sale.id) ?? []).map((r) => refundView(r, refundLinesByRefund.get(r.id) ?? [])),
+      vouchers: (vouchersBySale.get(sale.id) ?? []).map((v) => voucherView(v, today)),
       sync: (syncBySale.get(sale.id) ?? []).map((s) => ({
         plugin: s.pluginId,
         entityType: s.entityType,
@@ -209,6 +224,7 @@ export function paymentView(p: PaymentRow): PaymentView {
     createdAt: iso(p.created_at),
     source: p.source_note ?? null,
     toCredit: Number(p.credit_minor ?? 0) > 0 ? formatMinor(Number(p.credit_minor), p.currency) : null,
+    voucherCode: p.voucher_code ?? null,
   };
 }
 

@@ -14,6 +14,7 @@ export const HOST_PAYMENT_METHODS: readonly PaymentMethodDefinition[] = [
   { id: 'cash', label: 'Cash' },
   { id: 'card_terminal', label: 'Card terminal' },
   { id: 'bank_transfer', label: 'Bank transfer' },
+  { id: 'gift_voucher', label: 'Gift voucher' },
 ];
 
 type OrganisationMethods = (db: Queryable, orgId: number) => Promise<CustomPaymentMethod[]>;

@@ -2,6 +2,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import type { HostDeps } from '../hostDeps';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { requireRole } from '../auth/middleware';
+import { cancelKeepingDeposit } from '../domain/cancellations';
 import { getOrganisation, type Organisation } from '../domain/organisations';
 import { createSale } from '../domain/sales';
 import { issueRefund, previewRefund } from '../domain/refunds';
@@ -14,8 +15,10 @@ import { errorsByField, field } from './forms';
 import { setFlash, takeFlash } from './flash';
 import { formatLocal } from './time';
 import { isSettled, syncLabel } from './syncLabel';
-import { externalLinkOf, saleActionsFor } from './externalLinks';
+import { externalLinkOf, saleActionsFor, saleFiguresFor } from './externalLinks';
 import { refundedAsAmount, refundKindLabel, saleState } from './saleState';
+import { createReceipts } from '../receipts';
+import { hostRecords } from '../domain/hostRecords';
 import { blankLine, emptySaleForm, formErrors, MAX_LINE_ROWS, readSaleForm, saleInputFromForm, type SaleFormValues } from './saleForm';
 
 // Pages over the domain services: every write goes through createSale / issueRefund / recordPayment,
@@ -118,6 +121,9 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
     const sale = await getSale(deps.db, org.id, saleIdParam(req));
     const canSell = ['admin', 'staff'].includes(req.principal!.role);
     const { offered, methodLabel } = await methodsOf(org.id);
+    const pluginFigures = await saleFiguresFor(deps.plugins, org.id, sale.id);
+    // A line with no tax code of its own shows the code that applies to it (a plugin's default), not a blank.
+    const defaultTaxCodes: Record<number, string> = Object.assign({}, ...pluginFigures.map((f) => f.defaultTaxCodes ?? {}));
     renderPage(
       res,
       'sales/detail',
@@ -142,13 +148,15 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
         refundValues: { kind: '', amount: '', method: '', reason: '' },
         refundErrors: {},
         refundError: null,
-        paymentValues: { method: '', amount: '', providerRef: '' },
+        paymentValues: { method: '', amount: '', providerRef: '', voucherCode: '' },
         paymentErrors: {},
         paymentError: null,
         syncLabel,
         isSettled,
-        externalLink: externalLinkOf(deps.plugins),
+        externalLink: await externalLinkOf(deps.plugins, org.id),
         saleActions: saleActionsFor(deps.plugins, sale.id, req.principal!.role),
+        pluginFigures,
+        lineTaxCode: (line: { id: number; taxCode: string | null }): string => line.taxCode || defaultTaxCodes[line.id] || '',
         ...extra,
       },
       status,
@@ -157,6 +165,24 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
 
   router.get('/sales/:id', anyRole, (req, res, next) => {
     renderDetail(req, res).catch(next);
+  });
+
+  // The sale's receipt as a PDF (the same bytes a plugin may attach downstream), to print or send on.
+  const receipts = createReceipts({ records: hostRecords, paymentMethods: deps.paymentMethods, taxCodes: {
+    // No plugin that posts tax: no rate is known, and the receipt says so.
+    lineRates: async (db, orgId, lines) => (deps.plugins ? deps.plugins.taxCodes.lineRates(db, orgId, lines) : lines.map(() => null)),
+  } });
+  router.get('/sales/:id/receipt.pdf', anyRole, async (req, res, next) => {
+    try {
+      const receipt = await receipts.pdf(deps.db, req.principal!.orgId, saleIdParam(req));
+      if (!receipt) throw new NotFoundError(`Sale ${String(req.params.id)}`);
+      res.set('Content-Type', receipt.contentType);
+      res.set('Content-Disposition', `attachment; filename="${receipt.fileName}"`);
+      res.set('Cache-Control', 'private, no-store');
+      res.send(receipt.content);
+    } catch (err) {
+      next(err);
+    }
   });
 
   // Two steps: the form asks for a review (what would be given back, by which method), and only the
@@ -195,11 +221,12 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
   });
 
   router.post('/sales/:id/payments', sellers, async (req, res, next) => {
-    const paymentValues = { method: field(req, 'method'), amount: field(req, 'amount'), providerRef: field(req, 'providerRef') };
+    const paymentValues = { method: field(req, 'method'), amount: field(req, 'amount'), providerRef: field(req, 'providerRef'), voucherCode: field(req, 'voucherCode') };
     try {
       const saleId = saleIdParam(req);
       const input: Record<string, unknown> = { method: paymentValues.method, amount: paymentValues.amount.trim() };
       if (paymentValues.providerRef.trim()) input.providerRef = paymentValues.providerRef.trim();
+      if (paymentValues.voucherCode.trim()) input.voucherCode = paymentValues.voucherCode.trim();
       try {
         const { payment, created } = await recordPayment(deps, req.principal!, saleId, input);
         const credited = payment.toCredit ? ` ${payment.toCredit} ${payment.currency} of it was more than the sale owed and is kept as the customer's credit.` : '';
@@ -212,6 +239,23 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
         }
         throw err;
       }
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // The customer cancelled and the business keeps what was paid (sale.cancelled: plugins post it as income).
+  router.post('/sales/:id/cancel', sellers, async (req, res, next) => {
+    try {
+      const saleId = saleIdParam(req);
+      try {
+        const { kept, sale } = await cancelKeepingDeposit(deps, req.principal!, saleId);
+        setFlash(req, 'success', `Booking cancelled: ${kept} ${sale.currency} kept, nothing more is owed.`);
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err;
+        setFlash(req, 'error', err.message);
+      }
+      return res.redirect(303, `/sales/${saleId}`);
     } catch (err) {
       next(err);
     }

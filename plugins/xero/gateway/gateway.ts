@@ -6,9 +6,9 @@
 // come back as the client's errors (XeroHttpError; client.ts).
 import type { AccountingApi } from 'xero-node';
 import {
-  accountOf, bankTransactionOf, bankTransferOf, contactOf, createdAccountOf, creditNoteOf, elementsOf, invoiceOf, organisationOf,
+  accountOf, attachmentOf, bankTransactionOf, bankTransferOf, contactOf, createdAccountOf, creditNoteOf, elementsOf, invoiceOf, organisationOf,
   paymentOf, prepaymentOf, prepaymentReceiptOf, taxRateOf, trackingCategoryOf,
-  type PrepaymentAnswer, type PrepaymentReceiptAnswer, type AccountAnswer, type ContactAnswer, type CreditNoteAnswer, type Element, type InvoiceAnswer, type OrganisationAnswer,
+  type PrepaymentAnswer, type PrepaymentReceiptAnswer, type AccountAnswer, type AttachmentAnswer, type ContactAnswer, type CreditNoteAnswer, type Element, type InvoiceAnswer, type InvoiceTotals, type OrganisationAnswer,
   type PaymentAnswer, type ReferencedAnswer, type ChangedRecord, xeroTime, type TaxRateAnswer, type TrackingCategoryAnswer,
 } from './answers';
 import type { CallOptions, XeroOperation } from './client';
@@ -32,7 +32,7 @@ export interface SendOptions extends CallOptions {
 }
 
 export interface CreatedInvoice {
-  invoiceId: string; number: string | null; status: string | null;
+  invoiceId: string; number: string | null; status: string | null; totals: InvoiceTotals | null;
   /** The content we wrote, as Xero answered it (contentHash.ts): the reference an echo is recognised by. */
   contentHash: string; totalCents: number;
 }
@@ -86,8 +86,8 @@ export class XeroGateway {
       (api, tenant) => api.createInvoices(tenant, { invoices: invoices.map(toXeroNodeInvoice) }, false, opts.unitdp, opts.idempotencyKey), opts,
     );
     return elementsOf(body.invoices, invoices.length, 'Invoices', (inv) => {
-      const { invoiceId, number, status, totalCents } = invoiceOf(inv);
-      return { invoiceId, number, status, contentHash: invoiceContentHash(inv), totalCents };
+      const { invoiceId, number, status, totals, totalCents } = invoiceOf(inv);
+      return { invoiceId, number, status, totals, contentHash: invoiceContentHash(inv), totalCents };
     });
   }
 
@@ -96,6 +96,27 @@ export class XeroGateway {
     const historyRecords = { historyRecords: [{ details }] };
     if (record.type === 'invoice') await this.call((api, tenant) => api.createInvoiceHistory(tenant, record.xeroId, historyRecords));
     else await this.call((api, tenant) => api.createCreditNoteHistory(tenant, record.xeroId, historyRecords));
+  }
+
+  /** The files attached to an invoice (GET /Invoices/{id}/Attachments). */
+  async invoiceAttachments(invoiceId: string): Promise<AttachmentAnswer[]> {
+    const body = await this.call((api, tenant) => api.getInvoiceAttachments(tenant, invoiceId));
+    return (body.attachments ?? []).map(attachmentOf);
+  }
+
+  /**
+   * Attach a file to an invoice (PUT /Invoices/{id}/Attachments/{FileName}); `includeOnline` shows it with
+   * the online invoice. The bytes go as they are (application/octet-stream).
+   */
+  async attachToInvoice(invoiceId: string, file: { fileName: string; content: Buffer }, opts: SendOptions & { includeOnline: boolean }): Promise<AttachmentAnswer> {
+    const body = await this.call((api, tenant) => api.createInvoiceAttachmentByFileName(
+      // xero-node types the body as a file stream; it reads a Buffer the same way (Readable.from).
+      tenant, invoiceId, file.fileName, file.content as unknown as Parameters<AccountingApi['createInvoiceAttachmentByFileName']>[3],
+      opts.includeOnline, opts.idempotencyKey, { headers: { 'Content-Type': 'application/octet-stream' } },
+    ), opts);
+    const attached = body.attachments?.[0];
+    if (!attached) throw new Error(`Xero answered the attachment of ${file.fileName} without the attachment`);
+    return attachmentOf(attached);
   }
 
   /**

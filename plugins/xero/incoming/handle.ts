@@ -14,7 +14,7 @@ import type { InvoiceAnswer } from '../gateway/answers';
 import { openSession, type XeroSession } from '../engine/session';
 import type { XeroServices } from '../engine/services';
 import { withRetryPolicy } from '../engine/retryPolicy';
-import { DELETED_UPSTREAM, isRemovedInXero, saveRecord } from '../engine/records';
+import { DELETED_UPSTREAM, isRemovedInXero, rememberTotals, saveRecord } from '../engine/records';
 import { paidInXeroNote, planPayments, XERO_METHOD, xeroCentsToMinor } from './reconcile';
 import { INCOMING_POLL, INCOMING_SYNC, markHandled, type IncomingSyncPayload } from './store';
 import { runPoll, type PollPayload } from './poll';
@@ -25,14 +25,14 @@ type Ctx = PluginContext<XeroConfig>;
 
 const XERO_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-interface OurRecord { entityId: number; tenantId: string; status: string; number: string | null }
+interface OurRecord { id: number; entityId: number; tenantId: string; status: string; number: string | null }
 
 async function ourRecord(ctx: Ctx, orgId: number, recordType: 'invoice' | 'credit_note', xeroId: string): Promise<OurRecord | undefined> {
   const row = (await ctx.db('xero_records')
     .where({ org_id: orgId, record_type: recordType })
     .whereRaw('lower(xero_id) = ?', [xeroId.toLowerCase()])
     .first()) as Record<string, unknown> | undefined;
-  return row ? { entityId: Number(row.entity_id), tenantId: String(row.tenant_id), status: String(row.status), number: (row.number as string | null) ?? null } : undefined;
+  return row ? { id: Number(row.id), entityId: Number(row.entity_id), tenantId: String(row.tenant_id), status: String(row.status), number: (row.number as string | null) ?? null } : undefined;
 }
 
 /**
@@ -102,6 +102,8 @@ async function handleInvoice(ctx: Ctx, read: InvoiceReader, orgId: number, invoi
     return done.length ? done.join('; ') : `Invoice already known as ${how} in Xero: nothing changed`;
   }
 
+  // What Xero computes now (the accountant may have edited the invoice): the sale page shows these.
+  if (invoice.totals) await rememberTotals(ctx.db, record.id, invoice.totals);
   const ours = await ourPaymentIds(ctx, orgId, invoice.payments.map((p) => p.paymentId));
   const plan = planPayments({ live: invoice.payments, ours, recorded });
   for (const p of plan.remove) await removePayment(ctx, orgId, p.providerRef, done);

@@ -13,8 +13,8 @@ import { getLiveConnection } from '../connection/store';
 import { coalescedAvailableAt } from './coalesce';
 import { tenantKeyOf } from '../engine/rateBudget';
 import { saleSubject, type TriggeredBy } from '../engine/types';
-import { refundOutOfDeposit, takeAsDeposit } from './deposits/enqueue';
-import { CREDIT_NOTE_PUSH, INVOICE_PUSH, PAYMENT_PUSH, type CreditNotePushPayload, type InvoicePushPayload, type PaymentPushPayload } from './types';
+import { enqueueDepositPush, refundOutOfDeposit, takeAsDeposit } from './deposits/enqueue';
+import { CREDIT_NOTE_PUSH, DEPOSIT_PUSH, INVOICE_PUSH, PAYMENT_PUSH, type CreditNotePushPayload, type InvoicePushPayload, type PaymentPushPayload } from './types';
 
 type Ctx = Pick<PluginContext<XeroConfig>, 'outbox' | 'sync'>;
 
@@ -130,4 +130,10 @@ export const onPaymentReceived: EventSubscriber<XeroConfig, 'payment.received'> 
   // Paid before its invoice, which waits for its service date: a deposit, posted now as a prepayment.
   if (await takeAsDeposit(ctx, trx, event.orgId, event.data.sale, event.data.payment, when.availableAt)) return;
   await enqueuePaymentPush(ctx, trx, event.orgId, event.data.payment.id, event.data.sale.id, when);
+};
+
+/** A booking cancelled with its deposit kept: the kept money is invoiced and paid by the deposits (deposits/). */
+export const onSaleCancelled: EventSubscriber<XeroConfig, 'sale.cancelled'> = async (event, trx, ctx) => {
+  const when = await whenToRun(trx, ctx, event.orgId, DEPOSIT_PUSH);
+  if (when) await enqueueDepositPush(ctx, trx, event.orgId, event.data.sale.id, { cancel: true }, when.availableAt);
 };

@@ -35,7 +35,7 @@ export const SaleLineViewSchema = z.strictObject({
   taxCode: z.string().nullable(),
   lineTotal: money,
   refunded: money,
-  kind: z.enum(SALE_LINE_KINDS).meta({ description: 'item; tip or service_charge post to their own account and tax type.' }),
+  kind: z.enum(SALE_LINE_KINDS).meta({ description: 'item; tip or service_charge post to their own account and tax type; voucher sells a gift voucher (see the sale\'s vouchers).' }),
 });
 
 export const PaymentViewSchema = z.strictObject({
@@ -48,6 +48,19 @@ export const PaymentViewSchema = z.strictObject({
   createdAt: instant,
   source: z.string().nullable().meta({ description: 'Where the payment came from when it was not taken here (e.g. "Paid in Xero: bank transfer, 2 Dec"); null for payments recorded through Ledgerbridge.' }),
   toCredit: money.nullable().meta({ description: "An overpayment: the part of `amount` above what the sale owed, kept as the customer's credit in the payment's currency; null when none." }),
+  voucherCode: z.string().nullable().meta({ description: 'The gift voucher it was paid from (method gift_voucher); null otherwise.' }),
+});
+
+export const VoucherViewSchema = z.strictObject({
+  code: z.string().meta({ description: 'The code on the voucher, e.g. GV-7KQ2-M9XD: a payment with method gift_voucher names it.' }),
+  saleId: id,
+  currency: z.string(),
+  amount: money,
+  redeemed: money.meta({ description: 'Taken by payments so far.' }),
+  balance: money,
+  expiresOn: z.string().meta({ description: 'The last day it can be used (YYYY-MM-DD, the organisation\'s calendar).' }),
+  status: z.enum(['active', 'used', 'expired', 'written_off']),
+  writtenOff: money.nullable().meta({ description: 'What was left when it expired and moved to revenue; null until then.' }),
 });
 
 export const RefundViewSchema = z.strictObject({
@@ -81,6 +94,7 @@ export const SaleViewSchema = z.strictObject({
   reference: z.string().nullable(),
   occurredAt: instant,
   serviceDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable().meta({ description: 'The day the service is delivered (YYYY-MM-DD), when not the day of the sale; else null.' }),
+  cancellation: z.strictObject({ at: instant, kept: money }).nullable().meta({ description: 'The booking was cancelled with its deposit kept: when, and the money kept (nothing more is owed); else null.' }),
   currency,
   total: money,
   paid: money,
@@ -94,6 +108,7 @@ export const SaleViewSchema = z.strictObject({
   lines: z.array(SaleLineViewSchema),
   payments: z.array(PaymentViewSchema),
   refunds: z.array(RefundViewSchema),
+  vouchers: z.array(VoucherViewSchema).meta({ description: 'Gift vouchers this sale sold (lines of kind voucher).' }),
   sync: z.array(SyncRecordViewSchema),
 });
 

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { dbKinds } from '../../support/db';
-import { advanceEmulatorClock, type Agent } from '../../support/xero';
+import { advanceEmulatorClock, postForm, type Agent } from '../../support/xero';
 import { instantOfWallHour } from '../../../plugins/xero/sync/nextRunAt';
 import { setMappings, startSignedInFixture, type SyncFixture } from './syncFixture';
 
@@ -17,6 +17,7 @@ const DAY = 86_400_000;
 interface XeroInvoiceJson { InvoiceID: string; InvoiceNumber: string; DateString: string; Total: number; AmountPaid: number; AmountDue: number; AmountCredited: number; Status: string; Prepayments: { PrepaymentID: string; AppliedAmount: number }[] }
 interface XeroPrepaymentJson { PrepaymentID: string; Total: number; RemainingCredit: number; Status: string; Contact: { Name: string }; Allocations: { Amount: number; Invoice: { InvoiceID: string } }[] }
 interface XeroBankTransactionJson { Type: string; Reference: string; Total: number; BankAccount: { Code: string }; PrepaymentID?: string }
+interface XeroLineJson { AccountCode: string; TaxType: string; LineAmount: number }
 interface XeroPaymentJson { PaymentType: string; Amount: number; Account: { Code: string }; Invoice?: { InvoiceID: string }; Prepayment?: { PrepaymentID: string } }
 
 const londonDay = (ms: number) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
@@ -35,10 +36,11 @@ for (const kind of dbKinds()) {
   describe(`deposits (${kind})`, { timeout: 180_000 }, () => {
     let f: SyncFixture;
     let staff: Agent;
+    let admin: Agent;
     let token: string;
 
     before(async () => {
-      ({ f, staff, token } = await startSignedInFixture(kind));
+      ({ f, staff, admin, token } = await startSignedInFixture(kind));
       await setMappings(f.x, f.org.orgId, [{ kind: 'invoice_date', key: '', value: 'service_date' }]);
     });
     after(async () => f?.close());
@@ -77,6 +79,37 @@ for (const kind of dbKinds()) {
       const receipts = (await f.books<XeroBankTransactionJson>('banktransactions')).filter((t) => t.Reference === `LB-P-${deposit.id}`);
       assert.equal(receipts.length, 1);
       assert.equal((await prepaymentOf(deposit.id))?.RemainingCredit, 15);
+    });
+
+    it('a booking cancelled with its deposit kept: the kept money is invoiced to the cancellation income account and paid by the deposit', async () => {
+      const settings = await admin.get('/plugins/xero/settings');
+      assert.match(settings.text, /<label for="cancellation_account">Cancellation income account<\/label>/);
+      await setMappings(f.x, f.org.orgId, [{ kind: 'cancellation_account', key: '', value: '260' }]);
+      const sale = await f.sell({ currency: 'GBP', reference: 'PARTY-9', customer: { name: 'Cancelling Cass' }, serviceDate: londonDay(Date.now() + 40 * DAY), lines: [{ description: 'Birthday party', quantity: 1, unitPrice: '90.00', taxCode: 'OUTPUT2' }] });
+      const deposit = await f.pay(sale.id, { method: 'cash', amount: '25.00' });
+      await depositsDrained();
+      assert.equal((await prepaymentOf(deposit.id))?.RemainingCredit, 25);
+
+      const cancelled = await postForm(staff, `/sales/${sale.id}`, `/sales/${sale.id}/cancel`);
+      assert.equal(cancelled.status, 303);
+      const page = await staff.get(`/sales/${sale.id}`);
+      assert.match(page.text, /Booking cancelled: 25.00 GBP kept, nothing more is owed./);
+      assert.match(page.text, /<dd data-testid="sale-cancelled">[^<]*, 25.00 GBP kept<\/dd>/);
+      assert.doesNotMatch(page.text, /Cancel booking, keep deposit/, 'once');
+      assert.equal(await outstanding(sale.id), '0.00');
+      await depositsDrained();
+
+      const invoice = (await f.books<XeroInvoiceJson & { LineItems: XeroLineJson[] }>('invoices')).find((i) => i.InvoiceNumber === `LB-${sale.id}`);
+      assert.deepEqual([invoice?.Total, invoice?.Status, invoice?.AmountPaid, invoice?.AmountDue], [25, 'PAID', 25, 0], 'the kept deposit, paid by its prepayment');
+      assert.deepEqual(invoice?.LineItems.map((l) => [l.AccountCode, l.TaxType, l.LineAmount]), [['260', 'NONE', 25]]);
+      assert.equal((await prepaymentOf(deposit.id))?.RemainingCredit, 0);
+      assert.match((await syncOf('sale', sale.id, 'invoice')).note, /Booking cancelled, deposit kept: 25.00 GBP invoiced to account 260/);
+
+      // A second cancellation changes nothing.
+      const again = await staff.post(`/sales/${sale.id}/cancel`).type('form').send({ _csrf: /name="_csrf" value="([^"]+)"/.exec(page.text)![1] });
+      assert.equal(again.status, 303);
+      assert.match((await staff.get(`/sales/${sale.id}`)).text, /was already cancelled/);
+      assert.equal(Number((await db()('domain_events').where({ type: 'sale.cancelled' }).count({ n: '*' }))[0]!.n), 1);
     });
 
     it('deposits are prepayments at once, allocated to the invoice when it is posted; a balance at the desk and a deposit given back come out to the penny', async () => {

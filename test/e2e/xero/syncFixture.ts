@@ -10,7 +10,7 @@ import { nowMs } from '../../../server/db/knex';
 import { createSale } from '../../../server/domain/sales';
 import { issueRefund } from '../../../server/domain/refunds';
 import { recordPayment } from '../../../server/domain/payments';
-import { startOutboxWorkers, type OutboxWorkers } from '../../../server/outbox';
+import { startOutboxWorkers, type OutboxHandler, type OutboxWorkers } from '../../../server/outbox';
 import type { PluginDefinition, Principal } from '../../../server/plugins/contract';
 import { generatePrivateAppCertificate } from '../../../plugins/xero/connection/oauth1';
 import { certificateKeyPurpose, startConnection } from '../../../plugins/xero/connection/store';
@@ -29,8 +29,11 @@ export interface SyncFixture {
   staff: Principal;
   admin: Principal;
   workers?: OutboxWorkers;
-  /** Outbox workers as the worker process runs them; `concurrency` 1 when a test needs one claim to take a whole batch. */
-  startWorkers(opts?: { concurrency?: number }): OutboxWorkers;
+  /**
+   * Outbox workers as the worker process runs them; `concurrency` 1 when a test needs one claim to take a whole batch;
+   * `handlers` to run the plugin's handlers through a wrapper (a test that records what each claim took).
+   */
+  startWorkers(opts?: { concurrency?: number; handlers?: Map<string, OutboxHandler> }): OutboxWorkers;
   stopWorkers(): Promise<void>;
   sell(body: Record<string, unknown>): Promise<{ id: number; lines: { id: number }[] }>;
   refund(saleId: number, body: Record<string, unknown>): Promise<{ id: number }>;
@@ -59,9 +62,11 @@ export async function connectPrivateApp(x: XeroTestApp, orgId: number, emulatorU
   const certificateId = typeof row === 'object' ? Number(row!.id) : Number(row);
   const sealed = await x.ctx.secrets.seal(db, orgId, certificateKeyPurpose(certificateId), certificate.privateKeyPem);
   await db('xero_certificates').where({ id: certificateId }).update({ private_key_sealed: sealed });
+  // What connecting stores from GET /Organisation: its ShortCode, for deep links that open this organisation.
+  const tenant = (await request(emulatorUrl).get(`/_emulator/tenants/${app.tenantId}/contacts`).expect(200)).body.tenant as { shortCode: string };
   await startConnection(x.deps, db, {
     orgId, mode: 'private_app', status: 'connected', createdBy: 'test', endReason: 'test reconnect',
-    tenant_id: app.tenantId, tenant_name: organisationName, consumer_key: app.consumerKey, certificate_id: certificateId,
+    tenant_id: app.tenantId, tenant_name: organisationName, short_code: tenant.shortCode, consumer_key: app.consumerKey, certificate_id: certificateId,
   });
   return app.tenantId;
 }
@@ -102,7 +107,7 @@ export async function startSyncFixture(kind: DbKind, opts: {
     emu, x, org, tenantId, staff, admin,
     startWorkers(opts = {}) {
       fixture.workers = startOutboxWorkers({
-        db, handlers: x.host.deps.plugins.handlers, concurrency: opts.concurrency ?? 2, leaseMs: 15_000, pollMs: 100,
+        db, handlers: opts.handlers ?? x.host.deps.plugins.handlers, concurrency: opts.concurrency ?? 2, leaseMs: 15_000, pollMs: 100,
         logger: x.host.deps.logger, notifier: x.host.notifier,
       });
       return fixture.workers;

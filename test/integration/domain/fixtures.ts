@@ -32,7 +32,7 @@ export async function createDomainFixture(kind: DbKind): Promise<DomainFixture> 
   const other = await createOrganisation(test.db, { name: 'Hilltop Studio' });
   const events = new EventBus();
   const delivered: HostEvent[] = [];
-  for (const type of ['sale.completed', 'refund.issued', 'payment.received'] as const) {
+  for (const type of ['sale.completed', 'refund.issued', 'payment.received', 'sale.cancelled'] as const) {
     events.on(type, async (event) => {
       delivered.push(event);
     });

@@ -19,10 +19,11 @@ type Ctx = Pick<PluginContext<XeroConfig>, 'outbox' | 'sync' | 'organisations' |
 export const depositSubject = (saleId: number): string => `xero:deposits:${saleId}`;
 
 /** Why the item is queued: its dedupe key (each reason once; a resend is a new item that looks up first). */
-export type DepositReason = { payment: number } | { refund: number } | { allocate: true };
+export type DepositReason = { payment: number } | { refund: number } | { allocate: true } | { cancel: true };
 
 const dedupeKeyOf = (saleId: number, reason: DepositReason): string =>
-  'payment' in reason ? `xero:deposit:payment:${reason.payment}` : 'refund' in reason ? `xero:deposit:refund:${reason.refund}` : `xero:deposit:allocate:${saleId}`;
+  'payment' in reason ? `xero:deposit:payment:${reason.payment}` : 'refund' in reason ? `xero:deposit:refund:${reason.refund}`
+    : 'cancel' in reason ? `xero:deposit:cancel:${saleId}` : `xero:deposit:allocate:${saleId}`;
 
 export async function enqueueDepositPush(ctx: Pick<Ctx, 'outbox'>, trx: Queryable, orgId: number, saleId: number, reason: DepositReason, availableAt?: number): Promise<void> {
   const payload: DepositPushPayload = { saleId };

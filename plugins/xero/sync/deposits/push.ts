@@ -22,6 +22,7 @@ import { openSession, type XeroSession } from '../../engine/session';
 import { permanentMessage, type XeroServices } from '../../engine/services';
 import type { ResolvedMappings } from '../../mappings/types';
 import { minorToXeroCents } from '../../payloads/arithmetic';
+import type { XeroInvoice } from '../../gateway/documents';
 import { buildAllocation, buildPrepaymentReceipt, buildPrepaymentRefund, creditNoteNumberFor, invoiceNumberFor, prepaymentReferenceFor, xeroDate } from '../../payloads';
 import { resolveContacts } from '../contacts';
 import { mappingsOrFinish } from '../mappingsOrFinish';
@@ -75,6 +76,7 @@ export async function pushDeposits(svc: XeroServices, items: Item[], hctx: Outbo
       try {
         await prepayments(run);
         await refundsOutOfDeposits(run);
+        await cancellationInvoice(run);
         await allocations(run);
         results[index] = done(undefined, run.audit);
       } catch (err) {
@@ -214,6 +216,58 @@ async function refundsOutOfDeposits(run: Run): Promise<void> {
   await clearMarks(ctx.db, [run.item.id], 'prepayment_refund');
   if (refused.length > 0) throw new StepRefused(`Xero refused paying back out of the deposit: ${refused.join('; ')}`);
 }
+
+/**
+ * A booking cancelled with its deposit kept, before its invoice was posted: instead of the sale's invoice, one
+ * for the money kept (its number, so the sale's own can never be posted too) to the cancellation income
+ * account, outside the scope of VAT; the deposits' prepayments are then allocated to it (allocations below).
+ */
+async function cancellationInvoice(run: Run): Promise<void> {
+  const { ctx } = run.svc;
+  const cancellation = run.sale.cancellation;
+  if (!cancellation) return;
+  const number = invoiceNumberFor(run.sale.id, run.mappings);
+  const known = (await findRecords(ctx.db, run.keys.invoice, [run.sale.id])).get(run.sale.id);
+  if (known?.xeroId || isRemovedInXero(known?.status)) {
+    if (known?.note === CANCELLATION_MARK) return;
+    throw new StepRefused(`Booking cancelled after its invoice ${known?.number ?? number} was posted: credit what is no longer owed in Xero (or record a refund without a method for it)`);
+  }
+  if (cancellation.keptMinor <= 0) return;
+  const account = run.mappings.cancellationAccountCode;
+  if (!account) throw new StepRefused('Mapping to fix: cancellation income account (none) (Xero settings, Deposits)');
+
+  let invoiceId: string | null = null;
+  if (await mayHaveLanded(run, 'invoice')) {
+    const [found] = await run.session.xero.findInvoicesByNumber([number]);
+    if (found && !isRemovedInXero(found.status)) invoiceId = found.invoiceId;
+  }
+  if (!invoiceId) {
+    const contact = (await resolveContacts(run.session, ctx.db, [run.sale.customer], [run.item.id])).get(run.sale.customer.id);
+    if (!contact || !contact.ok) throw new StepRefused(contact && !contact.ok ? contact.message : 'the customer could not be matched to a Xero contact');
+    const amount = Number(xeroCents(cancellation.keptMinor, run.sale.currency)) / 100;
+    const date = xeroDate(cancellation.at, run.timeZone);
+    const payload: XeroInvoice = {
+      Type: 'ACCREC', Contact: { ContactID: contact.contactId }, InvoiceNumber: number, Reference: `Cancelled: ${run.sale.reference ?? `sale #${run.sale.id}`}`,
+      CurrencyCode: run.sale.currency, Date: date, DueDate: date, Status: 'AUTHORISED', LineAmountTypes: 'NoTax',
+      LineItems: [{ Description: `Deposit kept: booking ${run.sale.reference ?? `#${run.sale.id}`} cancelled`, Quantity: 1, UnitAmount: amount, LineAmount: amount, AccountCode: account, TaxType: 'NONE' }],
+    };
+    const idemKey = idempotencyKey('cancellation-invoice', [run.item.id], stableJson(payload));
+    const [element] = await sendMarked(run.session, ctx.db, [run.item.id], 'invoice', (beforeSend) => run.session.xero.createInvoices([payload], { unitdp: 2, idempotencyKey: idemKey, beforeSend }));
+    await clearMarks(ctx.db, [run.item.id], 'invoice');
+    if (!element!.ok) throw new StepRefused(`Xero refused the invoice for the kept deposit: ${element!.messages.join('; ')}`);
+    invoiceId = element!.value.invoiceId;
+    run.audit.push({ orgId: run.session.orgId, entityType: 'sale', entityId: run.sale.id, recordType: 'invoice', triggeredBy: run.item.payload.triggeredBy ?? 'system', outboxItemId: run.item.id,
+      action: 'created', outcome: 'ok', request: { idempotencyKey: idemKey, payload }, response: element!.summary, message: 'booking cancelled: the kept deposit invoiced' });
+  }
+  await saveRecord(ctx.db, run.keys.invoice, { entityId: run.sale.id, xeroId: invoiceId, number, status: 'AUTHORISED', note: CANCELLATION_MARK }, now(run));
+  await ctx.sync.upsert(ctx.db, {
+    orgId: run.session.orgId, entityType: 'sale', entityId: run.sale.id, recordType: 'invoice', status: 'synced', externalId: invoiceId, externalRef: number, error: null,
+    note: `Booking cancelled, deposit kept: ${(xeroCents(cancellation.keptMinor, run.sale.currency) / 100).toFixed(2)} ${run.sale.currency} invoiced to account ${account}, paid by its deposits`,
+  });
+}
+
+/** On the invoice record of a cancelled booking's invoice: the kept deposit's, posted by this push. */
+const CANCELLATION_MARK = 'cancellation: deposit kept';
 
 /** Once the invoice is in Xero: what each prepayment still holds goes to it (capped by its AmountDue). */
 async function allocations(run: Run): Promise<void> {
