@@ -87,11 +87,21 @@
     if (table.parentElement && table.parentElement.classList.contains('table-scroll')) table.parentElement.hidden = table.hidden;
     if (none) none.hidden = data.payments.length > 0;
     if (payForm && Number(data.outstanding) <= 0) payForm.hidden = true;
-    if (fresh.length) {
-      announce.textContent = fresh.map(function (p) {
-        return (p.source || p.method) + ': ' + p.amount + ' ' + p.currency;
-      }).join('. ') + '. ' + data.state.label + ', outstanding ' + data.outstanding + ' ' + data.currency + '.';
-    }
+    // A refund's downstream state ("Settled in Xero: 30.00 paid out") follows too.
+    var refundNews = [];
+    (data.refunds || []).forEach(function (r) {
+      var td = document.querySelector('tr[data-refund-id="' + r.id + '"] [data-testid="refund-state"]');
+      var text = r.downstreamState || '';
+      if (!td || td.textContent === text) return;
+      td.textContent = text;
+      if (text) refundNews.push('Refund: ' + text);
+    });
+    var news = fresh.map(function (p) {
+      return (p.source || p.method) + ': ' + p.amount + ' ' + p.currency;
+    });
+    if (fresh.length) news.push(data.state.label + ', outstanding ' + data.outstanding + ' ' + data.currency);
+    news = news.concat(refundNews);
+    if (news.length) announce.textContent = news.join('. ') + '.';
   }
 
   function schedule() {

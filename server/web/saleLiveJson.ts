@@ -33,6 +33,8 @@ export interface SaleLive {
   outstanding: string;
   refunded: string;
   payments: SaleLivePayment[];
+  /** Each refund's downstream state ("Settled in Xero: 30.00 paid out"), which a plugin may change meanwhile. */
+  refunds: { id: number; downstreamState: string | null }[];
 }
 
 /** The page's money facts, formatted as the server renders them (org time zone, method labels). */
@@ -48,6 +50,7 @@ export function saleLive(sale: SaleView, timeZone: string, methodLabel: (id: str
       id: p.id, when: formatLocal(Date.parse(p.receivedAt), timeZone), method: p.source ?? methodLabel(p.method), source: p.source,
       providerRef: p.providerRef, amount: p.amount, currency: p.currency, toCredit: p.toCredit,
     })),
+    refunds: sale.refunds.map((r) => ({ id: r.id, downstreamState: r.downstreamState })),
   };
 }
 
