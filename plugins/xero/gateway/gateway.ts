@@ -12,6 +12,7 @@ import {
   type PaymentAnswer, type ReferencedAnswer, type ChangedRecord, xeroTime, type TaxRateAnswer, type TrackingCategoryAnswer,
 } from './answers';
 import type { CallOptions, XeroOperation } from './client';
+import { invoiceContentHash } from './contentHash';
 import {
   toXeroNodeAccount, toXeroNodeManualJournal, toXeroNodeAllocation, toXeroNodeBankTransaction, toXeroNodeBankTransfer, toXeroNodeContact, toXeroNodeCreditNote,
   toXeroNodeInvoice, toXeroNodeOverpaymentDraft, toXeroNodePayment, toXeroNodePrepaymentReceipt, type XeroPrepaymentReceipt,
@@ -31,7 +32,11 @@ export interface SendOptions extends CallOptions {
   idempotencyKey: string;
 }
 
-export interface CreatedInvoice { invoiceId: string; number: string | null; status: string | null; totals: InvoiceTotals | null }
+export interface CreatedInvoice {
+  invoiceId: string; number: string | null; status: string | null; totals: InvoiceTotals | null;
+  /** The content we wrote, as Xero answered it (contentHash.ts): the reference an echo is recognised by. */
+  contentHash: string; totalCents: number;
+}
 export interface CreatedCreditNote { creditNoteId: string; number: string | null; status: string | null }
 export interface CreatedPayment { paymentId: string | null; status: string | null }
 
@@ -61,6 +66,15 @@ export class XeroGateway {
     return (body.invoices ?? []).map(invoiceOf);
   }
 
+  /**
+   * Invoices by InvoiceID with their line items and content hash (Xero lists line items only when paging:
+   * page 1 holds up to 100, and a batch asks for fewer), for telling our own writes from changes made in Xero.
+   */
+  async readInvoices(ids: readonly string[]): Promise<(InvoiceAnswer & { contentHash: string })[]> {
+    const body = await this.call((api, tenant) => api.getInvoices(tenant, undefined, undefined, undefined, [...ids], undefined, undefined, undefined, 1));
+    return (body.invoices ?? []).map((inv) => ({ ...invoiceOf(inv), contentHash: invoiceContentHash(inv) }));
+  }
+
   /** One page (100, summaries) of the open sales invoices (ACCREC, AUTHORISED) in a currency. */
   async openInvoices(opts: { currency: string; page: number }): Promise<InvoiceAnswer[]> {
     const where = `Type=="ACCREC" AND Status=="AUTHORISED" AND CurrencyCode==${JSON.stringify(opts.currency)}`;
@@ -73,8 +87,8 @@ export class XeroGateway {
       (api, tenant) => api.createInvoices(tenant, { invoices: invoices.map(toXeroNodeInvoice) }, false, opts.unitdp, opts.idempotencyKey), opts,
     );
     return elementsOf(body.invoices, invoices.length, 'Invoices', (inv) => {
-      const { invoiceId, number, status, totals } = invoiceOf(inv);
-      return { invoiceId, number, status, totals };
+      const { invoiceId, number, status, totals, totalCents } = invoiceOf(inv);
+      return { invoiceId, number, status, totals, contentHash: invoiceContentHash(inv), totalCents };
     });
   }
 
