@@ -206,6 +206,11 @@ export interface HostRecords {
   saleCategories(db: Queryable, orgId: number, limit: number): Promise<string[]>;
   /** Which of these ids are the organisation's sales (payout lines naming a sale). */
   existingSaleIds(db: Queryable, orgId: number, saleIds: readonly number[]): Promise<Set<number>>;
+  /**
+   * Optional: what people call these sales, the host's one name for each (ours: "Sale TILL-016", its own
+   * reference, or "Sale 16"), for plugin pages and messages. Absent, or a sale left out: "Sale <id>".
+   */
+  saleNames?(db: Queryable, orgId: number, saleIds: readonly number[]): Promise<Map<number, string>>;
 }
 
 export interface PaymentMethodDefinition {

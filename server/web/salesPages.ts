@@ -7,6 +7,7 @@ import { createSale } from '../domain/sales';
 import { issueRefund, previewRefund } from '../domain/refunds';
 import { recordPayment } from '../domain/payments';
 import { getSale, listSales, type SaleView } from '../domain/saleView';
+import { saleName } from '../domain/saleName';
 import { SALE_STATUSES } from '../domain/saleSchemas';
 import { renderPage } from './render';
 import { errorsByField, field } from './forms';
@@ -56,7 +57,7 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
       }
       const { cursor: _cursor, ...keep } = filters;
       const nextHref = page.nextCursor ? `/sales?${new URLSearchParams({ ...keep, cursor: page.nextCursor }).toString()}` : null;
-      renderPage(res, 'sales/list', { title: 'Sales', sales: page.data, filters, errors, statuses: SALE_STATUSES, nextHref, firstHref: filters.cursor ? `/sales?${new URLSearchParams(keep).toString()}` : null, when: when(org), saleState }, Object.keys(errors).length ? 422 : undefined);
+      renderPage(res, 'sales/list', { title: 'Sales', saleName, sales: page.data, filters, errors, statuses: SALE_STATUSES, nextHref, firstHref: filters.cursor ? `/sales?${new URLSearchParams(keep).toString()}` : null, when: when(org), saleState }, Object.keys(errors).length ? 422 : undefined);
     } catch (err) {
       next(err);
     }
@@ -87,7 +88,7 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
       const { input, rowOf } = saleInputFromForm(form);
       try {
         const sale = await createSale(deps, req.principal!, input);
-        setFlash(req, 'success', `Sale ${sale.reference ?? `#${sale.id}`} recorded: ${sale.total} ${sale.currency}.`);
+        setFlash(req, 'success', `${saleName(sale)} recorded: ${sale.total} ${sale.currency}.`);
         return res.redirect(303, `/sales/${sale.id}`);
       } catch (err) {
         if (err instanceof ValidationError) {
@@ -117,7 +118,8 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
       res,
       'sales/detail',
       {
-        title: `Sale ${sale.reference ?? `#${sale.id}`}`,
+        title: saleName(sale),
+        saleName,
         sale,
         canSell,
         methods: deps.paymentMethods.list(),
@@ -166,7 +168,7 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
         if (field(req, 'confirm') !== 'yes') {
           const preview = await previewRefund(deps, req.principal!, saleId, input);
           const sale = await getSale(deps.db, req.principal!.orgId, saleId);
-          return renderPage(res, 'sales/refund-confirm', { title: `Confirm refund of ${preview.amount} ${preview.currency}`, sale, preview, refundValues, methodLabel });
+          return renderPage(res, 'sales/refund-confirm', { title: `Confirm refund of ${preview.amount} ${preview.currency}`, saleName, sale, preview, refundValues, methodLabel });
         }
         const { refund } = await issueRefund(deps, req.principal!, saleId, input);
         setFlash(req, 'success', `Refunded ${refund.amount} ${refund.currency}${refund.method ? `, paid back by ${methodLabel(refund.method)}` : ' as a credit (no money given back)'}.`);

@@ -11,6 +11,7 @@ import { payoutChart } from './chart';
 import { providerNameOf, providerNamesText } from '../clearing/providers';
 import { payoutSettingsRoutes } from './settingsPage';
 import { organisationLinks } from '../connection/links';
+import { saleNamesOf } from '../engine/names';
 
 const { formatMinor } = moneyFormat;
 
@@ -115,6 +116,7 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
     const byKey = new Map(steps.map((s) => [s.step_key, s]));
     const matches: Map<number, MatchRow> = await matchesOf(ctx.db, orgId, payoutId);
     const links = await organisationLinks(ctx.db, ctx.config.appUrl, orgId);
+    const saleName = await saleNamesOf(ctx.records, ctx.db, orgId, lines.flatMap((l) => (l.saleId === null ? [] : [l.saleId])));
     const sum = (pick: (l: (typeof lines)[number]) => number) => lines.reduce((s, l) => s + pick(l), 0);
     const totals = {
       gross: sum((l) => (l.kind === 'charge' ? l.amountMinor : 0)),
@@ -136,8 +138,8 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
         return { text: 'in the fees spend', href: fees?.xero_id ? links.record(fees.xero_type, fees.xero_id) : null };
       }
       const saleRecord = `${ctx.mountPath}/sync/records/sale/${line.saleId}`;
-      if (line.saleId !== null && line.kind === 'charge') return { text: `payment on the invoice of sale ${line.saleId} (sync)`, href: saleRecord };
-      if (line.saleId !== null && line.kind === 'refund') return { text: `credit note of sale ${line.saleId} (sync)`, href: saleRecord };
+      if (line.saleId !== null && line.kind === 'charge') return { text: `payment on the Xero invoice of ${saleName(line.saleId)} (sync)`, href: saleRecord };
+      if (line.saleId !== null && line.kind === 'refund') return { text: `Xero credit note of ${saleName(line.saleId)} (sync)`, href: saleRecord };
       return { text: 'not posted yet', href: null };
     };
     res.set('Cache-Control', 'no-store');

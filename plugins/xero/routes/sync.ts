@@ -14,6 +14,7 @@ import { listAudit, writeAudit } from '../engine/audit';
 import { enqueueCreditNotePush, enqueueInvoicePush, enqueuePaymentPush } from '../sync/enqueue';
 import { recordsOfEntity } from '../engine/records';
 import { organisationLinks } from '../connection/links';
+import { saleNamesOf } from '../engine/names';
 import { SYNC_ITEM_TYPES } from '../sync/types';
 import { latestIncoming } from '../incoming/store';
 
@@ -56,6 +57,12 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
     const { timeZone } = await ctx.organisations.get(ctx.db, orgId);
     return (ms) => (ms ? ctx.pages.formatDateTime(ms, timeZone) : '—');
   };
+  // What a person calls each record of a page: a sale by its one name ("Sale TILL-016"), others by kind and number.
+  const namesIn = async (orgId: number, rows: readonly { entityType: string; entityId?: number }[]): Promise<(entityType: string, entityId: number) => string> => {
+    const saleIds = rows.flatMap((r) => (r.entityType === 'sale' && r.entityId !== undefined ? [r.entityId] : []));
+    const sale = await saleNamesOf(ctx.records, ctx.db, orgId, saleIds);
+    return (entityType, entityId) => (entityType === 'sale' ? sale(entityId) : `${entityType} ${entityId}`);
+  };
   // Where a record of the log lives: a sale's, refund's or payment's sync page; a payout's own page.
   const recordHref = (entityType: string, entityId: number): string | null =>
     entityType === 'payout' ? `${ctx.mountPath}/payouts/${entityId}` : ['sale', 'refund', 'payment'].includes(entityType) ? `${base}/records/${entityType}/${entityId}` : null;
@@ -91,7 +98,7 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
       return { id: i.id, type: i.type, status: i.status, attempts: i.attempts, error: i.lastError ?? '', updatedAt: i.updatedAt, ...entity };
     });
     res.set('Cache-Control', 'no-store');
-    ctx.pages.render(res, 'sync-failures', { title: 'Xero sync failures', failures, base, recordHref, flash: ctx.pages.takeFlash(req), when: await whenIn(orgId) });
+    ctx.pages.render(res, 'sync-failures', { title: 'Xero sync failures', failures, base, recordHref, recordName: await namesIn(orgId, failures), flash: ctx.pages.takeFlash(req), when: await whenIn(orgId) });
   }));
 
   router.post('/sync/failures/retry', ctx.requireRole('admin'), wrap(async (req, res) => {
@@ -119,7 +126,7 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
     const incoming = await latestIncoming(ctx.db, orgId, 50);
     res.set('Cache-Control', 'no-store');
     ctx.pages.render(res, 'sync-log', {
-      title: 'Xero sync log', entries, incoming, base, recordHref, outcomes: OUTCOMES, recordTypes: RECORD_TYPES, when: await whenIn(orgId),
+      title: 'Xero sync log', entries, incoming, base, recordHref, recordName: await namesIn(orgId, entries), outcomes: OUTCOMES, recordTypes: RECORD_TYPES, when: await whenIn(orgId),
       query: { status: filter.outcome ?? '', recordType: filter.recordType ?? '', from: String(q.from ?? ''), to: String(q.to ?? '') },
     });
   }));
@@ -133,9 +140,10 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
       listAudit(ctx.db, { orgId, entityType, entityId, limit: 500 }),
       ctx.sync.list(ctx.db, { orgId, entityType, entityId }),
     ]);
+    const name = (await namesIn(orgId, [{ entityType, entityId }]))(entityType, entityId);
     res.set('Cache-Control', 'no-store');
     ctx.pages.render(res, 'sync-record', {
-      title: `Xero: ${entityType} ${entityId}`, entityType, entityId, records, entries, states, base, flash: ctx.pages.takeFlash(req), when: await whenIn(orgId),
+      title: `Xero: ${name}`, name, entityType, entityId, records, entries, states, base, flash: ctx.pages.takeFlash(req), when: await whenIn(orgId),
       xeroHref: (await organisationLinks(ctx.db, ctx.config.appUrl, orgId)).record,
       canSend: req.principal!.role !== 'accountant',
     });

@@ -14,6 +14,7 @@ import { idempotencyKey, payloadHash, stableJson } from '../../engine/keys';
 import { afterCallFailure, done, finishBatch, type ItemResult } from '../../engine/outcomes';
 import { DELETED_UPSTREAM, findRecords, isRemovedInXero, saveRecord, type RecordKey, type XeroRecord } from '../../engine/records';
 import { clearMarks, markedItems, sendMarked } from '../../engine/sendMarks';
+import { saleNameOf } from '../../engine/names';
 import { openSession, type XeroSession } from '../../engine/session';
 import { permanentMessage, type XeroServices } from '../../engine/services';
 import type { XeroPayment } from '../../gateway/documents';
@@ -104,7 +105,7 @@ async function guard(b: Batch, loaded: readonly Loaded[]): Promise<Pending[]> {
           [b.recorder.audit(l.item, { action: 'already_synced', outcome: 'ok', message: 'already in Xero' })]);
         break;
       case 'no_invoice':
-        b.recorder.fail(l.item, l.index, `The invoice ${invoiceNumberFor(l.payment.saleId, b.mappings)} for sale ${l.payment.saleId} is not in Xero; a payment never creates one. Send the sale first, then retry this payment.`);
+        b.recorder.fail(l.item, l.index, `The Xero invoice ${invoiceNumberFor(l.payment.saleId, b.mappings)} for ${await saleNameOf(ctx.records, ctx.db, l.payment.orgId, l.payment.saleId)} is not in Xero; a payment never creates one. Send the sale first, then retry this payment.`);
         break;
       case 'invoice_removed':
         b.recorder.skip(l.item, l.index, `Skipped: the invoice ${invoice?.number ?? ''} was voided or deleted in Xero by the accountant, so this payment is not recorded there`);
