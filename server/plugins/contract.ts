@@ -33,6 +33,8 @@ export type { OutboxHandler, OutboxHandlerContext, OutboxItem, OutboxOutcome, Ou
 /** Exact money arithmetic on the host's formats: decimal text, minor units, ISO 4217 minor-unit digits. */
 export * as money from '../domain/money';
 export { isCurrencyCode, minorUnitDigits } from '../domain/currency';
+/** The one date and counting style for people: "3 Dec 2026", "2 Mar 2026" from YYYY-MM-DD, "1 item" / "2 items". */
+export { formatDay, formatCalendarDay, plural } from '../domain/format';
 /** Small, pure helpers for plugin forms (a field as a string, issues by field, same-site redirects). */
 export { field, errorsByField, safeRedirectPath } from '../web/forms';
 export type { ErrorSummaryItem } from '../web/errorSummary';

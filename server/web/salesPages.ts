@@ -8,6 +8,7 @@ import { issueRefund, previewRefund } from '../domain/refunds';
 import { recordPayment } from '../domain/payments';
 import { getSale, listSales, type SaleView } from '../domain/saleView';
 import { saleName } from '../domain/saleName';
+import { formatCalendarDay } from '../domain/format';
 import { SALE_STATUSES } from '../domain/saleSchemas';
 import { renderPage } from './render';
 import { errorsByField, field } from './forms';
@@ -120,6 +121,7 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
       {
         title: saleName(sale),
         saleName,
+        calendarDay: formatCalendarDay,
         sale,
         canSell,
         methods: deps.paymentMethods.list(),
