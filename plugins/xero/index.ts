@@ -19,12 +19,16 @@ import { startPollSweep } from './incoming/schedule';
 import { XERO_METHOD } from './incoming/reconcile';
 import { xero0010 } from './migrations/0010_tax_types';
 import { xero0010LockDates } from './migrations/0010_lock_dates';
+import { xero0013 } from './migrations/0013_prepayments';
+import { xero0015 } from './migrations/0015_attachments';
 import { xero0017 } from './migrations/0017_invoice_totals';
+import { xero0018Log } from './migrations/0018_log';
 import { taxCodeVocabulary } from './mappings/taxTypes';
+import { lineTaxRates } from './mappings/lineRates';
 import { onPayoutPaid } from './payouts/enqueue';
 import { startPayoutSweep } from './payouts/schedule';
 import { xeroHandlers } from './handlers';
-import { onPaymentReceived, onRefundIssued, onSaleCompleted } from './sync/enqueue';
+import { onPaymentReceived, onRefundIssued, onSaleCancelled, onSaleCompleted } from './sync/enqueue';
 import { xeroHealth } from './health';
 import { HISTORY_NOTE } from './sync/types';
 import { organisationLinks } from './connection/links';
@@ -36,7 +40,7 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   id: 'xero',
   title: 'Xero',
   configSchema: XeroConfigSchema,
-  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007, xero0008, xero0009, xero0010, xero0010LockDates, xero0017],
+  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007, xero0008, xero0009, xero0010, xero0010LockDates, xero0013, xero0015, xero0017, xero0018Log],
   viewsDir: fileURLToPath(new URL('./views', import.meta.url)),
   sealedColumns: [...connectionSealedColumns, oauthStateSealedColumns],
   nav: [
@@ -51,14 +55,15 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   ],
   // Payments recorded in Xero (by the accountant, or by a payout sign-off) as they appear on the sale.
   paymentMethods: [{ id: XERO_METHOD, label: 'Paid in Xero' }],
-  // The booking system's tax codes mapped on the settings page, and Xero's own sales TaxTypes as last read.
-  taxCodes: () => taxCodeVocabulary(),
+  // The booking system's tax codes mapped on the settings page, and Xero's own sales TaxTypes as last read;
+  // each line's rate as the invoice posts it (the host's receipts state VAT by rate).
+  taxCodes: () => ({ ...taxCodeVocabulary(), lineRates: lineTaxRates }),
   routes: (ctx) => xeroRoutes(ctx),
   // What Xero tells us (incoming/): verified, recorded once and queued; read back by the handlers.
   webhooks: (ctx) => xeroWebhooks(ctx),
   cli: (program, context) => registerXeroCommands(program, context),
   // Subscribers only enqueue, in the host's transaction; handlers (sync/, payouts/) do the Xero calls.
-  subscribers: { 'sale.completed': onSaleCompleted, 'refund.issued': onRefundIssued, 'payment.received': onPaymentReceived, 'payout.paid': onPayoutPaid },
+  subscribers: { 'sale.completed': onSaleCompleted, 'refund.issued': onRefundIssued, 'payment.received': onPaymentReceived, 'payout.paid': onPayoutPaid, 'sale.cancelled': onSaleCancelled },
   handlers: (ctx) => xeroHandlers(ctx),
   // History notes step aside whenever the rate budget is busy: not records waiting to reach Xero.
   backgroundOutboxTypes: [HISTORY_NOTE],

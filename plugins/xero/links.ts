@@ -17,7 +17,7 @@ const PATHS: Record<XeroLinkKind, (id: string) => string> = {
 
 /** Our sync records' types → the kind of page in Xero (a refund paid back is a payment on the credit note). */
 const RECORD_KINDS: Record<string, XeroLinkKind> = {
-  invoice: 'invoice', credit_note: 'credit_note', payment: 'payment', refund_payment: 'payment', contact: 'contact',
+  invoice: 'invoice', credit_note: 'credit_note', payment: 'payment', refund_payment: 'payment', prepayment_refund: 'payment', contact: 'contact',
   bank_transaction: 'bank_transaction', bank_transfer: 'bank_transfer',
 };
 

@@ -117,6 +117,11 @@ export function createPluginOutbox(pluginId: string, writer: OutboxWriter): Plug
       return { due: false, earliestHeld: at === null || at === undefined ? null : Number(at) };
     },
 
+    async waitingForWorker(db, filter) {
+      if (filter.types.length === 0) return false;
+      return Boolean(await scoped(db, filter.types).where('status', 'pending').andWhere('available_at', '<=', filter.dueBy).first('id'));
+    },
+
     async reschedule(trx, filter) {
       const now = nowMs();
       const waiting = scoped(trx, filter.types).where({ org_id: filter.orgId, status: 'pending', attempts: 0 });

@@ -4,7 +4,7 @@
 // reads a xero-node model. A batch sent with summarizeErrors=false is answered element by element, in the
 // order sent: each element is created (with its values) or refused (with Xero's validation messages).
 import type {
-  Account, Allocation, BankTransaction, BankTransfer, Contact, CreditNote, Invoice, Organisation, Payment, TaxRate, TrackingCategory,
+  Account, Allocation, Attachment, BankTransaction, BankTransfer, Contact, CreditNote, Invoice, Organisation, Payment, Prepayment, TaxRate, TrackingCategory,
 } from 'xero-node';
 
 /** A short summary of what Xero said about one record (PascalCase, as Xero names the fields), for the audit trail. */
@@ -304,5 +304,42 @@ export const organisationOf = (o: Organisation): OrganisationAnswer => ({
   endOfYearLockDate: calendarDay(o.endOfYearLockDate),
 });
 
+/** A customer's prepayment: what is left of it, and where its credit went (sync/deposits/). */
+export interface PrepaymentAnswer {
+  prepaymentId: string;
+  status: string | null;
+  totalCents: number;
+  remainingCreditCents: number;
+  allocations: { invoiceId: string | null; amountCents: number }[];
+  summary: AnswerSummary;
+}
+
+export const prepaymentOf = (p: Prepayment): PrepaymentAnswer => ({
+  prepaymentId: required(p.prepaymentID, 'PrepaymentID'),
+  status: text(p.status),
+  totalCents: centsOf(p.total),
+  remainingCreditCents: centsOf(p.remainingCredit),
+  allocations: (p.allocations ?? []).filter((a: Allocation) => a.isDeleted !== true).map((a: Allocation) => ({ invoiceId: text(a.invoice?.invoiceID), amountCents: centsOf(a.amount) })),
+  summary: summaryOf(p),
+});
+
+/** A RECEIVE-PREPAYMENT bank transaction as created or found by Reference: its prepayment's id. */
+export interface PrepaymentReceiptAnswer { bankTransactionId: string | null; prepaymentId: string | null; reference: string | null; status: string | null }
+export const prepaymentReceiptOf = (t: BankTransaction): PrepaymentReceiptAnswer => ({
+  bankTransactionId: text(t.bankTransactionID), prepaymentId: text(t.prepaymentID), reference: text(t.reference), status: text(t.status),
+});
+
 export const bankTransactionOf = (t: BankTransaction): ReferencedAnswer => ({ id: text(t.bankTransactionID), reference: text(t.reference), status: text(t.status) });
 export const bankTransferOf = (t: BankTransfer): ReferencedAnswer => ({ id: text(t.bankTransferID), reference: text(t.reference), status: text(t.status) });
+
+/** A file attached to a record. */
+export interface AttachmentAnswer {
+  attachmentId: string;
+  fileName: string;
+  mimeType: string | null;
+  contentLength: number;
+}
+
+export const attachmentOf = (a: Attachment): AttachmentAnswer => ({
+  attachmentId: required(a.attachmentID, 'AttachmentID'), fileName: text(a.fileName) ?? '', mimeType: text(a.mimeType), contentLength: Number(a.contentLength ?? 0),
+});

@@ -19,6 +19,7 @@ import { saleNameOf } from '../engine/names';
 import { paidInXeroNote, planPayments, XERO_METHOD, xeroCentsToMinor } from './reconcile';
 import { INCOMING_POLL, INCOMING_SYNC, markHandled, type IncomingSyncPayload } from './store';
 import { runPoll, type PollPayload } from './poll';
+import { refundStateInXero, type OurSettlement } from './refundState';
 
 type Ctx = PluginContext<XeroConfig>;
 
@@ -148,9 +149,12 @@ async function handleCreditNote(ctx: Ctx, session: () => Promise<XeroSession>, o
   const allocated = note.allocations.filter((a) => !a.isDeleted).reduce((s, a) => s + a.amountCents, 0);
   const paidOut = note.payments.reduce((s, p) => s + p.amountCents, 0);
   const state = `${note.status ?? 'unknown'} in Xero: ${(allocated / 100).toFixed(2)} allocated, ${(paidOut / 100).toFixed(2)} paid out of ${(note.totalCents / 100).toFixed(2)}`;
+  // The refund on the sale says how its note stands when someone changed it in Xero; as we left it, nothing.
+  const refundState = refundStateInXero({ number: note.number, status: note.status, totalCents: note.totalCents, allocatedCents: allocated, paidOutCents: paidOut }, await ourSettlement(ctx, orgId, record.entityId));
+  const told = await tellRefund(ctx, orgId, record.entityId, refundState);
   if (record.status === note.status && !isRemovedInXero(note.status)) {
     const before = (await ctx.db('xero_records').where({ org_id: orgId, record_type: 'credit_note', entity_id: record.entityId }).first('note')) as { note: string | null } | undefined;
-    if (before?.note === state) return 'Nothing to change (our own write, or already up to date)';
+    if (before?.note === state) return told ?? 'Nothing to change (our own write, or already up to date)';
   }
   const now = ctx.clock.now();
   await saveRecord(ctx.db, { orgId, tenantId: record.tenantId, entityType: 'refund', recordType: 'credit_note' }, { entityId: record.entityId, status: note.status ?? record.status, note: state }, now);
@@ -160,7 +164,23 @@ async function handleCreditNote(ctx: Ctx, session: () => Promise<XeroSession>, o
       error: `Credit note ${note.number ?? creditNoteId} was ${note.status === 'VOIDED' ? 'voided' : 'deleted'} in Xero; nothing more is sent for this refund`,
     });
   }
-  return `Refund ${record.entityId}: credit note ${state}`;
+  return `Refund ${record.entityId}: credit note ${state}${told ? `; ${told}` : ''}`;
+}
+
+/** What our own credit-note push did to the refund's note: its allocation and its pay-out (xero_records). */
+async function ourSettlement(ctx: Ctx, orgId: number, refundId: number): Promise<OurSettlement> {
+  const rows = (await ctx.db('xero_records').where({ org_id: orgId, entity_type: 'refund', entity_id: refundId })
+    .whereIn('record_type', ['allocation', 'refund_payment']).select('record_type', 'status', 'amount_cents')) as { record_type: string; status: string; amount_cents: number | string | null }[];
+  const sum = (type: string, status: string) => rows.filter((r) => r.record_type === type && r.status === status).reduce((s, r) => s + Number(r.amount_cents ?? 0), 0);
+  return { allocatedCents: sum('allocation', 'ALLOCATED'), paidOutCents: sum('refund_payment', 'PAID') };
+}
+
+/** Set the refund's state on the host (through the contract); what changed, in words, or null. */
+async function tellRefund(ctx: Ctx, orgId: number, refundId: number, state: string | null): Promise<string | null> {
+  if (!ctx.payments.noteRefundState) return state ? `this host cannot show a refund's state: "${state}" is not on the sale` : null;
+  const { changed } = await ctx.payments.noteRefundState(orgId, refundId, state);
+  if (!changed) return null;
+  return state ? `refund ${refundId} now says "${state}"` : `refund ${refundId}'s note is as we left it again: its state is cleared`;
 }
 
 async function handleIncoming(svc: XeroServices, items: OutboxItem<IncomingSyncPayload>[], h: OutboxHandlerContext): Promise<OutboxOutcome[]> {
