@@ -5,6 +5,7 @@
 import { ConflictError, ValidationError, type FieldIssue } from '../errors';
 import { nowMs, type Trx } from '../db/knex';
 import type { Principal } from '../auth/principal';
+import { saleNameById } from './saleName';
 import type { RefundSnapshot } from './events';
 import { formatMinor, proportionalMinor, quantityUnits, formatTrimmed, QUANTITY_SCALE } from './money';
 import { validateRefundInput, type ValidRefundRequest } from './saleSchemas';
@@ -237,7 +238,7 @@ async function providerRefTaken(trx: Trx, orgId: number, request: ValidRefundReq
     | { id: number; sale_id: number }
     | undefined;
   return new ConflictError(
-    `Refund ${request.method} "${request.providerRef}" is already recorded (refund ${existing?.id ?? '?'} on sale ${existing?.sale_id ?? '?'})`,
+    `Refund ${request.method} "${request.providerRef}" is already recorded${existing ? ` (refund ${existing.id} on ${await saleNameById(trx, orgId, existing.sale_id)})` : ''}`,
     'REFUND_PROVIDER_REF_TAKEN',
     { refundId: existing?.id ?? null, saleId: existing?.sale_id ?? null },
   );

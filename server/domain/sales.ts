@@ -12,6 +12,7 @@ import { getOrganisation } from './organisations';
 import { createVouchersForSale, dayIn, redeemVouchers } from './vouchers';
 import type { SaleSnapshot } from './events';
 import { validateSaleInput, type ValidSale } from './saleSchemas';
+import { saleName, saleNameById } from './saleName';
 import { actorOf, lineSnapshot, paymentSnapshot, withTransaction, type PaymentRow, type SaleLineRow, type SaleRow, type WriteOptions } from './saleRecords';
 import { getSale, type SaleView } from './saleView';
 
@@ -146,7 +147,8 @@ async function refuseUnknownTaxCodes(deps: SaleDeps, db: Queryable, orgId: numbe
 
 async function referenceTaken(trx: Trx, orgId: number, reference: string | null): Promise<ConflictError> {
   const existing = (await trx('sales').where({ org_id: orgId, reference }).first('id')) as { id: number } | undefined;
-  return new ConflictError(`Reference "${reference}" is already used by sale ${existing?.id ?? '(unknown)'}`, 'SALE_REFERENCE_TAKEN', {
+  // The sale that holds it goes by that reference ("Sale DUP-1", saleName.ts); its id is in the details.
+  return new ConflictError(`Reference "${reference}" is already used by ${saleName({ id: existing?.id ?? 0, reference })}`, 'SALE_REFERENCE_TAKEN', {
     reference,
     saleId: existing?.id ?? null,
   });
@@ -161,7 +163,7 @@ async function rejectTakenPaymentRefs(trx: Trx, orgId: number, sale: ValidSale, 
       | undefined;
     if (existing && !ownPaymentIds.has(existing.id)) {
       throw new ConflictError(
-        `Payment ${p.method} "${p.providerRef}" is already recorded (payment ${existing.id} on sale ${existing.sale_id})`,
+        `Payment ${p.method} "${p.providerRef}" is already recorded (payment ${existing.id} on ${await saleNameById(trx, orgId, existing.sale_id)})`,
         'PAYMENT_PROVIDER_REF_TAKEN',
         { path: `payments.${index}.providerRef`, paymentId: existing.id, saleId: existing.sale_id },
       );

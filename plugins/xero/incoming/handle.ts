@@ -15,6 +15,7 @@ import { openSession, type XeroSession } from '../engine/session';
 import type { XeroServices } from '../engine/services';
 import { withRetryPolicy } from '../engine/retryPolicy';
 import { DELETED_UPSTREAM, isRemovedInXero, rememberTotals, saveRecord } from '../engine/records';
+import { saleNameOf } from '../engine/names';
 import { paidInXeroNote, planPayments, XERO_METHOD, xeroCentsToMinor } from './reconcile';
 import { INCOMING_POLL, INCOMING_SYNC, markHandled, type IncomingSyncPayload } from './store';
 import { runPoll, type PollPayload } from './poll';
@@ -123,7 +124,7 @@ async function handleInvoice(ctx: Ctx, read: InvoiceReader, orgId: number, invoi
         method: XERO_METHOD, amountMinor, currency: sale.currency, providerRef: p.paymentId,
         receivedAt: Math.min(p.date || now, now), sourceNote: paidInXeroNote(p, org.timeZone),
       });
-      if (created) done.push(`payment ${p.paymentId} (${ctx.pages.formatMoney(amountMinor, sale.currency)} ${sale.currency}) recorded on sale ${saleId}`);
+      if (created) done.push(`payment ${p.paymentId} (${ctx.pages.formatMoney(amountMinor, sale.currency)} ${sale.currency}) recorded on ${await saleNameOf(ctx.records, ctx.db, orgId, saleId)}`);
     } catch (err) {
       // The host refused it (more than is outstanding, say): say why, change nothing, do not retry forever.
       if (err instanceof AppError && err.statusCode < 500) done.push(`payment ${p.paymentId} not recorded: ${err.message}`);
@@ -157,7 +158,7 @@ async function removePayment(ctx: Ctx, orgId: number, providerRef: string, done:
     return;
   }
   const { removed, saleId } = await ctx.payments.remove(orgId, { method: XERO_METHOD, providerRef });
-  if (removed) done.push(`payment ${providerRef} deleted in Xero: removed from sale ${saleId}`);
+  if (removed) done.push(`payment ${providerRef} deleted in Xero: removed from ${saleId === null || saleId === undefined ? 'its sale' : await saleNameOf(ctx.records, ctx.db, orgId, saleId)}`);
 }
 
 async function handleCreditNote(ctx: Ctx, session: () => Promise<XeroSession>, orgId: number, creditNoteId: string): Promise<string> {

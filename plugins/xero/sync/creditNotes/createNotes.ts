@@ -4,6 +4,7 @@
 import { PermanentError } from '../../../../server/errors';
 import { idempotencyKey, payloadHash, stableJson } from '../../engine/keys';
 import { saveRecord } from '../../engine/records';
+import { saleNamesOf } from '../../engine/names';
 import { clearMarks, sendMarked } from '../../engine/sendMarks';
 import { permanentMessage } from '../../engine/services';
 import { MappingToFixError } from '../../mappings/resolve';
@@ -54,6 +55,7 @@ export async function createNotes(b: Batch, work: readonly RefundWork[], invoice
   // Refused elements were not created; created ones are recorded below (a retry resumes after them).
   await clearMarks(ctx.db, toCreate.filter((_, n) => !elements[n]!.ok).map((w) => w.item.id), 'credit_note');
   const lockRefused: { w: RefundWork; messages: readonly string[] }[] = [];
+  const saleName = await saleNamesOf(ctx.records, ctx.db, b.session.orgId, toCreate.map((w) => w.sale.id));
   for (const [n, w] of toCreate.entries()) {
     const element = elements[n]!;
     const request = { idempotencyKey: idemKey, unitdp, payload: w.built!.payload, expected: w.built!.expected, basis: w.built!.basis };
@@ -75,7 +77,7 @@ export async function createNotes(b: Batch, work: readonly RefundWork[], invoice
     if (b.svc.historyNotes) {
       await enqueueHistoryNote(ctx, b.session.orgId, {
         recordType: 'credit_note', xeroId: w.creditNoteId, entityType: 'refund', entityId: w.refund.id,
-        details: `Created by Ledgerbridge from refund #${w.refund.id} of sale #${w.sale.id} (invoice ${w.invoice.number ?? ''})${moved ? `. ${moved}` : ''}`,
+        details: `Created by Ledgerbridge from refund ${w.refund.id} of ${saleName(w.sale.id)}${w.invoice.number ? ` (Xero invoice ${w.invoice.number})` : ''}${moved ? `. ${moved}` : ''}`,
       });
     }
   }

@@ -3,6 +3,7 @@
 // provider refund the provider may convert is left for its payout (clearing/awaitingPayout.ts: recorded
 // AWAITING_PAYOUT, paid out from the payout's clearing account at the provider's rate); a refund WITHOUT a
 // method keeps its credit on the note, as the customer's, for the accountant to allocate later.
+import { saleNameOf } from '../../engine/names';
 import { PermanentError } from '../../../../server/errors';
 import { AWAITING_PAYOUT, refundsAwaitingPayout } from '../../clearing/awaitingPayout';
 import { withClearingAccounts } from '../../clearing/paymentAccounts';
@@ -80,7 +81,7 @@ export async function payOut(b: Batch, settle: readonly RefundWork[]): Promise<v
       await saveRecord(ctx.db, b.keys.payOut, { entityId: w.refund.id, xeroId: element.value.paymentId, status: 'PAID', amountCents: centsOf(payment.Amount), note: payment.Amount.toFixed(2) }, now());
       w.audit.push(b.recorder.audit(w.item, { action: 'refund_paid', outcome: 'ok', request: payment, response: element.summary, message: `${payment.Amount.toFixed(2)} paid out from ${'Code' in payment.Account ? payment.Account.Code : 'the clearing account'}${moved ? `. ${moved}` : ''}` }));
       if (moved && element.value.paymentId && b.svc.historyNotes) {
-        await enqueueHistoryNote(ctx, orgId, { recordType: 'payment', xeroId: element.value.paymentId, entityType: 'refund', entityId: w.refund.id, details: `Ledgerbridge refund #${w.refund.id} of sale #${w.sale.id}: ${moved}` });
+        await enqueueHistoryNote(ctx, orgId, { recordType: 'payment', xeroId: element.value.paymentId, entityType: 'refund', entityId: w.refund.id, details: `Ledgerbridge refund ${w.refund.id} of ${await saleNameOf(ctx.records, ctx.db, orgId, w.sale.id)}: ${moved}` });
       }
     } else if (element.messages.some((m) => LOCK_DATE_REFUSAL.test(m))) {
       // Not recorded as a pay-out step: the retry resumes here, dated in the first open day (or held).

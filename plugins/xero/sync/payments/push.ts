@@ -14,6 +14,7 @@ import { idempotencyKey, payloadHash, stableJson } from '../../engine/keys';
 import { afterCallFailure, done, finishBatch, retryLater, type ItemResult } from '../../engine/outcomes';
 import { DELETED_UPSTREAM, findRecords, isRemovedInXero, saveRecord, type XeroRecord } from '../../engine/records';
 import { clearMarks, markedItems, sendMarked } from '../../engine/sendMarks';
+import { saleNameOf } from '../../engine/names';
 import { openSession } from '../../engine/session';
 import { permanentMessage, type XeroServices } from '../../engine/services';
 import type { XeroPayment } from '../../gateway/documents';
@@ -112,7 +113,7 @@ async function guard(b: Batch, loaded: readonly Loaded[]): Promise<Pending[]> {
           [b.recorder.audit(l.item, { action: 'already_synced', outcome: 'ok', message: 'already in Xero' })]);
         break;
       case 'no_invoice':
-        b.recorder.fail(l.item, l.index, `The invoice ${invoiceNumberFor(l.payment.saleId, b.mappings)} for sale ${l.payment.saleId} is not in Xero; a payment never creates one. Send the sale first, then retry this payment.`);
+        b.recorder.fail(l.item, l.index, `The Xero invoice ${invoiceNumberFor(l.payment.saleId, b.mappings)} for ${await saleNameOf(ctx.records, ctx.db, l.payment.orgId, l.payment.saleId)} is not in Xero; a payment never creates one. Send the sale first, then retry this payment.`);
         break;
       case 'invoice_removed':
         b.recorder.skip(l.item, l.index, `Skipped: the invoice ${invoice?.number ?? ''} was voided or deleted in Xero by the accountant, so this payment is not recorded there`);
@@ -182,7 +183,7 @@ async function send(b: Batch, toSend: readonly ToSend[]): Promise<void> {
       const { paymentId } = element.value;
       await saveRecord(ctx.db, b.keys.payment, { entityId: s.p.payment.id, xeroId: paymentId, number: s.p.key, status: element.value.status ?? 'AUTHORISED', payloadHash: payloadHash(s.payment) }, ctx.clock.now());
       if (s.moved && paymentId && b.svc.historyNotes) {
-        await enqueueHistoryNote(ctx, b.session.orgId, { recordType: 'payment', xeroId: paymentId, entityType: 'payment', entityId: s.p.payment.id, details: `Ledgerbridge payment #${s.p.payment.id} of sale #${s.p.payment.saleId}: ${s.moved}` });
+        await enqueueHistoryNote(ctx, b.session.orgId, { recordType: 'payment', xeroId: paymentId, entityType: 'payment', entityId: s.p.payment.id, details: `Ledgerbridge payment ${s.p.payment.id} of ${await saleNameOf(ctx.records, ctx.db, b.session.orgId, s.p.payment.saleId)}: ${s.moved}` });
       }
       b.recorder.results[s.p.index] = done({ ...b.recorder.syncOf(s.p.payment.id), externalId: paymentId, externalRef: s.p.key, ...(s.moved ? { note: s.moved } : {}) },
         [b.recorder.audit(s.p.item, { action: 'created', outcome: 'ok', request, response: element.summary, ...(s.moved ? { message: s.moved } : {}) })]);
