@@ -3,7 +3,7 @@
 // Reference first, in that order; ISO dates; one signed amount with a dot and no thousands separator), then
 // what Xero's import does not need but an accountant does: currency, kind, payout, the Xero record and its
 // link. The rows of one payout are the provider's clearing account's statement: they add up to zero (money
-// in from customers, less refunds and fees, less the transfer to the bank). Pure: the route reads the rows.
+// in from the customers, less refunds and fees, less the transfer to the bank). Pure: the route reads the rows.
 import { money, type PayoutLineView } from '../../../server/plugins/contract';
 
 const { formatMinor } = money;
