@@ -61,7 +61,7 @@ export async function bootHost(opts: BootOptions = {}): Promise<BootedHost> {
     const runtime = createLedgerbridgeRuntime({
       db, logger, plugins, pluginConfigs, publicUrl: config.publicUrl, masterKey: loadMasterKey(config),
       defaultMaxAttempts: config.worker.maxAttempts,
-      host: ({ events, paymentMethods }) => createHostServices({ db, events, paymentMethods }),
+      host: ({ events, paymentMethods, taxCodes }) => createHostServices({ db, events, paymentMethods, taxCodes }),
     });
     const deps: HostDeps = {
       config, db, logger, events: runtime.events, outbox: runtime.outbox, plugins: runtime.plugins, secrets: runtime.secrets,

@@ -12,7 +12,7 @@ import { createIdentity, type Identity } from './identity/index';
 import { sendXeroProblem } from './identity/problems';
 import { identityRouter } from './identity/routes';
 import { readBody } from './limits/body';
-import { mergeLimits, XERO_LIMITS, type LimitsConfig } from './limits/config';
+import { isAttachmentUpload, mergeLimits, XERO_LIMITS, type LimitsConfig } from './limits/config';
 import { IdempotencyStore } from './limits/idempotency';
 import { InjectedLatency, latencyControlRouter, mergeLatency, NO_LATENCY, type LatencyConfig } from './limits/latency';
 import { enforceRateLimits } from './limits/middleware';
@@ -86,13 +86,16 @@ export function buildXeroEmulator(createAccounting: CreateAccounting, opts: Xero
   const callLog = new CallLog(clock, opts.callLogLimit ?? 5000);
   const latency = new InjectedLatency(mergeLatency(NO_LATENCY, opts.latency ?? {}));
   const stateFile = opts.stateFile
-    ? new StateFile(opts.stateFile, () => ({ identity: identity.snapshot(), accounting: accounting.snapshot() }))
+    ? new StateFile(opts.stateFile, () => ({ identity: identity.snapshot(), accounting: accounting.snapshot(), webhooks: webhooks.dispatcher.snapshot() }))
     : undefined;
+  // Deliveries change subscriptions after their request has finished (sequence, queue, disabled): save then too.
+  if (stateFile) webhooks.dispatcher.onChange = () => stateFile.scheduleSave();
 
   const saved = stateFile?.load();
   if (saved) {
     accounting.restore(saved.accounting);
     identity.restore(saved.identity);
+    webhooks.dispatcher.restore(saved.webhooks);
     webhooks.rebaseline();
   }
 
@@ -143,7 +146,8 @@ export function buildXeroEmulator(createAccounting: CreateAccounting, opts: Xero
   }
 
   app.use(callLog.middleware());
-  app.use(readBody(() => limits.maxBodyBytes));
+  // Attachment uploads may be larger than Xero's 3.5 MB write limit: up to its 10 MB file limit.
+  app.use(readBody((req) => (isAttachmentUpload(req.method, req.path) ? limits.maxAttachmentBytes : limits.maxBodyBytes)));
   app.use(faults.middleware());
   app.use(identityRouter({ identity, tenants: accounting, issuerOf }));
   app.use(consentRouter({ identity, tenants: accounting, clock }));

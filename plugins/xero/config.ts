@@ -5,11 +5,12 @@ import { cronSetting } from '../../server/plugins/contract';
 // Base URLs are configurable because legacy private-app customers run against Xero-compatible
 // endpoints, and because tests and the demo point everything at the local emulator.
 
+// accounting.attachments: a sale's receipt is attached to its invoice (Xero settings, Receipts).
 export const GRANULAR_SCOPES = [
   'offline_access', 'accounting.invoices', 'accounting.payments', 'accounting.banktransactions',
-  'accounting.contacts', 'accounting.settings.read',
+  'accounting.contacts', 'accounting.settings.read', 'accounting.attachments',
 ];
-export const LEGACY_SCOPES = ['offline_access', 'accounting.transactions', 'accounting.contacts', 'accounting.settings.read'];
+export const LEGACY_SCOPES = ['offline_access', 'accounting.transactions', 'accounting.contacts', 'accounting.settings.read', 'accounting.attachments'];
 
 /** Croner parses the pattern when constructed; a paused job starts nothing. */
 const url = (what: string) => z.url({ message: `must be an absolute URL (${what})` });

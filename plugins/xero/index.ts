@@ -19,14 +19,20 @@ import { startPollSweep } from './incoming/schedule';
 import { XERO_METHOD } from './incoming/reconcile';
 import { xero0010 } from './migrations/0010_tax_types';
 import { xero0010LockDates } from './migrations/0010_lock_dates';
+import { xero0013 } from './migrations/0013_prepayments';
+import { xero0015 } from './migrations/0015_attachments';
+import { xero0017 } from './migrations/0017_invoice_totals';
+import { xero0018Log } from './migrations/0018_log';
 import { taxCodeVocabulary } from './mappings/taxTypes';
+import { lineTaxRates } from './mappings/lineRates';
 import { onPayoutPaid } from './payouts/enqueue';
 import { startPayoutSweep } from './payouts/schedule';
 import { xeroHandlers } from './handlers';
-import { onPaymentReceived, onRefundIssued, onSaleCompleted } from './sync/enqueue';
+import { onPaymentReceived, onRefundIssued, onSaleCancelled, onSaleCompleted } from './sync/enqueue';
 import { xeroHealth } from './health';
 import { HISTORY_NOTE } from './sync/types';
-import { xeroRecordLink } from './links';
+import { organisationLinks } from './connection/links';
+import { xeroSaleFigures } from './routes/saleFigures';
 import { connectionSealedColumns } from './connection/store';
 import { oauthStateSealedColumns } from './connection/oauth2/states';
 
@@ -34,7 +40,7 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   id: 'xero',
   title: 'Xero',
   configSchema: XeroConfigSchema,
-  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007, xero0008, xero0009, xero0010, xero0010LockDates],
+  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007, xero0008, xero0009, xero0010, xero0010LockDates, xero0013, xero0015, xero0017, xero0018Log],
   viewsDir: fileURLToPath(new URL('./views', import.meta.url)),
   sealedColumns: [...connectionSealedColumns, oauthStateSealedColumns],
   nav: [
@@ -49,14 +55,15 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   ],
   // Payments recorded in Xero (by the accountant, or by a payout sign-off) as they appear on the sale.
   paymentMethods: [{ id: XERO_METHOD, label: 'Paid in Xero' }],
-  // The booking system's tax codes mapped on the settings page, and Xero's own sales TaxTypes as last read.
-  taxCodes: () => taxCodeVocabulary(),
+  // The booking system's tax codes mapped on the settings page, and Xero's own sales TaxTypes as last read;
+  // each line's rate as the invoice posts it (the host's receipts state VAT by rate).
+  taxCodes: () => ({ ...taxCodeVocabulary(), lineRates: lineTaxRates }),
   routes: (ctx) => xeroRoutes(ctx),
   // What Xero tells us (incoming/): verified, recorded once and queued; read back by the handlers.
   webhooks: (ctx) => xeroWebhooks(ctx),
   cli: (program, context) => registerXeroCommands(program, context),
   // Subscribers only enqueue, in the host's transaction; handlers (sync/, payouts/) do the Xero calls.
-  subscribers: { 'sale.completed': onSaleCompleted, 'refund.issued': onRefundIssued, 'payment.received': onPaymentReceived, 'payout.paid': onPayoutPaid },
+  subscribers: { 'sale.completed': onSaleCompleted, 'refund.issued': onRefundIssued, 'payment.received': onPaymentReceived, 'payout.paid': onPayoutPaid, 'sale.cancelled': onSaleCancelled },
   handlers: (ctx) => xeroHandlers(ctx),
   // History notes step aside whenever the rate budget is busy: not records waiting to reach Xero.
   backgroundOutboxTypes: [HISTORY_NOTE],
@@ -66,10 +73,16 @@ export const xeroPlugin = definePlugin<XeroConfig>({
     roles: ['admin', 'staff'],
     hint: 'Checks the invoice against Xero and sends it if it is not there yet, without waiting for the schedule.',
   }],
-  externalLink: (ctx, record) => {
-    const href = xeroRecordLink(ctx.config.appUrl, record.recordType, record.externalId);
-    return href ? { href, label: 'Open in Xero' } : null;
+  // Xero's deep links, through the organisation login with the connection's ShortCode when it is known.
+  externalLinks: async (ctx, orgId) => {
+    const links = await organisationLinks(ctx.db, ctx.config.appUrl, orgId);
+    return (record) => {
+      const href = links.record(record.recordType, record.externalId);
+      return href ? { href, label: 'Open in Xero' } : null;
+    };
   },
+  // The sale page's Xero invoice panel: net / VAT / total as Xero computed them, and each default tax code.
+  saleFigures: (ctx, sale) => xeroSaleFigures(ctx, sale.orgId, sale.saleId),
   health: (ctx, orgId) => xeroHealth(ctx, orgId),
   // The nightly payout sweep (in processes that run background work); none when XERO_PAYOUT_SWEEP_CRON=off.
   // And the polling sweep (XERO_POLL_CRON) for connections Xero sends no webhooks for.

@@ -11,10 +11,13 @@ export interface SaleBalance {
   totalMinor: number;
   paidMinor: number;
   refunds: readonly { amountMinor: number; method: string | null }[];
+  /** A booking cancelled with its deposit kept owes nothing more. */
+  cancelled?: boolean;
 }
 
 /** May be negative: the customer is owed (a credit on their account), or overpaid. */
 export function balanceDueMinor(sale: SaleBalance): number {
+  if (sale.cancelled) return 0;
   let due = sale.totalMinor - sale.paidMinor;
   for (const refund of sale.refunds) if (refund.method === null) due -= refund.amountMinor;
   return due;

@@ -1,9 +1,12 @@
 // Domain events the host emits inside the transaction that made the change. Subscribers (plugins)
 // run in that same transaction and may only write to the database (typically: enqueue outbox items).
 
-/** What a sale line is: what was sold, a tip the customer added, or a service charge on the bill. */
-export type SaleLineKind = 'item' | 'tip' | 'service_charge';
-export const SALE_LINE_KINDS: readonly SaleLineKind[] = ['item', 'tip', 'service_charge'];
+/**
+ * What a sale line is: what was sold, a tip the customer added, a service charge on the bill, or a gift
+ * voucher sold (money held for the holder until it is redeemed or expires: a liability, not revenue).
+ */
+export type SaleLineKind = 'item' | 'tip' | 'service_charge' | 'voucher';
+export const SALE_LINE_KINDS: readonly SaleLineKind[] = ['item', 'tip', 'service_charge', 'voucher'];
 
 export interface SaleLineSnapshot {
   id: number;
@@ -34,6 +37,8 @@ export interface SaleSnapshot {
    * the sale: a class next month, a party in June. Absent or null: the sale's own day.
    */
   serviceDate?: string | null;
+  /** The booking was cancelled and the money paid kept (no more is owed); absent or null: not cancelled. */
+  cancellation?: { at: number; keptMinor: number } | null;
   customer: { id: number; name: string; email: string | null };
   lines: SaleLineSnapshot[];
 }
@@ -58,10 +63,23 @@ export interface PaymentSnapshot {
   saleId: number;
   /** A payment method id of this install (the host's own or one a plugin brings). */
   method: string;
+  /** The gift voucher it was paid from (method gift_voucher); absent or null otherwise. */
+  voucherCode?: string | null;
+  /** All the money received, minor units (with any part kept as credit). */
   amountMinor: number;
   currency: string;
   providerRef: string | null;
   receivedAt: number;
+  /**
+   * An overpayment: the part of amountMinor above what the sale owed, kept as the customer's credit (in
+   * this payment's currency). What pays the sale is amountMinor − creditMinor. Absent or 0: none.
+   */
+  creditMinor?: number;
+  /**
+   * A payment from the customer's credit: the earlier overpayments (their payment ids) it spends, adding
+   * up to amountMinor. No money arrived with it. Absent or empty: an ordinary payment.
+   */
+  fromCredit?: { paymentId: number; amountMinor: number }[];
 }
 
 /** A payout as stored by the host (server/payouts/record.ts); its lines are read from `payout_lines`. */
@@ -90,6 +108,8 @@ export interface HostEventMap {
   'refund.issued': { refund: RefundSnapshot; sale: SaleSnapshot };
   'payment.received': { payment: PaymentSnapshot; sale: SaleSnapshot };
   'payout.paid': { payout: PayoutSnapshot };
+  /** "Cancel booking, keep deposit": the sale (with its cancellation) and the money kept. */
+  'sale.cancelled': { sale: SaleSnapshot; keptMinor: number };
 }
 
 export type HostEventType = keyof HostEventMap;
@@ -98,4 +118,4 @@ export type HostEvent<T extends HostEventType = HostEventType> = {
   [K in T]: { type: K; orgId: number; occurredAt: number; data: HostEventMap[K] };
 }[T];
 
-export const HOST_EVENT_TYPES: HostEventType[] = ['sale.completed', 'refund.issued', 'payment.received', 'payout.paid'];
+export const HOST_EVENT_TYPES: HostEventType[] = ['sale.completed', 'refund.issued', 'payment.received', 'payout.paid', 'sale.cancelled'];

@@ -4,6 +4,7 @@
 import type { Queryable } from '../db/knex';
 import type { HostRecords, SaleActivityEntry } from '../plugins/contract';
 import type { PaymentSnapshot, RefundSnapshot } from './events';
+import { creditUsesOf } from './customerCredit';
 import { loadSaleSnapshot, paymentSnapshot, type PaymentRow, type RefundLineRow, type RefundRow, type SaleRow } from './saleRecords';
 
 /** SQLite binds at most 999 parameters a statement. */
@@ -49,7 +50,7 @@ export const hostRecords: HostRecords = {
 
   async payment(db, orgId, paymentId) {
     const row = (await db<PaymentRow>('payments').where({ id: paymentId, org_id: orgId }).first()) as PaymentRow | undefined;
-    return row ? numbered(paymentSnapshot(row)) : undefined;
+    return row ? numbered(paymentSnapshot(row, (await creditUsesOf(db, [Number(row.id)])).get(Number(row.id)))) : undefined;
   },
 
   async refundsOfSale(db, orgId, saleId) {
@@ -57,7 +58,9 @@ export const hostRecords: HostRecords = {
   },
 
   async paymentsOfSale(db, orgId, saleId) {
-    return ((await db<PaymentRow>('payments').where({ org_id: orgId, sale_id: saleId }).orderBy('id')) as PaymentRow[]).map((r) => numbered(paymentSnapshot(r)));
+    const rows = (await db<PaymentRow>('payments').where({ org_id: orgId, sale_id: saleId }).orderBy('id')) as PaymentRow[];
+    const uses = await creditUsesOf(db, rows.map((r) => Number(r.id)));
+    return rows.map((r) => numbered(paymentSnapshot(r, uses.get(Number(r.id)))));
   },
 
   async salesBetween(db, range) {

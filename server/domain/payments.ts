@@ -1,15 +1,23 @@
 // Recording money received against a sale after the fact (a card terminal settling, a direct debit
-// collected). Strict: never more than is outstanding (balance.ts: a refund with a method gave money back,
-// so it does not reduce what is payable). A provider reference identifies one payment, so a webhook
-// delivered twice records it once.
+// collected). What is outstanding follows balance.ts (a refund with a method gave money back, so it does not
+// reduce what is payable). A payment above it, taken at the desk or through the API, pays the sale up to
+// what is outstanding and keeps the excess as the customer's credit (payments.credit_minor, in the
+// payment's currency); a payment with method "customer_credit" spends that credit on a later sale of the
+// same customer. Provider payments (webhooks, payouts) stay strict: never more than is outstanding. A
+// provider reference identifies one payment, so a webhook delivered twice records it once.
 import { ConflictError, ValidationError } from '../errors';
 import { nowMs, type Trx } from '../db/knex';
 import type { Principal } from '../auth/principal';
 import { balanceDueMinor } from './balance';
+import { CUSTOMER_CREDIT_METHOD, creditSources, lockCustomerCredit, recordCreditUses } from './customerCredit';
 import { formatMinor } from './money';
+import { drawCredit, splitPayment, type CreditDraw } from './overpayment';
 import { validatePaymentInput, type ValidPaymentRequest } from './saleSchemas';
 import { actorOf, findSaleRow, loadSaleSnapshot, paymentSnapshot, withTransaction, type PaymentRow, type SaleRow, type WriteOptions } from './saleRecords';
-import { methodIds, type SaleDeps } from './sales';
+import type { SaleDeps } from './sales';
+import { methodChoices } from './organisationMethods';
+import { getOrganisation } from './organisations';
+import { dayIn, redeemVouchers } from './vouchers';
 import { getSale, paymentView, type PaymentView, type SaleView } from './saleView';
 
 export interface PaymentResult {
@@ -19,11 +27,23 @@ export interface PaymentResult {
   created: boolean;
 }
 
-export async function recordPayment(deps: SaleDeps, principal: Principal, saleId: number, input: unknown, opts: WriteOptions = {}): Promise<PaymentResult> {
+export interface PaymentOptions extends WriteOptions {
+  /**
+   * 'credit' (the desk and the API): the excess over what is outstanding becomes the customer's credit, and
+   * a payment may be taken from that credit. 'refuse' (provider payments): more than is outstanding is a 422.
+   */
+  overpayment?: 'credit' | 'refuse';
+}
+
+export async function recordPayment(deps: SaleDeps, principal: Principal, saleId: number, input: unknown, opts: PaymentOptions = {}): Promise<PaymentResult> {
   const now = opts.now ?? nowMs();
+  const overpayment = opts.overpayment ?? 'credit';
   return withTransaction(deps.db, opts.trx, async (trx) => {
     const sale = await findSaleRow(trx, principal.orgId, saleId, { lock: true });
-    const request = validatePaymentInput(input, sale.currency, methodIds(deps), now);
+    const methods = await methodChoices(deps.paymentMethods, trx, sale.org_id);
+    // The customer's credit (their earlier overpayments) pays only where the excess may become credit.
+    const enabled = overpayment === 'credit' ? [...methods.enabled, CUSTOMER_CREDIT_METHOD] : methods.enabled;
+    const request = validatePaymentInput(input, sale.currency, enabled, now, methods.disabled);
 
     const repeat = await findRepeat(trx, sale, request);
     if (repeat) return { payment: paymentView(repeat), sale: await getSale(trx, sale.org_id, sale.id), created: false };
@@ -33,15 +53,26 @@ export async function recordPayment(deps: SaleDeps, principal: Principal, saleId
       totalMinor: Number(sale.total_minor),
       paidMinor: Number(sale.paid_minor),
       refunds: refunds.map((r) => ({ amountMinor: Number(r.amount_minor), method: r.method })),
+      // A booking cancelled with its deposit kept takes no more money.
+      cancelled: sale.cancelled_at !== null && sale.cancelled_at !== undefined,
     });
-    if (request.amountMinor > outstanding) {
-      const money = (minor: number) => `${formatMinor(minor, sale.currency)} ${sale.currency}`;
-      throw new ValidationError([
-        {
-          path: 'amount',
-          message: outstanding > 0 ? `is more than the ${money(outstanding)} outstanding on this sale` : 'nothing is outstanding on this sale',
-        },
-      ]);
+    const money = (minor: number) => `${formatMinor(minor, sale.currency)} ${sale.currency}`;
+    // Credit is what is left over once a sale is paid: a payment to a sale owing nothing is refused, not banked.
+    if (outstanding <= 0) {
+      const cancelled = sale.cancelled_at !== null && sale.cancelled_at !== undefined;
+      throw new ValidationError([{ path: 'amount', message: cancelled ? 'the booking was cancelled with its deposit kept: it takes no more payments' : 'nothing is outstanding on this sale' }]);
+    }
+    const fromCredit = request.method === CUSTOMER_CREDIT_METHOD;
+    // Credit and a gift voucher are already the customer's money held by us: only cash-like money may overpay.
+    if (request.amountMinor > outstanding && (overpayment === 'refuse' || fromCredit || request.voucherCode !== null)) {
+      throw new ValidationError([{ path: 'amount', message: `is more than the ${money(outstanding)} outstanding on this sale` }]);
+    }
+    const split = splitPayment(request.amountMinor, outstanding);
+    const draws = fromCredit ? await drawCustomerCredit(trx, sale, request.amountMinor, money) : [];
+
+    if (request.voucherCode !== null) {
+      const { timezone } = await getOrganisation(trx, sale.org_id);
+      await redeemVouchers(trx, sale.org_id, sale.currency, dayIn(now, timezone), [{ code: request.voucherCode, amountMinor: request.amountMinor, codePath: 'voucherCode', amountPath: 'amount' }]);
     }
 
     const [row] = (await trx('payments')
@@ -50,8 +81,10 @@ export async function recordPayment(deps: SaleDeps, principal: Principal, saleId
         sale_id: sale.id,
         method: request.method,
         amount_minor: request.amountMinor,
+        credit_minor: split.creditMinor,
         currency: sale.currency,
         provider_ref: request.providerRef,
+        voucher_code: request.voucherCode,
         received_at: request.receivedAt ?? now,
         created_by: actorOf(principal),
         created_at: now,
@@ -62,14 +95,36 @@ export async function recordPayment(deps: SaleDeps, principal: Principal, saleId
     // No row: another sale recorded this provider reference between our check and insert.
     if (!row) throw providerRefTaken((await findByProviderRef(trx, sale.org_id, request))!, request);
 
-    await trx('sales').where({ id: sale.id }).increment('paid_minor', request.amountMinor);
+    await recordCreditUses(trx, sale.org_id, row.id, sale.currency, draws, now);
+    await trx('sales').where({ id: sale.id }).increment('paid_minor', split.appliedMinor);
     await deps.events.emit(
       trx,
-      { type: 'payment.received', orgId: sale.org_id, occurredAt: now, data: { payment: paymentSnapshot(row), sale: await loadSaleSnapshot(trx, sale) } },
+      { type: 'payment.received', orgId: sale.org_id, occurredAt: now, data: { payment: paymentSnapshot(row, draws), sale: await loadSaleSnapshot(trx, sale) } },
       { type: 'payment', id: row.id },
     );
     return { payment: paymentView(row), sale: await getSale(trx, sale.org_id, sale.id), created: true };
   });
+}
+
+/**
+ * Which of the customer's overpayments pay this sale: credit in the sale's currency only (credit paid in
+ * another currency is never spent as if it were this one). 422 on `method` when there is none in this
+ * currency, on `amount` when there is too little.
+ */
+async function drawCustomerCredit(trx: Trx, sale: SaleRow, amountMinor: number, money: (minor: number) => string): Promise<CreditDraw[]> {
+  await lockCustomerCredit(trx, sale.org_id, sale.customer_id);
+  const sources = await creditSources(trx, sale.org_id, sale.customer_id, sale.currency);
+  const held = sources.reduce((sum, s) => sum + s.remainingMinor, 0);
+  if (held === 0) {
+    const other = (await trx('payments').join('sales', 'sales.id', 'payments.sale_id')
+      .where({ 'payments.org_id': sale.org_id, 'sales.customer_id': sale.customer_id }).where('payments.credit_minor', '>', 0)
+      .whereNot('payments.currency', sale.currency).distinct('payments.currency')) as { currency: string }[];
+    const elsewhere = other.length ? ` (their credit is in ${other.map((o) => o.currency).sort().join(', ')}, which this ${sale.currency} sale cannot use)` : '';
+    throw new ValidationError([{ path: 'method', message: `the customer has no credit in ${sale.currency}${elsewhere}` }]);
+  }
+  const draws = drawCredit(sources, amountMinor);
+  if (!draws) throw new ValidationError([{ path: 'amount', message: `is more than the customer's credit of ${money(held)}` }]);
+  return draws;
 }
 
 function findByProviderRef(trx: Trx, orgId: number, request: ValidPaymentRequest): Promise<PaymentRow | undefined> {

@@ -12,7 +12,8 @@ import {
   actorOf, findSaleRow, loadSaleSnapshot, statusFor, withTransaction,
   type RefundLineRow, type RefundRow, type SaleLineRow, type SaleRow, type WriteOptions,
 } from './saleRecords';
-import { methodIds, type SaleDeps } from './sales';
+import type { SaleDeps } from './sales';
+import { methodChoices } from './organisationMethods';
 import { getSale, refundView, type RefundView, type SaleView } from './saleView';
 
 export interface RefundResult {
@@ -112,7 +113,8 @@ export async function previewRefund(deps: SaleDeps, principal: Principal, saleId
 /** Validate the request against its sale and plan it (lines, amount, what may be given back). */
 async function planFor(deps: SaleDeps, trx: Trx, principal: Principal, saleId: number, input: unknown) {
   const sale = await findSaleRow(trx, principal.orgId, saleId, { lock: true });
-  const request = validateRefundInput(input, sale.currency, methodIds(deps));
+  const methods = await methodChoices(deps.paymentMethods, trx, sale.org_id);
+  const request = validateRefundInput(input, sale.currency, methods.enabled, methods.disabled);
   const lines = (await trx<SaleLineRow>('sale_lines').where({ sale_id: sale.id }).orderBy('position')) as SaleLineRow[];
   const plan = await planRefund(trx, sale, lines, request);
   await refuseGivingBackMoreThanPaid(deps, trx, sale, request, plan.amountMinor);
@@ -127,7 +129,8 @@ async function planFor(deps: SaleDeps, trx: Trx, principal: Principal, saleId: n
  * A refund without a method gives nothing back; it is a credit against what is owed.
  */
 async function refuseGivingBackMoreThanPaid(deps: SaleDeps, trx: Trx, sale: SaleRow, request: ValidRefundRequest, amountMinor: number): Promise<void> {
-  const method = request.method === null ? undefined : deps.paymentMethods.get(request.method);
+  // The organisation's own methods (a cheque written back) are settled by the host like cash.
+  const method = request.method === null ? undefined : (await deps.paymentMethods.ofOrganisation(trx, sale.org_id)).find((m) => m.id === request.method);
   if (!method || method.settledByPayouts) return;
   const row = (await trx('refunds').where({ sale_id: sale.id }).whereNotNull('method').sum({ given: 'amount_minor' }).first()) as { given: number | string | null } | undefined;
   const alreadyGiven = Number(row?.given ?? 0);

@@ -18,6 +18,9 @@ export interface SaleRow {
   status: SaleStatus;
   occurred_at: number;
   service_date?: string | null;
+  /** "Cancel booking, keep deposit" (migration 0014): when, and the money kept. */
+  cancelled_at?: number | string | null;
+  kept_minor?: number | string | null;
   created_by: string;
   created_at: number;
 }
@@ -58,6 +61,10 @@ export interface PaymentRow {
   created_at: number;
   /** Where it came from when not taken here (migration 0010), e.g. "Paid in Xero: bank transfer, 2 Dec". */
   source_note?: string | null;
+  /** The excess over what the sale owed, kept as the customer's credit (migration 0015). */
+  credit_minor?: number | string;
+  /** The gift voucher it was paid from (method gift_voucher, migration 0013). */
+  voucher_code?: string | null;
 }
 
 export interface RefundRow {
@@ -72,6 +79,8 @@ export interface RefundRow {
   reason: string | null;
   created_by: string;
   created_at: number;
+  /** How it stands downstream when someone changed it there (migration 0017); null otherwise. */
+  downstream_state?: string | null;
 }
 
 export interface RefundLineRow {
@@ -140,6 +149,7 @@ export async function loadSaleSnapshot(trx: Queryable, sale: SaleRow): Promise<S
     totalMinor: Number(sale.total_minor),
     occurredAt: Number(sale.occurred_at),
     serviceDate: sale.service_date ?? null,
+    cancellation: sale.cancelled_at === null || sale.cancelled_at === undefined ? null : { at: Number(sale.cancelled_at), keptMinor: Number(sale.kept_minor ?? 0) },
     customer: { id: customer.id, name: customer.name, email: customer.email },
     lines: lines.map(lineSnapshot),
   };
@@ -151,7 +161,9 @@ export function statusFor(totalMinor: number, refundedMinor: number): SaleStatus
   return refundedMinor >= totalMinor ? 'refunded' : 'partially_refunded';
 }
 
-export function paymentSnapshot(row: PaymentRow): PaymentSnapshot {
+/** `fromCredit`: the overpayments a payment from the customer's credit spent (customer_credit_uses). */
+export function paymentSnapshot(row: PaymentRow, fromCredit: readonly { paymentId: number; amountMinor: number }[] = []): PaymentSnapshot {
+  const creditMinor = Number(row.credit_minor ?? 0);
   return {
     id: row.id,
     orgId: row.org_id,
@@ -161,5 +173,8 @@ export function paymentSnapshot(row: PaymentRow): PaymentSnapshot {
     currency: row.currency,
     providerRef: row.provider_ref,
     receivedAt: Number(row.received_at),
+    ...(creditMinor > 0 ? { creditMinor } : {}),
+    ...(fromCredit.length > 0 ? { fromCredit: fromCredit.map((d) => ({ paymentId: d.paymentId, amountMinor: d.amountMinor })) } : {}),
+    ...(row.voucher_code ? { voucherCode: row.voucher_code } : {}),
   };
 }

@@ -59,12 +59,41 @@ const currencyCode = z
   .refine(isCurrencyCode, 'must be an ISO 4217 currency code such as GBP, EUR or JPY')
   .meta({ description: 'ISO 4217 currency code (case-insensitive); every amount of the sale is in it.', examples: ['GBP'] });
 
-/** One of the install's payment methods (the catalogue's ids). */
-const paymentMethod = (methods: readonly string[]) =>
+/**
+ * One of the organisation's payment methods (the install's and its own). `disabled`: its own methods an admin
+ * turned off, refused with a message that says so. The API document lists the install's as examples, since
+ * each organisation may add its own.
+ */
+const paymentMethod = (methods: readonly string[], disabled: readonly string[] = []) =>
   z
     .string({ error: requiredOr(`must be one of ${methods.join(', ')}`) })
-    .refine((m) => methods.includes(m), `must be one of ${methods.join(', ')}`)
-    .meta({ enum: [...methods], description: "One of this install's payment methods." });
+    .superRefine((m, ctx) => {
+      if (methods.includes(m)) return;
+      ctx.addIssue({ code: 'custom', message: disabled.includes(m) ? `${m} is disabled for this organisation (an admin can enable it under Payment methods)` : `must be one of ${methods.join(', ')}` });
+    })
+    .meta({
+      examples: [...methods],
+      description: `A payment method id: one of this install's (${methods.join(', ')}) or one the organisation added under Payment methods.`,
+    });
+
+/** A gift voucher's code (payments with method gift_voucher), case-insensitive: GV-7KQ2-M9XD. */
+const voucherCode = () =>
+  z
+    .string({ error: 'must be a string' })
+    .trim()
+    .toUpperCase()
+    .max(20, 'must be at most 20 characters')
+    .refine((v) => !hasControlCharacters(v), CONTROL_CHARACTER_MESSAGE)
+    .meta({ description: 'The gift voucher paying: required with method gift_voucher, not allowed with any other.', examples: ['GV-7KQ2-M9XD'] })
+    .nullish()
+    .transform((v) => (v ? v : null));
+
+/** gift_voucher needs the voucher's code; no other method takes one. Checked on the parsed payment. */
+function voucherCodeIssues(p: { method: string; voucherCode: string | null }, path: string): FieldIssue[] {
+  if (p.method === 'gift_voucher' && p.voucherCode === null) return [{ path: `${path}voucherCode`, message: 'is required with method gift_voucher: the code on the voucher' }];
+  if (p.method !== 'gift_voucher' && p.voucherCode !== null) return [{ path: `${path}voucherCode`, message: 'is only for payments with method gift_voucher' }];
+  return [];
+}
 
 /** How a decimal field reads in the API's OpenAPI document (server/api/openapi): the parser is not JSON Schema. */
 interface DecimalDoc {
@@ -144,7 +173,7 @@ function currencyOf(input: unknown): string | null {
   return isCurrencyCode(code) ? code : null;
 }
 
-export function saleInputSchema(currency: string | null, methods: readonly string[], now: number) {
+export function saleInputSchema(currency: string | null, methods: readonly string[], now: number, disabled: readonly string[] = []) {
   const line = z.strictObject({
     description: text(4000),
     quantity: parsedField<Quantity>(parseQuantity, QUANTITY_DOC),
@@ -155,9 +184,10 @@ export function saleInputSchema(currency: string | null, methods: readonly strin
     kind: z.enum(SALE_LINE_KINDS, { error: `must be one of ${SALE_LINE_KINDS.join(', ')}` }).nullish().transform((v) => v ?? 'item'),
   });
   const payment = z.strictObject({
-    method: paymentMethod(methods),
+    method: paymentMethod(methods, disabled),
     amount: amountField(currency, { allowZero: false }),
     providerRef: optionalText(255),
+    voucherCode: voucherCode(),
   });
   return z.strictObject(
     {
@@ -199,6 +229,8 @@ export interface ValidPayment {
   method: PaymentMethod;
   amountMinor: number;
   providerRef: string | null;
+  /** The gift voucher paying (method gift_voucher), upper case; null otherwise. */
+  voucherCode: string | null;
 }
 
 export interface ValidSale {
@@ -215,9 +247,9 @@ export interface ValidSale {
 }
 
 /** Validate a sale body; throws a ValidationError listing every problem found. */
-export function validateSaleInput(input: unknown, methods: readonly string[], now: number = Date.now()): ValidSale {
+export function validateSaleInput(input: unknown, methods: readonly string[], now: number = Date.now(), disabled: readonly string[] = []): ValidSale {
   const currency = currencyOf(input);
-  const parsed = saleInputSchema(currency, methods, now).safeParse(input);
+  const parsed = saleInputSchema(currency, methods, now, disabled).safeParse(input);
   if (!parsed.success || currency === null) {
     throw new ValidationError(parsed.success ? [] : issuesFromZod(parsed.error));
   }
@@ -255,6 +287,7 @@ export function validateSaleInput(input: unknown, methods: readonly string[], no
       message: `payments add up to ${formatMinor(paidMinor, currency)} ${currency}, more than the sale total of ${formatMinor(totalMinor, currency)} ${currency}`,
     });
   }
+  body.payments.forEach((p, index) => issues.push(...voucherCodeIssues(p, `payments.${index}.`)));
   const seenRefs = new Set<string>();
   body.payments.forEach((p, index) => {
     if (p.providerRef === null) return;
@@ -272,7 +305,7 @@ export function validateSaleInput(input: unknown, methods: readonly string[], no
     customer: body.customer,
     lines,
     totalMinor: Number(totalMinor),
-    payments: body.payments.map((p) => ({ method: p.method, amountMinor: p.amount, providerRef: p.providerRef })),
+    payments: body.payments.map((p) => ({ method: p.method, amountMinor: p.amount, providerRef: p.providerRef, voucherCode: p.voucherCode })),
   };
 }
 
@@ -302,7 +335,7 @@ const positiveId = z
   .int('must be a whole number')
   .positive('must be a line id (a whole number)');
 
-export function refundInputSchema(saleCurrency: string, methods: readonly string[]) {
+export function refundInputSchema(saleCurrency: string, methods: readonly string[], disabled: readonly string[] = []) {
   const line = z.strictObject({
     lineId: positiveId,
     quantity: parsedField<Quantity>(parseQuantity, QUANTITY_DOC).optional().nullable(),
@@ -314,7 +347,7 @@ export function refundInputSchema(saleCurrency: string, methods: readonly string
       amount: amountField(saleCurrency, { allowZero: false }).optional().nullable(),
       lines: z.array(line, { error: 'must be a list of lines' }).max(MAX_LINES, `must have at most ${MAX_LINES} lines`).optional().nullable(),
       currency: currencyMatching(saleCurrency),
-      method: paymentMethod(methods).nullish(),
+      method: paymentMethod(methods, disabled).nullish(),
       providerRef: optionalText(255),
       reason: optionalText(500),
     },
@@ -362,8 +395,8 @@ function refundKindIssues(input: unknown): FieldIssue[] {
 }
 
 /** Validate a refund body against its sale's currency (amounts vs what is left are checked by the service). */
-export function validateRefundInput(input: unknown, saleCurrency: string, methods: readonly string[]): ValidRefundRequest {
-  const parsed = refundInputSchema(saleCurrency, methods).safeParse(input);
+export function validateRefundInput(input: unknown, saleCurrency: string, methods: readonly string[], disabled: readonly string[] = []): ValidRefundRequest {
+  const parsed = refundInputSchema(saleCurrency, methods, disabled).safeParse(input);
   const issues = [...(parsed.success ? [] : issuesFromZod(parsed.error)), ...refundKindIssues(input)];
   if (!parsed.success || issues.length > 0) throw new ValidationError(issues);
   const body = parsed.data;
@@ -383,24 +416,29 @@ export interface ValidPaymentRequest extends ValidPayment {
   receivedAt: number | null;
 }
 
-export function paymentInputSchema(saleCurrency: string, methods: readonly string[], now: number) {
+export function paymentInputSchema(saleCurrency: string, methods: readonly string[], now: number, disabled: readonly string[] = []) {
   return z.strictObject(
     {
-      method: paymentMethod(methods),
+      method: paymentMethod(methods, disabled),
       amount: amountField(saleCurrency, { allowZero: false }),
       currency: currencyMatching(saleCurrency),
       providerRef: optionalText(255),
       receivedAt: instantField(now).nullish(),
+      voucherCode: voucherCode(),
     },
     { error: requiredOr('must be a JSON object') },
   );
 }
 
-export function validatePaymentInput(input: unknown, saleCurrency: string, methods: readonly string[], now: number = Date.now()): ValidPaymentRequest {
-  const parsed = paymentInputSchema(saleCurrency, methods, now).safeParse(input);
+export function validatePaymentInput(
+  input: unknown, saleCurrency: string, methods: readonly string[], now: number = Date.now(), disabled: readonly string[] = [],
+): ValidPaymentRequest {
+  const parsed = paymentInputSchema(saleCurrency, methods, now, disabled).safeParse(input);
   if (!parsed.success) throw new ValidationError(issuesFromZod(parsed.error));
   const body = parsed.data;
-  return { method: body.method, amountMinor: body.amount, providerRef: body.providerRef, receivedAt: body.receivedAt ?? null };
+  const issues = voucherCodeIssues(body, '');
+  if (issues.length > 0) throw new ValidationError(issues);
+  return { method: body.method, amountMinor: body.amount, providerRef: body.providerRef, voucherCode: body.voucherCode, receivedAt: body.receivedAt ?? null };
 }
 
 // ---------------------------------------------------------------- listing

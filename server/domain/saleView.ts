@@ -5,8 +5,10 @@ import type { Queryable } from '../db/knex';
 import type { SyncEntityType, SyncStatus } from '../plugins/contract';
 import { listSyncRecordsForEntities } from '../sync/store';
 import { balanceDueMinor } from './balance';
+import { creditBalances } from './customerCredit';
 import type { SaleLineKind } from './events';
 import { formatMinor } from './money';
+import { dayIn, voucherView, vouchersOfSales, type VoucherView } from './vouchers';
 import { encodeCursor, validateSaleListQuery, type SaleStatus } from './saleSchemas';
 import { findSaleRow, type PaymentRow, type RefundLineRow, type RefundRow, type SaleLineRow, type SaleRow } from './saleRecords';
 
@@ -34,6 +36,10 @@ export interface PaymentView {
   createdAt: string;
   /** Where the payment came from when it was not taken here ("Paid in Xero: bank transfer, 2 Dec"); null for our own. */
   source: string | null;
+  /** The part of `amount` above what the sale owed, kept as the customer's credit; null when none. */
+  toCredit: string | null;
+  /** The gift voucher it was paid from (method gift_voucher); null otherwise. */
+  voucherCode: string | null;
 }
 
 export interface RefundView {
@@ -46,6 +52,8 @@ export interface RefundView {
   reason: string | null;
   createdAt: string;
   lines: { saleLineId: number; quantity: string | null; amount: string }[];
+  /** How it stands downstream when someone changed it there ("Settled in Xero: 30.00 paid out"); null otherwise. */
+  downstreamState: string | null;
 }
 
 export interface SyncRecordView {
@@ -68,6 +76,8 @@ export interface SaleView {
   occurredAt: string;
   /** The day the service is delivered (YYYY-MM-DD), when not the day of the sale; else null. */
   serviceDate: string | null;
+  /** Cancelled with its deposit kept: when (ISO) and the money kept; else null. */
+  cancellation: { at: string; kept: string } | null;
   currency: string;
   total: string;
   paid: string;
@@ -76,9 +86,13 @@ export interface SaleView {
   outstanding: string;
   status: SaleStatus;
   customer: { id: number; name: string; email: string | null };
+  /** The customer's credit left (from overpayments, less what later payments spent), by currency; empty when none. */
+  customerCredit: { currency: string; amount: string }[];
   lines: SaleLineView[];
   payments: PaymentView[];
   refunds: RefundView[];
+  /** Gift vouchers this sale sold (its lines of kind voucher): code, balance, expiry. */
+  vouchers: VoucherView[];
   sync: SyncRecordView[];
 }
 
@@ -119,12 +133,18 @@ export async function buildSaleViews(db: Queryable, orgId: number, sales: SaleWi
   const refundLines = refunds.length
     ? ((await db<RefundLineRow>('refund_lines').whereIn('refund_id', refunds.map((r) => r.id)).orderBy('id')) as RefundLineRow[])
     : [];
+  const credit = await creditBalances(db, orgId, sales.map((s) => s.customer_id));
   const sync = await listSyncRecordsForEntities(db, orgId, {
     sale: saleIds,
     refund: refunds.map((r) => r.id),
     payment: payments.map((p) => p.id),
   });
 
+  const vouchers = lines.some((l) => l.kind === 'voucher') ? await vouchersOfSales(db, orgId, saleIds) : [];
+  const vouchersBySale = groupBy(vouchers, (v) => v.sale_id);
+  const today = vouchers.length
+    ? dayIn(Date.now(), ((await db('organisations').where({ id: orgId }).first('timezone')) as { timezone: string } | undefined)?.timezone ?? 'UTC')
+    : '';
   const linesBySale = groupBy(lines, (l) => l.sale_id);
   const paymentsBySale = groupBy(payments, (p) => p.sale_id);
   const refundsBySale = groupBy(refunds, (r) => r.sale_id);
@@ -145,6 +165,7 @@ export async function buildSaleViews(db: Queryable, orgId: number, sales: SaleWi
       reference: sale.reference,
       occurredAt: iso(sale.occurred_at),
       serviceDate: sale.service_date ?? null,
+      cancellation: sale.cancelled_at === null || sale.cancelled_at === undefined ? null : { at: iso(sale.cancelled_at), kept: money(Number(sale.kept_minor ?? 0)) },
       currency: sale.currency,
       total: money(total),
       paid: money(paid),
@@ -153,9 +174,13 @@ export async function buildSaleViews(db: Queryable, orgId: number, sales: SaleWi
         totalMinor: total,
         paidMinor: paid,
         refunds: (refundsBySale.get(sale.id) ?? []).map((r) => ({ amountMinor: Number(r.amount_minor), method: r.method })),
+        cancelled: sale.cancelled_at !== null && sale.cancelled_at !== undefined,
       }))),
       status: sale.status,
       customer: { id: sale.customer_id, name: sale.customer_name, email: sale.customer_email },
+      customerCredit: [...(credit.get(Number(sale.customer_id)) ?? new Map<string, number>())]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([code, minor]) => ({ currency: code, amount: formatMinor(minor, code) })),
       lines: (linesBySale.get(sale.id) ?? []).map((l) => ({
         id: l.id,
         position: l.position,
@@ -171,6 +196,7 @@ export async function buildSaleViews(db: Queryable, orgId: number, sales: SaleWi
       })),
       payments: (paymentsBySale.get(sale.id) ?? []).map(paymentView),
       refunds: (refundsBySale.get(sale.id) ?? []).map((r) => refundView(r, refundLinesByRefund.get(r.id) ?? [])),
+      vouchers: (vouchersBySale.get(sale.id) ?? []).map((v) => voucherView(v, today)),
       sync: (syncBySale.get(sale.id) ?? []).map((s) => ({
         plugin: s.pluginId,
         entityType: s.entityType,
@@ -197,6 +223,8 @@ export function paymentView(p: PaymentRow): PaymentView {
     receivedAt: iso(p.received_at),
     createdAt: iso(p.created_at),
     source: p.source_note ?? null,
+    toCredit: Number(p.credit_minor ?? 0) > 0 ? formatMinor(Number(p.credit_minor), p.currency) : null,
+    voucherCode: p.voucher_code ?? null,
   };
 }
 
@@ -211,6 +239,7 @@ export function refundView(r: RefundRow, lines: RefundLineRow[]): RefundView {
     reason: r.reason,
     createdAt: iso(r.created_at),
     lines: lines.map((l) => ({ saleLineId: l.sale_line_id, quantity: l.quantity, amount: formatMinor(Number(l.amount_minor), r.currency) })),
+    downstreamState: r.downstream_state ?? null,
   };
 }
 

@@ -7,6 +7,9 @@ import { nowMs, type Queryable, type Trx } from '../db/knex';
 import type { HostDeps } from '../hostDeps';
 import type { Principal } from '../auth/principal';
 import { findOrCreateCustomer } from './customers';
+import { methodChoices } from './organisationMethods';
+import { getOrganisation } from './organisations';
+import { createVouchersForSale, dayIn, redeemVouchers } from './vouchers';
 import type { SaleSnapshot } from './events';
 import { validateSaleInput, type ValidSale } from './saleSchemas';
 import { actorOf, lineSnapshot, paymentSnapshot, withTransaction, type PaymentRow, type SaleLineRow, type SaleRow, type WriteOptions } from './saleRecords';
@@ -20,7 +23,8 @@ export const methodIds = (deps: Pick<SaleDeps, 'paymentMethods'>): string[] => d
 
 export async function createSale(deps: SaleDeps, principal: Principal, input: unknown, opts: WriteOptions = {}): Promise<SaleView> {
   const now = opts.now ?? nowMs();
-  const sale = validateSaleInput(input, methodIds(deps), now);
+  const methods = await methodChoices(deps.paymentMethods, opts.trx ?? deps.db, principal.orgId);
+  const sale = validateSaleInput(input, methods.enabled, now, methods.disabled);
   await refuseUnknownTaxCodes(deps, opts.trx ?? deps.db, principal.orgId, sale.lines);
   return withTransaction(deps.db, opts.trx, async (trx) => {
     const saleId = await writeSale(deps, trx, principal, sale, now);
@@ -76,6 +80,12 @@ async function writeSale(deps: SaleDeps, trx: Trx, principal: Principal, sale: V
     )
     .returning('*')) as SaleLineRow[];
 
+  const { timezone } = await getOrganisation(trx, orgId);
+  await createVouchersForSale(trx, { id: saleRow.id, org_id: orgId, currency: sale.currency, occurredAt, timeZone: timezone }, lineRows, now);
+  await redeemVouchers(trx, orgId, sale.currency, dayIn(now, timezone), sale.payments.flatMap((p, index) => (p.voucherCode === null ? [] : [{
+    code: p.voucherCode, amountMinor: p.amountMinor, codePath: `payments.${index}.voucherCode`, amountPath: `payments.${index}.amount`,
+  }])));
+
   const paymentRows = sale.payments.length
     ? ((await trx('payments')
         .insert(
@@ -86,6 +96,7 @@ async function writeSale(deps: SaleDeps, trx: Trx, principal: Principal, sale: V
             amount_minor: p.amountMinor,
             currency: sale.currency,
             provider_ref: p.providerRef,
+            voucher_code: p.voucherCode,
             received_at: occurredAt,
             created_by: actor,
             created_at: now,

@@ -21,7 +21,7 @@ const sale = z.object({
   customer: z.object({ id, name: z.string().min(1), email: z.string().nullable() }),
   lines: z.array(z.object({
     id, position: z.number().int().min(0), description: z.string().min(1), quantity: decimal('a quantity'), unitPriceMinor: minor,
-    discountRate: decimal('a percentage').nullable(), category: z.string().nullable(), taxCode: z.string().nullable(), kind: z.enum(['item', 'tip', 'service_charge']).optional(), lineTotalMinor: minor,
+    discountRate: decimal('a percentage').nullable(), category: z.string().nullable(), taxCode: z.string().nullable(), kind: z.enum(['item', 'tip', 'service_charge', 'voucher']).optional(), lineTotalMinor: minor,
   })).min(1, { message: 'a sale has at least one line' }),
 });
 

@@ -4,7 +4,7 @@
 // reference: a webhook delivered twice records the payment once. The payment's own currency is checked
 // against the sale's by recordPayment: money paid in another currency is refused, never recorded as if it
 // were the sale's (the provider's payout converts it; the plugin takes that path or shows the reason).
-import { ValidationError } from '../errors';
+import { NotFoundError, ValidationError } from '../errors';
 import type { Db } from '../db/knex';
 import type { EventBus } from '../domain/eventBus';
 import { formatMinor } from '../domain/money';
@@ -49,7 +49,8 @@ export function createProviderPayments(deps: ProviderPaymentsDeps): ProviderPaym
             providerRef: input.providerRef,
             receivedAt: new Date(input.receivedAt).toISOString(),
           },
-          { trx },
+          // A provider's payment is never more than its sale owes: excess is not banked as credit here.
+          { trx, overpayment: 'refuse' },
         );
         if (result.created && input.sourceNote) {
           await trx('payments').where({ id: result.payment.id }).update({ source_note: input.sourceNote.slice(0, 200) });
@@ -61,14 +62,26 @@ export function createProviderPayments(deps: ProviderPaymentsDeps): ProviderPaym
       if (!input.providerRef) throw new ValidationError([{ path: 'providerRef', message: 'is required' }]);
       return deps.db.transaction(async (trx) => {
         const row = (await trx('payments').where({ org_id: orgId, method: input.method, provider_ref: input.providerRef }).first()) as
-          { id: number; sale_id: number; amount_minor: number | string } | undefined;
+          { id: number; sale_id: number; amount_minor: number | string; credit_minor?: number | string } | undefined;
         if (!row) return { removed: false, saleId: null };
         // Lock the sale first (as recordPayment does), so a payment being recorded meanwhile sees the new figure.
         await findSaleRow(trx, orgId, row.sale_id, { lock: true });
         await trx('payments').where({ id: row.id }).del();
-        await trx('sales').where({ id: row.sale_id }).decrement('paid_minor', Number(row.amount_minor));
+        // Only what paid the sale was added to it (a part kept as credit never was).
+        await trx('sales').where({ id: row.sale_id }).decrement('paid_minor', Number(row.amount_minor) - Number(row.credit_minor ?? 0));
         return { removed: true, saleId: row.sale_id };
       });
+    },
+    async noteRefundState(orgId, refundId, state) {
+      if (state !== null && (typeof state !== 'string' || state.trim() === '' || state.length > 300)) {
+        throw new ValidationError([{ path: 'state', message: 'must be null or 1 to 300 characters' }]);
+      }
+      if (!Number.isSafeInteger(refundId) || refundId <= 0) throw new ValidationError([{ path: 'refundId', message: 'must be a positive integer' }]);
+      const row = (await deps.db('refunds').where({ org_id: orgId, id: refundId }).first('downstream_state')) as { downstream_state: string | null } | undefined;
+      if (!row) throw new NotFoundError(`Refund ${refundId}`);
+      if ((row.downstream_state ?? null) === state) return { changed: false };
+      await deps.db('refunds').where({ org_id: orgId, id: refundId }).update({ downstream_state: state });
+      return { changed: true };
     },
   };
 }

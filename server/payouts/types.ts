@@ -70,4 +70,11 @@ export interface ProviderPayments {
    * before it still compile; without it a plugin cannot take a payment back and says so instead.
    */
   remove?(orgId: number, input: { method: string; providerRef: string }): Promise<{ removed: boolean; saleId: number | null }>;
+  /**
+   * Says how a refund stands downstream when someone changed it there, in words shown with the refund (at
+   * most 300 characters): "Settled in Xero: 30.00 paid out". Null clears it (the record is as the plugin left
+   * it). Idempotent: `changed` is false when the refund already said exactly that. Optional, so hosts written
+   * before it still compile; without it a plugin says in its own log what it could not show.
+   */
+  noteRefundState?(orgId: number, refundId: number, state: string | null): Promise<{ changed: boolean }>;
 }

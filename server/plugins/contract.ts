@@ -10,7 +10,7 @@ import type { Knex } from 'knex';
 import type { ZodType } from 'zod';
 import type { Db, Queryable } from '../db/knex';
 import type { Migration } from '../db/migrate';
-import type { HostEvent, HostEventType, PaymentSnapshot, PayoutSnapshot, RefundSnapshot, SaleSnapshot } from '../domain/events';
+import type { HostEvent, HostEventType, PaymentSnapshot, PayoutSnapshot, RefundSnapshot, SaleLineSnapshot, SaleSnapshot } from '../domain/events';
 import type { EnqueueInput, OutboxHandler, OutboxStatus } from '../outbox/types';
 import type { Logger } from '../logger';
 import type { SecretBox } from '../secrets/box';
@@ -233,10 +233,27 @@ export interface PaymentMethodInfo extends PaymentMethodDefinition {
   providerName: string;
 }
 
+/** A payment method as one organisation has it: the install's (always enabled) and the organisation's own. */
+export interface OrganisationPaymentMethod extends PaymentMethodInfo {
+  /** The organisation added it ("Cheque", "ClassPass"); false for the install's methods. */
+  custom: boolean;
+  /** A disabled method is refused on new payments; what was recorded with it keeps it (and still posts). */
+  enabled: boolean;
+}
+
+/** An organisation's own payment method as the host keeps it (HostServices.organisationPaymentMethods). */
+export interface CustomPaymentMethod {
+  id: string;
+  label: string;
+  enabled: boolean;
+}
+
 /** Every payment method of this install: the host's own and the installed plugins'. */
 export interface PaymentMethodCatalogue {
   list(): readonly PaymentMethodInfo[];
   get(id: string): PaymentMethodInfo | undefined;
+  /** The install's methods, then the organisation's own (disabled ones too, marked), for its forms and mappings. */
+  ofOrganisation(db: Queryable, orgId: number): Promise<OrganisationPaymentMethod[]>;
 }
 
 /** A payout as stored (read back by the plugins that post or reconcile it): its event's snapshot, and when it was recorded. */
@@ -312,6 +329,34 @@ export interface KnownTaxCode {
  */
 export interface TaxCodeVocabulary {
   known(db: Queryable, orgId: number): Promise<KnownTaxCode[] | null>;
+  /**
+   * Optional: the tax rate each of these sale lines is charged at downstream (the line's code, else its
+   * category's or the organisation's default, as the plugin resolves it), in line order; null for a line
+   * it cannot tell. The host's receipts state VAT by rate from it.
+   */
+  lineRates?(db: Queryable, orgId: number, lines: readonly SaleLineSnapshot[]): Promise<(LineTaxRate | null)[]>;
+}
+
+/** A line's tax rate as a receipt states it. */
+export interface LineTaxRate {
+  /** e.g. "20% (VAT on Income)". */
+  name: string;
+  /** Percent as exact decimal text, e.g. "20" or "8.875". Prices include it. */
+  ratePercent: string;
+}
+
+/** A sale's receipt as the host makes it: a PDF with business, customer, lines, VAT by rate, payments, totals. */
+export interface HostReceipt {
+  /** Safe as a file name downstream, e.g. `Receipt-R-1001.pdf`. */
+  fileName: string;
+  contentType: 'application/pdf';
+  content: Buffer;
+}
+
+/** The host's receipts, offered to plugins (e.g. attached to the sale's invoice downstream). */
+export interface HostReceipts {
+  /** The sale's receipt as it stands now; undefined for another organisation's or an unknown sale. */
+  pdf(db: Queryable, orgId: number, saleId: number): Promise<HostReceipt | undefined>;
 }
 
 // ------------------------------------------------------------------------------------------ context
@@ -341,6 +386,8 @@ export interface PluginContext<C> {
   /** Record a provider payment on one of the host's sales (idempotent on its provider reference). */
   payments: ProviderPayments;
   pages: PluginPages;
+  /** The host's sale receipts (PDF); undefined when the host makes none. */
+  receipts?: HostReceipts;
 }
 
 // ------------------------------------------------------------------------------------------ definition
@@ -365,6 +412,24 @@ export interface ExternalRecordLink {
   href: string;
   /** Names the page, e.g. "Open in Xero". */
   label: string;
+}
+
+/**
+ * What a plugin shows about a sale on the host's sale page (PluginDefinition.saleFigures), as plain data the
+ * host renders: figures the service computed (e.g. the invoice's net, tax and total as Xero computed them),
+ * and the tax code that applies to each line that names none of its own.
+ */
+export interface SaleFigures {
+  /** Where the figures come from, e.g. "Invoice LB-16 in Xero". */
+  title: string;
+  /** In reading order; values already in the host's money style (PluginPages.formatMoney) with the currency. */
+  figures: { label: string; value: string; testId?: string }[];
+  /** One sentence under the figures (e.g. why there are none yet). */
+  note?: string | null;
+  /** By sale line id: the tax code that applies to a line that carries none, e.g. "OUTPUT2 (default)". */
+  defaultTaxCodes?: Record<number, string>;
+  /** Pages in the service about the sale (its invoice, its customer's contact). */
+  links?: ExternalRecordLink[];
 }
 
 /**
@@ -452,6 +517,13 @@ export interface PluginDefinition<C = unknown> {
    * link, e.g. the invoice in Xero), shown beside the record on the host's pages; null when there is none.
    */
   externalLink?(ctx: PluginContext<C>, record: { recordType: string; externalId: string }): ExternalRecordLink | null;
+  /**
+   * Optional, instead of externalLink when the links depend on the organisation (Xero's ShortCode, which
+   * opens the right organisation): read what they need once per page, then link each record.
+   */
+  externalLinks?(ctx: PluginContext<C>, orgId: number): Promise<(record: { recordType: string; externalId: string }) => ExternalRecordLink | null>;
+  /** Optional: figures and default tax codes for the host's sale page (read-only, a few indexed queries); null: nothing to show. */
+  saleFigures?(ctx: PluginContext<C>, sale: { orgId: number; saleId: number }): Promise<SaleFigures | null>;
   /** Optional: buttons for the host's sale page (e.g. "Send to Xero now"). */
   saleActions?(ctx: PluginContext<C>, saleId: number): RecordAction[];
   /**
@@ -494,6 +566,13 @@ export interface HostServices {
   payments: ProviderPayments;
   /** The host's own payment methods (cash, card terminal, …); the plugins' are added to them. */
   paymentMethods: readonly PaymentMethodDefinition[];
+  /**
+   * Optional: an organisation's own payment methods, added by its admin (our host: the Payment methods page).
+   * Their ids are what its payments store; one that an install's method also uses is ignored.
+   */
+  organisationPaymentMethods?(db: Queryable, orgId: number): Promise<CustomPaymentMethod[]>;
+  /** Optional: sale receipts as PDFs, lent to the plugins as `ctx.receipts`. */
+  receipts?: HostReceipts;
   pages: Omit<PluginPages, 'render'> & {
     /** Render an absolute template file inside the host's layout. */
     renderFile(res: Response, file: string, locals: Record<string, unknown> & { title: string }, status?: number): void;

@@ -11,12 +11,15 @@ import { requireLogin, requireRole } from '../auth/middleware';
 import { renderPage } from '../web/render';
 import { setFlash, takeFlash } from '../web/flash';
 import { formatLocal } from '../web/time';
+import { createReceipts } from '../receipts';
 import type { HostServices, OrganisationFacts, PaymentMethodCatalogue } from './contract';
+import type { TaxCodeCatalogue } from './taxCodes';
 import { HOST_PAYMENT_METHODS } from './paymentMethods';
+import { listOrganisationMethods } from '../domain/organisationMethods';
 
 const facts = (org: Organisation): OrganisationFacts => ({ id: org.id, name: org.name, baseCurrency: org.baseCurrency, timeZone: org.timezone });
 
-export function createHostServices(deps: { db: Db; events: EventBus; paymentMethods: PaymentMethodCatalogue }): HostServices {
+export function createHostServices(deps: { db: Db; events: EventBus; paymentMethods: PaymentMethodCatalogue; taxCodes: TaxCodeCatalogue }): HostServices {
   return {
     records: hostRecords,
     organisations: {
@@ -25,6 +28,8 @@ export function createHostServices(deps: { db: Db; events: EventBus; paymentMeth
     },
     payments: createProviderPayments(deps),
     paymentMethods: HOST_PAYMENT_METHODS,
+    organisationPaymentMethods: listOrganisationMethods,
+    receipts: createReceipts({ records: hostRecords, paymentMethods: deps.paymentMethods, taxCodes: deps.taxCodes }),
     pages: {
       // An absolute path: the plugin's template is found in its own folder, never among the host's views.
       renderFile: (res, file, locals, status) => renderPage(res, file, locals, status),

@@ -1,20 +1,29 @@
 // The install's payment methods: the host's own (cash, card terminal) and those the installed plugins bring
 // (Stripe, GoCardless, …). The sale API, the forms and the plugins all read this one catalogue, so adding a
 // provider plugin adds its method everywhere and the host names no plugin.
-import type { PaymentMethodCatalogue, PaymentMethodDefinition, PaymentMethodInfo, PluginDefinition } from './contract';
+// Each organisation may add methods of its own ("Cheque", "ClassPass"); `ofOrganisation` lists them after
+// the install's, read from the host (HostServices.organisationPaymentMethods).
+import type {
+  CustomPaymentMethod, OrganisationPaymentMethod, PaymentMethodCatalogue, PaymentMethodDefinition, PaymentMethodInfo, PluginDefinition, Queryable,
+} from './contract';
 
-const METHOD_ID = /^[a-z][a-z0-9_]{0,31}$/;
+export const METHOD_ID = /^[a-z][a-z0-9_]{0,31}$/;
 
-/** What our host takes at the desk itself. */
+/** What our host takes itself: at the desk, into its bank account, or from a gift voucher it sold. */
 export const HOST_PAYMENT_METHODS: readonly PaymentMethodDefinition[] = [
   { id: 'cash', label: 'Cash' },
   { id: 'card_terminal', label: 'Card terminal' },
+  { id: 'bank_transfer', label: 'Bank transfer' },
+  { id: 'gift_voucher', label: 'Gift voucher' },
 ];
+
+type OrganisationMethods = (db: Queryable, orgId: number) => Promise<CustomPaymentMethod[]>;
 
 /** Builds the catalogue; a malformed or twice-declared id is a boot error naming who declared it. */
 export function createPaymentMethodCatalogue(
   hostMethods: readonly PaymentMethodDefinition[],
   plugins: readonly Pick<PluginDefinition<unknown>, 'id' | 'title' | 'paymentMethods'>[],
+  organisationMethods?: OrganisationMethods,
 ): PaymentMethodCatalogue {
   const byId = new Map<string, PaymentMethodInfo>();
   const add = (method: PaymentMethodDefinition, source: string, providerName: string) => {
@@ -26,7 +35,19 @@ export function createPaymentMethodCatalogue(
   for (const m of hostMethods) add(m, 'host', m.label);
   for (const p of plugins) for (const m of p.paymentMethods ?? []) add(m, p.id, p.title);
   const all = Object.freeze([...byId.values()]);
-  return { list: () => all, get: (id) => byId.get(id) };
+  const installed: OrganisationPaymentMethod[] = all.map((m) => ({ ...m, custom: false, enabled: true }));
+  return {
+    list: () => all,
+    get: (id) => byId.get(id),
+    async ofOrganisation(db, orgId) {
+      const own = organisationMethods ? await organisationMethods(db, orgId) : [];
+      // An install's method wins over an organisation's of the same id (a plugin installed later brings it).
+      const custom = own.filter((m) => !byId.has(m.id)).map((m): OrganisationPaymentMethod => ({
+        id: m.id, label: m.label, settledByPayouts: false, source: 'host', providerName: m.label, custom: true, enabled: m.enabled,
+      }));
+      return [...installed, ...custom];
+    },
+  };
 }
 
 /** The ids of methods whose money arrives in provider payouts. */

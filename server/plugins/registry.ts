@@ -106,6 +106,7 @@ export function buildPluginContext<C>(def: PluginDefinition<C>, config: C, runti
     paymentMethods: runtime.paymentMethods,
     payouts: runtime.payouts,
     payments: host.payments,
+    ...(host.receipts ? { receipts: host.receipts } : {}),
     pages: {
       ...pages,
       render(res, view, locals, status) {

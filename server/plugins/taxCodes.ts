@@ -3,11 +3,14 @@
 // (not configured for the organisation yet). With several limiting plugins a code must be known to each,
 // or one of them could not post the sale. Codes match case-insensitively (Xero's TaxTypes do).
 import type { Queryable } from '../db/knex';
-import type { KnownTaxCode, TaxCodeVocabulary } from './contract';
+import type { SaleLineSnapshot } from '../domain/events';
+import type { KnownTaxCode, LineTaxRate, TaxCodeVocabulary } from './contract';
 
 export interface TaxCodeCatalogue {
   /** The codes the organisation's lines may carry, or null when no plugin limits them. */
   known(db: Queryable, orgId: number): Promise<KnownTaxCode[] | null>;
+  /** Each line's tax rate, from the first plugin that can tell (null when none can). */
+  lineRates(db: Queryable, orgId: number, lines: readonly SaleLineSnapshot[]): Promise<(LineTaxRate | null)[]>;
 }
 
 const norm = (code: string): string => code.trim().toUpperCase();
@@ -26,6 +29,15 @@ export function createTaxCodeCatalogue(vocabularies: readonly TaxCodeVocabulary[
         }
       }
       return known;
+    },
+    async lineRates(db, orgId, lines) {
+      const rates: (LineTaxRate | null)[] = lines.map(() => null);
+      for (const vocabulary of vocabularies) {
+        if (!vocabulary.lineRates || rates.every((r) => r !== null)) continue;
+        const theirs = await vocabulary.lineRates(db, orgId, lines);
+        theirs.forEach((rate, i) => { rates[i] ??= rate ?? null; });
+      }
+      return rates;
     },
   };
 }

@@ -17,6 +17,7 @@ import { createSecretBox, type SecretBox } from '../secrets';
 import { createPayoutStore } from '../payouts/store';
 import { createPaymentMethodCatalogue, payoutProviders } from '../plugins/paymentMethods';
 import { loadPlugins, type PluginRuntime } from '../plugins/registry';
+import type { TaxCodeCatalogue } from '../plugins/taxCodes';
 import type { Clock, HostServices, PaymentMethodCatalogue, PluginDefinition } from '../plugins/contract';
 
 /** What the runtime lends the host while the host builds its services (its provider payments emit and check methods). */
@@ -24,6 +25,8 @@ export interface RuntimeBridge {
   events: EventBus;
   /** Every method of the install; usable once the runtime is built (the host's own methods are part of it). */
   paymentMethods: PaymentMethodCatalogue;
+  /** The plugins' tax codes and line rates; usable once the runtime is built (receipts state VAT by rate). */
+  taxCodes: TaxCodeCatalogue;
 }
 
 export interface LedgerbridgeRuntimeOptions {
@@ -88,8 +91,16 @@ export function createLedgerbridgeRuntime(opts: LedgerbridgeRuntimeOptions): Led
     if (!bound.catalogue) throw new Error('the payment-method catalogue is used before the Ledgerbridge runtime is built');
     return bound.catalogue;
   };
-  const host = opts.host({ events, paymentMethods: { list: () => built().list(), get: (id) => built().get(id) } });
-  const catalogue = createPaymentMethodCatalogue(host.paymentMethods, plugins);
+  const loadedTaxCodes = (): TaxCodeCatalogue => {
+    if (!loaded.plugins) throw new Error('the tax-code catalogue is used before the Ledgerbridge runtime is built');
+    return loaded.plugins.taxCodes;
+  };
+  const host = opts.host({
+    events,
+    paymentMethods: { list: () => built().list(), get: (id) => built().get(id), ofOrganisation: (q, orgId) => built().ofOrganisation(q, orgId) },
+    taxCodes: { known: (q, orgId) => loadedTaxCodes().known(q, orgId), lineRates: (q, orgId, lines) => loadedTaxCodes().lineRates(q, orgId, lines) },
+  });
+  const catalogue = createPaymentMethodCatalogue(host.paymentMethods, plugins, host.organisationPaymentMethods?.bind(host));
   bound.catalogue = catalogue;
   const providers = payoutProviders(catalogue);
   const secrets = createSecretBox({ masterKey: opts.masterKey });

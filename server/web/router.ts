@@ -7,8 +7,10 @@ import { createTwoFactorLoginPage } from './twoFactorLogin';
 import { createTwoFactorPages } from './twoFactorPages';
 import { createDashboardPage } from './dashboard';
 import { createUsersPages } from './usersPages';
+import { createPaymentMethodsPages } from './paymentMethodsPages';
 import { createSalesPages } from './salesPages';
 import { createSaleSyncJson } from './saleSyncJson';
+import { createSaleLiveJson } from './saleLiveJson';
 
 /** The repository root: views/ and public/ live here. */
 export const WEB_ROOT_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -30,7 +32,9 @@ export function createWebRouter(deps: WebDeps): Router {
   router.use(createDashboardPage(deps));
   router.use(createSalesPages(deps));
   router.use(createSaleSyncJson(deps));
+  router.use(createSaleLiveJson(deps));
   router.use(createUsersPages(deps));
+  router.use(createPaymentMethodsPages(deps));
   return router;
 }
 

@@ -24,7 +24,7 @@ export interface SaleFormValues {
   /** The day the service is delivered (YYYY-MM-DD, a date input); '' for the day of the sale. */
   serviceDate: string;
   lines: LineRow[];
-  payment: { method: string; amount: string; providerRef: string };
+  payment: { method: string; amount: string; providerRef: string; voucherCode?: string };
 }
 
 const LINE_FIELDS: (keyof LineRow)[] = ['description', 'quantity', 'unitPrice', 'discountRate', 'taxCode', 'category', 'kind'];
@@ -72,7 +72,7 @@ export function readSaleForm(body: unknown, defaultCurrency: string): SaleFormVa
     currency: str(b.currency) || defaultCurrency,
     serviceDate: str(b.serviceDate),
     lines: submittedRows(b.lines),
-    payment: { method: str(payment.method), amount: str(payment.amount), providerRef: str(payment.providerRef) },
+    payment: { method: str(payment.method), amount: str(payment.amount), providerRef: str(payment.providerRef), voucherCode: str(payment.voucherCode) },
   };
 }
 
@@ -107,9 +107,11 @@ export function saleInputFromForm(form: SaleFormValues): SaleInputFromForm {
   };
   if (form.reference.trim()) input.reference = form.reference.trim();
   if (form.serviceDate.trim()) input.serviceDate = form.serviceDate.trim();
-  const { method, amount, providerRef } = form.payment;
+  const { method, amount, providerRef, voucherCode = '' } = form.payment;
   if (method.trim() || amount.trim()) {
-    input.payments = [{ method: method.trim(), amount: amount.trim(), ...(providerRef.trim() ? { providerRef: providerRef.trim() } : {}) }];
+    input.payments = [{
+      method: method.trim(), amount: amount.trim(), ...(providerRef.trim() ? { providerRef: providerRef.trim() } : {}), ...(voucherCode.trim() ? { voucherCode: voucherCode.trim() } : {}),
+    }];
   }
   return { input, rowOf };
 }

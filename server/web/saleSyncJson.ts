@@ -13,7 +13,6 @@ import { externalLinkOf } from './externalLinks';
 
 export function createSaleSyncJson(deps: Pick<HostDeps, 'db' | 'plugins'>): Router {
   const router = Router();
-  const linkOf = externalLinkOf(deps.plugins);
   router.get('/sales/:id/sync.json', requireRole('admin', 'staff', 'accountant'), async (req, res, next) => {
     try {
       res.set('Cache-Control', 'no-store');
@@ -21,6 +20,7 @@ export function createSaleSyncJson(deps: Pick<HostDeps, 'db' | 'plugins'>): Rout
       if (!/^\d{1,15}$/.test(raw) || Number(raw) <= 0) throw new NotFoundError(`Sale ${raw}`);
       const org = await getOrganisation(deps.db, req.principal!.orgId);
       const sale = await getSale(deps.db, org.id, Number(raw));
+      const linkOf = await externalLinkOf(deps.plugins, org.id);
       const records = sale.sync.map((r) => ({
         ...((link) => (link ? { externalUrl: link.href, externalLabel: link.label } : {}))(linkOf(r)),
         plugin: r.plugin,

@@ -2,10 +2,12 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import type { HostDeps } from '../hostDeps';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { requireRole } from '../auth/middleware';
+import { cancelKeepingDeposit } from '../domain/cancellations';
 import { getOrganisation, type Organisation } from '../domain/organisations';
 import { createSale } from '../domain/sales';
 import { issueRefund, previewRefund } from '../domain/refunds';
 import { recordPayment } from '../domain/payments';
+import { CUSTOMER_CREDIT_LABEL, CUSTOMER_CREDIT_METHOD } from '../domain/customerCredit';
 import { getSale, listSales, type SaleView } from '../domain/saleView';
 import { SALE_STATUSES } from '../domain/saleSchemas';
 import { renderPage } from './render';
@@ -13,8 +15,10 @@ import { errorsByField, field } from './forms';
 import { setFlash, takeFlash } from './flash';
 import { formatLocal } from './time';
 import { isSettled, syncLabel } from './syncLabel';
-import { externalLinkOf, saleActionsFor } from './externalLinks';
+import { externalLinkOf, saleActionsFor, saleFiguresFor } from './externalLinks';
 import { refundedAsAmount, refundKindLabel, saleState } from './saleState';
+import { createReceipts } from '../receipts';
+import { hostRecords } from '../domain/hostRecords';
 import { blankLine, emptySaleForm, formErrors, MAX_LINE_ROWS, readSaleForm, saleInputFromForm, type SaleFormValues } from './saleForm';
 
 // Pages over the domain services: every write goes through createSale / issueRefund / recordPayment,
@@ -34,7 +38,12 @@ const when = (org: Organisation) => (iso: string | number | null) => (iso === nu
 
 export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'paymentMethods' | 'plugins'>): Router {
   const router = Router();
-  const methodLabel = (id: string): string => deps.paymentMethods.get(id)?.label ?? id;
+  // The organisation's methods (the install's and its own): forms offer the enabled ones; labels name any.
+  const methodsOf = async (orgId: number) => {
+    const all = await deps.paymentMethods.ofOrganisation(deps.db, orgId);
+    const labels = new Map(all.map((m) => [m.id, m.label]));
+    return { offered: all.filter((m) => m.enabled), methodLabel: (id: string): string => (id === CUSTOMER_CREDIT_METHOD ? CUSTOMER_CREDIT_LABEL : labels.get(id) ?? id) };
+  };
 
   // ---- list
   router.get('/sales', anyRole, async (req, res, next) => {
@@ -67,7 +76,8 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
     const org = await getOrganisation(deps.db, req.principal!.orgId);
     // The tax codes the installed plugins can post: offered as a dropdown (null: any code, a text field).
     const taxCodes = deps.plugins ? await deps.plugins.taxCodes.known(deps.db, org.id) : null;
-    renderPage(res, 'sales/new', { title: 'New sale', form: form ?? emptySaleForm(org.baseCurrency), errors: {}, formError: null, methods: deps.paymentMethods.list(), taxCodes, ...extra }, status);
+    const { offered } = await methodsOf(org.id);
+    renderPage(res, 'sales/new', { title: 'New sale', form: form ?? emptySaleForm(org.baseCurrency), errors: {}, formError: null, methods: offered, taxCodes, ...extra }, status);
   };
 
   router.get('/sales/new', sellers, (req, res, next) => {
@@ -110,14 +120,23 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
     const org = await getOrganisation(deps.db, req.principal!.orgId);
     const sale = await getSale(deps.db, org.id, saleIdParam(req));
     const canSell = ['admin', 'staff'].includes(req.principal!.role);
+    const { offered, methodLabel } = await methodsOf(org.id);
+    const pluginFigures = await saleFiguresFor(deps.plugins, org.id, sale.id);
+    // A line with no tax code of its own shows the code that applies to it (a plugin's default), not a blank.
+    const defaultTaxCodes: Record<number, string> = Object.assign({}, ...pluginFigures.map((f) => f.defaultTaxCodes ?? {}));
     renderPage(
       res,
       'sales/detail',
       {
         title: `Sale ${sale.reference ?? `#${sale.id}`}`,
+        // Where this app is mounted (a host may mount it under a path): the live script's URLs start here.
+        liveBase: req.baseUrl,
         sale,
         canSell,
-        methods: deps.paymentMethods.list(),
+        methods: offered,
+        // The customer's credit this sale can be paid from: in its own currency only.
+        creditAvailable: sale.customerCredit.find((c) => c.currency === sale.currency)?.amount ?? null,
+        creditMethod: CUSTOMER_CREDIT_METHOD,
         methodLabel,
         state: saleState(sale),
         refundKindLabel,
@@ -129,13 +148,15 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
         refundValues: { kind: '', amount: '', method: '', reason: '' },
         refundErrors: {},
         refundError: null,
-        paymentValues: { method: '', amount: '', providerRef: '' },
+        paymentValues: { method: '', amount: '', providerRef: '', voucherCode: '' },
         paymentErrors: {},
         paymentError: null,
         syncLabel,
         isSettled,
-        externalLink: externalLinkOf(deps.plugins),
+        externalLink: await externalLinkOf(deps.plugins, org.id),
         saleActions: saleActionsFor(deps.plugins, sale.id, req.principal!.role),
+        pluginFigures,
+        lineTaxCode: (line: { id: number; taxCode: string | null }): string => line.taxCode || defaultTaxCodes[line.id] || '',
         ...extra,
       },
       status,
@@ -144,6 +165,24 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
 
   router.get('/sales/:id', anyRole, (req, res, next) => {
     renderDetail(req, res).catch(next);
+  });
+
+  // The sale's receipt as a PDF (the same bytes a plugin may attach downstream), to print or send on.
+  const receipts = createReceipts({ records: hostRecords, paymentMethods: deps.paymentMethods, taxCodes: {
+    // No plugin that posts tax: no rate is known, and the receipt says so.
+    lineRates: async (db, orgId, lines) => (deps.plugins ? deps.plugins.taxCodes.lineRates(db, orgId, lines) : lines.map(() => null)),
+  } });
+  router.get('/sales/:id/receipt.pdf', anyRole, async (req, res, next) => {
+    try {
+      const receipt = await receipts.pdf(deps.db, req.principal!.orgId, saleIdParam(req));
+      if (!receipt) throw new NotFoundError(`Sale ${String(req.params.id)}`);
+      res.set('Content-Type', receipt.contentType);
+      res.set('Content-Disposition', `attachment; filename="${receipt.fileName}"`);
+      res.set('Cache-Control', 'private, no-store');
+      res.send(receipt.content);
+    } catch (err) {
+      next(err);
+    }
   });
 
   // Two steps: the form asks for a review (what would be given back, by which method), and only the
@@ -161,9 +200,11 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
         if (field(req, 'confirm') !== 'yes') {
           const preview = await previewRefund(deps, req.principal!, saleId, input);
           const sale = await getSale(deps.db, req.principal!.orgId, saleId);
+          const { methodLabel } = await methodsOf(req.principal!.orgId);
           return renderPage(res, 'sales/refund-confirm', { title: `Confirm refund of ${preview.amount} ${preview.currency}`, sale, preview, refundValues, methodLabel });
         }
         const { refund } = await issueRefund(deps, req.principal!, saleId, input);
+        const { methodLabel } = await methodsOf(req.principal!.orgId);
         setFlash(req, 'success', `Refunded ${refund.amount} ${refund.currency}${refund.method ? `, paid back by ${methodLabel(refund.method)}` : ' as a credit (no money given back)'}.`);
         return res.redirect(303, `/sales/${saleId}`);
       } catch (err) {
@@ -180,14 +221,16 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
   });
 
   router.post('/sales/:id/payments', sellers, async (req, res, next) => {
-    const paymentValues = { method: field(req, 'method'), amount: field(req, 'amount'), providerRef: field(req, 'providerRef') };
+    const paymentValues = { method: field(req, 'method'), amount: field(req, 'amount'), providerRef: field(req, 'providerRef'), voucherCode: field(req, 'voucherCode') };
     try {
       const saleId = saleIdParam(req);
       const input: Record<string, unknown> = { method: paymentValues.method, amount: paymentValues.amount.trim() };
       if (paymentValues.providerRef.trim()) input.providerRef = paymentValues.providerRef.trim();
+      if (paymentValues.voucherCode.trim()) input.voucherCode = paymentValues.voucherCode.trim();
       try {
         const { payment, created } = await recordPayment(deps, req.principal!, saleId, input);
-        setFlash(req, 'success', created ? `Payment of ${payment.amount} ${payment.currency} recorded.` : 'That payment was already recorded.');
+        const credited = payment.toCredit ? ` ${payment.toCredit} ${payment.currency} of it was more than the sale owed and is kept as the customer's credit.` : '';
+        setFlash(req, 'success', created ? `Payment of ${payment.amount} ${payment.currency} recorded.${credited}` : 'That payment was already recorded.');
         return res.redirect(303, `/sales/${saleId}`);
       } catch (err) {
         if (err instanceof ValidationError || err instanceof ConflictError) {
@@ -196,6 +239,23 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
         }
         throw err;
       }
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // The customer cancelled and the business keeps what was paid (sale.cancelled: plugins post it as income).
+  router.post('/sales/:id/cancel', sellers, async (req, res, next) => {
+    try {
+      const saleId = saleIdParam(req);
+      try {
+        const { kept, sale } = await cancelKeepingDeposit(deps, req.principal!, saleId);
+        setFlash(req, 'success', `Booking cancelled: ${kept} ${sale.currency} kept, nothing more is owed.`);
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err;
+        setFlash(req, 'error', err.message);
+      }
+      return res.redirect(303, `/sales/${saleId}`);
     } catch (err) {
       next(err);
     }

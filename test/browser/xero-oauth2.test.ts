@@ -98,7 +98,7 @@ test('OAuth2: Connect to Xero, log in at Xero, allow two organisations, pick one
   assert.match((await page.getByRole('status').textContent()) ?? '', new RegExp(`Connected to ${us.name.replace(/[()]/g, '\\$&')}`));
   assert.match((await page.getByTestId('connection-mode').textContent()) ?? '', /OAuth2/);
   const scopes = (await page.getByTestId('connection-scopes').textContent()) ?? '';
-  for (const scope of ['accounting.invoices', 'accounting.payments', 'accounting.banktransactions', 'accounting.contacts', 'accounting.settings.read', 'offline_access']) {
+  for (const scope of ['accounting.invoices', 'accounting.payments', 'accounting.banktransactions', 'accounting.contacts', 'accounting.settings.read', 'accounting.attachments', 'offline_access']) {
     assert.ok(scopes.includes(scope), `shows the granted scope ${scope}`);
   }
 

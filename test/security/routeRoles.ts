@@ -74,9 +74,12 @@ export const ROUTE_ROLES: Record<string, Access> = {
   'GET /sales/new': roles(SELLERS),
   'POST /sales': roles(SELLERS),
   'GET /sales/:id': roles(ANY),
+  'GET /sales/:id/receipt.pdf': roles(ANY),
   'GET /sales/:id/sync.json': roles(ANY),
+  'GET /sales/:id/live.json': roles(ANY),
   'POST /sales/:id/refunds': roles(SELLERS),
   'POST /sales/:id/payments': roles(SELLERS),
+  'POST /sales/:id/cancel': roles(SELLERS),
   'GET /users': roles(ADMIN),
   'POST /users': roles(ADMIN),
   'POST /users/:id/disable': roles(ADMIN),
@@ -85,6 +88,10 @@ export const ROUTE_ROLES: Record<string, Access> = {
   'POST /users/two-factor': roles(ADMIN),
   'POST /users/tokens': roles(ADMIN),
   'POST /users/tokens/:id/revoke': roles(ADMIN),
+  'GET /payment-methods': roles(ADMIN),
+  'POST /payment-methods': roles(ADMIN),
+  'POST /payment-methods/enable': roles(ADMIN),
+  'POST /payment-methods/disable': roles(ADMIN),
 
   // ---- Xero plugin: connection
   // ---- Stripe plugin
@@ -127,6 +134,7 @@ export const ROUTE_ROLES: Record<string, Access> = {
   // ---- Xero plugin: payout reconciliation (accountants; admins may look too)
   'GET /plugins/xero/payouts': roles(ADMIN_ACCOUNTANT),
   'GET /plugins/xero/payouts.csv': roles(ADMIN_ACCOUNTANT),
+  'GET /plugins/xero/payouts/lines.csv': roles(ADMIN_ACCOUNTANT),
   'GET /plugins/xero/payouts/signoff': roles(ADMIN_ACCOUNTANT),
   'POST /plugins/xero/payouts/signoff/:lineId': roles(ADMIN_ACCOUNTANT, { sample: '/plugins/xero/payouts/signoff/999999' }),
   'GET /plugins/xero/payouts/:id': roles(ADMIN_ACCOUNTANT, { sample: '/plugins/xero/payouts/999999' }),

@@ -2,12 +2,16 @@
 // resource routes, then one error handler that answers in Xero's shapes.
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { sendNotFound, sendPostDataInvalid } from './http';
+import { documentAttachmentRoutes } from './routes/attachments';
 import { bankRoutes } from './routes/bank';
 import { scopeMiddleware, type RouteDeps } from './routes/common';
 import { contactRoutes } from './routes/contacts';
 import { invoiceAndCreditNoteRoutes } from './routes/documents';
 import { historyRoutes } from './routes/history';
+import { overpaymentRoutes } from './routes/overpayments';
+import { journalRoutes } from './routes/journals';
 import { paymentRoutes } from './routes/payments';
+import { prepaymentRoutes } from './routes/prepayments';
 import { settingsRoutes } from './routes/settings';
 
 /** Xero refuses writes over 3.5 MB. */
@@ -22,9 +26,13 @@ export function createApiRouter(deps: RouteDeps): Router {
   router.use((req, res, next) => (req.readableEnded || req.body !== undefined ? next() : parseJson(req, res, next)));
   router.use(settingsRoutes());
   router.use(contactRoutes());
+  router.use(documentAttachmentRoutes());
   router.use(invoiceAndCreditNoteRoutes());
   router.use(paymentRoutes());
   router.use(bankRoutes());
+  router.use(prepaymentRoutes());
+  router.use(overpaymentRoutes());
+  router.use(journalRoutes());
   router.use(historyRoutes());
   router.use((_req, res) => sendNotFound(res));
   router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {

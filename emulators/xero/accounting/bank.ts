@@ -5,16 +5,18 @@ import { failed, type ElementOutcome } from './http';
 import { newId } from './ids';
 import type { AccountRecord, BankTransactionRecord, BankTransferRecord, Book } from './model';
 import { divRound, formatCents, scaledToText, toCents, toScaled } from './money';
+import { overpaymentEditError } from './overpayments';
 import { findAccountRef } from './rules/accounts';
 import { resolveDocumentContact } from './rules/contacts';
 import { resolveCurrency } from './rules/currency';
 import { buildLines, LINE_AMOUNT_TYPES, totalsOf } from './rules/lines';
+import { createPrepaymentFrom, prepaymentEditRefusal, PREPAYMENT_BANK_TYPE, PREPAYMENT_CURRENCY_MESSAGE, voidPrepaymentOf } from './prepayments';
 import { serializeBankTransaction, serializeBankTransfer } from './serialize';
 import type { LineAmountTypes } from './totals';
 
 interface Ctx { book: Book; now: number; unitdp: 2 | 4; pathId?: string }
 
-const TYPES = ['SPEND', 'RECEIVE'] as const;
+const TYPES = ['SPEND', 'RECEIVE', PREPAYMENT_BANK_TYPE, 'RECEIVE-OVERPAYMENT'] as const;
 const TRANSFER_LEG_TYPES: readonly string[] = ['SPEND-TRANSFER', 'RECEIVE-TRANSFER'];
 const STATUSES = ['AUTHORISED', 'DELETED'] as const;
 
@@ -29,10 +31,15 @@ export function writeBankTransaction(raw: unknown, ctx: Ctx): ElementOutcome {
   if (existing && TRANSFER_LEG_TYPES.includes(existing.Type)) return failed(raw, ['This bank transaction is part of a bank transfer and cannot be modified through BankTransactions.']);
   if (existing && existing.Status !== 'AUTHORISED') return failed(raw, ['Bank transaction not of valid status for modification']);
   if (existing && existing.IsReconciled && input.Status !== 'DELETED') return failed(raw, ['This bank transaction cannot be edited as it has been reconciled.']);
+  const prepaymentRefusal = existing ? prepaymentEditRefusal(book, existing) : undefined;
+  if (prepaymentRefusal) return failed(raw, [prepaymentRefusal]);
+  const allocated = existing && overpaymentEditError(existing);
+  if (allocated) return failed(raw, [allocated]);
 
   if (existing && String(input.Status ?? '').toUpperCase() === 'DELETED') {
     existing.Status = 'DELETED';
     existing.UpdatedDateUTC = now;
+    voidPrepaymentOf(book, existing, now);
     recordHistory(book, 'BankTransactions', existing.BankTransactionID, 'Deleted', 'Bank transaction deleted.', now);
     return { ok: true, json: serializeBankTransaction(book, existing) };
   }
@@ -50,21 +57,28 @@ export function writeBankTransaction(raw: unknown, ctx: Ctx): ElementOutcome {
     ? { ok: true as const, contact: book.contacts.get(existing.ContactID ?? '')!, created: false }
     : resolveDocumentContact(book, input.Contact, now);
   if (!contactResult.ok) errors.push(contactResult.error);
+  if (existing && type !== existing.Type && (type === PREPAYMENT_BANK_TYPE || existing.Type === PREPAYMENT_BANK_TYPE)) errors.push('The Type of a prepayment bank transaction cannot be changed.');
 
   const date = input.Date === undefined ? (existing?.Date ?? startOfDay(now)) : parseXeroDate(input.Date);
   if (date === undefined) errors.push(`The date '${String(input.Date)}' is not a valid date.`);
-  const lineAmountTypes = (input.LineAmountTypes ?? existing?.LineAmountTypes ?? 'Exclusive') as LineAmountTypes;
+  // An overpayment is credit owed to the contact: one line, no account or tax of its own (Xero posts it to
+  // accounts receivable), so its amounts carry no tax.
+  const overpayment = type === 'RECEIVE-OVERPAYMENT';
+  const lineAmountTypes = (overpayment ? 'NoTax' : input.LineAmountTypes ?? existing?.LineAmountTypes ?? 'Exclusive') as LineAmountTypes;
   if (!LINE_AMOUNT_TYPES.includes(lineAmountTypes)) errors.push(`'${String(input.LineAmountTypes)}' is not a valid LineAmountTypes value.`);
   const currency = resolveCurrency(book, input.CurrencyCode ?? existing?.CurrencyCode ?? bankAccount?.CurrencyCode, input.CurrencyRate ?? (existing ? existing.CurrencyRate : undefined));
   if (!currency.ok) errors.push(currency.error);
+  // Xero's help: prepayments are in the base currency only (no multi-currency prepayments).
+  if (type === PREPAYMENT_BANK_TYPE && currency.ok && currency.CurrencyCode !== book.organisation.BaseCurrency) errors.push(PREPAYMENT_CURRENCY_MESSAGE);
   if (currency.ok && bankAccount?.CurrencyCode && bankAccount.CurrencyCode !== currency.CurrencyCode) {
     errors.push(`The bank account currency ${bankAccount.CurrencyCode} does not match the transaction currency ${currency.CurrencyCode}.`);
   }
   const side = type === 'SPEND' ? 'purchases' : 'sales';
   const lines = input.LineItems === undefined && existing
     ? { lines: existing.lines, totals: totalsOf(existing.lines, existing.LineAmountTypes), errors: [] as string[] }
-    : buildLines(book, input.LineItems, { side, lineAmountTypes, unitdp: ctx.unitdp, requireAccount: true }, existing?.lines ?? []);
+    : buildLines(book, overpayment ? overpaymentLines(input.LineItems) : input.LineItems, { side, lineAmountTypes, unitdp: ctx.unitdp, requireAccount: !overpayment }, existing?.lines ?? []);
   errors.push(...lines.errors);
+  if (overpayment && lines.lines.length > 1) errors.push('An overpayment can only have one line item.');
   if (lines.lines.length === 0 && lines.errors.length === 0) errors.push('A bank transaction must have at least one line item.');
   if (lines.totals.total < 0) errors.push('The total of a bank transaction cannot be negative.');
 
@@ -90,11 +104,25 @@ export function writeBankTransaction(raw: unknown, ctx: Ctx): ElementOutcome {
     Total: lines.totals.total,
     TotalDiscount: lines.totals.totalDiscount,
     UpdatedDateUTC: now,
+    ...(overpayment ? { overpaymentAllocations: existing?.overpaymentAllocations ?? [] } : {}),
   };
   book.bankTransactions.set(record.BankTransactionID, record);
+  if (type === PREPAYMENT_BANK_TYPE) {
+    createPrepaymentFrom(book, record, now, existing?.PrepaymentID);
+  }
   recordHistory(book, 'BankTransactions', record.BankTransactionID, existing ? 'Edited' : 'Created',
-    `${type === 'SPEND' ? 'Spend' : 'Receive'} money ${existing ? 'edited' : 'created'} for ${formatCents(record.Total)}.`, now);
+    `${type === 'SPEND' ? 'Spend money' : overpayment ? 'Receive overpayment' : 'Receive money'} ${existing ? 'edited' : 'created'} for ${formatCents(record.Total)}.`, now);
   return { ok: true, json: serializeBankTransaction(book, record, { unitdp: ctx.unitdp, includeLines: true }) };
+}
+
+/** An overpayment's line as Xero books it: the sent account and tax type do not apply (noted in the README). */
+function overpaymentLines(items: unknown): unknown {
+  if (!Array.isArray(items)) return items;
+  return items.map((item) => {
+    if (!item || typeof item !== 'object') return item;
+    const { AccountCode: _account, AccountID: _accountId, TaxType: _tax, ...rest } = item as Record<string, unknown>;
+    return rest;
+  });
 }
 
 /**

@@ -8,10 +8,11 @@ import { recordHistory } from './history';
 import { parseXeroDate } from './dates';
 import type { Book, DocumentStatus } from './model';
 import { deletePayment } from './payments';
+import { serializePrepayment } from './prepayments';
 import { findAccountByCode } from './rules/accounts';
 import { transitionError } from './rules/status';
 import {
-  serializeAccount, serializeAllocation, serializeBankTransaction, serializeBankTransfer, serializeContact, serializeHistory,
+  serializeAccount, serializeAllocation, serializeBankTransaction, serializeBankTransfer, serializeContact, serializeHistory, serializeManualJournal,
   serializeOrganisation, serializePayment, serializeTaxRate, serializeTrackingCategory, type Json,
 } from './serialize';
 import { tenantSummary, type BookStore } from './store';
@@ -29,6 +30,8 @@ const COLLECTIONS: Record<string, (book: Book) => Json[]> = {
   trackingcategories: (book) => [...book.trackingCategories.values()].map(serializeTrackingCategory),
   banktransactions: (book) => [...book.bankTransactions.values()].map((t) => serializeBankTransaction(book, t)),
   banktransfers: (book) => [...book.bankTransfers.values()].map((t) => serializeBankTransfer(book, t)),
+  prepayments: (book) => [...book.prepayments.values()].map((p) => serializePrepayment(book, p)),
+  manualjournals: (book) => [...book.manualJournals.values()].map((j) => serializeManualJournal(book, j)),
   history: (book) => book.history.map((h) => ({ Endpoint: h.endpoint, ObjectID: h.objectId, ...serializeHistory(h) })),
 };
 
@@ -76,6 +79,17 @@ export function createControlRouter(store: BookStore, clock: Clock): Router {
     if (!list) return problem(res, 404, `Unknown collection ${req.params.collection}; one of ${Object.keys(COLLECTIONS).join(', ')}`);
     res.json({ tenantId: book.organisation.OrganisationID, tenant: tenantSummary(book), items: list(book) });
   });
+
+  // The files on a document as the accountant sees them, bytes included (base64), for tests to read back.
+  for (const [kind, collection] of [['invoice', 'invoices'], ['creditnote', 'creditnotes']] as const) {
+    router.get(`/tenants/:tenantId/${collection}/:id/attachments`, (req, res) => {
+      const book = withBook(res, req.params.tenantId);
+      if (!book) return;
+      const doc = findDocument(book, kind, req.params.id);
+      if (!doc) return problem(res, 404, `No ${KINDS[kind].label} ${req.params.id}`);
+      res.json({ items: (doc.attachments ?? []).map((a) => ({ AttachmentID: a.AttachmentID, FileName: a.FileName, MimeType: a.MimeType, ContentLength: a.ContentLength, IncludeOnline: a.IncludeOnline, ContentBase64: a.contentBase64 })) });
+    });
+  }
 
   const documentAction = (kind: DocumentKind, collection: string, action: 'void' | 'delete' | 'authorise', next: DocumentStatus) => {
     router.post(`/tenants/:tenantId/${collection}/:id/${action}`, (req, res) => {

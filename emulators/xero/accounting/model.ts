@@ -112,11 +112,26 @@ export interface DocumentRecord extends Totals {
   UpdatedDateUTC: number;
   CreatedDateUTC: number;
   createdByAppId: string;
+  /** Files attached through …/{id}/Attachments (absent: none). */
+  attachments?: AttachmentRecord[];
+}
+
+/** A file attached to a document; the bytes are kept as base64 so snapshots stay plain JSON. */
+export interface AttachmentRecord {
+  AttachmentID: string;
+  FileName: string;
+  MimeType: string;
+  ContentLength: number;
+  IncludeOnline: boolean;
+  contentBase64: string;
+  createdByAppId: string;
+  CreatedDateUTC: number;
 }
 
 export interface PaymentRecord {
   PaymentID: string;
-  documentKind: 'invoice' | 'creditnote';
+  /** 'prepayment': a refund of a prepayment (documentId is its PrepaymentID). */
+  documentKind: 'invoice' | 'creditnote' | 'prepayment';
   documentId: string;
   AccountID: string;
   Date: number;
@@ -127,7 +142,7 @@ export interface PaymentRecord {
   Reference?: string;
   IsReconciled: boolean;
   Status: 'AUTHORISED' | 'DELETED';
-  PaymentType: 'ACCRECPAYMENT' | 'ACCPAYPAYMENT' | 'ARCREDITPAYMENT' | 'APCREDITPAYMENT';
+  PaymentType: 'ACCRECPAYMENT' | 'ACCPAYPAYMENT' | 'ARCREDITPAYMENT' | 'APCREDITPAYMENT' | 'ARPREPAYMENTPAYMENT';
   UpdatedDateUTC: number;
 }
 
@@ -140,12 +155,27 @@ export interface AllocationRecord {
   IsDeleted: boolean;
 }
 
+/** Part of an overpayment applied to an invoice of its contact (PUT /Overpayments/{id}/Allocations). */
+export interface OverpaymentAllocationRecord {
+  AllocationID: string;
+  invoiceId: string;
+  Amount: Cents;
+  Date: number;
+  IsDeleted: boolean;
+}
+
 export interface BankTransactionRecord extends Totals {
   BankTransactionID: string;
-  /** SPEND-TRANSFER / RECEIVE-TRANSFER are the two legs Xero books for a BankTransfer (read-only here). */
-  Type: 'SPEND' | 'RECEIVE' | 'SPEND-TRANSFER' | 'RECEIVE-TRANSFER';
+  /**
+   * SPEND-TRANSFER / RECEIVE-TRANSFER are the two legs Xero books for a BankTransfer (read-only here).
+   * RECEIVE-PREPAYMENT creates a Prepayment (prepayments.ts).
+   * RECEIVE-OVERPAYMENT is money received above what was owed: an Overpayment (same id) with credit to allocate.
+   */
+  Type: 'SPEND' | 'RECEIVE' | 'SPEND-TRANSFER' | 'RECEIVE-TRANSFER' | 'RECEIVE-PREPAYMENT' | 'RECEIVE-OVERPAYMENT';
   /** Absent on transfer legs: a transfer has no contact. */
   ContactID?: string;
+  /** RECEIVE-PREPAYMENT only: the Prepayment it created (prepayments.ts). */
+  PrepaymentID?: string;
   BankAccountID: string;
   Date: number;
   Reference?: string;
@@ -157,6 +187,37 @@ export interface BankTransactionRecord extends Totals {
   IsReconciled: boolean;
   lines: LineRecord[];
   UpdatedDateUTC: number;
+  /** RECEIVE-OVERPAYMENT only: its allocations to invoices (overpayments.ts). */
+  overpaymentAllocations?: OverpaymentAllocationRecord[];
+}
+
+/**
+ * A customer's prepayment (money received before its invoice), created by a RECEIVE-PREPAYMENT bank
+ * transaction; its credit is allocated to invoices of the same contact and currency, or refunded.
+ */
+export interface PrepaymentRecord extends Totals {
+  PrepaymentID: string;
+  BankTransactionID: string;
+  Type: 'RECEIVE-PREPAYMENT';
+  ContactID: string;
+  Date: number;
+  Status: 'AUTHORISED' | 'PAID' | 'VOIDED';
+  LineAmountTypes: LineAmountTypes;
+  CurrencyCode: string;
+  CurrencyRate: string;
+  lines: LineRecord[];
+  /** Allocated to invoices plus refunded: RemainingCredit = Total − AmountApplied. */
+  AmountApplied: Cents;
+  UpdatedDateUTC: number;
+}
+
+export interface PrepaymentAllocationRecord {
+  AllocationID: string;
+  prepaymentId: string;
+  invoiceId: string;
+  Amount: Cents;
+  Date: number;
+  IsDeleted: boolean;
 }
 
 export interface BankTransferRecord {
@@ -174,6 +235,26 @@ export interface BankTransferRecord {
   ToIsReconciled: boolean;
   Status: 'AUTHORISED' | 'DELETED';
   CreatedDateUTC: number;
+}
+
+export interface ManualJournalLineRecord {
+  AccountID: string;
+  /** Debits positive, credits negative. */
+  LineAmount: Cents;
+  Description?: string;
+  TaxType: string;
+}
+
+export interface ManualJournalRecord {
+  ManualJournalID: string;
+  Narration: string;
+  Date: number;
+  Status: 'DRAFT' | 'POSTED';
+  LineAmountTypes: 'NoTax' | 'Exclusive' | 'Inclusive';
+  ShowOnCashBasisReports: boolean;
+  Url?: string;
+  lines: ManualJournalLineRecord[];
+  UpdatedDateUTC: number;
 }
 
 export type HistoryEndpoint = 'Invoices' | 'CreditNotes' | 'Payments' | 'BankTransactions' | 'BankTransfers' | 'Contacts';
@@ -229,6 +310,9 @@ export interface Book {
   allocations: Map<string, AllocationRecord>;
   bankTransactions: Map<string, BankTransactionRecord>;
   bankTransfers: Map<string, BankTransferRecord>;
+  prepayments: Map<string, PrepaymentRecord>;
+  prepaymentAllocations: Map<string, PrepaymentAllocationRecord>;
+  manualJournals: Map<string, ManualJournalRecord>;
   history: HistoryRecordEntry[];
   sequences: { invoice: number; creditNote: number };
 }
@@ -249,6 +333,9 @@ const MAP_KEYS = {
   allocations: 'AllocationID',
   bankTransactions: 'BankTransactionID',
   bankTransfers: 'BankTransferID',
+  prepayments: 'PrepaymentID',
+  prepaymentAllocations: 'AllocationID',
+  manualJournals: 'ManualJournalID',
 } as const;
 
 export function bookToData(book: Book): BookData {
@@ -264,6 +351,9 @@ export function bookToData(book: Book): BookData {
     allocations: [...book.allocations.values()],
     bankTransactions: [...book.bankTransactions.values()],
     bankTransfers: [...book.bankTransfers.values()],
+    prepayments: [...book.prepayments.values()],
+    prepaymentAllocations: [...book.prepaymentAllocations.values()],
+    manualJournals: [...book.manualJournals.values()],
   });
 }
 
@@ -285,6 +375,11 @@ export function dataToBook(data: BookData): Book {
     allocations: toMap(copy.allocations, MAP_KEYS.allocations),
     bankTransactions: toMap(copy.bankTransactions, MAP_KEYS.bankTransactions),
     bankTransfers: toMap(copy.bankTransfers, MAP_KEYS.bankTransfers),
+    // Snapshots saved before prepayments existed have none.
+    prepayments: toMap(copy.prepayments ?? [], MAP_KEYS.prepayments),
+    prepaymentAllocations: toMap(copy.prepaymentAllocations ?? [], MAP_KEYS.prepaymentAllocations),
+    // Snapshots from before manual journals have none.
+    manualJournals: toMap(copy.manualJournals ?? [], MAP_KEYS.manualJournals),
   };
 }
 

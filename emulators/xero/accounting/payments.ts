@@ -9,6 +9,7 @@ import { newId } from './ids';
 import { amountDue, type AllocationRecord, type Book, type DocumentRecord, type PaymentRecord } from './model';
 import { divRound, formatCents, scaledToText, toCents, toScaled } from './money';
 import { acceptsPayments, findAccountRef } from './rules/accounts';
+import { refundPrepayment, restoreRefundedCredit } from './prepayments';
 import { serializeAllocation, serializePayment } from './serialize';
 
 export const OVERPAYMENT_MESSAGE = 'Payment amount exceeds the amount outstanding on this document';
@@ -46,6 +47,7 @@ function findPaymentDocument(book: Book, input: Record<string, unknown>): Docume
 export function createPayment(raw: unknown, { book, now }: Ctx): ElementOutcome {
   const input = ref(raw);
   if (!input) return failed(raw, ['Payment must be an object.']);
+  if (input.Prepayment !== undefined) return refundPrepayment(input, { book, now });
   const errors: string[] = [];
   const doc = findPaymentDocument(book, input);
   if (!doc) errors.push(input.Invoice || input.CreditNote ? 'The document to pay could not be found.' : 'An Invoice or CreditNote must be specified for the payment.');
@@ -108,6 +110,13 @@ export function createPayment(raw: unknown, { book, now }: Ctx): ElementOutcome 
 /** POST /Payments/{id} {Status:"DELETED"}: the only change Xero allows to a payment. */
 export function deletePayment(book: Book, payment: PaymentRecord, now: number): string | undefined {
   if (payment.Status === 'DELETED') return 'Payment has already been deleted.';
+  if (payment.documentKind === 'prepayment') {
+    payment.Status = 'DELETED';
+    payment.UpdatedDateUTC = now;
+    restoreRefundedCredit(book, payment, now);
+    recordHistory(book, 'Payments', payment.PaymentID, 'Deleted', `Payment of ${formatCents(payment.Amount)} deleted.`, now);
+    return undefined;
+  }
   const doc = payment.documentKind === 'invoice' ? book.invoices.get(payment.documentId) : book.creditNotes.get(payment.documentId);
   if (doc && (doc.Status === 'VOIDED' || doc.Status === 'DELETED')) return 'The document of this payment is no longer active.';
   payment.Status = 'DELETED';

@@ -152,6 +152,9 @@ function emptyBook(organisation: OrganisationRecord, currencies: CurrencyRecord[
     allocations: new Map(),
     bankTransactions: new Map(),
     bankTransfers: new Map(),
+    prepayments: new Map(),
+    prepaymentAllocations: new Map(),
+    manualJournals: new Map(),
     history: [],
     sequences: { invoice: 0, creditNote: 0 },
   };

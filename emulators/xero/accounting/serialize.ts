@@ -6,7 +6,7 @@ import { centsToNumber, FINE_SCALE, rescale, scaledToNumber, toScaled } from './
 import {
   accountClass, amountDue,
   type AccountRecord, type AllocationRecord, type BankTransactionRecord, type BankTransferRecord, type Book, type ContactRecord,
-  type DocumentRecord, type HistoryRecordEntry, type LineRecord, type PaymentRecord, type TaxRateRecord, type TrackingCategoryRecord,
+  type DocumentRecord, type HistoryRecordEntry, type ManualJournalRecord, type LineRecord, type PaymentRecord, type TaxRateRecord, type TrackingCategoryRecord,
 } from './model';
 
 export type Json = Record<string, unknown>;
@@ -20,7 +20,7 @@ export interface SerializeOptions {
 
 export const DEFAULT_SERIALIZE: SerializeOptions = { unitdp: 2, includeLines: true };
 
-function money(cents: number | undefined): number | undefined {
+export function money(cents: number | undefined): number | undefined {
   return cents === undefined ? undefined : centsToNumber(cents);
 }
 
@@ -31,13 +31,13 @@ function decimal(text: string | undefined, dp: number = FINE_SCALE): number | un
 }
 
 /** A currency rate as Xero shows it: up to 6 decimal places (rates are kept at 6 dp). */
-function currencyRate(text: string | undefined): number | undefined {
+export function currencyRate(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const scaled = toScaled(text, 6);
   return scaled === undefined ? undefined : scaledToNumber(scaled, 6);
 }
 
-function day(ms: number | undefined, name: string): Json {
+export function day(ms: number | undefined, name: string): Json {
   return ms === undefined ? { [name]: undefined, [`${name}String`]: undefined } : { [name]: msDate(ms), [`${name}String`]: dateString(ms) };
 }
 
@@ -125,7 +125,7 @@ export function serializeContact(contact: ContactRecord): Json {
   };
 }
 
-function contactRef(book: Book, contactId: string): Json {
+export function contactRef(book: Book, contactId: string): Json {
   const contact = book.contacts.get(contactId);
   return contact ? serializeContact(contact) : { ContactID: contactId };
 }
@@ -147,7 +147,7 @@ export function serializeLine(line: LineRecord, options: SerializeOptions): Json
   };
 }
 
-function paymentSummary(payment: PaymentRecord): Json {
+export function paymentSummary(payment: PaymentRecord): Json {
   return {
     PaymentID: payment.PaymentID,
     ...day(payment.Date, 'Date'),
@@ -185,7 +185,7 @@ function documentCore(book: Book, doc: DocumentRecord, options: SerializeOptions
     CurrencyRate: currencyRate(doc.CurrencyRate),
     ...day(doc.FullyPaidOnDate, 'FullyPaidOnDate'),
     BrandingThemeID: doc.BrandingThemeID,
-    HasAttachments: false,
+    HasAttachments: (doc.attachments?.length ?? 0) > 0,
     HasErrors: false,
     UpdatedDateUTC: msDate(doc.UpdatedDateUTC),
   };
@@ -219,9 +219,23 @@ export function serializeInvoice(book: Book, doc: DocumentRecord, options: Seria
         HasErrors: false,
       };
     }),
-    Prepayments: [],
-    Overpayments: [],
+    Prepayments: [...book.prepaymentAllocations.values()].filter((a) => !a.IsDeleted && a.invoiceId === doc.id).map((a) => ({
+      PrepaymentID: a.prepaymentId, ...day(a.Date, 'Date'), AppliedAmount: money(a.Amount), Total: money(book.prepayments.get(a.prepaymentId)?.Total),
+    })),
+    Overpayments: overpaymentsApplied(book, doc.id),
   };
+}
+
+/** The overpayments allocated to an invoice, as its `Overpayments` list shows them. */
+function overpaymentsApplied(book: Book, invoiceId: string): Json[] {
+  const applied: Json[] = [];
+  for (const txn of book.bankTransactions.values()) {
+    for (const a of txn.overpaymentAllocations ?? []) {
+      if (a.IsDeleted || a.invoiceId !== invoiceId) continue;
+      applied.push({ OverpaymentID: txn.BankTransactionID, Type: txn.Type, AppliedAmount: money(a.Amount), ...day(a.Date, 'Date'), Total: money(txn.Total), CurrencyCode: txn.CurrencyCode });
+    }
+  }
+  return applied;
 }
 
 export function serializeCreditNote(book: Book, doc: DocumentRecord, options: SerializeOptions = DEFAULT_SERIALIZE): Json {
@@ -287,13 +301,16 @@ export function serializePayment(book: Book, payment: PaymentRecord): Json {
     Account: accountRef(book, payment.AccountID),
     Invoice: payment.documentKind === 'invoice' ? { InvoiceID: payment.documentId, InvoiceNumber: doc?.Number, ...docSummary } : undefined,
     CreditNote: payment.documentKind === 'creditnote' ? { CreditNoteID: payment.documentId, CreditNoteNumber: doc?.Number, ...docSummary } : undefined,
+    Prepayment: payment.documentKind === 'prepayment' ? { PrepaymentID: payment.documentId } : undefined,
   };
 }
 
 export function serializeBankTransaction(book: Book, txn: BankTransactionRecord, options: SerializeOptions = DEFAULT_SERIALIZE): Json {
   return {
     BankTransactionID: txn.BankTransactionID,
+    OverpaymentID: txn.Type === 'RECEIVE-OVERPAYMENT' ? txn.BankTransactionID : undefined,
     Type: txn.Type,
+    PrepaymentID: txn.PrepaymentID,
     Contact: txn.ContactID === undefined ? undefined : contactRef(book, txn.ContactID),
     BankAccount: accountRef(book, txn.BankAccountID),
     ...day(txn.Date, 'Date'),
@@ -329,6 +346,24 @@ export function serializeBankTransfer(book: Book, transfer: BankTransferRecord):
     Status: transfer.Status,
     HasAttachments: false,
     CreatedDateUTC: msDate(transfer.CreatedDateUTC),
+  };
+}
+
+export function serializeManualJournal(book: Book, journal: ManualJournalRecord): Json {
+  return {
+    ManualJournalID: journal.ManualJournalID,
+    ...day(journal.Date, 'Date'),
+    Status: journal.Status,
+    LineAmountTypes: journal.LineAmountTypes,
+    Narration: journal.Narration,
+    ...(journal.Url ? { Url: journal.Url } : {}),
+    ShowOnCashBasisReports: journal.ShowOnCashBasisReports,
+    HasAttachments: false,
+    UpdatedDateUTC: msDate(journal.UpdatedDateUTC),
+    JournalLines: journal.lines.map((l) => {
+      const account = book.accounts.get(l.AccountID);
+      return { LineAmount: money(l.LineAmount), AccountCode: account?.Code, AccountID: l.AccountID, Description: l.Description, TaxType: l.TaxType, TaxAmount: 0, IsBlank: false };
+    }),
   };
 }
 

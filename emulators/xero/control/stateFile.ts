@@ -1,4 +1,4 @@
-// Optional persistence: the whole emulator state (books and identity) written to one JSON file a
+// Optional persistence: the whole emulator state (books, identity and webhook subscriptions) written to one JSON file a
 // moment after each change and read back at start, so a demo survives restarts. Written to a
 // temporary file and renamed, so a crash mid-write never leaves half a file.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,8 @@ export interface PersistedState {
   savedAt: string;
   identity: unknown;
   accounting: unknown;
+  /** Apps' webhook subscriptions (absent in files written before they were kept). */
+  webhooks?: unknown;
 }
 
 export class StateFile {

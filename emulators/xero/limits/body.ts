@@ -14,12 +14,12 @@ declare module 'http' {
   }
 }
 
-export function readBody(maxBytes: () => number): RequestHandler {
+export function readBody(maxBytes: (req: Request) => number): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     const hasBody = declared > 0 || req.headers['transfer-encoding'] !== undefined;
     if (!hasBody) return next();
-    const limit = maxBytes();
+    const limit = maxBytes(req);
     if (declared > limit) return tooLarge(res, limit);
     const chunks: Buffer[] = [];
     let size = 0;

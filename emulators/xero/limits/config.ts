@@ -16,6 +16,8 @@ export interface LimitsConfig {
   oauth1MaxSkewMs: number;
   /** Largest request body accepted (Xero: 3.5 MB per write). */
   maxBodyBytes: number;
+  /** Largest file accepted by …/Attachments/{FileName} (Xero: 10 MB), which is not held to maxBodyBytes. */
+  maxAttachmentBytes: number;
 }
 
 export const XERO_LIMITS: Readonly<LimitsConfig> = Object.freeze({
@@ -26,7 +28,12 @@ export const XERO_LIMITS: Readonly<LimitsConfig> = Object.freeze({
   idempotencyWindowMs: 5 * 60_000,
   oauth1MaxSkewMs: 5 * 60_000,
   maxBodyBytes: 3.5 * 1024 * 1024,
+  maxAttachmentBytes: 10 * 1024 * 1024,
 });
+
+/** An upload to …/{id}/Attachments/{FileName}: read up to maxAttachmentBytes instead of maxBodyBytes. */
+export const isAttachmentUpload = (method: string, path: string): boolean =>
+  (method === 'PUT' || method === 'POST') && /^\/api\.xro\/2\.0\/[^/]+\/[^/]+\/Attachments\/[^/]+$/i.test(path);
 
 /** Merge a partial update, refusing anything that is not a positive integer (or a non-negative window). */
 export function mergeLimits(current: LimitsConfig, update: unknown): LimitsConfig {

@@ -8,7 +8,7 @@ import { matchesSchema, schemaErrors } from './openapi';
 export const ACCOUNTING_PREFIX = '/api.xro/2.0';
 
 /** Collections whose answer (GET, PUT, POST, by id or not) is `{<Collection>: […]}`. */
-const COLLECTIONS = ['Accounts', 'BankTransactions', 'BankTransfers', 'Contacts', 'CreditNotes', 'Currencies', 'Invoices', 'Payments', 'TaxRates', 'TrackingCategories'];
+const COLLECTIONS = ['Accounts', 'BankTransactions', 'BankTransfers', 'Contacts', 'CreditNotes', 'Currencies', 'Invoices', 'ManualJournals', 'Overpayments', 'Payments', 'Prepayments', 'TaxRates', 'TrackingCategories'];
 
 /** The component schema of a 200 answer to `method path` (path below /api.xro/2.0), or undefined if unknown. */
 export function answerSchemaFor(method: string, path: string): string | undefined {
@@ -17,7 +17,9 @@ export function answerSchemaFor(method: string, path: string): string | undefine
   const verb = method.toUpperCase();
   if (!first) return undefined;
   if (third === 'History' && segments.length === 3) return 'HistoryRecords';
-  if (first === 'CreditNotes' && third === 'Allocations') return verb === 'DELETE' && fourth ? 'Allocation' : segments.length === 3 ? 'Allocations' : undefined;
+  // A list, or a file just attached; a GET of one file answers its bytes, not JSON.
+  if (third === 'Attachments' && (segments.length === 3 || verb !== 'GET')) return 'Attachments';
+  if ((first === 'CreditNotes' || first === 'Prepayments' || first === 'Overpayments') && third === 'Allocations') return verb === 'DELETE' && fourth ? 'Allocation' : segments.length === 3 ? 'Allocations' : undefined;
   if (first === 'Organisation' && segments.length === 1) return 'Organisations';
   if (COLLECTIONS.includes(first) && segments.length <= 2) return first;
   return undefined;

@@ -210,3 +210,39 @@ test('the developer portal sets the webhook URL, shows the key and runs the inte
     await emulator.close();
   }
 });
+
+test('subscriptions survive a restart from the state file: same URL and key, status kept, the sequence carries on', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'xero-webhooks-state-'));
+  const stateFile = join(dir, 'state.json');
+  const rx = await receiver();
+  try {
+    const first = makeEmulator({ stateFile, webhooks: { batchDelayMs: 5 } });
+    const { ours } = await subscribed(first, rx);
+    const accountant = await customConnection(first, ours.tenantId);
+    await request(first.app).put(`${API}/Contacts`).set('Authorization', accountant.bearer).send({ Contacts: [{ Name: 'Before the restart' }] }).expect(200);
+    await request(first.app).post('/_emulator/webhooks/flush').expect(200);
+    const before = (await request(first.app).get(`/_emulator/webhooks/${ours.client.clientId}`).expect(200)).body as { url: string; key: string; status: string };
+    const lastBefore = JSON.parse(rx.got[rx.got.length - 1]!.body).lastEventSequence as number;
+    assert.ok(lastBefore >= 1);
+    await first.close();
+
+    const second = makeEmulator({ stateFile, clockStart: first.clock.now(), webhooks: { batchDelayMs: 5 } });
+    const after = (await request(second.app).get(`/_emulator/webhooks/${ours.client.clientId}`).expect(200)).body as { url: string; key: string; status: string; queued: number };
+    assert.deepEqual({ url: after.url, key: after.key, status: after.status, queued: after.queued }, { url: before.url, key: before.key, status: 'ok', queued: 0 });
+    // No new intent check is needed: a change is delivered at once, signed with the same key, next in sequence.
+    const delivered = rx.got.length;
+    await request(second.app).put(`${API}/Contacts`).set('Authorization', accountant.bearer).send({ Contacts: [{ Name: 'After the restart' }] }).expect(200);
+    await request(second.app).post('/_emulator/webhooks/flush').expect(200);
+    assert.equal(rx.got.length, delivered + 1);
+    const next = rx.got[rx.got.length - 1]!;
+    assert.ok(next.valid, 'signed with the key from before the restart');
+    assert.equal(JSON.parse(next.body).firstEventSequence, lastBefore + 1);
+    await second.close();
+  } finally {
+    rx.server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -44,7 +44,7 @@ export interface WebhookEventBody {
   data?: { Type: string; Status: string };
 }
 
-interface QueuedEvent { sequence: number; body: WebhookEventBody }
+export interface QueuedEvent { sequence: number; body: WebhookEventBody }
 
 export interface DeliveryLogEntry {
   at: number;
@@ -84,14 +84,61 @@ export interface WebhookView {
 
 export class WebhookError extends Error {}
 
+/** What the state file keeps of a subscription: everything but timers, in-flight requests and the log. */
+export interface PersistedSubscription {
+  appId: string;
+  url: string;
+  key: string;
+  status: WebhookStatus;
+  nextSequence: number;
+  queue: QueuedEvent[];
+  consecutiveFailures: number;
+  lastError: string | null;
+}
+
+const STATUSES: readonly WebhookStatus[] = ['awaiting_intent', 'ok', 'intent_failed', 'disabled'];
+
 const LOG_LIMIT = 200;
 
 export class WebhookDispatcher {
   private subs = new Map<string, Subscription>();
   private options: WebhookOptions;
 
+  /** Called whenever a subscription changes outside a request (a delivery answered, a webhook disabled): the state file saves. */
+  onChange: () => void = () => undefined;
+
   constructor(private readonly deps: { identity: Identity; clock: Clock }, options: Partial<WebhookOptions> = {}) {
     this.options = { ...DEFAULT_WEBHOOK_OPTIONS, ...options };
+  }
+
+  /** The subscriptions as the state file keeps them (URL, key, status, sequence, events still to deliver). */
+  snapshot(): PersistedSubscription[] {
+    return [...this.subs.values()].map((s) => ({
+      appId: s.appId, url: s.url, key: s.key, status: s.status, nextSequence: s.nextSequence,
+      queue: s.queue.map((q) => ({ sequence: q.sequence, body: q.body })), consecutiveFailures: s.consecutiveFailures, lastError: s.lastError,
+    }));
+  }
+
+  /**
+   * Take the subscriptions back from a state file (replacing any): a restarted emulator keeps delivering to
+   * the same URL with the same key and carries on the sequence; events queued before the restart are
+   * delivered (a verified subscription's) or retried as they would have been.
+   */
+  restore(saved: unknown): void {
+    this.clear();
+    if (!Array.isArray(saved)) return;
+    for (const raw of saved as Partial<PersistedSubscription>[]) {
+      if (!raw || typeof raw.appId !== 'string' || typeof raw.url !== 'string' || typeof raw.key !== 'string') continue;
+      const sub: Subscription = {
+        appId: raw.appId, url: raw.url, key: raw.key,
+        status: STATUSES.includes(raw.status as WebhookStatus) ? (raw.status as WebhookStatus) : 'awaiting_intent',
+        nextSequence: Number.isInteger(raw.nextSequence) && raw.nextSequence! > 0 ? raw.nextSequence! : 1,
+        queue: Array.isArray(raw.queue) ? raw.queue : [], consecutiveFailures: Number(raw.consecutiveFailures) || 0,
+        lastError: raw.lastError ?? null, log: [], timer: null, inFlight: null,
+      };
+      this.subs.set(sub.appId, sub);
+      if (sub.status === 'ok' && sub.queue.length) this.schedule(sub, this.options.batchDelayMs);
+    }
   }
 
   setOptions(update: Partial<WebhookOptions>): WebhookOptions {
@@ -155,6 +202,7 @@ export class WebhookDispatcher {
     sub.lastError = problem;
     sub.consecutiveFailures = 0;
     this.logEntry(sub, { kind: 'intent', firstEventSequence: 0, lastEventSequence: 0, events: 0, status: good.status, ok: !problem, error: problem });
+    this.onChange();
     return this.view(sub);
   }
 
@@ -251,6 +299,7 @@ export class WebhookDispatcher {
     };
     sub.inFlight = run().finally(() => {
       sub.inFlight = null;
+      this.onChange();
     });
     return sub.inFlight;
   }

@@ -106,6 +106,7 @@ export async function saveLegacyConnection(
       tenant_id: outcome.organisation.tenantId,
       tenant_name: outcome.organisation.name,
       tenant_currency: outcome.organisation.baseCurrency,
+      short_code: outcome.organisation.shortCode,
       consumer_key: consumerKey,
       certificate_id: certificate.id,
     });

@@ -22,6 +22,8 @@ export interface ConnectionRow {
   tenant_id: string | null;
   tenant_name: string | null;
   tenant_currency: string | null;
+  /** The organisation's ShortCode, for deep links that open it (null: not read yet). */
+  short_code: string | null;
   scopes: string | null;
   consumer_key: string | null;
   consumer_secret_sealed: string | null;
@@ -109,7 +111,7 @@ export async function startConnection(
   deps: Pick<ConnectionDeps, 'outbox' | 'now'>,
   trx: Queryable,
   input: { orgId: number; mode: ConnectionMode; status: ConnectionStatus; createdBy: string; endReason: string } & Partial<
-    Pick<ConnectionRow, 'tenant_id' | 'tenant_name' | 'tenant_currency' | 'scopes' | 'consumer_key' | 'certificate_id' | 'xero_connection_id' | 'pending_tenants'>
+    Pick<ConnectionRow, 'tenant_id' | 'tenant_name' | 'tenant_currency' | 'short_code' | 'scopes' | 'consumer_key' | 'certificate_id' | 'xero_connection_id' | 'pending_tenants'>
   >,
 ): Promise<ConnectionRow> {
   const now = deps.now();

@@ -10,6 +10,7 @@ export interface XeroOrganisationSummary {
   tenantId: string;
   name: string;
   baseCurrency: string | null;
+  shortCode: string | null;
 }
 
 export type LegacyFailureKind =
@@ -72,7 +73,7 @@ export async function testPrivateAppConnection(input: LegacyTestInput): Promise<
     }
     return {
       ok: true,
-      organisation: { tenantId: org.organisationId, name: org.name, baseCurrency: org.baseCurrency },
+      organisation: { tenantId: org.organisationId, name: org.name, baseCurrency: org.baseCurrency, shortCode: org.shortCode },
       headroom,
     };
   } catch (err) {

@@ -1,6 +1,7 @@
 // xero_records: what each of our records is in Xero, per tenant. The sync engine's memory of what it
 // created (so nothing is created twice) and of what the accountant removed (so it is never pushed again).
 import type { Queryable } from '../../../server/plugins/contract';
+import type { InvoiceTotals } from '../gateway/answers';
 import type { XeroEntityType, XeroRecordType } from './types';
 
 /** Our own statuses next to Xero's (AUTHORISED, PAID, VOIDED, DELETED…). */
@@ -20,6 +21,8 @@ export interface XeroRecord {
   note: string | null;
   /** What an allocation or a refund's pay-out moved, in hundredths (Xero's 2 dp); null for other records. */
   amountCents: number | null;
+  /** An invoice's net, tax and total as Xero computed them (Xero cents), when last created or read; else null. */
+  totals: InvoiceTotals | null;
   payloadHash: string | null;
   createdAt: number;
   updatedAt: number;
@@ -45,6 +48,9 @@ function fromRow(r: Record<string, unknown>): XeroRecord {
     status: String(r.status),
     note: (r.note as string | null) ?? null,
     amountCents: r.amount_cents === null || r.amount_cents === undefined ? null : Number(r.amount_cents),
+    totals: r.total_cents === null || r.total_cents === undefined
+      ? null
+      : { subTotalCents: Number(r.sub_total_cents), totalTaxCents: Number(r.total_tax_cents), totalCents: Number(r.total_cents) },
     payloadHash: (r.payload_hash as string | null) ?? null,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
@@ -77,6 +83,8 @@ export interface RecordWrite {
   status: string;
   note?: string | null;
   amountCents?: number | null;
+  /** Null leaves the stored totals as they are (an answer without them says nothing new). */
+  totals?: InvoiceTotals | null;
   payloadHash?: string | null;
 }
 
@@ -88,14 +96,22 @@ export async function saveRecord(db: Queryable, key: RecordKey, write: RecordWri
   if (write.note !== undefined) changed.note = write.note;
   if (write.amountCents !== undefined) changed.amount_cents = write.amountCents;
   if (write.payloadHash !== undefined) changed.payload_hash = write.payloadHash;
+  const totals = write.totals ? { sub_total_cents: write.totals.subTotalCents, total_tax_cents: write.totals.totalTaxCents, total_cents: write.totals.totalCents } : {};
+  Object.assign(changed, totals);
   await db('xero_records')
     .insert({
       org_id: key.orgId, tenant_id: key.tenantId, entity_type: key.entityType, entity_id: write.entityId, record_type: key.recordType,
       xero_id: write.xeroId ?? null, number: write.number ?? null, status: write.status, note: write.note ?? null,
-      amount_cents: write.amountCents ?? null, payload_hash: write.payloadHash ?? null, created_at: now, updated_at: now,
+      amount_cents: write.amountCents ?? null, payload_hash: write.payloadHash ?? null, ...totals, created_at: now, updated_at: now,
     })
     .onConflict(['org_id', 'tenant_id', 'entity_type', 'entity_id', 'record_type'])
     .merge(changed);
+}
+
+/** Keep an invoice's totals as Xero last answered them (read back after a change in Xero), leaving the rest. */
+export async function rememberTotals(db: Queryable, recordId: number, totals: InvoiceTotals): Promise<void> {
+  await db('xero_records').where({ id: recordId })
+    .update({ sub_total_cents: totals.subTotalCents, total_tax_cents: totals.totalTaxCents, total_cents: totals.totalCents });
 }
 
 export async function deleteRecord(db: Queryable, key: RecordKey, entityId: number): Promise<void> {
@@ -105,4 +121,35 @@ export async function deleteRecord(db: Queryable, key: RecordKey, entityId: numb
 /** Xero statuses that mean the accountant removed the document: never push it (or anything onto it) again. */
 export function isRemovedInXero(status: string | null | undefined): boolean {
   return status === 'VOIDED' || status === 'DELETED' || status === DELETED_UPSTREAM;
+}
+
+/**
+ * The number (or, for a payout's documents, the reference) of each of these Xero ids we know in the
+ * organisation, by lower-case id: what the sync log shows instead of an id. Ids without one are left out.
+ */
+export async function numbersOfXeroIds(db: Queryable, orgId: number, xeroIds: readonly string[]): Promise<Map<string, string>> {
+  const numbers = new Map<string, string>();
+  if (xeroIds.length === 0) return numbers;
+  // Xero's ids are stored as Xero wrote them: match either case.
+  const ids = [...new Set(xeroIds.flatMap((id) => [id.toLowerCase(), id.toUpperCase()]))];
+  for (let i = 0; i < ids.length; i += 200) {
+    const chunk = ids.slice(i, i + 200);
+    const records = (await db('xero_records').where({ org_id: orgId }).whereIn('xero_id', chunk).whereNotNull('number').select('xero_id', 'number')) as { xero_id: string; number: string }[];
+    for (const r of records) numbers.set(r.xero_id.toLowerCase(), r.number);
+    const steps = (await db('xero_payout_steps').where({ org_id: orgId }).whereIn('xero_id', chunk).select('xero_id', 'reference')) as { xero_id: string; reference: string }[];
+    for (const s of steps) if (!numbers.has(s.xero_id.toLowerCase())) numbers.set(s.xero_id.toLowerCase(), s.reference);
+  }
+  return numbers;
+}
+
+/** The Xero invoice of each of these sales (its number and id), by sale id; the latest when there were several tenants. */
+export async function invoicesOfSales(db: Queryable, orgId: number, saleIds: readonly number[]): Promise<Map<number, { number: string | null; xeroId: string | null }>> {
+  const found = new Map<number, { number: string | null; xeroId: string | null }>();
+  const ids = [...new Set(saleIds)];
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = (await db('xero_records').where({ org_id: orgId, entity_type: 'sale', record_type: 'invoice' }).whereIn('entity_id', ids.slice(i, i + 500))
+      .orderBy('updated_at', 'asc').select('entity_id', 'number', 'xero_id')) as { entity_id: number; number: string | null; xero_id: string | null }[];
+    for (const r of rows) found.set(Number(r.entity_id), { number: r.number, xeroId: r.xero_id });
+  }
+  return found;
 }

@@ -7,7 +7,11 @@ import type { SyncEntityType } from '../../../server/plugins/contract';
 export type TriggeredBy = 'system' | `user:${number}`;
 
 /** xero_records.record_type values. */
-export type XeroRecordType = 'invoice' | 'credit_note' | 'allocation' | 'refund_payment' | 'payment' | 'contact' | 'payout' | 'payout_match';
+export type XeroRecordType = 'invoice' | 'credit_note' | 'allocation' | 'refund_payment' | 'payment' | 'contact' | 'payout' | 'payout_match'
+  /** A deposit (sync/deposits/): its prepayment, that prepayment's allocation to the invoice, a refund paid out of it. */
+  | 'prepayment' | 'prepayment_allocation' | 'prepayment_refund'
+  /** A sale's receipt PDF attached to its invoice (sync/receipts.ts). */
+  | 'receipt';
 export type XeroEntityType = SyncEntityType | 'customer';
 
 /** The outbox subject of everything that belongs to one sale: a credit note or payment waits for its invoice. */

@@ -4,7 +4,7 @@
 // reads a xero-node model. A batch sent with summarizeErrors=false is answered element by element, in the
 // order sent: each element is created (with its values) or refused (with Xero's validation messages).
 import type {
-  Account, Allocation, BankTransaction, BankTransfer, Contact, CreditNote, Invoice, Organisation, Payment, TaxRate, TrackingCategory,
+  Account, Allocation, Attachment, BankTransaction, BankTransfer, Contact, CreditNote, Invoice, Organisation, Payment, Prepayment, TaxRate, TrackingCategory,
 } from 'xero-node';
 
 /** A short summary of what Xero said about one record (PascalCase, as Xero names the fields), for the audit trail. */
@@ -27,7 +27,16 @@ export interface InvoiceAnswer {
   currency: string | null;
   /** The live payments applied to it (Xero lists only those not deleted). */
   payments: AppliedPayment[];
+  /** Net, tax and total as Xero computed them; null when Xero's answer left any of them out. */
+  totals: InvoiceTotals | null;
   summary: AnswerSummary;
+}
+
+/** An invoice's SubTotal, TotalTax and Total as Xero computed them, in Xero cents. */
+export interface InvoiceTotals {
+  subTotalCents: number;
+  totalTaxCents: number;
+  totalCents: number;
 }
 
 /** A payment as an invoice lists it. */
@@ -110,6 +119,8 @@ export interface OrganisationAnswer {
   organisationId: string | null;
   name: string | null;
   baseCurrency: string | null;
+  /** The organisation's ShortCode (e.g. "!23eYt"), which Xero's deep links use to open it. */
+  shortCode: string | null;
   /** Lock dates as calendar days (YYYY-MM-DD), or null when not set. */
   periodLockDate: string | null;
   endOfYearLockDate: string | null;
@@ -204,6 +215,13 @@ export function elementsOf<M extends object, T>(models: readonly M[] | undefined
   });
 }
 
+/** SubTotal / TotalTax / Total, only when Xero gave all three (a missing one is not a zero). */
+export function totalsOf(inv: Pick<Invoice, 'subTotal' | 'totalTax' | 'total'>): InvoiceTotals | null {
+  const given = (v: number | undefined | null): v is number => typeof v === 'number' && Number.isFinite(v);
+  if (!given(inv.subTotal) || !given(inv.totalTax) || !given(inv.total)) return null;
+  return { subTotalCents: centsOf(inv.subTotal), totalTaxCents: centsOf(inv.totalTax), totalCents: centsOf(inv.total) };
+}
+
 export const invoiceOf = (inv: Invoice): InvoiceAnswer => ({
   invoiceId: required(inv.invoiceID, 'InvoiceID'),
   number: text(inv.invoiceNumber),
@@ -214,6 +232,7 @@ export const invoiceOf = (inv: Invoice): InvoiceAnswer => ({
   contact: inv.contact ? { contactId: text(inv.contact.contactID), name: text(inv.contact.name), email: text(inv.contact.emailAddress) } : null,
   currency: text(inv.currencyCode),
   payments: (inv.payments ?? []).flatMap((p: Payment) => (p.paymentID ? [{ paymentId: p.paymentID, amountCents: centsOf(p.amount), date: xeroTime(p.date), reference: text(p.reference) }] : [])),
+  totals: totalsOf(inv),
   summary: summaryOf(inv),
 });
 
@@ -280,9 +299,47 @@ export const organisationOf = (o: Organisation): OrganisationAnswer => ({
   organisationId: text(o.organisationID),
   name: text(o.name),
   baseCurrency: text(o.baseCurrency),
+  shortCode: text(o.shortCode),
   periodLockDate: calendarDay(o.periodLockDate),
   endOfYearLockDate: calendarDay(o.endOfYearLockDate),
 });
 
+/** A customer's prepayment: what is left of it, and where its credit went (sync/deposits/). */
+export interface PrepaymentAnswer {
+  prepaymentId: string;
+  status: string | null;
+  totalCents: number;
+  remainingCreditCents: number;
+  allocations: { invoiceId: string | null; amountCents: number }[];
+  summary: AnswerSummary;
+}
+
+export const prepaymentOf = (p: Prepayment): PrepaymentAnswer => ({
+  prepaymentId: required(p.prepaymentID, 'PrepaymentID'),
+  status: text(p.status),
+  totalCents: centsOf(p.total),
+  remainingCreditCents: centsOf(p.remainingCredit),
+  allocations: (p.allocations ?? []).filter((a: Allocation) => a.isDeleted !== true).map((a: Allocation) => ({ invoiceId: text(a.invoice?.invoiceID), amountCents: centsOf(a.amount) })),
+  summary: summaryOf(p),
+});
+
+/** A RECEIVE-PREPAYMENT bank transaction as created or found by Reference: its prepayment's id. */
+export interface PrepaymentReceiptAnswer { bankTransactionId: string | null; prepaymentId: string | null; reference: string | null; status: string | null }
+export const prepaymentReceiptOf = (t: BankTransaction): PrepaymentReceiptAnswer => ({
+  bankTransactionId: text(t.bankTransactionID), prepaymentId: text(t.prepaymentID), reference: text(t.reference), status: text(t.status),
+});
+
 export const bankTransactionOf = (t: BankTransaction): ReferencedAnswer => ({ id: text(t.bankTransactionID), reference: text(t.reference), status: text(t.status) });
 export const bankTransferOf = (t: BankTransfer): ReferencedAnswer => ({ id: text(t.bankTransferID), reference: text(t.reference), status: text(t.status) });
+
+/** A file attached to a record. */
+export interface AttachmentAnswer {
+  attachmentId: string;
+  fileName: string;
+  mimeType: string | null;
+  contentLength: number;
+}
+
+export const attachmentOf = (a: Attachment): AttachmentAnswer => ({
+  attachmentId: required(a.attachmentID, 'AttachmentID'), fileName: text(a.fileName) ?? '', mimeType: text(a.mimeType), contentLength: Number(a.contentLength ?? 0),
+});

@@ -73,6 +73,8 @@ export type XeroAccountRef = { Code: string } | { AccountID: string };
 export interface XeroPayment {
   Invoice?: { InvoiceID: string };
   CreditNote?: { CreditNoteID: string };
+  /** A refund paid out of a customer's prepayment (sync/deposits/). */
+  Prepayment?: { PrepaymentID: string };
   Account: XeroAccountRef;
   Date: string;
   /** 2 dp, in the document's currency. */
@@ -106,6 +108,18 @@ export interface XeroBankTransaction {
   LineItems: { Description: string; Quantity: number; UnitAmount: number; AccountCode: string; TaxType: string }[];
 }
 
+/** A customer's deposit received before its invoice exists: Xero makes a Prepayment of it (sync/deposits/). */
+export interface XeroPrepaymentReceipt {
+  Type: 'RECEIVE-PREPAYMENT';
+  Contact: { ContactID: string };
+  BankAccount: XeroAccountRef;
+  Date: string;
+  Reference: string;
+  CurrencyCode: string;
+  LineAmountTypes: XeroLineAmountTypes;
+  LineItems: { Description: string; Quantity: number; UnitAmount: number; AccountCode: string; TaxType: string }[];
+}
+
 export interface XeroBankTransfer {
   FromBankAccount: XeroAccountRef;
   ToBankAccount: XeroAccountRef;
@@ -130,5 +144,6 @@ export const toXeroNodePayment = (d: XeroPayment): Payment => ObjectSerializer.d
 export const toXeroNodeAllocation = (d: XeroAllocation): Allocation => ObjectSerializer.deserialize(d, 'Allocation') as Allocation;
 export const toXeroNodeContact = (d: XeroContact): Contact => ObjectSerializer.deserialize(d, 'Contact') as Contact;
 export const toXeroNodeBankTransaction = (d: XeroBankTransaction): BankTransaction => ObjectSerializer.deserialize(d, 'BankTransaction') as BankTransaction;
+export const toXeroNodePrepaymentReceipt = (d: XeroPrepaymentReceipt): BankTransaction => ObjectSerializer.deserialize(d, 'BankTransaction') as BankTransaction;
 export const toXeroNodeBankTransfer = (d: XeroBankTransfer): BankTransfer => ObjectSerializer.deserialize(d, 'BankTransfer') as BankTransfer;
 export const toXeroNodeAccount = (d: XeroBankAccountDraft): Account => ObjectSerializer.deserialize(d, 'Account') as Account;

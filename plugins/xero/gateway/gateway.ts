@@ -6,15 +6,15 @@
 // come back as the client's errors (XeroHttpError; client.ts).
 import type { AccountingApi } from 'xero-node';
 import {
-  accountOf, bankTransactionOf, bankTransferOf, contactOf, createdAccountOf, creditNoteOf, elementsOf, invoiceOf, organisationOf,
-  paymentOf, taxRateOf, trackingCategoryOf,
-  type AccountAnswer, type ContactAnswer, type CreditNoteAnswer, type Element, type InvoiceAnswer, type OrganisationAnswer,
+  accountOf, attachmentOf, bankTransactionOf, bankTransferOf, contactOf, createdAccountOf, creditNoteOf, elementsOf, invoiceOf, organisationOf,
+  paymentOf, prepaymentOf, prepaymentReceiptOf, taxRateOf, trackingCategoryOf,
+  type PrepaymentAnswer, type PrepaymentReceiptAnswer, type AccountAnswer, type AttachmentAnswer, type ContactAnswer, type CreditNoteAnswer, type Element, type InvoiceAnswer, type InvoiceTotals, type OrganisationAnswer,
   type PaymentAnswer, type ReferencedAnswer, type ChangedRecord, xeroTime, type TaxRateAnswer, type TrackingCategoryAnswer,
 } from './answers';
 import type { CallOptions, XeroOperation } from './client';
 import {
   toXeroNodeAccount, toXeroNodeAllocation, toXeroNodeBankTransaction, toXeroNodeBankTransfer, toXeroNodeContact, toXeroNodeCreditNote,
-  toXeroNodeInvoice, toXeroNodePayment,
+  toXeroNodeInvoice, toXeroNodePayment, toXeroNodePrepaymentReceipt, type XeroPrepaymentReceipt,
   type XeroAllocation, type XeroBankAccountDraft, type XeroBankTransaction, type XeroBankTransfer, type XeroContact, type XeroCreditNote,
   type XeroInvoice, type XeroPayment,
 } from './documents';
@@ -30,7 +30,7 @@ export interface SendOptions extends CallOptions {
   idempotencyKey: string;
 }
 
-export interface CreatedInvoice { invoiceId: string; number: string | null; status: string | null }
+export interface CreatedInvoice { invoiceId: string; number: string | null; status: string | null; totals: InvoiceTotals | null }
 export interface CreatedCreditNote { creditNoteId: string; number: string | null; status: string | null }
 export interface CreatedPayment { paymentId: string | null; status: string | null }
 
@@ -72,8 +72,8 @@ export class XeroGateway {
       (api, tenant) => api.createInvoices(tenant, { invoices: invoices.map(toXeroNodeInvoice) }, false, opts.unitdp, opts.idempotencyKey), opts,
     );
     return elementsOf(body.invoices, invoices.length, 'Invoices', (inv) => {
-      const { invoiceId, number, status } = invoiceOf(inv);
-      return { invoiceId, number, status };
+      const { invoiceId, number, status, totals } = invoiceOf(inv);
+      return { invoiceId, number, status, totals };
     });
   }
 
@@ -82,6 +82,27 @@ export class XeroGateway {
     const historyRecords = { historyRecords: [{ details }] };
     if (record.type === 'invoice') await this.call((api, tenant) => api.createInvoiceHistory(tenant, record.xeroId, historyRecords));
     else await this.call((api, tenant) => api.createCreditNoteHistory(tenant, record.xeroId, historyRecords));
+  }
+
+  /** The files attached to an invoice (GET /Invoices/{id}/Attachments). */
+  async invoiceAttachments(invoiceId: string): Promise<AttachmentAnswer[]> {
+    const body = await this.call((api, tenant) => api.getInvoiceAttachments(tenant, invoiceId));
+    return (body.attachments ?? []).map(attachmentOf);
+  }
+
+  /**
+   * Attach a file to an invoice (PUT /Invoices/{id}/Attachments/{FileName}); `includeOnline` shows it with
+   * the online invoice. The bytes go as they are (application/octet-stream).
+   */
+  async attachToInvoice(invoiceId: string, file: { fileName: string; content: Buffer }, opts: SendOptions & { includeOnline: boolean }): Promise<AttachmentAnswer> {
+    const body = await this.call((api, tenant) => api.createInvoiceAttachmentByFileName(
+      // xero-node types the body as a file stream; it reads a Buffer the same way (Readable.from).
+      tenant, invoiceId, file.fileName, file.content as unknown as Parameters<AccountingApi['createInvoiceAttachmentByFileName']>[3],
+      opts.includeOnline, opts.idempotencyKey, { headers: { 'Content-Type': 'application/octet-stream' } },
+    ), opts);
+    const attached = body.attachments?.[0];
+    if (!attached) throw new Error(`Xero answered the attachment of ${file.fileName} without the attachment`);
+    return attachmentOf(attached);
   }
 
   /**
@@ -250,6 +271,36 @@ export class XeroGateway {
   async findBankTransfersByReference(references: readonly string[]): Promise<ReferencedAnswer[]> {
     const body = await this.call((api, tenant) => api.getBankTransfers(tenant, undefined, refsWhere(references)));
     return (body.bankTransfers ?? []).map(bankTransferOf);
+  }
+
+  // ---- prepayments (a customer's deposit before its invoice: sync/deposits/) ----
+
+  /** RECEIVE-PREPAYMENT bank transactions: Xero makes each a Prepayment, whose id comes back on the transaction. */
+  async createPrepayments(receipts: readonly XeroPrepaymentReceipt[], opts: SendOptions): Promise<Element<PrepaymentReceiptAnswer>[]> {
+    const body = await this.call(
+      (api, tenant) => api.createBankTransactions(tenant, { bankTransactions: receipts.map(toXeroNodePrepaymentReceipt) }, false, undefined, opts.idempotencyKey), opts,
+    );
+    return elementsOf(body.bankTransactions, receipts.length, 'BankTransactions', prepaymentReceiptOf);
+  }
+
+  /** Live RECEIVE-PREPAYMENT transactions whose Reference is one of these (one that may have landed). */
+  async findPrepaymentsByReference(references: readonly string[]): Promise<PrepaymentReceiptAnswer[]> {
+    const body = await this.call((api, tenant) => api.getBankTransactions(tenant, undefined, `Type=="RECEIVE-PREPAYMENT" AND (${refsWhere(references)})`));
+    return (body.bankTransactions ?? []).map(prepaymentReceiptOf).filter((t) => t.status !== 'DELETED');
+  }
+
+  async getPrepayment(prepaymentId: string): Promise<PrepaymentAnswer | null> {
+    const body = await this.call((api, tenant) => api.getPrepayment(tenant, prepaymentId));
+    const found = body.prepayments?.[0];
+    return found ? prepaymentOf(found) : null;
+  }
+
+  /** Apply part of a prepayment's credit to an invoice of the same contact and currency. */
+  async allocatePrepayment(prepaymentId: string, allocation: XeroAllocation, opts: SendOptions): Promise<Element<{ allocationId: string | null }>> {
+    const body = await this.call(
+      (api, tenant) => api.createPrepaymentAllocations(tenant, prepaymentId, { allocations: [toXeroNodeAllocation(allocation)] }, false, opts.idempotencyKey), opts,
+    );
+    return elementsOf(body.allocations, 1, 'Allocations', (a) => ({ allocationId: a.allocationID ?? null }))[0]!;
   }
 
   // ---- the organisation ----

@@ -14,23 +14,24 @@ import type { InvoiceAnswer } from '../gateway/answers';
 import { openSession, type XeroSession } from '../engine/session';
 import type { XeroServices } from '../engine/services';
 import { withRetryPolicy } from '../engine/retryPolicy';
-import { DELETED_UPSTREAM, isRemovedInXero, saveRecord } from '../engine/records';
+import { DELETED_UPSTREAM, isRemovedInXero, rememberTotals, saveRecord } from '../engine/records';
 import { paidInXeroNote, planPayments, XERO_METHOD, xeroCentsToMinor } from './reconcile';
 import { INCOMING_POLL, INCOMING_SYNC, markHandled, type IncomingSyncPayload } from './store';
 import { runPoll, type PollPayload } from './poll';
+import { refundStateInXero, type OurSettlement } from './refundState';
 
 type Ctx = PluginContext<XeroConfig>;
 
 const XERO_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-interface OurRecord { entityId: number; tenantId: string; status: string; number: string | null }
+interface OurRecord { id: number; entityId: number; tenantId: string; status: string; number: string | null }
 
 async function ourRecord(ctx: Ctx, orgId: number, recordType: 'invoice' | 'credit_note', xeroId: string): Promise<OurRecord | undefined> {
   const row = (await ctx.db('xero_records')
     .where({ org_id: orgId, record_type: recordType })
     .whereRaw('lower(xero_id) = ?', [xeroId.toLowerCase()])
     .first()) as Record<string, unknown> | undefined;
-  return row ? { entityId: Number(row.entity_id), tenantId: String(row.tenant_id), status: String(row.status), number: (row.number as string | null) ?? null } : undefined;
+  return row ? { id: Number(row.id), entityId: Number(row.entity_id), tenantId: String(row.tenant_id), status: String(row.status), number: (row.number as string | null) ?? null } : undefined;
 }
 
 /**
@@ -99,6 +100,8 @@ async function handleInvoice(ctx: Ctx, read: InvoiceReader, orgId: number, invoi
     return done.length ? done.join('; ') : `Invoice already known as ${how} in Xero: nothing changed`;
   }
 
+  // What Xero computes now (the accountant may have edited the invoice): the sale page shows these.
+  if (invoice.totals) await rememberTotals(ctx.db, record.id, invoice.totals);
   const ours = await ourPaymentIds(ctx, orgId, invoice.payments.map((p) => p.paymentId));
   const plan = planPayments({ live: invoice.payments, ours, recorded });
   for (const p of plan.remove) await removePayment(ctx, orgId, p.providerRef, done);
@@ -145,9 +148,12 @@ async function handleCreditNote(ctx: Ctx, session: () => Promise<XeroSession>, o
   const allocated = note.allocations.filter((a) => !a.isDeleted).reduce((s, a) => s + a.amountCents, 0);
   const paidOut = note.payments.reduce((s, p) => s + p.amountCents, 0);
   const state = `${note.status ?? 'unknown'} in Xero: ${(allocated / 100).toFixed(2)} allocated, ${(paidOut / 100).toFixed(2)} paid out of ${(note.totalCents / 100).toFixed(2)}`;
+  // The refund on the sale says how its note stands when someone changed it in Xero; as we left it, nothing.
+  const refundState = refundStateInXero({ number: note.number, status: note.status, totalCents: note.totalCents, allocatedCents: allocated, paidOutCents: paidOut }, await ourSettlement(ctx, orgId, record.entityId));
+  const told = await tellRefund(ctx, orgId, record.entityId, refundState);
   if (record.status === note.status && !isRemovedInXero(note.status)) {
     const before = (await ctx.db('xero_records').where({ org_id: orgId, record_type: 'credit_note', entity_id: record.entityId }).first('note')) as { note: string | null } | undefined;
-    if (before?.note === state) return 'Nothing to change (our own write, or already up to date)';
+    if (before?.note === state) return told ?? 'Nothing to change (our own write, or already up to date)';
   }
   const now = ctx.clock.now();
   await saveRecord(ctx.db, { orgId, tenantId: record.tenantId, entityType: 'refund', recordType: 'credit_note' }, { entityId: record.entityId, status: note.status ?? record.status, note: state }, now);
@@ -157,7 +163,23 @@ async function handleCreditNote(ctx: Ctx, session: () => Promise<XeroSession>, o
       error: `Credit note ${note.number ?? creditNoteId} was ${note.status === 'VOIDED' ? 'voided' : 'deleted'} in Xero; nothing more is sent for this refund`,
     });
   }
-  return `Refund ${record.entityId}: credit note ${state}`;
+  return `Refund ${record.entityId}: credit note ${state}${told ? `; ${told}` : ''}`;
+}
+
+/** What our own credit-note push did to the refund's note: its allocation and its pay-out (xero_records). */
+async function ourSettlement(ctx: Ctx, orgId: number, refundId: number): Promise<OurSettlement> {
+  const rows = (await ctx.db('xero_records').where({ org_id: orgId, entity_type: 'refund', entity_id: refundId })
+    .whereIn('record_type', ['allocation', 'refund_payment']).select('record_type', 'status', 'amount_cents')) as { record_type: string; status: string; amount_cents: number | string | null }[];
+  const sum = (type: string, status: string) => rows.filter((r) => r.record_type === type && r.status === status).reduce((s, r) => s + Number(r.amount_cents ?? 0), 0);
+  return { allocatedCents: sum('allocation', 'ALLOCATED'), paidOutCents: sum('refund_payment', 'PAID') };
+}
+
+/** Set the refund's state on the host (through the contract); what changed, in words, or null. */
+async function tellRefund(ctx: Ctx, orgId: number, refundId: number, state: string | null): Promise<string | null> {
+  if (!ctx.payments.noteRefundState) return state ? `this host cannot show a refund's state: "${state}" is not on the sale` : null;
+  const { changed } = await ctx.payments.noteRefundState(orgId, refundId, state);
+  if (!changed) return null;
+  return state ? `refund ${refundId} now says "${state}"` : `refund ${refundId}'s note is as we left it again: its state is cleared`;
 }
 
 async function handleIncoming(svc: XeroServices, items: OutboxItem<IncomingSyncPayload>[], h: OutboxHandlerContext): Promise<OutboxOutcome[]> {

@@ -33,9 +33,15 @@ export interface SettingsForm {
   roundingTax: string;
   /** Tips and service charges: each kind's account and tax rate ('' = not set / default). */
   lineKinds: Record<'tip' | 'service_charge', { account: string; tax: string }>;
+  /** A cancelled booking's kept deposit: the income account ('' = not set). */
+  cancellationAccount?: string;
+  /** Gift vouchers: the liability account and the voucher line's tax rate; the revenue account expired balances move to. */
+  vouchers?: { account: string; tax: string; expiryAccount: string };
   invoiceStatus: 'DRAFT' | 'AUTHORISED';
   invoiceDate: 'sale_date' | 'service_date';
   lockedPeriod: 'first_open_day' | 'hold';
+  /** Attach each sale's receipt (the host's PDF) to its invoice in Xero. */
+  attachReceipts: 'off' | 'on';
   dueRuleKind: string;
   dueRuleNumber: string;
   invoicePrefix: string;
@@ -89,9 +95,12 @@ export function parseSettingsForm(body: Record<string, unknown>, methodIds: read
       tip: { account: text(body.tip_account), tax: text(body.tip_tax) },
       service_charge: { account: text(body.service_charge_account), tax: text(body.service_charge_tax) },
     },
+    cancellationAccount: text(body.cancellation_account),
+    vouchers: { account: text(body.voucher_account), tax: text(body.voucher_tax), expiryAccount: text(body.voucher_expiry_account) },
     invoiceStatus: text(body.invoice_status) === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
     invoiceDate: text(body.invoice_date) === 'service_date' ? 'service_date' : 'sale_date',
     lockedPeriod: text(body.locked_period) === 'hold' ? 'hold' : 'first_open_day',
+    attachReceipts: text(body.attach_receipts) === 'on' ? 'on' : 'off',
     dueRuleKind: text(body.due_rule_kind) || 'on_receipt',
     dueRuleNumber: text(body.due_rule_number),
     invoicePrefix: text(body.invoice_prefix),
@@ -133,9 +142,12 @@ export function formFromRows(rows: Pick<MappingRow, 'kind' | 'key' | 'value'>[],
       tip: { account: single('tip_account'), tax: single('tip_tax') },
       service_charge: { account: single('service_charge_account'), tax: single('service_charge_tax') },
     },
+    cancellationAccount: single('cancellation_account'),
+    vouchers: { account: single('voucher_account'), tax: single('voucher_tax'), expiryAccount: single('voucher_expiry_account') },
     invoiceStatus: single('invoice_status') === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
     invoiceDate: single('invoice_date') === 'service_date' ? 'service_date' : 'sale_date',
     lockedPeriod: single('locked_period') === 'hold' ? 'hold' : 'first_open_day',
+    attachReceipts: single('attach_receipts') === 'on' ? 'on' : 'off',
     dueRuleKind: rule.kind,
     dueRuleNumber: rule.kind === 'days_after' ? String(rule.days) : rule.kind === 'day_of_following_month' ? String(rule.day) : '',
     invoicePrefix: single('invoice_prefix'),
@@ -233,9 +245,17 @@ export function checkSettingsForm(form: SettingsForm, cat: Catalogue, existing: 
     if (tax) add(`${kind}_tax`, '', tax.toUpperCase());
   }
 
+  if (form.cancellationAccount) {
+    const checked = checkAccount(form.cancellationAccount, 'sales', cat);
+    if (checked.issue) issues.push({ field: 'cancellation_account', message: checked.issue });
+    add('cancellation_account', '', form.cancellationAccount);
+  }
+  checkVouchers(form.vouchers, cat, issues, usedTaxTypes, add);
+
   add('invoice_status', '', form.invoiceStatus);
   add('invoice_date', '', form.invoiceDate);
   add('locked_period', '', form.lockedPeriod);
+  add('attach_receipts', '', form.attachReceipts);
   const rule = dueRule(form, issues);
   if (rule) add('due_date_rule', '', rule);
   if (form.invoicePrefix) {
@@ -283,6 +303,30 @@ function checkTaxCodes(
     used.add(row.taxType.toUpperCase());
     add('tax_code_tax', row.code, row.taxType.toUpperCase());
   });
+}
+
+/** Gift vouchers: a liability account that accepts payments, the voucher line's rate (default NONE), a revenue account for expiries. */
+function checkVouchers(
+  v: SettingsForm['vouchers'], cat: Catalogue, issues: SettingIssue[], used: Set<string>, add: (kind: MappingKind, key: string, value: string) => void,
+): void {
+  if (!v) return;
+  if (!v.account) {
+    if (v.tax || v.expiryAccount) issues.push({ field: 'voucher_account', message: 'Choose the liability account gift vouchers are held in (the tax rate and the expiry account go with it)' });
+    return;
+  }
+  const checked = checkAccount(v.account, 'vouchers', cat);
+  if (checked.issue) issues.push({ field: 'voucher_account', message: checked.issue });
+  add('voucher_account', '', v.account);
+  const rate = v.tax || 'NONE';
+  const issue = checked.account ? checkTaxType(rate, checked.account, cat) : undefined;
+  if (issue) issues.push({ field: 'voucher_tax', message: issue });
+  used.add(rate.toUpperCase());
+  if (v.tax) add('voucher_tax', '', v.tax.toUpperCase());
+  if (v.expiryAccount) {
+    const expiry = checkAccount(v.expiryAccount, 'sales', cat);
+    if (expiry.issue) issues.push({ field: 'voucher_expiry_account', message: expiry.issue });
+    add('voucher_expiry_account', '', v.expiryAccount);
+  }
 }
 
 function trackingOf(values: [string, string], field: string, index: number | null, cat: Catalogue, issues: SettingIssue[]): TrackingAssignment[] {

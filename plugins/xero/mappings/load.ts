@@ -57,11 +57,15 @@ export function resolveMappingRows(orgId: number, rows: Pick<MappingRow, 'kind' 
     lineKindAccounts: {
       ...(single('tip_account') ? { tip: single('tip_account')! } : {}),
       ...(single('service_charge_account') ? { service_charge: single('service_charge_account')! } : {}),
+      ...(single('voucher_account') ? { voucher: single('voucher_account')! } : {}),
     },
+    voucherExpiryAccountCode: single('voucher_expiry_account') ?? null,
     lineKindTaxTypes: {
       ...(single('tip_tax') ? { tip: single('tip_tax')! } : {}),
       ...(single('service_charge_tax') ? { service_charge: single('service_charge_tax')! } : {}),
+      ...(single('voucher_tax') ? { voucher: single('voucher_tax')! } : {}),
     },
+    cancellationAccountCode: single('cancellation_account') ?? null,
     categoryTracking,
     defaultTracking: parseTracking(single('default_tracking') ?? '[]'),
     roundingAccountCode: single('rounding_account') ?? null,
@@ -69,6 +73,7 @@ export function resolveMappingRows(orgId: number, rows: Pick<MappingRow, 'kind' 
     invoiceStatus: status === 'DRAFT' ? 'DRAFT' : BUILT_IN.invoiceStatus,
     invoiceDate: single('invoice_date') === 'service_date' ? 'service_date' : BUILT_IN.invoiceDate,
     lockedPeriod: single('locked_period') === 'hold' ? 'hold' : BUILT_IN.lockedPeriod,
+    attachReceipts: single('attach_receipts') === 'on',
     dueDateRule: parseDueDateRule(single('due_date_rule')),
     brandingThemeId: single('branding_theme') ?? null,
     invoiceNumberPrefix: single('invoice_prefix') ?? BUILT_IN.invoiceNumberPrefix,

@@ -14,6 +14,21 @@ export interface CodedLine {
   kind?: SaleLineKind;
 }
 
+/** The host's method for payments from a gift voucher (redemptions come out of the voucher liability). */
+export const GIFT_VOUCHER_METHOD = 'gift_voucher';
+/** A voucher line's tax rate when none is set: outside the scope of VAT. */
+export const VOUCHER_TAX_DEFAULT = 'NONE';
+
+/** The gift voucher liability account, or a MappingToFixError naming the setting. */
+export function requireVoucherAccount(m: ResolvedMappings): string {
+  const code = m.lineKindAccounts.voucher;
+  if (code) return code;
+  throw new MappingToFixError(
+    'Gift vouchers need their liability account, and none is set',
+    'Mapping to fix: gift voucher liability account (none) (Xero settings, Gift vouchers)',
+  );
+}
+
 /** A tip's tax rate when none is set: outside the scope of VAT (a tip freely given is not a supply). */
 export const TIP_TAX_DEFAULT = 'NONE';
 
@@ -47,6 +62,7 @@ function organisationOrBuiltIn(m: ResolvedMappings, field: 'defaultSalesAccountC
 }
 
 export function resolveAccount(line: CodedLine, m: ResolvedMappings): Resolution<string> {
+  if (line.kind === 'voucher') return { value: requireVoucherAccount(m), level: 'organisation', key: 'voucher' };
   if (line.kind === 'tip' || line.kind === 'service_charge') {
     const code = m.lineKindAccounts[line.kind];
     if (code) return { value: code, level: 'organisation', key: line.kind };
@@ -78,6 +94,11 @@ export function resolveTaxType(line: CodedLine, m: ResolvedMappings): Resolution
       );
     }
     return { value: code.toUpperCase(), level: 'line', key: code };
+  }
+  if (line.kind === 'voucher') {
+    // Selling a voucher is not a supply (VAT is due when it is redeemed for one): outside the scope by default.
+    const taxType = m.lineKindTaxTypes.voucher;
+    return taxType ? { value: taxType, level: 'organisation', key: 'voucher' } : { value: VOUCHER_TAX_DEFAULT, level: 'built_in', key: 'voucher' };
   }
   if (line.kind === 'tip') {
     const taxType = m.lineKindTaxTypes.tip;
@@ -117,6 +138,8 @@ export function resolveMethodAccount(method: string, m: ResolvedMappings): Resol
 export function resolvePaymentAccount(method: string, currency: string, m: ResolvedMappings): { Code: string } | { AccountID: string } {
   const code = m.methodAccountCodes[method];
   if (code) return { Code: code };
+  // A gift voucher pays from the liability its sale credited.
+  if (method === GIFT_VOUCHER_METHOD) return { Code: requireVoucherAccount(m) };
   const clearing = m.clearingAccountIds?.[`${method}:${currency}`];
   if (clearing) return { AccountID: clearing };
   return { Code: resolveMethodAccount(method, m).value };

@@ -7,7 +7,7 @@ export const MAPPING_KINDS = [
   'category_tracking', 'default_tracking', 'rounding_account', 'rounding_tax', 'invoice_status', 'due_date_rule',
   'branding_theme', 'invoice_prefix', 'reference_source', 'line_amount_handling', 'tax_rate',
   'invoice_date', 'tip_account', 'tip_tax', 'service_charge_account', 'service_charge_tax',
-  'locked_period',
+  'locked_period', 'attach_receipts', 'cancellation_account', 'voucher_account', 'voucher_tax', 'voucher_expiry_account',
 ] as const;
 export type MappingKind = (typeof MAPPING_KINDS)[number];
 

@@ -68,8 +68,19 @@ export interface ResolvedMappings {
    * kind with none fails, naming the setting) and tax rate (a tip's default is NONE, outside the scope of
    * VAT; a service charge's, the line's category or the organisation default).
    */
-  lineKindAccounts: Partial<Record<'tip' | 'service_charge', string>>;
-  lineKindTaxTypes: Partial<Record<'tip' | 'service_charge', string>>;
+  lineKindAccounts: Partial<Record<'tip' | 'service_charge' | 'voucher', string>>;
+  lineKindTaxTypes: Partial<Record<'tip' | 'service_charge' | 'voucher', string>>;
+  /**
+   * A booking cancelled with its deposit kept: the income account the kept money is invoiced to (paid by the
+   * deposits' prepayments, sync/deposits/). No default: a cancellation with none set fails, naming the setting.
+   */
+  cancellationAccountCode?: string | null;
+  /**
+   * Gift vouchers: `lineKindAccounts.voucher` is the liability account a voucher sold credits and its
+   * redemptions (method gift_voucher) are paid from; what is left when one expires moves by a manual
+   * journal to this revenue account (no default: the write-off fails naming the setting).
+   */
+  voucherExpiryAccountCode?: string | null;
   /** Up to 2 tracking assignments per category. */
   categoryTracking: Record<string, TrackingAssignment[]>;
   /** Applied to lines whose category has no tracking of its own (up to 2). */
@@ -87,6 +98,8 @@ export interface ResolvedMappings {
   invoiceDate: 'sale_date' | 'service_date';
   /** A document dated inside a period locked in Xero: posted on the first open day (default), or held for the admin. */
   lockedPeriod: 'first_open_day' | 'hold';
+  /** Attach each sale's receipt (a PDF the host makes) to its invoice, once the invoice is in Xero. Default off. */
+  attachReceipts?: boolean;
   dueDateRule: DueDateRule;
   brandingThemeId: string | null;
   /** Invoice number prefix; numbers are `${prefix}${saleId}` (default 'LB-'). Credit notes `${prefix}R-${refundId}`. */

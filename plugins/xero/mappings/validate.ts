@@ -11,7 +11,7 @@ export interface SettingIssue {
 const REVENUE_TYPES = new Set(['REVENUE', 'SALES', 'OTHERINCOME']);
 const EXPENSE_TYPES = new Set(['EXPENSE', 'OVERHEADS', 'DIRECTCOSTS', 'DEPRECIATN']);
 
-export type AccountUse = 'sales' | 'payments' | 'rounding' | 'tips';
+export type AccountUse = 'sales' | 'payments' | 'rounding' | 'tips' | 'vouchers';
 
 /** Tips and service charges: income, or a liability when the money is held for the staff it is paid out to. */
 const LIABILITY_TYPES = new Set(['CURRLIAB', 'LIABILITY', 'TERMLIAB']);
@@ -28,6 +28,12 @@ export function checkAccount(code: string, use: AccountUse, cat: Catalogue): { i
     return { account };
   }
   if (account.systemAccount) return { issue: `Account ${code} (${account.name}) is a Xero system account that invoice lines cannot post to` };
+  if (use === 'vouchers') {
+    // Money held for voucher holders is owed to them: a liability, credited on sale and paid from on redemption.
+    if (!LIABILITY_TYPES.has(account.type)) return { issue: `Account ${code} is a ${account.type} account: gift vouchers need a liability account (money held for the holders, not revenue)` };
+    if (!account.enablePaymentsToAccount) return { issue: `Account ${code} (${account.name}) does not accept payments: turn on "enable payments to this account" in Xero, since redeemed vouchers are paid from it` };
+    return { account };
+  }
   if (use === 'tips') {
     if (!REVENUE_TYPES.has(account.type) && !LIABILITY_TYPES.has(account.type)) {
       return { issue: `Account ${code} is a ${account.type} account: tips and service charges need an income account, or a liability account for money held for staff` };

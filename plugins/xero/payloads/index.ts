@@ -4,6 +4,7 @@ export * from './types';
 export { buildInvoice, saleReference } from './invoice';
 export { buildCreditNote } from './creditNote';
 export { buildPayment, buildCreditNoteRefundPayment, buildAllocation } from './payment';
+export { buildPrepaymentReceipt, buildPrepaymentRefund, prepaymentReferenceFor } from './prepayment';
 export { buildContact, contactNameCollisionVariant } from './contact';
 export { invoiceNumberFor, creditNoteNumberFor, paymentKeyFor, contactNumberFor } from './numbers';
 export { xeroDate, dueDate, describeDueDateRule } from './dates';

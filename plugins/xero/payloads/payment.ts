@@ -16,7 +16,7 @@ const { parseDecimal, rescale } = money;
 const MAX_REFERENCE = 255;
 
 /** Amount at Xero's 2 dp (3-dp currencies round half away from zero, as their documents do). */
-function xeroAmount(minor: number, currency: string): number {
+export function xeroAmount(minor: number, currency: string): number {
   return exactNumber(minorToXeroCents(BigInt(minor), minorUnitDigits(currency)), XERO_AMOUNT_DP);
 }
 
@@ -35,7 +35,8 @@ export function buildPayment(payment: PaymentSnapshot, invoiceId: string, m: Res
       Invoice: { InvoiceID: invoiceId },
       Account: account,
       Date: xeroDate(payment.receivedAt, opts.timeZone),
-      Amount: xeroAmount(payment.amountMinor, payment.currency),
+      // An overpayment pays its invoice only what was owed; the excess is the customer's credit (an Overpayment).
+      Amount: xeroAmount(payment.amountMinor - (payment.creditMinor ?? 0), payment.currency),
       // Our key first (reconcile-before-retry finds it), then the provider's id (payout matching reads it).
       Reference: clipText(`${key}${payment.providerRef ? ` ${payment.providerRef}` : ''}`, MAX_REFERENCE),
     };

@@ -10,7 +10,9 @@ import { matchesOf, payoutStates, stepsOf, type MatchRow } from './store';
 import { payoutChart } from './chart';
 import { providerNameOf, providerNamesText } from '../clearing/providers';
 import { payoutSettingsRoutes } from './settingsPage';
-import { xeroLink, xeroRecordLink } from '../links';
+import { organisationLinks } from '../connection/links';
+import { invoicesOfSales } from '../engine/records';
+import { csvCell, csvText, payoutStatementRows, STATEMENT_HEADER, statementCells, type StatementPlaces } from './statement';
 
 const { formatMinor } = moneyFormat;
 
@@ -38,13 +40,6 @@ export const STATUS_LABELS: Record<string, string> = {
   pending: 'on its way', waiting: 'on its way', posted: 'posted', needs_signoff: 'needs sign-off', discrepancy: 'discrepancy', failed: 'failed',
 };
 
-const csvCell = (v: string | number) => {
-  const s = String(v);
-  // A leading = + - @ would make a spreadsheet run it as a formula.
-  const safe = /^[=+\-@]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s;
-  return /[",\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-};
-
 export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
   const router = Router();
   const readers = ctx.requireRole('accountant', 'admin');
@@ -61,11 +56,63 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
 
   router.get('/payouts.csv', readers, async (req, res) => {
     const payouts = await listPayouts(ctx, req.principal!.orgId, 100_000);
+    // The payout-level summary (one row a payout), kept beside the line-level statement.
     const lines = [['payout', 'provider', 'arrival_date', 'currency', 'amount', 'fees', 'status'].join(',')];
     for (const p of payouts) lines.push([p.providerPayoutId, p.provider, p.arrivalDate, p.currency, formatMinor(p.amountMinor, p.currency), formatMinor(p.feeMinor, p.currency), STATUS_LABELS[p.status] ?? p.status].map(csvCell).join(','));
     res.set('Content-Type', 'text/csv; charset=utf-8').set('Content-Disposition', 'attachment; filename="payouts.csv"').set('Cache-Control', 'no-store');
     res.send(`${lines.join('\n')}\n`);
   });
+
+  // Line level, as an accountant imports it (payouts/statement.ts): every payout's lines, or one payout's (?payout=).
+  router.get('/payouts/lines.csv', readers, async (req, res) => {
+    const orgId = req.principal!.orgId;
+    const only = req.query.payout === undefined ? null : Number(req.query.payout);
+    if (only !== null && !(Number.isSafeInteger(only) && only > 0)) throw new ValidationError([{ path: 'payout', message: 'must be the id of one of your payouts' }]);
+    const { timeZone } = await ctx.organisations.get(ctx.db, orgId);
+    const payouts = (await listPayouts(ctx, orgId, 100_000)).filter((p) => only === null || p.id === only);
+    if (only !== null && payouts.length === 0) throw new NotFoundError(`Payout ${only}`);
+    const rows: string[][] = [];
+    // Oldest first, as a statement reads.
+    for (const p of [...payouts].reverse()) {
+      const loaded = await ctx.payouts.get(ctx.db, orgId, p.id);
+      if (!loaded) continue;
+      const places = await statementPlaces(orgId, p.id, loaded.lines);
+      rows.push(...payoutStatementRows(p, loaded.lines, places, timeZone).map(statementCells));
+    }
+    const name = only === null ? 'payout-lines.csv' : `payout-${payouts[0]!.providerPayoutId.replace(/[^A-Za-z0-9_-]/g, '')}-lines.csv`;
+    res.set('Content-Type', 'text/csv; charset=utf-8').set('Content-Disposition', `attachment; filename="${name}"`).set('Cache-Control', 'no-store');
+    res.send(csvText(STATEMENT_HEADER, rows));
+  });
+
+  /** Where each line of a payout went in Xero, as its page shows it (recordOf below), for the CSV. */
+  async function statementPlaces(orgId: number, payoutId: number, lines: readonly { id: number; saleId: number | null; kind: string }[]): Promise<StatementPlaces> {
+    const [steps, matches, invoices] = await Promise.all([
+      stepsOf(ctx.db, orgId, null, payoutId), matchesOf(ctx.db, orgId, payoutId),
+      invoicesOfSales(ctx.db, orgId, lines.flatMap((l) => (l.saleId === null ? [] : [l.saleId]))),
+    ]);
+    const byKey = new Map(steps.map((s) => [s.step_key, s]));
+    const links = await organisationLinks(ctx.db, ctx.config.appUrl, orgId);
+    const stepPlace = (key: string) => {
+      const step = byKey.get(key);
+      return step?.xero_id ? { text: `${step.xero_type.replace(/_/g, ' ')} ${step.reference}`, href: links.record(step.xero_type, step.xero_id) } : null;
+    };
+    return {
+      line: (line) => {
+        const own = stepPlace(`L${line.id}`);
+        if (own) return own;
+        const step = byKey.get(`L${line.id}`);
+        if (step?.status === 'failed') return { text: `failed: ${step.message ?? ''}`, href: null };
+        if (matches.get(line.id)?.status === 'queued') return { text: 'waits for sign-off', href: null };
+        const invoice = line.saleId === null ? undefined : invoices.get(line.saleId);
+        if (invoice?.number && (line.kind === 'charge' || line.kind === 'refund')) {
+          return { text: `${line.kind === 'charge' ? 'payment on' : 'refund of'} invoice ${invoice.number}`, href: links.record('invoice', invoice.xeroId) };
+        }
+        return null;
+      },
+      fees: stepPlace('FEES'),
+      transfer: stepPlace('XFER'),
+    };
+  }
 
   router.get('/payouts/signoff', readers, async (req, res) => {
     const orgId = req.principal!.orgId;
@@ -114,6 +161,7 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
     const steps = await stepsOf(ctx.db, orgId, null, payoutId);
     const byKey = new Map(steps.map((s) => [s.step_key, s]));
     const matches: Map<number, MatchRow> = await matchesOf(ctx.db, orgId, payoutId);
+    const links = await organisationLinks(ctx.db, ctx.config.appUrl, orgId);
     const sum = (pick: (l: (typeof lines)[number]) => number) => lines.reduce((s, l) => s + pick(l), 0);
     const totals = {
       gross: sum((l) => (l.kind === 'charge' ? l.amountMinor : 0)),
@@ -126,13 +174,13 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
       const step = byKey.get(`L${lineId}`);
       const match = matches.get(lineId);
       const line = lines.find((l) => l.id === lineId)!;
-      if (step?.xero_id) return { text: `${step.xero_type.replace('_', ' ')} ${step.reference}`, href: xeroRecordLink(ctx.config.appUrl, step.xero_type, step.xero_id) };
+      if (step?.xero_id) return { text: `${step.xero_type.replace('_', ' ')} ${step.reference}`, href: links.record(step.xero_type, step.xero_id) };
       if (step?.status === 'failed') return { text: `failed: ${step.message ?? ''}`, href: null };
       if (match?.status === 'queued') return { text: 'waits for sign-off', href: `${base}/signoff#line-${lineId}` };
       // A fee line names the sale its payment was for, but it went to Xero in the payout's one fees spend.
       if (line.kind === 'fee') {
         const fees = byKey.get('FEES');
-        return { text: 'in the fees spend', href: fees?.xero_id ? xeroRecordLink(ctx.config.appUrl, fees.xero_type, fees.xero_id) : null };
+        return { text: 'in the fees spend', href: fees?.xero_id ? links.record(fees.xero_type, fees.xero_id) : null };
       }
       const saleRecord = `${ctx.mountPath}/sync/records/sale/${line.saleId}`;
       if (line.saleId !== null && line.kind === 'charge') return { text: `payment on the invoice of sale ${line.saleId} (sync)`, href: saleRecord };
@@ -144,9 +192,9 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
       title: `Payout ${payout.providerPayoutId}`, base, flash: ctx.pages.takeFlash(req), payout, providerName: providerNameOf(ctx, payout.provider), lines, totals, money, labels: STATUS_LABELS,
       status: payout.status === 'discrepancy' ? 'discrepancy' : String(state?.status ?? 'pending'), message: state?.message ?? null,
       matches, recordOf, fees: byKey.get('FEES'), transfer: byKey.get('XFER'), xeroLink: {
-        payment: (id: string) => xeroLink(ctx.config.appUrl, 'payment', id),
-        bank_transaction: (id: string) => xeroLink(ctx.config.appUrl, 'bank_transaction', id),
-        bank_transfer: (id: string) => xeroLink(ctx.config.appUrl, 'bank_transfer', id),
+        payment: (id: string) => links.of('payment', id),
+        bank_transaction: (id: string) => links.of('bank_transaction', id),
+        bank_transfer: (id: string) => links.of('bank_transfer', id),
       },
     });
   });

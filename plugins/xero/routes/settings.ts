@@ -12,16 +12,20 @@ import { BUILT_IN } from '../mappings/load';
 import { listMappings, replaceMappings } from '../mappings/store';
 import { scheduleLocals } from './schedule';
 import { XERO_METHOD } from '../incoming/reconcile';
+import { payoutProviders } from '../clearing/providers';
+import { clearingAccountName } from '../clearing/accounts';
 
 /** Categories offered on the page: what the organisation sells in (at most this many). */
 const SOLD_CATEGORIES = 250;
 
 /**
- * The install's payment methods, each mapped to an account on this page; not "Paid in Xero" (payments that
- * are in Xero already: never pushed, so they need no account).
+ * The organisation's payment methods (the install's and its own, disabled ones too: their payments already
+ * recorded still post), each mapped to an account on this page; not "Paid in Xero" (payments that are in
+ * Xero already: never pushed, so they need no account).
  */
-const pushedMethods = (ctx: PluginContext<XeroConfig>) => ctx.paymentMethods.list().filter((m) => m.id !== XERO_METHOD);
-const methodIdsOf = (ctx: PluginContext<XeroConfig>): string[] => pushedMethods(ctx).map((m) => m.id);
+const pushedMethods = async (ctx: PluginContext<XeroConfig>, orgId: number) =>
+  (await ctx.paymentMethods.ofOrganisation(ctx.db, orgId)).filter((m) => m.id !== XERO_METHOD);
+const methodIdsOf = async (ctx: PluginContext<XeroConfig>, orgId: number): Promise<string[]> => (await pushedMethods(ctx, orgId)).map((m) => m.id);
 
 interface PageState {
   form?: SettingsForm;
@@ -33,10 +37,12 @@ async function renderSettings(ctx: PluginContext<XeroConfig>, req: Request, res:
   const orgId = req.principal!.orgId;
   const connection = await getLiveConnection(ctx.db, orgId);
   res.set('Cache-Control', 'no-store');
-  const methods = pushedMethods(ctx);
+  const methods = await pushedMethods(ctx, orgId);
   const common = {
     title: 'Xero settings', base: ctx.mountPath, flash: ctx.pages.takeFlash(req), methods: methods.map((m) => m.id),
-    methodLabels: Object.fromEntries(methods.map((m) => [m.id, m.label])), builtIn: BUILT_IN, schedule: await scheduleLocals(ctx, orgId),
+    methodLabels: Object.fromEntries(methods.map((m) => [m.id, m.enabled ? m.label : `${m.label} (disabled)`])), builtIn: BUILT_IN,
+    // Methods paid out by a provider sync without an account of their own: to the provider's clearing account.
+    clearingOf: Object.fromEntries(payoutProviders(ctx).map((p) => [p.id, { provider: p.name, account: clearingAccountName(p.name, '', '') }])), schedule: await scheduleLocals(ctx, orgId),
   };
   if (!connection || connection.status !== 'connected') {
     ctx.pages.render(res, 'settings', { ...common, connected: false, catalogue: null, form: null, errors: {}, pageError: null }, status);
@@ -49,7 +55,7 @@ async function renderSettings(ctx: PluginContext<XeroConfig>, req: Request, res:
   } catch (err) {
     pageError = `Could not read the chart of accounts from Xero: ${err instanceof Error ? err.message : String(err)}`;
   }
-  const form = state.form ?? formFromRows(await listMappings(ctx.db, orgId), await ctx.records.saleCategories(ctx.db, orgId, SOLD_CATEGORIES), methodIdsOf(ctx));
+  const form = state.form ?? formFromRows(await listMappings(ctx.db, orgId), await ctx.records.saleCategories(ctx.db, orgId, SOLD_CATEGORIES), methods.map((m) => m.id));
   ctx.pages.render(res, 'settings', {
     ...common, connected: true, organisationName: connection.tenant_name, catalogue, form, errors: state.errors ?? {}, pageError,
   }, status);
@@ -72,7 +78,7 @@ export function settingsRoutes(ctx: PluginContext<XeroConfig>): Router {
   router.post('/settings', admin, async (req, res) => {
     // Always the principal's own organisation: nothing here takes an organisation from the request.
     const orgId = req.principal!.orgId;
-    const form = parseSettingsForm((req.body ?? {}) as Record<string, unknown>, methodIdsOf(ctx));
+    const form = parseSettingsForm((req.body ?? {}) as Record<string, unknown>, await methodIdsOf(ctx, orgId));
     const connection = await getLiveConnection(ctx.db, orgId);
     if (!connection || connection.status !== 'connected') {
       await renderSettings(ctx, req, res, {}, 409);

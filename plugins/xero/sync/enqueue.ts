@@ -13,7 +13,8 @@ import { getLiveConnection } from '../connection/store';
 import { coalescedAvailableAt } from './coalesce';
 import { tenantKeyOf } from '../engine/rateBudget';
 import { saleSubject, type TriggeredBy } from '../engine/types';
-import { CREDIT_NOTE_PUSH, INVOICE_PUSH, PAYMENT_PUSH, type CreditNotePushPayload, type InvoicePushPayload, type PaymentPushPayload } from './types';
+import { enqueueDepositPush, refundOutOfDeposit, takeAsDeposit } from './deposits/enqueue';
+import { CREDIT_NOTE_PUSH, DEPOSIT_PUSH, INVOICE_PUSH, PAYMENT_PUSH, type CreditNotePushPayload, type InvoicePushPayload, type PaymentPushPayload } from './types';
 
 type Ctx = Pick<PluginContext<XeroConfig>, 'outbox' | 'sync'>;
 
@@ -114,12 +115,25 @@ async function untilServiceDate(trx: Queryable, ctx: SubscriberCtx, orgId: numbe
 
 export const onRefundIssued: EventSubscriber<XeroConfig, 'refund.issued'> = async (event, trx, ctx) => {
   const when = await whenToRun(trx, ctx, event.orgId, CREDIT_NOTE_PUSH);
-  if (when) await enqueueCreditNotePush(ctx, trx, event.orgId, event.data.refund.id, event.data.sale.id, when);
+  if (!when) return;
+  // Given back out of a deposit before the invoice: paid out of its prepayment now (deposits/); the credit
+  // note still follows the invoice, and is allocated to it.
+  await refundOutOfDeposit(ctx, trx, event.orgId, event.data.refund, when.availableAt);
+  await enqueueCreditNotePush(ctx, trx, event.orgId, event.data.refund.id, event.data.sale.id, when);
 };
 
 export const onPaymentReceived: EventSubscriber<XeroConfig, 'payment.received'> = async (event, trx, ctx) => {
   // A payment recorded in Xero (method `xero`, incoming/) is already there: pushing it would pay the invoice twice.
   if (event.data.payment.method === XERO_METHOD) return;
   const when = await whenToRun(trx, ctx, event.orgId, PAYMENT_PUSH);
-  if (when) await enqueuePaymentPush(ctx, trx, event.orgId, event.data.payment.id, event.data.sale.id, when);
+  if (!when) return;
+  // Paid before its invoice, which waits for its service date: a deposit, posted now as a prepayment.
+  if (await takeAsDeposit(ctx, trx, event.orgId, event.data.sale, event.data.payment, when.availableAt)) return;
+  await enqueuePaymentPush(ctx, trx, event.orgId, event.data.payment.id, event.data.sale.id, when);
+};
+
+/** A booking cancelled with its deposit kept: the kept money is invoiced and paid by the deposits (deposits/). */
+export const onSaleCancelled: EventSubscriber<XeroConfig, 'sale.cancelled'> = async (event, trx, ctx) => {
+  const when = await whenToRun(trx, ctx, event.orgId, DEPOSIT_PUSH);
+  if (when) await enqueueDepositPush(ctx, trx, event.orgId, event.data.sale.id, { cancel: true }, when.availableAt);
 };

@@ -8,8 +8,11 @@ export const INVOICE_PUSH = 'xero.invoice.push';
 export const CREDIT_NOTE_PUSH = 'xero.creditnote.push';
 export const PAYMENT_PUSH = 'xero.payment.push';
 export const HISTORY_NOTE = 'xero.history.note';
+/** A sale's deposits: prepayments, refunds out of them, their allocation to the invoice (deposits/). */
+export const DEPOSIT_PUSH = 'xero.deposit.push';
+export const RECEIPT_ATTACH = 'xero.receipt.attach';
 
-export const SYNC_ITEM_TYPES = [INVOICE_PUSH, CREDIT_NOTE_PUSH, PAYMENT_PUSH] as const;
+export const SYNC_ITEM_TYPES = [INVOICE_PUSH, CREDIT_NOTE_PUSH, PAYMENT_PUSH, DEPOSIT_PUSH] as const;
 export type SyncItemType = (typeof SYNC_ITEM_TYPES)[number];
 
 interface PushPayloadBase {
@@ -32,10 +35,21 @@ export interface PaymentPushPayload extends PushPayloadBase {
   saleId: number;
 }
 
+export interface DepositPushPayload extends PushPayloadBase {
+  saleId: number;
+}
+
 export interface HistoryNotePayload {
   recordType: 'invoice' | 'credit_note';
   xeroId: string;
   entityType: SyncEntityType;
   entityId: number;
   details: string;
+}
+
+export interface ReceiptAttachPayload {
+  saleId: number;
+  /** The sale's invoice in Xero, as created or adopted. */
+  invoiceId: string;
+  triggeredBy?: TriggeredBy;
 }

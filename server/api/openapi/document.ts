@@ -3,6 +3,7 @@
 // viewSchemas.ts (checked against the view types at compile time), so the document follows the code.
 // test/support/apiContract.ts validates every response of the e2e API tests against it.
 import { z } from 'zod';
+import { CUSTOMER_CREDIT_METHOD } from '../../domain/customerCredit';
 import { paymentInputSchema, refundInputSchema, saleInputSchema, SaleListQuerySchema } from '../../domain/saleSchemas';
 import { IDEMPOTENCY_HEADER, REPLAYED_HEADER } from '../idempotency';
 import { API_BODY_LIMIT } from '../router';
@@ -113,7 +114,8 @@ export function buildOpenApiDocument(opts: { paymentMethods: readonly string[] }
   const requests = componentSchemas({
     SaleRequest: saleInputSchema(null, methods, Date.now()),
     RefundRequest: refundInputSchema('GBP', methods),
-    PaymentRequest: paymentInputSchema('GBP', methods, Date.now()),
+    // A payment may also come from the customer's credit (their earlier overpayments).
+    PaymentRequest: paymentInputSchema('GBP', [...methods, CUSTOMER_CREDIT_METHOD], Date.now()),
   }, 'input');
   const responses = componentSchemas({
     Sale: SaleViewSchema, SaleLine: SaleLineViewSchema, Payment: PaymentViewSchema, Refund: RefundViewSchema,
@@ -177,6 +179,9 @@ export function buildOpenApiDocument(opts: { paymentMethods: readonly string[] }
       '/sales/{id}/payments': {
         post: {
           tags: ['sales'], operationId: 'recordPayment', summary: 'Record a payment on a sale (admin, staff)',
+          description: "A payment above what the sale still owes pays it in full; the excess is kept as the customer's credit "
+            + '(`payment.toCredit`, `sale.customerCredit`). Method `customer_credit` pays from that credit, in the sale\'s currency only '
+            + '(422 on `method` when the customer has none in it, on `amount` when it is short or more than is outstanding).',
           parameters: [saleId, idempotencyKey],
           requestBody: requestBody('PaymentRequest', REQUEST_EXAMPLES.payment),
           responses: {

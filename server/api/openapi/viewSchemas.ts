@@ -35,7 +35,7 @@ export const SaleLineViewSchema = z.strictObject({
   taxCode: z.string().nullable(),
   lineTotal: money,
   refunded: money,
-  kind: z.enum(SALE_LINE_KINDS).meta({ description: 'item; tip or service_charge post to their own account and tax type.' }),
+  kind: z.enum(SALE_LINE_KINDS).meta({ description: 'item; tip or service_charge post to their own account and tax type; voucher sells a gift voucher (see the sale\'s vouchers).' }),
 });
 
 export const PaymentViewSchema = z.strictObject({
@@ -47,6 +47,20 @@ export const PaymentViewSchema = z.strictObject({
   receivedAt: instant,
   createdAt: instant,
   source: z.string().nullable().meta({ description: 'Where the payment came from when it was not taken here (e.g. "Paid in Xero: bank transfer, 2 Dec"); null for payments recorded through Ledgerbridge.' }),
+  toCredit: money.nullable().meta({ description: "An overpayment: the part of `amount` above what the sale owed, kept as the customer's credit in the payment's currency; null when none." }),
+  voucherCode: z.string().nullable().meta({ description: 'The gift voucher it was paid from (method gift_voucher); null otherwise.' }),
+});
+
+export const VoucherViewSchema = z.strictObject({
+  code: z.string().meta({ description: 'The code on the voucher, e.g. GV-7KQ2-M9XD: a payment with method gift_voucher names it.' }),
+  saleId: id,
+  currency: z.string(),
+  amount: money,
+  redeemed: money.meta({ description: 'Taken by payments so far.' }),
+  balance: money,
+  expiresOn: z.string().meta({ description: 'The last day it can be used (YYYY-MM-DD, the organisation\'s calendar).' }),
+  status: z.enum(['active', 'used', 'expired', 'written_off']),
+  writtenOff: money.nullable().meta({ description: 'What was left when it expired and moved to revenue; null until then.' }),
 });
 
 export const RefundViewSchema = z.strictObject({
@@ -59,6 +73,7 @@ export const RefundViewSchema = z.strictObject({
   reason: z.string().nullable(),
   createdAt: instant,
   lines: z.array(z.strictObject({ saleLineId: id, quantity: decimal.nullable(), amount: money })),
+  downstreamState: z.string().nullable().meta({ description: 'How the refund stands downstream when someone changed it there (e.g. its credit note paid out in Xero); null otherwise.', examples: ['Settled in Xero: 30.00 paid out'] }),
 });
 
 export const SyncRecordViewSchema = z.strictObject({
@@ -79,6 +94,7 @@ export const SaleViewSchema = z.strictObject({
   reference: z.string().nullable(),
   occurredAt: instant,
   serviceDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable().meta({ description: 'The day the service is delivered (YYYY-MM-DD), when not the day of the sale; else null.' }),
+  cancellation: z.strictObject({ at: instant, kept: money }).nullable().meta({ description: 'The booking was cancelled with its deposit kept: when, and the money kept (nothing more is owed); else null.' }),
   currency,
   total: money,
   paid: money,
@@ -86,9 +102,13 @@ export const SaleViewSchema = z.strictObject({
   outstanding: money.meta({ description: 'What the customer still owes: total − paid − refunds without a method, never below zero.' }),
   status: z.enum(SALE_STATUSES),
   customer: z.strictObject({ id, name: z.string(), email: z.string().nullable() }),
+  customerCredit: z.array(z.strictObject({ currency, amount: money })).meta({
+    description: "The customer's credit left from overpayments, by currency (spent with method `customer_credit` on a sale in that currency); empty when none.",
+  }),
   lines: z.array(SaleLineViewSchema),
   payments: z.array(PaymentViewSchema),
   refunds: z.array(RefundViewSchema),
+  vouchers: z.array(VoucherViewSchema).meta({ description: 'Gift vouchers this sale sold (lines of kind voucher).' }),
   sync: z.array(SyncRecordViewSchema),
 });
 

@@ -60,9 +60,12 @@ for (const kind of dbKinds()) {
       }
     });
 
-    it("names the install's payment methods, and the idempotency header on every POST", () => {
-      const paymentMethod = (served.components.schemas.PaymentRequest as { properties: { method: { enum: string[] } } }).properties.method;
-      assert.deepEqual(paymentMethod.enum, methodIds(app.host.deps));
+    it("names the install's payment methods (an organisation may add its own, so no closed enum), and the idempotency header on every POST", () => {
+      const paymentMethod = (served.components.schemas.PaymentRequest as { properties: { method: { enum?: string[]; examples: string[]; description: string } } }).properties.method;
+      // And a payment from the customer's credit (their earlier overpayments).
+      assert.deepEqual(paymentMethod.examples, [...methodIds(app.host.deps), 'customer_credit']);
+      assert.equal(paymentMethod.enum, undefined);
+      assert.match(paymentMethod.description, /cash, card_terminal, bank_transfer.*or one the organisation added under Payment methods/);
       for (const ops of Object.values(served.paths)) {
         const post = (ops as { post?: { parameters: { name: string }[] } }).post;
         if (post) assert.ok(post.parameters.some((p) => p.name === 'Idempotency-Key'));
@@ -81,10 +84,15 @@ for (const kind of dbKinds()) {
       await api().post(`/api/v1/sales/${created.body.id}/payments`).set('Authorization', auth).send({ method: 'cash', amount: 10, providerRef: 'till-9' }).expect(201);
       await api().post(`/api/v1/sales/${created.body.id}/payments`).set('Authorization', auth).send({ method: 'cash', amount: 10, providerRef: 'till-9' }).expect(200);
       await api().post(`/api/v1/sales/${created.body.id}/refunds`).set('Authorization', auth).send({ kind: 'lines', lines: [{ lineId: created.body.lines[0].id, quantity: 1 }], method: 'cash' }).expect(201);
+      // An overpayment (7.50 owed, 10.00 paid) and the credit it leaves, spent on the customer's next sale.
+      const over = await api().post(`/api/v1/sales/${created.body.id}/payments`).set('Authorization', auth).send({ method: 'cash', amount: '10.00' }).expect(201);
+      assert.deepEqual([over.body.payment.toCredit, over.body.sale.customerCredit], ['2.50', [{ currency: 'GBP', amount: '2.50' }]]);
+      const next = await api().post('/api/v1/sales').set('Authorization', auth).send({ ...sale, reference: 'DOC-3', payments: [] }).expect(201);
+      await api().post(`/api/v1/sales/${next.body.id}/payments`).set('Authorization', auth).send({ method: 'customer_credit', amount: '2.50' }).expect(201);
       await api().post('/api/v1/sales').set('Authorization', auth).send(sale).expect(409);
       await api().get('/api/v1/sales/999999').set('Authorization', auth).expect(404);
       await api().get('/api/v1/sales').expect(401);
-      assert.equal(app.apiContract.checked - before, 11);
+      assert.equal(app.apiContract.checked - before, 14);
       assert.deepEqual(app.apiContract.violations, []);
     });
 

@@ -149,6 +149,32 @@ for (const kind of dbKinds()) {
       assert.match(list.text, /Part paid/);
     });
 
+    test('an overpayment at the desk becomes the customer\'s credit, which pays their next sale; a short credit is refused next to the field', async () => {
+      const form = await staff.get('/sales/new').expect(200);
+      const sell = async (reference: string) => Number((await staff.post('/sales').type('form').send(encode(saleForm(csrfFrom(form), {
+        reference, 'customer[name]': 'Grace Hopper', 'customer[email]': 'grace@example.com', 'lines[0][description]': 'Climbing course', 'lines[0][unitPrice]': '40.00',
+      }))).expect(303)).headers.location!.split('/').pop());
+      const first = await sell('WEB-OVER-1');
+      let page = await staff.get(`/sales/${first}`).expect(200);
+      const paid = await staff.post(`/sales/${first}/payments`).type('form').send({ _csrf: csrfFrom(page), method: 'cash', amount: '50.00', providerRef: '' }).expect(303);
+      page = await staff.get(paid.headers.location!).expect(200);
+      assert.match(page.text, /Payment of 50.00 GBP recorded. 10.00 GBP of it was more than the sale owed and is kept as the customer(?:&#39;|')s credit./);
+      assert.match(page.text, /data-testid="payment-to-credit">10.00 GBP to the customer(?:&#39;|')s credit</);
+      assert.match(page.text, /data-testid="customer-credit">10.00 GBP</);
+      assert.match(page.text, /data-testid="sale-state">Paid</);
+
+      const second = await sell('WEB-OVER-2');
+      page = await staff.get(`/sales/${second}`).expect(200);
+      assert.match(page.text, /<option value="customer_credit">Customer credit \(10.00 GBP available\)<\/option>/);
+      const short = await staff.post(`/sales/${second}/payments`).type('form').send({ _csrf: csrfFrom(page), method: 'customer_credit', amount: '10.01', providerRef: '' });
+      assert.equal(short.status, 422);
+      assert.match(short.text, /id="pay-amount-error">is more than the customer(?:&#39;|')s credit of 10.00 GBP</);
+      await staff.post(`/sales/${second}/payments`).type('form').send({ _csrf: csrfFrom(page), method: 'customer_credit', amount: '10.00', providerRef: '' }).expect(303);
+      page = await staff.get(`/sales/${second}`).expect(200);
+      assert.match(page.text, /<td>Customer credit<\/td><td><\/td><td class="num">10.00 GBP<\/td>/);
+      assert.doesNotMatch(page.text, /data-testid="customer-credit"/, 'all of it spent');
+    });
+
     test('another organisation’s sale is a 404', async () => {
       const other = await seedUser(w.t.db, 'admin', 'other-admin@example.com');
       const outsider = await logIn(w.app, 'other-admin@example.com');

@@ -13,6 +13,11 @@ import { startSyncFixture, type SyncFixture } from './syncFixture';
 
 type Json = Record<string, unknown>;
 const unescape = (s: string): string => s.replace(/&amp;/g, '&');
+/** A deep link through Xero's organisation login: the organisation's ShortCode and the record's path. */
+const parts = (href: string): { shortCode: string | null; path: string } => {
+  const url = new URL(href);
+  return { shortCode: url.searchParams.get('shortcode'), path: url.searchParams.get('redirecturl') ?? '' };
+};
 
 for (const kind of dbKinds()) {
   describe(`links to records in Xero (${kind})`, () => {
@@ -31,18 +36,20 @@ for (const kind of dbKinds()) {
       const admin = await logIn(f.x.app, f.org.emails.admin);
       const page = await admin.get(`/sales/${saleId}`).expect(200);
       const links = [...page.text.matchAll(/<a href="([^"]+)">([^<]+) \(Open in Xero\)<\/a>/g)].map((m) => ({ href: unescape(m[1]!), text: m[2]! }));
-      const invoiceLink = links.find((l) => l.href.includes('/AccountsReceivable/View.aspx?InvoiceID='));
+      const invoiceLink = links.find((l) => parts(l.href).path.startsWith('/AccountsReceivable/View.aspx?InvoiceID='));
       assert.ok(invoiceLink, `an invoice link: ${JSON.stringify(links)}`);
-      assert.ok(invoiceLink.href.startsWith(f.emu.url), 'the demo points the links at the emulator');
-      assert.ok(links.some((l) => l.href.includes('/AccountsReceivable/ViewCreditNote.aspx?creditNoteID=')), 'a credit note link');
-      assert.ok(links.some((l) => l.href.includes('/Bank/ViewTransaction.aspx?paymentID=')), 'a payment link');
+      assert.ok(invoiceLink.href.startsWith(`${f.emu.url}/organisationlogin/default.aspx?`), 'the demo points the links at the emulator, through the organisation login');
+      const home = f.emu.emulator.accounting.listTenants().find((t) => t.tenantId === f.tenantId)!;
+      assert.ok(links.every((l) => parts(l.href).shortCode === home.shortCode), 'every link names the connected organisation by its ShortCode');
+      assert.ok(links.some((l) => parts(l.href).path.startsWith('/AccountsReceivable/ViewCreditNote.aspx?creditNoteID=')), 'a credit note link');
+      assert.ok(links.some((l) => parts(l.href).path.startsWith('/Bank/ViewTransaction.aspx?paymentID=')), 'a payment link');
 
       const opened = await request(f.emu.url).get(invoiceLink.href.slice(f.emu.url.length)).expect(200);
       assert.match(opened.text, new RegExp(`<h1>Invoice ${invoiceLink.text}</h1>`));
       assert.match(opened.text, /Total tax<\/th><td>4\.00 GBP/, 'VAT of 24.00 inclusive at 20 %');
       assert.match(opened.text, /Total<\/th><td>24\.00 GBP/);
       const invoices = await f.books<Json>('invoices');
-      assert.ok(invoices.some((i) => invoiceLink.href.endsWith(`InvoiceID=${String(i.InvoiceID)}`)), 'the link names the invoice in the books');
+      assert.ok(invoices.some((i) => parts(invoiceLink.href).path.endsWith(`InvoiceID=${String(i.InvoiceID)}`)), 'the link names the invoice in the books');
       for (const l of links) await request(f.emu.url).get(l.href.slice(f.emu.url.length)).expect(200);
     });
 
@@ -50,8 +57,29 @@ for (const kind of dbKinds()) {
       const admin = await logIn(f.x.app, f.org.emails.admin);
       const json = (await admin.get(`/sales/${saleId}/sync.json`).expect(200)).body as { records: Json[] };
       const invoice = json.records.find((r) => r.recordType === 'invoice')!;
-      assert.match(String(invoice.externalUrl), /\/AccountsReceivable\/View\.aspx\?InvoiceID=[0-9a-f-]{36}$/);
+      assert.match(parts(String(invoice.externalUrl)).path, /^\/AccountsReceivable\/View\.aspx\?InvoiceID=[0-9a-f-]{36}$/);
       assert.equal(invoice.externalLabel, 'Open in Xero');
+    });
+
+    it('the Xero invoice panel links the invoice and the customer\'s contact, and the sync record page its records; all open', async () => {
+      const admin = await logIn(f.x.app, f.org.emails.admin);
+      const page = (await admin.get(`/sales/${saleId}`).expect(200)).text;
+      const panel = /<section class="panel"[^>]*data-testid="sale-figures">([\s\S]*?)<\/section>/.exec(page)?.[1] ?? '';
+      const links = [...panel.matchAll(/<a href="([^"]+)">([^<]+)<\/a>/g)].map((m) => ({ href: unescape(m[1]!), text: m[2]! }));
+      assert.deepEqual(links.map((l) => l.text), [`Open Xero invoice LB-${saleId} in Xero`, 'Xero contact: Ada']);
+      const contacts = await f.books<Json>('contacts');
+      const ada = contacts.find((c) => c.Name === 'Ada')!;
+      assert.equal(parts(links[1]!.href).path, `/Contacts/View/${String(ada.ContactID)}`);
+      for (const l of links) {
+        const opened = await request(f.emu.url).get(l.href.slice(f.emu.url.length)).expect(200);
+        if (l === links[1]) assert.match(opened.text, /Ada/);
+      }
+
+      const record = (await admin.get(`/plugins/xero/sync/records/sale/${saleId}`).expect(200)).text;
+      const recordLinks = [...record.matchAll(/<a href="([^"]+)">([^<]+) \(Open in Xero\)<\/a>/g)].map((m) => unescape(m[1]!));
+      assert.equal(recordLinks.length, 1, 'the invoice (an allocation has no page in Xero)');
+      assert.match(parts(recordLinks[0]!).path, /^\/AccountsReceivable\/View\.aspx\?InvoiceID=/);
+      await request(f.emu.url).get(recordLinks[0]!.slice(f.emu.url.length)).expect(200);
     });
 
     it('the ShortCode form opens the record in that organisation only; an unknown record is not found', async () => {
@@ -72,9 +100,10 @@ for (const kind of dbKinds()) {
       assert.ok(form, 'the button is on the sale page');
       const sent = await staff.post(form[1]!).type('form').send({ _csrf: csrfFrom(page), returnTo: form[2]! }).expect(303);
       assert.equal(sent.headers.location, `/sales/${saleId}`);
-      const resends = await f.x.ctx.db('xero_audit').where({ org_id: f.org.orgId, entity_type: 'sale', entity_id: saleId, action: 'resend' }).select('message');
+      const resends = await f.x.ctx.db('xero_audit').where({ org_id: f.org.orgId, entity_type: 'sale', entity_id: saleId, action: 'resend' }).select('message', 'actor');
       assert.equal(resends.length, 1, 'one send-now, recorded in the audit trail');
-      assert.match(String(resends[0].message), /send now requested by/);
+      assert.match(String(resends[0].message), /^Send now/);
+      assert.match(String(resends[0].actor), new RegExp(`\\(${f.org.emails.staff.replace(/[.]/g, '\\.')}\\)$`), 'who asked: name and email');
       const back = await staff.get(`/sales/${saleId}`).expect(200);
       assert.match(back.text, /Queued: the sale is checked against Xero and sent if it is not there yet\./);
       const accountant = await logIn(f.x.app, f.org.emails.accountant);

@@ -15,6 +15,8 @@ export interface IncomingFixture extends SyncFixture {
   /** Our OAuth2 app's client id in the emulator (webhooks only). */
   webhookAppId: string | null;
   webhookKey: string | null;
+  /** The app listening on a real port (where the emulator delivers webhooks; browser tests open it). */
+  appUrl: string;
   saleView(saleId: number): ReturnType<typeof getSale>;
   /** The invoice id our push created for the sale. */
   invoiceIdOf(saleId: number): Promise<string>;
@@ -65,6 +67,7 @@ export async function startIncomingFixture(kind: DbKind, opts: { webhooks: boole
     accountant: { bearer },
     webhookAppId: webhook?.clientId ?? null,
     webhookKey: webhook?.key ?? null,
+    appUrl: listener.url,
     saleView: (saleId: number) => getSale(db, f.org.orgId, saleId),
     async invoiceIdOf(saleId: number) {
       const row = await db('xero_records').where({ org_id: f.org.orgId, entity_type: 'sale', entity_id: saleId, record_type: 'invoice' }).first();

@@ -35,7 +35,7 @@ for (const kind of dbKinds()) {
       const admin = await logIn(world.x.app, world.org.emails.admin);
       const consent = await startConsent(world, admin);
       const scopes = consent.scope.split(' ');
-      for (const s of ['openid', 'offline_access', 'accounting.invoices', 'accounting.payments', 'accounting.banktransactions', 'accounting.contacts', 'accounting.settings.read']) {
+      for (const s of ['openid', 'offline_access', 'accounting.invoices', 'accounting.payments', 'accounting.banktransactions', 'accounting.contacts', 'accounting.settings.read', 'accounting.attachments']) {
         assert.ok(scopes.includes(s), `asks for ${s}`);
       }
       assert.ok(!scopes.includes('accounting.transactions'), 'granular scopes by default');
@@ -50,6 +50,7 @@ for (const kind of dbKinds()) {
       assert.equal(row.tenant_id, uk.tenantId);
       assert.equal(row.tenant_name, uk.name);
       assert.equal(row.tenant_currency, 'GBP');
+      assert.equal(row.short_code, uk.shortCode, 'the organisation\'s ShortCode, for deep links that open it');
       assert.ok(row.xero_connection_id);
       assert.ok(row.scopes?.split(' ').includes('accounting.invoices'));
       assert.ok(row.access_expires_at && row.refresh_issued_at && row.last_success_at);

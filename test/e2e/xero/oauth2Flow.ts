@@ -19,7 +19,7 @@ export interface OAuth2World {
   x: XeroTestApp;
   org: SeededOrg;
   client: { clientId: string; clientSecret: string };
-  tenants: { tenantId: string; name: string }[];
+  tenants: { tenantId: string; name: string; shortCode: string }[];
   /** Connection deps whose clock is the emulator's (token expiry is judged on Xero's time). */
   deps: ConnectionDeps;
   close(): Promise<void>;
@@ -39,7 +39,7 @@ export async function oauth2World(kind: DbKind, opts: Partial<XeroTestAppOptions
     },
   });
   const org = await seedOrg(x.host.deps.db, 'Riverside Climbing');
-  const tenants = emu.emulator.accounting.listTenants().map((t) => ({ tenantId: t.tenantId, name: t.name }));
+  const tenants = emu.emulator.accounting.listTenants().map((t) => ({ tenantId: t.tenantId, name: t.name, shortCode: t.shortCode }));
   return {
     emu, x, org, client, tenants,
     deps: { ...x.deps, now: () => emu.emulator.clock.now() },

@@ -1,7 +1,7 @@
 // Service dates (issue 17) over HTTP against the app and the Xero emulator, on SQLite and PostgreSQL: a
 // sale may name the day its service is delivered (API `serviceDate`, the sale form); with the organisation's
 // setting "invoice date: the service date" its invoice is dated that day, and one for a day still to come
-// waits — saying so on the sale's page — and is posted on that day, its payment behind it. Also the bug
+// waits — saying so on the sale's page — and is posted on that day, its deposit (taken before) allocated to it. Also the bug
 // fixed on the way: documents were dated on the UTC day, not the organisation's (a sale at 00:30 in London
 // in summer was invoiced the day before).
 import { after, before, describe, it } from 'node:test';
@@ -94,7 +94,7 @@ for (const kind of dbKinds()) {
       assert.equal((await invoiceOf(sale.id))?.DateString.slice(0, 10), '2026-03-01');
     });
 
-    it('a service date to come: the invoice waits (saying so), goes back if brought forward, and is posted that day with its payment', async () => {
+    it('a service date to come: the invoice waits (saying so), goes back if brought forward, and is posted that day, its deposit allocated to it', async () => {
       await setMappings(f.x, f.org.orgId, [{ kind: 'invoice_date', key: '', value: 'service_date' }]);
       const serviceDate = londonDay(Date.now() + 40 * DAY);
       const [y, m, d] = serviceDate.split('-').map(Number) as [number, number, number];
@@ -120,8 +120,9 @@ for (const kind of dbKinds()) {
       assert.ok(Number(back.available_at) >= dayStart, `back until ${new Date(Number(back.available_at)).toISOString()}`);
       assert.equal(await invoiceOf(sale.id), undefined, 'nothing in Xero before the day');
       assert.equal((await record(sale.id)).note, note);
-      const paymentItem = await db()('outbox').where({ type: 'xero.payment.push' }).whereRaw('payload like ?', [`%"saleId":${sale.id}%`]).first();
-      assert.equal(Number(paymentItem.attempts), 0, 'the payment waits behind its invoice');
+      // Its payment, taken before the invoice, is a deposit: in Xero at once as a prepayment (deposits.test.ts), never an invoice payment.
+      assert.equal(await db()('outbox').where({ type: 'xero.payment.push' }).whereRaw('payload like ?', [`%"saleId":${sale.id}%`]).first(), undefined);
+      assert.ok(await db()('outbox').where({ type: 'xero.deposit.push', subject: `xero:deposits:${sale.id}` }).first(), 'posted as a deposit');
 
       // The day comes: for Ledgerbridge's clock, and for Xero's (which checks the request signatures' time).
       const clock = f.x.ctx.clock;
@@ -140,7 +141,7 @@ for (const kind of dbKinds()) {
       }
       const invoice = await invoiceOf(sale.id);
       assert.equal(invoice?.DateString.slice(0, 10), serviceDate);
-      assert.equal(invoice?.AmountPaid, 80, 'its payment followed');
+      assert.equal(invoice?.AmountPaid, 80, 'its deposit was allocated to it');
       assert.equal((await record(sale.id)).note, null, 'the note goes once it is posted');
     });
   });

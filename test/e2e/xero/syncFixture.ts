@@ -62,9 +62,11 @@ export async function connectPrivateApp(x: XeroTestApp, orgId: number, emulatorU
   const certificateId = typeof row === 'object' ? Number(row!.id) : Number(row);
   const sealed = await x.ctx.secrets.seal(db, orgId, certificateKeyPurpose(certificateId), certificate.privateKeyPem);
   await db('xero_certificates').where({ id: certificateId }).update({ private_key_sealed: sealed });
+  // What connecting stores from GET /Organisation: its ShortCode, for deep links that open this organisation.
+  const tenant = (await request(emulatorUrl).get(`/_emulator/tenants/${app.tenantId}/contacts`).expect(200)).body.tenant as { shortCode: string };
   await startConnection(x.deps, db, {
     orgId, mode: 'private_app', status: 'connected', createdBy: 'test', endReason: 'test reconnect',
-    tenant_id: app.tenantId, tenant_name: organisationName, consumer_key: app.consumerKey, certificate_id: certificateId,
+    tenant_id: app.tenantId, tenant_name: organisationName, short_code: tenant.shortCode, consumer_key: app.consumerKey, certificate_id: certificateId,
   });
   return app.tenantId;
 }
@@ -135,7 +137,7 @@ export async function startSyncFixture(kind: DbKind, opts: {
     async drained(timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const busy = await db('outbox').where({ org_id: org.orgId }).whereIn('type', ['xero.invoice.push', 'xero.creditnote.push', 'xero.payment.push'])
+        const busy = await db('outbox').where({ org_id: org.orgId }).whereIn('type', ['xero.invoice.push', 'xero.creditnote.push', 'xero.payment.push', 'xero.deposit.push'])
           .whereIn('status', ['pending', 'leased']).count({ n: '*' });
         if (Number((busy as { n: number | string }[])[0]?.n ?? 0) === 0) return;
         if (Date.now() > deadline) {

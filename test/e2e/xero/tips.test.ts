@@ -88,7 +88,7 @@ for (const kind of dbKinds()) {
       const bad = await request(f.x.app).post('/api/v1/sales').set('authorization', `Bearer ${await token()}`)
         .send({ ...dinner(), lines: [{ description: 'Gratuity', quantity: 1, unitPrice: '2.00', kind: 'gratuity' }] });
       assert.equal(bad.status, 422);
-      assert.deepEqual(bad.body.error.details, [{ path: 'lines.0.kind', message: 'must be one of item, tip, service_charge' }]);
+      assert.deepEqual(bad.body.error.details, [{ path: 'lines.0.kind', message: 'must be one of item, tip, service_charge, voucher' }]);
       const res = await postForm(staff, '/sales/new', '/sales', {
         currency: 'GBP', 'customer[name]': 'Walk In',
         'lines[0][description]': 'Coffee', 'lines[0][quantity]': '1', 'lines[0][unitPrice]': '3.00', 'lines[0][kind]': 'item',

@@ -32,7 +32,7 @@ export async function createDomainFixture(kind: DbKind): Promise<DomainFixture> 
   const other = await createOrganisation(test.db, { name: 'Hilltop Studio' });
   const events = new EventBus();
   const delivered: HostEvent[] = [];
-  for (const type of ['sale.completed', 'refund.issued', 'payment.received'] as const) {
+  for (const type of ['sale.completed', 'refund.issued', 'payment.received', 'sale.cancelled'] as const) {
     events.on(type, async (event) => {
       delivered.push(event);
     });
@@ -51,7 +51,7 @@ export async function committedEvents(db: Db): Promise<{ type: string; subject_t
   return rows.map((r) => ({ type: r.type, subject_type: r.subject_type, subject_id: Number(r.subject_id), payload: JSON.parse(r.payload) }));
 }
 
-const COUNTED_TABLES = ['customers', 'sales', 'sale_lines', 'payments', 'refunds', 'refund_lines', 'domain_events', 'outbox', 'api_idempotency'];
+const COUNTED_TABLES = ['customers', 'sales', 'sale_lines', 'payments', 'refunds', 'refund_lines', 'domain_events', 'outbox', 'api_idempotency', 'customer_credit_uses'];
 
 /** Row counts of every table a sale, refund or payment can touch: compare before/after a rejected request. */
 export async function rowCounts(db: Db): Promise<Record<string, number>> {

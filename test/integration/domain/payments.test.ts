@@ -54,18 +54,20 @@ for (const kind of dbKinds()) {
       }
     });
 
-    it('rejects overpayment, counting refunds and earlier payments', async () => {
+    it('a provider payment (overpayment: refuse) is never more than outstanding, counting refunds and earlier payments', async () => {
       const sale = await createSale(fx, fx.staff, saleBody({ payments: [{ method: 'cash', amount: '10.00' }] }));
       await issueRefund(fx, fx.staff, sale.id, { kind: 'amount', amount: '3.00' });
       const counts = await rowCounts(fx.db);
-      await assert.rejects(recordPayment(fx, fx.staff, sale.id, { method: 'cash', amount: '15.01' }), (err: unknown) => {
+      await assert.rejects(recordPayment(fx, fx.staff, sale.id, { method: 'cash', amount: '15.01' }, { overpayment: 'refuse' }), (err: unknown) => {
         assert.ok(err instanceof ValidationError);
         assert.deepEqual(err.issues, [{ path: 'amount', message: 'is more than the 15.00 GBP outstanding on this sale' }]);
         return true;
       });
       const paid = await recordPayment(fx, fx.staff, sale.id, { method: 'cash', amount: '15.00' });
       assert.equal(paid.sale.outstanding, '0.00');
+      // Nothing outstanding: refused either way (credit is what is left over once a sale is paid).
       await assert.rejects(recordPayment(fx, fx.staff, sale.id, { method: 'cash', amount: '0.01' }), ValidationError);
+      await assert.rejects(recordPayment(fx, fx.staff, sale.id, { method: 'cash', amount: '0.01' }, { overpayment: 'refuse' }), ValidationError);
       assert.equal((await rowCounts(fx.db)).payments, counts.payments! + 1);
     });
 
@@ -81,10 +83,20 @@ for (const kind of dbKinds()) {
 
     it('never overpays when payments race', async () => {
       const sale = await createSale(fx, fx.staff, saleBody({ lines: [{ description: 'x', quantity: 1, unitPrice: '10.00' }] }));
-      const results = await Promise.allSettled(Array.from({ length: 8 }, () => recordPayment(fx, fx.staff, sale.id, { method: 'cash', amount: '3.00' })));
+      const results = await Promise.allSettled(Array.from({ length: 8 }, () => recordPayment(fx, fx.staff, sale.id, { method: 'cash', amount: '3.00' }, { overpayment: 'refuse' })));
       assert.equal(results.filter((r) => r.status === 'fulfilled').length, 3);
       const row = await fx.db('sales').where({ id: sale.id }).first();
       assert.equal(Number(row.paid_minor), 900);
+    });
+
+    it('racing payments at the desk: the one that crosses the total pays the rest and banks the excess; none after it', async () => {
+      const sale = await createSale(fx, fx.staff, saleBody({ lines: [{ description: 'x', quantity: 1, unitPrice: '10.00' }] }));
+      const results = await Promise.allSettled(Array.from({ length: 8 }, () => recordPayment(fx, fx.staff, sale.id, { method: 'cash', amount: '3.00' })));
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 4);
+      const row = await fx.db('sales').where({ id: sale.id }).first();
+      assert.equal(Number(row.paid_minor), 1000);
+      const credits = (await fx.db('payments').where({ sale_id: sale.id }).pluck('credit_minor')).map(Number).sort();
+      assert.deepEqual(credits, [0, 0, 0, 200]);
     });
   });
 }

@@ -29,3 +29,8 @@ test('a card refund recorded before its charge arrived leaves the whole charge p
 test('credits and money refunds together', () => {
   assert.equal(balanceDueMinor({ totalMinor: 10000, paidMinor: 5000, refunds: [refund(2000), refund(1000, 'card_terminal')] }), 3000);
 });
+
+test('a booking cancelled with its deposit kept owes nothing more, whatever was paid', () => {
+  assert.equal(balanceDueMinor({ totalMinor: 9000, paidMinor: 2500, refunds: [], cancelled: true }), 0);
+  assert.equal(balanceDueMinor({ totalMinor: 9000, paidMinor: 2500, refunds: [], cancelled: false }), 6500);
+});

@@ -54,7 +54,7 @@ describe('validateSaleInput', () => {
     assert.deepEqual(sale.lines.map((l) => l.lineTotalMinor), [2500, 26]);
     assert.equal(sale.totalMinor, 2526);
     assert.equal(sale.lines[1]!.discount!.text, '12.5');
-    assert.deepEqual(sale.payments, [{ method: 'stripe', amountMinor: 2526, providerRef: 'ch_1' }]);
+    assert.deepEqual(sale.payments, [{ method: 'stripe', amountMinor: 2526, providerRef: 'ch_1', voucherCode: null }]);
   });
 
   it('lists every offending field at once, with dotted paths', () => {
@@ -197,7 +197,7 @@ describe('validateRefundInput', () => {
 
 describe('validatePaymentInput', () => {
   it('accepts a payment and rejects zero, a wrong currency and unknown methods together', () => {
-    assert.deepEqual(validatePaymentInput({ method: 'cash', amount: '1.00' }, 'GBP', NOW), { method: 'cash', amountMinor: 100, providerRef: null, receivedAt: null });
+    assert.deepEqual(validatePaymentInput({ method: 'cash', amount: '1.00' }, 'GBP', NOW), { method: 'cash', amountMinor: 100, providerRef: null, voucherCode: null, receivedAt: null });
     const issues = issuesOf(() => validatePaymentInput({ method: 'bank', amount: '0', currency: 'USD' }, 'GBP', NOW));
     assert.deepEqual(paths(issues), ['amount', 'currency', 'method']);
   });

@@ -17,6 +17,18 @@ describe('payment method catalogue', () => {
     assert.deepEqual(catalogue.get('cash'), { id: 'cash', label: 'Cash', settledByPayouts: false, source: 'host', providerName: 'Cash' });
   });
 
+  it("lists an organisation's own methods after the install's, disabled ones marked; an install's id wins", async () => {
+    const own = createPaymentMethodCatalogue([{ id: 'cash', label: 'Cash' }], [], async (_db, orgId) => (orgId === 7
+      ? [{ id: 'cheque', label: 'Cheque', enabled: true }, { id: 'classpass', label: 'ClassPass', enabled: false }, { id: 'cash', label: 'Till cash', enabled: true }]
+      : []));
+    const methods = await own.ofOrganisation({} as never, 7);
+    assert.deepEqual(methods.map((m) => [m.id, m.label, m.custom, m.enabled]), [
+      ['cash', 'Cash', false, true], ['cheque', 'Cheque', true, true], ['classpass', 'ClassPass', true, false],
+    ]);
+    assert.deepEqual((await own.ofOrganisation({} as never, 8)).map((m) => m.id), ['cash'], "another organisation's are not listed");
+    assert.equal(own.get('cheque'), undefined, "the install's catalogue holds no organisation's method");
+  });
+
   it('refuses a method two sources declare', () => {
     assert.throws(() => createPaymentMethodCatalogue([{ id: 'stripe', label: 'Stripe' }], [{ id: 'stripe', title: 'Stripe', paymentMethods: [{ id: 'stripe', label: 'Card' }] }]), /declared by both host and stripe/);
   });

@@ -37,13 +37,14 @@ describe('the Xero gateway', () => {
   it('finds invoices by number with xero-node\'s invoiceNumbers parameter, answers normalised', async () => {
     const { gateway, calls } = fakeXero(() => ({
       model: 'Invoices',
-      json: { Invoices: [{ InvoiceID: 'inv-1', InvoiceNumber: 'LB-42', Status: 'AUTHORISED', Total: 12.5, AmountDue: 2.3, Date: '/Date(1718409600000+0000)/', Contact: { ContactID: 'c-1', Name: 'Ann', EmailAddress: 'ann@example.com' } }] },
+      json: { Invoices: [{ InvoiceID: 'inv-1', InvoiceNumber: 'LB-42', Status: 'AUTHORISED', SubTotal: 10.42, TotalTax: 2.08, Total: 12.5, AmountDue: 2.3, Date: '/Date(1718409600000+0000)/', Contact: { ContactID: 'c-1', Name: 'Ann', EmailAddress: 'ann@example.com' } }] },
     }));
     const [invoice] = await gateway.findInvoicesByNumber(['LB-42']);
     assert.deepEqual(calls.map((c) => [c.method, c.args]), [['getInvoices', ['tenant-1', undefined, undefined, undefined, undefined, ['LB-42']]]]);
     assert.deepEqual({ ...invoice, summary: undefined }, {
       invoiceId: 'inv-1', number: 'LB-42', status: 'AUTHORISED', totalCents: 1250, amountDueCents: 230, date: 1718409600000,
-      contact: { contactId: 'c-1', name: 'Ann', email: 'ann@example.com' }, currency: null, payments: [], summary: undefined,
+      contact: { contactId: 'c-1', name: 'Ann', email: 'ann@example.com' }, currency: null, payments: [],
+      totals: { subTotalCents: 1042, totalTaxCents: 208, totalCents: 1250 }, summary: undefined,
     });
     assert.deepEqual(invoice!.summary, { InvoiceID: 'inv-1', InvoiceNumber: 'LB-42', Status: 'AUTHORISED', Total: 12.5, AmountDue: 2.3 }, 'the audit summary keeps Xero\'s names');
   });
@@ -60,7 +61,7 @@ describe('the Xero gateway', () => {
     const { gateway, calls } = fakeXero(() => ({
       model: 'Invoices',
       json: { Invoices: [
-        { InvoiceID: 'inv-1', InvoiceNumber: 'LB-1', Status: 'AUTHORISED' },
+        { InvoiceID: 'inv-1', InvoiceNumber: 'LB-1', Status: 'AUTHORISED', SubTotal: 0, TotalTax: 0, Total: 0 },
         { InvoiceNumber: 'LB-2', HasErrors: true, ValidationErrors: [{ Message: 'Invoice # must be unique.' }] },
         { InvoiceNumber: 'LB-3', StatusAttributeString: 'ERROR' },
       ] },
@@ -72,7 +73,7 @@ describe('the Xero gateway', () => {
     assert.equal(calls[0]!.beforeSendRan, true, 'the send mark runs before the request');
     assert.deepEqual(calls[0]!.args.slice(2), [false, 4, 'lb-key'], 'summarizeErrors=false, unitdp, Idempotency-Key');
     assert.deepEqual(elements.map((e) => (e.ok ? e.value : e.messages)), [
-      { invoiceId: 'inv-1', number: 'LB-1', status: 'AUTHORISED' },
+      { invoiceId: 'inv-1', number: 'LB-1', status: 'AUTHORISED', totals: { subTotalCents: 0, totalTaxCents: 0, totalCents: 0 } },
       ['Invoice # must be unique.'],
       [],
     ]);

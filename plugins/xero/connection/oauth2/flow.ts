@@ -116,7 +116,7 @@ export async function completeCallback(deps: FlowDeps, admin: Admin, query: Reco
     const tenant = tenants[0]!;
     const organisation = await testConnection(deps, tokens.accessToken, tenant.tenantId);
     const connection = await storeConnection(deps, admin, 'oauth2', {
-      status: 'connected', tenant_id: tenant.tenantId, tenant_name: organisation.name, tenant_currency: organisation.currency,
+      status: 'connected', tenant_id: tenant.tenantId, tenant_name: organisation.name, tenant_currency: organisation.currency, short_code: organisation.shortCode,
       scopes: grantedScopes, xero_connection_id: tenant.xeroConnectionId,
     }, { accessToken: tokens.accessToken, accessExpiresAt: tokens.accessExpiresAt, refreshToken: tokens.refreshToken });
     await afterConnected(deps, connection, organisation);
@@ -143,7 +143,7 @@ export async function chooseTenant(deps: FlowDeps, admin: Admin, tenantId: strin
   const accessToken = await ensureAccessToken(deps, pending.connection);
   const organisation = await testConnection(deps, accessToken, tenant.tenantId);
   await updateConnection(deps.db, pending.connection.id, {
-    status: 'connected', tenant_id: tenant.tenantId, tenant_name: organisation.name, tenant_currency: organisation.currency,
+    status: 'connected', tenant_id: tenant.tenantId, tenant_name: organisation.name, tenant_currency: organisation.currency, short_code: organisation.shortCode,
     xero_connection_id: tenant.xeroConnectionId, pending_tenants: null, last_error: null, last_error_at: null,
   }, deps.now());
   const connection = (await getLiveConnection(deps.db, admin.orgId))!;
@@ -180,7 +180,7 @@ export async function connectCustom(deps: FlowDeps, admin: Admin, input: { clien
   if (!tenant) throw new ConnectFlowError('XERO_NO_ORGANISATION', 'The custom connection is not linked to an organisation', 'Finish the custom connection in Xero (an organisation must accept it), then try again.');
   const organisation = await testConnection(deps, tokens.accessToken, tenant.tenantId);
   const connection = await storeConnection(deps, admin, 'custom_connection', {
-    status: 'connected', tenant_id: tenant.tenantId, tenant_name: organisation.name, tenant_currency: organisation.currency,
+    status: 'connected', tenant_id: tenant.tenantId, tenant_name: organisation.name, tenant_currency: organisation.currency, short_code: organisation.shortCode,
     scopes: tokens.scopes ?? null, xero_connection_id: tenant.xeroConnectionId, consumer_key: clientId,
   }, { accessToken: tokens.accessToken, accessExpiresAt: tokens.accessExpiresAt, clientSecret });
   await afterConnected(deps, connection, organisation);
@@ -264,6 +264,7 @@ async function authorisedTenants(identity: XeroIdentityClient, tokenSet: TokenSe
 interface TestedOrganisation {
   name: string;
   currency: string | null;
+  shortCode: string | null;
   /** The rate budget Xero reported on the test call (shown on the connection page at once). */
   headroom: RateHeadroom | null;
 }
@@ -280,7 +281,7 @@ async function testConnection(deps: FlowDeps, accessToken: string, tenantId: str
   try {
     const organisation = await new XeroGateway(client).getOrganisation();
     if (!organisation) throw new XeroHttpError({ status: 200, body: null, message: 'Xero returned no organisation' });
-    return { name: organisation.name ?? tenantId, currency: organisation.baseCurrency, headroom };
+    return { name: organisation.name ?? tenantId, currency: organisation.baseCurrency, shortCode: organisation.shortCode, headroom };
   } catch (err) {
     const message = err instanceof XeroHttpError ? err.message : describeShort(err);
     throw new ConnectFlowError('XERO_TEST_CONNECTION_FAILED', `The test call to Xero failed: ${message}`, `Nothing was connected. ${RECONNECT_HELP}`, 502);
@@ -290,7 +291,7 @@ async function testConnection(deps: FlowDeps, accessToken: string, tenantId: str
 /** A new live connection row (ending the previous one) with its tokens sealed, in one transaction. */
 async function storeConnection(
   deps: FlowDeps, admin: Admin, mode: ConnectionMode,
-  columns: Partial<Pick<ConnectionRow, 'status' | 'tenant_id' | 'tenant_name' | 'tenant_currency' | 'scopes' | 'xero_connection_id' | 'pending_tenants' | 'consumer_key'>> & { status: ConnectionRow['status'] },
+  columns: Partial<Pick<ConnectionRow, 'status' | 'tenant_id' | 'tenant_name' | 'tenant_currency' | 'short_code' | 'scopes' | 'xero_connection_id' | 'pending_tenants' | 'consumer_key'>> & { status: ConnectionRow['status'] },
   secrets: { accessToken: string; accessExpiresAt: number; refreshToken?: string; clientSecret?: string },
 ): Promise<ConnectionRow> {
   const createdBy = admin.label.slice(0, 64);

@@ -4,13 +4,18 @@
 import { DELETED_UPSTREAM, findRecords, isRemovedInXero, saveRecord } from '../../engine/records';
 import { creditNoteNumberFor, invoiceNumberFor } from '../../payloads';
 import { guardRefund } from './decisions';
+import { depositIds } from '../deposits/store';
 import type { Batch, Item, LoadedRefund, RefundWork } from './work';
 
 export async function loadRefunds(b: Batch, items: readonly Item[]): Promise<LoadedRefund[]> {
   const { ctx } = b.svc;
   const loaded: LoadedRefund[] = [];
+  // Given back out of a deposit's prepayment (../deposits/): no money goes out of the note again, so it is
+  // treated as a credit, allocated to the invoice.
+  const outOfDeposits = await depositIds(ctx.db, b.session.orgId, 'refund', items.map((i) => i.payload.refundId));
   for (const [index, item] of items.entries()) {
-    const refund = await ctx.records.refund(ctx.db, item.orgId!, item.payload.refundId);
+    const found = await ctx.records.refund(ctx.db, item.orgId!, item.payload.refundId);
+    const refund = found && outOfDeposits.has(found.id) ? { ...found, method: null } : found;
     const sale = refund && (await ctx.records.sale(ctx.db, item.orgId!, refund.saleId));
     if (!refund || !sale) b.recorder.fail(item, index, `Refund ${item.payload.refundId} no longer exists in this organisation`);
     else loaded.push({ item, index, refund, sale });

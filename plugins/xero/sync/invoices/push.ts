@@ -26,11 +26,13 @@ import { mappingToFix } from '../../mappings/toFix';
 import { buildInvoice, invoiceNumberFor, type BuiltInvoice } from '../../payloads';
 import { forgetContact, resolveContacts } from '../contacts';
 import { enqueueHistoryNote } from '../historyNotes';
+import { enqueueReceiptAttach } from '../receipts';
 import { mappingsOrFinish } from '../mappingsOrFinish';
 import { waitingNote, waitsUntil } from '../serviceDate';
 import { dayAfter, heldNote, LOCK_DATE_REFUSAL, lockedUpTo, movedNote, storedLockDates, storeLockDates } from '../lockDates';
 import { dueDate } from '../../payloads/dates';
 import type { InvoicePushPayload } from '../types';
+import { queueDepositAllocations } from '../deposits/enqueue';
 import { knownInvoice, lookedUp, refusalOf } from './decisions';
 
 type Item = OutboxItem<InvoicePushPayload>;
@@ -65,6 +67,7 @@ export async function pushInvoices(svc: XeroServices, items: Item[], hctx: Outbo
   const loaded = await mappingsOrFinish(svc, orgId, items, recorder, hctx.workerId);
   if ('finished' in loaded) return loaded.finished;
   const sales = await loadSales(svc, orgId, items, recorder);
+  skipCancelled(items, sales, recorder);
   deferUntilServiceDate(svc, items, sales, loaded, recorder);
   if (recorder.results.every((r) => r !== undefined)) return finishBatch(ctx, items, recorder.results as ItemResult[], hctx.workerId);
   const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal);
@@ -79,9 +82,20 @@ export async function pushInvoices(svc: XeroServices, items: Item[], hctx: Outbo
     const toSend = await build(b, items);
     if (toSend.length > 0) await send(b, toSend);
   } catch (err) {
+    await queueAllocationsOfDone(b, items);
     return afterCallFailure(ctx, items, recorder.results, err, hctx.workerId);
   }
+  await queueAllocationsOfDone(b, items);
   return finishBatch(ctx, items, recorder.results as ItemResult[], hctx.workerId);
+}
+
+/**
+ * Invoices now in Xero (created, adopted or found there): their sales' deposits are allocated to them
+ * (../deposits/). Queued before the items complete, once per sale, so a crash in between queues it again.
+ */
+async function queueAllocationsOfDone(b: Batch, items: readonly Item[]): Promise<void> {
+  const saleIds = items.filter((_, index) => b.recorder.results[index]?.outcome.status === 'done').map((item) => item.payload.saleId);
+  await queueDepositAllocations(b.svc.ctx, b.svc.ctx.db, b.session.orgId, saleIds);
 }
 
 async function loadSales(svc: XeroServices, orgId: number, items: readonly Item[], recorder: BatchRecorder<InvoicePushPayload>): Promise<Map<number, SaleSnapshot>> {
@@ -93,6 +107,14 @@ async function loadSales(svc: XeroServices, orgId: number, items: readonly Item[
     else recorder.results[index] = { outcome: { status: 'failed', error: `Sale ${item.payload.saleId} no longer exists in this organisation` }, audit: [recorder.audit(item, { action: 'failed', outcome: 'failed', message: 'sale not found' })] };
   }
   return sales;
+}
+
+/** A booking cancelled with its deposit kept is never invoiced as sold: the deposit push invoices what was kept (../deposits/). */
+function skipCancelled(items: readonly Item[], sales: ReadonlyMap<number, SaleSnapshot>, recorder: BatchRecorder<InvoicePushPayload>): void {
+  for (const [index, item] of items.entries()) {
+    if (recorder.results[index] || !sales.get(item.payload.saleId)?.cancellation) continue;
+    recorder.results[index] = done(undefined, [recorder.audit(item, { action: 'skipped', outcome: 'skipped', message: 'booking cancelled, deposit kept: the kept money is invoiced instead (deposits)' })]);
+  }
 }
 
 /**
@@ -128,11 +150,25 @@ async function guard(b: Batch, items: readonly Item[]): Promise<Set<number>> {
     if (state === 'removed') b.recorder.results[index] = skippedDeleted(b, item, record!.number);
     else if (state === 'verify') verifying.add(index);
     else if (state === 'in_xero') {
+      await receiptFor(b, item, record!.xeroId!);
       b.recorder.results[index] = done({ ...b.recorder.syncOf(item.payload.saleId), externalId: record!.xeroId, externalRef: record!.number },
         [b.recorder.audit(item, { action: 'already_synced', outcome: 'ok', message: `already in Xero as ${record!.number}` })]);
     }
   }
   return verifying;
+}
+
+/**
+ * With receipts on (Xero settings → Receipts), an invoice now in Xero gets its sale's receipt attached by an
+ * item of its own (../receipts.ts). A resend asks again, under its own key: that item finds the receipt
+ * already marked or already on the invoice and uploads nothing.
+ */
+async function receiptFor(b: Batch, item: Item, invoiceId: string): Promise<void> {
+  const { ctx } = b.svc;
+  if (!b.mappings.attachReceipts || !ctx.receipts) return;
+  const resend = item.payload.reconcile === true;
+  await enqueueReceiptAttach(ctx, b.session.orgId, { saleId: item.payload.saleId, invoiceId, ...(item.payload.triggeredBy ? { triggeredBy: item.payload.triggeredBy } : {}) },
+    resend ? { again: `resend:${item.id}` } : {});
 }
 
 /** Look up by number, before (re-)sending, whatever may have landed or a person asked to resend. */
@@ -163,7 +199,8 @@ async function reconcile(b: Batch, items: readonly Item[], verifying: ReadonlySe
         }
         break;
       case 'adopt':
-        await saveRecord(ctx.db, b.key, { entityId, xeroId: existing!.invoiceId, number, status: existing!.status ?? 'UNKNOWN' }, ctx.clock.now());
+        await saveRecord(ctx.db, b.key, { entityId, xeroId: existing!.invoiceId, number, status: existing!.status ?? 'UNKNOWN', totals: existing!.totals }, ctx.clock.now());
+        await receiptFor(b, item, existing!.invoiceId);
         b.recorder.results[index] = done({ ...b.recorder.syncOf(entityId), externalId: existing!.invoiceId, externalRef: number }, [b.recorder.audit(item, {
           action: 'adopted', outcome: 'ok', response: existing!.summary, message: `found in Xero by number ${number} before re-sending; adopted, not created again`,
         })]);
@@ -231,11 +268,12 @@ async function send(b: Batch, toSend: readonly ToSend[]): Promise<void> {
     if (element.ok) {
       const { invoiceId } = element.value;
       const number = element.value.number ?? built.payload.InvoiceNumber;
-      await saveRecord(ctx.db, b.key, { entityId: saleId, xeroId: invoiceId, number, status: element.value.status ?? built.payload.Status, payloadHash: payloadHash(built.payload) }, ctx.clock.now());
+      await saveRecord(ctx.db, b.key, { entityId: saleId, xeroId: invoiceId, number, status: element.value.status ?? built.payload.Status, payloadHash: payloadHash(built.payload), totals: element.value.totals }, ctx.clock.now());
       if (b.svc.historyNotes) {
         await enqueueHistoryNote(ctx, b.session.orgId, { recordType: 'invoice', xeroId: invoiceId, entityType: 'sale', entityId: saleId,
           details: `Created by Ledgerbridge from sale #${saleId}${built.payload.Reference ? ` (${built.payload.Reference})` : ''}: ${saleUrlOf(ctx, saleId)}${moved ? `. ${moved}` : ''}` });
       }
+      await receiptFor(b, item, invoiceId);
       b.recorder.results[index] = done({ ...b.recorder.syncOf(saleId), externalId: invoiceId, externalRef: number, ...(moved ? { note: moved } : {}) },
         [b.recorder.audit(item, { action: 'created', outcome: 'ok', request, response: element.summary, ...(moved ? { message: moved } : {}) })]);
       continue;

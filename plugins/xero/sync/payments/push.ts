@@ -21,6 +21,7 @@ import type { ResolvedMappings } from '../../mappings/types';
 import { buildPayment, invoiceNumberFor, paymentKeyFor } from '../../payloads';
 import { mappingsOrFinish } from '../mappingsOrFinish';
 import type { PaymentPushPayload } from '../types';
+import { depositIds } from '../deposits/store';
 import { invoiceNotAuthorised, notAuthorisedBecause, ourPayment, paymentGuard } from './decisions';
 
 type Item = OutboxItem<PaymentPushPayload>;
@@ -91,8 +92,15 @@ async function guard(b: Batch, loaded: readonly Loaded[]): Promise<Pending[]> {
     invoices = await findRecords(ctx.db, b.keys.invoice, loaded.map((l) => l.payment.saleId));
   }
 
+  const deposits = await depositIds(ctx.db, b.session.orgId, 'payment', loaded.map((l) => l.payment.id));
   const pending: Pending[] = [];
   for (const l of loaded) {
+    if (deposits.has(l.payment.id)) {
+      // A deposit is in Xero as a prepayment (../deposits/), allocated to the invoice: never paid on it as well.
+      b.recorder.results[l.index] = done({ ...b.recorder.syncOf(l.payment.id), note: 'A deposit: in Xero as a prepayment, allocated to the invoice (see its prepayment record)' },
+        [b.recorder.audit(l.item, { action: 'skipped', outcome: 'skipped', message: 'a deposit: posted as a prepayment, not as a payment on the invoice' })]);
+      continue;
+    }
     const record = known.get(l.payment.id);
     const invoice = invoices.get(l.payment.saleId);
     switch (paymentGuard(record, invoice)) {

@@ -1,0 +1,71 @@
+// GET /sales/:id/live.json: the sale's money as the sale page shows it (state, paid, outstanding, refunded,
+// payments with their source), for the page's live script (public/sale-payments-live.js) to poll while the
+// page is open, so a payment that arrives from elsewhere ("Paid in Xero: bank transfer, 2 Dec", recorded by
+// the Xero plugin's webhook handler) appears without a reload. Any role of the sale's organisation; another
+// organisation's sale is a plain 404. Text only: the script writes it with textContent.
+import { Router } from 'express';
+import type { HostDeps } from '../hostDeps';
+import { requireRole } from '../auth/middleware';
+import { NotFoundError } from '../errors';
+import { getOrganisation } from '../domain/organisations';
+import { getSale, type SaleView } from '../domain/saleView';
+import { formatLocal } from './time';
+import { saleState, type SaleState } from './saleState';
+
+export interface SaleLivePayment {
+  id: number;
+  when: string;
+  /** The method's label, or where the payment came from when it was not taken here. */
+  method: string;
+  source: string | null;
+  providerRef: string | null;
+  amount: string;
+  currency: string;
+}
+
+export interface SaleLive {
+  saleId: number;
+  currency: string;
+  state: SaleState;
+  paid: string;
+  outstanding: string;
+  refunded: string;
+  payments: SaleLivePayment[];
+}
+
+/** The page's money facts, formatted as the server renders them (org time zone, method labels). */
+export function saleLive(sale: SaleView, timeZone: string, methodLabel: (id: string) => string): SaleLive {
+  return {
+    saleId: sale.id,
+    currency: sale.currency,
+    state: saleState(sale),
+    paid: sale.paid,
+    outstanding: sale.outstanding,
+    refunded: sale.refunded,
+    payments: sale.payments.map((p) => ({
+      id: p.id, when: formatLocal(Date.parse(p.receivedAt), timeZone), method: p.source ?? methodLabel(p.method), source: p.source,
+      providerRef: p.providerRef, amount: p.amount, currency: p.currency,
+    })),
+  };
+}
+
+export function createSaleLiveJson(deps: Pick<HostDeps, 'db' | 'paymentMethods'>): Router {
+  const router = Router();
+  const methodLabel = (id: string): string => deps.paymentMethods.get(id)?.label ?? id;
+  router.get('/sales/:id/live.json', requireRole('admin', 'staff', 'accountant'), async (req, res, next) => {
+    try {
+      res.set('Cache-Control', 'no-store');
+      const raw = String(req.params.id);
+      if (!/^\d{1,15}$/.test(raw) || Number(raw) <= 0) throw new NotFoundError(`Sale ${raw}`);
+      const org = await getOrganisation(deps.db, req.principal!.orgId);
+      res.json(saleLive(await getSale(deps.db, org.id, Number(raw)), org.timezone, methodLabel));
+    } catch (err) {
+      if (err instanceof NotFoundError) {
+        res.status(404).json({ error: { code: err.code, message: err.message } });
+        return;
+      }
+      next(err);
+    }
+  });
+  return router;
+}

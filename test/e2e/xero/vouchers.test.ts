@@ -1,0 +1,124 @@
+// Gift vouchers (issue 17) over HTTP against the app and the Xero emulator, on SQLite and PostgreSQL: selling
+// one (a sale line of kind voucher) creates a voucher with a code, its amount and an expiry a year on, and its
+// invoice line credits the voucher liability account set on Xero settings (checked live: a liability that
+// accepts payments), outside the scope of VAT; redeeming it in part is a payment with method gift_voucher naming
+// the code, paid in Xero from that liability account; a code that does not exist, has expired or lacks the
+// balance is refused with 422 naming the field. Read back from Xero.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { dbKinds } from '../../support/db';
+import { postForm, type Agent } from '../../support/xero';
+import { startSignedInFixture, type SyncFixture } from './syncFixture';
+
+const SETTINGS = '/plugins/xero/settings';
+
+interface XeroLine { AccountCode: string; TaxType: string; LineAmount: number }
+interface XeroInvoice { InvoiceNumber: string; LineItems: XeroLine[]; Total: number }
+interface XeroPayment { Amount: number; Account: { Code?: string }; Invoice?: { InvoiceNumber: string } }
+interface Voucher { code: string; saleId: number; amount: string; redeemed: string; balance: string; expiresOn: string; status: string }
+
+for (const kind of dbKinds()) {
+  describe(`gift vouchers (${kind})`, { timeout: 120_000 }, () => {
+    let f: SyncFixture;
+    let admin: Agent;
+    let staff: Agent;
+    let token: string;
+
+    before(async () => {
+      ({ f, admin, staff, token } = await startSignedInFixture(kind));
+    });
+    after(async () => f?.close());
+
+    const api = () => request(f.x.app);
+    const sell = (body: Record<string, unknown>) => api().post('/api/v1/sales').set('authorization', `Bearer ${token}`).send(body);
+    const pay = (saleId: number, body: Record<string, unknown>) => api().post(`/api/v1/sales/${saleId}/payments`).set('authorization', `Bearer ${token}`).send(body);
+    const save = (extra: Record<string, string>) => postForm(admin, SETTINGS, SETTINGS, {
+      invoice_status: 'AUTHORISED', due_rule_kind: 'on_receipt', reference_source: 'sale_reference', line_amount_handling: 'auto',
+      method_account_cash: '091', method_account_card_terminal: '090', ...extra,
+    });
+    const account = async (body: Record<string, unknown>) => {
+      const res = await request(f.emu.url).post(`/_emulator/tenants/${f.tenantId}/accounts`).send(body);
+      assert.equal(res.status, 201, res.text);
+    };
+    const invoiceOf = async (saleId: number) => (await f.books<XeroInvoice>('invoices')).find((i) => i.InvoiceNumber === `LB-${saleId}`);
+    const paymentsOf = async (saleId: number) => (await f.books<XeroPayment>('payments')).filter((p) => p.Invoice?.InvoiceNumber === `LB-${saleId}`);
+    const voucherSale = (amount: string, extra: Record<string, unknown> = {}) => ({
+      currency: 'GBP', customer: { name: 'Gift Giver' }, lines: [{ description: 'Gift voucher', quantity: 1, unitPrice: amount, kind: 'voucher' }],
+      payments: [{ method: 'cash', amount }], ...extra,
+    });
+
+    it('the settings take a liability account that accepts payments for vouchers, checked against Xero', async () => {
+      await account({ Code: '836', Name: 'Vouchers (no payments)', Type: 'CURRLIAB', TaxType: 'NONE' });
+      await account({ Code: '837', Name: 'Gift vouchers held', Type: 'CURRLIAB', TaxType: 'NONE', EnablePaymentsToAccount: true });
+      assert.equal((await postForm(admin, SETTINGS, `${SETTINGS}/refresh`)).status, 303);
+      assert.match((await admin.get(SETTINGS)).text, /<option value="837"[^>]*>837 · Gift vouchers held<\/option>/);
+      const revenue = await save({ voucher_account: '200' });
+      assert.equal(revenue.status, 422);
+      assert.match(revenue.text, /Account 200 is a (SALES|REVENUE) account: gift vouchers need a liability account/);
+      const noPayments = await save({ voucher_account: '836' });
+      assert.equal(noPayments.status, 422);
+      assert.match(noPayments.text, /Account 836 \(Vouchers \(no payments\)\) does not accept payments/);
+      assert.equal((await save({ voucher_account: '837', voucher_expiry_account: '260' })).status, 303);
+    });
+
+    let voucher: Voucher;
+    it('selling a voucher creates it (code, amount, a year to use it) and credits the liability, not revenue, in Xero', async () => {
+      const sold = await sell(voucherSale('50.00'));
+      assert.equal(sold.status, 201, sold.text);
+      assert.equal(sold.body.vouchers.length, 1);
+      voucher = sold.body.vouchers[0];
+      assert.match(voucher.code, /^GV-[A-Z0-9]{4}-[A-Z0-9]{4}$/);
+      const soldOn = new Date().toISOString().slice(0, 10);
+      assert.deepEqual({ ...voucher, code: '' }, {
+        code: '', saleId: sold.body.id, currency: 'GBP', amount: '50.00', redeemed: '0.00', balance: '50.00',
+        expiresOn: `${Number(soldOn.slice(0, 4)) + 1}${soldOn.slice(4)}`.replace(/-02-29$/, '-02-28'), status: 'active', writtenOff: null,
+      });
+      await f.drained();
+      assert.deepEqual((await invoiceOf(sold.body.id))?.LineItems.map((l) => [l.AccountCode, l.TaxType, l.LineAmount]), [['837', 'NONE', 50]]);
+      const page = await staff.get(`/sales/${sold.body.id}`);
+      assert.match(page.text, new RegExp(`<td><code>${voucher.code}</code></td><td class="num">50.00 GBP</td><td class="num">0.00 GBP</td><td class="num">50.00 GBP</td>`));
+    });
+
+    it('redeeming it in part is a gift_voucher payment naming the code, paid in Xero from the liability account', async () => {
+      const sale = await sell({ currency: 'GBP', customer: { name: 'Holder' }, lines: [{ description: 'Bouldering session', quantity: 1, unitPrice: '30.00', taxCode: 'OUTPUT2' }] });
+      assert.equal(sale.status, 201, sale.text);
+      const paid = await pay(sale.body.id, { method: 'gift_voucher', amount: '20.00', voucherCode: voucher.code.toLowerCase() });
+      assert.equal(paid.status, 201, paid.text);
+      assert.equal(paid.body.payment.voucherCode, voucher.code);
+      const after = (await api().get(`/api/v1/sales/${voucher.saleId}`).set('authorization', `Bearer ${token}`));
+      assert.deepEqual(after.body.vouchers.map((v: Voucher) => [v.redeemed, v.balance, v.status]), [['20.00', '30.00', 'active']]);
+      await f.drained();
+      assert.deepEqual((await paymentsOf(sale.body.id)).map((p) => [p.Account.Code, p.Amount]), [['837', 20]]);
+      assert.match((await staff.get(`/sales/${sale.body.id}`)).text, new RegExp(`Gift voucher <code data-testid="payment-voucher">${voucher.code}</code>`));
+    });
+
+    it('refuses a code that does not exist, has expired or lacks the balance, naming the field; nothing changes', async () => {
+      const sale = await sell({ currency: 'GBP', customer: { name: 'Holder' }, lines: [{ description: 'Course', quantity: 1, unitPrice: '100.00' }] });
+      const unknown = await pay(sale.body.id, { method: 'gift_voucher', amount: '5.00', voucherCode: 'GV-AAAA-BBBB' });
+      assert.equal(unknown.status, 422);
+      assert.deepEqual(unknown.body.error.details, [{ path: 'voucherCode', message: 'no gift voucher GV-AAAA-BBBB exists in this organisation' }]);
+      const tooMuch = await pay(sale.body.id, { method: 'gift_voucher', amount: '30.01', voucherCode: voucher.code });
+      assert.equal(tooMuch.status, 422);
+      assert.deepEqual(tooMuch.body.error.details, [{ path: 'amount', message: `is more than the 30.00 GBP left on gift voucher ${voucher.code}` }]);
+      const noCode = await pay(sale.body.id, { method: 'gift_voucher', amount: '5.00' });
+      assert.deepEqual(noCode.body.error.details, [{ path: 'voucherCode', message: 'is required with method gift_voucher: the code on the voucher' }]);
+      // Sold two years ago: it expired a year ago.
+      const old = await sell(voucherSale('15.00', { occurredAt: new Date(Date.now() - 2 * 366 * 86_400_000).toISOString() }));
+      assert.equal(old.status, 201, old.text);
+      assert.equal(old.body.vouchers[0].status, 'expired');
+      const expired = await sell({
+        currency: 'GBP', customer: { name: 'Late' }, lines: [{ description: 'Class', quantity: 1, unitPrice: '10.00' }],
+        payments: [{ method: 'gift_voucher', amount: '10.00', voucherCode: old.body.vouchers[0].code }],
+      });
+      assert.equal(expired.status, 422);
+      assert.deepEqual(expired.body.error.details, [{ path: 'payments.0.voucherCode', message: `gift voucher ${old.body.vouchers[0].code} expired on ${old.body.vouchers[0].expiresOn}` }]);
+      const form = await postForm(staff, `/sales/${sale.body.id}`, `/sales/${sale.body.id}/payments`, { method: 'gift_voucher', amount: '31.00', voucherCode: voucher.code });
+      assert.equal(form.status, 422);
+      assert.match(form.text, /<p class="field-error" id="pay-amount-error">is more than the 30.00 GBP left on gift voucher/);
+      const row = await f.x.host.deps.db('vouchers').where({ code: voucher.code }).first('balance_minor');
+      assert.equal(Number(row.balance_minor), 3000, 'the balance is untouched');
+      assert.equal(Number((await f.x.host.deps.db('payments').where({ sale_id: sale.body.id }).count({ n: '*' }).first())?.n), 0);
+    });
+  });
+}
