@@ -1,5 +1,6 @@
 // The Xero plugin: wiring only. The layout (README.md): gateway/ calls Xero, connection/ connects, engine/ is
 // what every step uses, sync/ and payouts/ do the work (handlers.ts), pages in routes/ with views/.
+import { onVoucherExpired } from './sync/voucherJournals';
 import { fileURLToPath } from 'node:url';
 import { definePlugin } from '../../server/plugins/contract';
 import { XeroConfigSchema, type XeroConfig } from './config';
@@ -63,7 +64,7 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   webhooks: (ctx) => xeroWebhooks(ctx),
   cli: (program, context) => registerXeroCommands(program, context),
   // Subscribers only enqueue, in the host's transaction; handlers (sync/, payouts/) do the Xero calls.
-  subscribers: { 'sale.completed': onSaleCompleted, 'refund.issued': onRefundIssued, 'payment.received': onPaymentReceived, 'payout.paid': onPayoutPaid, 'sale.cancelled': onSaleCancelled },
+  subscribers: { 'sale.completed': onSaleCompleted, 'refund.issued': onRefundIssued, 'payment.received': onPaymentReceived, 'payout.paid': onPayoutPaid, 'sale.cancelled': onSaleCancelled, 'voucher.expired': onVoucherExpired },
   handlers: (ctx) => xeroHandlers(ctx),
   // History notes step aside whenever the rate budget is busy: not records waiting to reach Xero.
   backgroundOutboxTypes: [HISTORY_NOTE],

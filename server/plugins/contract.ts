@@ -27,6 +27,7 @@ export type { Role, Principal } from '../auth/principal';
 export { ROLES } from '../auth/principal';
 export type {
   HostEvent, HostEventType, HostEventMap, SaleSnapshot, SaleLineSnapshot, SaleLineKind, RefundSnapshot, PaymentSnapshot, PayoutSnapshot,
+  VoucherSnapshot,
 } from '../domain/events';
 export type * from '../payouts/types';
 export type { OutboxHandler, OutboxHandlerContext, OutboxItem, OutboxOutcome, OutboxStatus, EnqueueInput } from '../outbox/types';

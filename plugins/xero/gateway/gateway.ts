@@ -13,9 +13,9 @@ import {
 } from './answers';
 import type { CallOptions, XeroOperation } from './client';
 import {
-  toXeroNodeAccount, toXeroNodeAllocation, toXeroNodeBankTransaction, toXeroNodeBankTransfer, toXeroNodeContact, toXeroNodeCreditNote,
+  toXeroNodeAccount, toXeroNodeManualJournal, toXeroNodeAllocation, toXeroNodeBankTransaction, toXeroNodeBankTransfer, toXeroNodeContact, toXeroNodeCreditNote,
   toXeroNodeInvoice, toXeroNodePayment, toXeroNodePrepaymentReceipt, type XeroPrepaymentReceipt,
-  type XeroAllocation, type XeroBankAccountDraft, type XeroBankTransaction, type XeroBankTransfer, type XeroContact, type XeroCreditNote,
+  type XeroAllocation, type XeroManualJournal, type XeroBankAccountDraft, type XeroBankTransaction, type XeroBankTransfer, type XeroContact, type XeroCreditNote,
   type XeroInvoice, type XeroPayment,
 } from './documents';
 import { whereAnyOf, whereString } from './where';
@@ -253,6 +253,12 @@ export class XeroGateway {
   async createBankTransfers(transfers: readonly XeroBankTransfer[], opts: SendOptions): Promise<Element<{ bankTransferId: string | null }>[]> {
     const body = await this.call((api, tenant) => api.createBankTransfer(tenant, { bankTransfers: transfers.map(toXeroNodeBankTransfer) }, opts.idempotencyKey), opts);
     return elementsOf(body.bankTransfers, transfers.length, 'BankTransfers', (t) => ({ bankTransferId: bankTransferOf(t).id }));
+  }
+
+  /** Post a manual journal (an expired gift voucher's balance moved to revenue). */
+  async createManualJournal(journal: XeroManualJournal, opts: SendOptions): Promise<Element<{ manualJournalId: string | null }>> {
+    const body = await this.call((api, tenant) => api.createManualJournals(tenant, { manualJournals: [toXeroNodeManualJournal(journal)] }, false, opts.idempotencyKey), opts);
+    return elementsOf(body.manualJournals, 1, 'ManualJournals', (j) => ({ manualJournalId: j.manualJournalID ?? null }))[0]!;
   }
 
   /**
