@@ -36,7 +36,7 @@ for (const kind of dbKinds()) {
 
       const log = (await admin.get('/plugins/xero/sync/log?recordType=invoice').expect(200)).text;
       const rowsOf = (html: string) => [...html.matchAll(/<tr data-outcome="[^"]+">([\s\S]*?)<\/tr>/g)].map((m) => m[1]!);
-      const saleRows = rowsOf(log).filter((r) => r.includes(`>sale ${s.id}</a>`));
+      const saleRows = rowsOf(log).filter((r) => r.includes(`>Sale ${s.id}</a>`));
       assert.ok(saleRows.length >= 3, `created, resend, adopted: ${saleRows.length}`);
       assert.ok(!saleRows.some((r) => /<td>history<\/td>/.test(r)), 'no row of its own for a history note');
       const created = saleRows.find((r) => /<td>created<\/td>/.test(r))!;
@@ -47,6 +47,11 @@ for (const kind of dbKinds()) {
       for (const action of ['resend', 'adopted']) assert.match(saleRows.find((r) => new RegExp(`<td>${action}</td>`).test(r)) ?? '', new RegExp(`<td class="actor">${adminName}</td>`), action);
       assert.doesNotMatch(log, /user:\d/);
       assert.doesNotMatch(saleRows.join(''), /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i, 'no Xero id in the messages');
+
+      // A contact by the name Xero shows, not its ContactID.
+      const contacts = rowsOf((await admin.get('/plugins/xero/sync/log?recordType=contact').expect(200)).text);
+      assert.ok(contacts.some((r) => /<td class="message">created: &#34;Logged Lou&#34;/.test(r)), contacts.join('\n').slice(0, 1500));
+      assert.doesNotMatch(contacts.join(''), /[0-9a-f]{8}-[0-9a-f]{4}-/i);
 
       // The record's trail: first to last, numbered 1, 2, 3…, the same names.
       const trail = (await admin.get(`/plugins/xero/sync/records/sale/${s.id}`).expect(200)).text;
