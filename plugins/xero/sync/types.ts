@@ -11,8 +11,10 @@ export const HISTORY_NOTE = 'xero.history.note';
 /** A sale's deposits: prepayments, refunds out of them, their allocation to the invoice (deposits/). */
 export const DEPOSIT_PUSH = 'xero.deposit.push';
 export const RECEIPT_ATTACH = 'xero.receipt.attach';
+/** An expired gift voucher's balance moved to revenue by a manual journal (voucherJournals.ts). */
+export const VOUCHER_JOURNAL = 'xero.voucher.journal';
 
-export const SYNC_ITEM_TYPES = [INVOICE_PUSH, CREDIT_NOTE_PUSH, PAYMENT_PUSH, DEPOSIT_PUSH] as const;
+export const SYNC_ITEM_TYPES = [INVOICE_PUSH, CREDIT_NOTE_PUSH, PAYMENT_PUSH, DEPOSIT_PUSH, VOUCHER_JOURNAL] as const;
 export type SyncItemType = (typeof SYNC_ITEM_TYPES)[number];
 
 interface PushPayloadBase {

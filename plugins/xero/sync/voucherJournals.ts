@@ -20,12 +20,15 @@ import type { XeroManualJournal } from '../gateway/documents';
 import { loadResolvedMappings } from '../mappings/load';
 import { MappingToFixError, requireVoucherAccount } from '../mappings/resolve';
 import { xeroDate } from '../payloads/dates';
+import { VOUCHER_JOURNAL } from './types';
 
-export const VOUCHER_JOURNAL = 'xero.voucher.journal';
+export { VOUCHER_JOURNAL };
 export const VOUCHER_JOURNAL_RECORD = 'voucher_journal' as const;
 
 export interface VoucherJournalPayload {
   voucher: VoucherSnapshot;
+  /** The voucher's sale (the failures page names the record by it). */
+  saleId: number;
 }
 
 /** In the host's transaction: queue the journal behind the voucher's sale (its invoice credited the liability). */
@@ -33,7 +36,7 @@ export const onVoucherExpired: EventSubscriber<XeroConfig, 'voucher.expired'> = 
   if (!(await getLiveConnection(trx, event.orgId))) return;
   const { voucher } = event.data;
   await ctx.outbox.enqueue(trx, {
-    type: VOUCHER_JOURNAL, orgId: event.orgId, payload: { voucher } satisfies VoucherJournalPayload,
+    type: VOUCHER_JOURNAL, orgId: event.orgId, payload: { voucher, saleId: voucher.saleId } satisfies VoucherJournalPayload,
     dedupeKey: `xero:voucher-journal:${voucher.id}`, subject: saleSubject(voucher.saleId),
   });
   await ctx.sync.upsert(trx, { orgId: event.orgId, entityType: 'sale', entityId: voucher.saleId, recordType: VOUCHER_JOURNAL_RECORD, status: 'pending', error: null });

@@ -159,5 +159,39 @@ for (const kind of dbKinds()) {
       const audit = await f.x.ctx.db('xero_audit').where({ org_id: f.org.orgId, entity_type: 'voucher', entity_id: expired.id }).select('action', 'outcome');
       assert.deepEqual(audit.map((a: { action: string; outcome: string }) => [a.action, a.outcome]), [['created', 'ok']]);
     });
+
+    it('with no expired-vouchers account the journal fails naming the setting (never a retry loop); Retry after the fix posts it once', async () => {
+      const db = f.x.host.deps.db;
+      assert.equal((await save({ voucher_account: '837' })).status, 303);
+      const old = await sell(voucherSale('7.50', { occurredAt: new Date(Date.now() - 2 * 366 * 86_400_000).toISOString() }));
+      assert.equal(old.status, 201, old.text);
+      await f.drained();
+      assert.equal((await postForm(admin, '/vouchers', '/vouchers/write-off')).status, 303);
+      const voucherId = Number((await db('vouchers').where({ sale_id: old.body.id }).first('id')).id);
+      const waitFor = async (status: string) => {
+        const deadline = Date.now() + 20_000;
+        for (;;) {
+          const item = await db('outbox').where({ org_id: f.org.orgId, type: 'xero.voucher.journal', dedupe_key: `xero:voucher-journal:${voucherId}` }).first('id', 'status', 'attempts');
+          if (item?.status === status) return item as { id: number; attempts: number };
+          assert.ok(Date.now() < deadline, `journal item never ${status}: ${JSON.stringify(item)}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      const dead = await waitFor('dead');
+      assert.equal(dead.attempts, 1, 'given up at once: a setting is missing, retrying cannot help');
+      assert.match((await admin.get('/plugins/xero/sync/failures')).text, new RegExp(`value="${dead.id}"`), 'listed on the failures page, to retry');
+      const record = await db('sync_records').where({ entity_type: 'sale', entity_id: old.body.id, record_type: 'voucher_journal' }).first('status', 'error', 'note');
+      assert.equal(record.status, 'failed');
+      assert.equal(record.note, 'Mapping to fix: expired vouchers revenue account (none) (Xero settings, Gift vouchers)');
+      assert.equal((await f.books('manualjournals')).length, 1, 'nothing posted');
+
+      assert.equal((await save({ voucher_account: '837', voucher_expiry_account: '260' })).status, 303);
+      assert.equal((await postForm(admin, '/plugins/xero/sync/failures', '/plugins/xero/sync/failures/retry', { ids: String(dead.id) })).status, 303);
+      await waitFor('done');
+      const journals = await f.books<{ JournalLines: { AccountCode: string; LineAmount: number }[] }>('manualjournals');
+      assert.equal(journals.length, 2);
+      assert.deepEqual(journals[1]!.JournalLines.map((l) => [l.AccountCode, l.LineAmount]), [['837', 7.5], ['260', -7.5]]);
+      assert.equal((await db('sync_records').where({ entity_type: 'sale', entity_id: old.body.id, record_type: 'voucher_journal' }).first('status')).status, 'synced');
+    });
   });
 }
