@@ -12,8 +12,19 @@
 // waiting on Xero and more processes should help until the tenants' own limits bind. `--latency-only`
 // runs the second pass alone.
 //
-//   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/test npx tsx bench/scale-workers.ts [--sales 200] [--latency-only]
-//   BENCH_PG_URL=… npm run bench -- scale-workers --latency-only
+// Every pass does the same work: its sales are for customers new to Xero (each pass creates its own
+// contacts), and it starts from an empty queue (the previous pass's History notes, a courtesy sent only with
+// headroom, are dropped, or later passes would send earlier passes' notes). Each pass prints the CPU
+// seconds the worker processes and this process (the emulator, the seller, the polling) used, how long
+// their main threads waited for a CPU while runnable, and the load average: on a shared 2-core machine a
+// drain can be bound by the CPU, not by Xero (docs/benchmarks.md).
+//
+//   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/test npx tsx bench/scale-workers.ts [--sales=50] [--workers=1,2,4] [--latency-only] [--trace]
+//   BENCH_PG_URL=… npm run bench -- scale-workers --latency-only            # the short default: 50 sales a tenant
+//   BENCH_PG_URL=… npm run bench -- scale-workers --latency-only --full     # 200 sales a tenant
+// `--trace` prints, per pass, the sync items finished and the Xero calls made in each 5 s of the drain.
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import request from 'supertest';
 import { createSale } from '../server/domain/sales';
 import type { Principal } from '../server/plugins/contract';
@@ -23,15 +34,49 @@ import { spawnAppProcess, type AppProcess } from '../test/support/processes';
 import { benchDbKind, flag, quantile, saleBody, sleep, table } from './xero-harness';
 
 const TENANTS = 20;
-const SALES_PER_TENANT = flag('sales', 200);
-const WORKER_COUNTS = [1, 2, 4];
+const SALES_PER_TENANT = flag('sales', process.argv.includes('--full') ? 200 : 50);
+const WORKER_COUNTS = (process.argv.find((a) => a.startsWith('--workers='))?.slice('--workers='.length) ?? '1,2,4').split(',').map(Number);
+const TRACE = process.argv.includes('--trace');
+const CUSTOMERS_PER_TENANT = 10;
+const HISTORY_NOTE = 'xero.history.note';
 const LIVE_EVERY_MS = 1_000;
 const MINUTE = 60_000;
 const SYNC_TYPES = ['xero.invoice.push', 'xero.creditnote.push', 'xero.payment.push'];
 const LATENCY = { minMs: 300, maxMs: 600, seed: 16 };
 const PASSES = process.argv.includes('--latency-only') ? [true] : [false, true];
 
-interface Call { at: number; status: number; headers: Record<string, string>; url: string }
+interface Call { at: number; status: number; headers: Record<string, string>; url: string; durationMs: number }
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux). */
+function cpuSecondsOf(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+const ownCpuSeconds = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+/**
+ * Seconds a process's main thread spent runnable but waiting for a CPU (/proc/<pid>/schedstat, Linux): when
+ * this outgrows the CPU time itself, the machine's other load, not Xero or our code, sets the pace.
+ */
+function runQueueSecondsOf(pid: number | 'self' | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+  } catch {
+    return NaN;
+  }
+}
+
+/** "0–5 s: 150, 5–10 s: 200 …" from times relative to t0. */
+function perFiveSeconds(times: number[], t0: number): string {
+  const buckets = new Map<number, number>();
+  for (const t of times) buckets.set(Math.floor((t - t0) / 5000) * 5, (buckets.get(Math.floor((t - t0) / 5000) * 5) ?? 0) + 1);
+  return [...buckets].sort((a, b) => a[0] - b[0]).map(([b, n]) => `${b}s:${n}`).join(' ');
+}
 
 /** The most entries of `times` (sorted) inside any window of `width`. */
 function maxInWindow(times: number[], width: number): number {
@@ -80,20 +125,30 @@ const childEnv = {
 };
 
 const rows: (string | number)[][] = [];
+const runStart = Date.now();
 let saleNo = 0;
+let pass = 0;
 for (const withLatency of PASSES) {
 await request(emu.url).post('/_emulator/latency').send(withLatency ? LATENCY : { minMs: 0, maxMs: 0 }).expect(200);
 const latencyLabel = withLatency ? `${LATENCY.minMs}–${LATENCY.maxMs} ms` : 'none';
 for (const workerCount of WORKER_COUNTS) {
+  const passStart = Date.now();
+  pass++;
   await request(emu.url).delete('/_emulator/calls').expect(204);
-  // The backlog, queued while no worker runs.
-  for (let n = 0; n < SALES_PER_TENANT; n++) {
-    for (const org of busy) await createSale({ ...x.host.deps, db }, org.staff, saleBody(saleNo++, n % 10));
-  }
+  // An empty queue: the previous pass's History notes would otherwise go out during this one.
+  await db('outbox').where({ type: HISTORY_NOTE }).whereNot('status', 'done').del();
+  // The backlog, queued while no worker runs, the tenants in parallel; customers new to Xero in every pass.
+  await Promise.all(busy.map(async (org) => {
+    for (let n = 0; n < SALES_PER_TENANT; n++) await createSale({ ...x.host.deps, db }, org.staff, saleBody(saleNo++, pass * 1000 + (n % CUSTOMERS_PER_TENANT)));
+  }));
   const workers: AppProcess[] = await Promise.all(Array.from({ length: workerCount }, (_, i) =>
     spawnAppProcess({ id: `w${workerCount}-${i}`, role: 'worker', entry: 'bench/scale-workers-harness.ts', readyMarker: 'READY', env: { ...childEnv, WORKER_ID: `w${workerCount}-${i}` } })));
   await Promise.all(workers.map((w) => w.ready));
   const t0 = Date.now();
+  const workerCpu0 = workers.map((w) => cpuSecondsOf(w.proc.pid));
+  const workerWait0 = workers.map((w) => runQueueSecondsOf(w.proc.pid));
+  const ownWait0 = runQueueSecondsOf('self');
+  const ownCpu0 = ownCpuSeconds();
 
   // The quiet tenant sells once a second while the backlog drains.
   const probes: { id: number; at: number }[] = [];
@@ -109,6 +164,11 @@ for (const workerCount of WORKER_COUNTS) {
   const waiting = async (orgIds: number[]) => Number(((await db('outbox').whereIn('org_id', orgIds).whereIn('type', SYNC_TYPES).whereIn('status', ['pending', 'leased']).count({ n: '*' })) as { n: string }[])[0]!.n);
   while ((await waiting(busyIds)) > 0) await sleep(200);
   const drainMs = Date.now() - t0;
+  const workerCpu = workers.reduce((sum, w, i) => sum + cpuSecondsOf(w.proc.pid) - workerCpu0[i]!, 0);
+  const ownCpu = ownCpuSeconds() - ownCpu0;
+  const workerWait = workers.reduce((sum, w, i) => sum + runQueueSecondsOf(w.proc.pid) - workerWait0[i]!, 0);
+  const ownWait = runQueueSecondsOf('self') - ownWait0;
+  const load = loadavg()[0]!;
   draining = false;
   await prober;
   while ((await waiting([live.orgId])) > 0) await sleep(100);
@@ -126,22 +186,45 @@ for (const workerCount of WORKER_COUNTS) {
   const perTenantMax = Math.max(...[...byTenant.values()].map((ts) => maxInWindow(ts.sort((a, b) => a - b), MINUTE)));
   const appMax = maxInWindow(calls.map((c) => c.at).sort((a, b) => a - b), MINUTE);
   const refused = calls.filter((c) => c.status === 429).length;
+  const notes = calls.filter((c) => /\/History$/.test(new URL(c.url).pathname)).length;
+  const durations = calls.map((c) => c.durationMs).sort((a, b) => a - b);
+  if (TRACE) {
+    const done = (await db('outbox').whereIn('org_id', busyIds).whereIn('type', SYNC_TYPES).where('done_at', '>=', t0).pluck('done_at')).map(Number);
+    console.log(`  sync items done per 5 s: ${perFiveSeconds(done, t0)}`);
+    console.log(`  record calls per 5 s:    ${perFiveSeconds(calls.filter((c) => !/\/History$/.test(new URL(c.url).pathname)).map((c) => c.at), t0)}`);
+    console.log(`  History notes per 5 s:   ${perFiveSeconds(calls.filter((c) => /\/History$/.test(new URL(c.url).pathname)).map((c) => c.at), t0)}`);
+    const retried = (await db('outbox').whereIn('org_id', busyIds).whereIn('type', SYNC_TYPES).where('created_at', '>=', passStart).where('attempts', '>', 1).count({ n: '*' })) as { n: string }[];
+    console.log(`  sync items claimed more than once: ${retried[0]!.n}`);
+    // Each tenant's calls in order, "endpoint@start+duration" (s from t0): the gaps are our own time.
+    const callsOf = new Map<string, Call[]>();
+    for (const c of calls) {
+      const tenant = Object.entries(c.headers).find(([k]) => k.toLowerCase() === 'xero-tenant-id')?.[1] ?? '?';
+      callsOf.set(tenant, [...(callsOf.get(tenant) ?? []), c]);
+    }
+    for (const [tenant, tc] of [...callsOf].slice(0, 6)) {
+      console.log(`  ${tenant.slice(0, 8)}: ${tc.map((c) => `${c.url.replace(/^.*\/api\.xro\/2\.0\//, '').replace(/\?.*$/, '').replace(/[0-9a-f-]{36}/g, '{id}')}@${((c.at - t0) / 1000).toFixed(2)}+${(c.durationMs / 1000).toFixed(2)}`).join(' ')}`);
+    }
+  }
   const sales = SALES_PER_TENANT * TENANTS;
   rows.push([
     latencyLabel, workerCount, sales, (drainMs / 1000).toFixed(1), (sales / (drainMs / 1000)).toFixed(1),
-    calls.length, perTenantMax, appMax, refused,
+    `${calls.length - notes} + ${notes}`, perTenantMax, appMax, refused,
     `${quantile(latencies, 0.5)} / ${quantile(latencies, 0.95)} / ${latencies.at(-1)} (${latencies.length}/${probes.length})`,
+    `${quantile(durations, 0.5).toFixed(0)} / ${quantile(durations, 0.99).toFixed(0)}`,
+    `${workerCpu.toFixed(1)} + ${ownCpu.toFixed(1)}`, ((workerCpu + ownCpu) / (drainMs / 1000)).toFixed(2), `${workerWait.toFixed(1)} + ${ownWait.toFixed(1)}`, load.toFixed(1),
   ]);
-  console.log(`latency ${latencyLabel}, workers=${workerCount}: drained ${sales} sales in ${drainMs} ms`);
+  console.log(`latency ${latencyLabel}, workers=${workerCount}: drained ${sales} sales in ${drainMs} ms (pass took ${((Date.now() - passStart) / 1000).toFixed(0)} s with its set-up)`);
 }
 }
 
 console.log(`\n${TENANTS} tenants × ${SALES_PER_TENANT} sales each, one OAuth2 app, PostgreSQL, Xero's real limits in real time; each worker process runs ${childEnv.WORKER_CONCURRENCY} workers`);
 console.log('(figures taken on a shared, loaded machine)');
 console.log(table(
-  ['Xero latency', 'worker processes', 'sales', 'drain s', 'sales/s', 'Xero calls', 'max calls/tenant/min (limit 60)', 'max app calls/min (limit 10,000)', '429s', 'live sale→invoice ms p50 / p95 / max (synced/sent)'],
+  ['Xero latency', 'worker processes', 'sales', 'drain s', 'sales/s', 'Xero calls (records + notes)', 'max calls/tenant/min (limit 60)', 'max app calls/min (limit 10,000)', '429s', 'live sale→invoice ms p50 / p95 / max (synced/sent)',
+    'call ms p50 / p99', 'CPU s: workers + bench', 'CPU s per drain s', 'waiting for a CPU s: workers + bench', 'load (1 min)'],
   rows,
 ));
+console.log(`run took ${((Date.now() - runStart) / 1000).toFixed(0)} s`);
 await x.close();
 await emu.close();
 process.exit(0);

@@ -6,6 +6,7 @@
 //
 // Database: SQLite by default; `--pg` (or BENCH_PG_URL / DATABASE_URL set to a postgres:// URL) runs on
 // PostgreSQL in a fresh schema.
+import { nowMs } from '../server/db/knex';
 import { startOutboxWorkers, type OutboxWorkers } from '../server/outbox';
 import { createSale } from '../server/domain/sales';
 import type { PluginDefinition, Principal } from '../server/plugins/contract';
@@ -205,4 +206,213 @@ export function saleBody(n: number, customer: number): Record<string, unknown> {
       ...(n % 3 === 0 ? [{ description: 'Mat hire', quantity: 1, unitPrice: '3.00', taxCode: 'OUTPUT2' }] : []),
     ],
   };
+}
+
+/** One real-time run: its sales' latencies and the Xero calls made while they sold (bench/xero-realtime.ts, bench/xero-latency.ts). */
+export interface RealtimeRun {
+  label: string;
+  rate: number;
+  sales: number;
+  /** For each sale: ms from its COMMIT to the end of the PUT /Invoices that created its invoice. */
+  latencies: number[];
+  /** For each sale: ms from its COMMIT to the start of that PUT /Invoices (what it waited before its call). */
+  waits: number[];
+  /** For each sale: ms from its item coming due (the coalescing window's end) to the start of that PUT /Invoices: our own time. */
+  dueToSent: number[];
+  calls: CallRecord[];
+  invoiceCalls: number;
+}
+
+export interface RealtimeOptions {
+  label: string;
+  /** Sales a second, for `seconds`. */
+  rate: number;
+  seconds: number;
+  /** Regular customers: sale k is customer k mod customers. */
+  customers: number;
+  /** The app's environment (XERO_SYNC_COALESCE_MS …). */
+  env?: Record<string, string>;
+  /** Xero's answer time injected by the emulator. */
+  latency?: { minMs: number; maxMs: number; seed: number };
+  /** List the slowest sales, every call and what each PUT /Invoices carried (BENCH_TRACE=1). */
+  trace?: boolean;
+}
+
+/**
+ * Sales at a steady rate against a fresh app and emulator, Xero's limits at real speed (60/min, 5 in
+ * flight, 5,000/day). "In Xero" = the end of the emulator's PUT /Invoices call that created the invoice
+ * (arrival + duration, which includes any injected delay), matched to the sale by its invoice number.
+ * Customers are regulars: a warm-up sells one sale to each (contacts created and cached), then its calls are
+ * aged out of every window the budget reads (the emulator clock +61 s; our budget's call rows and Xero's
+ * last reported headroom 61 s older), so the run starts with a fresh minute, as after a quiet minute.
+ */
+export async function runRealtime(kind: DbKind, o: RealtimeOptions): Promise<RealtimeRun> {
+  const app = await startBenchApp(kind, { ...(o.env ? { env: o.env } : {}), ...(o.latency ? { emulator: { latency: o.latency } } : {}) });
+  try {
+    const db = app.f.x.host.deps.db;
+    app.startWorkers();
+    for (let c = 0; c < o.customers; c++) await app.f.sell(saleBody(1_000_000 + c, c));
+    await drained(app, 180_000);
+    await fetch(`${app.f.emu.url}/_emulator/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ms: 61_000 }) });
+    await db('xero_rate_calls').update({ at: db.raw('at - 61000') });
+    // …and what Xero last reported (X-MinLimit-Remaining), which the budget also trusts within its minute:
+    // left as it was, the warm-up's calls still count against the first minute of the run.
+    await db('xero_connections').whereNotNull('rate_reported_at').update({ rate_reported_at: db.raw('rate_reported_at - 61000') });
+    const clock = (await (await fetch(`${app.f.emu.url}/_emulator/clock`)).json()) as { now: number };
+    const offset = clock.now - Date.now(); // emulated − wall
+    const since = await app.lastSeq();
+
+    const committed = new Map<number, number>(); // sale id → wall ms of its COMMIT
+    const total = Math.round(o.rate * o.seconds);
+    const start = Date.now();
+    for (let k = 0; k < total; k++) {
+      const due = start + (k * 1000) / o.rate;
+      if (due > Date.now()) await sleep(due - Date.now());
+      const sale = await app.f.sell(saleBody(k, k % o.customers));
+      committed.set(sale.id, nowMs());
+    }
+    await drained(app, 180_000);
+    await app.stopWorkers();
+
+    const numbers = new Map<string, number>(); // invoice number → sale id
+    const rows = await db('xero_records').where({ entity_type: 'sale', record_type: 'invoice' }).whereIn('entity_id', [...committed.keys()]).select('entity_id', 'number');
+    for (const r of rows as { entity_id: number; number: string }[]) numbers.set(r.number, Number(r.entity_id));
+    const calls = (await app.calls(since)).filter((c) => c.status !== 0);
+    const landed = new Map<number, { start: number; end: number }>();
+    for (const c of calls) {
+      if (endpointOf(c) !== 'PUT Invoices' || c.status !== 200 || !c.body) continue;
+      const body = JSON.parse(c.body) as { Invoices?: { InvoiceNumber?: string }[] };
+      for (const inv of body.Invoices ?? []) {
+        const saleId = numbers.get(inv.InvoiceNumber ?? '');
+        if (saleId !== undefined && !landed.has(saleId)) landed.set(saleId, { start: c.at - offset, end: c.at - offset + c.durationMs });
+      }
+    }
+    const dueAt = new Map<number, number>(); // sale id → when its invoice item came due
+    for (const it of (await db('outbox').where({ type: 'xero.invoice.push' }).select('payload', 'available_at', 'attempts')) as { payload: string | { saleId: number }; available_at: number | string; attempts: number | string }[]) {
+      // A first attempt's due time is the window's end (a retry's would be its backoff: not counted).
+      if (Number(it.attempts) === 1) dueAt.set((typeof it.payload === 'string' ? JSON.parse(it.payload) as { saleId: number } : it.payload).saleId, Number(it.available_at));
+    }
+    const latencies: number[] = [];
+    const waits: number[] = [];
+    const dueToSent: number[] = [];
+    for (const [id, at] of committed) {
+      const l = landed.get(id);
+      if (l === undefined) throw new Error(`${o.label}: no PUT /Invoices call created sale ${id}'s invoice`);
+      latencies.push(l.end - at);
+      waits.push(l.start - at);
+      const due = dueAt.get(id);
+      if (due !== undefined) dueToSent.push(l.start - Math.max(due, at));
+    }
+    if (o.trace) {
+      const items = (await db('outbox').where({ type: 'xero.invoice.push' }).select('subject', 'payload', 'available_at', 'created_at', 'attempts', 'done_at', 'last_error')) as Record<string, unknown>[];
+      const slowest = [...committed].map(([id, at]) => ({ id, at, l: landed.get(id)! })).sort((a, b) => (b.l.end - b.at) - (a.l.end - a.at)).slice(0, 8);
+      for (const s of slowest) {
+        const it = items.find((i) => String(i.payload).includes(`"saleId":${s.id}`));
+        console.log(`sale ${s.id}: commit ${s.at - start}, available ${Number(it?.available_at) - start}, created ${Number(it?.created_at) - start}, sent ${(s.l.start - start).toFixed(0)}, landed ${(s.l.end - start).toFixed(0)}, attempts ${it?.attempts}, err ${it?.last_error}`);
+      }
+      const all = calls.map((c) => `${endpointOf(c).replace('Invoices/{id}/History', 'Note')}@${(c.at - offset - start).toFixed(0)}+${c.durationMs.toFixed(0)}${c.status === 200 ? '' : `=${c.status}`}${c.body && endpointOf(c) === 'PUT Invoices' ? `×${(JSON.parse(c.body) as { Invoices?: unknown[] }).Invoices?.length}` : ''}`);
+      console.log(`Xero calls (start+duration ms): ${all.join(' ')}`);
+      for (const c of calls) {
+        if (endpointOf(c) !== 'PUT Invoices' || !c.body) continue;
+        const nums = ((JSON.parse(c.body) as { Invoices?: { InvoiceNumber?: string }[] }).Invoices ?? []).map((i) => numbers.get(i.InvoiceNumber ?? ''));
+        const its = nums.map((id) => items.find((i) => String(i.payload).includes(`"saleId":${id}`))).map((it) => `${Number(it?.created_at) - start}/${Number(it?.available_at) - start}`);
+        console.log(`call @${(c.at - offset - start).toFixed(0)}: ${its.join(' ')}`);
+      }
+    }
+    return { label: o.label, rate: o.rate, sales: total, latencies, waits, dueToSent, calls, invoiceCalls: calls.filter((c) => endpointOf(c) === 'PUT Invoices' && c.status === 200).length };
+  } finally {
+    await app.close();
+  }
+}
+
+/** Per run: its calls by endpoint, 429s, how long each call took, and how long sales waited for their call. */
+export function printRealtimeCalls(runs: readonly RealtimeRun[]): void {
+  for (const r of runs) {
+    const byEndpoint = countBy(r.calls, endpointOf);
+    console.log(`${r.label}: calls ${[...byEndpoint].map(([k, v]) => `${k} ${v}`).join(', ')}; 429s ${r.calls.filter((c) => c.status === 429).length}`);
+    const durations = r.calls.map((c) => c.durationMs).sort((a, b) => a - b);
+    const waits = [...r.waits].sort((a, b) => a - b);
+    const ours = [...r.dueToSent].sort((a, b) => a - b);
+    console.log(`${r.label}: each Xero call answered in p50 ${quantile(durations, 0.5).toFixed(0)} ms, max ${durations.at(-1)?.toFixed(0)} ms; commit → its PUT /Invoices sent p50 ${quantile(waits, 0.5).toFixed(0)} ms, p99 ${quantile(waits, 0.99).toFixed(0)} ms;`
+      + ` due (window closed) → sent p50 ${quantile(ours, 0.5).toFixed(0)} ms, p99 ${quantile(ours, 0.99).toFixed(0)} ms (${ours.length} first attempts)`);
+  }
+}
+
+/** p50, p90, p99 and max of a run's latencies (ms, rounded). */
+export function latencySummary(r: RealtimeRun): { p50: number; p90: number; p99: number; max: number } {
+  const s = [...r.latencies].sort((a, b) => a - b);
+  return { p50: Math.round(quantile(s, 0.5)), p90: Math.round(quantile(s, 0.9)), p99: Math.round(quantile(s, 0.99)), max: Math.round(s.at(-1) ?? NaN) };
+}
+
+/** Elapsed wall time since `startedAt`, for the last line of every benchmark. */
+export function tookLine(startedAt: number): string {
+  const s = Math.round((Date.now() - startedAt) / 1000);
+  return `run took ${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+/** A sale paid in full in cash at the till (saleBody's lines are tax-inclusive: the total is their sum). */
+export function paidSaleBody(n: number, customer: number): Record<string, unknown> {
+  const body = saleBody(n, customer);
+  const lines = body.lines as { unitPrice: string; quantity: number }[];
+  const total = lines.reduce((sum, l) => sum + Number(l.unitPrice) * l.quantity, 0);
+  return { ...body, payments: [{ method: 'cash', amount: total.toFixed(2), providerRef: `till-${n}` }] };
+}
+
+/** `--full` on the command line: a benchmark's long configuration (the figures in docs/benchmarks.md). */
+export const fullRun = (): boolean => process.argv.includes('--full');
+
+/** One backlog drained (bench/xero-backlog.ts, bench/xero-paid-backlog.ts). Times in seconds. */
+export interface BacklogRun {
+  scenario: string;
+  sales: number;
+  /** Distinct customers among the sales. */
+  customers: number;
+  /** Every Accounting API call of the drain that Xero answered (History notes included). */
+  calls: CallRecord[];
+  /** Emulated (Xero) time from the workers' start until the queue was seen drained. */
+  drainS: number;
+  /** Emulated time from the workers' start to the end of the last call that was not a History note. */
+  lastSyncCallS: number;
+  realS: number;
+  enqueueS: number;
+}
+
+/**
+ * N sales committed while no worker runs (each sale's transaction enqueues its items), then drained by
+ * the app's workers against the emulator at Xero's limits (60/min, 5 in flight, 5,000/day). Draining
+ * thousands of sales at 60 calls a minute is minutes of pure waiting, so the emulator's clock runs `scale`
+ * times faster than the wall clock and the rate budget reads that same clock (RateBudgetOptions.now and
+ * timeScale: it sleeps and defers in real ms). Only OAuth 1.0a's ±5 min timestamp check is widened: our
+ * signatures carry the wall clock, which the fast clock leaves behind. Sale n is customer n mod
+ * `customers`, or a new customer each when customers ≥ sales. Checks Xero holds an invoice (and, paid, a
+ * payment) for every sale.
+ */
+export async function runBacklog(kind: DbKind, o: { scenario: string; sales: number; customers: number; scale: number; paid?: boolean; concurrency?: number }): Promise<BacklogRun> {
+  const app = await startBenchApp(kind, { emulator: { clockSpeed: o.scale }, budgetOnEmulatorClock: true });
+  const clock = app.f.emu.emulator.clock;
+  try {
+    await app.setLimits({ perMinute: 60, perDay: 5_000, concurrent: 5, oauth1MaxSkewMs: 7 * 86_400_000 });
+    const body = o.paid ? paidSaleBody : saleBody;
+    const t0 = performance.now();
+    for (let n = 0; n < o.sales; n++) await app.f.sell(body(n, o.customers >= o.sales ? n : n % o.customers));
+    const enqueueS = (performance.now() - t0) / 1000;
+    const since = await app.lastSeq();
+    const started = performance.now();
+    const emulatedStart = clock.now();
+    app.startWorkers(o.concurrency || undefined);
+    await drained(app, 30 * 60_000);
+    const realS = (performance.now() - started) / 1000;
+    const drainS = (clock.now() - emulatedStart) / 1000;
+    await app.stopWorkers();
+    const calls = (await app.calls(since)).filter((c) => c.status !== 0);
+    const counts = (await app.f.counts()) as { invoices?: number; payments?: number };
+    if (counts.invoices !== o.sales) throw new Error(`${o.scenario}: ${counts.invoices} invoices in Xero for ${o.sales} sales`);
+    if (o.paid && counts.payments !== o.sales) throw new Error(`${o.scenario}: ${counts.payments} payments in Xero for ${o.sales} paid sales`);
+    const refused = calls.filter((c) => c.status >= 400);
+    if (refused.length > 0) console.log(`(${o.scenario}: ${refused.length} calls refused by Xero, e.g. ${refused[0]!.status} ${endpointOf(refused[0]!)})`);
+    const last = calls.filter((c) => !endpointOf(c).endsWith('/History')).reduce((end, c) => Math.max(end, c.at + c.durationMs * o.scale), emulatedStart);
+    return { scenario: o.scenario, sales: o.sales, customers: Math.min(o.customers, o.sales), calls, drainS, lastSyncCallS: (last - emulatedStart) / 1000, realS, enqueueS };
+  } finally {
+    await app.close();
+  }
 }

@@ -5,7 +5,12 @@
 // The infrastructure authenticates every /api.xro/2.0 request, applies limits, idempotency and faults,
 // then hands over to the accounting router with `res.locals.xero` set.
 import type { Router } from 'express';
-import type { DeepLinkKind, RecordView } from './accounting/recordView';
+import type { BookSection, DeepLinkKind, RecordView } from './accounting/recordView';
+
+export interface BookView {
+  organisation: string;
+  sections: BookSection[];
+}
 
 export interface Clock {
   /** Emulated epoch milliseconds. */
@@ -58,6 +63,8 @@ export interface AccountingModule {
   createOrganisation(input: { name: string; baseCurrency: string; countryCode?: string }): TenantSummary;
   /** One record as Xero's web app shows it (the deep-link pages); a ShortCode limits it to that organisation. */
   viewRecord(kind: DeepLinkKind, id: string, shortCode?: string): RecordView | undefined;
+  /** An organisation's books as a person reads them (/portal/organisations/:tenantId), or undefined. */
+  viewBook(tenantId: string): BookView | undefined;
   /** Whole state as JSON-serialisable data (for the optional state file) and back. */
   snapshot(): unknown;
   restore(data: unknown): void;

@@ -42,6 +42,7 @@ export function stripeRoutes(ctx: PluginContext<StripeConfig>): Router {
       attentionTypes: [CHARGE_RECORD],
       describe: (item: OutboxItemState) => `Charge ${(item.payload as ChargeRecordPayload).chargeId}`,
     },
-    locals: { webhookUrl: `${ctx.publicUrl.replace(/\/+$/, '')}/webhooks/stripe`, apiBase: ctx.config.apiBase },
+    // Stripe's own API has a dashboard to add the endpoint in; a Stripe-compatible one (the emulator) has none.
+    locals: { webhookUrl: `${ctx.publicUrl.replace(/\/+$/, '')}/webhooks/stripe`, apiBase: ctx.config.apiBase, atStripe: new URL(ctx.config.apiBase).hostname === 'api.stripe.com' },
   });
 }

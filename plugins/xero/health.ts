@@ -73,11 +73,15 @@ export async function xeroHealth(ctx: PluginContext<XeroConfig>, orgId: number, 
   if (connection) {
     const budget = await budgetLeft(db, tenantKeyOf(orgId, connection.tenant_id), now);
     const blocked = budget.blockedUntil > now;
+    // A figure as short as its neighbours' (issue 14: the phrase made its tile the widest); the day's
+    // budget is in its help, shown on hover and under "What these numbers mean".
     facts.push({
-      label: 'Rate limit left',
-      value: blocked ? `paused by Xero for ${Math.ceil((budget.blockedUntil - now) / 1000)} s` : `${budget.minute}/${budget.perMinute} this minute · ${budget.day.toLocaleString('en-GB')}/${budget.perDay.toLocaleString('en-GB')} today`,
+      label: 'Calls left this minute',
+      value: blocked ? `paused ${Math.ceil((budget.blockedUntil - now) / 1000)} s` : `${budget.minute}/${budget.perMinute}`,
       tone: blocked || budget.minute < budget.perMinute / 10 ? 'warn' : undefined,
       testId: 'xero-rate',
+      help: `Xero allows ${budget.perMinute} calls a minute and ${budget.perDay.toLocaleString('en-GB')} a day for this organisation; ${budget.day.toLocaleString('en-GB')} of today's are left.`
+        + (blocked ? ' Xero asked us to pause: sending resumes by itself.' : ' Sync work waits for room; it never fails for lack of it.'),
     });
   }
   // What comes back from Xero (issue 15): when an event last arrived for this organisation, and whether

@@ -10,9 +10,11 @@
 //      at Stripe and GoCardless, two card refunds, one card payment taken outside the booking system
 //   6. the providers' clocks moved on five days so their payouts are made and paid; then watched until
 //      the sales are in Xero and every payout is posted (or waits for the accountant's sign-off)
+//   7. only then the banner: the URLs, the logins and how long it took to be ready. The server's JSON log
+//      goes to a file in the data folder (the banner names it), so it never interleaves with the story.
 // Ctrl-C (SIGINT) or SIGTERM stops the server (it finishes in-flight work), then the emulators; exit 0.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, type Server } from 'node:http';
@@ -101,23 +103,31 @@ interface Providers {
   creditor: { id: string; name: string };
 }
 
-function banner(appUrl: string, xeroUrl: string, seeded: SeededDemo, p: Providers): string {
+function banner(appUrl: string, xeroUrl: string, seeded: SeededDemo, p: Providers, ready: { seconds: number; serverLog: string; signoffWaiting: number }): string {
   const width = Math.max(...seeded.logins.map((l) => l.role.length));
+  const accountant = seeded.logins.find((l) => l.role === 'accountant');
+  const waiting = ready.signoffWaiting;
   return [
     '',
-    'Ledgerbridge demo is running',
+    `Ledgerbridge demo is ready (in ${ready.seconds} s)`,
     '',
     `  App:            ${appUrl}`,
     `  Xero emulator:  ${xeroUrl}/portal  (developer portal; Xero organisation "${seeded.xeroOrganisation}")`,
-    `  Xero's books:   ${xeroUrl}/_emulator/tenants/${seeded.xeroTenantId}/invoices  (JSON)`,
+    `  Xero's books:   ${xeroUrl}/portal/organisations/${seeded.xeroTenantId}  (what the day put in Xero; JSON: ${xeroUrl}/_emulator/tenants/${seeded.xeroTenantId}/invoices)`,
     `  Stripe:         ${p.stripe.url}  (emulator; account ${p.stripeAccount}, webhooks to ${appUrl}/webhooks/stripe)`,
     `  GoCardless:     ${p.gocardless.url}  (emulator; creditor ${p.creditor.name} ${p.creditor.id}, webhooks to ${appUrl}/webhooks/gocardless)`,
     '',
     `  Log in as (organisation "${seeded.orgName}", every password is "${seeded.logins[0]?.password}"):`,
     ...seeded.logins.map((l) => `    ${l.role.padEnd(width)}  ${l.email}`),
     '',
-    `  Data: ${DATA_DIR} (emptied on every run)    Stop: Ctrl-C`,
+    `  For the accountant${accountant ? ` (${accountant.email})` : ''}:`,
+    `    Payouts:        ${appUrl}/plugins/xero/payouts  (each payout's breakdown and its Xero records; CSV export)`,
+    `    Sign-off queue: ${appUrl}/plugins/xero/payouts/signoff  (${waiting ? `${waiting} payout${waiting === 1 ? '' : 's'} waiting: a charge that names no sale, whose best invoice scored below ${DEMO_PAYOUT_SETTINGS.match_threshold} %` : 'nothing waiting'})`,
     '',
+    `  Data: ${DATA_DIR} (emptied on every run)`,
+    `  Server log: ${ready.serverLog}`,
+    '',
+    `Open ${appUrl} and log in. Press Ctrl-C to stop.`,
   ].join('\n');
 }
 
@@ -175,6 +185,7 @@ async function stripeDays(run: string, sales: PostedSale[], p: Providers): Promi
 }
 
 async function main(): Promise<void> {
+  const startedAt = performance.now();
   if (!isAbsolute(DATA_DIR) || DATA_DIR === '/' || DATA_DIR === ROOT) throw new Error(`refusing to empty ${DATA_DIR}`);
   rmSync(DATA_DIR, { recursive: true, force: true });
   mkdirSync(DATA_DIR, { recursive: true });
@@ -232,17 +243,21 @@ async function main(): Promise<void> {
   }
   if (stopping) return;
 
-  // Our server, as `npm start` runs it: web and outbox workers in one process.
+  // Our server, as `npm start` runs it: web and outbox workers in one process. Its JSON log goes to a file
+  // (the child keeps its own copy of the descriptor), not into the demo's story on this terminal.
+  const serverLog = join(DATA_DIR, 'server.log');
+  const logFd = openSync(serverLog, 'a');
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server', 'main.ts')], {
-    cwd: ROOT, env: { ...env, PROCESS_ROLE: 'all' }, stdio: ['ignore', 'inherit', 'inherit'],
+    cwd: ROOT, env: { ...env, PROCESS_ROLE: 'all' }, stdio: ['ignore', logFd, logFd],
   });
+  closeSync(logFd);
   stops.push({ name: 'the server', stop: () => stopChild(child) });
   child.once('exit', (code, signal) => {
-    if (!stopping) void shutdown(1, `The server stopped unexpectedly (${signal ?? `exit code ${code}`}); stopping the demo.`);
+    if (!stopping) void shutdown(1, `The server stopped unexpectedly (${signal ?? `exit code ${code}`}); its log is ${serverLog}. Stopping the demo.`);
   });
+  console.log(`Starting the app at ${appUrl} (its log: ${serverLog}) with local Xero, Stripe and GoCardless…`);
   await waitUntilUp(appUrl, child);
   if (stopping) return;
-  console.log(banner(appUrl, xeroUrl, seeded, providers));
 
   console.log('Recording a day of sales through the API (/api/v1, as a booking system would)…');
   const run = Date.now().toString(36);
@@ -272,14 +287,9 @@ async function main(): Promise<void> {
   console.log(payouts.settled ? `Payouts in Xero (${payouts.rows.length}):` : `Payouts so far (${payouts.rows.length} of ${payoutIds.length}; the rest still on the way):`);
   for (const row of payouts.rows) console.log(`  ${describePayout(row)}`);
   const waiting = payouts.rows.filter((r) => r.status === 'needs sign-off').length;
-  console.log([
-    '',
-    `For the accountant (log in as ${accountant.email}):`,
-    `  Payouts:        ${appUrl}/plugins/xero/payouts  (each payout's breakdown and its Xero records; CSV export)`,
-    `  Sign-off queue: ${appUrl}/plugins/xero/payouts/signoff  (${waiting ? `${waiting} payout${waiting === 1 ? '' : 's'} waiting: a charge that names no sale, whose best invoice scored below ${DEMO_PAYOUT_SETTINGS.match_threshold} %` : 'nothing waiting'})`,
-    '',
-    `Open ${appUrl} and log in. Press Ctrl-C to stop.`,
-  ].join('\n'));
+  // Ready: everything the banner points at is there to see.
+  const seconds = Math.round((performance.now() - startedAt) / 1000);
+  console.log(banner(appUrl, xeroUrl, seeded, providers, { seconds, serverLog, signoffWaiting: waiting }));
 }
 
 main().catch((err: unknown) => {

@@ -27,12 +27,15 @@ export type { Role, Principal } from '../auth/principal';
 export { ROLES } from '../auth/principal';
 export type {
   HostEvent, HostEventType, HostEventMap, SaleSnapshot, SaleLineSnapshot, SaleLineKind, RefundSnapshot, PaymentSnapshot, PayoutSnapshot,
+  VoucherSnapshot,
 } from '../domain/events';
 export type * from '../payouts/types';
 export type { OutboxHandler, OutboxHandlerContext, OutboxItem, OutboxOutcome, OutboxStatus, EnqueueInput } from '../outbox/types';
 /** Exact money arithmetic on the host's formats: decimal text, minor units, ISO 4217 minor-unit digits. */
 export * as money from '../domain/money';
 export { isCurrencyCode, minorUnitDigits } from '../domain/currency';
+/** The one date and counting style for people: "3 Dec 2026", "2 Mar 2026" from YYYY-MM-DD, "1 item" / "2 items". */
+export { formatDay, formatCalendarDay, plural } from '../domain/format';
 /** Small, pure helpers for plugin forms (a field as a string, issues by field, same-site redirects). */
 export { field, errorsByField, safeRedirectPath } from '../web/forms';
 export type { ErrorSummaryItem } from '../web/errorSummary';
@@ -155,6 +158,13 @@ export interface PluginOutbox {
    * long another organisation's queue is.
    */
   queueState(db: Queryable, filter: { orgId: number; type: string; now: number; heldUntil: number }): Promise<{ due: boolean; earliestHeld: number | null }>;
+  /**
+   * Whether an item of these types, of ANY organisation, has been due since `dueBy` or earlier and is still
+   * pending, though claimable (not held back by an earlier item of its subject): no worker has taken it, so
+   * the install's workers are all busy. Low-priority work (a courtesy
+   * call) yields its worker to it. One look-up through the (type, status, available_at) index.
+   */
+  waitingForWorker(db: Queryable, filter: { types: readonly string[]; dueBy: number }): Promise<boolean>;
 }
 
 // ------------------------------------------------------------------------------------------ host services
@@ -206,6 +216,11 @@ export interface HostRecords {
   saleCategories(db: Queryable, orgId: number, limit: number): Promise<string[]>;
   /** Which of these ids are the organisation's sales (payout lines naming a sale). */
   existingSaleIds(db: Queryable, orgId: number, saleIds: readonly number[]): Promise<Set<number>>;
+  /**
+   * Optional: what people call these sales, the host's one name for each (ours: "Sale TILL-016", its own
+   * reference, or "Sale 16"), for plugin pages and messages. Absent, or a sale left out: "Sale <id>".
+   */
+  saleNames?(db: Queryable, orgId: number, saleIds: readonly number[]): Promise<Map<number, string>>;
 }
 
 export interface PaymentMethodDefinition {

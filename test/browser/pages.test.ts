@@ -1,6 +1,7 @@
 // Every page a person can reach, for every role, at a 1280-px desktop and a 390-px phone, in headless
 // Chromium (issue 14): no sideways panning of the page, every control labelled, no console error, no link on
-// the page that answers 404 or 500, no dropdown listing a choice twice, no raw timestamp or "item(s)", and axe-core (Deque's rules, run
+// the page that answers 404 or 500, no dropdown listing a choice twice, no raw timestamp or "item(s)", no chart narrower
+// than its panel or with a label under 11 px, and axe-core (Deque's rules, run
 // inside the page) finds no serious or critical accessibility violation. A screenshot of each page at each width goes to artifacts/screenshots/.
 //
 // The pages are found the way a person finds them: from the dashboard, following every same-origin link;
@@ -17,7 +18,7 @@ import { seedSyntheticStripePayout, startPayoutFixture, waitForPayout, type Payo
 import { addOrganisationMethod } from '../../server/domain/organisationMethods';
 
 /** Links that are not pages: logging out ends the session; files and JSON are checked for their status only. */
-const NOT_A_PAGE = [/^\/logout/, /^\/assets\//, /\.(csv|json|cer)(\?|$)/, /^\/plugins\/xero\/oauth2\//, /^\/api\//];
+const NOT_A_PAGE = [/^\/logout/, /^\/assets\//, /\.(csv|json|cer|pdf)(\?|$)/, /^\/plugins\/xero\/oauth2\//, /^\/api\//];
 /** Enough for every kind of page a role can open (about 30 for an admin). */
 const MAX_KINDS_PER_ROLE = 60;
 
@@ -49,6 +50,8 @@ before(async () => {
   assert.equal(state.status, 'needs_signoff', String(state.message));
   // The Payment methods page (reached from Users & tokens) with one of the organisation's own methods listed.
   await addOrganisationMethod(f.x.host.deps.db, f.x.host.deps.paymentMethods, f.org.orgId, { label: 'Cheque' }, 'pages test', Date.now());
+  // The Gift vouchers page with a voucher listed.
+  await f.sell({ currency: 'GBP', customer: { name: 'Gift Giver' }, lines: [{ description: 'Gift voucher', quantity: 1, unitPrice: '25.00', kind: 'voucher' }] });
   browser = await launchBrowser();
 });
 
@@ -102,6 +105,24 @@ describe('every page, every role, desktop and phone', { timeout: 300_000 }, () =
             return texts.filter((t, i) => texts.indexOf(t) !== i).map((t) => '#' + s.id + ': ' + t);
           })`)) as string[];
           if (repeated.length) problems.push(`${where}: options listed twice ${repeated.join(', ')}`);
+          // Charts (issue 14): as wide as their panel, every label at a readable size (an SVG's text scales with it).
+          const chartProblems = (await page.evaluate(`[
+            ...[...document.querySelectorAll('svg text, .chart-ticks span, .bar-chart .x-axis span, .bar-chart .y-axis span')].flatMap((t) => {
+              const svg = t.closest('svg');
+              const box = svg && svg.viewBox.baseVal;
+              const scale = svg && box && box.width ? svg.getBoundingClientRect().width / box.width : 1;
+              const px = parseFloat(getComputedStyle(t).fontSize) * scale;
+              return t.textContent.trim() && px < 11 ? ['label "' + t.textContent.trim() + '" at ' + px.toFixed(1) + ' px'] : [];
+            }),
+            ...[...document.querySelectorAll('svg.hour-bars, svg.payout-bars')].flatMap((svg) => {
+              const box = svg.parentElement;
+              const style = getComputedStyle(box);
+              const room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+              const width = svg.getBoundingClientRect().width;
+              return width < room - 2 ? [svg.getAttribute('class') + ' ' + Math.round(width) + ' px wide in ' + Math.round(room) + ' px'] : [];
+            }),
+          ]`)) as string[];
+          for (const problem of chartProblems) problems.push(`${where}: chart ${problem}`);
           // One date style for people: never a machine timestamp ("2026-12-02T15:13:11.021Z", "15:13:11 UTC"), never "item(s)".
           const text = (await page.evaluate('document.body.innerText')) as string;
           for (const raw of text.match(/\b\d{4}-\d\d-\d\dT\d\d:\d\d[^\s]*|\d\d:\d\d:\d\d UTC|\w+\(s\)/g) ?? []) problems.push(`${where}: machine text "${raw}"`);

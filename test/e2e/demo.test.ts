@@ -1,5 +1,6 @@
-// `npm run demo` as a newcomer runs it: spawned in its own process group (as a terminal would), it prints
-// the app's URL and the logins; staff log in over HTTP and see the day's sales synced to Xero (the sales
+// `npm run demo` as a newcomer runs it: spawned in its own process group (as a terminal would), it plays the
+// day, then prints the app's URL and the logins (each printed address a readable page; the server's log in a
+// file, not the output) and how long it took; staff log in over HTTP and see the day's sales synced to Xero (the sales
 // list says "synced" for each, a refunded sale's page names its credit note); the accountant logs in and
 // sees the providers' payouts posted (a Stripe and a GoCardless one), the phone payment waiting in the
 // sign-off queue with its invoice ranked first below the threshold, and signing it off posts that payout
@@ -8,7 +9,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -50,7 +51,7 @@ async function waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExp
   }
 }
 
-test('npm run demo: prints the URLs and logins, staff see the day synced to Xero, the accountant the payouts, Ctrl-C stops everything cleanly', { timeout: 240_000 }, async () => {
+test('npm run demo: prints the URLs and logins once the data is ready (each URL a readable page, the server log in a file), staff see the day synced to Xero, the accountant the payouts, Ctrl-C stops everything cleanly', { timeout: 300_000 }, async () => {
   demo = spawn('npm', ['run', '--silent', 'demo'], {
     detached: true, // its own process group, so SIGINT can go to all of it, like Ctrl-C in a terminal
     env: { ...process.env, DEMO_DATA_DIR: dataDir },
@@ -61,7 +62,17 @@ test('npm run demo: prints the URLs and logins, staff see the day synced to Xero
   const exited = new Promise<number | null>((resolve) => demo!.once('exit', (code) => resolve(code)));
   const pid = demo.pid!;
 
-  const appUrl = (await waitForOutput(/App:\s+(http:\/\/\S+)/, 120_000))[1]!;
+  // The banner comes once the data is ready (issue 14: it came first, before the day was played).
+  const appUrl = (await waitForOutput(/App:\s+(http:\/\/\S+)/, 180_000))[1]!;
+  const readyIn = Number((await waitForOutput(/Ledgerbridge demo is ready \(in (\d+) s\)/, 1000))[1]);
+  const before = output.slice(0, output.indexOf('Ledgerbridge demo is ready'));
+  assert.match(before, /Synced to Xero: 17 invoices, 16 payments, 2 credit notes\./, 'the day is in Xero before the banner');
+  assert.match(before, /Payouts in Xero \(3\):/, 'and the payouts');
+  // The server's JSON log is in the file the banner names, not in the story.
+  assert.doesNotMatch(output, /^\{"level"/m, 'no JSON log line in the demo\'s output');
+  const serverLog = (await waitForOutput(/Server log: (\S+)/, 1000))[1]!;
+  assert.ok(existsSync(serverLog) && serverLog.startsWith(dataDir), `the server log is a file in the data folder: ${serverLog}`);
+  const booksUrl = (await waitForOutput(/Xero's books:\s+(http:\/\/\S+)/, 1000))[1]!;
   const xeroUrl = (await waitForOutput(/Xero emulator:\s+(http:\/\/127\.0\.0\.1:\d+)\/portal/, 1000))[1]!;
   const stripeUrl = (await waitForOutput(/Stripe:\s+(http:\/\/127\.0\.0\.1:\d+)\s/, 1000))[1]!;
   const gocardlessUrl = (await waitForOutput(/GoCardless:\s+(http:\/\/127\.0\.0\.1:\d+)\s/, 1000))[1]!;
@@ -69,6 +80,16 @@ test('npm run demo: prints the URLs and logins, staff see the day synced to Xero
   const staffEmail = (await waitForOutput(/^\s+staff\s+(\S+@\S+)$/m, 1000))[1]!;
   const accountantEmail = (await waitForOutput(/^\s+accountant\s+(\S+@\S+)$/m, 1000))[1]!;
   assert.match(output, /^\s+admin\s+\S+@\S+$/m);
+  // Every address the banner prints opens a page a person can read (a heading, not JSON or "Cannot GET /").
+  for (const url of [appUrl, `${xeroUrl}/portal`, booksUrl, stripeUrl, gocardlessUrl]) {
+    const res = await fetch(url);
+    const text = await res.text();
+    assert.equal(res.status, 200, url);
+    assert.match(res.headers.get('content-type') ?? '', /text\/html/, url);
+    assert.match(text, /<h1[^>]*>[^<]+/, `${url} has a heading`);
+  }
+  assert.match(await (await fetch(booksUrl)).text(), /Invoices \(17\)/, 'Xero\'s books page shows the day\'s invoices');
+  console.log(`the demo was ready in ${readyIn} s`);
 
   // Staff log in through the login form, over HTTP.
   const staff = request.agent(appUrl);

@@ -92,6 +92,8 @@ export const ROUTE_ROLES: Record<string, Access> = {
   'POST /payment-methods': roles(ADMIN),
   'POST /payment-methods/enable': roles(ADMIN),
   'POST /payment-methods/disable': roles(ADMIN),
+  'GET /vouchers': roles(ADMIN),
+  'POST /vouchers/write-off': roles(ADMIN),
 
   // ---- Xero plugin: connection
   // ---- Stripe plugin
@@ -134,6 +136,7 @@ export const ROUTE_ROLES: Record<string, Access> = {
   // ---- Xero plugin: payout reconciliation (accountants; admins may look too)
   'GET /plugins/xero/payouts': roles(ADMIN_ACCOUNTANT),
   'GET /plugins/xero/payouts.csv': roles(ADMIN_ACCOUNTANT),
+  'GET /plugins/xero/payouts/lines.csv': roles(ADMIN_ACCOUNTANT),
   'GET /plugins/xero/payouts/signoff': roles(ADMIN_ACCOUNTANT),
   'POST /plugins/xero/payouts/signoff/:lineId': roles(ADMIN_ACCOUNTANT, { sample: '/plugins/xero/payouts/signoff/999999' }),
   'GET /plugins/xero/payouts/:id': roles(ADMIN_ACCOUNTANT, { sample: '/plugins/xero/payouts/999999' }),

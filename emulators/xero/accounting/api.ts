@@ -9,6 +9,7 @@ import { contactRoutes } from './routes/contacts';
 import { invoiceAndCreditNoteRoutes } from './routes/documents';
 import { historyRoutes } from './routes/history';
 import { overpaymentRoutes } from './routes/overpayments';
+import { journalRoutes } from './routes/journals';
 import { paymentRoutes } from './routes/payments';
 import { prepaymentRoutes } from './routes/prepayments';
 import { settingsRoutes } from './routes/settings';
@@ -31,6 +32,7 @@ export function createApiRouter(deps: RouteDeps): Router {
   router.use(bankRoutes());
   router.use(prepaymentRoutes());
   router.use(overpaymentRoutes());
+  router.use(journalRoutes());
   router.use(historyRoutes());
   router.use((_req, res) => sendNotFound(res));
   router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {

@@ -13,7 +13,7 @@ import { serializePrepayment } from './prepayments';
 import { findAccountByCode } from './rules/accounts';
 import { transitionError } from './rules/status';
 import {
-  serializeAccount, serializeAllocation, serializeBankTransaction, serializeBankTransfer, serializeContact, serializeHistory,
+  serializeAccount, serializeAllocation, serializeBankTransaction, serializeBankTransfer, serializeContact, serializeHistory, serializeManualJournal,
   serializeOrganisation, serializePayment, serializeTaxRate, serializeTrackingCategory, type Json,
 } from './serialize';
 import { tenantSummary, type BookStore } from './store';
@@ -33,6 +33,7 @@ const COLLECTIONS: Record<string, (book: Book) => Json[]> = {
   banktransfers: (book) => [...book.bankTransfers.values()].map((t) => serializeBankTransfer(book, t)),
   overpayments: (book) => [...book.bankTransactions.values()].filter(isOverpayment).map((t) => serializeOverpayment(book, t)),
   prepayments: (book) => [...book.prepayments.values()].map((p) => serializePrepayment(book, p)),
+  manualjournals: (book) => [...book.manualJournals.values()].map((j) => serializeManualJournal(book, j)),
   history: (book) => book.history.map((h) => ({ Endpoint: h.endpoint, ObjectID: h.objectId, ...serializeHistory(h) })),
 };
 

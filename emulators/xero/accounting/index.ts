@@ -5,7 +5,7 @@ import { createApiRouter } from './api';
 import { createControlRouter } from './control';
 import { BookStore, tenantSummary } from './store';
 import { resourceStampsOf } from './stamps';
-import { viewRecord } from './recordView';
+import { viewBook, viewRecord } from './recordView';
 
 export { UK_TENANT_ID, US_TENANT_ID } from './seed';
 
@@ -20,6 +20,7 @@ export function createAccountingModule(deps: AccountingModuleDeps): AccountingMo
       return book ? tenantSummary(book) : undefined;
     },
     viewRecord: (kind, id, shortCode) => viewRecord(store, kind, id, shortCode),
+    viewBook: (tenantId) => viewBook(store, tenantId),
     reset: () => store.reset(),
     createOrganisation: (input) => tenantSummary(store.add(input)),
     snapshot: () => store.snapshot(),

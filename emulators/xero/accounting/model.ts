@@ -237,6 +237,26 @@ export interface BankTransferRecord {
   CreatedDateUTC: number;
 }
 
+export interface ManualJournalLineRecord {
+  AccountID: string;
+  /** Debits positive, credits negative. */
+  LineAmount: Cents;
+  Description?: string;
+  TaxType: string;
+}
+
+export interface ManualJournalRecord {
+  ManualJournalID: string;
+  Narration: string;
+  Date: number;
+  Status: 'DRAFT' | 'POSTED';
+  LineAmountTypes: 'NoTax' | 'Exclusive' | 'Inclusive';
+  ShowOnCashBasisReports: boolean;
+  Url?: string;
+  lines: ManualJournalLineRecord[];
+  UpdatedDateUTC: number;
+}
+
 export type HistoryEndpoint = 'Invoices' | 'CreditNotes' | 'Payments' | 'BankTransactions' | 'BankTransfers' | 'Contacts';
 
 export interface HistoryRecordEntry {
@@ -292,6 +312,7 @@ export interface Book {
   bankTransfers: Map<string, BankTransferRecord>;
   prepayments: Map<string, PrepaymentRecord>;
   prepaymentAllocations: Map<string, PrepaymentAllocationRecord>;
+  manualJournals: Map<string, ManualJournalRecord>;
   history: HistoryRecordEntry[];
   sequences: { invoice: number; creditNote: number };
 }
@@ -314,6 +335,7 @@ const MAP_KEYS = {
   bankTransfers: 'BankTransferID',
   prepayments: 'PrepaymentID',
   prepaymentAllocations: 'AllocationID',
+  manualJournals: 'ManualJournalID',
 } as const;
 
 export function bookToData(book: Book): BookData {
@@ -331,6 +353,7 @@ export function bookToData(book: Book): BookData {
     bankTransfers: [...book.bankTransfers.values()],
     prepayments: [...book.prepayments.values()],
     prepaymentAllocations: [...book.prepaymentAllocations.values()],
+    manualJournals: [...book.manualJournals.values()],
   });
 }
 
@@ -355,6 +378,8 @@ export function dataToBook(data: BookData): Book {
     // Snapshots saved before prepayments existed have none.
     prepayments: toMap(copy.prepayments ?? [], MAP_KEYS.prepayments),
     prepaymentAllocations: toMap(copy.prepaymentAllocations ?? [], MAP_KEYS.prepaymentAllocations),
+    // Snapshots from before manual journals have none.
+    manualJournals: toMap(copy.manualJournals ?? [], MAP_KEYS.manualJournals),
   };
 }
 

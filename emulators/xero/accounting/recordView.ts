@@ -75,3 +75,72 @@ export function viewRecord(store: BookStore, kind: DeepLinkKind, id: string, sho
   }
   return undefined;
 }
+
+/** The path of a record's page (Xero's deep-link paths, served by portal/deepLinks.ts). */
+export function deepLinkPath(kind: DeepLinkKind, id: string): string {
+  const e = encodeURIComponent(id);
+  switch (kind) {
+    case 'invoice': return `/AccountsReceivable/View.aspx?InvoiceID=${e}`;
+    case 'credit_note': return `/AccountsReceivable/ViewCreditNote.aspx?creditNoteID=${e}`;
+    case 'payment': return `/Bank/ViewTransaction.aspx?paymentID=${e}`;
+    case 'bank_transaction': return `/Bank/ViewTransaction.aspx?bankTransactionID=${e}`;
+    case 'bank_transfer': return `/Bank/ViewTransfer.aspx?bankTransferID=${e}`;
+    case 'contact': return `/Contacts/View/${e}`;
+  }
+}
+
+export interface BookSection {
+  id: string;
+  title: string;
+  columns: string[];
+  /** Each row's cells; the first links to the record's page. */
+  rows: { href: string; cells: string[] }[];
+}
+
+/**
+ * An organisation's books as a person reads them (the page the demo prints instead of the JSON control
+ * API): its invoices, credit notes, payments, bank transactions and transfers, newest first, each linking
+ * to its record's page. Undefined for an unknown organisation.
+ */
+export function viewBook(store: BookStore, tenantId: string): { organisation: string; sections: BookSection[] } | undefined {
+  const book = store.get(tenantId);
+  if (!book) return undefined;
+  const base = book.organisation.BaseCurrency;
+  const contactName = (contactId: string | undefined): string => (contactId === undefined ? '' : book.contacts.get(contactId)?.Name ?? '');
+  const accountName = (accountId: string): string => book.accounts.get(accountId)?.Name ?? accountId;
+  const newest = <T extends { Date: number }>(items: Iterable<T>): T[] => [...items].sort((a, b) => b.Date - a.Date);
+  const documents = (kind: 'invoice' | 'credit_note', docs: Iterable<DocumentRecordLike>): BookSection['rows'] => newest(docs).map((d) => ({
+    href: deepLinkPath(kind, d.id),
+    cells: [d.Number ?? '(no number)', day(d.Date), contactName(d.ContactID), d.Reference ?? '', money(d.Total, d.CurrencyCode), d.Status],
+  }));
+  return {
+    organisation: book.organisation.Name,
+    sections: [
+      { id: 'invoices', title: 'Invoices', columns: ['Number', 'Date', 'To', 'Reference', 'Total', 'Status'], rows: documents('invoice', book.invoices.values()) },
+      { id: 'credit-notes', title: 'Credit notes', columns: ['Number', 'Date', 'To', 'Reference', 'Total', 'Status'], rows: documents('credit_note', book.creditNotes.values()) },
+      {
+        id: 'payments', title: 'Payments', columns: ['On', 'Date', 'Account', 'Reference', 'Amount', 'Status'],
+        rows: newest(book.payments.values()).map((p) => {
+          const doc = (p.documentKind === 'invoice' ? book.invoices : book.creditNotes).get(p.documentId);
+          return { href: deepLinkPath('payment', p.PaymentID), cells: [doc?.Number ?? p.documentId, day(p.Date), accountName(p.AccountID), p.Reference ?? '', money(p.Amount, doc?.CurrencyCode ?? base), p.Status] };
+        }),
+      },
+      {
+        id: 'bank-transactions', title: 'Bank transactions (spend and receive money)', columns: ['Type', 'Date', 'Contact', 'Reference', 'Total', 'Status'],
+        rows: newest(book.bankTransactions.values()).map((t) => ({
+          href: deepLinkPath('bank_transaction', t.BankTransactionID),
+          cells: [t.Type.startsWith('SPEND') ? 'Spend money' : 'Receive money', day(t.Date), contactName(t.ContactID), t.Reference ?? '', money(t.Total, t.CurrencyCode ?? base), t.Status],
+        })),
+      },
+      {
+        id: 'bank-transfers', title: 'Bank transfers', columns: ['From', 'Date', 'To', 'Reference', 'Amount'],
+        rows: newest(book.bankTransfers.values()).map((t) => ({
+          href: deepLinkPath('bank_transfer', t.BankTransferID),
+          cells: [accountName(t.FromAccountID), day(t.Date), accountName(t.ToAccountID), t.Reference ?? '', money(t.Amount, base)],
+        })),
+      },
+    ],
+  };
+}
+
+type DocumentRecordLike = { id: string; Number?: string; Date: number; ContactID: string; Reference?: string; Total: Cents; CurrencyCode: string; Status: string };

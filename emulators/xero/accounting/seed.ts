@@ -154,6 +154,7 @@ function emptyBook(organisation: OrganisationRecord, currencies: CurrencyRecord[
     bankTransfers: new Map(),
     prepayments: new Map(),
     prepaymentAllocations: new Map(),
+    manualJournals: new Map(),
     history: [],
     sequences: { invoice: 0, creditNote: 0 },
   };

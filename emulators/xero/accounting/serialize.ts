@@ -6,7 +6,7 @@ import { centsToNumber, FINE_SCALE, rescale, scaledToNumber, toScaled } from './
 import {
   accountClass, amountDue,
   type AccountRecord, type AllocationRecord, type BankTransactionRecord, type BankTransferRecord, type Book, type ContactRecord,
-  type DocumentRecord, type HistoryRecordEntry, type LineRecord, type PaymentRecord, type TaxRateRecord, type TrackingCategoryRecord,
+  type DocumentRecord, type HistoryRecordEntry, type ManualJournalRecord, type LineRecord, type PaymentRecord, type TaxRateRecord, type TrackingCategoryRecord,
 } from './model';
 
 export type Json = Record<string, unknown>;
@@ -346,6 +346,24 @@ export function serializeBankTransfer(book: Book, transfer: BankTransferRecord):
     Status: transfer.Status,
     HasAttachments: false,
     CreatedDateUTC: msDate(transfer.CreatedDateUTC),
+  };
+}
+
+export function serializeManualJournal(book: Book, journal: ManualJournalRecord): Json {
+  return {
+    ManualJournalID: journal.ManualJournalID,
+    ...day(journal.Date, 'Date'),
+    Status: journal.Status,
+    LineAmountTypes: journal.LineAmountTypes,
+    Narration: journal.Narration,
+    ...(journal.Url ? { Url: journal.Url } : {}),
+    ShowOnCashBasisReports: journal.ShowOnCashBasisReports,
+    HasAttachments: false,
+    UpdatedDateUTC: msDate(journal.UpdatedDateUTC),
+    JournalLines: journal.lines.map((l) => {
+      const account = book.accounts.get(l.AccountID);
+      return { LineAmount: money(l.LineAmount), AccountCode: account?.Code, AccountID: l.AccountID, Description: l.Description, TaxType: l.TaxType, TaxAmount: 0, IsBlank: false };
+    }),
   };
 }
 

@@ -87,3 +87,34 @@ export function isAllowed(granted: readonly string[], method: string, apiPath: s
 export function needsTenant(scopes: readonly string[]): boolean {
   return scopes.some((s) => !(IDENTITY_SCOPES as readonly string[]).includes(s));
 }
+
+/**
+ * What the consent page says each scope lets an app do, as Xero describes it: the text of the `scopes` of
+ * Xero's OpenAPI document (xero_accounting.yaml, securitySchemes.OAuth2) where it has the scope; the
+ * granular scopes and offline_access, which that document predates, in the same words for what they cover.
+ */
+export const SCOPE_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  openid: 'Grant read-only access to your open id',
+  profile: 'your profile information',
+  email: 'Grant read-only access to your email',
+  offline_access: 'Grant access to your data while you are not using the app (a refresh token)',
+  'accounting.attachments': 'Grant read-write access to attachments',
+  'accounting.attachments.read': 'Grant read-only access to attachments',
+  'accounting.budgets.read': 'Grant read-only access to read budgets',
+  'accounting.contacts': 'Grant read-write access to contacts and contact groups',
+  'accounting.contacts.read': 'Grant read-only access to contacts and contact groups',
+  'accounting.journals.read': 'Grant read-only access to journals',
+  'accounting.reports.read': 'Grant read-only access to accounting reports',
+  'accounting.settings': 'Grant read-write access to organisation and account settings',
+  'accounting.settings.read': 'Grant read-only access to organisation and account settings',
+  'accounting.transactions': 'Grant read-write access to bank transactions, credit notes, invoices, repeating invoices',
+  'accounting.transactions.read': 'Grant read-only access to invoices',
+  'accounting.invoices': 'Grant read-write access to invoices, credit notes, purchase orders, quotes and repeating invoices',
+  'accounting.invoices.read': 'Grant read-only access to invoices, credit notes, purchase orders, quotes and repeating invoices',
+  'accounting.payments': 'Grant read-write access to payments, batch payments, overpayments and prepayments',
+  'accounting.payments.read': 'Grant read-only access to payments, batch payments, overpayments and prepayments',
+  'accounting.banktransactions': 'Grant read-write access to bank transactions and bank transfers',
+  'accounting.banktransactions.read': 'Grant read-only access to bank transactions and bank transfers',
+  'accounting.manualjournals': 'Grant read-write access to manual journals',
+  'accounting.manualjournals.read': 'Grant read-only access to manual journals',
+};

@@ -15,7 +15,7 @@ import {
 import type { Identity } from '../identity/index';
 import { newOpaqueToken } from '../identity/ids';
 import { LOGIN_INTERACTION_TTL_MS } from '../identity/lifetimes';
-import { needsTenant } from '../identity/scopes';
+import { needsTenant, SCOPE_DESCRIPTIONS } from '../identity/scopes';
 import { DEFAULT_USER } from '../identity/state';
 import { errorBox, html, page } from './html';
 
@@ -25,13 +25,6 @@ interface Interaction {
   userId?: string;
   expiresAt: number;
 }
-
-const SCOPE_TEXT: Record<string, string> = {
-  openid: 'Your identity',
-  profile: 'Your name',
-  email: 'Your email address',
-  offline_access: 'Access while you are not using the app',
-};
 
 export function consentRouter(deps: { identity: Identity; tenants: TenantDirectory; clock: Clock }): Router {
   const { identity, tenants, clock } = deps;
@@ -126,7 +119,8 @@ function loginPage(interaction: Interaction, error?: string): string {
 
 function consentPage(interaction: Interaction, tenants: TenantDirectory, error?: string): string {
   const { request } = interaction;
-  const scopes = request.scopes.map((s) => html`<li><code>${s}</code> ${SCOPE_TEXT[s] ?? ''}</li>`);
+  // Each scope as Xero describes it, then its name (identity/scopes.ts SCOPE_DESCRIPTIONS).
+  const scopes = request.scopes.map((s) => html`<li>${SCOPE_DESCRIPTIONS[s] ?? s} <code>${s}</code></li>`);
   const organisations = needsTenant(request.scopes)
     ? html`<fieldset id="organisations"><legend>Organisations to connect</legend>
 ${tenants.listTenants().map(

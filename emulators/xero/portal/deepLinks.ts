@@ -32,7 +32,7 @@ export function deepLinkTarget(path: string, query: URLSearchParams): { kind: De
   return undefined;
 }
 
-export function deepLinkRouter(deps: { records: Pick<AccountingModule, 'viewRecord'> }): Router {
+export function deepLinkRouter(deps: { records: Pick<AccountingModule, 'viewRecord' | 'viewBook'> }): Router {
   const router = express.Router();
   const show = (res: Response, path: string, query: URLSearchParams, shortCode?: string): void => {
     const target = deepLinkTarget(path, query);
@@ -44,6 +44,20 @@ export function deepLinkRouter(deps: { records: Pick<AccountingModule, 'viewReco
     res.type('html').send(page(view.title, html`<p>${view.organisation}</p>
 <table id="record">${view.fields.map(([label, value]) => html`<tr><th scope="row">${label}</th><td>${value}</td></tr>`)}</table>`, { heading: 'Xero' }));
   };
+
+  // Not a page of Xero's (its web app lists these under Business and Accounting): one page of what an
+  // organisation's books hold, each record linking to its page, for the demo to print.
+  router.get('/portal/organisations/:tenantId', (req: Request, res: Response) => {
+    const book = deps.records.viewBook(String(req.params.tenantId));
+    if (!book) {
+      res.status(404).type('html').send(page('Page not found', html`<p>There is no such organisation.</p>`, { heading: 'Xero' }));
+      return;
+    }
+    const sections = book.sections.map((s) => html`<section aria-labelledby="${s.id}-title"><h2 id="${s.id}-title">${s.title} (${s.rows.length})</h2>
+${s.rows.length === 0 ? html`<p>None.</p>` : html`<div class="table-scroll" role="region" aria-label="${s.title}" tabindex="0"><table id="${s.id}"><tr>${s.columns.map((c) => html`<th scope="col">${c}</th>`)}</tr>
+${s.rows.map((r) => html`<tr><td><a href="${r.href}">${r.cells[0]}</a></td>${r.cells.slice(1).map((c) => html`<td>${c}</td>`)}</tr>`)}</table></div>`}</section>`);
+    res.type('html').send(page(`${book.organisation}: what is in its books`, html`${sections}`, { heading: 'Xero' }));
+  });
 
   router.get('/organisationlogin/default.aspx', (req: Request, res: Response) => {
     const params = new URLSearchParams(req.url.split('?')[1] ?? '');

@@ -48,13 +48,13 @@ button{margin-top:1.2rem;padding:.55rem 1.2rem;font:inherit;border:0;border-radi
 button.secondary{background:#4f5b69}
 .error{background:#fdecea;color:#8a1c12;padding:.6rem .9rem;border-radius:4px}
 code,.secret{font-family:monospace;background:#eef2f6;padding:.1rem .3rem;border-radius:3px;word-break:break-all}
-table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #e3e8ee;padding:.4rem;text-align:left}
+table{border-collapse:collapse;width:100%}.table-scroll{overflow-x:auto;max-width:100%}td,th{border-bottom:1px solid #e3e8ee;padding:.4rem;text-align:left}
 `;
 
 export function page(title: string, body: Html, opts: { heading?: string } = {}): string {
   return html`<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title><style>${new Html(STYLE)}</style></head>
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title><link rel="icon" href="data:,"><style>${new Html(STYLE)}</style></head>
 <body>
 <header><a href="/portal">Xero emulator</a> · ${opts.heading ?? 'Developer'}</header>
 <main>

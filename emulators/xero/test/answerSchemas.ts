@@ -8,7 +8,7 @@ import { matchesSchema, schemaErrors } from './openapi';
 export const ACCOUNTING_PREFIX = '/api.xro/2.0';
 
 /** Collections whose answer (GET, PUT, POST, by id or not) is `{<Collection>: […]}`. */
-const COLLECTIONS = ['Accounts', 'BankTransactions', 'BankTransfers', 'Contacts', 'CreditNotes', 'Currencies', 'Invoices', 'Overpayments', 'Payments', 'Prepayments', 'TaxRates', 'TrackingCategories'];
+const COLLECTIONS = ['Accounts', 'BankTransactions', 'BankTransfers', 'Contacts', 'CreditNotes', 'Currencies', 'Invoices', 'ManualJournals', 'Overpayments', 'Payments', 'Prepayments', 'TaxRates', 'TrackingCategories'];
 
 /** The component schema of a 200 answer to `method path` (path below /api.xro/2.0), or undefined if unknown. */
 export function answerSchemaFor(method: string, path: string): string | undefined {

@@ -50,6 +50,7 @@ export function settingsRoutes(ctx: PluginContext<GoCardlessConfig>): Router {
       attentionTypes: [PAYMENT_RECORD],
       describe: (item: OutboxItemState) => `Payment ${(item.payload as PaymentRecordPayload).paymentId}`,
     },
-    locals: { webhookUrl: `${ctx.publicUrl.replace(/\/+$/, '')}/webhooks/gocardless`, apiBase: ctx.config.apiBase },
+    // GoCardless's own APIs (live and sandbox) have a dashboard to add the endpoint in; the emulator has none.
+    locals: { webhookUrl: `${ctx.publicUrl.replace(/\/+$/, '')}/webhooks/gocardless`, apiBase: ctx.config.apiBase, atGoCardless: /(^|\.)gocardless\.com$/.test(new URL(ctx.config.apiBase).hostname) },
   });
 }

@@ -25,11 +25,14 @@ export interface AuditEntry {
   response?: unknown;
   message?: string | null;
   triggeredBy?: TriggeredBy;
+  /** The person who acted, as named then (engine/logView.ts actorLabel); rows the system writes have none. */
+  actor?: string | null;
   outboxItemId?: number | null;
 }
 
-export interface AuditRow extends Required<Omit<AuditEntry, 'request' | 'response' | 'triggeredBy'>> {
+export interface AuditRow extends Required<Omit<AuditEntry, 'request' | 'response' | 'triggeredBy' | 'actor'>> {
   id: number;
+  actor: string | null;
   request: unknown;
   response: unknown;
   triggeredBy: string;
@@ -46,7 +49,7 @@ export async function writeAudit(db: Queryable, entries: AuditEntry | AuditEntry
     await db('xero_audit').insert(list.slice(i, i + 50).map((e) => ({
       org_id: e.orgId, entity_type: e.entityType, entity_id: e.entityId, record_type: e.recordType,
       action: e.action, outcome: e.outcome, request_summary: json(e.request), response_summary: json(e.response),
-      message: e.message ?? null, triggered_by: e.triggeredBy ?? 'system', outbox_item_id: e.outboxItemId ?? null, created_at: now,
+      message: e.message ?? null, triggered_by: e.triggeredBy ?? 'system', actor: e.actor ?? null, outbox_item_id: e.outboxItemId ?? null, created_at: now,
     })));
   }
 }
@@ -59,11 +62,22 @@ export interface AuditFilter {
   outcome?: string;
   from?: number;
   to?: number;
+  /** Only these entities (of `entityType`). */
+  entityIds?: readonly number[];
+  actions?: readonly string[];
+  excludeActions?: readonly string[];
   limit?: number;
+  offset?: number;
+  /** By id: newest first (default) or oldest first (a record's trail, read as a story). */
+  order?: 'asc' | 'desc';
 }
 
 export async function listAudit(db: Queryable, filter: AuditFilter): Promise<AuditRow[]> {
-  const q = db('xero_audit').where({ org_id: filter.orgId }).orderBy('id', 'desc').limit(Math.min(Math.max(filter.limit ?? 100, 1), 1000));
+  const q = db('xero_audit').where({ org_id: filter.orgId }).orderBy('id', filter.order ?? 'desc').limit(Math.min(Math.max(filter.limit ?? 100, 1), 1000));
+  if (filter.offset) q.offset(filter.offset);
+  if (filter.entityIds) q.whereIn('entity_id', filter.entityIds);
+  if (filter.actions) q.whereIn('action', filter.actions);
+  if (filter.excludeActions?.length) q.whereNotIn('action', filter.excludeActions);
   if (filter.entityType) q.where('entity_type', filter.entityType);
   if (filter.entityId !== undefined) q.where('entity_id', filter.entityId);
   if (filter.recordType) q.where('record_type', filter.recordType);
@@ -84,7 +98,22 @@ export async function listAudit(db: Queryable, filter: AuditFilter): Promise<Aud
     response: parse(r.response_summary),
     message: (r.message as string | null) ?? null,
     triggeredBy: String(r.triggered_by),
+    actor: (r.actor as string | null | undefined) ?? null,
     outboxItemId: r.outbox_item_id === null ? null : Number(r.outbox_item_id),
     createdAt: Number(r.created_at),
   }));
+}
+
+/**
+ * How each of these `triggeredBy` values ('user:3') was last named on a row that names its person: the
+ * rows a worker writes for someone's request carry only the id.
+ */
+export async function actorsOf(db: Queryable, orgId: number, triggeredBy: readonly string[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(triggeredBy.filter((t) => t !== 'system'))];
+  if (wanted.length === 0) return new Map();
+  const rows = (await db('xero_audit').where({ org_id: orgId }).whereIn('triggered_by', wanted).whereNotNull('actor')
+    .orderBy('id', 'desc').select('triggered_by', 'actor')) as { triggered_by: string; actor: string }[];
+  const named = new Map<string, string>();
+  for (const r of rows) if (!named.has(r.triggered_by)) named.set(r.triggered_by, r.actor);
+  return named;
 }

@@ -122,3 +122,34 @@ export async function deleteRecord(db: Queryable, key: RecordKey, entityId: numb
 export function isRemovedInXero(status: string | null | undefined): boolean {
   return status === 'VOIDED' || status === 'DELETED' || status === DELETED_UPSTREAM;
 }
+
+/**
+ * The number (or, for a payout's documents, the reference) of each of these Xero ids we know in the
+ * organisation, by lower-case id: what the sync log shows instead of an id. Ids without one are left out.
+ */
+export async function numbersOfXeroIds(db: Queryable, orgId: number, xeroIds: readonly string[]): Promise<Map<string, string>> {
+  const numbers = new Map<string, string>();
+  if (xeroIds.length === 0) return numbers;
+  // Xero's ids are stored as Xero wrote them: match either case.
+  const ids = [...new Set(xeroIds.flatMap((id) => [id.toLowerCase(), id.toUpperCase()]))];
+  for (let i = 0; i < ids.length; i += 200) {
+    const chunk = ids.slice(i, i + 200);
+    const records = (await db('xero_records').where({ org_id: orgId }).whereIn('xero_id', chunk).whereNotNull('number').select('xero_id', 'number')) as { xero_id: string; number: string }[];
+    for (const r of records) numbers.set(r.xero_id.toLowerCase(), r.number);
+    const steps = (await db('xero_payout_steps').where({ org_id: orgId }).whereIn('xero_id', chunk).select('xero_id', 'reference')) as { xero_id: string; reference: string }[];
+    for (const s of steps) if (!numbers.has(s.xero_id.toLowerCase())) numbers.set(s.xero_id.toLowerCase(), s.reference);
+  }
+  return numbers;
+}
+
+/** The Xero invoice of each of these sales (its number and id), by sale id; the latest when there were several tenants. */
+export async function invoicesOfSales(db: Queryable, orgId: number, saleIds: readonly number[]): Promise<Map<number, { number: string | null; xeroId: string | null }>> {
+  const found = new Map<number, { number: string | null; xeroId: string | null }>();
+  const ids = [...new Set(saleIds)];
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = (await db('xero_records').where({ org_id: orgId, entity_type: 'sale', record_type: 'invoice' }).whereIn('entity_id', ids.slice(i, i + 500))
+      .orderBy('updated_at', 'asc').select('entity_id', 'number', 'xero_id')) as { entity_id: number; number: string | null; xero_id: string | null }[];
+    for (const r of rows) found.set(Number(r.entity_id), { number: r.number, xeroId: r.xero_id });
+  }
+  return found;
+}

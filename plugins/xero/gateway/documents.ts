@@ -9,7 +9,7 @@
 // NUMBERS: amounts, quantities and rates are JS numbers made from exact decimals (at most 15 significant
 // digits), so JSON.stringify writes exactly the decimal computed. Amounts are at Xero's 2 dp.
 import {
-  ObjectSerializer, type Account, type Allocation, type BankTransaction, type BankTransfer, type Contact, type CreditNote, type Invoice, type Payment,
+  ObjectSerializer, type Account, type Allocation, type BankTransaction, type BankTransfer, type Contact, type CreditNote, type Invoice, type ManualJournal, type Payment,
 } from 'xero-node';
 
 export type XeroLineAmountTypes = 'Exclusive' | 'Inclusive' | 'NoTax';
@@ -143,6 +143,15 @@ export interface XeroBankTransfer {
   Reference: string;
 }
 
+/** A manual journal: debits positive, credits negative, the lines balancing to zero. */
+export interface XeroManualJournal {
+  Narration: string;
+  Date: string;
+  Status: 'POSTED';
+  LineAmountTypes: 'NoTax';
+  JournalLines: { AccountCode: string; LineAmount: number; Description: string; TaxType: string }[];
+}
+
 /** A bank account we create (a provider's clearing account). */
 export interface XeroBankAccountDraft {
   Name: string;
@@ -163,3 +172,4 @@ export const toXeroNodeOverpaymentDraft = (d: XeroOverpaymentDraft): BankTransac
 export const toXeroNodePrepaymentReceipt = (d: XeroPrepaymentReceipt): BankTransaction => ObjectSerializer.deserialize(d, 'BankTransaction') as BankTransaction;
 export const toXeroNodeBankTransfer = (d: XeroBankTransfer): BankTransfer => ObjectSerializer.deserialize(d, 'BankTransfer') as BankTransfer;
 export const toXeroNodeAccount = (d: XeroBankAccountDraft): Account => ObjectSerializer.deserialize(d, 'Account') as Account;
+export const toXeroNodeManualJournal = (d: XeroManualJournal): ManualJournal => ObjectSerializer.deserialize(d, 'ManualJournal') as ManualJournal;

@@ -12,10 +12,11 @@ import {
   type PaymentAnswer, type ReferencedAnswer, type ChangedRecord, xeroTime, type TaxRateAnswer, type TrackingCategoryAnswer,
 } from './answers';
 import type { CallOptions, XeroOperation } from './client';
+import { invoiceContentHash } from './contentHash';
 import {
-  toXeroNodeAccount, toXeroNodeAllocation, toXeroNodeBankTransaction, toXeroNodeBankTransfer, toXeroNodeContact, toXeroNodeCreditNote,
+  toXeroNodeAccount, toXeroNodeManualJournal, toXeroNodeAllocation, toXeroNodeBankTransaction, toXeroNodeBankTransfer, toXeroNodeContact, toXeroNodeCreditNote,
   toXeroNodeInvoice, toXeroNodeOverpaymentDraft, toXeroNodePayment, toXeroNodePrepaymentReceipt, type XeroPrepaymentReceipt,
-  type XeroAllocation, type XeroOverpaymentDraft, type XeroBankAccountDraft, type XeroBankTransaction, type XeroBankTransfer, type XeroContact, type XeroCreditNote,
+  type XeroAllocation, type XeroManualJournal, type XeroOverpaymentDraft, type XeroBankAccountDraft, type XeroBankTransaction, type XeroBankTransfer, type XeroContact, type XeroCreditNote,
   type XeroInvoice, type XeroPayment,
 } from './documents';
 import { createdOverpaymentId, overpaymentOf, type OverpaymentAnswer } from './overpayments';
@@ -31,7 +32,11 @@ export interface SendOptions extends CallOptions {
   idempotencyKey: string;
 }
 
-export interface CreatedInvoice { invoiceId: string; number: string | null; status: string | null; totals: InvoiceTotals | null }
+export interface CreatedInvoice {
+  invoiceId: string; number: string | null; status: string | null; totals: InvoiceTotals | null;
+  /** The content we wrote, as Xero answered it (contentHash.ts): the reference an echo is recognised by. */
+  contentHash: string; totalCents: number;
+}
 export interface CreatedCreditNote { creditNoteId: string; number: string | null; status: string | null }
 export interface CreatedPayment { paymentId: string | null; status: string | null }
 
@@ -61,6 +66,15 @@ export class XeroGateway {
     return (body.invoices ?? []).map(invoiceOf);
   }
 
+  /**
+   * Invoices by InvoiceID with their line items and content hash (Xero lists line items only when paging:
+   * page 1 holds up to 100, and a batch asks for fewer), for telling our own writes from changes made in Xero.
+   */
+  async readInvoices(ids: readonly string[]): Promise<(InvoiceAnswer & { contentHash: string })[]> {
+    const body = await this.call((api, tenant) => api.getInvoices(tenant, undefined, undefined, undefined, [...ids], undefined, undefined, undefined, 1));
+    return (body.invoices ?? []).map((inv) => ({ ...invoiceOf(inv), contentHash: invoiceContentHash(inv) }));
+  }
+
   /** One page (100, summaries) of the open sales invoices (ACCREC, AUTHORISED) in a currency. */
   async openInvoices(opts: { currency: string; page: number }): Promise<InvoiceAnswer[]> {
     const where = `Type=="ACCREC" AND Status=="AUTHORISED" AND CurrencyCode==${JSON.stringify(opts.currency)}`;
@@ -73,15 +87,16 @@ export class XeroGateway {
       (api, tenant) => api.createInvoices(tenant, { invoices: invoices.map(toXeroNodeInvoice) }, false, opts.unitdp, opts.idempotencyKey), opts,
     );
     return elementsOf(body.invoices, invoices.length, 'Invoices', (inv) => {
-      const { invoiceId, number, status, totals } = invoiceOf(inv);
-      return { invoiceId, number, status, totals };
+      const { invoiceId, number, status, totals, totalCents } = invoiceOf(inv);
+      return { invoiceId, number, status, totals, contentHash: invoiceContentHash(inv), totalCents };
     });
   }
 
-  /** A History note on an invoice or credit note (one record per call: Xero has no batch for it). */
-  async addHistoryNote(record: { type: 'invoice' | 'credit_note'; xeroId: string }, details: string): Promise<void> {
+  /** A History note on an invoice, credit note or payment (one record per call: Xero has no batch for it). */
+  async addHistoryNote(record: { type: 'invoice' | 'credit_note' | 'payment'; xeroId: string }, details: string): Promise<void> {
     const historyRecords = { historyRecords: [{ details }] };
     if (record.type === 'invoice') await this.call((api, tenant) => api.createInvoiceHistory(tenant, record.xeroId, historyRecords));
+    else if (record.type === 'payment') await this.call((api, tenant) => api.createPaymentHistory(tenant, record.xeroId, historyRecords));
     else await this.call((api, tenant) => api.createCreditNoteHistory(tenant, record.xeroId, historyRecords));
   }
 
@@ -254,6 +269,12 @@ export class XeroGateway {
   async createBankTransfers(transfers: readonly XeroBankTransfer[], opts: SendOptions): Promise<Element<{ bankTransferId: string | null }>[]> {
     const body = await this.call((api, tenant) => api.createBankTransfer(tenant, { bankTransfers: transfers.map(toXeroNodeBankTransfer) }, opts.idempotencyKey), opts);
     return elementsOf(body.bankTransfers, transfers.length, 'BankTransfers', (t) => ({ bankTransferId: bankTransferOf(t).id }));
+  }
+
+  /** Post a manual journal (an expired gift voucher's balance moved to revenue). */
+  async createManualJournal(journal: XeroManualJournal, opts: SendOptions): Promise<Element<{ manualJournalId: string | null }>> {
+    const body = await this.call((api, tenant) => api.createManualJournals(tenant, { manualJournals: [toXeroNodeManualJournal(journal)] }, false, opts.idempotencyKey), opts);
+    return elementsOf(body.manualJournals, 1, 'ManualJournals', (j) => ({ manualJournalId: j.manualJournalID ?? null }))[0]!;
   }
 
   /**

@@ -3,6 +3,10 @@
 // shows the same figures as a table for screen readers and for anyone who prefers numbers. Colours are
 // presentation attributes: the host's CSP (style-src 'self') blocks an inline <style> (caught by the
 // browser test: the bars lost their colours).
+// The bars stretch to the page's width (no fixed aspect ratio) and the axes are HTML text beside and under
+// them — values on the y axis at 0, half and the top of a round scale, the months under their bars — so a
+// single month still reads as an amount (issue 14: one month showed two bars and no value at all), and
+// labels keep the page's size on a phone.
 import { money } from '../../../server/plugins/contract';
 
 const { formatMinor } = money;
@@ -17,19 +21,29 @@ export interface ChartInput {
 
 export interface PayoutChart {
   currency: string | null;
-  months: { month: string; paidMinor: number; feesMinor: number; paid: string; fees: string }[];
+  months: { month: string; label: string; year: string | null; paidMinor: number; feesMinor: number; paid: string; fees: string }[];
+  /** The y axis, top first: the top of the scale, half of it, zero, in the currency's money style. */
+  yTicks: string[];
   svg: string;
 }
 
-const W = 640;
-const H = 200;
-const PAD = 30;
+const SLOT = 30;
+const H = 100;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** The smallest 1, 2 or 5 × 10ⁿ minor units at or above `value` that halves into whole minor units. */
+export function roundScale(value: number): number {
+  if (value <= 1) return 2;
+  const magnitude = 10 ** Math.floor(Math.log10(value));
+  for (const step of [1, 2, 5, 10]) if (step * magnitude >= value) return Math.max(2, step * magnitude);
+  return 10 * magnitude;
+}
 
 export function payoutChart(payouts: readonly ChartInput[]): PayoutChart {
   const counts = new Map<string, number>();
   for (const p of payouts) counts.set(p.currency, (counts.get(p.currency) ?? 0) + 1);
   const currency = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
-  if (!currency) return { currency: null, months: [], svg: '' };
+  if (!currency) return { currency: null, months: [], yTicks: [], svg: '' };
   const byMonth = new Map<string, { paidMinor: number; feesMinor: number }>();
   for (const p of payouts.filter((x) => x.currency === currency)) {
     const m = byMonth.get(p.arrivalDate.slice(0, 7)) ?? { paidMinor: 0, feesMinor: 0 };
@@ -37,20 +51,25 @@ export function payoutChart(payouts: readonly ChartInput[]): PayoutChart {
     m.feesMinor += p.feeMinor;
     byMonth.set(p.arrivalDate.slice(0, 7), m);
   }
-  const months = [...byMonth].sort(([a], [b]) => a.localeCompare(b)).slice(-12)
-    .map(([month, v]) => ({ month, ...v, paid: formatMinor(v.paidMinor, currency), fees: formatMinor(v.feesMinor, currency) }));
-  const max = Math.max(1, ...months.map((m) => Math.max(m.paidMinor, m.feesMinor, 0)));
-  const slot = (W - PAD * 2) / Math.max(1, months.length);
-  const bar = Math.max(2, slot / 3);
-  const y = (v: number) => H - PAD - (Math.max(0, v) / max) * (H - PAD * 2);
-  const parts = months.map((m, i) => {
-    const x = PAD + i * slot + slot / 6;
-    return `<rect class="paid" fill="#2f6fb3" x="${x.toFixed(1)}" y="${y(m.paidMinor).toFixed(1)}" width="${bar.toFixed(1)}" height="${(H - PAD - y(m.paidMinor)).toFixed(1)}"><title>${m.month}: paid out ${m.paid}</title></rect>`
-      + `<rect class="fees" fill="#d9822b" x="${(x + bar).toFixed(1)}" y="${y(m.feesMinor).toFixed(1)}" width="${bar.toFixed(1)}" height="${(H - PAD - y(m.feesMinor)).toFixed(1)}"><title>${m.month}: fees ${m.fees}</title></rect>`
-      + `<text x="${(x + bar).toFixed(1)}" y="${H - PAD + 14}" text-anchor="middle" font-size="10">${m.month}</text>`;
+  const sorted = [...byMonth].sort(([a], [b]) => a.localeCompare(b)).slice(-12);
+  const months = sorted.map(([month, v], i) => {
+    const [year, mm] = month.split('-');
+    // The year under the first month and under each January.
+    const showYear = i === 0 || mm === '01';
+    return { month, label: MONTHS[Number(mm) - 1] ?? month, year: showYear ? year ?? null : null, ...v, paid: formatMinor(v.paidMinor, currency), fees: formatMinor(v.feesMinor, currency) };
   });
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-labelledby="payout-chart-title">`
-    + `<title id="payout-chart-title">Payouts and fees per month (${currency})</title>`
-    + `<line x1="${PAD}" y1="${H - PAD}" x2="${W - PAD}" y2="${H - PAD}" stroke="#888"/>${parts.join('')}</svg>`;
-  return { currency, months, svg };
+  const top = roundScale(Math.max(0, ...months.map((m) => Math.max(m.paidMinor, m.feesMinor))));
+  const W = SLOT * months.length;
+  const y = (v: number) => H - (Math.max(0, v) / top) * H;
+  const bar = SLOT / 3;
+  const parts = months.map((m, i) => {
+    const x = i * SLOT + SLOT / 6;
+    return `<rect class="paid" fill="#2f6fb3" x="${x.toFixed(1)}" y="${y(m.paidMinor).toFixed(2)}" width="${bar.toFixed(1)}" height="${(H - y(m.paidMinor)).toFixed(2)}"><title>${m.label} ${m.month.slice(0, 4)}: paid out ${m.paid} ${currency}</title></rect>`
+      + `<rect class="fees" fill="#b35900" x="${(x + bar).toFixed(1)}" y="${y(m.feesMinor).toFixed(2)}" width="${bar.toFixed(1)}" height="${(H - y(m.feesMinor)).toFixed(2)}"><title>${m.label} ${m.month.slice(0, 4)}: fees ${m.fees} ${currency}</title></rect>`;
+  });
+  const grid = [0, H / 2, H].map((gy) => `<line x1="0" y1="${gy}" x2="${W}" y2="${gy}" stroke="#c8ced6" vector-effect="non-scaling-stroke"/>`).join('');
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" class="payout-bars" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img" aria-labelledby="payout-chart-title">`
+    + `<title id="payout-chart-title">Payouts and fees per month (${currency}), on a scale of 0 to ${formatMinor(top, currency)}</title>`
+    + `${grid}${parts.join('')}</svg>`;
+  return { currency, months, yTicks: [formatMinor(top, currency), formatMinor(top / 2, currency), formatMinor(0, currency)], svg };
 }

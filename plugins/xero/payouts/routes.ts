@@ -2,7 +2,7 @@
 // fees over time and a CSV export, one payout's breakdown with each line's Xero record, and the sign-off
 // queue whose forms (CSRF-protected by the host) confirm, pick another invoice or post to suspense.
 import { Router, type Request } from 'express';
-import { money as moneyFormat, type PluginContext } from '../../../server/plugins/contract';
+import { formatCalendarDay, formatDay, money as moneyFormat, type PluginContext } from '../../../server/plugins/contract';
 import { NotFoundError, ValidationError } from '../../../server/errors';
 import type { XeroConfig } from '../config';
 import { signOffMatch, type SignOff } from './signoff';
@@ -11,6 +11,9 @@ import { payoutChart } from './chart';
 import { providerNameOf, providerNamesText } from '../clearing/providers';
 import { payoutSettingsRoutes } from './settingsPage';
 import { organisationLinks } from '../connection/links';
+import { saleNamesOf } from '../engine/names';
+import { invoicesOfSales } from '../engine/records';
+import { csvCell, csvText, payoutStatementRows, STATEMENT_HEADER, statementCells, type StatementPlaces } from './statement';
 
 const { formatMinor } = moneyFormat;
 
@@ -38,13 +41,6 @@ export const STATUS_LABELS: Record<string, string> = {
   pending: 'on its way', waiting: 'on its way', posted: 'posted', needs_signoff: 'needs sign-off', discrepancy: 'discrepancy', failed: 'failed',
 };
 
-const csvCell = (v: string | number) => {
-  const s = String(v);
-  // A leading = + - @ would make a spreadsheet run it as a formula.
-  const safe = /^[=+\-@]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s;
-  return /[",\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-};
-
 export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
   const router = Router();
   const readers = ctx.requireRole('accountant', 'admin');
@@ -56,16 +52,68 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
   router.get('/payouts', readers, async (req, res) => {
     const payouts = await listPayouts(ctx, req.principal!.orgId);
     res.set('Cache-Control', 'no-store');
-    ctx.pages.render(res, 'payouts/list', { title: 'Payouts', base, providerNames: providerNamesText(ctx), flash: ctx.pages.takeFlash(req), payouts, money, labels: STATUS_LABELS, chart: payoutChart(payouts) });
+    ctx.pages.render(res, 'payouts/list', { title: 'Payouts', base, calendarDay: formatCalendarDay, providerNames: providerNamesText(ctx), flash: ctx.pages.takeFlash(req), payouts, money, labels: STATUS_LABELS, chart: payoutChart(payouts) });
   });
 
   router.get('/payouts.csv', readers, async (req, res) => {
     const payouts = await listPayouts(ctx, req.principal!.orgId, 100_000);
+    // The payout-level summary (one row a payout), kept beside the line-level statement.
     const lines = [['payout', 'provider', 'arrival_date', 'currency', 'amount', 'fees', 'status'].join(',')];
     for (const p of payouts) lines.push([p.providerPayoutId, p.provider, p.arrivalDate, p.currency, formatMinor(p.amountMinor, p.currency), formatMinor(p.feeMinor, p.currency), STATUS_LABELS[p.status] ?? p.status].map(csvCell).join(','));
     res.set('Content-Type', 'text/csv; charset=utf-8').set('Content-Disposition', 'attachment; filename="payouts.csv"').set('Cache-Control', 'no-store');
     res.send(`${lines.join('\n')}\n`);
   });
+
+  // Line level, as an accountant imports it (payouts/statement.ts): every payout's lines, or one payout's (?payout=).
+  router.get('/payouts/lines.csv', readers, async (req, res) => {
+    const orgId = req.principal!.orgId;
+    const only = req.query.payout === undefined ? null : Number(req.query.payout);
+    if (only !== null && !(Number.isSafeInteger(only) && only > 0)) throw new ValidationError([{ path: 'payout', message: 'must be the id of one of your payouts' }]);
+    const { timeZone } = await ctx.organisations.get(ctx.db, orgId);
+    const payouts = (await listPayouts(ctx, orgId, 100_000)).filter((p) => only === null || p.id === only);
+    if (only !== null && payouts.length === 0) throw new NotFoundError(`Payout ${only}`);
+    const rows: string[][] = [];
+    // Oldest first, as a statement reads.
+    for (const p of [...payouts].reverse()) {
+      const loaded = await ctx.payouts.get(ctx.db, orgId, p.id);
+      if (!loaded) continue;
+      const places = await statementPlaces(orgId, p.id, loaded.lines);
+      rows.push(...payoutStatementRows(p, loaded.lines, places, timeZone).map(statementCells));
+    }
+    const name = only === null ? 'payout-lines.csv' : `payout-${payouts[0]!.providerPayoutId.replace(/[^A-Za-z0-9_-]/g, '')}-lines.csv`;
+    res.set('Content-Type', 'text/csv; charset=utf-8').set('Content-Disposition', `attachment; filename="${name}"`).set('Cache-Control', 'no-store');
+    res.send(csvText(STATEMENT_HEADER, rows));
+  });
+
+  /** Where each line of a payout went in Xero, as its page shows it (recordOf below), for the CSV. */
+  async function statementPlaces(orgId: number, payoutId: number, lines: readonly { id: number; saleId: number | null; kind: string }[]): Promise<StatementPlaces> {
+    const [steps, matches, invoices] = await Promise.all([
+      stepsOf(ctx.db, orgId, null, payoutId), matchesOf(ctx.db, orgId, payoutId),
+      invoicesOfSales(ctx.db, orgId, lines.flatMap((l) => (l.saleId === null ? [] : [l.saleId]))),
+    ]);
+    const byKey = new Map(steps.map((s) => [s.step_key, s]));
+    const links = await organisationLinks(ctx.db, ctx.config.appUrl, orgId);
+    const stepPlace = (key: string) => {
+      const step = byKey.get(key);
+      return step?.xero_id ? { text: `${step.xero_type.replace(/_/g, ' ')} ${step.reference}`, href: links.record(step.xero_type, step.xero_id) } : null;
+    };
+    return {
+      line: (line) => {
+        const own = stepPlace(`L${line.id}`);
+        if (own) return own;
+        const step = byKey.get(`L${line.id}`);
+        if (step?.status === 'failed') return { text: `failed: ${step.message ?? ''}`, href: null };
+        if (matches.get(line.id)?.status === 'queued') return { text: 'waits for sign-off', href: null };
+        const invoice = line.saleId === null ? undefined : invoices.get(line.saleId);
+        if (invoice?.number && (line.kind === 'charge' || line.kind === 'refund')) {
+          return { text: `${line.kind === 'charge' ? 'payment on' : 'refund of'} invoice ${invoice.number}`, href: links.record('invoice', invoice.xeroId) };
+        }
+        return null;
+      },
+      fees: stepPlace('FEES'),
+      transfer: stepPlace('XFER'),
+    };
+  }
 
   router.get('/payouts/signoff', readers, async (req, res) => {
     const orgId = req.principal!.orgId;
@@ -115,6 +163,8 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
     const byKey = new Map(steps.map((s) => [s.step_key, s]));
     const matches: Map<number, MatchRow> = await matchesOf(ctx.db, orgId, payoutId);
     const links = await organisationLinks(ctx.db, ctx.config.appUrl, orgId);
+    const { timeZone } = await ctx.organisations.get(ctx.db, orgId);
+    const saleName = await saleNamesOf(ctx.records, ctx.db, orgId, lines.flatMap((l) => (l.saleId === null ? [] : [l.saleId])));
     const sum = (pick: (l: (typeof lines)[number]) => number) => lines.reduce((s, l) => s + pick(l), 0);
     const totals = {
       gross: sum((l) => (l.kind === 'charge' ? l.amountMinor : 0)),
@@ -136,12 +186,13 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
         return { text: 'in the fees spend', href: fees?.xero_id ? links.record(fees.xero_type, fees.xero_id) : null };
       }
       const saleRecord = `${ctx.mountPath}/sync/records/sale/${line.saleId}`;
-      if (line.saleId !== null && line.kind === 'charge') return { text: `payment on the invoice of sale ${line.saleId} (sync)`, href: saleRecord };
-      if (line.saleId !== null && line.kind === 'refund') return { text: `credit note of sale ${line.saleId} (sync)`, href: saleRecord };
+      if (line.saleId !== null && line.kind === 'charge') return { text: `payment on the Xero invoice of ${saleName(line.saleId)} (sync)`, href: saleRecord };
+      if (line.saleId !== null && line.kind === 'refund') return { text: `Xero credit note of ${saleName(line.saleId)} (sync)`, href: saleRecord };
       return { text: 'not posted yet', href: null };
     };
     res.set('Cache-Control', 'no-store');
     ctx.pages.render(res, 'payouts/detail', {
+      day: (ms: number) => formatDay(ms, timeZone), calendarDay: formatCalendarDay,
       title: `Payout ${payout.providerPayoutId}`, base, flash: ctx.pages.takeFlash(req), payout, providerName: providerNameOf(ctx, payout.provider), lines, totals, money, labels: STATUS_LABELS,
       status: payout.status === 'discrepancy' ? 'discrepancy' : String(state?.status ?? 'pending'), message: state?.message ?? null,
       matches, recordOf, fees: byKey.get('FEES'), transfer: byKey.get('XFER'), xeroLink: {

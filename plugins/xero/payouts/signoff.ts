@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../../server/e
 import type { PluginContext, Principal } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
 import { writeAudit } from '../engine/audit';
+import { actorLabel } from '../engine/logView';
 import { enqueuePayoutPost } from './enqueue';
 import type { ScoredCandidate } from './scoring';
 import type { MatchRow } from './store';
@@ -33,10 +34,10 @@ export async function signOffMatch(ctx: Pick<PluginContext<XeroConfig>, 'db' | '
     });
     const payoutId = Number(row.payout_id);
     await writeAudit(trx, {
-      orgId: principal.orgId, entityType: 'payout', entityId: payoutId, recordType: 'payout_match', action: 'signed_off', outcome: 'ok', triggeredBy: `user:${principal.id}`,
+      orgId: principal.orgId, entityType: 'payout', entityId: payoutId, recordType: 'payout_match', action: 'signed_off', outcome: 'ok', triggeredBy: `user:${principal.id}`, actor: actorLabel(principal),
       request: { line: lineId, decision: decision.action, ...(chosen ? { invoice: chosen.invoiceNumber, score: chosen.score } : {}) },
       response: { candidates: candidates.map((c) => ({ invoice: c.invoiceNumber, score: c.score })) },
-      message: chosen ? `${principal.name} matched charge line ${lineId} to ${chosen.invoiceNumber} (${chosen.score} %)` : `${principal.name} posted charge line ${lineId} to the suspense account`,
+      message: chosen ? `matched charge line ${lineId} to ${chosen.invoiceNumber} (${chosen.score} %)` : `posted charge line ${lineId} to the suspense account`,
     }, now);
     await enqueuePayoutPost(ctx, trx, principal.orgId, payoutId, { again: { triggeredBy: `user:${principal.id}`, why: 'signoff' } });
     return { payoutId };

@@ -12,6 +12,8 @@ import { BUILT_IN } from '../mappings/load';
 import { listMappings, replaceMappings } from '../mappings/store';
 import { scheduleLocals } from './schedule';
 import { XERO_METHOD } from '../incoming/reconcile';
+import { payoutProviders } from '../clearing/providers';
+import { clearingAccountName } from '../clearing/accounts';
 
 /** Categories offered on the page: what the organisation sells in (at most this many). */
 const SOLD_CATEGORIES = 250;
@@ -38,7 +40,9 @@ async function renderSettings(ctx: PluginContext<XeroConfig>, req: Request, res:
   const methods = await pushedMethods(ctx, orgId);
   const common = {
     title: 'Xero settings', base: ctx.mountPath, flash: ctx.pages.takeFlash(req), methods: methods.map((m) => m.id),
-    methodLabels: Object.fromEntries(methods.map((m) => [m.id, m.enabled ? m.label : `${m.label} (disabled)`])), builtIn: BUILT_IN, schedule: await scheduleLocals(ctx, orgId),
+    methodLabels: Object.fromEntries(methods.map((m) => [m.id, m.enabled ? m.label : `${m.label} (disabled)`])), builtIn: BUILT_IN,
+    // Methods paid out by a provider sync without an account of their own: to the provider's clearing account.
+    clearingOf: Object.fromEntries(payoutProviders(ctx).map((p) => [p.id, { provider: p.name, account: clearingAccountName(p.name, '', '') }])), schedule: await scheduleLocals(ctx, orgId),
   };
   if (!connection || connection.status !== 'connected') {
     ctx.pages.render(res, 'settings', { ...common, connected: false, catalogue: null, form: null, errors: {}, pageError: null }, status);

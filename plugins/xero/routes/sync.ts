@@ -4,22 +4,25 @@
 //   POST /sync/:entityType/:entityId/send   staff, admin   send now / resend (reconcile first: never a duplicate)
 //   GET  /sync/failures                     admin          failed and dead items with Xero's exact message
 //   POST /sync/failures/retry               admin          retry the chosen dead items (ctx.outbox.retry)
-//   GET  /sync/log                          admin, accountant  the audit log, filtered by outcome, record type, date
+//   GET  /sync/log                          admin, accountant  the audit log, by page, filtered by outcome, record type, payout, date
 //   GET  /sync/records/:entityType/:entityId  any role     one record's audit trail and Xero ids
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { safeRedirectPath, type PluginContext, type Queryable } from '../../../server/plugins/contract';
+import { formatCalendarDay, safeRedirectPath, type PluginContext, type Queryable } from '../../../server/plugins/contract';
 import { NotFoundError, ValidationError } from '../../../server/errors';
 import type { XeroConfig } from '../config';
-import { listAudit, writeAudit } from '../engine/audit';
+import { actorsOf, listAudit, writeAudit } from '../engine/audit';
+import { actorLabel, actorShown, foldHistoryNotes, logPage, nameXeroIds, pageNumber, pageWindow, xeroIdsIn } from '../engine/logView';
 import { enqueueCreditNotePush, enqueueInvoicePush, enqueuePaymentPush } from '../sync/enqueue';
-import { recordsOfEntity } from '../engine/records';
+import { numbersOfXeroIds, recordsOfEntity } from '../engine/records';
+import { providerNameOf } from '../clearing/providers';
 import { organisationLinks } from '../connection/links';
+import { saleNamesOf } from '../engine/names';
 import { SYNC_ITEM_TYPES } from '../sync/types';
 import { latestIncoming } from '../incoming/store';
 
 const ENTITY_TYPES = ['sale', 'refund', 'payment'] as const;
 type EntityType = (typeof ENTITY_TYPES)[number];
-const RECORD_TYPES = ['invoice', 'credit_note', 'payment', 'allocation', 'refund_payment', 'contact'];
+const RECORD_TYPES = ['invoice', 'credit_note', 'payment', 'allocation', 'refund_payment', 'contact', 'payout', 'payout_match'];
 const OUTCOMES = ['ok', 'failed', 'retry', 'skipped'];
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -56,6 +59,12 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
     const { timeZone } = await ctx.organisations.get(ctx.db, orgId);
     return (ms) => (ms ? ctx.pages.formatDateTime(ms, timeZone) : '—');
   };
+  // What a person calls each record of a page: a sale by its one name ("Sale TILL-016"), others by kind and number.
+  const namesIn = async (orgId: number, rows: readonly { entityType: string; entityId?: number }[]): Promise<(entityType: string, entityId: number) => string> => {
+    const saleIds = rows.flatMap((r) => (r.entityType === 'sale' && r.entityId !== undefined ? [r.entityId] : []));
+    const sale = await saleNamesOf(ctx.records, ctx.db, orgId, saleIds);
+    return (entityType, entityId) => (entityType === 'sale' ? sale(entityId) : `${entityType} ${entityId}`);
+  };
   // Where a record of the log lives: a sale's, refund's or payment's sync page; a payout's own page.
   const recordHref = (entityType: string, entityId: number): string | null =>
     entityType === 'payout' ? `${ctx.mountPath}/payouts/${entityId}` : ['sale', 'refund', 'payment'].includes(entityType) ? `${base}/records/${entityType}/${entityId}` : null;
@@ -73,7 +82,7 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
       else await enqueuePaymentPush(ctx, trx, orgId, entityId, saleId, opts);
       await writeAudit(trx, {
         orgId, entityType, entityId, recordType: entityType === 'sale' ? 'invoice' : entityType === 'refund' ? 'credit_note' : 'payment',
-        action: 'resend', outcome: 'ok', triggeredBy, message: `send now requested by ${req.principal!.name}`,
+        action: 'resend', outcome: 'ok', triggeredBy, actor: actorLabel(req.principal!), message: 'Send now: checked against Xero first, sent if it is not there yet',
       }, ctx.clock.now());
     });
     ctx.pages.setFlash(req, 'success', `Queued: the ${entityType} is checked against Xero and sent if it is not there yet.`);
@@ -91,7 +100,7 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
       return { id: i.id, type: i.type, status: i.status, attempts: i.attempts, error: i.lastError ?? '', updatedAt: i.updatedAt, ...entity };
     });
     res.set('Cache-Control', 'no-store');
-    ctx.pages.render(res, 'sync-failures', { title: 'Xero sync failures', failures, base, recordHref, flash: ctx.pages.takeFlash(req), when: await whenIn(orgId) });
+    ctx.pages.render(res, 'sync-failures', { title: 'Xero sync failures', failures, base, recordHref, recordName: await namesIn(orgId, failures), flash: ctx.pages.takeFlash(req), when: await whenIn(orgId) });
   }));
 
   router.post('/sync/failures/retry', ctx.requireRole('admin'), wrap(async (req, res) => {
@@ -108,19 +117,48 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
   router.get('/sync/log', ctx.requireRole('admin', 'accountant'), wrap(async (req, res) => {
     const orgId = req.principal!.orgId;
     const q = req.query;
+    const payoutId = Number(q.payout);
+    const from = dayParam(q.from, 'from');
+    const toDay = dayParam(q.to, 'to');
     const filter = {
       outcome: OUTCOMES.includes(String(q.status)) ? String(q.status) : undefined,
       recordType: RECORD_TYPES.includes(String(q.recordType)) ? String(q.recordType) : undefined,
-      from: dayParam(q.from, 'from'),
-      to: (() => { const d = dayParam(q.to, 'to'); return d === undefined ? undefined : d + 86_400_000; })(),
+      // One payout's own rows (its documents, matches and sign-offs).
+      ...(Number.isSafeInteger(payoutId) && payoutId > 0 ? { entityType: 'payout', entityId: payoutId } : {}),
+      from,
+      to: toDay === undefined ? undefined : toDay + 86_400_000,
     };
-    const entries = await listAudit(ctx.db, { orgId, ...filter, limit: 200 });
+    const query = { status: filter.outcome ?? '', recordType: filter.recordType ?? '', payout: filter.entityId ? String(filter.entityId) : '', from: String(q.from ?? ''), to: String(q.to ?? '') };
+    const payouts = (await ctx.payouts.list(ctx.db, { orgId, limit: 200 }))
+      .map((p) => ({ id: p.id, label: `${providerNameOf(ctx, p.provider)} ${p.providerPayoutId} (arrived ${formatCalendarDay(p.arrivalDate)})` }));
+    const common = { title: 'Xero sync log', base, recordHref, recordName: (entityType: string, entityId: number) => `${entityType} ${entityId}`, outcomes: OUTCOMES, recordTypes: RECORD_TYPES, payouts, query, when: await whenIn(orgId) };
+    // A reversed range matches nothing by definition: say so, next to the field, instead of an empty list.
+    if (from !== undefined && toDay !== undefined && from > toDay) {
+      res.set('Cache-Control', 'no-store');
+      ctx.pages.render(res, 'sync-log', {
+        ...common, rangeError: `must be on or after the From date (${ctx.pages.formatDateTime(from, 'UTC').replace(/,.*$/, '')}): the dates are the wrong way round`,
+        entries: [], page: logPage([], 1), incoming: [], pageHref: () => '',
+      }, 422);
+      return;
+    }
+    const page = pageNumber(q.page);
+    const fetched = await listAudit(ctx.db, { orgId, ...filter, excludeActions: ['history'], ...pageWindow(page) });
+    const shown = logPage(fetched, page);
+    // History notes fold under the record they were added to (they were one row each, burying the log).
+    const notes = shown.rows.length ? await listAudit(ctx.db, { orgId, actions: ['history'], entityIds: [...new Set(shown.rows.map((r) => r.entityId))], limit: 1000, order: 'asc' }) : [];
+    const { rows } = foldHistoryNotes(shown.rows, notes);
     // What came back from Xero (webhooks and the polling sweep), newest first.
     const incoming = await latestIncoming(ctx.db, orgId, 50);
+    const [numbers, actors] = await Promise.all([
+      numbersOfXeroIds(ctx.db, orgId, xeroIdsIn([...rows, ...notes].map((r) => r.message).concat(incoming.flatMap((e) => [e.resourceId, e.outcome])))),
+      actorsOf(ctx.db, orgId, rows.map((r) => r.triggeredBy)),
+    ]);
+    const entries = rows.map((r) => ({ ...r, message: nameXeroIds(r.message ?? '', numbers), by: actorShown(r, actors), notes: r.notes.map((n) => ({ ...n, message: nameXeroIds(n.message ?? '', numbers) })) }));
+    const pageHref = (n: number) => `${base}/log?${new URLSearchParams({ ...Object.fromEntries(Object.entries(query).filter(([, v]) => v !== '')), page: String(n) }).toString()}`;
     res.set('Cache-Control', 'no-store');
     ctx.pages.render(res, 'sync-log', {
-      title: 'Xero sync log', entries, incoming, base, recordHref, outcomes: OUTCOMES, recordTypes: RECORD_TYPES, when: await whenIn(orgId),
-      query: { status: filter.outcome ?? '', recordType: filter.recordType ?? '', from: String(q.from ?? ''), to: String(q.to ?? '') },
+      ...common, rangeError: null, entries, page: shown, pageHref, recordName: await namesIn(orgId, entries),
+      incoming: incoming.map((e) => ({ ...e, record: numbers.get(e.resourceId.toLowerCase()) ?? null, outcome: e.outcome === null ? null : nameXeroIds(e.outcome, numbers) })),
     });
   }));
 
@@ -128,14 +166,21 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
     const orgId = req.principal!.orgId;
     const { entityType, entityId } = entityOf(req);
     if ((await saleOfEntity(ctx, ctx.db, orgId, entityType, entityId)) === undefined) throw new NotFoundError(`That ${entityType}`);
-    const [records, entries, states] = await Promise.all([
+    const [records, trail, states] = await Promise.all([
       recordsOfEntity(ctx.db, orgId, entityType, entityId),
-      listAudit(ctx.db, { orgId, entityType, entityId, limit: 500 }),
+      // Oldest first, numbered from 1: the record's story in the order it happened.
+      listAudit(ctx.db, { orgId, entityType, entityId, limit: 500, order: 'asc' }),
       ctx.sync.list(ctx.db, { orgId, entityType, entityId }),
     ]);
+    const name = (await namesIn(orgId, [{ entityType, entityId }]))(entityType, entityId);
+    const [numbers, actors] = await Promise.all([
+      numbersOfXeroIds(ctx.db, orgId, xeroIdsIn(trail.map((r) => r.message))),
+      actorsOf(ctx.db, orgId, trail.map((r) => r.triggeredBy)),
+    ]);
+    const entries = trail.map((r) => ({ ...r, message: nameXeroIds(r.message ?? '', numbers), by: actorShown(r, actors) }));
     res.set('Cache-Control', 'no-store');
     ctx.pages.render(res, 'sync-record', {
-      title: `Xero: ${entityType} ${entityId}`, entityType, entityId, records, entries, states, base, flash: ctx.pages.takeFlash(req), when: await whenIn(orgId),
+      title: `Xero: ${name}`, name, entityType, entityId, records, entries, states, base, flash: ctx.pages.takeFlash(req), when: await whenIn(orgId),
       xeroHref: (await organisationLinks(ctx.db, ctx.config.appUrl, orgId)).record,
       canSend: req.principal!.role !== 'accountant',
     });

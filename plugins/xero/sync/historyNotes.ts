@@ -1,9 +1,10 @@
-// History notes ("Created by Ledgerbridge from sale #12 …") on the invoices and credit notes we create.
+// History notes ("Created by Ledgerbridge from Sale TILL-012 …") on the invoices and credit notes we create.
 // Xero takes them one record per call (PUT /Invoices/{id}/History), which would double the calls a batch
 // of 50 costs. So they are their own low-priority items: enqueued when a record is created (deduped by the
 // Xero id), and sent only while the tenant has headroom — no push items of the organisation waiting and at
-// least three quarters of this minute's budget left. Otherwise they step aside for a minute. A note is a courtesy:
-// the audit trail and the invoice's Url already name the sale.
+// least three quarters of this minute's budget left — and while the install's workers have nothing better
+// to do: no other organisation's push waiting for a worker. Otherwise they step aside for a minute. A note
+// is a courtesy: the audit trail and the invoice's Url already name the sale.
 import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, PluginContext, Queryable } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
 import { afterCallFailure, done, finishBatch, retryLater, type ItemResult } from '../engine/outcomes';
@@ -28,6 +29,15 @@ const NOTE_HEADROOM = 1 / 4;
  * aside up to this many at once; sending stays bounded by NOTE_HEADROOM (a quarter of the minute's calls).
  */
 export const HISTORY_NOTE_BATCH = 500;
+/**
+ * Workers are shared by every organisation, and each note is a call of its own (300–600 ms at Xero's real
+ * speed): a batch of 15 holds a worker for seconds. With 20 tenants draining a backlog
+ * (bench/scale-workers.ts), the notes of tenants already done took 60–75 % of the workers' calls while the
+ * others' invoices waited, and more worker processes sent more notes, not more invoices. So a note also
+ * steps aside while another organisation's push has been due this long without a worker taking it: longer
+ * than a claim takes, so a push merely between two claims does not hold the notes back.
+ */
+export const WORKERS_BUSY_AFTER_MS = 1_000;
 
 export async function enqueueHistoryNote(ctx: Pick<PluginContext<XeroConfig>, 'outbox' | 'db'>, orgId: number, note: HistoryNotePayload, trx?: Queryable): Promise<void> {
   await ctx.outbox.enqueue(trx ?? ctx.db, {
@@ -44,7 +54,10 @@ export async function addHistoryNotes(svc: XeroServices, items: OutboxItem<Histo
   const tenantKey = tenantKeyOf(orgId, connection?.tenant_id ?? null);
   const waiting = (await ctx.outbox.list(ctx.db, { orgId, types: SYNC_ITEM_TYPES, statuses: ['pending', 'leased'], limit: 1 })).length > 0;
   const stepAside = (): ItemResult => retryLater('History note waits while invoices, credit notes or payments use the rate budget', [], STEP_ASIDE_MS);
+  const workersBusy = () => ctx.outbox.waitingForWorker(ctx.db, { types: SYNC_ITEM_TYPES, dueBy: ctx.clock.now() - WORKERS_BUSY_AFTER_MS });
+  const yieldToOthers = (): ItemResult => retryLater("History note waits while other organisations' invoices, credit notes or payments wait for a worker", [], STEP_ASIDE_MS);
   if (waiting) return finishBatch(ctx, items, items.map(stepAside), hctx.workerId);
+  if (await workersBusy()) return finishBatch(ctx, items, items.map(yieldToOthers), hctx.workerId);
 
   const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal);
   const results: (ItemResult | undefined)[] = items.map(() => undefined);
@@ -55,6 +68,11 @@ export async function addHistoryNotes(svc: XeroServices, items: OutboxItem<Histo
       if (usage.minute >= limits.perMinute * NOTE_HEADROOM || hctx.signal.aborted) {
         // No headroom now: the rest of the batch steps aside without asking again.
         for (let i = index; i < items.length; i++) results[i] = stepAside();
+        break;
+      }
+      if (index > 0 && await workersBusy()) {
+        // Another organisation's work came due while this batch was sending: give the worker back.
+        for (let i = index; i < items.length; i++) results[i] = yieldToOthers();
         break;
       }
       const note = item.payload;

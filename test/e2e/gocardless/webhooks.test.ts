@@ -78,6 +78,9 @@ for (const kind of dbKinds()) {
       const page = await admin.get('/plugins/gocardless');
       assert.equal(page.status, 200);
       assert.match(page.text, /Not connected/);
+      // The emulator has no dashboard: the page says where endpoints are added instead (issue 14).
+      assert.doesNotMatch(page.text, /GoCardless's dashboard/);
+      assert.match(page.text.replace(/\s+/g, ' '), /GoCardless-compatible service at <a href="http:\/\/[^"]+"[^>]*>.*POST \/_emulator\/webhook_endpoints/);
       const noCsrf = await admin.post('/plugins/gocardless').type('form').send({ access_token: 'wrong-token-123', webhook_secret: SECRET });
       assert.equal(noCsrf.status, 403);
       const wrong = await admin.post('/plugins/gocardless').type('form').send({ _csrf: csrfFrom(page), access_token: 'wrong-token-123', webhook_secret: SECRET });

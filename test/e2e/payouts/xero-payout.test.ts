@@ -15,6 +15,26 @@ import { logIn, postForm } from '../../support/xero';
 
 type Json = Record<string, unknown>;
 
+/** RFC 4180 CSV: quoted cells may hold commas, quotes ("") and line breaks; rows end in CRLF or LF. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(cell); cell = ''; } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(cell); rows.push(row); row = []; cell = '';
+    } else cell += c;
+  }
+  if (cell || row.length) { row.push(cell); rows.push(row); }
+  return rows;
+}
+
 for (const kind of dbKinds()) {
   describe(`a Stripe payout posted to Xero (${kind})`, () => {
     let f: PayoutFixture;
@@ -91,6 +111,43 @@ for (const kind of dbKinds()) {
       assert.match(detail.text, /bank transfer in Xero/);
       const csv = await agent.get('/plugins/xero/payouts.csv').expect(200);
       assert.match(csv.text, new RegExp(`po_e2e_1,stripe,2026-01-08,GBP,${(Number(payout.amountMinor) / 100).toFixed(2)},[0-9.]+,posted`));
+      // Line level, as Xero's bank statement import reads it (issue 14): every charge, refund, dispute and
+      // fee, then the transfer, each with its Xero record and link; one payout's rows net to zero.
+      const statement = await agent.get(`/plugins/xero/payouts/lines.csv?payout=${payoutId}`).expect(200).expect('content-type', /text\/csv/);
+      const [header, ...rows] = parseCsv(statement.text);
+      assert.deepEqual(header, ['Date', 'Amount', 'Payee', 'Description', 'Reference', 'Currency', 'Type', 'Payout', 'Xero record', 'Xero link']);
+      const withFee = payout.lines.filter((l) => l.feeMinor !== 0n).length;
+      assert.equal(rows.length, payout.lines.filter((l) => l.amountMinor !== 0n).length + withFee + 1);
+      const cents = (text: string) => Math.round(Number(text) * 100);
+      assert.equal(rows.reduce((sum, r) => sum + cents(r[1]!), 0), 0, 'the clearing account\'s statement nets to zero');
+      assert.ok(rows.every((r) => /^\d{4}-\d{2}-\d{2}$/.test(r[0]!) && /^-?\d+\.\d{2}$/.test(r[1]!) && r[5] === 'GBP' && r[7] === 'po_e2e_1'), 'ISO dates, plain signed amounts');
+      const transferRow = rows.at(-1)!;
+      assert.deepEqual([transferRow[0], cents(transferRow[1]!), transferRow[6]], ['2026-01-08', -Number(payout.amountMinor), 'Transfer to bank']);
+      assert.match(transferRow[8]!, /^bank transfer LBP\d+-XFER/);
+      // Links open the organisation's record in Xero (through its ShortCode login when known): follow one.
+      const opens = (href: string) => decodeURIComponent(href);
+      assert.match(opens(transferRow[9]!), /\/Bank\/ViewTransfer\.aspx\?bankTransferID=[0-9a-f-]{36}$/);
+      assert.equal((await fetch(transferRow[9]!)).status, 200, 'the transfer\'s link opens its page');
+      const feeRows = rows.filter((r) => r[6] === 'Fee');
+      assert.equal(feeRows.reduce((sum, r) => sum - cents(r[1]!), 0), Number(expectedFees), 'the fee rows are the fees spend');
+      assert.ok(feeRows.every((r) => /^bank transaction LBP\d+-FEES/.test(r[8]!) && /bankTransactionID=/.test(opens(r[9]!))), 'each fee names the fees spend');
+      const charges = rows.filter((r) => r[6] === 'Charge');
+      assert.equal(charges.length, 200);
+      assert.ok(charges.every((r) => r[8] && r[9]!.startsWith('http')), 'every charge with its Xero record and link');
+      assert.ok(charges.some((r) => /^payment on invoice LB-\d+$/.test(r[8]!) && /InvoiceID=/.test(opens(r[9]!))), 'a known sale\'s charge names its invoice');
+      assert.ok(rows.filter((r) => r[6] === 'Refund').length >= 7);
+      const everything = parseCsv((await agent.get('/plugins/xero/payouts/lines.csv').expect(200)).text);
+      assert.equal(everything.length, rows.length + 1, 'all payouts: the only one here');
+      await agent.get('/plugins/xero/payouts/lines.csv?payout=999999').expect(404);
+      await staff.get('/plugins/xero/payouts/lines.csv').expect(403);
+
+      // The sync log's payout filter: only this payout's rows, the sign-off by the accountant's name and email.
+      const log = await agent.get(`/plugins/xero/sync/log?payout=${payoutId}`).expect(200);
+      const logRows = [...log.text.matchAll(/<tr data-outcome="[^"]+">([\s\S]*?)<\/tr>/g)].map((m) => m[1]!);
+      assert.ok(logRows.length > 0 && logRows.every((r) => r.includes(`href="/plugins/xero/payouts/${payoutId}">payout ${payoutId}</a>`)), 'only the payout\'s rows');
+      const signedOffRow = logRows.find((r) => /<td>signed off<\/td>/.test(r));
+      assert.match(signedOffRow ?? '', new RegExp(`<td class="actor">[^<]+ \\(${f.org.emails.accountant.replace(/\./g, '\\.')}\\)</td>`));
+      assert.match(log.text, new RegExp(`<option value="${payoutId}" selected>Stripe po_e2e_1 \\(arrived 2026-01-08\\)</option>`));
       const audit = (await f.x.ctx.db('xero_audit').where({ entity_type: 'payout', entity_id: payoutId, record_type: 'payout_match' })) as Json[];
       assert.deepEqual(audit.map((a) => a.action).sort(), [...Array(9).fill('matched'), 'queued', 'signed_off'].sort());
     });

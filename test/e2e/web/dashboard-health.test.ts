@@ -37,14 +37,18 @@ for (const kind of dbKinds()) {
       assert.equal(text(page.text, 'xero-last-success'), 'just now');
       const calls = Number((await f.x.ctx.db('xero_rate_calls').count({ n: '*' }))[0]!.n);
       assert.ok(calls > 0, 'the workers went through the rate budget');
-      assert.equal(text(page.text, 'xero-rate'), `${60 - calls}/60 this minute · ${(5000 - calls).toLocaleString('en-GB')}/5,000 today`);
+      // Compact: the minute's figure in the tile, the day's in its help.
+      assert.equal(text(page.text, 'xero-rate'), `${60 - calls}/60`);
+      assert.match(page.text, new RegExp(`title="Xero allows 60 calls a minute and 5,000 a day for this organisation; ${(5000 - calls).toLocaleString('en-GB')} of today&#39;s are left\\.`));
       assert.match(text(page.text, 'health-xero-chart-summary'), /^3 records synced in the last 24 hours; the busiest hour was \d\d:\d\d with 3\.$/);
       const table = /data-testid="health-xero-hourly"[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/.exec(page.text)![1]!;
       const counts = [...table.matchAll(/<td class="num">(\d+)<\/td>/g)].map((m) => Number(m[1]));
       assert.equal(counts.length, 24);
       assert.deepEqual(counts.slice(0, 23), new Array(23).fill(0));
       assert.equal(counts[23], 3);
-      assert.match(page.text, /<svg viewBox="0 0 480 140"[^>]*role="img" aria-labelledby="health-xero-chart-title health-xero-chart-summary"/);
+      // As wide as the panel (no fixed aspect ratio), the hour labels as text under it.
+      assert.match(page.text, /<svg class="hour-bars" viewBox="0 0 240 100" preserveAspectRatio="none" role="img" aria-labelledby="health-xero-chart-title health-xero-chart-summary"/);
+      assert.equal((page.text.match(/<span class="tick-(start|end)">\d\d:\d\d<\/span>/g) ?? []).length, 5);
       assert.equal((page.text.match(/<rect class="chart-bar"/g) ?? []).length, 1);
       for (const href of ['/plugins/xero/sync/failures', '/plugins/xero/sync/log', '/plugins/xero/connection']) assert.ok(page.text.includes(`href="${href}"`));
     });

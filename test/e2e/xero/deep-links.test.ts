@@ -96,13 +96,15 @@ for (const kind of dbKinds()) {
     it('"Send to Xero now" on the sale page queues a check-and-send and comes back to the sale page; an accountant has no button', async () => {
       const staff = await logIn(f.x.app, f.org.emails.staff);
       const page = await staff.get(`/sales/${saleId}`).expect(200);
-      const form = /<form method="post" action="([^"]+)" class="sale-action">[\s\S]*?name="returnTo" value="([^"]+)"[\s\S]*?<button type="submit" class="button">Send to Xero now<\/button>/.exec(page.text);
+      // Within one form: the sale page has other sale-action forms (Cancel the sale) before it.
+      const form = /<form method="post" action="([^"]+)" class="sale-action">(?:(?!<\/form>)[\s\S])*?name="returnTo" value="([^"]+)"(?:(?!<\/form>)[\s\S])*?<button type="submit" class="button">Send to Xero now<\/button>/.exec(page.text);
       assert.ok(form, 'the button is on the sale page');
       const sent = await staff.post(form[1]!).type('form').send({ _csrf: csrfFrom(page), returnTo: form[2]! }).expect(303);
       assert.equal(sent.headers.location, `/sales/${saleId}`);
-      const resends = await f.x.ctx.db('xero_audit').where({ org_id: f.org.orgId, entity_type: 'sale', entity_id: saleId, action: 'resend' }).select('message');
+      const resends = await f.x.ctx.db('xero_audit').where({ org_id: f.org.orgId, entity_type: 'sale', entity_id: saleId, action: 'resend' }).select('message', 'actor');
       assert.equal(resends.length, 1, 'one send-now, recorded in the audit trail');
-      assert.match(String(resends[0].message), /send now requested by/);
+      assert.match(String(resends[0].message), /^Send now/);
+      assert.match(String(resends[0].actor), new RegExp(`\\(${f.org.emails.staff.replace(/[.]/g, '\\.')}\\)$`), 'who asked: name and email');
       const back = await staff.get(`/sales/${saleId}`).expect(200);
       assert.match(back.text, /Queued: the sale is checked against Xero and sent if it is not there yet\./);
       const accountant = await logIn(f.x.app, f.org.emails.accountant);

@@ -61,6 +61,13 @@ for (const kind of dbKinds()) {
       // One account per payment method of the install, labelled as the install names it.
       const methods = [...res.text.matchAll(/<label for="method_account_([a-z_]+)">([^<]*)<\/label>/g)].map((m) => `${m[1]}: ${m[2]}`);
       assert.deepEqual(methods, ['cash: Cash', 'card_terminal: Card terminal', 'bank_transfer: Bank transfer', 'stripe: Stripe card payment', 'gocardless: GoCardless Direct Debit']);
+      // What "no account" means, as the sync does it (issue 14): the host's methods are not sent, the
+      // providers' go to their clearing accounts (was: "a method with no account cannot be synced" for all).
+      const unset = (m: string) => new RegExp(`<select id="method_account_${m}"[^>]*>\\s*<option value="">([^<]*)</option>`).exec(res.text)?.[1];
+      assert.equal(unset('cash'), 'Not set');
+      assert.equal(unset('stripe'), 'Stripe clearing (found or created in Xero)');
+      assert.equal(unset('gocardless'), 'GoCardless clearing (found or created in Xero)');
+      assert.match(res.text.replace(/\s+/g, ' '), /left <em>Not set<\/em> is not sent: it is listed under sync failures[^<]*Stripe and GoCardless need no account/);
     });
 
     it('saves valid settings, which the sync then resolves', async () => {

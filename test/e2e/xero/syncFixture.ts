@@ -10,7 +10,7 @@ import { nowMs } from '../../../server/db/knex';
 import { createSale } from '../../../server/domain/sales';
 import { issueRefund } from '../../../server/domain/refunds';
 import { recordPayment } from '../../../server/domain/payments';
-import { startOutboxWorkers, type OutboxWorkers } from '../../../server/outbox';
+import { startOutboxWorkers, type OutboxHandler, type OutboxWorkers } from '../../../server/outbox';
 import type { PluginDefinition, Principal } from '../../../server/plugins/contract';
 import { generatePrivateAppCertificate } from '../../../plugins/xero/connection/oauth1';
 import { certificateKeyPurpose, startConnection } from '../../../plugins/xero/connection/store';
@@ -29,8 +29,11 @@ export interface SyncFixture {
   staff: Principal;
   admin: Principal;
   workers?: OutboxWorkers;
-  /** Outbox workers as the worker process runs them; `concurrency` 1 when a test needs one claim to take a whole batch. */
-  startWorkers(opts?: { concurrency?: number }): OutboxWorkers;
+  /**
+   * Outbox workers as the worker process runs them; `concurrency` 1 when a test needs one claim to take a whole batch;
+   * `handlers` to run the plugin's handlers through a wrapper (a test that records what each claim took).
+   */
+  startWorkers(opts?: { concurrency?: number; handlers?: Map<string, OutboxHandler> }): OutboxWorkers;
   stopWorkers(): Promise<void>;
   sell(body: Record<string, unknown>): Promise<{ id: number; lines: { id: number }[] }>;
   refund(saleId: number, body: Record<string, unknown>): Promise<{ id: number }>;
@@ -104,7 +107,7 @@ export async function startSyncFixture(kind: DbKind, opts: {
     emu, x, org, tenantId, staff, admin,
     startWorkers(opts = {}) {
       fixture.workers = startOutboxWorkers({
-        db, handlers: x.host.deps.plugins.handlers, concurrency: opts.concurrency ?? 2, leaseMs: 15_000, pollMs: 100,
+        db, handlers: opts.handlers ?? x.host.deps.plugins.handlers, concurrency: opts.concurrency ?? 2, leaseMs: 15_000, pollMs: 100,
         logger: x.host.deps.logger, notifier: x.host.notifier,
       });
       return fixture.workers;

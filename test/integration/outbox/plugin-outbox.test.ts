@@ -1,6 +1,7 @@
 // The outbox as a plugin sees it (server/outbox/pluginOutbox.ts): reads scoped to the plugin's own types,
 // `list` with ids from a subquery of the plugin's table, and `queueState`, the pacing read a plugin makes
-// inside a sale's transaction (the Xero plugin's coalescing): due items, or the earliest held one.
+// inside a sale's transaction (the Xero plugin's coalescing): due items, or the earliest held one; and
+// `waitingForWorker`, whether any organisation's item has been due a while with no worker taking it.
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { dbKinds } from '../../support/db';
@@ -55,6 +56,32 @@ for (const kind of dbKinds()) {
 
     it('queueState refuses a type that is not the plugin\'s own', async () => {
       await assert.rejects(outbox.queueState(fx.tdb.db, { orgId: 1, type: 'other.invoice.push', now, heldUntil: now }), /not its own/);
+    });
+
+    it('waitingForWorker: a pending item of any organisation due by then; not a later one, a leased one, another type or plugin', async () => {
+      const [overdue] = await enqueueAll(fx.tdb.db, fx.writer, [
+        item({ type: TYPE, orgId: 7, availableAt: now - 2_000 }),
+        item({ type: TYPE, orgId: 8, availableAt: now - 500 }), // due, but only just
+        item({ type: 'pace.note.push', orgId: 7, availableAt: now - 5_000 }), // a type not asked about
+        item({ type: 'other.invoice.push', orgId: 7, availableAt: now - 5_000 }), // another plugin's
+      ]);
+      assert.equal(await outbox.waitingForWorker(fx.tdb.db, { types: [TYPE], dueBy: now - 1_000 }), true);
+      await fx.tdb.db('outbox').where({ id: overdue }).update({ status: 'leased', lease_owner: 'w', lease_expires_at: now + 60_000 });
+      assert.equal(await outbox.waitingForWorker(fx.tdb.db, { types: [TYPE], dueBy: now - 1_000 }), false, 'a worker has it');
+      assert.equal(await outbox.waitingForWorker(fx.tdb.db, { types: [TYPE], dueBy: now }), true, 'the one due half a second ago');
+      assert.equal(await outbox.waitingForWorker(fx.tdb.db, { types: [], dueBy: now }), false);
+      await assert.rejects(outbox.waitingForWorker(fx.tdb.db, { types: ['other.invoice.push'], dueBy: now }), /not its own/);
+    });
+
+    it('waitingForWorker: an item held back by an earlier one of its subject (dead) is waiting for a person, not a worker', async () => {
+      const [dead] = await enqueueAll(fx.tdb.db, fx.writer, [
+        item({ type: TYPE, orgId: 7, subject: 'sale:1', availableAt: now - 5_000 }),
+        item({ type: TYPE, orgId: 7, subject: 'sale:1', availableAt: now - 5_000 }),
+      ]);
+      await fx.tdb.db('outbox').where({ id: dead }).update({ status: 'dead' });
+      assert.equal(await outbox.waitingForWorker(fx.tdb.db, { types: [TYPE], dueBy: now - 1_000 }), false);
+      await fx.tdb.db('outbox').where({ id: dead }).update({ status: 'done' });
+      assert.equal(await outbox.waitingForWorker(fx.tdb.db, { types: [TYPE], dueBy: now - 1_000 }), true, 'once the earlier one is done, the next is claimable');
     });
 
     it('list takes ids from a subquery of the plugin\'s own table, and still shows only its own items', async () => {

@@ -16,6 +16,8 @@ export interface Batch {
   mappings: ResolvedMappings;
   /** The organisation's time zone: a payment is dated on its day there. */
   timeZone: string;
+  /** The last day locked in Xero, as last read (../lockDates.ts); null: nothing known to be locked. */
+  lockedUpTo: string | null;
   recorder: BatchRecorder<PaymentPushPayload>;
   keys: { invoice: RecordKey; payment: RecordKey; overpayment: RecordKey };
 }

@@ -1,0 +1,111 @@
+// History notes never starve an organisation's real records (plugins/xero/sync/historyNotes.ts). A claim
+// takes an organisation's OLDEST eligible item, and notes are older than the pushes queued after them; a
+// note batch that finds pushes waiting steps aside for a minute. With batches of 10 an organisation with
+// many notes needed one claim per 10 notes before its invoice came up; under 20 busy tenants (each claim of
+// a round a slow Xero call) the first notes came due again before the last had stepped aside, so a note
+// was always at the head and the invoice was never claimed (bench/scale-workers.ts: 6+ minutes). Here the
+// real worker runs the plugin's real handlers, recording every batch it is given: the first claim must take
+// every waiting note at once, and the very next claim must be the invoice.
+// Workers are shared by every organisation too: a note (one call of 300–600 ms at Xero's real speed) gives
+// its worker back while another organisation's push has waited over a second for one
+// (bench/scale-workers.ts: the notes of tenants already done took most calls while others' invoices waited).
+// SQLite and PostgreSQL.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { claimBatch, type OutboxHandler } from '../../../server/outbox';
+import { dbKinds } from '../../support/db';
+import { seedOrg } from '../../support/xero';
+import { enqueueHistoryNote, WORKERS_BUSY_AFTER_MS } from '../../../plugins/xero/sync/historyNotes';
+import { HISTORY_NOTE, INVOICE_PUSH } from '../../../plugins/xero/sync/types';
+import { startSyncFixture, type SyncFixture } from './syncFixture';
+
+/** More than the old batch of 10 by far, as many as the bench's quiet tenant had (96). */
+const NOTES = 120;
+const STEP_ASIDE_MS = 60_000;
+
+for (const kind of dbKinds()) {
+  describe(`Xero history notes behind an invoice (${kind})`, { timeout: 120_000 }, () => {
+    let f: SyncFixture;
+    before(async () => {
+      // No coalescing window: the invoice is due as soon as it is queued, behind the older notes.
+      f = await startSyncFixture(kind, { workers: false, env: { XERO_SYNC_COALESCE_MS: '0' } });
+    });
+    after(async () => f?.close());
+
+    it('one claim steps every waiting note aside, and the next claim is the invoice', async () => {
+      const db = f.x.host.deps.db;
+      for (let n = 0; n < NOTES; n++) {
+        await enqueueHistoryNote(f.x.ctx, f.org.orgId, {
+          recordType: 'invoice', xeroId: randomUUID(), entityType: 'sale', entityId: 1_000_000 + n, details: `Created by Ledgerbridge from sale #${n}`,
+        });
+      }
+      const sale = await f.sell({
+        currency: 'GBP', customer: { name: 'Notes Customer', email: 'notes@example.com' },
+        lines: [{ description: 'Class', quantity: 1, unitPrice: '10.00', taxCode: 'OUTPUT2' }],
+      });
+
+      // The plugin's handlers, each wrapped to record the batch a claim gave it.
+      const batches: { type: string; ids: number[]; at: number }[] = [];
+      const recording = new Map<string, OutboxHandler>();
+      for (const [type, handler] of f.x.host.deps.plugins.handlers) {
+        recording.set(type, { ...handler, handle: (items, hctx) => {
+          batches.push({ type, ids: items.map((i) => i.id), at: Date.now() });
+          return handler.handle(items, hctx);
+        } });
+      }
+      f.startWorkers({ concurrency: 1, handlers: recording });
+      await f.drained(60_000);
+      await f.stopWorkers();
+
+      const invoiceAt = batches.findIndex((b) => b.type === INVOICE_PUSH);
+      const summary = JSON.stringify(batches.map((b) => `${b.type}×${b.ids.length}`));
+      assert.ok(invoiceAt >= 0, `the invoice was claimed: ${summary}`);
+      const before = batches.slice(0, invoiceAt);
+      assert.equal(before.length, 1, `exactly one claim (of notes) came before the invoice, got ${summary}`);
+      assert.equal(before[0]!.type, HISTORY_NOTE);
+      assert.equal(before[0]!.ids.length, NOTES, `that claim took every waiting note at once: ${summary}`);
+
+      const notes = (await db('outbox').whereIn('id', before[0]!.ids).select('status', 'attempts', 'available_at')) as { status: string; attempts: number | string; available_at: number | string }[];
+      for (const note of notes) {
+        assert.equal(note.status, 'pending', 'the note waits, it was not sent while the invoice waited');
+        assert.equal(Number(note.attempts), 1);
+        assert.ok(Number(note.available_at) >= before[0]!.at + STEP_ASIDE_MS - 1_000, 'stepped aside for about a minute, together');
+      }
+      const invoice = await db('outbox').where({ type: INVOICE_PUSH, dedupe_key: `xero:invoice:${sale.id}` }).first('status', 'attempts');
+      assert.deepEqual({ status: invoice.status, attempts: Number(invoice.attempts) }, { status: 'done', attempts: 1 });
+    });
+
+    it("a note gives its worker back while another organisation's push waits for one, and goes once it is taken", async () => {
+      const db = f.x.host.deps.db;
+      await db('outbox').where({ type: HISTORY_NOTE }).del(); // the first test's notes, stepped aside
+      const other = await seedOrg(db, 'Busy Gym');
+      const pushOfOther = await f.x.ctx.outbox.enqueue(db, {
+        type: INVOICE_PUSH, orgId: other.orgId, payload: { saleId: 424242 }, dedupeKey: 'test:busy-gym-invoice', availableAt: Date.now() - 5 * WORKERS_BUSY_AFTER_MS,
+      });
+      const noteHandler = f.x.host.deps.plugins.handlers.get(HISTORY_NOTE)!;
+      const historyCalls = async () => ((await request(f.emu.url).get('/_emulator/calls')).body as { url: string }[]).filter((c) => /\/History$/.test(new URL(c.url).pathname)).length;
+      /** One claim of the notes alone (the other organisation's push is left waiting) and the note handler's outcomes. */
+      const claimNotes = async () => {
+        const batch = await claimBatch(db, { types: [HISTORY_NOTE], workerId: 'test-worker', leaseMs: 30_000, limit: 500 });
+        return noteHandler.handle(batch, { workerId: 'test-worker', signal: new AbortController().signal });
+      };
+
+      await enqueueHistoryNote(f.x.ctx, f.org.orgId, { recordType: 'invoice', xeroId: randomUUID(), entityType: 'sale', entityId: 1, details: 'Created by Ledgerbridge from sale #1' });
+      const callsBefore = await historyCalls();
+      const yielded = await claimNotes();
+      assert.equal(yielded.length, 1);
+      assert.equal(yielded[0]!.status, 'retry');
+      assert.match(yielded[0]!.status === 'retry' ? yielded[0]!.error : '', /other organisations/);
+      assert.equal(await historyCalls(), callsBefore, 'no note was sent while the other organisation waited for a worker');
+
+      // A worker took the other organisation's push (it is leased now): the next note goes out.
+      await db('outbox').where({ id: pushOfOther.id }).update({ status: 'leased', lease_owner: 'another-worker', lease_expires_at: Date.now() + 60_000 });
+      await enqueueHistoryNote(f.x.ctx, f.org.orgId, { recordType: 'invoice', xeroId: randomUUID(), entityType: 'sale', entityId: 2, details: 'Created by Ledgerbridge from sale #2' });
+      const sent = await claimNotes();
+      assert.deepEqual(sent.map((o) => o.status), ['done'], 'sent (the emulator knows no such invoice: 404, nothing more to do)');
+      assert.equal(await historyCalls(), callsBefore + 1, 'the note went to Xero');
+    });
+  });
+}
