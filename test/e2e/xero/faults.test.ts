@@ -176,7 +176,11 @@ for (const kind of dbKinds()) {
           const stuck = await f.x.host.deps.db('outbox').whereNot('status', 'done').whereNot('type', 'xero.history.note').select('id', 'type', 'status', 'attempts', 'last_error').limit(20);
           const log = (await emu.get('/_emulator/calls').expect(200)).body as { method: string; url: string; status: number; fault?: string; durationMs: number }[];
           const tail = log.slice(-40).map((c) => `${c.method} ${c.url.replace(/^.*2\.0/, '').slice(0, 60)} ${c.status} ${c.fault ?? ''} ${c.durationMs}ms`);
-          assert.fail(`not drained: ${JSON.stringify(stuck)}\n${tail.join('\n')}`);
+          // A payment from credit waiting on an overpayment: what became of the overpaying payment.
+          const waitedOn = [...new Set(stuck.flatMap((r: { last_error: string | null }) => /overpayment of payment ([\d, ]+)/.exec(r.last_error ?? '')?.[1]?.split(', ').map(Number) ?? []))];
+          const sources = waitedOn.length ? await f.x.host.deps.db('xero_records').where('entity_type', 'payment').whereIn('entity_id', waitedOn).select('entity_id', 'record_type', 'xero_id', 'status') : [];
+          const audits = waitedOn.length ? await f.x.host.deps.db('xero_audit').where('entity_type', 'payment').whereIn('entity_id', waitedOn).select('entity_id', 'action', 'outcome', 'message') : [];
+          assert.fail(`not drained: ${JSON.stringify(stuck)}\nwaited on: ${JSON.stringify(sources)} ${JSON.stringify(audits).slice(0, 3000)}\n${tail.join('\n')}`);
         }
         await scope.sleep(250);
       }
