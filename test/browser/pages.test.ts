@@ -18,7 +18,7 @@ import { seedSyntheticStripePayout, startPayoutFixture, waitForPayout, type Payo
 import { addOrganisationMethod } from '../../server/domain/organisationMethods';
 
 /** Links that are not pages: logging out ends the session; files and JSON are checked for their status only. */
-const NOT_A_PAGE = [/^\/logout/, /^\/assets\//, /\.(csv|json|cer)(\?|$)/, /^\/plugins\/xero\/oauth2\//, /^\/api\//];
+const NOT_A_PAGE = [/^\/logout/, /^\/assets\//, /\.(csv|json|cer|pdf)(\?|$)/, /^\/plugins\/xero\/oauth2\//, /^\/api\//];
 /** Enough for every kind of page a role can open (about 30 for an admin). */
 const MAX_KINDS_PER_ROLE = 60;
 
