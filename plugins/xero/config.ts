@@ -9,6 +9,8 @@ import { cronSetting } from '../../server/plugins/contract';
 export const GRANULAR_SCOPES = [
   'offline_access', 'accounting.invoices', 'accounting.payments', 'accounting.banktransactions',
   'accounting.contacts', 'accounting.settings.read', 'accounting.attachments',
+  // Expired gift vouchers' balances move to revenue by a manual journal (sync/voucherJournals.ts).
+  'accounting.manualjournals',
 ];
 export const LEGACY_SCOPES = ['offline_access', 'accounting.transactions', 'accounting.contacts', 'accounting.settings.read', 'accounting.attachments'];
 

@@ -6,8 +6,9 @@ import { createXeroServices, type XeroServiceOptions } from './engine/services';
 import { payoutHandlers } from './payouts/handlers';
 import { syncHandlers } from './sync/handlers';
 import { incomingHandlers } from './incoming/handle';
+import { voucherJournalHandlers } from './sync/voucherJournals';
 
 export function xeroHandlers(ctx: PluginContext<XeroConfig>, opts: XeroServiceOptions = {}): Record<string, OutboxHandler> {
   const svc = createXeroServices(ctx, opts);
-  return { ...syncHandlers(svc), ...payoutHandlers(svc), ...incomingHandlers(svc) };
+  return { ...syncHandlers(svc), ...payoutHandlers(svc), ...incomingHandlers(svc), ...voucherJournalHandlers(svc) };
 }

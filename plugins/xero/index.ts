@@ -1,5 +1,6 @@
 // The Xero plugin: wiring only. The layout (README.md): gateway/ calls Xero, connection/ connects, engine/ is
 // what every step uses, sync/ and payouts/ do the work (handlers.ts), pages in routes/ with views/.
+import { onVoucherExpired } from './sync/voucherJournals';
 import { fileURLToPath } from 'node:url';
 import { definePlugin } from '../../server/plugins/contract';
 import { XeroConfigSchema, type XeroConfig } from './config';
@@ -19,7 +20,9 @@ import { startPollSweep } from './incoming/schedule';
 import { XERO_METHOD } from './incoming/reconcile';
 import { xero0010 } from './migrations/0010_tax_types';
 import { xero0010LockDates } from './migrations/0010_lock_dates';
+import { xero0016 } from './migrations/0016_incoming_hashes';
 import { xero0013 } from './migrations/0013_prepayments';
+import { xero0014Overpayments } from './migrations/0014_overpayments';
 import { xero0015 } from './migrations/0015_attachments';
 import { xero0017 } from './migrations/0017_invoice_totals';
 import { xero0018Log } from './migrations/0018_log';
@@ -40,7 +43,7 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   id: 'xero',
   title: 'Xero',
   configSchema: XeroConfigSchema,
-  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007, xero0008, xero0009, xero0010, xero0010LockDates, xero0013, xero0015, xero0017, xero0018Log],
+  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007, xero0008, xero0009, xero0010, xero0010LockDates, xero0013, xero0014Overpayments, xero0015, xero0016, xero0017, xero0018Log],
   viewsDir: fileURLToPath(new URL('./views', import.meta.url)),
   sealedColumns: [...connectionSealedColumns, oauthStateSealedColumns],
   nav: [
@@ -63,7 +66,7 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   webhooks: (ctx) => xeroWebhooks(ctx),
   cli: (program, context) => registerXeroCommands(program, context),
   // Subscribers only enqueue, in the host's transaction; handlers (sync/, payouts/) do the Xero calls.
-  subscribers: { 'sale.completed': onSaleCompleted, 'refund.issued': onRefundIssued, 'payment.received': onPaymentReceived, 'payout.paid': onPayoutPaid, 'sale.cancelled': onSaleCancelled },
+  subscribers: { 'sale.completed': onSaleCompleted, 'refund.issued': onRefundIssued, 'payment.received': onPaymentReceived, 'payout.paid': onPayoutPaid, 'sale.cancelled': onSaleCancelled, 'voucher.expired': onVoucherExpired },
   handlers: (ctx) => xeroHandlers(ctx),
   // History notes step aside whenever the rate budget is busy: not records waiting to reach Xero.
   backgroundOutboxTypes: [HISTORY_NOTE],

@@ -103,6 +103,22 @@ export interface PayoutSnapshot {
   lineCount: number;
 }
 
+/** A gift voucher that expired with money left, written off by an admin: what is left moves to revenue. */
+export interface VoucherSnapshot {
+  id: number;
+  orgId: number;
+  code: string;
+  /** The sale that sold it. */
+  saleId: number;
+  currency: string;
+  amountMinor: number;
+  /** What was left on it when it was written off: the part that moves from the liability to revenue. */
+  writtenOffMinor: number;
+  /** The last day it could be used (YYYY-MM-DD). */
+  expiresOn: string;
+  writtenOffAt: number;
+}
+
 export interface HostEventMap {
   'sale.completed': { sale: SaleSnapshot };
   'refund.issued': { refund: RefundSnapshot; sale: SaleSnapshot };
@@ -110,6 +126,7 @@ export interface HostEventMap {
   'payout.paid': { payout: PayoutSnapshot };
   /** "Cancel booking, keep deposit": the sale (with its cancellation) and the money kept. */
   'sale.cancelled': { sale: SaleSnapshot; keptMinor: number };
+  'voucher.expired': { voucher: VoucherSnapshot };
 }
 
 export type HostEventType = keyof HostEventMap;
@@ -118,4 +135,4 @@ export type HostEvent<T extends HostEventType = HostEventType> = {
   [K in T]: { type: K; orgId: number; occurredAt: number; data: HostEventMap[K] };
 }[T];
 
-export const HOST_EVENT_TYPES: HostEventType[] = ['sale.completed', 'refund.issued', 'payment.received', 'payout.paid', 'sale.cancelled'];
+export const HOST_EVENT_TYPES: HostEventType[] = ['sale.completed', 'refund.issued', 'payment.received', 'payout.paid', 'sale.cancelled', 'voucher.expired'];

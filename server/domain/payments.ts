@@ -58,6 +58,9 @@ export async function recordPayment(deps: SaleDeps, principal: Principal, saleId
       cancelled: sale.cancelled_at !== null && sale.cancelled_at !== undefined,
     });
     const money = (minor: number) => `${formatMinor(minor, sale.currency)} ${sale.currency}`;
+    if (sale.cancelled_at !== null && sale.cancelled_at !== undefined) {
+      throw new ValidationError([{ path: 'amount', message: 'the booking was cancelled with its deposit kept: it takes no more payments' }]);
+    }
     // Credit is what is left over once a sale is paid: a payment to a sale owing nothing is refused, not banked.
     if (outstanding <= 0) {
       const cancelled = sale.cancelled_at !== null && sale.cancelled_at !== undefined;

@@ -5,7 +5,9 @@
 // payment's transaction, under a row lock, so two tills cannot spend the same pound.
 import { randomInt } from 'node:crypto';
 import { ValidationError, type FieldIssue } from '../errors';
-import type { Queryable, Trx } from '../db/knex';
+import type { Db, Queryable, Trx } from '../db/knex';
+import type { EventBus } from './eventBus';
+import type { VoucherSnapshot } from './events';
 import { formatMinor } from './money';
 
 export const GIFT_VOUCHER_METHOD = 'gift_voucher';
@@ -129,6 +131,36 @@ export async function redeemVouchers(trx: Trx, orgId: number, currency: string, 
     const changed = await trx('vouchers').where({ org_id: orgId, code }).andWhere('balance_minor', '>=', minor).decrement('balance_minor', minor);
     if (!changed) throw new ValidationError([{ path: redemptions.find((r) => r.code === code)!.amountPath, message: `is more than is left on gift voucher ${code}` }]);
   }
+}
+
+/**
+ * Write off every voucher of the organisation that expired before `today` with money left: its balance
+ * becomes `written_off_minor` (and 0), and `voucher.expired` is emitted for each in the same transaction, so
+ * the integrations move that money from the liability to revenue exactly once. Returns what was written off.
+ */
+export async function writeOffExpiredVouchers(
+  deps: { db: Db; events: EventBus }, orgId: number, today: string, who: string, now: number,
+): Promise<VoucherSnapshot[]> {
+  return deps.db.transaction(async (trx) => {
+    const query = trx<VoucherRow>('vouchers').where({ org_id: orgId }).whereNull('written_off_at').andWhere('expires_on', '<', today).andWhere('balance_minor', '>', 0).orderBy('id');
+    const due = (await (trx.client.config.client === 'pg' ? query.forUpdate() : query)) as VoucherRow[];
+    const done: VoucherSnapshot[] = [];
+    for (const v of due) {
+      const left = Number(v.balance_minor);
+      await trx('vouchers').where({ id: v.id }).update({ balance_minor: 0, written_off_minor: left, written_off_at: now, written_off_by: who });
+      const voucher: VoucherSnapshot = {
+        id: v.id, orgId, code: v.code, saleId: v.sale_id, currency: v.currency, amountMinor: Number(v.amount_minor), writtenOffMinor: left, expiresOn: v.expires_on, writtenOffAt: now,
+      };
+      await deps.events.emit(trx, { type: 'voucher.expired', orgId, occurredAt: now, data: { voucher } }, { type: 'voucher', id: v.id });
+      done.push(voucher);
+    }
+    return done;
+  });
+}
+
+/** The organisation's vouchers, newest first (the admins' list). */
+export function listVouchers(db: Queryable, orgId: number, limit = 500): Promise<VoucherRow[]> {
+  return db<VoucherRow>('vouchers').where({ org_id: orgId }).orderBy('id', 'desc').limit(limit) as unknown as Promise<VoucherRow[]>;
 }
 
 export interface VoucherView {

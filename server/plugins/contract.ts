@@ -27,6 +27,7 @@ export type { Role, Principal } from '../auth/principal';
 export { ROLES } from '../auth/principal';
 export type {
   HostEvent, HostEventType, HostEventMap, SaleSnapshot, SaleLineSnapshot, SaleLineKind, RefundSnapshot, PaymentSnapshot, PayoutSnapshot,
+  VoucherSnapshot,
 } from '../domain/events';
 export type * from '../payouts/types';
 export type { OutboxHandler, OutboxHandlerContext, OutboxItem, OutboxOutcome, OutboxStatus, EnqueueInput } from '../outbox/types';
@@ -159,7 +160,8 @@ export interface PluginOutbox {
   queueState(db: Queryable, filter: { orgId: number; type: string; now: number; heldUntil: number }): Promise<{ due: boolean; earliestHeld: number | null }>;
   /**
    * Whether an item of these types, of ANY organisation, has been due since `dueBy` or earlier and is still
-   * pending: no worker has taken it, so the install's workers are all busy. Low-priority work (a courtesy
+   * pending, though claimable (not held back by an earlier item of its subject): no worker has taken it, so
+   * the install's workers are all busy. Low-priority work (a courtesy
    * call) yields its worker to it. One look-up through the (type, status, available_at) index.
    */
   waitingForWorker(db: Queryable, filter: { types: readonly string[]; dueBy: number }): Promise<boolean>;

@@ -8,6 +8,7 @@ import { createTwoFactorPages } from './twoFactorPages';
 import { createDashboardPage } from './dashboard';
 import { createUsersPages } from './usersPages';
 import { createPaymentMethodsPages } from './paymentMethodsPages';
+import { createVouchersPages } from './vouchersPages';
 import { createSalesPages } from './salesPages';
 import { createSaleSyncJson } from './saleSyncJson';
 import { createSaleLiveJson } from './saleLiveJson';
@@ -35,6 +36,7 @@ export function createWebRouter(deps: WebDeps): Router {
   router.use(createSaleLiveJson(deps));
   router.use(createUsersPages(deps));
   router.use(createPaymentMethodsPages(deps));
+  router.use(createVouchersPages(deps));
   return router;
 }
 

@@ -50,6 +50,8 @@ before(async () => {
   assert.equal(state.status, 'needs_signoff', String(state.message));
   // The Payment methods page (reached from Users & tokens) with one of the organisation's own methods listed.
   await addOrganisationMethod(f.x.host.deps.db, f.x.host.deps.paymentMethods, f.org.orgId, { label: 'Cheque' }, 'pages test', Date.now());
+  // The Gift vouchers page with a voucher listed.
+  await f.sell({ currency: 'GBP', customer: { name: 'Gift Giver' }, lines: [{ description: 'Gift voucher', quantity: 1, unitPrice: '25.00', kind: 'voucher' }] });
   browser = await launchBrowser();
 });
 

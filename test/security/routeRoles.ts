@@ -92,6 +92,8 @@ export const ROUTE_ROLES: Record<string, Access> = {
   'POST /payment-methods': roles(ADMIN),
   'POST /payment-methods/enable': roles(ADMIN),
   'POST /payment-methods/disable': roles(ADMIN),
+  'GET /vouchers': roles(ADMIN),
+  'POST /vouchers/write-off': roles(ADMIN),
 
   // ---- Xero plugin: connection
   // ---- Stripe plugin

@@ -11,8 +11,12 @@ export type XeroRecordType = 'invoice' | 'credit_note' | 'allocation' | 'refund_
   /** A deposit (sync/deposits/): its prepayment, that prepayment's allocation to the invoice, a refund paid out of it. */
   | 'prepayment' | 'prepayment_allocation' | 'prepayment_refund'
   /** A sale's receipt PDF attached to its invoice (sync/receipts.ts). */
-  | 'receipt';
-export type XeroEntityType = SyncEntityType | 'customer';
+  | 'receipt'
+  /** An expired gift voucher's balance moved to revenue (sync/voucherJournals.ts). */
+  | 'voucher_journal'
+  /** A payment's excess over what its sale owed, kept as the customer's credit (RECEIVE-OVERPAYMENT). */
+  | 'overpayment';
+export type XeroEntityType = SyncEntityType | 'customer' | 'voucher';
 
 /** The outbox subject of everything that belongs to one sale: a credit note or payment waits for its invoice. */
 export const saleSubject = (saleId: number): string => `xero:sale:${saleId}`;

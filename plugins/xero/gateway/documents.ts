@@ -9,7 +9,7 @@
 // NUMBERS: amounts, quantities and rates are JS numbers made from exact decimals (at most 15 significant
 // digits), so JSON.stringify writes exactly the decimal computed. Amounts are at Xero's 2 dp.
 import {
-  ObjectSerializer, type Account, type Allocation, type BankTransaction, type BankTransfer, type Contact, type CreditNote, type Invoice, type Payment,
+  ObjectSerializer, type Account, type Allocation, type BankTransaction, type BankTransfer, type Contact, type CreditNote, type Invoice, type ManualJournal, type Payment,
 } from 'xero-node';
 
 export type XeroLineAmountTypes = 'Exclusive' | 'Inclusive' | 'NoTax';
@@ -108,6 +108,21 @@ export interface XeroBankTransaction {
   LineItems: { Description: string; Quantity: number; UnitAmount: number; AccountCode: string; TaxType: string }[];
 }
 
+/**
+ * Money received above what the customer owed, kept as their credit: a RECEIVE-OVERPAYMENT bank transaction
+ * into the payment method's account, one line with no account or tax (Xero books it to receivables).
+ */
+export interface XeroOverpaymentDraft {
+  Type: 'RECEIVE-OVERPAYMENT';
+  Contact: { ContactID: string };
+  BankAccount: XeroAccountRef;
+  Date: string;
+  Reference: string;
+  CurrencyCode: string;
+  LineAmountTypes: 'NoTax';
+  LineItems: { Description: string; LineAmount: number }[];
+}
+
 /** A customer's deposit received before its invoice exists: Xero makes a Prepayment of it (sync/deposits/). */
 export interface XeroPrepaymentReceipt {
   Type: 'RECEIVE-PREPAYMENT';
@@ -128,6 +143,15 @@ export interface XeroBankTransfer {
   Reference: string;
 }
 
+/** A manual journal: debits positive, credits negative, the lines balancing to zero. */
+export interface XeroManualJournal {
+  Narration: string;
+  Date: string;
+  Status: 'POSTED';
+  LineAmountTypes: 'NoTax';
+  JournalLines: { AccountCode: string; LineAmount: number; Description: string; TaxType: string }[];
+}
+
 /** A bank account we create (a provider's clearing account). */
 export interface XeroBankAccountDraft {
   Name: string;
@@ -144,6 +168,8 @@ export const toXeroNodePayment = (d: XeroPayment): Payment => ObjectSerializer.d
 export const toXeroNodeAllocation = (d: XeroAllocation): Allocation => ObjectSerializer.deserialize(d, 'Allocation') as Allocation;
 export const toXeroNodeContact = (d: XeroContact): Contact => ObjectSerializer.deserialize(d, 'Contact') as Contact;
 export const toXeroNodeBankTransaction = (d: XeroBankTransaction): BankTransaction => ObjectSerializer.deserialize(d, 'BankTransaction') as BankTransaction;
+export const toXeroNodeOverpaymentDraft = (d: XeroOverpaymentDraft): BankTransaction => ObjectSerializer.deserialize(d, 'BankTransaction') as BankTransaction;
 export const toXeroNodePrepaymentReceipt = (d: XeroPrepaymentReceipt): BankTransaction => ObjectSerializer.deserialize(d, 'BankTransaction') as BankTransaction;
 export const toXeroNodeBankTransfer = (d: XeroBankTransfer): BankTransfer => ObjectSerializer.deserialize(d, 'BankTransfer') as BankTransfer;
 export const toXeroNodeAccount = (d: XeroBankAccountDraft): Account => ObjectSerializer.deserialize(d, 'Account') as Account;
+export const toXeroNodeManualJournal = (d: XeroManualJournal): ManualJournal => ObjectSerializer.deserialize(d, 'ManualJournal') as ManualJournal;

@@ -19,6 +19,7 @@ import { saleNameOf } from '../engine/names';
 import { paidInXeroNote, planPayments, XERO_METHOD, xeroCentsToMinor } from './reconcile';
 import { INCOMING_POLL, INCOMING_SYNC, markHandled, type IncomingSyncPayload } from './store';
 import { runPoll, type PollPayload } from './poll';
+import { compareContent } from './contentHashes';
 import { refundStateInXero, type OurSettlement } from './refundState';
 
 type Ctx = PluginContext<XeroConfig>;
@@ -50,20 +51,21 @@ async function ourPaymentIds(ctx: Ctx, orgId: number, paymentIds: readonly strin
 
 const when = (ctx: Ctx, ms: number, timeZone: string): string => ctx.pages.formatDateTime(ms, timeZone);
 
-type InvoiceReader = (invoiceId: string) => Promise<InvoiceAnswer | undefined>;
+type ReadInvoice = InvoiceAnswer & { contentHash: string };
+type InvoiceReader = (invoiceId: string) => Promise<ReadInvoice | undefined>;
 
 /**
  * Reads the batch's invoices that are ours in ONE call (Xero takes a list of IDs), the first time any is
  * asked for: a burst of events costs a call per batch, not per invoice.
  */
 function batchInvoiceReader(ctx: Ctx, session: () => Promise<XeroSession>, orgId: number, items: readonly OutboxItem<IncomingSyncPayload>[]): InvoiceReader {
-  let loaded: Promise<Map<string, InvoiceAnswer>> | undefined;
-  const load = async (): Promise<Map<string, InvoiceAnswer>> => {
+  let loaded: Promise<Map<string, ReadInvoice>> | undefined;
+  const load = async (): Promise<Map<string, ReadInvoice>> => {
     const ids: string[] = [];
     for (const item of items) {
       if (item.payload.category === 'INVOICE' && (await ourRecord(ctx, orgId, 'invoice', item.payload.resourceId))) ids.push(item.payload.resourceId);
     }
-    const answers = ids.length ? await (await session()).xero.getInvoices([...new Set(ids)]) : [];
+    const answers = ids.length ? await (await session()).xero.readInvoices([...new Set(ids)]) : [];
     return new Map(answers.map((a) => [a.invoiceId.toLowerCase(), a]));
   };
   return async (invoiceId) => (await (loaded ??= load())).get(invoiceId.toLowerCase());
@@ -129,7 +131,25 @@ async function handleInvoice(ctx: Ctx, read: InvoiceReader, orgId: number, invoi
       else throw err;
     }
   }
-  return done.length ? done.join('; ') : 'Nothing to change (our own write, or already up to date)';
+  // Beside our IDs, the content: as we wrote it (or as last seen) is an echo; otherwise someone edited our
+  // invoice in Xero, which the sale's invoice record must say rather than pass it off as our own write.
+  const content = await compareContent(ctx.db, orgId, 'invoice', invoice.invoiceId, invoice.contentHash, invoice.totalCents, now);
+  if (content.kind === 'changed') done.push(await flagChangedInXero(ctx, orgId, saleId, invoice, content.totalCentsBefore));
+  if (done.length) return done.join('; ');
+  return content.kind === 'same' ? 'Nothing to change: our own write echoing back, or already up to date' : 'Nothing to change (first read of an invoice written before content was compared)';
+}
+
+/** The sale's invoice record says the invoice was edited in Xero after we sent it, and what to do. */
+async function flagChangedInXero(ctx: Ctx, orgId: number, saleId: number, invoice: ReadInvoice, totalCentsBefore: number | null): Promise<string> {
+  const org = await ctx.organisations.get(ctx.db, orgId);
+  const total = totalCentsBefore !== null && totalCentsBefore !== invoice.totalCents
+    ? `: its total is now ${(invoice.totalCents / 100).toFixed(2)}, it was ${(totalCentsBefore / 100).toFixed(2)}` : '';
+  const what = `Invoice ${invoice.number ?? invoice.invoiceId} was changed in Xero after Ledgerbridge sent it (noticed ${when(ctx, ctx.clock.now(), org.timeZone)})${total}.`;
+  await ctx.sync.upsert(ctx.db, {
+    orgId, entityType: 'sale', entityId: saleId, recordType: 'invoice', status: 'synced', externalId: invoice.invoiceId, externalRef: invoice.number,
+    note: `${what} The sale here is unchanged: if Xero is right, correct the sale; if not, ask the accountant to undo the edit in Xero.`,
+  });
+  return `${what.slice(0, -1)}: not an echo of our own write; the sale's invoice record says so`;
 }
 
 async function removePayment(ctx: Ctx, orgId: number, providerRef: string, done: string[]): Promise<void> {

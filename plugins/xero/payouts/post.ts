@@ -159,8 +159,10 @@ async function settleHostSide(svc: XeroServices, session: XeroSession, item: Ite
   }
   const paymentKey = { orgId, tenantId: session.tenantId, entityType: 'payment' as const, recordType: 'payment' as const };
   const paymentRecords = await findRecords(ctx.db, paymentKey, [...paymentOfLine.values()]);
+  // A deposit (a charge before its invoice, sync/deposits/) is in Xero as a prepayment into clearing instead.
+  const prepaymentRecords = await findRecords(ctx.db, { ...paymentKey, recordType: 'prepayment' as const }, [...paymentOfLine.values()]);
   for (const [lineId, paymentId] of paymentOfLine) {
-    const record = paymentRecords.get(paymentId);
+    const record = paymentRecords.get(paymentId) ?? prepaymentRecords.get(paymentId);
     if (record?.xeroId && record.status !== 'deleted_upstream') out.set(lineId, { state: 'in_xero' });
     else if (record?.status === 'deleted_upstream') out.set(lineId, { state: 'failed', reason: `the payment of sale for line ${lineId} was removed in Xero` });
     else out.set(lineId, { state: 'waiting', reason: `payment ${paymentId} on its way to Xero` });

@@ -28,10 +28,11 @@ export async function resolveContacts(
 
   const wanted = new Map(missing.map((c) => [c.id, buildContact(c, session.orgId)]));
   const audits: AuditEntry[] = [];
-  const adopt = async (customerId: number, contactId: string, how: string) => {
+  // The audit names the contact as Xero shows it (the sync log shows no Xero ids: issue 14).
+  const adopt = async (customerId: number, contactId: string, how: string, name: string | null | undefined) => {
     result.set(customerId, { ok: true, contactId });
     await saveRecord(db, key, { entityId: customerId, xeroId: contactId, status: 'ACTIVE', note: how }, session.now());
-    audits.push({ orgId: session.orgId, entityType: 'customer', entityId: customerId, recordType: 'contact', action: 'contact', outcome: 'ok', message: `${how}: ${contactId}` });
+    audits.push({ orgId: session.orgId, entityType: 'customer', entityId: customerId, recordType: 'contact', action: 'contact', outcome: 'ok', message: `${how}: ${name ? `"${name}"` : contactId}` });
   };
 
   // One lookup for every missing customer: by our number, by email, by name.
@@ -44,7 +45,7 @@ export async function resolveContacts(
   for (const [customerId, contact] of wanted) {
     const number = byNumber.get(contact.ContactNumber.toLowerCase());
     if (number) {
-      await adopt(customerId, number.contactId, 'matched by our customer number');
+      await adopt(customerId, number.contactId, 'matched by our customer number', number.name);
       continue;
     }
     // Email or name only when that contact is not another customer's (no ContactNumber of ours, or none).
@@ -52,11 +53,11 @@ export async function resolveContacts(
     const email = contact.EmailAddress?.toLowerCase();
     const byEmail = email ? found.find((c) => free(c) && c.email?.toLowerCase() === email) : undefined;
     if (byEmail) {
-      await adopt(customerId, byEmail.contactId, 'matched by email');
+      await adopt(customerId, byEmail.contactId, 'matched by email', byEmail.name);
       continue;
     }
     const byName = found.find((c) => free(c) && !c.email && c.name?.toLowerCase() === contact.Name.toLowerCase());
-    if (byName) await adopt(customerId, byName.contactId, 'matched by name');
+    if (byName) await adopt(customerId, byName.contactId, 'matched by name', byName.name);
   }
 
   let toCreate: [number, XeroContact][] = [...wanted].filter(([id]) => !result.has(id));
@@ -68,7 +69,7 @@ export async function resolveContacts(
     for (const [index, [customerId, contact]] of toCreate.entries()) {
       const element = elements[index]!;
       if (element.ok) {
-        await adopt(customerId, element.value.contactId, 'created');
+        await adopt(customerId, element.value.contactId, 'created', contact.Name);
       } else if (round === 0 && element.messages.some((m) => DUPLICATE_NAME.test(m))) {
         taken.push([customerId, contact]);
       } else {
@@ -86,7 +87,7 @@ export async function resolveContacts(
     const again: [number, XeroContact][] = [];
     for (const [customerId, contact] of taken) {
       const existing = ours.get(contact.ContactNumber.toLowerCase());
-      if (existing) await adopt(customerId, existing.contactId, 'matched by our customer number after a name clash');
+      if (existing) await adopt(customerId, existing.contactId, 'matched by our customer number after a name clash', existing.name);
       else again.push([customerId, { ...contact, Name: contactNameCollisionVariant(contact.Name, customerId) }]);
     }
     toCreate = again;

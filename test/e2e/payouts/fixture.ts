@@ -86,13 +86,13 @@ export async function clearingBalanceCents(f: SyncFixture, accountId: string): P
   for (const p of await f.books<Json>('payments')) {
     if (p.Status === 'DELETED' || idOf(p.Account, 'AccountID') !== accountId.toLowerCase()) continue;
     const bank = cents(p.BankAmount ?? p.Amount);
-    total += p.PaymentType === 'ACCRECPAYMENT' ? bank : p.PaymentType === 'ARCREDITPAYMENT' ? -bank : 0;
+    total += p.PaymentType === 'ACCRECPAYMENT' ? bank : p.PaymentType === 'ARCREDITPAYMENT' || p.PaymentType === 'ARPREPAYMENTPAYMENT' ? -bank : 0;
   }
   // Bank transactions include a transfer's two legs (SPEND-TRANSFER / RECEIVE-TRANSFER), each in its own
   // account's currency, as Xero books them: counting the legs counts every transfer once.
   for (const t of await f.books<Json>('banktransactions')) {
     if (t.Status === 'DELETED' || idOf(t.BankAccount, 'AccountID') !== accountId.toLowerCase()) continue;
-    total += t.Type === 'RECEIVE' || t.Type === 'RECEIVE-TRANSFER' ? cents(t.Total) : -cents(t.Total);
+    total += t.Type === 'RECEIVE' || t.Type === 'RECEIVE-TRANSFER' || t.Type === 'RECEIVE-PREPAYMENT' ? cents(t.Total) : -cents(t.Total);
   }
   return total;
 }

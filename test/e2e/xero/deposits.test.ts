@@ -84,7 +84,6 @@ for (const kind of dbKinds()) {
     it('a booking cancelled with its deposit kept: the kept money is invoiced to the cancellation income account and paid by the deposit', async () => {
       const settings = await admin.get('/plugins/xero/settings');
       assert.match(settings.text, /<label for="cancellation_account">Cancellation income account<\/label>/);
-      await setMappings(f.x, f.org.orgId, [{ kind: 'cancellation_account', key: '', value: '260' }]);
       const sale = await f.sell({ currency: 'GBP', reference: 'PARTY-9', customer: { name: 'Cancelling Cass' }, serviceDate: londonDay(Date.now() + 40 * DAY), lines: [{ description: 'Birthday party', quantity: 1, unitPrice: '90.00', taxCode: 'OUTPUT2' }] });
       const deposit = await f.pay(sale.id, { method: 'cash', amount: '25.00' });
       await depositsDrained();
@@ -97,6 +96,16 @@ for (const kind of dbKinds()) {
       assert.match(page.text, /<dd data-testid="sale-cancelled">[^<]*, 25.00 GBP kept<\/dd>/);
       assert.doesNotMatch(page.text, /Cancel booking, keep deposit/, 'once');
       assert.equal(await outstanding(sale.id), '0.00');
+
+      // No cancellation income account set yet: the record fails at once, saying which setting to fix.
+      const item = await until('the cancellation to fail', async () => db()('outbox').where({ dedupe_key: `xero:deposit:cancel:${sale.id}`, status: 'dead' }).first());
+      const failedInvoice = await syncOf('sale', sale.id, 'invoice');
+      assert.equal(failedInvoice.status, 'failed');
+      assert.equal(failedInvoice.note, 'Mapping to fix: cancellation income account (none) (Xero settings, Deposits)');
+      assert.match((await staff.get(`/sales/${sale.id}`)).text, /Mapping to fix: cancellation income account/);
+      // The admin sets it, then retries the item.
+      await setMappings(f.x, f.org.orgId, [{ kind: 'cancellation_account', key: '', value: '260' }]);
+      await f.x.ctx.outbox.retry(db(), { ids: [Number(item.id)] });
       await depositsDrained();
 
       const invoice = (await f.books<XeroInvoiceJson & { LineItems: XeroLineJson[] }>('invoices')).find((i) => i.InvoiceNumber === `LB-${sale.id}`);

@@ -35,7 +35,7 @@ for (const kind of dbKinds()) {
       const admin = await logIn(world.x.app, world.org.emails.admin);
       const consent = await startConsent(world, admin);
       const scopes = consent.scope.split(' ');
-      for (const s of ['openid', 'offline_access', 'accounting.invoices', 'accounting.payments', 'accounting.banktransactions', 'accounting.contacts', 'accounting.settings.read', 'accounting.attachments']) {
+      for (const s of ['openid', 'offline_access', 'accounting.invoices', 'accounting.payments', 'accounting.banktransactions', 'accounting.contacts', 'accounting.settings.read', 'accounting.attachments', 'accounting.manualjournals']) {
         assert.ok(scopes.includes(s), `asks for ${s}`);
       }
       assert.ok(!scopes.includes('accounting.transactions'), 'granular scopes by default');

@@ -48,6 +48,11 @@ for (const kind of dbKinds()) {
       assert.doesNotMatch(log, /user:\d/);
       assert.doesNotMatch(saleRows.join(''), /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i, 'no Xero id in the messages');
 
+      // A contact by the name Xero shows, not its ContactID.
+      const contacts = rowsOf((await admin.get('/plugins/xero/sync/log?recordType=contact').expect(200)).text);
+      assert.ok(contacts.some((r) => /<td class="message">created: &#34;Logged Lou&#34;/.test(r)), contacts.join('\n').slice(0, 1500));
+      assert.doesNotMatch(contacts.join(''), /[0-9a-f]{8}-[0-9a-f]{4}-/i);
+
       // The record's trail: first to last, numbered 1, 2, 3…, the same names.
       const trail = (await admin.get(`/plugins/xero/sync/records/sale/${s.id}`).expect(200)).text;
       assert.match(trail, /<ol id="audit-trail">/);

@@ -120,5 +120,44 @@ for (const kind of dbKinds()) {
       assert.equal(Number(row.balance_minor), 3000, 'the balance is untouched');
       assert.equal(Number((await f.x.host.deps.db('payments').where({ sale_id: sale.body.id }).count({ n: '*' }).first())?.n), 0);
     });
+
+    it("an admin writes off expired vouchers: each one's balance moves to revenue by one manual journal in Xero, once, in the audit trail", async () => {
+      const db = f.x.host.deps.db;
+      const expired = (await db('vouchers').where({ org_id: f.org.orgId }).andWhere('expires_on', '<', new Date().toISOString().slice(0, 10)).first()) as { code: string; sale_id: number; id: number };
+      assert.equal((await staff.get('/vouchers')).status, 403, 'admins only');
+      const list = await admin.get('/vouchers');
+      assert.equal(list.status, 200);
+      assert.match(list.text, new RegExp(`<td><code>${expired.code}</code></td><td><a href="/sales/${expired.sale_id}">Sale #${expired.sale_id}</a></td><td class="num">15.00 GBP</td><td class="num">0.00 GBP</td><td class="num">15.00 GBP</td><td>[0-9-]+</td><td>Expired</td>`));
+      assert.match(list.text, new RegExp(`<td><code>${voucher.code}</code></td>.*<td class="num">20.00 GBP</td><td class="num">30.00 GBP</td>.*<td>Can be used</td>`));
+      assert.equal((await admin.post('/vouchers/write-off').type('form').send({})).status, 403, 'no CSRF token: nothing written off');
+
+      const written = await postForm(admin, '/vouchers', '/vouchers/write-off');
+      assert.equal(written.status, 303);
+      assert.match((await admin.get('/vouchers')).text, /Wrote off one expired voucher: 15.00 GBP moves from the voucher liability to revenue\./);
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const item = await db('outbox').where({ org_id: f.org.orgId, type: 'xero.voucher.journal' }).first('status', 'last_error');
+        if (item?.status === 'done') break;
+        assert.ok(Date.now() < deadline && item?.status !== 'dead', `journal item: ${JSON.stringify(item)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // Again: nothing left to write off, nothing sent twice.
+      assert.equal((await postForm(admin, '/vouchers', '/vouchers/write-off')).status, 303);
+      assert.match((await admin.get('/vouchers')).text, /No expired voucher has money left to write off\./);
+      const journals = await f.books<{ Status: string; Narration: string; JournalLines: { AccountCode: string; LineAmount: number; TaxType: string }[] }>('manualjournals');
+      assert.equal(journals.length, 1);
+      assert.equal(journals[0]!.Status, 'POSTED');
+      assert.match(journals[0]!.Narration, new RegExp(`Expired gift voucher ${expired.code}`));
+      assert.deepEqual(journals[0]!.JournalLines.map((l) => [l.AccountCode, l.LineAmount, l.TaxType]), [['837', 15, 'NONE'], ['260', -15, 'NONE']]);
+
+      const sale = await api().get(`/api/v1/sales/${expired.sale_id}`).set('authorization', `Bearer ${token}`);
+      assert.deepEqual(sale.body.vouchers.map((v: Voucher & { writtenOff: string }) => [v.status, v.balance, v.writtenOff]), [['written_off', '0.00', '15.00']]);
+      assert.deepEqual(sale.body.sync.filter((s: { recordType: string }) => s.recordType === 'voucher_journal').map((s: { status: string; externalRef: string }) => [s.status, s.externalRef]),
+        [['synced', `Journal for ${expired.code}`]]);
+      const events = await db('domain_events').where({ type: 'voucher.expired', org_id: f.org.orgId }).count({ n: '*' }).first();
+      assert.equal(Number(events?.n), 1, 'the write-off is in the host\'s event log');
+      const audit = await f.x.ctx.db('xero_audit').where({ org_id: f.org.orgId, entity_type: 'voucher', entity_id: expired.id }).select('action', 'outcome');
+      assert.deepEqual(audit.map((a: { action: string; outcome: string }) => [a.action, a.outcome]), [['created', 'ok']]);
+    });
   });
 }

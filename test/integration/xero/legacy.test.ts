@@ -10,7 +10,7 @@ import { registerPrivateAppAt, startXeroEmulator, advanceEmulatorClock, standalo
 import { ValidationError } from '../../../server/errors';
 import { createOrganisation } from '../../../server/domain/organisations';
 import { XeroConfigSchema } from '../../../plugins/xero/config';
-import { xero0001 } from '../../../plugins/xero/migrations/0001_connections';
+import { xeroPlugin } from '../../../plugins/xero';
 import type { ConnectionDeps } from '../../../plugins/xero/connection/deps';
 import { getLiveConnection, listConnections, openConnectionSecret, startConnection } from '../../../plugins/xero/connection/store';
 import { verifyCertificateMatchesKey } from '../../../plugins/xero/connection/oauth1';
@@ -57,7 +57,7 @@ for (const kind of dbKinds()) {
     let orgId: number;
 
     before(async () => {
-      t = await createTestDatabase(kind, [{ id: 'xero', migrations: [xero0001] }]);
+      t = await createTestDatabase(kind, [{ id: 'xero', migrations: [...xeroPlugin.migrations!] }]);
       xero = await startXeroEmulator();
       deps = depsFor(t, xero.url);
       orgId = (await createOrganisation(t.db, { name: 'Riverside Climbing' })).id;
@@ -222,7 +222,7 @@ for (const kind of dbKinds()) {
     let t: TestDatabase;
     let orgId: number;
     before(async () => {
-      t = await createTestDatabase(kind, [{ id: 'xero', migrations: [xero0001] }]);
+      t = await createTestDatabase(kind, [{ id: 'xero', migrations: [...xeroPlugin.migrations!] }]);
       orgId = (await createOrganisation(t.db, { name: 'Harbour Pool' })).id;
     });
     after(async () => t?.destroy());

@@ -46,7 +46,8 @@ async function xeroSide(trx: Queryable, orgId: number, saleId: number): Promise<
  * and queued to be posted as a prepayment now. Returns false when it is an ordinary payment.
  */
 export async function takeAsDeposit(ctx: Ctx, trx: Queryable, orgId: number, sale: SaleSnapshot, payment: PaymentSnapshot, availableAt?: number): Promise<boolean> {
-  if (!sale.serviceDate) return false;
+  // Paid from the customer's credit, no money arrived: nothing to receive into a bank account.
+  if (!sale.serviceDate || (payment.fromCredit?.length ?? 0) > 0) return false;
   const now = ctx.clock.now();
   const organisation = await ctx.organisations.get(trx, orgId);
   const mappings = await loadResolvedMappings(trx, orgId);

@@ -13,6 +13,7 @@
 import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, PaymentSnapshot, RefundSnapshot, SaleSnapshot } from '../../../../server/plugins/contract';
 import { minorUnitDigits } from '../../../../server/plugins/contract';
 import { PermanentError } from '../../../../server/errors';
+import { withClearingAccounts } from '../../clearing/paymentAccounts';
 import { writeAudit, type AuditEntry } from '../../engine/audit';
 import { idempotencyKey, stableJson } from '../../engine/keys';
 import { afterCallFailure, done, failed, finishBatch, type ItemResult } from '../../engine/outcomes';
@@ -85,6 +86,7 @@ export async function pushDeposits(svc: XeroServices, items: Item[], hctx: Outbo
           throw err;
         }
         const message = err instanceof PermanentError ? permanentMessage(err) : err.message;
+        await showFailure(run, message);
         results[index] = failed(message, undefined, [...run.audit, { ...auditBase(run, 'payment', 'prepayment', sale.id), action: 'failed', outcome: 'failed', message }]);
       }
     }
@@ -145,7 +147,9 @@ async function prepayments(run: Run): Promise<void> {
 
   const contact = (await resolveContacts(run.session, ctx.db, [run.sale.customer], [run.item.id])).get(run.sale.customer.id);
   if (!contact || !contact.ok) throw new StepRefused(contact && !contact.ok ? contact.message : 'the customer could not be matched to a Xero contact');
-  const receipts = missing.map((d) => buildPrepaymentReceipt(d, run.sale, run.mappings, { contactId: contact.contactId, timeZone: run.timeZone }));
+  // Stripe/GoCardless without a mapped account: into the provider's clearing account (found or created), as payments are.
+  const mappings = await withClearingAccounts(ctx, run.session, run.mappings, missing);
+  const receipts = missing.map((d) => buildPrepaymentReceipt(d, run.sale, mappings, { contactId: contact.contactId, timeZone: run.timeZone }));
   const idemKey = idempotencyKey('prepayments', [run.item.id], stableJson(receipts));
   const elements = await sendMarked(run.session, ctx.db, [run.item.id], 'prepayment', (beforeSend) => run.session.xero.createPrepayments(receipts, { idempotencyKey: idemKey, beforeSend }));
   const refused: string[] = [];
@@ -189,10 +193,11 @@ async function refundsOutOfDeposits(run: Run): Promise<void> {
     if (open.length === 0) return;
   }
 
+  const mappings = await withClearingAccounts(ctx, run.session, run.mappings, open.map((r) => r.refund));
   const payments = open.map((r) => {
     const prepaymentId = prepaymentOf.get(r.fromPaymentId)?.xeroId;
     if (!prepaymentId) throw new StepRefused(`Refund ${r.refund.id} is paid out of deposit ${r.fromPaymentId}, whose prepayment is not in Xero`);
-    return buildPrepaymentRefund(r.refund, prepaymentId, r.refund.amountMinor, run.mappings, { timeZone: run.timeZone });
+    return buildPrepaymentRefund(r.refund, prepaymentId, r.refund.amountMinor, mappings, { timeZone: run.timeZone });
   });
   const idemKey = idempotencyKey('prepayment-refunds', [run.item.id], stableJson(payments));
   const elements = await sendMarked(run.session, ctx.db, [run.item.id], 'prepayment_refund', (beforeSend) => run.session.xero.createPayments(payments, { idempotencyKey: idemKey, beforeSend }));
@@ -320,6 +325,21 @@ async function allocations(run: Run): Promise<void> {
     await clearMarks(ctx.db, [run.item.id], 'prepayment_allocation');
     run.audit.push({ ...auditBase(run, 'payment', 'prepayment_allocation', d.id), action: 'allocated', outcome: 'ok', request, response: element.summary, message: `${allocation.Amount.toFixed(2)} allocated to ${invoice.number ?? invoice.xeroId}` });
     await syncDeposit(run, d);
+  }
+}
+
+/**
+ * A step Xero refused (or a setting missing): said on the sale, never silent — on each deposit, and for a
+ * cancelled booking on its invoice, with the setting to fix when that is what it is. Retry after the fix.
+ */
+async function showFailure(run: Run, message: string): Promise<void> {
+  const { ctx } = run.svc;
+  const note = /^Mapping to fix:/.test(message) ? message : undefined;
+  for (const d of run.deposits) {
+    await ctx.sync.upsert(ctx.db, { orgId: run.session.orgId, entityType: 'payment', entityId: d.id, recordType: 'prepayment', status: 'failed', error: message });
+  }
+  if (run.sale.cancellation) {
+    await ctx.sync.upsert(ctx.db, { orgId: run.session.orgId, entityType: 'sale', entityId: run.sale.id, recordType: 'invoice', status: 'failed', error: message, ...(note ? { note } : {}) });
   }
 }
 

@@ -15,6 +15,7 @@ import { PermanentError } from '../../../../server/errors';
 import type { XeroConfig } from '../../config';
 import { batchRecorder, type BatchRecorder } from '../../engine/batchRecorder';
 import { idempotencyKey, payloadHash, stableJson } from '../../engine/keys';
+import { rememberOurContent } from '../../incoming/contentHashes';
 import { afterCallFailure, done, finishBatch, retryLater, type ItemResult } from '../../engine/outcomes';
 import { DELETED_UPSTREAM, findRecords, saveRecord, type RecordKey } from '../../engine/records';
 import { saleNamesOf } from '../../engine/names';
@@ -276,6 +277,8 @@ async function send(b: Batch, toSend: readonly ToSend[]): Promise<void> {
           details: `Created by Ledgerbridge from ${saleName(saleId)}: ${saleUrlOf(ctx, saleId)}${moved ? `. ${moved}` : ''}` });
       }
       await receiptFor(b, item, invoiceId);
+      // What we wrote, as Xero holds it: its echo is recognised by this, and a later edit in Xero too.
+      await rememberOurContent(ctx.db, b.session.orgId, 'invoice', invoiceId, element.value.contentHash, element.value.totalCents, ctx.clock.now());
       b.recorder.results[index] = done({ ...b.recorder.syncOf(saleId), externalId: invoiceId, externalRef: number, ...(moved ? { note: moved } : {}) },
         [b.recorder.audit(item, { action: 'created', outcome: 'ok', request, response: element.summary, ...(moved ? { message: moved } : {}) })]);
       continue;

@@ -1,0 +1,51 @@
+// Admin only: the organisation's gift vouchers (sold, redeemed, balance, use-by day, status) and the write-off
+// of expired ones: what is left on each moves from the voucher liability to revenue (the integrations post
+// it, e.g. a manual journal in Xero). A form POST (CSRF-checked) answered by a redirect with what was done.
+import { Router } from 'express';
+import type { HostDeps } from '../hostDeps';
+import { requireRole } from '../auth/middleware';
+import { nowMs } from '../db/knex';
+import { actorOf } from '../domain/saleRecords';
+import { getOrganisation } from '../domain/organisations';
+import { formatMinor } from '../domain/money';
+import { dayIn, listVouchers, voucherView, writeOffExpiredVouchers } from '../domain/vouchers';
+import { renderPage } from './render';
+import { setFlash, takeFlash } from './flash';
+
+export const VOUCHERS_PATH = '/vouchers';
+
+export function createVouchersPages(deps: Pick<HostDeps, 'db' | 'logger' | 'events'>): Router {
+  const router = Router();
+  const admin = requireRole('admin');
+
+  router.get(VOUCHERS_PATH, admin, async (req, res, next) => {
+    try {
+      const org = await getOrganisation(deps.db, req.principal!.orgId);
+      const today = dayIn(nowMs(), org.timezone);
+      const vouchers = (await listVouchers(deps.db, org.id)).map((v) => voucherView(v, today));
+      renderPage(res, 'vouchers/index', { title: 'Gift vouchers', vouchers, expired: vouchers.filter((v) => v.status === 'expired'), flash: takeFlash(req) });
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.post(`${VOUCHERS_PATH}/write-off`, admin, async (req, res, next) => {
+    try {
+      const org = await getOrganisation(deps.db, req.principal!.orgId);
+      const now = nowMs();
+      const done = await writeOffExpiredVouchers(deps, org.id, dayIn(now, org.timezone), actorOf(req.principal!), now);
+      for (const v of done) deps.logger.info({ by: actorOf(req.principal!), orgId: org.id, voucher: v.code, writtenOffMinor: v.writtenOffMinor }, 'expired gift voucher written off');
+      const totals = new Map<string, number>();
+      for (const v of done) totals.set(v.currency, (totals.get(v.currency) ?? 0) + v.writtenOffMinor);
+      const money = [...totals].map(([currency, minor]) => `${formatMinor(minor, currency)} ${currency}`).join(' and ');
+      setFlash(req, 'success', done.length === 0
+        ? 'No expired voucher has money left to write off.'
+        : `Wrote off ${done.length === 1 ? 'one expired voucher' : `${done.length} expired vouchers`}: ${money} moves from the voucher liability to revenue.`);
+      res.redirect(303, VOUCHERS_PATH);
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  return router;
+}
