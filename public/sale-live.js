@@ -64,7 +64,7 @@
       var tr = document.createElement('tr');
       tr.className = 'sync-' + r.status;
       tr.append(
-        cell(r.plugin), cell(r.recordType.replace('_', ' ')), cell(r.entityType + ' ' + r.entityId),
+        cell(r.plugin), cell(r.recordType.replace('_', ' ')), cell(r.entityName || r.entityType + ' ' + r.entityId),
         cell(r.status.replace('_', ' '), 'status status-' + r.status), refCell(r), cell(r.updated), errorCell(r),
       );
       return tr;

@@ -7,6 +7,7 @@ import { requireRole } from '../auth/middleware';
 import { NotFoundError } from '../errors';
 import { getOrganisation } from '../domain/organisations';
 import { getSale } from '../domain/saleView';
+import { saleName } from '../domain/saleName';
 import { formatLocal } from './time';
 import { isSettled, syncLabel } from './syncLabel';
 import { externalLinkOf } from './externalLinks';
@@ -27,6 +28,8 @@ export function createSaleSyncJson(deps: Pick<HostDeps, 'db' | 'plugins'>): Rout
         recordType: r.recordType,
         entityType: r.entityType,
         entityId: r.entityId,
+        // What the record is for, as the page says it: the sale by its one name ("Sale TILL-016").
+        entityName: r.entityType === 'sale' ? saleName(sale) : `${r.entityType} ${r.entityId}`,
         status: r.status,
         externalRef: r.externalRef ?? r.externalId,
         error: r.error,

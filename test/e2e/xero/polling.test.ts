@@ -40,8 +40,17 @@ for (const kind of dbKinds()) {
     assert.ok(first.modified_since !== null);
     assert.equal((await f.saleView(s.id)).payments.length, 0, 'our own invoices changed nothing');
 
+    // Xero's totals, as kept when the invoice was created; forgotten here (an invoice sent before they were
+    // kept), they come back when Xero next tells us about the invoice (issue 14: the sale page's net / VAT / total).
+    const invoiceRow = () => db('xero_records').where({ org_id: f.org.orgId, entity_type: 'sale', entity_id: s.id, record_type: 'invoice' }).first();
+    const kept = await invoiceRow();
+    assert.equal(Number(kept.total_cents), Math.round(Number(total) * 100), 'Xero\'s Total kept at creation');
+    await db('xero_records').where({ id: kept.id }).update({ sub_total_cents: null, total_tax_cents: null, total_cents: null });
+
     const paymentId = await f.payInXero(invoiceId, Number(total), 'cheque');
     await sweep();
+    const reread = await invoiceRow();
+    assert.deepEqual([reread.sub_total_cents, reread.total_tax_cents, reread.total_cents].map(Number), [kept.sub_total_cents, kept.total_tax_cents, kept.total_cents].map(Number), 'read back from Xero with the payment');
     const paid = await f.saleView(s.id);
     assert.equal(paid.outstanding, '0.00');
     assert.equal(paid.payments[0]!.providerRef, paymentId);

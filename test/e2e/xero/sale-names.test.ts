@@ -49,6 +49,9 @@ for (const kind of dbKinds()) {
       const review = await staff.post(`/sales/${named}/refunds`).type('form').send({ _csrf: csrf(page), kind: 'full' }).expect(200);
       assert.match(review.text, /Refund 12\.00 GBP on Sale TILL-016\?/);
 
+      const live = (await staff.get(`/sales/${named}/sync.json`).expect(200)).body as { records: { entityName: string; recordType: string }[] };
+      assert.equal(live.records.find((r) => r.recordType === 'invoice')?.entityName, 'Sale TILL-016', 'the live table says the same (public/sale-live.js)');
+
       const other = (await staff.get(`/sales/${unnamed}`).expect(200)).text;
       assert.match(other, new RegExp(`<h1>Sale ${unnamed}</h1>`));
       assert.deepEqual(otherNames(other, unnamed, true), []);
