@@ -42,6 +42,19 @@
     return td;
   }
 
+  // The amount, and the part of it that went to the customer's credit, as the server renders them.
+  function amountCell(p) {
+    var td = cell(p.amount + ' ' + p.currency, 'num');
+    if (p.toCredit) {
+      var hint = document.createElement('span');
+      hint.className = 'hint';
+      hint.setAttribute('data-testid', 'payment-to-credit');
+      hint.textContent = p.toCredit + ' ' + p.currency + " to the customer's credit";
+      td.append(document.createElement('br'), hint);
+    }
+    return td;
+  }
+
   function setText(name, text) {
     var el = document.querySelector('[data-live="' + name + '"]');
     if (el && el.textContent !== text) el.textContent = text;
@@ -63,7 +76,7 @@
     tbody.replaceChildren.apply(tbody, data.payments.map(function (p) {
       var tr = document.createElement('tr');
       tr.setAttribute('data-payment-id', String(p.id));
-      tr.append(cell(p.when), methodCell(p), cell(p.providerRef || ''), cell(p.amount + ' ' + p.currency, 'num'));
+      tr.append(cell(p.when), methodCell(p), cell(p.providerRef || ''), amountCell(p));
       if (!known[p.id]) fresh.push(p);
       return tr;
     }));
@@ -74,11 +87,21 @@
     if (table.parentElement && table.parentElement.classList.contains('table-scroll')) table.parentElement.hidden = table.hidden;
     if (none) none.hidden = data.payments.length > 0;
     if (payForm && Number(data.outstanding) <= 0) payForm.hidden = true;
-    if (fresh.length) {
-      announce.textContent = fresh.map(function (p) {
-        return (p.source || p.method) + ': ' + p.amount + ' ' + p.currency;
-      }).join('. ') + '. ' + data.state.label + ', outstanding ' + data.outstanding + ' ' + data.currency + '.';
-    }
+    // A refund's downstream state ("Settled in Xero: 30.00 paid out") follows too.
+    var refundNews = [];
+    (data.refunds || []).forEach(function (r) {
+      var td = document.querySelector('tr[data-refund-id="' + r.id + '"] [data-testid="refund-state"]');
+      var text = r.downstreamState || '';
+      if (!td || td.textContent === text) return;
+      td.textContent = text;
+      if (text) refundNews.push('Refund: ' + text);
+    });
+    var news = fresh.map(function (p) {
+      return (p.source || p.method) + ': ' + p.amount + ' ' + p.currency;
+    });
+    if (fresh.length) news.push(data.state.label + ', outstanding ' + data.outstanding + ' ' + data.currency);
+    news = news.concat(refundNews);
+    if (news.length) announce.textContent = news.join('. ') + '.';
   }
 
   function schedule() {

@@ -2,7 +2,7 @@
 // queues work; running outbox workers record the payouts.
 import type { Command } from 'commander';
 import { AppError, ValidationError } from '../../server/errors';
-import type { PluginContext } from '../../server/plugins/contract';
+import { plural, type PluginContext } from '../../server/plugins/contract';
 import type { GoCardlessConfig } from './config';
 import { runSweep } from './sweep';
 
@@ -16,7 +16,7 @@ export function registerGoCardlessCommands(program: Command, context: () => Prom
       if (orgId !== undefined && !(Number.isInteger(orgId) && orgId > 0)) throw new ValidationError([{ path: 'org', message: `must be an organisation id, got "${opts.org}"` }]);
       const ctx = await context();
       const r = await runSweep(ctx, orgId === undefined ? {} : { orgId });
-      out(`${r.orgs} organisation(s) swept: ${r.payoutsQueued} payout(s) and ${r.eventsAccepted} event(s) queued.`);
+      out(`${plural(r.orgs, 'organisation')} swept: ${plural(r.payoutsQueued, 'payout')} and ${plural(r.eventsAccepted, 'event')} queued.`);
       if (r.failed.length) {
         throw new AppError({ statusCode: 502, code: 'GOCARDLESS_SWEEP_FAILED', message: r.failed.map((f) => `organisation ${f.orgId}: ${f.error}`).join('\n') });
       }

@@ -4,7 +4,7 @@
 // one; secrets are sealed and never shown back. CSRF is checked by the host; the organisation always comes
 // from the signed-in admin, never from the form.
 import { Router, type Request, type Response } from 'express';
-import { field, type PluginContext } from '../../server/plugins/contract';
+import { field, formatCalendarDay, plural, type PluginContext } from '../../server/plugins/contract';
 import { providerActivity, type ActivitySpec } from './payouts';
 import type { SealedSettingsStore } from './settingsStore';
 
@@ -53,7 +53,7 @@ export function settingsPage<S extends string, F extends string>(ctx: PluginCont
     ctx.pages.render(res, 'settings', {
       title: spec.title, base: ctx.mountPath, flash: ctx.pages.takeFlash(req),
       settings: settings ? { facts: settings.facts, saved: settings.saved, updatedAt: ctx.pages.formatDateTime(settings.updatedAt, timeZone) } : null,
-      ...activity, ...spec.locals, ...state,
+      ...activity, calendarDay: formatCalendarDay, plural, ...spec.locals, ...state,
     }, status);
   };
 

@@ -5,6 +5,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { AppError } from '../../server/errors';
 import type { PluginContext } from '../../server/plugins/contract';
+import { saleNameOf } from './engine/names';
 import type { XeroConfig } from './config';
 import { backfillFailures, backfillProgress, createBackfill, getBackfill, parseStartDate, runBackfill } from './sync/backfill';
 
@@ -42,12 +43,15 @@ export function registerBackfillCommand(program: Command, context: () => Promise
         if (!o.from) throw new BackfillFailedError('Say where the history starts: --from YYYY-MM-DD (or --resume <id>).');
         row = await createBackfill(ctx, { orgId: org.id, from: parseStartDate(o.from, org.timeZone, ctx.clock.now()), actor: 'cli' });
       }
-      opts.out(`History import ${row.id} for ${org.name}: ${row.salesTotal} sales from ${new Date(row.fromAt).toISOString()}`);
+      opts.out(`History import ${row.id} for ${org.name}: ${row.salesTotal === 1 ? '1 sale' : `${row.salesTotal} sales`} from ${ctx.pages.formatDateTime(row.fromAt, org.timeZone)}`);
 
       const queueing = new SingleBar({ format: 'Queueing  [{bar}] {value}/{total} sales', stream, noTTYOutput: true, notTTYSchedule: 1000 }, Presets.shades_classic);
       queueing.start(row.salesTotal, row.salesDone);
       const ended = await runBackfill(ctx, org.id, row.id, { pageSize, onPage: (r) => queueing.update(r.salesDone) }).finally(() => queueing.stop());
-      if (ended.status === 'cancelled') throw new BackfillFailedError(`History import ${ended.id} was cancelled at sale ${ended.cursorSaleId}.`, `Resume it with: xero:backfill --resume ${ended.id}`);
+      if (ended.status === 'cancelled') {
+        const at = ended.cursorSaleId > 0 ? `after ${await saleNameOf(ctx.records, ctx.db, org.id, ended.cursorSaleId)}` : 'before its first sale';
+        throw new BackfillFailedError(`History import ${ended.id} was cancelled ${at}.`, `Resume it with: xero:backfill --resume ${ended.id}`);
+      }
 
       let progress = await backfillProgress(ctx, ended);
       opts.out(`Queued: ${progress.recordsTotal} records (${progress.recordsSynced} already in Xero).`);

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { PluginContext } from '../../server/plugins/contract';
+import { formatDay, type PluginContext } from '../../server/plugins/contract';
 import { ValidationError } from '../../server/errors';
 import type { XeroConfig } from './config';
 import { connectionDeps } from './connection/deps';
@@ -21,8 +21,10 @@ function parseOrg(value: string | undefined): number | undefined {
   return id;
 }
 
-const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
-const isoTime = (ms: number | null): string => (ms === null ? 'never' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC');
+// The one date style, in the organisation's time zone (was ISO text in UTC).
+type Zoned = { timeZone: string };
+const dayIn = (org: Zoned, ms: number): string => formatDay(ms, org.timeZone);
+const timeIn = (ctx: Pick<PluginContext<XeroConfig>, 'pages'>, org: Zoned, ms: number | null): string => (ms === null ? 'never' : ctx.pages.formatDateTime(ms, org.timeZone));
 
 /** `out` receives each line printed (console.log by default; tests capture it). */
 export function registerXeroCommands(
@@ -46,7 +48,7 @@ export function registerXeroCommands(
       const path = resolve(opts.out);
       writeFileSync(path, certificate.certificatePem); // public: only the certificate, never the key
       out(`Wrote the certificate of ${org.name} to ${path}`);
-      out(`SHA-1 fingerprint ${certificate.fingerprintSha1}, expires ${isoDay(certificate.notAfter)}`);
+      out(`SHA-1 fingerprint ${certificate.fingerprintSha1}, expires ${dayIn(org, certificate.notAfter)}`);
       if (opts.regenerate) out('This is a new certificate: upload it to the private app in Xero, then run xero:connect-legacy again.');
       else out("Upload it to a private app in Xero's developer portal, then run xero:connect-legacy with its consumer key and secret.");
     });
@@ -86,17 +88,17 @@ export function registerXeroCommands(
         out(`Mode: ${live.modeLabel}`);
         if (live.tenantId) out(`Tenant: ${live.tenantId}${live.tenantCurrency ? ` (${live.tenantCurrency})` : ''}`);
         if (live.scopes.length) out(`Scopes: ${live.scopes.join(' ')}`);
-        if (live.accessTokenExpiresAt) out(`Access token expires: ${isoTime(live.accessTokenExpiresAt)}`);
-        out(`Last successful call: ${isoTime(live.lastSuccessAt)}`);
+        if (live.accessTokenExpiresAt) out(`Access token expires: ${timeIn(ctx, org, live.accessTokenExpiresAt)}`);
+        out(`Last successful call: ${timeIn(ctx, org, live.lastSuccessAt)}`);
         const h = live.rateHeadroom;
-        out(h ? `Rate-limit headroom: ${h.minuteRemaining ?? '?'} this minute, ${h.dayRemaining ?? '?'} today, app ${h.appMinuteRemaining ?? '?'} this minute (as of ${isoTime(h.reportedAt)})` : 'Rate-limit headroom: not reported yet');
+        out(h ? `Rate-limit headroom: ${h.minuteRemaining ?? '?'} this minute, ${h.dayRemaining ?? '?'} today, app ${h.appMinuteRemaining ?? '?'} this minute (as of ${timeIn(ctx, org, h.reportedAt)})` : 'Rate-limit headroom: not reported yet');
         if (live.lastError) out(`Last error: ${live.lastError}`);
       }
       const cert = status.certificate;
       if (cert) {
         const expiry = certificateExpiry(cert.notAfter, ctx.clock.now());
         const warning = expiry.state === 'expired' ? ' — EXPIRED: regenerate it (xero:cert --regenerate)' : expiry.state === 'expiring' ? ` — expires in ${expiry.daysLeft} days: regenerate it soon` : '';
-        out(`Certificate expires: ${isoDay(cert.notAfter)} (fingerprint ${cert.fingerprintSha1})${warning}`);
+        out(`Certificate expires: ${dayIn(org, cert.notAfter)} (fingerprint ${cert.fingerprintSha1})${warning}`);
       } else out('Certificate: none yet (xero:cert creates it)');
       if (status.history.length) out(`Earlier connections: ${status.history.length}`);
     });

@@ -20,7 +20,9 @@ import { startPollSweep } from './incoming/schedule';
 import { XERO_METHOD } from './incoming/reconcile';
 import { xero0010 } from './migrations/0010_tax_types';
 import { xero0010LockDates } from './migrations/0010_lock_dates';
+import { xero0016 } from './migrations/0016_incoming_hashes';
 import { xero0013 } from './migrations/0013_prepayments';
+import { xero0014Overpayments } from './migrations/0014_overpayments';
 import { xero0015 } from './migrations/0015_attachments';
 import { xero0017 } from './migrations/0017_invoice_totals';
 import { xero0018Log } from './migrations/0018_log';
@@ -41,7 +43,7 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   id: 'xero',
   title: 'Xero',
   configSchema: XeroConfigSchema,
-  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007, xero0008, xero0009, xero0010, xero0010LockDates, xero0013, xero0015, xero0017, xero0018Log],
+  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007, xero0008, xero0009, xero0010, xero0010LockDates, xero0013, xero0014Overpayments, xero0015, xero0016, xero0017, xero0018Log],
   viewsDir: fileURLToPath(new URL('./views', import.meta.url)),
   sealedColumns: [...connectionSealedColumns, oauthStateSealedColumns],
   nav: [

@@ -13,12 +13,13 @@ export async function tallySync(appUrl: string, token: string, saleIds: number[]
   for (const id of saleIds) {
     const res = await fetch(`${appUrl}/api/v1/sales/${id}`, { headers: { authorization: `Bearer ${token}` } });
     if (res.status !== 200) throw new Error(`GET /api/v1/sales/${id}: ${res.status} ${(await res.text()).slice(0, 300)}`);
-    const sale = (await res.json()) as { sync: { recordType: string; status: string; error: string | null }[] };
+    const sale = (await res.json()) as { reference: string | null; sync: { recordType: string; status: string; error: string | null }[] };
     if (sale.sync.length === 0) tally.pending++; // its first item has not been picked up yet
     for (const r of sale.sync) {
       if (r.status === 'synced') tally.synced[r.recordType] = (tally.synced[r.recordType] ?? 0) + 1;
       else if (r.status === 'pending') tally.pending++;
-      else tally.failed.push(`sale ${id} ${r.recordType}: ${r.status}${r.error ? ` (${r.error})` : ''}`);
+      // The sale by its one name (server/domain/saleName.ts): its till reference, else its number.
+      else tally.failed.push(`Sale ${sale.reference ?? id} ${r.recordType.replace('_', ' ')}: ${r.status}${r.error ? ` (${r.error})` : ''}`);
     }
   }
   return tally;

@@ -4,6 +4,7 @@ import type { Db } from '../db/knex';
 import type { Logger } from '../logger';
 import { listOutbox, purgeDone, retryItems, type OutboxListEntry } from '../outbox/admin';
 import type { OutboxStatus } from '../outbox/types';
+import { formatDateTime, plural } from '../domain/format';
 
 const STATUSES: readonly OutboxStatus[] = ['pending', 'leased', 'done', 'dead', 'paused'];
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -40,7 +41,10 @@ export function registerOutboxCommands(program: Command, getDeps: () => Promise<
     .action(async (o: { status?: OutboxStatus; type?: string; org?: number; limit: number }) => {
       const { db } = await getDeps();
       const items = await listOutbox(db, { status: o.status, type: o.type, orgId: o.org, limit: o.limit });
-      console.log(items.length ? formatTable(items) : 'No outbox items match.');
+      // Each item's time where its organisation is (the one date style); items of no organisation in UTC.
+      const orgIds = [...new Set(items.flatMap((i) => (i.orgId === null ? [] : [i.orgId])))];
+      const zones = new Map(orgIds.length ? ((await db('organisations').whereIn('id', orgIds).select('id', 'timezone')) as { id: number; timezone: string }[]).map((r) => [Number(r.id), r.timezone]) : []);
+      console.log(items.length ? formatTable(items, (orgId) => (orgId === null ? 'UTC' : zones.get(orgId) ?? 'UTC')) : 'No outbox items match.');
     });
 
   program
@@ -57,7 +61,7 @@ export function registerOutboxCommands(program: Command, getDeps: () => Promise<
       const moved = o.id?.length
         ? await retryItems(db, { ids: o.id, type: o.type })
         : await retryItems(db, { status: o.dead ? 'dead' : 'paused', type: o.type });
-      console.log(`${moved} item(s) back to pending.${o.id?.length && moved < o.id.length ? ' (Only dead or paused items can be retried.)' : ''}`);
+      console.log(`${plural(moved, 'item')} back to pending.${o.id?.length && moved < o.id.length ? ' (Only dead or paused items can be retried.)' : ''}`);
     });
 
   program
@@ -67,14 +71,14 @@ export function registerOutboxCommands(program: Command, getDeps: () => Promise<
     .action(async (o: { olderThan: number }) => {
       const { db } = await getDeps();
       const removed = await purgeDone(db, { olderThanMs: Math.round(o.olderThan * DAY_MS) });
-      console.log(`${removed} done item(s) deleted.`);
+      console.log(`${plural(removed, 'done item')} deleted.`);
     });
 }
 
-function formatTable(items: OutboxListEntry[]): string {
+function formatTable(items: OutboxListEntry[], zoneOf: (orgId: number | null) => string): string {
   const rows = items.map((i) => [
     String(i.id), i.status, i.type, i.orgId === null ? '-' : String(i.orgId), `${i.attempts}/${i.maxAttempts}`,
-    new Date(i.status === 'done' && i.doneAt ? i.doneAt : i.availableAt).toISOString(), oneLine(i.lastError ?? ''),
+    formatDateTime(i.status === 'done' && i.doneAt ? i.doneAt : i.availableAt, zoneOf(i.orgId)), oneLine(i.lastError ?? ''),
   ]);
   const header = ['id', 'status', 'type', 'org', 'attempts', 'due/done at', 'last error'];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));

@@ -2,6 +2,7 @@
 // Nothing here prints a key: only fingerprints (first 8 hex digits of SHA-256), which are not secret.
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
+import { plural } from '../domain/format';
 import type { AppConfig } from '../config';
 import type { Db } from '../db/knex';
 import { NotFoundError, ValidationError } from '../errors';
@@ -74,7 +75,7 @@ export function registerSecretCommands(
           ? readKeyFile(opts.newKeyFile)
           : parseMasterKey(await readStdin(), 'new master key (stdin)');
       const result = await rotateMasterKey(db, oldKey, newKey);
-      print(`Re-wrapped ${result.rewrapped} data key(s) from master key ${result.from} to ${result.to}` +
+      print(`Re-wrapped ${plural(result.rewrapped, 'data key')} from master key ${result.from} to ${result.to}` +
         (result.alreadyNew ? ` (${result.alreadyNew} already under ${result.to}).` : '.'));
       if (config.masterKey) {
         print(`Now set MASTER_KEY to the new key (fingerprint ${result.to}) everywhere the app runs; the old key no longer opens anything.`);
@@ -100,7 +101,7 @@ export function registerSecretCommands(
       const box = createSecretBox({ masterKey: loadMasterKey(config) });
       const result = await rotateOrgDataKey(db, box, orgId, { registry: sealedColumns });
       const counts = Object.entries(result.resealed).map(([column, n]) => `${column}: ${n}`);
-      print(`Organisation ${orgId} now seals with data key ${result.keyId}; retired ${result.retired.length} key(s).`);
+      print(`Organisation ${orgId} now seals with data key ${result.keyId}; retired ${plural(result.retired.length, 'key')}.`);
       print(counts.length ? `Re-sealed ${counts.join(', ')}.` : 'No sealed values to re-seal.');
     });
 

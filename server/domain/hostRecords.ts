@@ -4,6 +4,7 @@
 import type { Queryable } from '../db/knex';
 import type { HostRecords, SaleActivityEntry } from '../plugins/contract';
 import type { PaymentSnapshot, RefundSnapshot } from './events';
+import { saleName } from './saleName';
 import { creditUsesOf } from './customerCredit';
 import { loadSaleSnapshot, paymentSnapshot, type PaymentRow, type RefundLineRow, type RefundRow, type SaleRow } from './saleRecords';
 
@@ -91,5 +92,11 @@ export const hostRecords: HostRecords = {
   async existingSaleIds(db, orgId, saleIds) {
     const found = await inChunks(saleIds, async (chunk) => (await db('sales').where({ org_id: orgId }).whereIn('id', chunk).pluck('id')) as number[]);
     return new Set(found.map(Number));
+  },
+
+  async saleNames(db, orgId, saleIds) {
+    const rows = await inChunks([...new Set(saleIds)], async (chunk) =>
+      (await db('sales').where({ org_id: orgId }).whereIn('id', chunk).select('id', 'reference')) as { id: number; reference: string | null }[]);
+    return new Map(rows.map((r) => [Number(r.id), saleName({ id: Number(r.id), reference: r.reference })]));
   },
 };

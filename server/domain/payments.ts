@@ -8,6 +8,7 @@
 import { ConflictError, ValidationError } from '../errors';
 import { nowMs, type Trx } from '../db/knex';
 import type { Principal } from '../auth/principal';
+import { saleNameById } from './saleName';
 import { balanceDueMinor } from './balance';
 import { CUSTOMER_CREDIT_METHOD, creditSources, lockCustomerCredit, recordCreditUses } from './customerCredit';
 import { formatMinor } from './money';
@@ -45,7 +46,7 @@ export async function recordPayment(deps: SaleDeps, principal: Principal, saleId
     const enabled = overpayment === 'credit' ? [...methods.enabled, CUSTOMER_CREDIT_METHOD] : methods.enabled;
     const request = validatePaymentInput(input, sale.currency, enabled, now, methods.disabled);
 
-    const repeat = await findRepeat(trx, sale, request);
+    const repeat = await findRepeat(deps, trx, sale, request);
     if (repeat) return { payment: paymentView(repeat), sale: await getSale(trx, sale.org_id, sale.id), created: false };
 
     const refunds = (await trx('refunds').where({ sale_id: sale.id }).select('amount_minor', 'method')) as { amount_minor: number; method: string | null }[];
@@ -96,7 +97,7 @@ export async function recordPayment(deps: SaleDeps, principal: Principal, saleId
       .ignore()
       .returning('*')) as PaymentRow[];
     // No row: another sale recorded this provider reference between our check and insert.
-    if (!row) throw providerRefTaken((await findByProviderRef(trx, sale.org_id, request))!, request);
+    if (!row) throw await providerRefTaken(deps, trx, (await findByProviderRef(trx, sale.org_id, request))!, request);
 
     await recordCreditUses(trx, sale.org_id, row.id, sale.currency, draws, now);
     await trx('sales').where({ id: sale.id }).increment('paid_minor', split.appliedMinor);
@@ -135,18 +136,19 @@ function findByProviderRef(trx: Trx, orgId: number, request: ValidPaymentRequest
 }
 
 /** The same payment seen before; a provider reference reused for something else is a conflict. */
-async function findRepeat(trx: Trx, sale: SaleRow, request: ValidPaymentRequest): Promise<PaymentRow | null> {
+async function findRepeat(deps: Pick<SaleDeps, 'paymentMethods'>, trx: Trx, sale: SaleRow, request: ValidPaymentRequest): Promise<PaymentRow | null> {
   if (request.providerRef === null) return null;
   const existing = await findByProviderRef(trx, sale.org_id, request);
   if (!existing) return null;
-  if (existing.sale_id !== sale.id || Number(existing.amount_minor) !== request.amountMinor) throw providerRefTaken(existing, request);
+  if (existing.sale_id !== sale.id || Number(existing.amount_minor) !== request.amountMinor) throw await providerRefTaken(deps, trx, existing, request);
   return existing;
 }
 
-function providerRefTaken(existing: PaymentRow, request: ValidPaymentRequest): ConflictError {
+/** Names the method as people write it ("Card terminal") and the other sale by its one name. */
+async function providerRefTaken(deps: Pick<SaleDeps, 'paymentMethods'>, trx: Trx, existing: PaymentRow, request: ValidPaymentRequest): Promise<ConflictError> {
   return new ConflictError(
-    `Payment ${request.method} "${request.providerRef}" is already recorded as payment ${existing.id} ` +
-      `(${formatMinor(Number(existing.amount_minor), existing.currency)} ${existing.currency} on sale ${existing.sale_id})`,
+    `Payment "${request.providerRef}" (${deps.paymentMethods.get(request.method)?.label ?? request.method}) is already recorded as payment ${existing.id} ` +
+      `(${formatMinor(Number(existing.amount_minor), existing.currency)} ${existing.currency} on ${await saleNameById(trx, existing.org_id, existing.sale_id)})`,
     'PAYMENT_PROVIDER_REF_TAKEN',
     { paymentId: existing.id, saleId: existing.sale_id },
   );

@@ -5,6 +5,7 @@
 import { ConflictError, ValidationError, type FieldIssue } from '../errors';
 import { nowMs, type Trx } from '../db/knex';
 import type { Principal } from '../auth/principal';
+import { saleNameById } from './saleName';
 import type { RefundSnapshot } from './events';
 import { formatMinor, proportionalMinor, quantityUnits, formatTrimmed, QUANTITY_SCALE } from './money';
 import { validateRefundInput, type ValidRefundRequest } from './saleSchemas';
@@ -53,7 +54,7 @@ export async function issueRefund(deps: SaleDeps, principal: Principal, saleId: 
       .onConflict(['org_id', 'method', 'provider_ref'])
       .ignore()
       .returning('*')) as RefundRow[];
-    if (!refundRow) throw await providerRefTaken(trx, sale.org_id, request);
+    if (!refundRow) throw await providerRefTaken(deps, trx, sale.org_id, request);
 
     const refundLines = plan.lines.length
       ? ((await trx('refund_lines')
@@ -232,12 +233,12 @@ async function quantityHistory(trx: Trx, saleLineIds: number[]): Promise<Map<num
   return history;
 }
 
-async function providerRefTaken(trx: Trx, orgId: number, request: ValidRefundRequest): Promise<ConflictError> {
+async function providerRefTaken(deps: Pick<SaleDeps, 'paymentMethods'>, trx: Trx, orgId: number, request: ValidRefundRequest): Promise<ConflictError> {
   const existing = (await trx('refunds').where({ org_id: orgId, method: request.method, provider_ref: request.providerRef }).first('id', 'sale_id')) as
     | { id: number; sale_id: number }
     | undefined;
   return new ConflictError(
-    `Refund ${request.method} "${request.providerRef}" is already recorded (refund ${existing?.id ?? '?'} on sale ${existing?.sale_id ?? '?'})`,
+    `Refund "${request.providerRef}" (${deps.paymentMethods.get(request.method ?? '')?.label ?? request.method}) is already recorded${existing ? ` (refund ${existing.id} on ${await saleNameById(trx, orgId, existing.sale_id)})` : ''}`,
     'REFUND_PROVIDER_REF_TAKEN',
     { refundId: existing?.id ?? null, saleId: existing?.sale_id ?? null },
   );

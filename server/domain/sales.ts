@@ -12,6 +12,7 @@ import { getOrganisation } from './organisations';
 import { createVouchersForSale, dayIn, redeemVouchers } from './vouchers';
 import type { SaleSnapshot } from './events';
 import { validateSaleInput, type ValidSale } from './saleSchemas';
+import { saleName, saleNameById } from './saleName';
 import { actorOf, lineSnapshot, paymentSnapshot, withTransaction, type PaymentRow, type SaleLineRow, type SaleRow, type WriteOptions } from './saleRecords';
 import { getSale, type SaleView } from './saleView';
 
@@ -35,7 +36,7 @@ export async function createSale(deps: SaleDeps, principal: Principal, input: un
 async function writeSale(deps: SaleDeps, trx: Trx, principal: Principal, sale: ValidSale, now: number): Promise<number> {
   const orgId = principal.orgId;
   const actor = actorOf(principal);
-  await rejectTakenPaymentRefs(trx, orgId, sale);
+  await rejectTakenPaymentRefs(deps, trx, orgId, sale);
   const customer = await findOrCreateCustomer(trx, orgId, sale.customer);
   const occurredAt = sale.occurredAt ?? now;
   const paidMinor = sale.payments.reduce((sum, p) => sum + p.amountMinor, 0);
@@ -107,7 +108,7 @@ async function writeSale(deps: SaleDeps, trx: Trx, principal: Principal, sale: V
         .returning('*')) as PaymentRow[])
     : [];
   // Fewer rows back means a concurrent request recorded one of these provider references first.
-  if (paymentRows.length < sale.payments.length) await rejectTakenPaymentRefs(trx, orgId, sale, new Set(paymentRows.map((p) => p.id)));
+  if (paymentRows.length < sale.payments.length) await rejectTakenPaymentRefs(deps, trx, orgId, sale, new Set(paymentRows.map((p) => p.id)));
 
   const snapshot: SaleSnapshot = {
     id: saleRow.id,
@@ -146,14 +147,15 @@ async function refuseUnknownTaxCodes(deps: SaleDeps, db: Queryable, orgId: numbe
 
 async function referenceTaken(trx: Trx, orgId: number, reference: string | null): Promise<ConflictError> {
   const existing = (await trx('sales').where({ org_id: orgId, reference }).first('id')) as { id: number } | undefined;
-  return new ConflictError(`Reference "${reference}" is already used by sale ${existing?.id ?? '(unknown)'}`, 'SALE_REFERENCE_TAKEN', {
+  // The sale that holds it goes by that reference ("Sale DUP-1", saleName.ts); its id is in the details.
+  return new ConflictError(`Reference "${reference}" is already used by ${saleName({ id: existing?.id ?? 0, reference })}`, 'SALE_REFERENCE_TAKEN', {
     reference,
     saleId: existing?.id ?? null,
   });
 }
 
 /** A provider reference (a Stripe charge id…) records one payment; a second sale cannot claim it. */
-async function rejectTakenPaymentRefs(trx: Trx, orgId: number, sale: ValidSale, ownPaymentIds = new Set<number>()): Promise<void> {
+async function rejectTakenPaymentRefs(deps: Pick<SaleDeps, 'paymentMethods'>, trx: Trx, orgId: number, sale: ValidSale, ownPaymentIds = new Set<number>()): Promise<void> {
   for (const [index, p] of sale.payments.entries()) {
     if (p.providerRef === null) continue;
     const existing = (await trx('payments').where({ org_id: orgId, method: p.method, provider_ref: p.providerRef }).first('id', 'sale_id')) as
@@ -161,7 +163,7 @@ async function rejectTakenPaymentRefs(trx: Trx, orgId: number, sale: ValidSale, 
       | undefined;
     if (existing && !ownPaymentIds.has(existing.id)) {
       throw new ConflictError(
-        `Payment ${p.method} "${p.providerRef}" is already recorded (payment ${existing.id} on sale ${existing.sale_id})`,
+        `Payment "${p.providerRef}" (${deps.paymentMethods.get(p.method)?.label ?? p.method}) is already recorded (payment ${existing.id} on ${await saleNameById(trx, orgId, existing.sale_id)})`,
         'PAYMENT_PROVIDER_REF_TAKEN',
         { path: `payments.${index}.providerRef`, paymentId: existing.id, saleId: existing.sale_id },
       );

@@ -116,5 +116,6 @@ export function hostServicesProblems(host: HostServices): string[] {
     if (typeof value !== 'function') problems.push(`host.${path}: must be a function (HostServices in ledgerbridge/contract)`);
   }
   if (!Array.isArray(host?.paymentMethods)) problems.push('host.paymentMethods: must be a list of the host\'s own payment methods ({ id, label }), [] for none');
+  if (host?.receipts !== undefined && typeof host.receipts?.pdf !== 'function') problems.push('host.receipts.pdf: must be a function when host.receipts is given (HostReceipts in ledgerbridge/contract)');
   return problems;
 }

@@ -119,7 +119,11 @@ export function createPluginOutbox(pluginId: string, writer: OutboxWriter): Plug
 
     async waitingForWorker(db, filter) {
       if (filter.types.length === 0) return false;
-      return Boolean(await scoped(db, filter.types).where('status', 'pending').andWhere('available_at', '<=', filter.dueBy).first('id'));
+      // Claimable only: an item held back by an earlier one of its subject that is not done (a dead invoice
+      // before its refund's credit note) waits for a person, not a worker, and may wait for days.
+      return Boolean(await scoped(db, filter.types).where('status', 'pending').andWhere('available_at', '<=', filter.dueBy)
+        .andWhereRaw(`(subject IS NULL OR NOT EXISTS (SELECT 1 FROM ${OUTBOX_TABLE} p WHERE p.subject = ${OUTBOX_TABLE}.subject AND p.id < ${OUTBOX_TABLE}.id AND p.status <> 'done'))`)
+        .first('id'));
     },
 
     async reschedule(trx, filter) {

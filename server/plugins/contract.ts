@@ -34,6 +34,8 @@ export type { OutboxHandler, OutboxHandlerContext, OutboxItem, OutboxOutcome, Ou
 /** Exact money arithmetic on the host's formats: decimal text, minor units, ISO 4217 minor-unit digits. */
 export * as money from '../domain/money';
 export { isCurrencyCode, minorUnitDigits } from '../domain/currency';
+/** The one date and counting style for people: "3 Dec 2026", "2 Mar 2026" from YYYY-MM-DD, "1 item" / "2 items". */
+export { formatDay, formatCalendarDay, plural } from '../domain/format';
 /** Small, pure helpers for plugin forms (a field as a string, issues by field, same-site redirects). */
 export { field, errorsByField, safeRedirectPath } from '../web/forms';
 export type { ErrorSummaryItem } from '../web/errorSummary';
@@ -158,7 +160,8 @@ export interface PluginOutbox {
   queueState(db: Queryable, filter: { orgId: number; type: string; now: number; heldUntil: number }): Promise<{ due: boolean; earliestHeld: number | null }>;
   /**
    * Whether an item of these types, of ANY organisation, has been due since `dueBy` or earlier and is still
-   * pending: no worker has taken it, so the install's workers are all busy. Low-priority work (a courtesy
+   * pending, though claimable (not held back by an earlier item of its subject): no worker has taken it, so
+   * the install's workers are all busy. Low-priority work (a courtesy
    * call) yields its worker to it. One look-up through the (type, status, available_at) index.
    */
   waitingForWorker(db: Queryable, filter: { types: readonly string[]; dueBy: number }): Promise<boolean>;
@@ -213,6 +216,11 @@ export interface HostRecords {
   saleCategories(db: Queryable, orgId: number, limit: number): Promise<string[]>;
   /** Which of these ids are the organisation's sales (payout lines naming a sale). */
   existingSaleIds(db: Queryable, orgId: number, saleIds: readonly number[]): Promise<Set<number>>;
+  /**
+   * Optional: what people call these sales, the host's one name for each (ours: "Sale TILL-016", its own
+   * reference, or "Sale 16"), for plugin pages and messages. Absent, or a sale left out: "Sale <id>".
+   */
+  saleNames?(db: Queryable, orgId: number, saleIds: readonly number[]): Promise<Map<number, string>>;
 }
 
 export interface PaymentMethodDefinition {

@@ -21,6 +21,8 @@ export interface SaleLivePayment {
   providerRef: string | null;
   amount: string;
   currency: string;
+  /** The part of it that went to the customer's credit (more than was outstanding), or null. */
+  toCredit: string | null;
 }
 
 export interface SaleLive {
@@ -31,6 +33,8 @@ export interface SaleLive {
   outstanding: string;
   refunded: string;
   payments: SaleLivePayment[];
+  /** Each refund's downstream state ("Settled in Xero: 30.00 paid out"), which a plugin may change meanwhile. */
+  refunds: { id: number; downstreamState: string | null }[];
 }
 
 /** The page's money facts, formatted as the server renders them (org time zone, method labels). */
@@ -44,8 +48,9 @@ export function saleLive(sale: SaleView, timeZone: string, methodLabel: (id: str
     refunded: sale.refunded,
     payments: sale.payments.map((p) => ({
       id: p.id, when: formatLocal(Date.parse(p.receivedAt), timeZone), method: p.source ?? methodLabel(p.method), source: p.source,
-      providerRef: p.providerRef, amount: p.amount, currency: p.currency,
+      providerRef: p.providerRef, amount: p.amount, currency: p.currency, toCredit: p.toCredit,
     })),
+    refunds: sale.refunds.map((r) => ({ id: r.id, downstreamState: r.downstreamState })),
   };
 }
 

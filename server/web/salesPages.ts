@@ -9,6 +9,8 @@ import { issueRefund, previewRefund } from '../domain/refunds';
 import { recordPayment } from '../domain/payments';
 import { CUSTOMER_CREDIT_LABEL, CUSTOMER_CREDIT_METHOD } from '../domain/customerCredit';
 import { getSale, listSales, type SaleView } from '../domain/saleView';
+import { saleName } from '../domain/saleName';
+import { formatCalendarDay } from '../domain/format';
 import { SALE_STATUSES } from '../domain/saleSchemas';
 import { renderPage } from './render';
 import { errorsByField, field } from './forms';
@@ -65,7 +67,7 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
       }
       const { cursor: _cursor, ...keep } = filters;
       const nextHref = page.nextCursor ? `/sales?${new URLSearchParams({ ...keep, cursor: page.nextCursor }).toString()}` : null;
-      renderPage(res, 'sales/list', { title: 'Sales', sales: page.data, filters, errors, statuses: SALE_STATUSES, nextHref, firstHref: filters.cursor ? `/sales?${new URLSearchParams(keep).toString()}` : null, when: when(org), saleState }, Object.keys(errors).length ? 422 : undefined);
+      renderPage(res, 'sales/list', { title: 'Sales', saleName, sales: page.data, filters, errors, statuses: SALE_STATUSES, nextHref, firstHref: filters.cursor ? `/sales?${new URLSearchParams(keep).toString()}` : null, when: when(org), saleState }, Object.keys(errors).length ? 422 : undefined);
     } catch (err) {
       next(err);
     }
@@ -97,7 +99,7 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
       const { input, rowOf } = saleInputFromForm(form);
       try {
         const sale = await createSale(deps, req.principal!, input);
-        setFlash(req, 'success', `Sale ${sale.reference ?? `#${sale.id}`} recorded: ${sale.total} ${sale.currency}.`);
+        setFlash(req, 'success', `${saleName(sale)} recorded: ${sale.total} ${sale.currency}.`);
         return res.redirect(303, `/sales/${sale.id}`);
       } catch (err) {
         if (err instanceof ValidationError) {
@@ -128,7 +130,9 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
       res,
       'sales/detail',
       {
-        title: `Sale ${sale.reference ?? `#${sale.id}`}`,
+        title: saleName(sale),
+        saleName,
+        calendarDay: formatCalendarDay,
         // Where this app is mounted (a host may mount it under a path): the live script's URLs start here.
         liveBase: req.baseUrl,
         sale,
@@ -201,7 +205,7 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
           const preview = await previewRefund(deps, req.principal!, saleId, input);
           const sale = await getSale(deps.db, req.principal!.orgId, saleId);
           const { methodLabel } = await methodsOf(req.principal!.orgId);
-          return renderPage(res, 'sales/refund-confirm', { title: `Confirm refund of ${preview.amount} ${preview.currency}`, sale, preview, refundValues, methodLabel });
+          return renderPage(res, 'sales/refund-confirm', { title: `Confirm refund of ${preview.amount} ${preview.currency}`, saleName, sale, preview, refundValues, methodLabel });
         }
         const { refund } = await issueRefund(deps, req.principal!, saleId, input);
         const { methodLabel } = await methodsOf(req.principal!.orgId);

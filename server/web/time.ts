@@ -1,4 +1,5 @@
 // Calendar arithmetic in an organisation's time zone ("today's sales" means today where the business is).
+import { formatDateTime } from '../domain/format';
 
 function zonedParts(utcMs: number, timeZone: string): { y: number; m: number; d: number; h: number; mi: number; s: number } {
   const fmt = new Intl.DateTimeFormat('en-GB', {
@@ -22,8 +23,5 @@ export function startOfDayInZone(nowMs: number, timeZone: string): number {
   return midnightAsUtc - zoneOffsetMs(guess, timeZone);
 }
 
-/** A short local date-time for tables, e.g. "01 May 2024, 14:30". */
-export function formatLocal(ms: number | null | undefined, timeZone: string): string {
-  if (ms === null || ms === undefined) return '';
-  return new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'medium', timeStyle: 'short' }).format(new Date(ms));
-}
+/** A short local date-time for tables, e.g. "1 May 2024, 14:30" (the one style: domain/format.ts). */
+export const formatLocal = formatDateTime;

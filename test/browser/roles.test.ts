@@ -56,7 +56,7 @@ test('an accountant reads sales and the Xero sync log but cannot record a sale o
 
   await nav.getByRole('link', { name: 'Sales' }).click();
   await page.waitForURL(`${world.site.url}/sales`);
-  await page.getByRole('link', { name: `#${saleId}` }).click();
+  await page.getByRole('link', { name: `Sale ${saleId}`, exact: true }).click();
   await page.waitForURL(`${world.site.url}/sales/${saleId}`);
   assert.equal(await page.getByRole('button', { name: 'Review refund' }).count(), 0, 'no refund form');
   assert.equal(await page.getByRole('button', { name: /Record payment/i }).count(), 0, 'no payment form');

@@ -4,7 +4,8 @@
 // transfer, …" appears on the open page without a reload (public/sale-payments-live.js polling live.json),
 // announced in the payments' aria-live region, the figures and state updated and the payment form gone.
 // At desktop width and on a 390-px phone; no console errors, nothing wider than the window, no serious axe
-// findings. A marker on `window` proves the page was never reloaded.
+// findings. A marker on `window` proves the page was never reloaded. Then a refund: its credit note paid out
+// in Xero by the accountant, "Settled in Xero: 30.00 paid out" appears with the refund the same way.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
@@ -75,3 +76,40 @@ for (const viewport of VIEWPORTS) {
     await context.close();
   });
 }
+
+test('a credit note paid out in Xero shows on the open sale page\'s refund without a reload', async () => {
+  const s = await f.sell({
+    currency: 'GBP', reference: 'LIVE-REFUND', customer: { name: 'Katherine Johnson', email: 'kj@example.com' },
+    lines: [{ description: 'Ten-visit pass', quantity: 1, unitPrice: '30.00', taxCode: 'OUTPUT2' }],
+  });
+  await f.pay(s.id, { method: 'cash', amount: '30.00' });
+  const refund = await f.refund(s.id, { kind: 'amount', amount: '30.00' });
+  await f.drained();
+  const note = await f.x.host.deps.db('xero_records').where({ org_id: f.org.orgId, entity_type: 'refund', entity_id: refund.id, record_type: 'credit_note' }).first();
+
+  const context = await browser.newContext({ viewport: { width: VIEWPORTS[0].width, height: VIEWPORTS[0].height } });
+  const page = await context.newPage();
+  const pageErrors = collectPageErrors(page);
+  await page.goto(`${f.appUrl}/sales/${s.id}`);
+  await page.getByLabel('Email').fill(f.org.emails.staff);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(`${f.appUrl}/sales/${s.id}`);
+  const state = page.locator(`tr[data-refund-id="${refund.id}"] [data-testid="refund-state"]`);
+  assert.equal(await state.textContent(), '');
+  await page.evaluate(setMarker, `sale ${s.id}, refund`);
+
+  // The accountant pays the credit out in Xero (a cheque), with the accounting tool's own token.
+  const { default: request } = await import('supertest');
+  const accounts = (await request(f.emu.url).get(`/_emulator/tenants/${f.tenantId}/accounts`).expect(200)).body.items as { Code?: string; AccountID: string }[];
+  const res = await request(f.emu.url).put('/api.xro/2.0/Payments').set('Authorization', f.accountant.bearer).set('Accept', 'application/json')
+    .send({ Payments: [{ CreditNote: { CreditNoteID: String(note.xero_id) }, Account: { AccountID: accounts.find((a) => a.Code === '090')!.AccountID }, Amount: 30, Date: new Date().toISOString().slice(0, 10), Reference: 'cheque' }] });
+  assert.equal(res.status, 200, res.text);
+
+  await page.locator(`tr[data-refund-id="${refund.id}"] [data-testid="refund-state"]`, { hasText: 'Settled in Xero: 30.00 paid out' }).waitFor({ timeout: 30_000 });
+  assert.equal(await state.textContent(), 'Settled in Xero: 30.00 paid out');
+  assert.equal(await page.evaluate(readMarker), `sale ${s.id}, refund`, 'the page was not reloaded');
+  assert.equal(await page.locator('[data-live-announce]').textContent(), 'Refund: Settled in Xero: 30.00 paid out.');
+  assert.deepEqual(pageErrors, [], 'no console errors or CSP violations');
+  await context.close();
+});

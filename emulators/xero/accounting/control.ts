@@ -7,6 +7,7 @@ import { findDocument, KINDS, serializeDocument, type DocumentKind } from './doc
 import { recordHistory } from './history';
 import { parseXeroDate } from './dates';
 import type { Book, DocumentStatus } from './model';
+import { isOverpayment, serializeOverpayment } from './overpayments';
 import { deletePayment } from './payments';
 import { serializePrepayment } from './prepayments';
 import { findAccountByCode } from './rules/accounts';
@@ -30,6 +31,7 @@ const COLLECTIONS: Record<string, (book: Book) => Json[]> = {
   trackingcategories: (book) => [...book.trackingCategories.values()].map(serializeTrackingCategory),
   banktransactions: (book) => [...book.bankTransactions.values()].map((t) => serializeBankTransaction(book, t)),
   banktransfers: (book) => [...book.bankTransfers.values()].map((t) => serializeBankTransfer(book, t)),
+  overpayments: (book) => [...book.bankTransactions.values()].filter(isOverpayment).map((t) => serializeOverpayment(book, t)),
   prepayments: (book) => [...book.prepayments.values()].map((p) => serializePrepayment(book, p)),
   manualjournals: (book) => [...book.manualJournals.values()].map((j) => serializeManualJournal(book, j)),
   history: (book) => book.history.map((h) => ({ Endpoint: h.endpoint, ObjectID: h.objectId, ...serializeHistory(h) })),

@@ -54,7 +54,7 @@ table{border-collapse:collapse;width:100%}.table-scroll{overflow-x:auto;max-widt
 export function page(title: string, body: Html, opts: { heading?: string } = {}): string {
   return html`<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title><style>${new Html(STYLE)}</style></head>
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title><link rel="icon" href="data:,"><style>${new Html(STYLE)}</style></head>
 <body>
 <header><a href="/portal">Xero emulator</a> · ${opts.heading ?? 'Developer'}</header>
 <main>

@@ -14,7 +14,8 @@ import type { OutboxItem, Queryable } from '../../../server/plugins/contract';
 import { XeroHttpError } from '../gateway/client';
 import type { XeroSession } from './session';
 
-export type SendStep = 'invoice' | 'payment' | 'credit_note' | 'allocation' | 'refund_payment' | 'prepayment' | 'prepayment_allocation' | 'prepayment_refund';
+export type SendStep = 'invoice' | 'payment' | 'credit_note' | 'allocation' | 'refund_payment' | 'prepayment' | 'prepayment_allocation' | 'prepayment_refund'
+  | 'overpayment' | 'credit_allocation';
 
 const TABLE = 'xero_send_marks';
 

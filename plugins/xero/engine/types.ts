@@ -13,7 +13,9 @@ export type XeroRecordType = 'invoice' | 'credit_note' | 'allocation' | 'refund_
   /** A sale's receipt PDF attached to its invoice (sync/receipts.ts). */
   | 'receipt'
   /** An expired gift voucher's balance moved to revenue (sync/voucherJournals.ts). */
-  | 'voucher_journal';
+  | 'voucher_journal'
+  /** A payment's excess over what its sale owed, kept as the customer's credit (RECEIVE-OVERPAYMENT). */
+  | 'overpayment';
 export type XeroEntityType = SyncEntityType | 'customer' | 'voucher';
 
 /** The outbox subject of everything that belongs to one sale: a credit note or payment waits for its invoice. */

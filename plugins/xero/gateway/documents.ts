@@ -108,6 +108,21 @@ export interface XeroBankTransaction {
   LineItems: { Description: string; Quantity: number; UnitAmount: number; AccountCode: string; TaxType: string }[];
 }
 
+/**
+ * Money received above what the customer owed, kept as their credit: a RECEIVE-OVERPAYMENT bank transaction
+ * into the payment method's account, one line with no account or tax (Xero books it to receivables).
+ */
+export interface XeroOverpaymentDraft {
+  Type: 'RECEIVE-OVERPAYMENT';
+  Contact: { ContactID: string };
+  BankAccount: XeroAccountRef;
+  Date: string;
+  Reference: string;
+  CurrencyCode: string;
+  LineAmountTypes: 'NoTax';
+  LineItems: { Description: string; LineAmount: number }[];
+}
+
 /** A customer's deposit received before its invoice exists: Xero makes a Prepayment of it (sync/deposits/). */
 export interface XeroPrepaymentReceipt {
   Type: 'RECEIVE-PREPAYMENT';
@@ -153,6 +168,7 @@ export const toXeroNodePayment = (d: XeroPayment): Payment => ObjectSerializer.d
 export const toXeroNodeAllocation = (d: XeroAllocation): Allocation => ObjectSerializer.deserialize(d, 'Allocation') as Allocation;
 export const toXeroNodeContact = (d: XeroContact): Contact => ObjectSerializer.deserialize(d, 'Contact') as Contact;
 export const toXeroNodeBankTransaction = (d: XeroBankTransaction): BankTransaction => ObjectSerializer.deserialize(d, 'BankTransaction') as BankTransaction;
+export const toXeroNodeOverpaymentDraft = (d: XeroOverpaymentDraft): BankTransaction => ObjectSerializer.deserialize(d, 'BankTransaction') as BankTransaction;
 export const toXeroNodePrepaymentReceipt = (d: XeroPrepaymentReceipt): BankTransaction => ObjectSerializer.deserialize(d, 'BankTransaction') as BankTransaction;
 export const toXeroNodeBankTransfer = (d: XeroBankTransfer): BankTransfer => ObjectSerializer.deserialize(d, 'BankTransfer') as BankTransfer;
 export const toXeroNodeAccount = (d: XeroBankAccountDraft): Account => ObjectSerializer.deserialize(d, 'Account') as Account;

@@ -12,12 +12,14 @@ import {
   type PaymentAnswer, type ReferencedAnswer, type ChangedRecord, xeroTime, type TaxRateAnswer, type TrackingCategoryAnswer,
 } from './answers';
 import type { CallOptions, XeroOperation } from './client';
+import { invoiceContentHash } from './contentHash';
 import {
   toXeroNodeAccount, toXeroNodeManualJournal, toXeroNodeAllocation, toXeroNodeBankTransaction, toXeroNodeBankTransfer, toXeroNodeContact, toXeroNodeCreditNote,
-  toXeroNodeInvoice, toXeroNodePayment, toXeroNodePrepaymentReceipt, type XeroPrepaymentReceipt,
-  type XeroAllocation, type XeroManualJournal, type XeroBankAccountDraft, type XeroBankTransaction, type XeroBankTransfer, type XeroContact, type XeroCreditNote,
+  toXeroNodeInvoice, toXeroNodeOverpaymentDraft, toXeroNodePayment, toXeroNodePrepaymentReceipt, type XeroPrepaymentReceipt,
+  type XeroAllocation, type XeroManualJournal, type XeroOverpaymentDraft, type XeroBankAccountDraft, type XeroBankTransaction, type XeroBankTransfer, type XeroContact, type XeroCreditNote,
   type XeroInvoice, type XeroPayment,
 } from './documents';
+import { createdOverpaymentId, overpaymentOf, type OverpaymentAnswer } from './overpayments';
 import { whereAnyOf, whereString } from './where';
 
 /** What the gateway's calls run through: a client, or a rate-budgeted session. */
@@ -30,7 +32,11 @@ export interface SendOptions extends CallOptions {
   idempotencyKey: string;
 }
 
-export interface CreatedInvoice { invoiceId: string; number: string | null; status: string | null; totals: InvoiceTotals | null }
+export interface CreatedInvoice {
+  invoiceId: string; number: string | null; status: string | null; totals: InvoiceTotals | null;
+  /** The content we wrote, as Xero answered it (contentHash.ts): the reference an echo is recognised by. */
+  contentHash: string; totalCents: number;
+}
 export interface CreatedCreditNote { creditNoteId: string; number: string | null; status: string | null }
 export interface CreatedPayment { paymentId: string | null; status: string | null }
 
@@ -60,6 +66,15 @@ export class XeroGateway {
     return (body.invoices ?? []).map(invoiceOf);
   }
 
+  /**
+   * Invoices by InvoiceID with their line items and content hash (Xero lists line items only when paging:
+   * page 1 holds up to 100, and a batch asks for fewer), for telling our own writes from changes made in Xero.
+   */
+  async readInvoices(ids: readonly string[]): Promise<(InvoiceAnswer & { contentHash: string })[]> {
+    const body = await this.call((api, tenant) => api.getInvoices(tenant, undefined, undefined, undefined, [...ids], undefined, undefined, undefined, 1));
+    return (body.invoices ?? []).map((inv) => ({ ...invoiceOf(inv), contentHash: invoiceContentHash(inv) }));
+  }
+
   /** One page (100, summaries) of the open sales invoices (ACCREC, AUTHORISED) in a currency. */
   async openInvoices(opts: { currency: string; page: number }): Promise<InvoiceAnswer[]> {
     const where = `Type=="ACCREC" AND Status=="AUTHORISED" AND CurrencyCode==${JSON.stringify(opts.currency)}`;
@@ -72,15 +87,16 @@ export class XeroGateway {
       (api, tenant) => api.createInvoices(tenant, { invoices: invoices.map(toXeroNodeInvoice) }, false, opts.unitdp, opts.idempotencyKey), opts,
     );
     return elementsOf(body.invoices, invoices.length, 'Invoices', (inv) => {
-      const { invoiceId, number, status, totals } = invoiceOf(inv);
-      return { invoiceId, number, status, totals };
+      const { invoiceId, number, status, totals, totalCents } = invoiceOf(inv);
+      return { invoiceId, number, status, totals, contentHash: invoiceContentHash(inv), totalCents };
     });
   }
 
-  /** A History note on an invoice or credit note (one record per call: Xero has no batch for it). */
-  async addHistoryNote(record: { type: 'invoice' | 'credit_note'; xeroId: string }, details: string): Promise<void> {
+  /** A History note on an invoice, credit note or payment (one record per call: Xero has no batch for it). */
+  async addHistoryNote(record: { type: 'invoice' | 'credit_note' | 'payment'; xeroId: string }, details: string): Promise<void> {
     const historyRecords = { historyRecords: [{ details }] };
     if (record.type === 'invoice') await this.call((api, tenant) => api.createInvoiceHistory(tenant, record.xeroId, historyRecords));
+    else if (record.type === 'payment') await this.call((api, tenant) => api.createPaymentHistory(tenant, record.xeroId, historyRecords));
     else await this.call((api, tenant) => api.createCreditNoteHistory(tenant, record.xeroId, historyRecords));
   }
 
@@ -277,6 +293,36 @@ export class XeroGateway {
   async findBankTransfersByReference(references: readonly string[]): Promise<ReferencedAnswer[]> {
     const body = await this.call((api, tenant) => api.getBankTransfers(tenant, undefined, refsWhere(references)));
     return (body.bankTransfers ?? []).map(bankTransferOf);
+  }
+
+  // ---- overpayments (money above what a sale owed, kept as the customer's credit) ----
+
+  /** RECEIVE-OVERPAYMENT bank transactions: each becomes an Overpayment with the same id. */
+  async createOverpayments(drafts: readonly XeroOverpaymentDraft[], opts: SendOptions): Promise<Element<{ overpaymentId: string | null }>[]> {
+    const body = await this.call(
+      (api, tenant) => api.createBankTransactions(tenant, { bankTransactions: drafts.map(toXeroNodeOverpaymentDraft) }, false, undefined, opts.idempotencyKey), opts,
+    );
+    return elementsOf(body.bankTransactions, drafts.length, 'BankTransactions', (t) => ({ overpaymentId: createdOverpaymentId(t) }));
+  }
+
+  /** Overpayments (not VOIDED) whose Reference is exactly one of these. */
+  async findOverpaymentsByReference(references: readonly string[]): Promise<OverpaymentAnswer[]> {
+    const body = await this.call((api, tenant) => api.getOverpayments(tenant, undefined, refsWhere(references)));
+    return (body.overpayments ?? []).flatMap((o) => overpaymentOf(o) ?? []).filter((o) => o.status !== 'VOIDED');
+  }
+
+  async getOverpayment(id: string): Promise<OverpaymentAnswer | null> {
+    const body = await this.call((api, tenant) => api.getOverpayment(tenant, id));
+    const first = body.overpayments?.[0];
+    return first ? overpaymentOf(first) : null;
+  }
+
+  /** Allocate part of an overpayment's credit to an invoice of the same contact and currency. */
+  async allocateOverpayment(overpaymentId: string, allocation: XeroAllocation, opts: SendOptions): Promise<Element<{ allocationId: string | null }>> {
+    const body = await this.call(
+      (api, tenant) => api.createOverpaymentAllocations(tenant, overpaymentId, { allocations: [toXeroNodeAllocation(allocation)] }, false, opts.idempotencyKey), opts,
+    );
+    return elementsOf(body.allocations, 1, 'Allocations', (a) => ({ allocationId: a.allocationID ?? null }))[0]!;
   }
 
   // ---- prepayments (a customer's deposit before its invoice: sync/deposits/) ----

@@ -15,9 +15,11 @@ import { openSession, type XeroSession } from '../engine/session';
 import type { XeroServices } from '../engine/services';
 import { withRetryPolicy } from '../engine/retryPolicy';
 import { DELETED_UPSTREAM, isRemovedInXero, rememberTotals, saveRecord } from '../engine/records';
+import { saleNameOf } from '../engine/names';
 import { paidInXeroNote, planPayments, XERO_METHOD, xeroCentsToMinor } from './reconcile';
 import { INCOMING_POLL, INCOMING_SYNC, markHandled, type IncomingSyncPayload } from './store';
 import { runPoll, type PollPayload } from './poll';
+import { compareContent } from './contentHashes';
 import { refundStateInXero, type OurSettlement } from './refundState';
 
 type Ctx = PluginContext<XeroConfig>;
@@ -49,20 +51,21 @@ async function ourPaymentIds(ctx: Ctx, orgId: number, paymentIds: readonly strin
 
 const when = (ctx: Ctx, ms: number, timeZone: string): string => ctx.pages.formatDateTime(ms, timeZone);
 
-type InvoiceReader = (invoiceId: string) => Promise<InvoiceAnswer | undefined>;
+type ReadInvoice = InvoiceAnswer & { contentHash: string };
+type InvoiceReader = (invoiceId: string) => Promise<ReadInvoice | undefined>;
 
 /**
  * Reads the batch's invoices that are ours in ONE call (Xero takes a list of IDs), the first time any is
  * asked for: a burst of events costs a call per batch, not per invoice.
  */
 function batchInvoiceReader(ctx: Ctx, session: () => Promise<XeroSession>, orgId: number, items: readonly OutboxItem<IncomingSyncPayload>[]): InvoiceReader {
-  let loaded: Promise<Map<string, InvoiceAnswer>> | undefined;
-  const load = async (): Promise<Map<string, InvoiceAnswer>> => {
+  let loaded: Promise<Map<string, ReadInvoice>> | undefined;
+  const load = async (): Promise<Map<string, ReadInvoice>> => {
     const ids: string[] = [];
     for (const item of items) {
       if (item.payload.category === 'INVOICE' && (await ourRecord(ctx, orgId, 'invoice', item.payload.resourceId))) ids.push(item.payload.resourceId);
     }
-    const answers = ids.length ? await (await session()).xero.getInvoices([...new Set(ids)]) : [];
+    const answers = ids.length ? await (await session()).xero.readInvoices([...new Set(ids)]) : [];
     return new Map(answers.map((a) => [a.invoiceId.toLowerCase(), a]));
   };
   return async (invoiceId) => (await (loaded ??= load())).get(invoiceId.toLowerCase());
@@ -121,14 +124,32 @@ async function handleInvoice(ctx: Ctx, read: InvoiceReader, orgId: number, invoi
         method: XERO_METHOD, amountMinor, currency: sale.currency, providerRef: p.paymentId,
         receivedAt: Math.min(p.date || now, now), sourceNote: paidInXeroNote(p, org.timeZone),
       });
-      if (created) done.push(`payment ${p.paymentId} (${ctx.pages.formatMoney(amountMinor, sale.currency)} ${sale.currency}) recorded on sale ${saleId}`);
+      if (created) done.push(`payment ${p.paymentId} (${ctx.pages.formatMoney(amountMinor, sale.currency)} ${sale.currency}) recorded on ${await saleNameOf(ctx.records, ctx.db, orgId, saleId)}`);
     } catch (err) {
       // The host refused it (more than is outstanding, say): say why, change nothing, do not retry forever.
       if (err instanceof AppError && err.statusCode < 500) done.push(`payment ${p.paymentId} not recorded: ${err.message}`);
       else throw err;
     }
   }
-  return done.length ? done.join('; ') : 'Nothing to change (our own write, or already up to date)';
+  // Beside our IDs, the content: as we wrote it (or as last seen) is an echo; otherwise someone edited our
+  // invoice in Xero, which the sale's invoice record must say rather than pass it off as our own write.
+  const content = await compareContent(ctx.db, orgId, 'invoice', invoice.invoiceId, invoice.contentHash, invoice.totalCents, now);
+  if (content.kind === 'changed') done.push(await flagChangedInXero(ctx, orgId, saleId, invoice, content.totalCentsBefore));
+  if (done.length) return done.join('; ');
+  return content.kind === 'same' ? 'Nothing to change: our own write echoing back, or already up to date' : 'Nothing to change (first read of an invoice written before content was compared)';
+}
+
+/** The sale's invoice record says the invoice was edited in Xero after we sent it, and what to do. */
+async function flagChangedInXero(ctx: Ctx, orgId: number, saleId: number, invoice: ReadInvoice, totalCentsBefore: number | null): Promise<string> {
+  const org = await ctx.organisations.get(ctx.db, orgId);
+  const total = totalCentsBefore !== null && totalCentsBefore !== invoice.totalCents
+    ? `: its total is now ${(invoice.totalCents / 100).toFixed(2)}, it was ${(totalCentsBefore / 100).toFixed(2)}` : '';
+  const what = `Invoice ${invoice.number ?? invoice.invoiceId} was changed in Xero after Ledgerbridge sent it (noticed ${when(ctx, ctx.clock.now(), org.timeZone)})${total}.`;
+  await ctx.sync.upsert(ctx.db, {
+    orgId, entityType: 'sale', entityId: saleId, recordType: 'invoice', status: 'synced', externalId: invoice.invoiceId, externalRef: invoice.number,
+    note: `${what} The sale here is unchanged: if Xero is right, correct the sale; if not, ask the accountant to undo the edit in Xero.`,
+  });
+  return `${what.slice(0, -1)}: not an echo of our own write; the sale's invoice record says so`;
 }
 
 async function removePayment(ctx: Ctx, orgId: number, providerRef: string, done: string[]): Promise<void> {
@@ -137,7 +158,7 @@ async function removePayment(ctx: Ctx, orgId: number, providerRef: string, done:
     return;
   }
   const { removed, saleId } = await ctx.payments.remove(orgId, { method: XERO_METHOD, providerRef });
-  if (removed) done.push(`payment ${providerRef} deleted in Xero: removed from sale ${saleId}`);
+  if (removed) done.push(`payment ${providerRef} deleted in Xero: removed from ${saleId === null || saleId === undefined ? 'its sale' : await saleNameOf(ctx.records, ctx.db, orgId, saleId)}`);
 }
 
 async function handleCreditNote(ctx: Ctx, session: () => Promise<XeroSession>, orgId: number, creditNoteId: string): Promise<string> {

@@ -6,5 +6,6 @@ export { buildCreditNote } from './creditNote';
 export { buildPayment, buildCreditNoteRefundPayment, buildAllocation } from './payment';
 export { buildPrepaymentReceipt, buildPrepaymentRefund, prepaymentReferenceFor } from './prepayment';
 export { buildContact, contactNameCollisionVariant } from './contact';
+export { buildOverpayment, buildCreditAllocation, overpaymentReferenceFor, xeroCentsOf } from './overpayment';
 export { invoiceNumberFor, creditNoteNumberFor, paymentKeyFor, contactNumberFor } from './numbers';
 export { xeroDate, dueDate, describeDueDateRule } from './dates';

@@ -2,7 +2,7 @@
 // fees over time and a CSV export, one payout's breakdown with each line's Xero record, and the sign-off
 // queue whose forms (CSRF-protected by the host) confirm, pick another invoice or post to suspense.
 import { Router, type Request } from 'express';
-import { money as moneyFormat, type PluginContext } from '../../../server/plugins/contract';
+import { formatCalendarDay, formatDay, money as moneyFormat, type PluginContext } from '../../../server/plugins/contract';
 import { NotFoundError, ValidationError } from '../../../server/errors';
 import type { XeroConfig } from '../config';
 import { signOffMatch, type SignOff } from './signoff';
@@ -11,6 +11,7 @@ import { payoutChart } from './chart';
 import { providerNameOf, providerNamesText } from '../clearing/providers';
 import { payoutSettingsRoutes } from './settingsPage';
 import { organisationLinks } from '../connection/links';
+import { saleNamesOf } from '../engine/names';
 import { invoicesOfSales } from '../engine/records';
 import { csvCell, csvText, payoutStatementRows, STATEMENT_HEADER, statementCells, type StatementPlaces } from './statement';
 
@@ -51,7 +52,7 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
   router.get('/payouts', readers, async (req, res) => {
     const payouts = await listPayouts(ctx, req.principal!.orgId);
     res.set('Cache-Control', 'no-store');
-    ctx.pages.render(res, 'payouts/list', { title: 'Payouts', base, providerNames: providerNamesText(ctx), flash: ctx.pages.takeFlash(req), payouts, money, labels: STATUS_LABELS, chart: payoutChart(payouts) });
+    ctx.pages.render(res, 'payouts/list', { title: 'Payouts', base, calendarDay: formatCalendarDay, providerNames: providerNamesText(ctx), flash: ctx.pages.takeFlash(req), payouts, money, labels: STATUS_LABELS, chart: payoutChart(payouts) });
   });
 
   router.get('/payouts.csv', readers, async (req, res) => {
@@ -162,6 +163,8 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
     const byKey = new Map(steps.map((s) => [s.step_key, s]));
     const matches: Map<number, MatchRow> = await matchesOf(ctx.db, orgId, payoutId);
     const links = await organisationLinks(ctx.db, ctx.config.appUrl, orgId);
+    const { timeZone } = await ctx.organisations.get(ctx.db, orgId);
+    const saleName = await saleNamesOf(ctx.records, ctx.db, orgId, lines.flatMap((l) => (l.saleId === null ? [] : [l.saleId])));
     const sum = (pick: (l: (typeof lines)[number]) => number) => lines.reduce((s, l) => s + pick(l), 0);
     const totals = {
       gross: sum((l) => (l.kind === 'charge' ? l.amountMinor : 0)),
@@ -183,12 +186,13 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
         return { text: 'in the fees spend', href: fees?.xero_id ? links.record(fees.xero_type, fees.xero_id) : null };
       }
       const saleRecord = `${ctx.mountPath}/sync/records/sale/${line.saleId}`;
-      if (line.saleId !== null && line.kind === 'charge') return { text: `payment on the invoice of sale ${line.saleId} (sync)`, href: saleRecord };
-      if (line.saleId !== null && line.kind === 'refund') return { text: `credit note of sale ${line.saleId} (sync)`, href: saleRecord };
+      if (line.saleId !== null && line.kind === 'charge') return { text: `payment on the Xero invoice of ${saleName(line.saleId)} (sync)`, href: saleRecord };
+      if (line.saleId !== null && line.kind === 'refund') return { text: `Xero credit note of ${saleName(line.saleId)} (sync)`, href: saleRecord };
       return { text: 'not posted yet', href: null };
     };
     res.set('Cache-Control', 'no-store');
     ctx.pages.render(res, 'payouts/detail', {
+      day: (ms: number) => formatDay(ms, timeZone), calendarDay: formatCalendarDay,
       title: `Payout ${payout.providerPayoutId}`, base, flash: ctx.pages.takeFlash(req), payout, providerName: providerNameOf(ctx, payout.provider), lines, totals, money, labels: STATUS_LABELS,
       status: payout.status === 'discrepancy' ? 'discrepancy' : String(state?.status ?? 'pending'), message: state?.message ?? null,
       matches, recordOf, fees: byKey.get('FEES'), transfer: byKey.get('XFER'), xeroLink: {

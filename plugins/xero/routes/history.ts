@@ -3,6 +3,7 @@
 // restart loses nothing: the import shows as interrupted and Resume continues from its cursor). While
 // anything is moving the page refreshes itself with a Refresh header: no script needed.
 import { Router, type Request, type Response } from 'express';
+import { saleNameOf } from '../engine/names';
 import type { PluginContext } from '../../../server/plugins/contract';
 import { ConflictError, NotFoundError, ValidationError } from '../../../server/errors';
 import type { XeroConfig } from '../config';
@@ -81,7 +82,8 @@ export function historyRoutes(ctx: PluginContext<XeroConfig>): Router {
     if (row.status === 'done') throw new ConflictError(`History import ${row.id} is already complete.`, 'BACKFILL_DONE');
     if (row.status === 'running' && row.leaseUntil >= ctx.clock.now()) throw new ConflictError(`History import ${row.id} is running right now.`, 'BACKFILL_BUSY');
     runInBackground(ctx, orgId, row.id);
-    ctx.pages.setFlash(req, 'success', `History import ${row.id} resumed from sale ${row.cursorSaleId}.`);
+    const at = row.cursorSaleId > 0 ? `after ${await saleNameOf(ctx.records, ctx.db, orgId, row.cursorSaleId)}` : 'from the start';
+    ctx.pages.setFlash(req, 'success', `History import ${row.id} resumed ${at}.`);
     res.redirect(303, `${ctx.mountPath}/history`);
   });
 

@@ -4,7 +4,7 @@
 //   POST /legacy/connect                  consumer key + secret → test connection → connected, or why not
 import { Router, type Request } from 'express';
 import { ConflictError, ValidationError } from '../../../server/errors';
-import { errorsByField, field, type PluginContext } from '../../../server/plugins/contract';
+import { errorsByField, field, formatDay, type PluginContext } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
 import { XeroConnectionTestError, certificateFileName, ensureCertificate, regenerateCertificate, saveLegacyConnection } from '../connection/legacy';
 import { connectionDeps } from '../connection/deps';
@@ -36,7 +36,7 @@ export function legacyRoutes(ctx: PluginContext<XeroConfig>): Router {
       return renderConnectionPage(ctx, req, res, { regenerateError }, 422);
     }
     const certificate = await regenerateCertificate(deps, req.principal!.orgId, actorOf(req));
-    const expires = new Date(certificate.notAfter).toISOString().slice(0, 10);
+    const expires = formatDay(certificate.notAfter, (await ctx.organisations.get(ctx.db, req.principal!.orgId)).timeZone);
     ctx.pages.setFlash(req, 'success', `A new certificate was created (expires ${expires}). Download it and upload it to the private app in Xero, then save the consumer key and secret again.`);
     res.redirect(303, page);
   });

@@ -7,7 +7,7 @@
 //   GET  /sync/log                          admin, accountant  the audit log, by page, filtered by outcome, record type, payout, date
 //   GET  /sync/records/:entityType/:entityId  any role     one record's audit trail and Xero ids
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { safeRedirectPath, type PluginContext, type Queryable } from '../../../server/plugins/contract';
+import { formatCalendarDay, safeRedirectPath, type PluginContext, type Queryable } from '../../../server/plugins/contract';
 import { NotFoundError, ValidationError } from '../../../server/errors';
 import type { XeroConfig } from '../config';
 import { actorsOf, listAudit, writeAudit } from '../engine/audit';
@@ -16,6 +16,7 @@ import { enqueueCreditNotePush, enqueueInvoicePush, enqueuePaymentPush } from '.
 import { numbersOfXeroIds, recordsOfEntity } from '../engine/records';
 import { providerNameOf } from '../clearing/providers';
 import { organisationLinks } from '../connection/links';
+import { saleNamesOf } from '../engine/names';
 import { SYNC_ITEM_TYPES } from '../sync/types';
 import { latestIncoming } from '../incoming/store';
 
@@ -58,6 +59,12 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
     const { timeZone } = await ctx.organisations.get(ctx.db, orgId);
     return (ms) => (ms ? ctx.pages.formatDateTime(ms, timeZone) : '—');
   };
+  // What a person calls each record of a page: a sale by its one name ("Sale TILL-016"), others by kind and number.
+  const namesIn = async (orgId: number, rows: readonly { entityType: string; entityId?: number }[]): Promise<(entityType: string, entityId: number) => string> => {
+    const saleIds = rows.flatMap((r) => (r.entityType === 'sale' && r.entityId !== undefined ? [r.entityId] : []));
+    const sale = await saleNamesOf(ctx.records, ctx.db, orgId, saleIds);
+    return (entityType, entityId) => (entityType === 'sale' ? sale(entityId) : `${entityType} ${entityId}`);
+  };
   // Where a record of the log lives: a sale's, refund's or payment's sync page; a payout's own page.
   const recordHref = (entityType: string, entityId: number): string | null =>
     entityType === 'payout' ? `${ctx.mountPath}/payouts/${entityId}` : ['sale', 'refund', 'payment'].includes(entityType) ? `${base}/records/${entityType}/${entityId}` : null;
@@ -93,7 +100,7 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
       return { id: i.id, type: i.type, status: i.status, attempts: i.attempts, error: i.lastError ?? '', updatedAt: i.updatedAt, ...entity };
     });
     res.set('Cache-Control', 'no-store');
-    ctx.pages.render(res, 'sync-failures', { title: 'Xero sync failures', failures, base, recordHref, flash: ctx.pages.takeFlash(req), when: await whenIn(orgId) });
+    ctx.pages.render(res, 'sync-failures', { title: 'Xero sync failures', failures, base, recordHref, recordName: await namesIn(orgId, failures), flash: ctx.pages.takeFlash(req), when: await whenIn(orgId) });
   }));
 
   router.post('/sync/failures/retry', ctx.requireRole('admin'), wrap(async (req, res) => {
@@ -123,8 +130,8 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
     };
     const query = { status: filter.outcome ?? '', recordType: filter.recordType ?? '', payout: filter.entityId ? String(filter.entityId) : '', from: String(q.from ?? ''), to: String(q.to ?? '') };
     const payouts = (await ctx.payouts.list(ctx.db, { orgId, limit: 200 }))
-      .map((p) => ({ id: p.id, label: `${providerNameOf(ctx, p.provider)} ${p.providerPayoutId} (arrived ${p.arrivalDate})` }));
-    const common = { title: 'Xero sync log', base, recordHref, outcomes: OUTCOMES, recordTypes: RECORD_TYPES, payouts, query, when: await whenIn(orgId) };
+      .map((p) => ({ id: p.id, label: `${providerNameOf(ctx, p.provider)} ${p.providerPayoutId} (arrived ${formatCalendarDay(p.arrivalDate)})` }));
+    const common = { title: 'Xero sync log', base, recordHref, recordName: (entityType: string, entityId: number) => `${entityType} ${entityId}`, outcomes: OUTCOMES, recordTypes: RECORD_TYPES, payouts, query, when: await whenIn(orgId) };
     // A reversed range matches nothing by definition: say so, next to the field, instead of an empty list.
     if (from !== undefined && toDay !== undefined && from > toDay) {
       res.set('Cache-Control', 'no-store');
@@ -150,7 +157,7 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
     const pageHref = (n: number) => `${base}/log?${new URLSearchParams({ ...Object.fromEntries(Object.entries(query).filter(([, v]) => v !== '')), page: String(n) }).toString()}`;
     res.set('Cache-Control', 'no-store');
     ctx.pages.render(res, 'sync-log', {
-      ...common, rangeError: null, entries, page: shown, pageHref,
+      ...common, rangeError: null, entries, page: shown, pageHref, recordName: await namesIn(orgId, entries),
       incoming: incoming.map((e) => ({ ...e, record: numbers.get(e.resourceId.toLowerCase()) ?? null, outcome: e.outcome === null ? null : nameXeroIds(e.outcome, numbers) })),
     });
   }));
@@ -165,6 +172,7 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
       listAudit(ctx.db, { orgId, entityType, entityId, limit: 500, order: 'asc' }),
       ctx.sync.list(ctx.db, { orgId, entityType, entityId }),
     ]);
+    const name = (await namesIn(orgId, [{ entityType, entityId }]))(entityType, entityId);
     const [numbers, actors] = await Promise.all([
       numbersOfXeroIds(ctx.db, orgId, xeroIdsIn(trail.map((r) => r.message))),
       actorsOf(ctx.db, orgId, trail.map((r) => r.triggeredBy)),
@@ -172,7 +180,7 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
     const entries = trail.map((r) => ({ ...r, message: nameXeroIds(r.message ?? '', numbers), by: actorShown(r, actors) }));
     res.set('Cache-Control', 'no-store');
     ctx.pages.render(res, 'sync-record', {
-      title: `Xero: ${entityType} ${entityId}`, entityType, entityId, records, entries, states, base, flash: ctx.pages.takeFlash(req), when: await whenIn(orgId),
+      title: `Xero: ${name}`, name, entityType, entityId, records, entries, states, base, flash: ctx.pages.takeFlash(req), when: await whenIn(orgId),
       xeroHref: (await organisationLinks(ctx.db, ctx.config.appUrl, orgId)).record,
       canSend: req.principal!.role !== 'accountant',
     });

@@ -1,4 +1,4 @@
-// History notes ("Created by Ledgerbridge from sale #12 …") on the invoices and credit notes we create.
+// History notes ("Created by Ledgerbridge from Sale TILL-012 …") on the invoices and credit notes we create.
 // Xero takes them one record per call (PUT /Invoices/{id}/History), which would double the calls a batch
 // of 50 costs. So they are their own low-priority items: enqueued when a record is created (deduped by the
 // Xero id), and sent only while the tenant has headroom — no push items of the organisation waiting and at

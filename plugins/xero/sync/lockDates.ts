@@ -5,6 +5,7 @@
 // (xero_lock_dates), so the next document in the period is dated right at once: one refusal per lock
 // change, never a retry loop.
 import type { Queryable } from '../../../server/plugins/contract';
+import type { XeroSession } from '../engine/session';
 
 export interface LockDates {
   periodLockDate: string | null;
@@ -42,3 +43,43 @@ export const movedNote = (from: string, to: string, locked: string): string =>
 /** What the sale says when the settings hold such a document for the admin. */
 export const heldNote = (from: string, locked: string): string =>
   `Held for the admin: dated ${from}, in a period locked in Xero up to ${locked}. Post it on the first open day (Xero settings, Locked periods), or ask the accountant to move the lock date, then retry`;
+
+/** Where a document or payment dated `date` goes, given the last locked day and the organisation's setting. Pure. */
+export type LockPlacement =
+  | { kind: 'open' }
+  | { kind: 'moved'; date: string; note: string }
+  | { kind: 'held'; error: string; note: string };
+
+export function placeInOpenPeriod(date: string, locked: string | null, setting: 'first_open_day' | 'hold'): LockPlacement {
+  if (!locked || date > locked) return { kind: 'open' };
+  if (setting === 'hold') return { kind: 'held', error: `Dated ${date}, in a period locked in Xero up to ${locked}`, note: heldNote(date, locked) };
+  const to = dayAfter(locked);
+  return { kind: 'moved', date: to, note: movedNote(date, to, locked) };
+}
+
+/** The last locked day as last read from Xero (null: nothing known to be locked). */
+export async function knownLockedUpTo(db: Queryable, orgId: number): Promise<string | null> {
+  return lockedUpTo(await storedLockDates(db, orgId));
+}
+
+/**
+ * Xero refused something for a lock date: read its lock dates (one call, GET /Organisation) and keep them,
+ * so the next attempt places the record in the first open day (or holds it). Returns the last locked day.
+ */
+export async function readLockDates(session: XeroSession, db: Queryable, now: number): Promise<string | null> {
+  const organisation = await session.xero.getOrganisation();
+  const dates = { periodLockDate: organisation?.periodLockDate ?? null, endOfYearLockDate: organisation?.endOfYearLockDate ?? null };
+  await storeLockDates(db, session.orgId, dates, now);
+  return lockedUpTo(dates);
+}
+
+/**
+ * What becomes of a record Xero refused for a lock date, once the lock dates are read: dated inside the
+ * locked period → retry at once (placed on the first open day, or held, next time); otherwise the lock
+ * dates do not explain it → fail with Xero's message. Never a retry loop: the next attempt knows the dates.
+ */
+export function afterLockRefusal(date: string, locked: string | null, messages: readonly string[]): { retry: true; message: string; audit: string } | { retry: false; message: string } {
+  const said = `Xero: ${messages.join('; ')}`;
+  if (locked && date <= locked) return { retry: true, message: `${said} (lock dates read from Xero: locked up to ${locked})`, audit: `dated ${date}, inside the period locked in Xero up to ${locked}` };
+  return { retry: false, message: `${said} (Xero's lock dates say ${locked ? `locked up to ${locked}` : 'nothing is locked'})` };
+}

@@ -40,7 +40,8 @@ export interface DepositPushPayload extends PushPayloadBase {
 }
 
 export interface HistoryNotePayload {
-  recordType: 'invoice' | 'credit_note';
+  /** `payment`: a payment or a refund's pay-out (both are Payments in Xero). */
+  recordType: 'invoice' | 'credit_note' | 'payment';
   xeroId: string;
   entityType: SyncEntityType;
   entityId: number;

@@ -139,7 +139,7 @@ for (const kind of dbKinds()) {
       const from = '2026-04-01';
       const ids = await history(4, Date.parse('2026-04-02T09:00:00Z'), 'CLI');
       const printed = (await cli('xero:backfill', '--from', from, '--page-size', '2')).join('\n');
-      assert.match(printed, /4 sales from 2026-03-31T23:00:00.000Z/, 'the start date is midnight in Europe/London (BST)');
+      assert.match(printed, /4 sales from 1 Apr 2026, 00:00/, 'the start date is midnight in Europe/London (BST), in the organisation\'s date style');
       assert.match(printed, /Synced 4 of 4 records; 0 failed\./);
       assert.equal((await invoicesOf(ids)).length, 4);
 

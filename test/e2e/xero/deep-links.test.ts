@@ -96,7 +96,8 @@ for (const kind of dbKinds()) {
     it('"Send to Xero now" on the sale page queues a check-and-send and comes back to the sale page; an accountant has no button', async () => {
       const staff = await logIn(f.x.app, f.org.emails.staff);
       const page = await staff.get(`/sales/${saleId}`).expect(200);
-      const form = /<form method="post" action="([^"]+)" class="sale-action">[\s\S]*?name="returnTo" value="([^"]+)"[\s\S]*?<button type="submit" class="button">Send to Xero now<\/button>/.exec(page.text);
+      // Within one form: the sale page has other sale-action forms (Cancel the sale) before it.
+      const form = /<form method="post" action="([^"]+)" class="sale-action">(?:(?!<\/form>)[\s\S])*?name="returnTo" value="([^"]+)"(?:(?!<\/form>)[\s\S])*?<button type="submit" class="button">Send to Xero now<\/button>/.exec(page.text);
       assert.ok(form, 'the button is on the sale page');
       const sent = await staff.post(form[1]!).type('form').send({ _csrf: csrfFrom(page), returnTo: form[2]! }).expect(303);
       assert.equal(sent.headers.location, `/sales/${saleId}`);

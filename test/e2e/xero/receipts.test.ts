@@ -106,6 +106,23 @@ for (const kind of dbKinds()) {
       assert.ok(await f.x.ctx.db('xero_receipt_attachments').where({ org_id: f.org.orgId, invoice_id: first.invoiceId }).first(), 'marked again');
     });
 
+    it('the upload landed but its answer was lost (a timeout): the retry finds the receipt on the invoice and attaches nothing more', async () => {
+      await request(f.emu.url).post('/_emulator/faults').send({ path: 'Attachments/Receipt-R-5004', method: 'PUT', kind: 'timeout', landed: true, delayMs: 200, count: 1 }).expect(201);
+      try {
+        const s = await f.sell(sale('R-5004'));
+        await f.drained();
+        const [item] = await settled(s.id, 1);
+        assert.equal(item.status, 'done');
+        assert.equal(Number(item.attempts), 2, 'the lost answer was retried once');
+        const invoice = await invoiceOf(s.id);
+        assert.deepEqual((await attachmentsOf(invoice.InvoiceID)).map((a) => a.FileName), ['Receipt-R-5004.pdf']);
+        const trail = await f.x.ctx.db('xero_audit').where({ entity_type: 'sale', entity_id: s.id, record_type: 'receipt' }).select('action');
+        assert.deepEqual(trail.map((t: { action: string }) => t.action), ['adopted']);
+      } finally {
+        await request(f.emu.url).delete('/_emulator/faults').expect(204);
+      }
+    });
+
     it('a receipt Xero refuses (over its size limit) fails that item alone, with what Xero said; the invoice stands', async () => {
       await request(f.emu.url).post('/_emulator/limits').send({ maxAttachmentBytes: 1000 }).expect(200);
       try {

@@ -47,6 +47,11 @@ for (const kind of dbKinds()) {
         );
         assert.match(after.payments[0].when, /2026|Dec|12/);
       }
+      // A refund's downstream state, which the Xero plugin may set meanwhile, comes with it.
+      const refund = await f.refund(s.id, { kind: 'amount', amount: '4.00' });
+      assert.deepEqual((await staff.get(`/sales/${s.id}/live.json`).expect(200)).body.refunds, [{ id: refund.id, downstreamState: null }]);
+      await f.x.ctx.payments.noteRefundState!(f.org.orgId, refund.id, 'Settled in Xero: 4.00 paid out');
+      assert.deepEqual((await staff.get(`/sales/${s.id}/live.json`).expect(200)).body.refunds, [{ id: refund.id, downstreamState: 'Settled in Xero: 4.00 paid out' }]);
       // The server renders the same row the script would write.
       const page = await staff.get(`/sales/${s.id}`).expect(200);
       assert.match(page.text, /<span data-testid="payment-source">Paid in Xero: bank transfer, 2 Dec<\/span>/);

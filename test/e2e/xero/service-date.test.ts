@@ -74,7 +74,7 @@ for (const kind of dbKinds()) {
       assert.equal(res.status, 303);
       const id = Number(/\/sales\/(\d+)/.exec(res.headers.location as string)![1]);
       const shown = await staff.get(`/sales/${id}`);
-      assert.match(shown.text, /<dd data-testid="sale-service-date">2026-03-02<\/dd>/);
+      assert.match(shown.text, /<dd data-testid="sale-service-date">2 Mar 2026<\/dd>/);
       const got = await request(f.x.app).get(`/api/v1/sales/${id}`).set('authorization', `Bearer ${token}`);
       assert.equal(got.body.serviceDate, '2026-03-02');
       await f.drained();

@@ -36,7 +36,7 @@ for (const kind of dbKinds()) {
 
       const log = (await admin.get('/plugins/xero/sync/log?recordType=invoice').expect(200)).text;
       const rowsOf = (html: string) => [...html.matchAll(/<tr data-outcome="[^"]+">([\s\S]*?)<\/tr>/g)].map((m) => m[1]!);
-      const saleRows = rowsOf(log).filter((r) => r.includes(`>sale ${s.id}</a>`));
+      const saleRows = rowsOf(log).filter((r) => r.includes(`>Sale ${s.id}</a>`));
       assert.ok(saleRows.length >= 3, `created, resend, adopted: ${saleRows.length}`);
       assert.ok(!saleRows.some((r) => /<td>history<\/td>/.test(r)), 'no row of its own for a history note');
       const created = saleRows.find((r) => /<td>created<\/td>/.test(r))!;

@@ -60,7 +60,7 @@ for (const kind of dbKinds()) {
     const accountant = await logIn(f.x.app, f.org.emails.accountant);
     const log = await accountant.get('/plugins/xero/sync/log').expect(200);
     assert.match(log.text, /id="incoming-events"/);
-    assert.match(log.text, /<td>webhook<\/td>\s*<td class="message">[^<]*recorded on sale/);
+    assert.match(log.text, /<td>webhook<\/td>\s*<td class="message">[^<]*recorded on Sale /);
     const dashboard = (await accountant.get('/').expect(200)).text;
     assert.match(dashboard, /data-testid="xero-last-event"[^>]*>just now</);
     assert.match(dashboard, /data-testid="xero-webhooks"[^>]*>verified (just now|\d+ min ago)</);

@@ -78,6 +78,13 @@ describe('createLedgerbridge options', () => {
       }),
       /host\.paymentMethods: must be a list/,
     );
+    assert.throws(
+      () => createLedgerbridge({
+        db: { client: { driverName: 'sqlite3', config: {} } } as never, plugins: [], host: { ...hostServices(), receipts: {} } as never,
+        env: {}, publicUrl: 'http://bookings.test', masterKey: { key: KEY },
+      }),
+      /host\.receipts\.pdf: must be a function/,
+    );
   });
 });
 

@@ -73,6 +73,17 @@ for (const kind of dbKinds()) {
       await assert.rejects(outbox.waitingForWorker(fx.tdb.db, { types: ['other.invoice.push'], dueBy: now }), /not its own/);
     });
 
+    it('waitingForWorker: an item held back by an earlier one of its subject (dead) is waiting for a person, not a worker', async () => {
+      const [dead] = await enqueueAll(fx.tdb.db, fx.writer, [
+        item({ type: TYPE, orgId: 7, subject: 'sale:1', availableAt: now - 5_000 }),
+        item({ type: TYPE, orgId: 7, subject: 'sale:1', availableAt: now - 5_000 }),
+      ]);
+      await fx.tdb.db('outbox').where({ id: dead }).update({ status: 'dead' });
+      assert.equal(await outbox.waitingForWorker(fx.tdb.db, { types: [TYPE], dueBy: now - 1_000 }), false);
+      await fx.tdb.db('outbox').where({ id: dead }).update({ status: 'done' });
+      assert.equal(await outbox.waitingForWorker(fx.tdb.db, { types: [TYPE], dueBy: now - 1_000 }), true, 'once the earlier one is done, the next is claimable');
+    });
+
     it('list takes ids from a subquery of the plugin\'s own table, and still shows only its own items', async () => {
       const [mine, alsoMine, theirs] = await enqueueAll(fx.tdb.db, fx.writer, [
         item({ type: TYPE, orgId: 1 }), item({ type: TYPE, orgId: 1 }), item({ type: 'other.invoice.push', orgId: 1 }),

@@ -72,8 +72,9 @@ describe('the Xero gateway', () => {
     assert.ok(marked);
     assert.equal(calls[0]!.beforeSendRan, true, 'the send mark runs before the request');
     assert.deepEqual(calls[0]!.args.slice(2), [false, 4, 'lb-key'], 'summarizeErrors=false, unitdp, Idempotency-Key');
-    assert.deepEqual(elements.map((e) => (e.ok ? e.value : e.messages)), [
-      { invoiceId: 'inv-1', number: 'LB-1', status: 'AUTHORISED', totals: { subTotalCents: 0, totalTaxCents: 0, totalCents: 0 } },
+    // The content hash of what was created (gateway/contentHash.ts) comes with it: a sha256 in hex.
+    assert.deepEqual(elements.map((e) => (e.ok ? { ...e.value, contentHash: /^[0-9a-f]{64}$/.test(e.value.contentHash) } : e.messages)), [
+      { invoiceId: 'inv-1', number: 'LB-1', status: 'AUTHORISED', totals: { subTotalCents: 0, totalTaxCents: 0, totalCents: 0 }, contentHash: true, totalCents: 0 },
       ['Invoice # must be unique.'],
       [],
     ]);

@@ -8,6 +8,7 @@ import { clearMarks, sendMarked } from '../../engine/sendMarks';
 import { centsOf, type InvoiceAnswer } from '../../gateway/answers';
 import { buildAllocation, xeroDate } from '../../payloads';
 import { allocatedSoFar, allocationDecision, amountText, doneOnNote, remainingCents } from './decisions';
+import { placeInOpenPeriod } from '../lockDates';
 import type { Batch, RefundWork } from './work';
 
 export async function allocate(b: Batch, settle: readonly RefundWork[], invoices: ReadonlyMap<string, InvoiceAnswer>): Promise<void> {
@@ -45,7 +46,9 @@ export async function allocate(b: Batch, settle: readonly RefundWork[], invoices
 
 async function sendAllocation(b: Batch, w: RefundWork, amountCents: number, invoice: InvoiceAnswer | undefined): Promise<void> {
   const { ctx } = b.svc;
-  const allocation = buildAllocation(amountText(amountCents), { InvoiceID: w.invoice.xeroId! }, xeroDate(w.refund.createdAt));
+  // Never before its note: a note moved out of a locked period is allocated on the day it is dated.
+  const placed = placeInOpenPeriod(xeroDate(w.refund.createdAt), b.lockedUpTo, 'first_open_day');
+  const allocation = buildAllocation(amountText(amountCents), { InvoiceID: w.invoice.xeroId! }, placed.kind === 'moved' ? placed.date : xeroDate(w.refund.createdAt));
   const idemKey = idempotencyKey('allocation', [w.item.id], `${w.creditNoteId}|${stableJson(allocation)}`);
   const element = await sendMarked(b.session, ctx.db, [w.item.id], 'allocation',
     (beforeSend) => b.session.xero.allocateCreditNote(w.creditNoteId!, allocation, { idempotencyKey: idemKey, beforeSend }));

@@ -2,6 +2,7 @@
 // ran first: same outbox subject); one not recorded is looked up by InvoiceNumber (a sale from before the
 // plugin): a refund never creates an invoice. A note or invoice removed in Xero skips the refund with the reason.
 import { DELETED_UPSTREAM, findRecords, isRemovedInXero, saveRecord } from '../../engine/records';
+import { saleNameOf } from '../../engine/names';
 import { creditNoteNumberFor, invoiceNumberFor } from '../../payloads';
 import { guardRefund } from './decisions';
 import { depositIds } from '../deposits/store';
@@ -51,7 +52,7 @@ export async function guardInvoices(b: Batch, loaded: readonly LoadedRefund[]): 
         b.recorder.skip(l.item, l.index, `Credit note ${number} was voided or deleted in Xero; it is not pushed again`);
         break;
       case 'no_invoice':
-        b.recorder.fail(l.item, l.index, `The invoice ${invoiceNumberFor(l.sale.id, b.mappings)} for sale ${l.sale.id} is not in Xero, so this refund has nothing to credit. Send the sale first, then retry this refund.`);
+        b.recorder.fail(l.item, l.index, `The Xero invoice ${invoiceNumberFor(l.sale.id, b.mappings)} for ${await saleNameOf(ctx.records, ctx.db, l.sale.orgId, l.sale.id)} is not in Xero, so this refund has nothing to credit. Send the sale first, then retry this refund.`);
         break;
       case 'invoice_removed':
         b.recorder.skip(l.item, l.index, `Skipped: the invoice ${invoice!.number ?? ''} was voided or deleted in Xero by the accountant, so no credit note is created for this refund`);

@@ -19,6 +19,7 @@ import { afterCallFailure, done, finishBatch, type ItemResult } from '../../engi
 import { openSession } from '../../engine/session';
 import type { XeroServices } from '../../engine/services';
 import { mappingsOrFinish } from '../mappingsOrFinish';
+import { knownLockedUpTo } from '../lockDates';
 import { allocate } from './allocate';
 import { createNotes } from './createNotes';
 import { guardInvoices, loadRefunds } from './guard';
@@ -33,7 +34,10 @@ export async function pushCreditNotes(svc: XeroServices, items: Item[], hctx: Ou
   const loaded = await mappingsOrFinish(svc, orgId, items, recorder, hctx.workerId);
   if ('finished' in loaded) return loaded.finished;
   const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal);
-  const b: Batch = { svc, session, mappings: loaded.mappings, timeZone: loaded.timeZone, recorder, keys: recordKeys(orgId, session.tenantId) };
+  const b: Batch = {
+    svc, session, mappings: loaded.mappings, timeZone: loaded.timeZone, recorder, keys: recordKeys(orgId, session.tenantId),
+    lockedUpTo: await knownLockedUpTo(ctx.db, orgId),
+  };
 
   try {
     const work = await guardInvoices(b, await loadRefunds(b, items));
@@ -57,6 +61,9 @@ async function finishRefunds(b: Batch, work: readonly RefundWork[]): Promise<voi
     if (!w.creditNoteId) continue;
     const note = (await findRecords(b.svc.ctx.db, b.keys.note, [w.refund.id])).get(w.refund.id);
     if (w.audit.length === 0) w.audit.push(b.recorder.audit(w.item, { action: 'already_synced', outcome: 'ok', message: `already in Xero as ${note?.number ?? w.number}` }));
-    b.recorder.results[w.index] = done({ ...b.recorder.syncOf(w.refund.id), externalId: w.creditNoteId, externalRef: note?.number ?? w.number, error: w.notes.length ? w.notes.join('; ') : null }, w.audit);
+    b.recorder.results[w.index] = done({
+      ...b.recorder.syncOf(w.refund.id), externalId: w.creditNoteId, externalRef: note?.number ?? w.number, error: w.notes.length ? w.notes.join('; ') : null,
+      ...(w.moved?.length ? { note: w.moved.join('; ') } : {}),
+    }, w.audit);
   }
 }

@@ -18,6 +18,8 @@ export interface Batch {
   mappings: ResolvedMappings;
   /** The organisation's time zone: notes and pay-outs are dated on their day there. */
   timeZone: string;
+  /** The last day locked in Xero, as last read (../lockDates.ts); null: nothing known to be locked. */
+  lockedUpTo: string | null;
   recorder: BatchRecorder<CreditNotePushPayload>;
   /** The xero_records of each step: the sale's invoice, the refund's note, its allocation and its pay-out. */
   keys: Record<'invoice' | 'note' | 'allocation' | 'payOut', RecordKey>;
@@ -58,6 +60,8 @@ export interface RefundWork extends LoadedRefund {
   remainingCents?: number;
   /** What the refund's sync state says besides "synced" (not allocated, kept as credit, …). */
   notes: string[];
+  /** Said on the refund (its sync note), the Xero records and the trail when its note or pay-out was moved out of a locked period. */
+  moved?: string[];
   audit: AuditEntry[];
 }
 

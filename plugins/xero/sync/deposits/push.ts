@@ -252,7 +252,7 @@ async function cancellationInvoice(run: Run): Promise<void> {
     const amount = Number(xeroCents(cancellation.keptMinor, run.sale.currency)) / 100;
     const date = xeroDate(cancellation.at, run.timeZone);
     const payload: XeroInvoice = {
-      Type: 'ACCREC', Contact: { ContactID: contact.contactId }, InvoiceNumber: number, Reference: `Cancelled: ${run.sale.reference ?? `sale #${run.sale.id}`}`,
+      Type: 'ACCREC', Contact: { ContactID: contact.contactId }, InvoiceNumber: number, Reference: `Cancelled: ${run.sale.reference ?? `Sale ${run.sale.id}`}`,
       CurrencyCode: run.sale.currency, Date: date, DueDate: date, Status: 'AUTHORISED', LineAmountTypes: 'NoTax',
       LineItems: [{ Description: `Deposit kept: booking ${run.sale.reference ?? `#${run.sale.id}`} cancelled`, Quantity: 1, UnitAmount: amount, LineAmount: amount, AccountCode: account, TaxType: 'NONE' }],
     };

@@ -15,8 +15,10 @@ import { PermanentError } from '../../../../server/errors';
 import type { XeroConfig } from '../../config';
 import { batchRecorder, type BatchRecorder } from '../../engine/batchRecorder';
 import { idempotencyKey, payloadHash, stableJson } from '../../engine/keys';
+import { rememberOurContent } from '../../incoming/contentHashes';
 import { afterCallFailure, done, finishBatch, retryLater, type ItemResult } from '../../engine/outcomes';
 import { DELETED_UPSTREAM, findRecords, saveRecord, type RecordKey } from '../../engine/records';
+import { saleNamesOf } from '../../engine/names';
 import { clearMarks, markedItems, sendMarked } from '../../engine/sendMarks';
 import { openSession, type XeroSession } from '../../engine/session';
 import { permanentMessage, type XeroServices } from '../../engine/services';
@@ -260,6 +262,7 @@ async function send(b: Batch, toSend: readonly ToSend[]): Promise<void> {
   await clearMarks(ctx.db, toSend.filter((_, n) => { const e = elements[n]!; return !e.ok && refusalOf(e.messages) !== 'number_taken'; }).map((s) => s.item.id), 'invoice');
 
   const lockRefused: { sent: ToSend; messages: readonly string[] }[] = [];
+  const saleName = b.svc.historyNotes ? await saleNamesOf(ctx.records, ctx.db, b.session.orgId, toSend.map((s) => s.item.payload.saleId)) : null;
   for (const [n, sent] of toSend.entries()) {
     const { item, index, built, customerId, moved } = sent;
     const element = elements[n]!;
@@ -269,11 +272,13 @@ async function send(b: Batch, toSend: readonly ToSend[]): Promise<void> {
       const { invoiceId } = element.value;
       const number = element.value.number ?? built.payload.InvoiceNumber;
       await saveRecord(ctx.db, b.key, { entityId: saleId, xeroId: invoiceId, number, status: element.value.status ?? built.payload.Status, payloadHash: payloadHash(built.payload), totals: element.value.totals }, ctx.clock.now());
-      if (b.svc.historyNotes) {
+      if (saleName) {
         await enqueueHistoryNote(ctx, b.session.orgId, { recordType: 'invoice', xeroId: invoiceId, entityType: 'sale', entityId: saleId,
-          details: `Created by Ledgerbridge from sale #${saleId}${built.payload.Reference ? ` (${built.payload.Reference})` : ''}: ${saleUrlOf(ctx, saleId)}${moved ? `. ${moved}` : ''}` });
+          details: `Created by Ledgerbridge from ${saleName(saleId)}: ${saleUrlOf(ctx, saleId)}${moved ? `. ${moved}` : ''}` });
       }
       await receiptFor(b, item, invoiceId);
+      // What we wrote, as Xero holds it: its echo is recognised by this, and a later edit in Xero too.
+      await rememberOurContent(ctx.db, b.session.orgId, 'invoice', invoiceId, element.value.contentHash, element.value.totalCents, ctx.clock.now());
       b.recorder.results[index] = done({ ...b.recorder.syncOf(saleId), externalId: invoiceId, externalRef: number, ...(moved ? { note: moved } : {}) },
         [b.recorder.audit(item, { action: 'created', outcome: 'ok', request, response: element.summary, ...(moved ? { message: moved } : {}) })]);
       continue;

@@ -6,39 +6,33 @@
 //   send       ONE PUT /Payments?summarizeErrors=false; per-element results. "Only AUTHORISED documents"
 //              → ONE look at those invoices: voided/deleted there → deleted_upstream, else Xero's message.
 // The decisions are pure (decisions.ts).
-import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, PaymentSnapshot } from '../../../../server/plugins/contract';
+import type { OutboxHandlerContext, OutboxOutcome } from '../../../../server/plugins/contract';
 import { PermanentError } from '../../../../server/errors';
 import { withClearingAccounts } from '../../clearing/paymentAccounts';
-import { batchRecorder, type BatchRecorder } from '../../engine/batchRecorder';
+import { batchRecorder } from '../../engine/batchRecorder';
 import { idempotencyKey, payloadHash, stableJson } from '../../engine/keys';
-import { afterCallFailure, done, finishBatch, type ItemResult } from '../../engine/outcomes';
-import { DELETED_UPSTREAM, findRecords, isRemovedInXero, saveRecord, type RecordKey, type XeroRecord } from '../../engine/records';
+import { afterCallFailure, done, finishBatch, retryLater, type ItemResult } from '../../engine/outcomes';
+import { DELETED_UPSTREAM, findRecords, isRemovedInXero, saveRecord, type XeroRecord } from '../../engine/records';
 import { clearMarks, markedItems, sendMarked } from '../../engine/sendMarks';
-import { openSession, type XeroSession } from '../../engine/session';
+import { saleNameOf } from '../../engine/names';
+import { openSession } from '../../engine/session';
 import { permanentMessage, type XeroServices } from '../../engine/services';
 import type { XeroPayment } from '../../gateway/documents';
-import type { ResolvedMappings } from '../../mappings/types';
 import { buildPayment, invoiceNumberFor, paymentKeyFor } from '../../payloads';
 import { mappingsOrFinish } from '../mappingsOrFinish';
-import type { PaymentPushPayload } from '../types';
+import { enqueueHistoryNote } from '../historyNotes';
+import { afterLockRefusal, knownLockedUpTo, LOCK_DATE_REFUSAL, placeInOpenPeriod, readLockDates } from '../lockDates';
+import type { Batch, Item, Loaded } from './batch';
+import { allocateCredit, isFromCredit, postOverpayments } from './credit';
 import { depositIds } from '../deposits/store';
 import { invoiceNotAuthorised, notAuthorisedBecause, ourPayment, paymentGuard } from './decisions';
 
-type Item = OutboxItem<PaymentPushPayload>;
-
-interface Batch {
-  svc: XeroServices;
-  session: XeroSession;
-  mappings: ResolvedMappings;
-  /** The organisation's time zone: a payment is dated on its day there. */
-  timeZone: string;
-  recorder: BatchRecorder<PaymentPushPayload>;
-  keys: { invoice: RecordKey; payment: RecordKey };
-}
-
-interface Loaded { item: Item; index: number; payment: PaymentSnapshot }
 interface Pending extends Loaded { invoice: XeroRecord; key: string }
-interface ToSend { p: Pending; payment: XeroPayment }
+interface ToSend {
+  p: Pending; payment: XeroPayment;
+  /** Said on the sale, the Xero record and in the audit trail when the payment was moved out of a locked period. */
+  moved?: string;
+}
 
 export async function pushPayments(svc: XeroServices, items: Item[], hctx: OutboxHandlerContext): Promise<OutboxOutcome[]> {
   const { ctx } = svc;
@@ -48,17 +42,24 @@ export async function pushPayments(svc: XeroServices, items: Item[], hctx: Outbo
   if ('finished' in loaded) return loaded.finished;
   const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal);
   const b: Batch = {
-    svc, session, mappings: loaded.mappings, timeZone: loaded.timeZone, recorder,
+    svc, session, mappings: loaded.mappings, timeZone: loaded.timeZone, recorder, lockedUpTo: await knownLockedUpTo(ctx.db, orgId),
     keys: {
       invoice: { orgId, tenantId: session.tenantId, entityType: 'sale', recordType: 'invoice' },
       payment: { orgId, tenantId: session.tenantId, entityType: 'payment', recordType: 'payment' },
+      overpayment: { orgId, tenantId: session.tenantId, entityType: 'payment', recordType: 'overpayment' },
     },
   };
   try {
-    const pending = await guard(b, await loadPayments(b, items));
+    const loadedAll = await loadPayments(b, items);
+    // A payment from the customer's credit moved no money: it allocates their overpayments (credit.ts).
+    const paid = loadedAll.filter((l) => !isFromCredit(l.payment));
+    const pending = await guard(b, paid);
     await reconcile(b, pending);
     const toSend = await build(b, pending);
     if (toSend.length > 0) await send(b, toSend);
+    // Then the excess of those that paid more than their sale owed, once their invoice part is in Xero.
+    await postOverpayments(b, paid);
+    await allocateCredit(b, loadedAll.filter((l) => isFromCredit(l.payment)));
   } catch (err) {
     return afterCallFailure(ctx, items, recorder.results, err, hctx.workerId);
   }
@@ -112,7 +113,7 @@ async function guard(b: Batch, loaded: readonly Loaded[]): Promise<Pending[]> {
           [b.recorder.audit(l.item, { action: 'already_synced', outcome: 'ok', message: 'already in Xero' })]);
         break;
       case 'no_invoice':
-        b.recorder.fail(l.item, l.index, `The invoice ${invoiceNumberFor(l.payment.saleId, b.mappings)} for sale ${l.payment.saleId} is not in Xero; a payment never creates one. Send the sale first, then retry this payment.`);
+        b.recorder.fail(l.item, l.index, `The Xero invoice ${invoiceNumberFor(l.payment.saleId, b.mappings)} for ${await saleNameOf(ctx.records, ctx.db, l.payment.orgId, l.payment.saleId)} is not in Xero; a payment never creates one. Send the sale first, then retry this payment.`);
         break;
       case 'invoice_removed':
         b.recorder.skip(l.item, l.index, `Skipped: the invoice ${invoice?.number ?? ''} was voided or deleted in Xero by the accountant, so this payment is not recorded there`);
@@ -148,7 +149,15 @@ async function build(b: Batch, pending: readonly Pending[]): Promise<ToSend[]> {
   const toSend: ToSend[] = [];
   for (const p of open) {
     try {
-      toSend.push({ p, payment: buildPayment(p.payment, p.invoice.xeroId!, mappings, { timeZone: b.timeZone }) });
+      const payment = buildPayment(p.payment, p.invoice.xeroId!, mappings, { timeZone: b.timeZone });
+      // Dated inside a period locked in Xero: on the first open day, or held for the admin (the setting).
+      const placed = placeInOpenPeriod(payment.Date, b.lockedUpTo, b.mappings.lockedPeriod);
+      if (placed.kind === 'held') {
+        b.recorder.fail(p.item, p.index, placed.error, {}, placed.note);
+        continue;
+      }
+      if (placed.kind === 'moved') payment.Date = placed.date;
+      toSend.push({ p, payment, ...(placed.kind === 'moved' ? { moved: placed.note } : {}) });
     } catch (err) {
       if (!(err instanceof PermanentError)) throw err;
       b.recorder.fail(p.item, p.index, permanentMessage(err));
@@ -166,14 +175,20 @@ async function send(b: Batch, toSend: readonly ToSend[]): Promise<void> {
     (beforeSend) => b.session.xero.createPayments(payloads, { idempotencyKey: idemKey, beforeSend }));
   await clearMarks(ctx.db, toSend.filter((_, n) => !elements[n]!.ok).map((s) => s.p.item.id), 'payment');
   const notAuthorised: ToSend[] = [];
+  const lockRefused: { s: ToSend; messages: readonly string[] }[] = [];
   for (const [n, s] of toSend.entries()) {
     const element = elements[n]!;
     const request = { idempotencyKey: idemKey, payload: s.payment };
     if (element.ok) {
       const { paymentId } = element.value;
       await saveRecord(ctx.db, b.keys.payment, { entityId: s.p.payment.id, xeroId: paymentId, number: s.p.key, status: element.value.status ?? 'AUTHORISED', payloadHash: payloadHash(s.payment) }, ctx.clock.now());
-      b.recorder.results[s.p.index] = done({ ...b.recorder.syncOf(s.p.payment.id), externalId: paymentId, externalRef: s.p.key },
-        [b.recorder.audit(s.p.item, { action: 'created', outcome: 'ok', request, response: element.summary })]);
+      if (s.moved && paymentId && b.svc.historyNotes) {
+        await enqueueHistoryNote(ctx, b.session.orgId, { recordType: 'payment', xeroId: paymentId, entityType: 'payment', entityId: s.p.payment.id, details: `Ledgerbridge payment ${s.p.payment.id} of ${await saleNameOf(ctx.records, ctx.db, b.session.orgId, s.p.payment.saleId)}: ${s.moved}` });
+      }
+      b.recorder.results[s.p.index] = done({ ...b.recorder.syncOf(s.p.payment.id), externalId: paymentId, externalRef: s.p.key, ...(s.moved ? { note: s.moved } : {}) },
+        [b.recorder.audit(s.p.item, { action: 'created', outcome: 'ok', request, response: element.summary, ...(s.moved ? { message: s.moved } : {}) })]);
+    } else if (element.messages.some((m) => LOCK_DATE_REFUSAL.test(m))) {
+      lockRefused.push({ s, messages: element.messages });
     } else if (invoiceNotAuthorised(element.messages)) {
       notAuthorised.push(s);
     } else {
@@ -181,6 +196,14 @@ async function send(b: Batch, toSend: readonly ToSend[]): Promise<void> {
     }
   }
   if (notAuthorised.length > 0) await explainNotAuthorised(b, notAuthorised);
+  if (lockRefused.length > 0) {
+    const locked = await readLockDates(b.session, ctx.db, ctx.clock.now());
+    for (const { s, messages } of lockRefused) {
+      const next = afterLockRefusal(s.payment.Date, locked, messages);
+      if (next.retry) b.recorder.results[s.p.index] = retryLater(next.message, [b.recorder.audit(s.p.item, { action: 'retry', outcome: 'retry', message: next.audit })], 0);
+      else b.recorder.fail(s.p.item, s.p.index, next.message);
+    }
+  }
 }
 
 /** Voided by the accountant since (deleted upstream), or still a draft (the admin's decision): ONE look at those invoices. */
