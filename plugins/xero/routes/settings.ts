@@ -12,6 +12,7 @@ import { BUILT_IN } from '../mappings/load';
 import { listMappings, replaceMappings } from '../mappings/store';
 import { scheduleLocals } from './schedule';
 import { XERO_METHOD } from '../incoming/reconcile';
+import { GIFT_VOUCHER_METHOD } from '../mappings/resolve';
 import { payoutProviders } from '../clearing/providers';
 import { clearingAccountName } from '../clearing/accounts';
 
@@ -21,10 +22,11 @@ const SOLD_CATEGORIES = 250;
 /**
  * The organisation's payment methods (the install's and its own, disabled ones too: their payments already
  * recorded still post), each mapped to an account on this page; not "Paid in Xero" (payments that are in
- * Xero already: never pushed, so they need no account).
+ * Xero already: never pushed, so they need no account), nor gift vouchers (a redemption is always paid from
+ * the voucher liability account set under Gift vouchers: a method account here would be ignored).
  */
 const pushedMethods = async (ctx: PluginContext<XeroConfig>, orgId: number) =>
-  (await ctx.paymentMethods.ofOrganisation(ctx.db, orgId)).filter((m) => m.id !== XERO_METHOD);
+  (await ctx.paymentMethods.ofOrganisation(ctx.db, orgId)).filter((m) => m.id !== XERO_METHOD && m.id !== GIFT_VOUCHER_METHOD);
 const methodIdsOf = async (ctx: PluginContext<XeroConfig>, orgId: number): Promise<string[]> => (await pushedMethods(ctx, orgId)).map((m) => m.id);
 
 interface PageState {
