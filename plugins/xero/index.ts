@@ -56,8 +56,12 @@ export const xeroPlugin = definePlugin<XeroConfig>({
     { label: 'Sign-off queue', href: '/plugins/xero/payouts/signoff', roles: ['accountant', 'admin'] },
     { label: 'Payout settings', href: '/plugins/xero/payouts/settings', roles: ['admin'] },
   ],
-  // Payments recorded in Xero (by the accountant, or by a payout sign-off) as they appear on the sale.
-  paymentMethods: [{ id: XERO_METHOD, label: 'Paid in Xero' }],
+  // Payments recorded in Xero (by the accountant, or by a payout sign-off) as they appear on the sale. Only
+  // this plugin records them: one recorded at the desk would never reach Xero (payments from Xero are not pushed).
+  paymentMethods: [{
+    id: XERO_METHOD, label: 'Paid in Xero', recordedBy: 'plugin',
+    recordedByReason: 'payments in Xero are brought back by the Xero plugin when the invoice is paid there',
+  }],
   // The booking system's tax codes mapped on the settings page, and Xero's own sales TaxTypes as last read;
   // each line's rate as the invoice posts it (the host's receipts state VAT by rate).
   taxCodes: () => ({ ...taxCodeVocabulary(), lineRates: lineTaxRates }),

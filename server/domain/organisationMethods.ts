@@ -5,7 +5,7 @@
 import { NotFoundError, ValidationError } from '../errors';
 import type { Queryable } from '../db/knex';
 import type { CustomPaymentMethod, PaymentMethodCatalogue } from '../plugins/contract';
-import { METHOD_ID } from '../plugins/paymentMethods';
+import { METHOD_ID, pluginOnlyRefusal, recordableByPeople } from '../plugins/paymentMethods';
 import { CONTROL_CHARACTER_MESSAGE, hasControlCharacters } from './text';
 
 export const MAX_METHOD_LABEL = 60;
@@ -35,10 +35,29 @@ export async function listOrganisationMethods(db: Queryable, orgId: number): Pro
   return rows.map((r) => ({ id: r.method_id, label: r.label, enabled: Boolean(r.enabled) }));
 }
 
-/** What a sale, payment or refund of the organisation may name now, and what it may not because it is disabled. */
-export async function methodChoices(catalogue: PaymentMethodCatalogue, db: Queryable, orgId: number): Promise<{ enabled: string[]; disabled: string[] }> {
+export interface MethodChoices {
+  enabled: string[];
+  disabled: string[];
+  /** Methods only their plugin records (e.g. "Paid in Xero"), refused to people with this reason. */
+  pluginOnly: Map<string, string>;
+}
+
+/**
+ * What a sale, payment or refund of the organisation may name now, and what it may not because it is
+ * disabled or only its plugin records it. `recordedBy: 'plugin'`: a plugin's own recording path
+ * (ctx.payments), which may name its plugin-only methods too.
+ */
+export async function methodChoices(
+  catalogue: PaymentMethodCatalogue, db: Queryable, orgId: number, opts: { recordedBy?: 'people' | 'plugin' } = {},
+): Promise<MethodChoices> {
   const methods = await catalogue.ofOrganisation(db, orgId);
-  return { enabled: methods.filter((m) => m.enabled).map((m) => m.id), disabled: methods.filter((m) => !m.enabled).map((m) => m.id) };
+  const byPlugin = opts.recordedBy === 'plugin';
+  const pluginOnly = byPlugin ? [] : methods.filter((m) => !recordableByPeople(m));
+  return {
+    enabled: methods.filter((m) => m.enabled && (byPlugin || recordableByPeople(m))).map((m) => m.id),
+    disabled: methods.filter((m) => !m.enabled).map((m) => m.id),
+    pluginOnly: new Map(pluginOnly.map((m) => [m.id, pluginOnlyRefusal(m)])),
+  };
 }
 
 /** Add a method by name; every problem is a ValidationError on `label` and nothing is written. */

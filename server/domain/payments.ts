@@ -34,6 +34,11 @@ export interface PaymentOptions extends WriteOptions {
    * a payment may be taken from that credit. 'refuse' (provider payments): more than is outstanding is a 422.
    */
   overpayment?: 'credit' | 'refuse';
+  /**
+   * 'people' (the desk and the API, the default): methods only a plugin records ("Paid in Xero") are refused.
+   * 'plugin': a plugin's own recording path (ctx.payments), which may name them.
+   */
+  recordedBy?: 'people' | 'plugin';
 }
 
 export async function recordPayment(deps: SaleDeps, principal: Principal, saleId: number, input: unknown, opts: PaymentOptions = {}): Promise<PaymentResult> {
@@ -41,10 +46,10 @@ export async function recordPayment(deps: SaleDeps, principal: Principal, saleId
   const overpayment = opts.overpayment ?? 'credit';
   return withTransaction(deps.db, opts.trx, async (trx) => {
     const sale = await findSaleRow(trx, principal.orgId, saleId, { lock: true });
-    const methods = await methodChoices(deps.paymentMethods, trx, sale.org_id);
+    const methods = await methodChoices(deps.paymentMethods, trx, sale.org_id, { recordedBy: opts.recordedBy ?? 'people' });
     // The customer's credit (their earlier overpayments) pays only where the excess may become credit.
     const enabled = overpayment === 'credit' ? [...methods.enabled, CUSTOMER_CREDIT_METHOD] : methods.enabled;
-    const request = validatePaymentInput(input, sale.currency, enabled, now, methods.disabled);
+    const request = validatePaymentInput(input, sale.currency, enabled, now, methods.disabled, methods.pluginOnly);
 
     const repeat = await findRepeat(deps, trx, sale, request);
     if (repeat) return { payment: paymentView(repeat), sale: await getSale(trx, sale.org_id, sale.id), created: false };

@@ -115,7 +115,7 @@ export async function previewRefund(deps: SaleDeps, principal: Principal, saleId
 async function planFor(deps: SaleDeps, trx: Trx, principal: Principal, saleId: number, input: unknown) {
   const sale = await findSaleRow(trx, principal.orgId, saleId, { lock: true });
   const methods = await methodChoices(deps.paymentMethods, trx, sale.org_id);
-  const request = validateRefundInput(input, sale.currency, methods.enabled, methods.disabled);
+  const request = validateRefundInput(input, sale.currency, methods.enabled, methods.disabled, methods.pluginOnly);
   const lines = (await trx<SaleLineRow>('sale_lines').where({ sale_id: sale.id }).orderBy('position')) as SaleLineRow[];
   const plan = await planRefund(trx, sale, lines, request);
   await refuseGivingBackMoreThanPaid(deps, trx, sale, request, plan.amountMinor);

@@ -60,16 +60,19 @@ const currencyCode = z
   .meta({ description: 'ISO 4217 currency code (case-insensitive); every amount of the sale is in it.', examples: ['GBP'] });
 
 /**
- * One of the organisation's payment methods (the install's and its own). `disabled`: its own methods an admin
+ * One of the organisation's payment methods (the install's and its own). `pluginOnly`: methods only their plugin
+ * records ("Paid in Xero"), refused with why (id → reason). `disabled`: its own methods an admin
  * turned off, refused with a message that says so. The API document lists the install's as examples, since
  * each organisation may add its own.
  */
-const paymentMethod = (methods: readonly string[], disabled: readonly string[] = []) =>
+const paymentMethod = (methods: readonly string[], disabled: readonly string[] = [], pluginOnly: ReadonlyMap<string, string> = new Map()) =>
   z
     .string({ error: requiredOr(`must be one of ${methods.join(', ')}`) })
     .superRefine((m, ctx) => {
       if (methods.includes(m)) return;
-      ctx.addIssue({ code: 'custom', message: disabled.includes(m) ? `${m} is disabled for this organisation (an admin can enable it under Payment methods)` : `must be one of ${methods.join(', ')}` });
+      const refusal = pluginOnly.get(m);
+      if (refusal !== undefined) ctx.addIssue({ code: 'custom', message: `${m}: ${refusal}: one of ${methods.join(', ')}` });
+      else ctx.addIssue({ code: 'custom', message: disabled.includes(m) ? `${m} is disabled for this organisation (an admin can enable it under Payment methods)` : `must be one of ${methods.join(', ')}` });
     })
     .meta({
       examples: [...methods],
@@ -173,7 +176,7 @@ function currencyOf(input: unknown): string | null {
   return isCurrencyCode(code) ? code : null;
 }
 
-export function saleInputSchema(currency: string | null, methods: readonly string[], now: number, disabled: readonly string[] = []) {
+export function saleInputSchema(currency: string | null, methods: readonly string[], now: number, disabled: readonly string[] = [], pluginOnly: ReadonlyMap<string, string> = new Map()) {
   const line = z.strictObject({
     description: text(4000),
     quantity: parsedField<Quantity>(parseQuantity, QUANTITY_DOC),
@@ -184,7 +187,7 @@ export function saleInputSchema(currency: string | null, methods: readonly strin
     kind: z.enum(SALE_LINE_KINDS, { error: `must be one of ${SALE_LINE_KINDS.join(', ')}` }).nullish().transform((v) => v ?? 'item'),
   });
   const payment = z.strictObject({
-    method: paymentMethod(methods, disabled),
+    method: paymentMethod(methods, disabled, pluginOnly),
     amount: amountField(currency, { allowZero: false }),
     providerRef: optionalText(255),
     voucherCode: voucherCode(),
@@ -247,9 +250,11 @@ export interface ValidSale {
 }
 
 /** Validate a sale body; throws a ValidationError listing every problem found. */
-export function validateSaleInput(input: unknown, methods: readonly string[], now: number = Date.now(), disabled: readonly string[] = []): ValidSale {
+export function validateSaleInput(
+  input: unknown, methods: readonly string[], now: number = Date.now(), disabled: readonly string[] = [], pluginOnly: ReadonlyMap<string, string> = new Map(),
+): ValidSale {
   const currency = currencyOf(input);
-  const parsed = saleInputSchema(currency, methods, now, disabled).safeParse(input);
+  const parsed = saleInputSchema(currency, methods, now, disabled, pluginOnly).safeParse(input);
   if (!parsed.success || currency === null) {
     throw new ValidationError(parsed.success ? [] : issuesFromZod(parsed.error));
   }
@@ -335,7 +340,7 @@ const positiveId = z
   .int('must be a whole number')
   .positive('must be a line id (a whole number)');
 
-export function refundInputSchema(saleCurrency: string, methods: readonly string[], disabled: readonly string[] = []) {
+export function refundInputSchema(saleCurrency: string, methods: readonly string[], disabled: readonly string[] = [], pluginOnly: ReadonlyMap<string, string> = new Map()) {
   const line = z.strictObject({
     lineId: positiveId,
     quantity: parsedField<Quantity>(parseQuantity, QUANTITY_DOC).optional().nullable(),
@@ -347,7 +352,7 @@ export function refundInputSchema(saleCurrency: string, methods: readonly string
       amount: amountField(saleCurrency, { allowZero: false }).optional().nullable(),
       lines: z.array(line, { error: 'must be a list of lines' }).max(MAX_LINES, `must have at most ${MAX_LINES} lines`).optional().nullable(),
       currency: currencyMatching(saleCurrency),
-      method: paymentMethod(methods, disabled).nullish(),
+      method: paymentMethod(methods, disabled, pluginOnly).nullish(),
       providerRef: optionalText(255),
       reason: optionalText(500),
     },
@@ -395,8 +400,10 @@ function refundKindIssues(input: unknown): FieldIssue[] {
 }
 
 /** Validate a refund body against its sale's currency (amounts vs what is left are checked by the service). */
-export function validateRefundInput(input: unknown, saleCurrency: string, methods: readonly string[], disabled: readonly string[] = []): ValidRefundRequest {
-  const parsed = refundInputSchema(saleCurrency, methods, disabled).safeParse(input);
+export function validateRefundInput(
+  input: unknown, saleCurrency: string, methods: readonly string[], disabled: readonly string[] = [], pluginOnly: ReadonlyMap<string, string> = new Map(),
+): ValidRefundRequest {
+  const parsed = refundInputSchema(saleCurrency, methods, disabled, pluginOnly).safeParse(input);
   const issues = [...(parsed.success ? [] : issuesFromZod(parsed.error)), ...refundKindIssues(input)];
   if (!parsed.success || issues.length > 0) throw new ValidationError(issues);
   const body = parsed.data;
@@ -416,10 +423,10 @@ export interface ValidPaymentRequest extends ValidPayment {
   receivedAt: number | null;
 }
 
-export function paymentInputSchema(saleCurrency: string, methods: readonly string[], now: number, disabled: readonly string[] = []) {
+export function paymentInputSchema(saleCurrency: string, methods: readonly string[], now: number, disabled: readonly string[] = [], pluginOnly: ReadonlyMap<string, string> = new Map()) {
   return z.strictObject(
     {
-      method: paymentMethod(methods, disabled),
+      method: paymentMethod(methods, disabled, pluginOnly),
       amount: amountField(saleCurrency, { allowZero: false }),
       currency: currencyMatching(saleCurrency),
       providerRef: optionalText(255),
@@ -432,8 +439,9 @@ export function paymentInputSchema(saleCurrency: string, methods: readonly strin
 
 export function validatePaymentInput(
   input: unknown, saleCurrency: string, methods: readonly string[], now: number = Date.now(), disabled: readonly string[] = [],
+  pluginOnly: ReadonlyMap<string, string> = new Map(),
 ): ValidPaymentRequest {
-  const parsed = paymentInputSchema(saleCurrency, methods, now, disabled).safeParse(input);
+  const parsed = paymentInputSchema(saleCurrency, methods, now, disabled, pluginOnly).safeParse(input);
   if (!parsed.success) throw new ValidationError(issuesFromZod(parsed.error));
   const body = parsed.data;
   const issues = voucherCodeIssues(body, '');

@@ -3,6 +3,7 @@
 // rows commit with the sale or not at all.
 import { ConflictError, ValidationError } from '../errors';
 import { unknownTaxCodeIssues } from '../plugins/taxCodes';
+import { recordableByPeople } from '../plugins/paymentMethods';
 import { nowMs, type Queryable, type Trx } from '../db/knex';
 import type { HostDeps } from '../hostDeps';
 import type { Principal } from '../auth/principal';
@@ -19,13 +20,13 @@ import { getSale, type SaleView } from './saleView';
 /** `plugins`: when given, lines' tax codes are checked against what the installed plugins can post. */
 export type SaleDeps = Pick<HostDeps, 'db' | 'events' | 'paymentMethods'> & Partial<Pick<HostDeps, 'plugins'>>;
 
-/** The install's payment method ids, as the validators take them. */
-export const methodIds = (deps: Pick<SaleDeps, 'paymentMethods'>): string[] => deps.paymentMethods.list().map((m) => m.id);
+/** The install's payment method ids people may record (the API document's examples): not those only a plugin records. */
+export const methodIds = (deps: Pick<SaleDeps, 'paymentMethods'>): string[] => deps.paymentMethods.list().filter(recordableByPeople).map((m) => m.id);
 
 export async function createSale(deps: SaleDeps, principal: Principal, input: unknown, opts: WriteOptions = {}): Promise<SaleView> {
   const now = opts.now ?? nowMs();
   const methods = await methodChoices(deps.paymentMethods, opts.trx ?? deps.db, principal.orgId);
-  const sale = validateSaleInput(input, methods.enabled, now, methods.disabled);
+  const sale = validateSaleInput(input, methods.enabled, now, methods.disabled, methods.pluginOnly);
   await refuseUnknownTaxCodes(deps, opts.trx ?? deps.db, principal.orgId, sale.lines);
   return withTransaction(deps.db, opts.trx, async (trx) => {
     const saleId = await writeSale(deps, trx, principal, sale, now);

@@ -50,7 +50,8 @@ export function createProviderPayments(deps: ProviderPaymentsDeps): ProviderPaym
             receivedAt: new Date(input.receivedAt).toISOString(),
           },
           // A provider's payment is never more than its sale owes: excess is not banked as credit here.
-          { trx, overpayment: 'refuse' },
+          // A plugin's own path: it may record the methods only it records ("Paid in Xero").
+          { trx, overpayment: 'refuse', recordedBy: 'plugin' },
         );
         if (result.created && input.sourceNote) {
           await trx('payments').where({ id: result.payment.id }).update({ source_note: input.sourceNote.slice(0, 200) });

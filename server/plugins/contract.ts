@@ -229,6 +229,14 @@ export interface PaymentMethodDefinition {
   label: string;
   /** Money taken this way reaches the bank in provider payouts recorded under this id (ctx.payouts.record). */
   settledByPayouts?: boolean;
+  /**
+   * 'plugin': only the declaring plugin records payments this way (ctx.payments), e.g. payments it brings back
+   * from its service. The host's forms do not offer it and its API refuses it (422 on the method field), since
+   * a payment recorded there would never be sent on. Absent: anyone records it (the desk, the API, plugins).
+   */
+  recordedBy?: 'plugin';
+  /** With recordedBy 'plugin': why, as a phrase for that refusal ("payments in Xero are brought back by the Xero plugin"). */
+  recordedByReason?: string;
 }
 
 export interface PaymentMethodInfo extends PaymentMethodDefinition {

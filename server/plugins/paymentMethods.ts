@@ -32,7 +32,11 @@ export function createPaymentMethodCatalogue(
     if (taken) throw new Error(`payment method "${method.id}" is declared by both ${taken.source} and ${source}`);
     byId.set(method.id, { ...method, settledByPayouts: method.settledByPayouts ?? false, source, providerName });
   };
-  for (const m of hostMethods) add(m, 'host', m.label);
+  for (const m of hostMethods) {
+    // Only a plugin has its own recording path (ctx.payments): a host method nobody may record is a mistake.
+    if (m.recordedBy === 'plugin') throw new Error(`the host: payment method "${m.id}" cannot be recordedBy 'plugin'`);
+    add(m, 'host', m.label);
+  }
   for (const p of plugins) for (const m of p.paymentMethods ?? []) add(m, p.id, p.title);
   const all = Object.freeze([...byId.values()]);
   const installed: OrganisationPaymentMethod[] = all.map((m) => ({ ...m, custom: false, enabled: true }));
@@ -48,6 +52,17 @@ export function createPaymentMethodCatalogue(
       return [...installed, ...custom];
     },
   };
+}
+
+/** Whether people (the desk, the API) may record payments this way: not a method only its plugin records. */
+export function recordableByPeople(method: Pick<PaymentMethodDefinition, 'recordedBy'>): boolean {
+  return method.recordedBy !== 'plugin';
+}
+
+/** Why a person may not record this plugin-only method, and what to do instead (the 422's message). */
+export function pluginOnlyRefusal(method: PaymentMethodInfo): string {
+  const why = method.recordedByReason ?? `${method.label} payments are recorded only by ${method.providerName}`;
+  return `${why}; record a payment taken here with the method it was paid by`;
 }
 
 /** The ids of methods whose money arrives in provider payouts. */

@@ -8,6 +8,7 @@ import { createSale } from '../domain/sales';
 import { issueRefund, previewRefund } from '../domain/refunds';
 import { recordPayment } from '../domain/payments';
 import { CUSTOMER_CREDIT_LABEL, CUSTOMER_CREDIT_METHOD } from '../domain/customerCredit';
+import { recordableByPeople } from '../plugins/paymentMethods';
 import { getSale, listSales, type SaleView } from '../domain/saleView';
 import { saleName } from '../domain/saleName';
 import { formatCalendarDay } from '../domain/format';
@@ -40,11 +41,12 @@ const when = (org: Organisation) => (iso: string | number | null) => (iso === nu
 
 export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'paymentMethods' | 'plugins'>): Router {
   const router = Router();
-  // The organisation's methods (the install's and its own): forms offer the enabled ones; labels name any.
+  // The organisation's methods (the install's and its own): forms offer the enabled ones people may record
+  // (not "Paid in Xero", which only its plugin records); labels name any.
   const methodsOf = async (orgId: number) => {
     const all = await deps.paymentMethods.ofOrganisation(deps.db, orgId);
     const labels = new Map(all.map((m) => [m.id, m.label]));
-    return { offered: all.filter((m) => m.enabled), methodLabel: (id: string): string => (id === CUSTOMER_CREDIT_METHOD ? CUSTOMER_CREDIT_LABEL : labels.get(id) ?? id) };
+    return { offered: all.filter((m) => m.enabled && recordableByPeople(m)), methodLabel: (id: string): string => (id === CUSTOMER_CREDIT_METHOD ? CUSTOMER_CREDIT_LABEL : labels.get(id) ?? id) };
   };
 
   // ---- list

@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { methodIdFor } from '../../../server/domain/organisationMethods';
-import { validatePaymentInput, validateSaleInput } from '../../../server/domain/saleSchemas';
+import { validatePaymentInput, validateRefundInput, validateSaleInput } from '../../../server/domain/saleSchemas';
 import { ValidationError } from '../../../server/errors';
 import { METHOD_ID } from '../../../server/plugins/paymentMethods';
 
@@ -40,5 +40,15 @@ describe('organisation payment methods', () => {
     const sale = { currency: 'GBP', customer: { name: 'A' }, lines: [{ description: 'Class', quantity: 1, unitPrice: '5.00' }], payments: [{ method: 'classpass', amount: '5.00' }] };
     assert.deepEqual(issues(() => validateSaleInput(sale, enabled, Date.now(), ['classpass'])).map((i) => i.path), ['payments.0.method']);
     assert.equal(validateSaleInput({ ...sale, payments: [{ method: 'cheque', amount: '5.00' }] }, enabled).payments[0]!.method, 'cheque');
+  });
+
+  it('refuses a method only its plugin records naming the field, saying why and what people may choose', () => {
+    const enabled = ['cash', 'cheque'];
+    const pluginOnly = new Map([['xero', 'payments in Xero are brought back by the Xero plugin; record a payment taken here with the method it was paid by']]);
+    const why = 'xero: payments in Xero are brought back by the Xero plugin; record a payment taken here with the method it was paid by: one of cash, cheque';
+    assert.deepEqual(issues(() => validatePaymentInput({ method: 'xero', amount: '5.00' }, 'GBP', enabled, Date.now(), [], pluginOnly)), [{ path: 'method', message: why }]);
+    const sale = { currency: 'GBP', customer: { name: 'A' }, lines: [{ description: 'Class', quantity: 1, unitPrice: '5.00' }], payments: [{ method: 'xero', amount: '5.00' }] };
+    assert.deepEqual(issues(() => validateSaleInput(sale, enabled, Date.now(), [], pluginOnly)), [{ path: 'payments.0.method', message: why }]);
+    assert.deepEqual(issues(() => validateRefundInput({ kind: 'full', method: 'xero' }, 'GBP', enabled, [], pluginOnly)).map((i) => i.path), ['method']);
   });
 });

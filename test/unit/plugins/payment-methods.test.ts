@@ -2,7 +2,8 @@
 // each plugin's, and the provider's name downstream records are called by ("Stripe clearing").
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPaymentMethodCatalogue } from '../../../server/plugins/paymentMethods';
+import { createPaymentMethodCatalogue, pluginOnlyRefusal, recordableByPeople } from '../../../server/plugins/paymentMethods';
+import { methodChoices } from '../../../server/domain/organisationMethods';
 
 describe('payment method catalogue', () => {
   const catalogue = createPaymentMethodCatalogue([{ id: 'cash', label: 'Cash' }], [
@@ -27,6 +28,37 @@ describe('payment method catalogue', () => {
     ]);
     assert.deepEqual((await own.ofOrganisation({} as never, 8)).map((m) => m.id), ['cash'], "another organisation's are not listed");
     assert.equal(own.get('cheque'), undefined, "the install's catalogue holds no organisation's method");
+  });
+
+  describe("a method only its plugin records (recordedBy: 'plugin', e.g. Paid in Xero)", () => {
+    const withXero = createPaymentMethodCatalogue([{ id: 'cash', label: 'Cash' }], [
+      { id: 'xero', title: 'Xero', paymentMethods: [{ id: 'xero', label: 'Paid in Xero', recordedBy: 'plugin', recordedByReason: 'payments in Xero are brought back by the Xero plugin' }] },
+      { id: 'stripe', title: 'Stripe', paymentMethods: [{ id: 'stripe', label: 'Stripe card payment', settledByPayouts: true }] },
+    ], async () => [{ id: 'cheque', label: 'Cheque', enabled: true }]);
+
+    it('keeps recordedBy in the catalogue; people may record every other method', () => {
+      assert.equal(withXero.get('xero')?.recordedBy, 'plugin');
+      assert.deepEqual(withXero.list().filter(recordableByPeople).map((m) => m.id), ['cash', 'stripe']);
+    });
+
+    it("is not among people's choices but is refused with why; the plugin's own path may name it", async () => {
+      const people = await methodChoices(withXero, {} as never, 1);
+      assert.deepEqual(people.enabled, ['cash', 'stripe', 'cheque']);
+      assert.deepEqual([...people.pluginOnly.keys()], ['xero']);
+      assert.match(people.pluginOnly.get('xero')!, /^payments in Xero are brought back by the Xero plugin; record a payment taken here with the method it was paid by$/);
+      const plugin = await methodChoices(withXero, {} as never, 1, { recordedBy: 'plugin' });
+      assert.deepEqual(plugin.enabled, ['cash', 'xero', 'stripe', 'cheque']);
+      assert.equal(plugin.pluginOnly.size, 0);
+    });
+
+    it('says who records it when the plugin gives no reason', () => {
+      const bare = createPaymentMethodCatalogue([], [{ id: 'acme', title: 'Acme', paymentMethods: [{ id: 'acme', label: 'Paid in Acme', recordedBy: 'plugin' }] }]);
+      assert.equal(pluginOnlyRefusal(bare.get('acme')!), 'Paid in Acme payments are recorded only by Acme; record a payment taken here with the method it was paid by');
+    });
+
+    it("refuses a host method marked recordedBy 'plugin' at boot: the host has no plugin path to record it", () => {
+      assert.throws(() => createPaymentMethodCatalogue([{ id: 'cash', label: 'Cash', recordedBy: 'plugin' }], []), /the host: payment method "cash" cannot be recordedBy 'plugin'/);
+    });
   });
 
   it('refuses a method two sources declare', () => {
