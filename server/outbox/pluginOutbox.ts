@@ -121,7 +121,9 @@ export function createPluginOutbox(pluginId: string, writer: OutboxWriter): Plug
       if (filter.types.length === 0) return false;
       // Claimable only: an item held back by an earlier one of its subject that is not done (a dead invoice
       // before its refund's credit note) waits for a person, not a worker, and may wait for days.
-      return Boolean(await scoped(db, filter.types).where('status', 'pending').andWhere('available_at', '<=', filter.dueBy)
+      const due = scoped(db, filter.types).where('status', 'pending').andWhere('available_at', '<=', filter.dueBy);
+      if (filter.orgId !== undefined) due.andWhere('org_id', filter.orgId);
+      return Boolean(await due
         .andWhereRaw(`(subject IS NULL OR NOT EXISTS (SELECT 1 FROM ${OUTBOX_TABLE} p WHERE p.subject = ${OUTBOX_TABLE}.subject AND p.id < ${OUTBOX_TABLE}.id AND p.status <> 'done'))`)
         .first('id'));
     },

@@ -164,7 +164,7 @@ export interface PluginOutbox {
    * the install's workers are all busy. Low-priority work (a courtesy
    * call) yields its worker to it. One look-up through the (type, status, available_at) index.
    */
-  waitingForWorker(db: Queryable, filter: { types: readonly string[]; dueBy: number }): Promise<boolean>;
+  waitingForWorker(db: Queryable, filter: { types: readonly string[]; dueBy: number; orgId?: number }): Promise<boolean>;
 }
 
 // ------------------------------------------------------------------------------------------ host services

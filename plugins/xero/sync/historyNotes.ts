@@ -52,7 +52,10 @@ export async function addHistoryNotes(svc: XeroServices, items: OutboxItem<Histo
   const orgId = items[0]!.orgId!;
   const connection = await getLiveConnection(ctx.db, orgId);
   const tenantKey = tenantKeyOf(orgId, connection?.tenant_id ?? null);
-  const waiting = (await ctx.outbox.list(ctx.db, { orgId, types: SYNC_ITEM_TYPES, statuses: ['pending', 'leased'], limit: 1 })).length > 0;
+  // This organisation's own invoices, credit notes or payments due now come first. Not those scheduled for
+  // later (a booking's invoice waits for its service date, maybe for months: notes must not wait with it),
+  // nor one being sent right now (the budget's headroom below keeps the notes from crowding it).
+  const waiting = await ctx.outbox.waitingForWorker(ctx.db, { types: SYNC_ITEM_TYPES, dueBy: ctx.clock.now(), orgId });
   const stepAside = (): ItemResult => retryLater('History note waits while invoices, credit notes or payments use the rate budget', [], STEP_ASIDE_MS);
   const workersBusy = () => ctx.outbox.waitingForWorker(ctx.db, { types: SYNC_ITEM_TYPES, dueBy: ctx.clock.now() - WORKERS_BUSY_AFTER_MS });
   const yieldToOthers = (): ItemResult => retryLater("History note waits while other organisations' invoices, credit notes or payments wait for a worker", [], STEP_ASIDE_MS);
