@@ -107,5 +107,20 @@ for (const kind of dbKinds()) {
       assert.deepEqual(sent.map((o) => o.status), ['done'], 'sent (the emulator knows no such invoice: 404, nothing more to do)');
       assert.equal(await historyCalls(), callsBefore + 1, 'the note went to Xero');
     });
+
+    it("a note does not wait for its own organisation's invoice scheduled for later (a service date) or one in flight", async () => {
+      const db = f.x.host.deps.db;
+      await db('outbox').whereIn('type', [HISTORY_NOTE, INVOICE_PUSH]).del();
+      const noteHandler = f.x.host.deps.plugins.handlers.get(HISTORY_NOTE)!;
+      // A booking's invoice waits for its service date next month; another invoice is being sent right now.
+      await f.x.ctx.outbox.enqueue(db, { type: INVOICE_PUSH, orgId: f.org.orgId, payload: { saleId: 515151 }, dedupeKey: 'test:next-month', availableAt: Date.now() + 30 * 86_400_000 });
+      const inFlight = await f.x.ctx.outbox.enqueue(db, { type: INVOICE_PUSH, orgId: f.org.orgId, payload: { saleId: 525252 }, dedupeKey: 'test:in-flight' });
+      await db('outbox').where({ id: inFlight.id }).update({ status: 'leased', lease_owner: 'another-worker', lease_expires_at: Date.now() + 60_000 });
+      await enqueueHistoryNote(f.x.ctx, f.org.orgId, { recordType: 'invoice', xeroId: randomUUID(), entityType: 'sale', entityId: 3, details: 'Created by Ledgerbridge from sale #3' });
+      const batch = await claimBatch(db, { types: [HISTORY_NOTE], workerId: 'test-worker', leaseMs: 30_000, limit: 500 });
+      const outcomes = await noteHandler.handle(batch, { workerId: 'test-worker', signal: new AbortController().signal });
+      // Before: every note of the organisation stepped aside for a minute while the booking waited, for months.
+      assert.deepEqual(outcomes.map((o) => o.status), ['done'], JSON.stringify(outcomes));
+    });
   });
 }
