@@ -23,6 +23,7 @@ import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, PayoutLineView, P
 import { AppError, PermanentError } from '../../../server/errors';
 import { toWorkerError } from '../gateway/client';
 import { centsOf } from '../gateway/answers';
+import { saleNameOf } from '../engine/names';
 import { writeAudit, type AuditEntry } from '../engine/audit';
 import { findRecords, isRemovedInXero, saveRecord } from '../engine/records';
 import { openSession, type XeroSession } from '../engine/session';
@@ -145,7 +146,7 @@ export async function postConvertedCharge(svc: XeroServices, item: Item, hctx: O
     const invoiceKey = { orgId, tenantId: session.tenantId, entityType: 'sale' as const, recordType: 'invoice' as const };
     const invoice = (await findRecords(ctx.db, invoiceKey, [line.saleId])).get(line.saleId);
     if (!invoice?.xeroId || isRemovedInXero(invoice.status)) {
-      throw new PermanentError(`The invoice of sale ${line.saleId} is ${invoice ? `${invoice.status.toLowerCase().replace('_', ' ')} in Xero` : 'not in Xero'}: send the sale, then retry`);
+      throw new PermanentError(`The Xero invoice of ${await saleNameOf(ctx.records, ctx.db, orgId, line.saleId)} is ${invoice ? `${invoice.status.toLowerCase().replace('_', ' ')} in Xero` : 'not in Xero'}: send the sale, then retry`);
     }
     const clearing = await ensureClearingAccount(ctx, session, { provider: payout.provider, currency: payout.currency, baseCurrency, accountRef: payout.accountRef }, { verify: false });
 
@@ -155,7 +156,7 @@ export async function postConvertedCharge(svc: XeroServices, item: Item, hctx: O
       ({ paymentId } = await ctx.payments.record(orgId, line.saleId, { method: payout.provider, amountMinor: converted.originalAmountMinor, currency: converted.originalCurrency, providerRef: line.chargeRef ?? line.sourceId, receivedAt: receivedAt(svc, line) }));
     } catch (err) {
       if (!(err instanceof AppError) || err.statusCode >= 500) throw err;
-      throw new PermanentError(`could not record charge ${line.chargeRef ?? line.sourceId} on sale ${line.saleId}: ${err.message}`);
+      throw new PermanentError(`could not record charge ${line.chargeRef ?? line.sourceId} on ${await saleNameOf(ctx.records, ctx.db, orgId, line.saleId)}: ${err.message}`);
     }
 
     // 2. The Payment at the provider's rate, unless an earlier attempt posted it.
