@@ -5,7 +5,7 @@
 // Xero created records but before we recorded them posts nothing twice.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { PayoutInput } from '../../../server/plugins/contract';
+import { formatCalendarDay, type PayoutInput } from '../../../server/plugins/contract';
 import { dbKinds } from '../../support/db';
 import { clearingBalanceCents, idOf as id, seedSyntheticStripePayout, startPayoutFixture, waitForPayout, type PayoutFixture } from './fixture';
 import { enqueuePayoutPost } from '../../../plugins/xero/payouts/enqueue';
@@ -147,7 +147,7 @@ for (const kind of dbKinds()) {
       assert.ok(logRows.length > 0 && logRows.every((r) => r.includes(`href="/plugins/xero/payouts/${payoutId}">payout ${payoutId}</a>`)), 'only the payout\'s rows');
       const signedOffRow = logRows.find((r) => /<td>signed off<\/td>/.test(r));
       assert.match(signedOffRow ?? '', new RegExp(`<td class="actor">[^<]+ \\(${f.org.emails.accountant.replace(/\./g, '\\.')}\\)</td>`));
-      assert.match(log.text, new RegExp(`<option value="${payoutId}" selected>Stripe po_e2e_1 \\(arrived 2026-01-08\\)</option>`));
+      assert.match(log.text, new RegExp(`<option value="${payoutId}" selected>Stripe po_e2e_1 \\(arrived ${formatCalendarDay('2026-01-08')}\\)</option>`));
       const audit = (await f.x.ctx.db('xero_audit').where({ entity_type: 'payout', entity_id: payoutId, record_type: 'payout_match' })) as Json[];
       assert.deepEqual(audit.map((a) => a.action).sort(), [...Array(9).fill('matched'), 'queued', 'signed_off'].sort());
     });
