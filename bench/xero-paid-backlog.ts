@@ -9,6 +9,15 @@
 //   npm run bench -- xero-paid-backlog --full          # 5,000 paid sales / 200 customers + 1,000 new customers (docs/benchmarks.md)
 //   npx tsx bench/xero-paid-backlog.ts --pg            # PostgreSQL (BENCH_PG_URL=postgres://…)
 //   npx tsx bench/xero-paid-backlog.ts --sales 5000 --customers 200 --new-customer-sales 1000 --scale 10
+//   npx tsx bench/xero-paid-backlog.ts --sales 0 --new-customer-sales 0            # the booking-money mix alone
+//   npx tsx bench/xero-paid-backlog.ts --mix-plain 200 --deposits 100 --overpaid 100 --mix-customers 50
+//
+// Then the booking-money mix (issue 17; bench/xero-money-harness.ts, default 200 plain paid sales, 100 bookings
+// with a deposit, 100 overpaid sales and 100 later sales paid from that credit; --full 1,000 / 500 / 500):
+// three backlogs on one app (the day's sales; the sales paid from credit; the service day, when the bookings'
+// invoices post and their deposits are allocated), Xero calls counted per record kind against each kind's
+// minimum (moneyMixMinimum: ⌈n/50⌉ for what Xero takes in batches of 50, one call per allocation, since Xero's
+// Allocations endpoints take one prepayment or overpayment each, and no lookups).
 //
 // Minimum calls for N paid sales of C distinct customers: ceil(N/50) PUT Invoices + ceil(N/50) PUT Payments
 // + ceil(C/50) contact lookups (GET Contacts, to never create a duplicate) + ceil(C/50) PUT Contacts.
@@ -61,7 +70,9 @@ if (MIX_DEPOSITS + MIX_OVERPAID > 0) {
   for (const p of mix.phases) {
     console.log(`${p.name}: ${[...countBy(p.calls, endpointOf)].map(([k, v]) => `${k} ${v}`).join(', ')}; drain ${(p.lastSyncCallS / 60).toFixed(2)} min (Xero time), real ${p.realS.toFixed(1)} s`);
   }
-  const byKind = countBy(all.filter((c) => recordKindOf(c) !== 'history notes'), recordKindOf);
+  const counted = all.filter((c) => recordKindOf(c) !== 'history notes');
+  const byKind = countBy(counted, recordKindOf);
+  const refusedByKind = countBy(counted.filter((c) => c.status === 429), recordKindOf);
   const records: Record<string, number> = {
     contacts: mix.customers, invoices: mix.o.plain + mix.o.deposits + 2 * mix.o.overpaid, payments: mix.o.plain + mix.o.overpaid,
     'prepayments (deposits)': mix.o.deposits, overpayments: mix.o.overpaid, 'deposit allocations': mix.o.deposits, 'credit allocations': mix.o.overpaid, lookups: 0,
@@ -72,14 +83,14 @@ if (MIX_DEPOSITS + MIX_OVERPAID > 0) {
   const minTotal = [...minimum.values()].reduce((a, b) => a + b, 0);
   console.log(`\nBooking-money mix (${kind}; enqueue ${mix.enqueueS.toFixed(1)} s): ${mix.o.plain} plain paid sales, ${mix.o.deposits} bookings with a deposit, ${mix.o.overpaid} overpaid sales and ${mix.o.overpaid} later sales paid from that credit; ${mix.customers} customers`);
   console.log(table(
-    ['record kind', 'records', 'Xero calls', 'calls/paid sale', 'minimum calls', 'calls vs minimum'],
+    ['record kind', 'records', 'Xero calls', 'of them 429', 'calls/paid sale', 'minimum calls', 'calls vs minimum'],
     [
       ...kinds.map((k) => {
         const calls = byKind.get(k) ?? 0;
         const min = minimum.get(k) ?? 0;
-        return [k, records[k] ?? '-', calls, (calls / paidSales).toFixed(4), min, min > 0 ? `×${(calls / min).toFixed(2)}` : calls === 0 ? '×1.00' : '-'];
+        return [k, records[k] ?? '-', calls, refusedByKind.get(k) ?? 0, (calls / paidSales).toFixed(4), min, min > 0 ? `×${(calls / min).toFixed(2)}` : calls === 0 ? '×1.00' : '-'];
       }),
-      ['all (per paid sale)', paidSales, sync, (sync / paidSales).toFixed(4), minTotal, `×${(sync / minTotal).toFixed(2)}`],
+      ['all (per paid sale)', paidSales, sync, [...refusedByKind.values()].reduce((a, b) => a + b, 0), (sync / paidSales).toFixed(4), minTotal, `×${(sync / minTotal).toFixed(2)}`],
     ],
   ));
   const notes = all.filter((c) => recordKindOf(c) === 'history notes').length;
