@@ -9,6 +9,7 @@
 import { nowMs } from '../server/db/knex';
 import { startOutboxWorkers, type OutboxWorkers } from '../server/outbox';
 import { createSale } from '../server/domain/sales';
+import { recordPayment } from '../server/domain/payments';
 import type { PluginDefinition, Principal } from '../server/plugins/contract';
 import { xeroPlugin } from '../plugins/xero';
 import { xeroHandlers } from '../plugins/xero/handlers';
@@ -47,6 +48,8 @@ export interface BenchFixture {
   org: SeededOrg;
   tenantId: string;
   sell(body: Record<string, unknown>): Promise<{ id: number }>;
+  /** A payment recorded on an existing sale, as the sale page or POST /api/v1/sales/{id}/payments does. */
+  pay(saleId: number, body: Record<string, unknown>): Promise<void>;
   counts(): Promise<Record<string, number>>;
 }
 
@@ -105,6 +108,9 @@ export async function startBenchApp(kind: DbKind, opts: BenchAppOptions = {}): P
     async sell(body) {
       const sale = await createSale({ ...x.host.deps, db }, staff, body);
       return { id: sale.id };
+    },
+    async pay(saleId, body) {
+      await recordPayment({ ...x.host.deps, db }, staff, saleId, body);
     },
     async counts() {
       const res = await fetch(`${emu.url}/_emulator/tenants/${tenantId}/counts`);
@@ -182,13 +188,21 @@ export const quantile = (sorted: readonly number[], q: number): number => sorted
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Wait until the organisation has no sync item (invoice, credit note, payment) pending or leased. */
-export async function drained(app: BenchApp, timeoutMs: number): Promise<void> {
+/** The sync items a backlog drain waits for (History notes are a courtesy sent later, not waited for). */
+const SYNC_TYPES = ['xero.invoice.push', 'xero.creditnote.push', 'xero.payment.push', 'xero.deposit.push'];
+
+/**
+ * Wait until the organisation has no sync item (invoice, credit note, payment, deposit) pending or leased.
+ * `heldBeyondMs`: items due further ahead than that are not waited for (an invoice that waits for its
+ * service date next month), while items a few seconds ahead (deferred by the rate budget) still are.
+ */
+export async function drained(app: BenchApp, timeoutMs: number, opts: { heldBeyondMs?: number } = {}): Promise<void> {
   const db = app.f.x.host.deps.db;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const rows = (await db('outbox').where({ org_id: app.f.org.orgId }).whereIn('type', ['xero.invoice.push', 'xero.creditnote.push', 'xero.payment.push'])
-      .whereIn('status', ['pending', 'leased']).count({ n: '*' })) as { n: number | string }[];
+    const query = db('outbox').where({ org_id: app.f.org.orgId }).whereIn('type', SYNC_TYPES).whereIn('status', ['pending', 'leased']);
+    if (opts.heldBeyondMs !== undefined) query.where('available_at', '<=', Date.now() + opts.heldBeyondMs);
+    const rows = (await query.count({ n: '*' })) as { n: number | string }[];
     if (Number(rows[0]?.n ?? 0) === 0) return;
     if (Date.now() > deadline) throw new Error(`the sync did not drain within ${timeoutMs} ms (${rows[0]?.n} items left)`);
     await sleep(25);
@@ -388,31 +402,48 @@ export interface BacklogRun {
  * payment) for every sale.
  */
 export async function runBacklog(kind: DbKind, o: { scenario: string; sales: number; customers: number; scale: number; paid?: boolean; concurrency?: number }): Promise<BacklogRun> {
-  const app = await startBenchApp(kind, { emulator: { clockSpeed: o.scale }, budgetOnEmulatorClock: true });
-  const clock = app.f.emu.emulator.clock;
+  const app = await startBacklogApp(kind, o.scale);
   try {
-    await app.setLimits({ perMinute: 60, perDay: 5_000, concurrent: 5, oauth1MaxSkewMs: 7 * 86_400_000 });
     const body = o.paid ? paidSaleBody : saleBody;
     const t0 = performance.now();
     for (let n = 0; n < o.sales; n++) await app.f.sell(body(n, o.customers >= o.sales ? n : n % o.customers));
     const enqueueS = (performance.now() - t0) / 1000;
-    const since = await app.lastSeq();
-    const started = performance.now();
-    const emulatedStart = clock.now();
-    app.startWorkers(o.concurrency || undefined);
-    await drained(app, 30 * 60_000);
-    const realS = (performance.now() - started) / 1000;
-    const drainS = (clock.now() - emulatedStart) / 1000;
-    await app.stopWorkers();
-    const calls = (await app.calls(since)).filter((c) => c.status !== 0);
+    const drain = await drainBacklog(app, { scenario: o.scenario, scale: o.scale, concurrency: o.concurrency });
     const counts = (await app.f.counts()) as { invoices?: number; payments?: number };
     if (counts.invoices !== o.sales) throw new Error(`${o.scenario}: ${counts.invoices} invoices in Xero for ${o.sales} sales`);
     if (o.paid && counts.payments !== o.sales) throw new Error(`${o.scenario}: ${counts.payments} payments in Xero for ${o.sales} paid sales`);
-    const refused = calls.filter((c) => c.status >= 400);
-    if (refused.length > 0) console.log(`(${o.scenario}: ${refused.length} calls refused by Xero, e.g. ${refused[0]!.status} ${endpointOf(refused[0]!)})`);
-    const last = calls.filter((c) => !endpointOf(c).endsWith('/History')).reduce((end, c) => Math.max(end, c.at + c.durationMs * o.scale), emulatedStart);
-    return { scenario: o.scenario, sales: o.sales, customers: Math.min(o.customers, o.sales), calls, drainS, lastSyncCallS: (last - emulatedStart) / 1000, realS, enqueueS };
+    return { scenario: o.scenario, sales: o.sales, customers: Math.min(o.customers, o.sales), enqueueS, ...drain };
   } finally {
     await app.close();
   }
+}
+
+/** A fresh app and emulator at Xero's limits (60/min, 5 in flight, 5,000/day), the emulator's clock and our budget ×`scale`. */
+export async function startBacklogApp(kind: DbKind, scale: number, opts: { oauth1MaxSkewMs?: number } = {}): Promise<BenchApp> {
+  const app = await startBenchApp(kind, { emulator: { clockSpeed: scale }, budgetOnEmulatorClock: true });
+  try {
+    await app.setLimits({ perMinute: 60, perDay: 5_000, concurrent: 5, oauth1MaxSkewMs: opts.oauth1MaxSkewMs ?? 7 * 86_400_000 });
+    return app;
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+}
+
+/** One drain of what is queued (workers started and stopped here): the calls Xero answered and the times, as BacklogRun has them. */
+export async function drainBacklog(app: BenchApp, o: { scenario: string; scale: number; concurrency?: number; heldBeyondMs?: number }): Promise<Pick<BacklogRun, 'calls' | 'drainS' | 'lastSyncCallS' | 'realS'>> {
+  const clock = app.f.emu.emulator.clock;
+  const since = await app.lastSeq();
+  const started = performance.now();
+  const emulatedStart = clock.now();
+  app.startWorkers(o.concurrency || undefined);
+  await drained(app, 30 * 60_000, o.heldBeyondMs === undefined ? {} : { heldBeyondMs: o.heldBeyondMs });
+  const realS = (performance.now() - started) / 1000;
+  const drainS = (clock.now() - emulatedStart) / 1000;
+  await app.stopWorkers();
+  const calls = (await app.calls(since)).filter((c) => c.status !== 0);
+  const refused = calls.filter((c) => c.status >= 400);
+  if (refused.length > 0) console.log(`(${o.scenario}: ${refused.length} calls refused by Xero, e.g. ${refused[0]!.status} ${endpointOf(refused[0]!)})`);
+  const last = calls.filter((c) => !endpointOf(c).endsWith('/History')).reduce((end, c) => Math.max(end, c.at + c.durationMs * o.scale), emulatedStart);
+  return { calls, drainS, lastSyncCallS: (last - emulatedStart) / 1000, realS };
 }
