@@ -124,6 +124,26 @@ for (const kind of dbKinds()) {
       assert.equal(over.body.error.details[0].path, 'amount');
     });
 
+    it('refuses "Paid in Xero" (xero, recorded only by the Xero plugin) on a sale, payment and refund with 422 naming the field and why; writes nothing', async () => {
+      const sale = await request(app).post('/api/v1/sales').set(as()).send(saleBody({ reference: 'API-XERO' })).expect(201);
+      const counts = await rowCounts(fx.db);
+      const why = /^xero: payments in Xero are brought back by the Xero plugin when the invoice is paid there; record a payment taken here with the method it was paid by: one of cash, /;
+      const onSale = await request(app).post('/api/v1/sales').set(as()).send(saleBody({ payments: [{ method: 'xero', amount: '28.00' }] })).expect(422);
+      assert.deepEqual(onSale.body.error.details.map((d: { path: string }) => d.path), ['payments.0.method']);
+      assert.match(onSale.body.error.details[0].message, why);
+      assert.doesNotMatch(onSale.body.error.details[0].message, /one of [^:]*\bxero\b/, 'the methods it lists leave xero out');
+      const payment = await request(app).post(`/api/v1/sales/${sale.body.id}/payments`).set(as()).send({ method: 'xero', amount: '28.00' }).expect(422);
+      assert.deepEqual(payment.body.error.details.map((d: { path: string }) => d.path), ['method']);
+      assert.match(payment.body.error.details[0].message, why);
+      const refund = await request(app).post(`/api/v1/sales/${sale.body.id}/refunds`).set(as()).send({ kind: 'full', method: 'xero' }).expect(422);
+      assert.deepEqual(refund.body.error.details.map((d: { path: string }) => d.path), ['method']);
+      assert.match(refund.body.error.details[0].message, why);
+      assert.deepEqual(await rowCounts(fx.db), counts);
+      const doc = buildOpenApiDocument({ paymentMethods: methodIds(fx) });
+      assert.doesNotMatch(JSON.stringify(doc), /"xero"/, "the API document's method examples leave it out");
+      assert.match(JSON.stringify(doc), /"bank_transfer"/);
+    });
+
     it('says 409 SALE_REFERENCE_TAKEN naming the existing sale', async () => {
       const first = await request(app).post('/api/v1/sales').set(as()).send(saleBody({ reference: 'TAKEN' })).expect(201);
       const res = await request(app).post('/api/v1/sales').set(as()).send(saleBody({ reference: 'TAKEN' })).expect(409);

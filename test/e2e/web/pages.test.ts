@@ -99,6 +99,37 @@ for (const kind of dbKinds()) {
       assert.match(res.text, /value="Kept"/);
     });
 
+    test('the forms do not offer "Paid in Xero" (only the Xero plugin records it) and refuse it when posted anyway', async () => {
+      const methodOptions = (html: string, selectId: string) => {
+        const select = new RegExp(`<select id="${selectId}"[^>]*>([\\s\\S]*?)</select>`).exec(html);
+        assert.ok(select, `the page has #${selectId}`);
+        return [...select[1]!.matchAll(/<option value="([^"]*)"/g)].map((m) => m[1]);
+      };
+      const why = /payments in Xero are brought back by the Xero plugin when the invoice is paid there; record a payment taken here with the method it was paid by/;
+      const form = await staff.get('/sales/new').expect(200);
+      const offered = methodOptions(form.text, 'payment-method');
+      assert.ok(offered.includes('stripe') && offered.includes('cash'), `the install's other methods are offered: ${offered.join(', ')}`);
+      assert.ok(!offered.includes('xero'), `the new sale form leaves xero out: ${offered.join(', ')}`);
+      const refused = await staff.post('/sales').type('form').send(encode(saleForm(csrfFrom(form), {
+        reference: 'WEB-XERO', 'lines[0][description]': 'Climb', 'lines[0][unitPrice]': '10.00', 'payment[method]': 'xero', 'payment[amount]': '10.00',
+      })));
+      assert.equal(refused.status, 422);
+      assert.match(refused.text, why);
+      assert.equal(await w.t.db('sales').where({ reference: 'WEB-XERO' }).first(), undefined, 'nothing written');
+
+      const created = await staff.post('/sales').type('form').send(encode(saleForm(csrfFrom(form), { reference: 'WEB-XERO', 'lines[0][description]': 'Climb', 'lines[0][unitPrice]': '10.00' })));
+      assert.equal(created.status, 303, created.text.slice(0, 400));
+      const page = await staff.get(created.headers.location!).expect(200);
+      assert.ok(!methodOptions(page.text, 'pay-method').includes('xero'), 'the payment form leaves xero out');
+      assert.ok(!methodOptions(page.text, 'refund-method').includes('xero'), 'the refund form leaves xero out');
+      assert.ok(methodOptions(page.text, 'pay-method').includes('cash'));
+      const pay = await staff.post(`${created.headers.location!}/payments`).type('form').send({ _csrf: csrfFrom(page), method: 'xero', amount: '10.00' });
+      assert.equal(pay.status, 422);
+      assert.match(pay.text, why);
+      const sale = await w.t.db('sales').where({ reference: 'WEB-XERO' }).first();
+      assert.equal((await w.t.db('payments').where({ sale_id: sale.id })).length, 0, 'no payment recorded');
+    });
+
     test('a refund from the sale page is reviewed, then confirmed; an over-refund is refused with the reason', async () => {
       const sale = await w.t.db('sales').where({ reference: 'WEB-1' }).first();
       const page = await staff.get(`/sales/${sale.id}`).expect(200);

@@ -137,6 +137,15 @@ for (const kind of dbKinds()) {
       assert.equal((await committedEvents(fx.db)).filter((e) => e.type === 'payment.received').length, 1);
     });
 
+    it('records a method only its plugin records (xero, "Paid in Xero"), which the API and forms refuse', async () => {
+      const sale = await createSale(fx, fx.staff, saleBody()); // 28.00
+      const recorded = await createProviderPayments(fx).record(fx.orgId, sale.id, {
+        method: 'xero', amountMinor: 2800, currency: 'GBP', providerRef: '11111111-2222-4333-8444-555555555555', receivedAt: Date.UTC(2024, 4, 1, 9),
+      });
+      assert.equal(recorded.created, true);
+      assert.equal((await fx.db('payments').where({ id: recorded.paymentId }).first()).method, 'xero');
+    });
+
     it('keeps the host rules: another organisation\'s sale is not found, overpayment is refused', async () => {
       const sale = await createSale(fx, fx.staff, saleBody());
       const payments = createProviderPayments(fx);
