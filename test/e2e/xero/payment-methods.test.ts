@@ -42,6 +42,7 @@ for (const kind of dbKinds()) {
       const page = await admin.get(METHODS);
       assert.equal(page.status, 200);
       assert.match(page.text, /<td>Bank transfer<\/td><td><code>bank_transfer<\/code><\/td>/);
+      assert.match(page.text, /<td>Paid in Xero<\/td><td><code>xero<\/code><\/td><td>Xero <span class="hint" data-testid="recorded-by-plugin">\(recorded by Xero only: not taken at the desk or through the API\)<\/span><\/td>/);
       assert.match(page.text, /data-testid="no-custom-methods"/);
       const refusals: [string, string][] = [['', 'is required'], ['cash', 'the install already has the method Cash \\(cash\\)'], ['2 for 1', 'must start with a letter']];
       for (const [label, message] of refusals) {
