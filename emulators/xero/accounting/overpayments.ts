@@ -3,15 +3,15 @@
 // RemainingCredit is allocated to the contact's invoices (PUT /Overpayments/{id}/Allocations), never
 // more than the credit left or the invoice's AmountDue, only to an AUTHORISED ACCREC invoice of the same
 // contact and currency. An allocation counts in the invoice's AmountCredited, as Xero shows it.
-import { msDate, parseXeroDate } from './dates';
-import { findDocument, settleStatus } from './documents';
+import { msDate } from './dates';
+import { settleStatus } from './documents';
 import { recordHistory } from './history';
+import { objectOf, readAllocationInput } from './allocationInput';
 import { failed, type ElementOutcome } from './http';
 import { newId } from './ids';
 import { amountDue, type BankTransactionRecord, type Book, type OverpaymentAllocationRecord } from './model';
-import { formatCents, toCents } from './money';
+import { formatCents } from './money';
 import { OVERALLOCATION_MESSAGE } from './payments';
-import { lockDateError } from './rules/lockDates';
 import { contactRef, currencyRate, day, money, serializeLine, DEFAULT_SERIALIZE, type Json, type SerializeOptions } from './serialize';
 
 export const OVERPAYMENT_TYPES: readonly string[] = ['RECEIVE-OVERPAYMENT'];
@@ -82,25 +82,10 @@ export function allocationView(book: Book, txn: BankTransactionRecord, a: Overpa
   };
 }
 
-function ref(value: unknown): Record<string, unknown> | undefined {
-  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
 export function createOverpaymentAllocation(txn: BankTransactionRecord, raw: unknown, { book, now }: { book: Book; now: number }): ElementOutcome {
-  const input = ref(raw);
+  const input = objectOf(raw);
   if (!input) return failed(raw, ['Allocation must be an object.']);
-  const errors: string[] = [];
-  const invoiceRef = ref(input.Invoice);
-  const key = invoiceRef?.InvoiceID ?? invoiceRef?.InvoiceNumber;
-  const invoice = typeof key === 'string' ? findDocument(book, 'invoice', key) : undefined;
-  if (!invoice) errors.push(invoiceRef ? 'The invoice to allocate to could not be found.' : 'An Invoice must be specified for the allocation.');
-  const amount = toCents(input.Amount);
-  if (amount === undefined || amount <= 0) errors.push('Allocation amount must be greater than zero.');
-  const date = input.Date === undefined || input.Date === null ? undefined : parseXeroDate(input.Date);
-  if (input.Date === undefined || input.Date === null) errors.push('Date is required for an allocation.');
-  else if (date === undefined) errors.push(`The date '${String(input.Date)}' is not a valid date.`);
-  const locked = date === undefined ? undefined : lockDateError(book, date);
-  if (locked) errors.push(locked);
+  const { invoice, amount, date, errors } = readAllocationInput(book, input, { checkLockDate: true });
   if (overpaymentStatus(txn) !== 'AUTHORISED') errors.push('Overpayment must be AUTHORISED to allocate it.');
   if (invoice) {
     if (invoice.Type !== 'ACCREC') errors.push('A RECEIVE-OVERPAYMENT can only be allocated to ACCREC invoices.');

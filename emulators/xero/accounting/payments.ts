@@ -4,6 +4,7 @@ import { parseXeroDate, startOfDay } from './dates';
 import { lockDateError } from './rules/lockDates';
 import { findDocument, settleStatus } from './documents';
 import { recordHistory } from './history';
+import { objectOf, readAllocationInput } from './allocationInput';
 import { failed, type ElementOutcome } from './http';
 import { newId } from './ids';
 import { amountDue, type AllocationRecord, type Book, type DocumentRecord, type PaymentRecord } from './model';
@@ -17,10 +18,6 @@ export const OVERALLOCATION_MESSAGE = 'The amount allocated exceeds the amount o
 
 interface Ctx { book: Book; now: number }
 
-function ref(value: unknown): Record<string, unknown> | undefined {
-  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
 function paymentType(doc: DocumentRecord): PaymentRecord['PaymentType'] {
   switch (doc.Type) {
     case 'ACCREC': return 'ACCRECPAYMENT';
@@ -31,12 +28,12 @@ function paymentType(doc: DocumentRecord): PaymentRecord['PaymentType'] {
 }
 
 function findPaymentDocument(book: Book, input: Record<string, unknown>): DocumentRecord | undefined {
-  const invoice = ref(input.Invoice);
+  const invoice = objectOf(input.Invoice);
   if (invoice) {
     const key = invoice.InvoiceID ?? invoice.InvoiceNumber;
     return typeof key === 'string' ? findDocument(book, 'invoice', key) : undefined;
   }
-  const note = ref(input.CreditNote);
+  const note = objectOf(input.CreditNote);
   if (note) {
     const key = note.CreditNoteID ?? note.CreditNoteNumber;
     return typeof key === 'string' ? findDocument(book, 'creditnote', key) : undefined;
@@ -45,7 +42,7 @@ function findPaymentDocument(book: Book, input: Record<string, unknown>): Docume
 }
 
 export function createPayment(raw: unknown, { book, now }: Ctx): ElementOutcome {
-  const input = ref(raw);
+  const input = objectOf(raw);
   if (!input) return failed(raw, ['Payment must be an object.']);
   if (input.Prepayment !== undefined) return refundPrepayment(input, { book, now });
   const errors: string[] = [];
@@ -132,19 +129,9 @@ export function deletePayment(book: Book, payment: PaymentRecord, now: number): 
 }
 
 export function createAllocation(note: DocumentRecord, raw: unknown, { book, now }: Ctx): ElementOutcome {
-  const input = ref(raw);
+  const input = objectOf(raw);
   if (!input) return failed(raw, ['Allocation must be an object.']);
-  const errors: string[] = [];
-  const invoiceRef = ref(input.Invoice);
-  const key = invoiceRef?.InvoiceID ?? invoiceRef?.InvoiceNumber;
-  const invoice = typeof key === 'string' ? findDocument(book, 'invoice', key) : undefined;
-  if (!invoice) errors.push(invoiceRef ? 'The invoice to allocate to could not be found.' : 'An Invoice must be specified for the allocation.');
-  const amount = toCents(input.Amount);
-  if (amount === undefined || amount <= 0) errors.push('Allocation amount must be greater than zero.');
-  // Date is required on an allocation (the spec's Allocation requires Amount, Invoice and Date).
-  const date = input.Date === undefined || input.Date === null ? undefined : parseXeroDate(input.Date);
-  if (input.Date === undefined || input.Date === null) errors.push('Date is required for an allocation.');
-  else if (date === undefined) errors.push(`The date '${String(input.Date)}' is not a valid date.`);
+  const { invoice, amount, date, errors } = readAllocationInput(book, input, { checkLockDate: false });
   if (note.Status !== 'AUTHORISED') errors.push('Credit note must be AUTHORISED to allocate it.');
   if (invoice) {
     const matchingType = note.Type === 'ACCRECCREDIT' ? 'ACCREC' : 'ACCPAY';

@@ -4,8 +4,9 @@
 // `Prepayment: {PrepaymentID}`, an ARPREPAYMENTPAYMENT). RemainingCredit never goes below zero; a
 // prepayment with none left is PAID.
 import { msDate, parseXeroDate, startOfDay } from './dates';
-import { findDocument, settleStatus } from './documents';
+import { settleStatus } from './documents';
 import { recordHistory } from './history';
+import { objectOf, readAllocationInput } from './allocationInput';
 import { failed, type ElementOutcome } from './http';
 import { newId } from './ids';
 import { amountDue, type BankTransactionRecord, type Book, type PaymentRecord, type PrepaymentAllocationRecord, type PrepaymentRecord } from './model';
@@ -20,10 +21,6 @@ export const PREPAYMENT_CURRENCY_MESSAGE = 'Prepayments can only be made in the 
 export const OVER_REFUND_MESSAGE = 'Payment amount exceeds the remaining credit on this prepayment';
 
 export const remainingCredit = (p: Pick<PrepaymentRecord, 'Total' | 'AmountApplied'>): number => p.Total - p.AmountApplied;
-
-function ref(value: unknown): Record<string, unknown> | undefined {
-  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
 
 function settle(p: PrepaymentRecord, now: number): void {
   p.Status = remainingCredit(p) === 0 ? 'PAID' : 'AUTHORISED';
@@ -69,20 +66,9 @@ export function voidPrepaymentOf(book: Book, txn: BankTransactionRecord, now: nu
 }
 
 export function allocatePrepayment(prepayment: PrepaymentRecord, raw: unknown, { book, now }: { book: Book; now: number }): ElementOutcome {
-  const input = ref(raw);
+  const input = objectOf(raw);
   if (!input) return failed(raw, ['Allocation must be an object.']);
-  const errors: string[] = [];
-  const invoiceRef = ref(input.Invoice);
-  const key = invoiceRef?.InvoiceID ?? invoiceRef?.InvoiceNumber;
-  const invoice = typeof key === 'string' ? findDocument(book, 'invoice', key) : undefined;
-  if (!invoice) errors.push(invoiceRef ? 'The invoice to allocate to could not be found.' : 'An Invoice must be specified for the allocation.');
-  const amount = toCents(input.Amount);
-  if (amount === undefined || amount <= 0) errors.push('Allocation amount must be greater than zero.');
-  const date = input.Date === undefined || input.Date === null ? undefined : parseXeroDate(input.Date);
-  if (input.Date === undefined || input.Date === null) errors.push('Date is required for an allocation.');
-  else if (date === undefined) errors.push(`The date '${String(input.Date)}' is not a valid date.`);
-  const locked = date === undefined ? undefined : lockDateError(book, date);
-  if (locked) errors.push(locked);
+  const { invoice, amount, date, errors } = readAllocationInput(book, input, { checkLockDate: true });
   if (prepayment.Status !== 'AUTHORISED') errors.push('Prepayment must be AUTHORISED to allocate it.');
   if (invoice) {
     if (invoice.Type !== 'ACCREC') errors.push('A RECEIVE-PREPAYMENT can only be allocated to ACCREC invoices.');
@@ -117,7 +103,7 @@ export function deletePrepaymentAllocation(book: Book, allocation: PrepaymentAll
 /** PUT /Payments {Prepayment: {PrepaymentID}, Account, Amount}: money paid back out of the prepayment. */
 export function refundPrepayment(raw: Record<string, unknown>, { book, now }: { book: Book; now: number }): ElementOutcome {
   const errors: string[] = [];
-  const id = ref(raw.Prepayment)?.PrepaymentID;
+  const id = objectOf(raw.Prepayment)?.PrepaymentID;
   const prepayment = typeof id === 'string' ? book.prepayments.get(id.toLowerCase()) : undefined;
   if (!prepayment) errors.push('The document to pay could not be found.');
   const account = findAccountRef(book, raw.Account);
