@@ -12,6 +12,7 @@ import { dbKinds } from '../../support/db';
 import { advanceEmulatorClock } from '../../support/xero';
 import { instantOfWallHour } from '../../../plugins/xero/sync/nextRunAt';
 import { setMappings, startSignedInFixture, type SyncFixture } from './syncFixture';
+import { londonDay, until } from '../../support/wait';
 
 const DAY = 86_400_000;
 const BOOKINGS = Number(process.env.DEPOSIT_PROPERTY_BOOKINGS ?? 8);
@@ -30,17 +31,8 @@ function random(seed: number): () => number {
 }
 
 const pounds = (minor: number) => (minor / 100).toFixed(2);
-const londonDay = (ms: number) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
-
-async function until<T>(what: string, read: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Longer than the shared default: Xero allocations wait on the rate budget. */
+const untilSlow = <T>(what: string, read: () => Promise<T | undefined | null | false>) => until(what, read, 60_000);
 
 for (const kind of dbKinds()) {
   describe(`deposits to the penny, random bookings (${kind}, seed ${SEED})`, { timeout: 300_000 }, () => {
@@ -80,7 +72,7 @@ for (const kind of dbKinds()) {
           await f.refund(sale.id, { kind: 'amount', amount: pounds(int(1, from.minor)), method: from.method });
         }
       }
-      await until('the deposits to be in Xero', async () => Number(((await db('outbox').where({ type: 'xero.deposit.push' }).whereNot('status', 'done').count({ n: '*' })) as { n: number | string }[])[0]?.n) === 0);
+      await untilSlow('the deposits to be in Xero', async () => Number(((await db('outbox').where({ type: 'xero.deposit.push' }).whereNot('status', 'done').count({ n: '*' })) as { n: number | string }[])[0]?.n) === 0);
 
       const clock = f.x.ctx.clock;
       const realNow = clock.now;
@@ -89,7 +81,7 @@ for (const kind of dbKinds()) {
       await advanceEmulatorClock(f.emu.url, skew);
       try {
         await db('outbox').where({ type: 'xero.invoice.push', status: 'pending' }).update({ available_at: Date.now() });
-        await until('every deposit allocated', async () => {
+        await untilSlow('every deposit allocated', async () => {
           const notes = await db('sync_records').whereIn('entity_id', deposits).andWhere({ entity_type: 'payment', record_type: 'prepayment' }).pluck('note');
           return notes.length === deposits.length && notes.every((n) => /allocated to the invoice|nothing left of it/.test(String(n)));
         });

@@ -11,6 +11,7 @@ import { dbKinds } from '../../support/db';
 import { advanceEmulatorClock, postForm, type Agent } from '../../support/xero';
 import { instantOfWallHour } from '../../../plugins/xero/sync/nextRunAt';
 import { setMappings, startSignedInFixture, type SyncFixture } from './syncFixture';
+import { londonDay, until } from '../../support/wait';
 
 const DAY = 86_400_000;
 
@@ -20,17 +21,8 @@ interface XeroBankTransactionJson { Type: string; Reference: string; Total: numb
 interface XeroLineJson { AccountCode: string; TaxType: string; LineAmount: number }
 interface XeroPaymentJson { PaymentType: string; Amount: number; Account: { Code: string }; Invoice?: { InvoiceID: string }; Prepayment?: { PrepaymentID: string } }
 
-const londonDay = (ms: number) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
-
-async function until<T>(what: string, read: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Longer than the shared default: Xero allocations wait on the rate budget. */
+const untilSlow = <T>(what: string, read: () => Promise<T | undefined | null | false>) => until(what, read, 30_000);
 
 for (const kind of dbKinds()) {
   describe(`deposits (${kind})`, { timeout: 180_000 }, () => {
@@ -54,7 +46,7 @@ for (const kind of dbKinds()) {
     };
     const syncOf = (entityType: string, entityId: number, recordType: string) => db()('sync_records').where({ entity_type: entityType, entity_id: entityId, record_type: recordType }).first();
     /** The deposit work is done (the invoices themselves wait for their day, so f.drained() would not return). */
-    const depositsDrained = () => until('the deposit work to be done', async () => {
+    const depositsDrained = () => untilSlow('the deposit work to be done', async () => {
       const busy = await db()('outbox').where({ type: 'xero.deposit.push' }).whereIn('status', ['pending', 'leased']).count({ n: '*' });
       return Number((busy as { n: number | string }[])[0]?.n ?? 0) === 0;
     });
@@ -70,7 +62,7 @@ for (const kind of dbKinds()) {
       await fault({ path: '/api.xro/2.0/BankTransactions', method: 'PUT', kind: 'timeout', landed: true, delayMs: 200, count: 1 });
       const since = (await calls()).at(-1)?.seq ?? 0;
       const deposit = await f.pay(sale.id, { method: 'card_terminal', amount: '15.00' });
-      await until('the deposit to be in Xero', async () => (await syncOf('payment', deposit.id, 'prepayment'))?.status === 'synced').catch(async (err) => {
+      await untilSlow('the deposit to be in Xero', async () => (await syncOf('payment', deposit.id, 'prepayment'))?.status === 'synced').catch(async (err) => {
         throw new Error(`${String(err)}: ${JSON.stringify(await db()('outbox').where({ type: 'xero.deposit.push' }).select())} ${JSON.stringify((await calls()).filter((c) => c.seq > since))}`);
       });
       const made = (await calls()).filter((c) => c.seq > since);
@@ -98,7 +90,7 @@ for (const kind of dbKinds()) {
       assert.equal(await outstanding(sale.id), '0.00');
 
       // No cancellation income account set yet: the record fails at once, saying which setting to fix.
-      const item = await until('the cancellation to fail', async () => db()('outbox').where({ dedupe_key: `xero:deposit:cancel:${sale.id}`, status: 'dead' }).first());
+      const item = await untilSlow('the cancellation to fail', async () => db()('outbox').where({ dedupe_key: `xero:deposit:cancel:${sale.id}`, status: 'dead' }).first());
       const failedInvoice = await syncOf('sale', sale.id, 'invoice');
       assert.equal(failedInvoice.status, 'failed');
       assert.equal(failedInvoice.note, 'Mapping to fix: cancellation income account (none) (Xero settings, Deposits)');
@@ -173,7 +165,7 @@ for (const kind of dbKinds()) {
       const since = (await calls()).at(-1)?.seq ?? 0;
       try {
         await db()('outbox').where({ type: 'xero.invoice.push' }).whereIn('status', ['pending']).update({ available_at: Date.now() });
-        await until('the deposits to be allocated', async () => {
+        await untilSlow('the deposits to be allocated', async () => {
           const records = await db()('sync_records').whereIn('entity_id', [oneDeposit.id, twoFirst, twoSecond.id]).andWhere({ entity_type: 'payment', record_type: 'prepayment' });
           return records.length === 3 && records.every((r) => /allocated to the invoice/.test(String(r.note)));
         });

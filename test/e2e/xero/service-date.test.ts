@@ -11,25 +11,13 @@ import { dbKinds } from '../../support/db';
 import { advanceEmulatorClock, postForm, type Agent } from '../../support/xero';
 import { instantOfWallHour } from '../../../plugins/xero/sync/nextRunAt';
 import { setMappings, startSignedInFixture, type SyncFixture } from './syncFixture';
+import { londonDay, until } from '../../support/wait';
 
 const SETTINGS = '/plugins/xero/settings';
 const DAY = 86_400_000;
 
 interface XeroDoc { InvoiceNumber: string; DateString: string; Total: number; AmountPaid: number }
 interface XeroPaymentJson { DateString: string; Reference: string; Amount: number }
-
-/** YYYY-MM-DD in London `days` from now. */
-const londonDay = (ms: number) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
-
-async function until<T>(what: string, read: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 for (const kind of dbKinds()) {
   describe(`service dates (${kind})`, { timeout: 120_000 }, () => {
