@@ -2,6 +2,7 @@
 // each line's tax rate (from the plugins that post tax) → the receipt's model → its PDF. The sale page's
 // download and the plugins (ctx.receipts, e.g. attached to the Xero invoice) get the same bytes.
 import type { Queryable } from '../db/knex';
+import { methodLabelsOf } from '../domain/methodLabels';
 import { getOrganisation } from '../domain/organisations';
 import type { HostReceipt, HostReceipts, HostRecords, LineTaxRate, PaymentMethodCatalogue } from '../plugins/contract';
 import type { SaleLineSnapshot } from '../domain/events';
@@ -18,15 +19,16 @@ export interface ReceiptDeps {
 export async function loadReceipt(deps: ReceiptDeps, db: Queryable, orgId: number, saleId: number): Promise<{ receipt: Receipt; occurredAt: number } | undefined> {
   const sale = await deps.records.sale(db, orgId, saleId);
   if (!sale) return undefined;
-  const [org, payments, refunds, rates] = await Promise.all([
+  const [org, payments, refunds, rates, methodLabel] = await Promise.all([
     getOrganisation(db, orgId),
     deps.records.paymentsOfSale(db, orgId, saleId),
     deps.records.refundsOfSale(db, orgId, saleId),
     deps.taxCodes.lineRates(db, orgId, sale.lines),
+    methodLabelsOf(deps.paymentMethods, db, orgId),
   ]);
   const receipt = buildReceipt({
     business: { name: org.name, timeZone: org.timezone }, sale, payments, refunds, rates,
-    methodLabel: (id) => deps.paymentMethods.get(id)?.label ?? id,
+    methodLabel,
   });
   return { receipt, occurredAt: sale.occurredAt };
 }

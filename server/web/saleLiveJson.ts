@@ -11,6 +11,7 @@ import { getOrganisation } from '../domain/organisations';
 import { getSale, type SaleView } from '../domain/saleView';
 import { formatLocal } from './time';
 import { saleState, type SaleState } from './saleState';
+import { methodLabelsOf } from '../domain/methodLabels';
 
 export interface SaleLivePayment {
   id: number;
@@ -56,14 +57,13 @@ export function saleLive(sale: SaleView, timeZone: string, methodLabel: (id: str
 
 export function createSaleLiveJson(deps: Pick<HostDeps, 'db' | 'paymentMethods'>): Router {
   const router = Router();
-  const methodLabel = (id: string): string => deps.paymentMethods.get(id)?.label ?? id;
   router.get('/sales/:id/live.json', requireRole('admin', 'staff', 'accountant'), async (req, res, next) => {
     try {
       res.set('Cache-Control', 'no-store');
       const raw = String(req.params.id);
       if (!/^\d{1,15}$/.test(raw) || Number(raw) <= 0) throw new NotFoundError(`Sale ${raw}`);
       const org = await getOrganisation(deps.db, req.principal!.orgId);
-      res.json(saleLive(await getSale(deps.db, org.id, Number(raw)), org.timezone, methodLabel));
+      res.json(saleLive(await getSale(deps.db, org.id, Number(raw)), org.timezone, await methodLabelsOf(deps.paymentMethods, deps.db, org.id)));
     } catch (err) {
       if (err instanceof NotFoundError) {
         res.status(404).json({ error: { code: err.code, message: err.message } });

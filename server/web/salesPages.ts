@@ -7,7 +7,7 @@ import { getOrganisation, type Organisation } from '../domain/organisations';
 import { createSale } from '../domain/sales';
 import { issueRefund, previewRefund } from '../domain/refunds';
 import { recordPayment } from '../domain/payments';
-import { CUSTOMER_CREDIT_LABEL, CUSTOMER_CREDIT_METHOD } from '../domain/customerCredit';
+import { CUSTOMER_CREDIT_METHOD } from '../domain/customerCredit';
 import { recordableByPeople } from '../plugins/paymentMethods';
 import { getSale, listSales, type SaleView } from '../domain/saleView';
 import { saleName } from '../domain/saleName';
@@ -22,6 +22,7 @@ import { externalLinkOf, saleActionsFor, saleFiguresFor } from './externalLinks'
 import { refundedAsAmount, refundKindLabel, saleState } from './saleState';
 import { createReceipts } from '../receipts';
 import { hostRecords } from '../domain/hostRecords';
+import { methodLabelsOf } from '../domain/methodLabels';
 import { blankLine, emptySaleForm, formErrors, MAX_LINE_ROWS, readSaleForm, saleInputFromForm, type SaleFormValues } from './saleForm';
 
 // Pages over the domain services: every write goes through createSale / issueRefund / recordPayment,
@@ -45,8 +46,7 @@ export function createSalesPages(deps: Pick<HostDeps, 'db' | 'events' | 'payment
   // (not "Paid in Xero", which only its plugin records); labels name any.
   const methodsOf = async (orgId: number) => {
     const all = await deps.paymentMethods.ofOrganisation(deps.db, orgId);
-    const labels = new Map(all.map((m) => [m.id, m.label]));
-    return { offered: all.filter((m) => m.enabled && recordableByPeople(m)), methodLabel: (id: string): string => (id === CUSTOMER_CREDIT_METHOD ? CUSTOMER_CREDIT_LABEL : labels.get(id) ?? id) };
+    return { offered: all.filter((m) => m.enabled && recordableByPeople(m)), methodLabel: await methodLabelsOf(deps.paymentMethods, deps.db, orgId) };
   };
 
   // ---- list
