@@ -107,7 +107,7 @@ for (const kind of dbKinds()) {
       const accountant = await logIn(f.x.app, f.org.emails.accountant);
       const page = await accountant.get(`/plugins/xero/payouts/${payoutId}`).expect(200);
       const pageRows = [...page.text.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' '));
-      const feeRows = pageRows.filter((r) => /^\s*\d{4}-\d{2}-\d{2} fee /.test(r));
+      const feeRows = pageRows.filter((r) => /^\s*\d{1,2} [A-Z][a-z]{2} \d{4} fee /.test(r)); // the day as people write it: "3 Dec 2026"
       assert.ok(feeRows.length >= feeItems.length, `fee rows shown: ${feeRows.join(' | ')}`);
       for (const row of feeRows) assert.doesNotMatch(row, /credit note/, row);
       assert.ok(feeRows.every((r) => /in the fees spend/.test(r)), feeRows.join(' | '));
