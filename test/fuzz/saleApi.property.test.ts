@@ -19,7 +19,7 @@ import { bootXeroApp, seedOrg, startXeroEmulator, type RunningEmulator, type Xer
 import { createApiToken } from '../../server/auth/apiTokens';
 import { minorUnitDigits } from '../../server/domain/currency';
 import { formatMinor, formatScaled } from '../../server/domain/money';
-import { buildCreditNote, buildInvoice, buildPayment } from '../../plugins/xero/payloads';
+import { buildCreditNote, buildInvoice, buildOverpayment, buildPayment } from '../../plugins/xero/payloads';
 import { hostRecords } from '../../server/domain/hostRecords';
 import { connectPrivateApp } from '../e2e/xero/syncFixture';
 import { ukMappings, xeroComputes } from '../unit/xero/payloadsFixtures';
@@ -207,7 +207,14 @@ for (const kind of dbKinds()) {
           } else {
             const payment = (await hostRecords.payment(db(), orgId, (res.body as { payment: { id: number } }).payment.id))!;
             const wire = buildPayment(payment, 'invoice-id', { ...mappings, methodAccountCodes: { cash: '090', stripe: '090', gocardless: '090', card_terminal: '090' } });
-            assertToThePenny(Number(wire.Amount).toFixed(2), payment.amountMinor, currency, `payment ${payment.id}`);
+            // Above what the sale owed, the excess is the customer's credit: a Xero overpayment beside the payment.
+            const credit = payment.creditMinor ?? 0;
+            assertToThePenny(Number(wire.Amount).toFixed(2), payment.amountMinor - credit, currency, `payment ${payment.id} on the invoice`);
+            if (credit > 0) {
+              const overpayment = buildOverpayment(payment, 'c', 'INV', { ...mappings, methodAccountCodes: { cash: '090', stripe: '090', gocardless: '090', card_terminal: '090' } });
+              const kept = overpayment.LineItems.reduce((sum, l) => sum + Number(l.LineAmount), 0);
+              assertToThePenny((Number(wire.Amount) + kept).toFixed(2), payment.amountMinor, currency, `payment ${payment.id}: on the invoice and kept as credit`);
+            }
           }
         }
       }), { numRuns: Math.max(10, Math.round(RUNS / 2)) });
