@@ -12,7 +12,7 @@ import { newId } from './ids';
 import { amountDue, type BankTransactionRecord, type Book, type OverpaymentAllocationRecord } from './model';
 import { formatCents } from './money';
 import { OVERALLOCATION_MESSAGE } from './payments';
-import { contactRef, currencyRate, day, money, serializeLine, DEFAULT_SERIALIZE, type Json, type SerializeOptions } from './serialize';
+import { allocationAnswer, contactRef, currencyRate, day, money, serializeLine, DEFAULT_SERIALIZE, type Json, type SerializeOptions } from './serialize';
 
 export const OVERPAYMENT_TYPES: readonly string[] = ['RECEIVE-OVERPAYMENT'];
 
@@ -61,21 +61,8 @@ export function serializeOverpayment(book: Book, txn: BankTransactionRecord, opt
 
 /** An allocation as PUT/DELETE answer it (`Allocation`), with its overpayment in brief. */
 export function allocationView(book: Book, txn: BankTransactionRecord, a: OverpaymentAllocationRecord, withOverpayment = true): Json {
-  const invoice = book.invoices.get(a.invoiceId);
   return {
-    AllocationID: a.AllocationID,
-    Amount: money(a.Amount),
-    ...day(a.Date, 'Date'),
-    IsDeleted: a.IsDeleted,
-    Invoice: {
-      InvoiceID: a.invoiceId,
-      InvoiceNumber: invoice?.Number,
-      Type: invoice?.Type,
-      Status: invoice?.Status,
-      AmountDue: invoice ? money(amountDue(invoice)) : undefined,
-      AmountCredited: money(invoice?.AmountCredited),
-      HasErrors: false,
-    },
+    ...allocationAnswer(book, a, 'AmountCredited'),
     Overpayment: withOverpayment
       ? { OverpaymentID: txn.BankTransactionID, Type: txn.Type, Status: overpaymentStatus(txn), RemainingCredit: money(remainingCredit(txn)), Total: money(txn.Total), CurrencyCode: txn.CurrencyCode }
       : undefined,

@@ -13,7 +13,7 @@ import { amountDue, type BankTransactionRecord, type Book, type PaymentRecord, t
 import { formatCents, toCents } from './money';
 import { acceptsPayments, findAccountRef } from './rules/accounts';
 import { lockDateError } from './rules/lockDates';
-import { contactRef, currencyRate, day, DEFAULT_SERIALIZE, money, paymentSummary, serializeLine, serializePayment, type Json, type SerializeOptions } from './serialize';
+import { allocationAnswer, contactRef, currencyRate, day, DEFAULT_SERIALIZE, money, paymentSummary, serializeLine, serializePayment, type Json, type SerializeOptions } from './serialize';
 
 export const PREPAYMENT_BANK_TYPE = 'RECEIVE-PREPAYMENT';
 export const OVER_ALLOCATION_MESSAGE = 'The amount allocated exceeds the remaining credit on this prepayment or the amount due on the invoice';
@@ -153,22 +153,9 @@ export function restoreRefundedCredit(book: Book, payment: PaymentRecord, now: n
 }
 
 export function serializePrepaymentAllocation(book: Book, allocation: PrepaymentAllocationRecord, withPrepayment = true): Json {
-  const invoice = book.invoices.get(allocation.invoiceId);
   const prepayment = book.prepayments.get(allocation.prepaymentId);
   return {
-    AllocationID: allocation.AllocationID,
-    Amount: money(allocation.Amount),
-    ...day(allocation.Date, 'Date'),
-    IsDeleted: allocation.IsDeleted,
-    Invoice: {
-      InvoiceID: allocation.invoiceId,
-      InvoiceNumber: invoice?.Number,
-      Type: invoice?.Type,
-      Status: invoice?.Status,
-      AmountDue: invoice ? money(amountDue(invoice)) : undefined,
-      AmountPaid: money(invoice?.AmountPaid),
-      HasErrors: false,
-    },
+    ...allocationAnswer(book, allocation, 'AmountPaid'),
     Prepayment: withPrepayment && prepayment ? { PrepaymentID: prepayment.PrepaymentID, RemainingCredit: money(remainingCredit(prepayment)), Status: prepayment.Status } : undefined,
   };
 }

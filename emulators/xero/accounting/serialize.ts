@@ -2,7 +2,7 @@
 // Every known field is emitted, undefined when empty: JSON.stringify drops those, while the `where`
 // evaluator can still tell a known-but-empty field from an unknown one.
 import { dateString, msDate } from './dates';
-import { centsToNumber, FINE_SCALE, rescale, scaledToNumber, toScaled } from './money';
+import { centsToNumber, FINE_SCALE, rescale, scaledToNumber, toScaled, type Cents } from './money';
 import {
   accountClass, amountDue,
   type AccountRecord, type AllocationRecord, type BankTransactionRecord, type BankTransferRecord, type Book, type ContactRecord,
@@ -252,23 +252,36 @@ export function serializeCreditNote(book: Book, doc: DocumentRecord, options: Se
   };
 }
 
-export function serializeAllocation(book: Book, allocation: AllocationRecord, withCreditNote = true): Json {
-  const invoice = book.invoices.get(allocation.invoiceId);
-  const note = book.creditNotes.get(allocation.creditNoteId);
+/**
+ * What every allocation answers (`Allocation`), whatever its credit: itself and the invoice it went to, with
+ * the invoice's total of what `applied` counts (AmountCredited for credit notes and overpayments, AmountPaid
+ * for prepayments). The credit itself follows in the caller's own field.
+ */
+export function allocationAnswer(
+  book: Book, a: { AllocationID: string; invoiceId: string; Amount: Cents; Date: number; IsDeleted: boolean }, applied: 'AmountCredited' | 'AmountPaid',
+): Json {
+  const invoice = book.invoices.get(a.invoiceId);
   return {
-    AllocationID: allocation.AllocationID,
-    Amount: money(allocation.Amount),
-    ...day(allocation.Date, 'Date'),
-    IsDeleted: allocation.IsDeleted,
+    AllocationID: a.AllocationID,
+    Amount: money(a.Amount),
+    ...day(a.Date, 'Date'),
+    IsDeleted: a.IsDeleted,
     Invoice: {
-      InvoiceID: allocation.invoiceId,
+      InvoiceID: a.invoiceId,
       InvoiceNumber: invoice?.Number,
       Type: invoice?.Type,
       Status: invoice?.Status,
       AmountDue: invoice ? money(amountDue(invoice)) : undefined,
-      AmountCredited: money(invoice?.AmountCredited),
+      [applied]: money(invoice?.[applied]),
       HasErrors: false,
     },
+  };
+}
+
+export function serializeAllocation(book: Book, allocation: AllocationRecord, withCreditNote = true): Json {
+  const note = book.creditNotes.get(allocation.creditNoteId);
+  return {
+    ...allocationAnswer(book, allocation, 'AmountCredited'),
     CreditNote: withCreditNote && note
       ? { CreditNoteID: note.id, CreditNoteNumber: note.Number, Type: note.Type, Status: note.Status, RemainingCredit: money(amountDue(note)), HasErrors: false }
       : undefined,
