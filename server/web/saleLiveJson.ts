@@ -3,15 +3,13 @@
 // page is open, so a payment that arrives from elsewhere ("Paid in Xero: bank transfer, 2 Dec", recorded by
 // the Xero plugin's webhook handler) appears without a reload. Any role of the sale's organisation; another
 // organisation's sale is a plain 404. Text only: the script writes it with textContent.
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { HostDeps } from '../hostDeps';
-import { requireRole } from '../auth/middleware';
-import { NotFoundError } from '../errors';
-import { getOrganisation } from '../domain/organisations';
-import { getSale, type SaleView } from '../domain/saleView';
+import type { SaleView } from '../domain/saleView';
 import { formatLocal } from './time';
 import { saleState, type SaleState } from './saleState';
 import { methodLabelsOf } from '../domain/methodLabels';
+import { saleJsonRoute } from './saleJsonRoute';
 
 export interface SaleLivePayment {
   id: number;
@@ -56,21 +54,5 @@ export function saleLive(sale: SaleView, timeZone: string, methodLabel: (id: str
 }
 
 export function createSaleLiveJson(deps: Pick<HostDeps, 'db' | 'paymentMethods'>): Router {
-  const router = Router();
-  router.get('/sales/:id/live.json', requireRole('admin', 'staff', 'accountant'), async (req, res, next) => {
-    try {
-      res.set('Cache-Control', 'no-store');
-      const raw = String(req.params.id);
-      if (!/^\d{1,15}$/.test(raw) || Number(raw) <= 0) throw new NotFoundError(`Sale ${raw}`);
-      const org = await getOrganisation(deps.db, req.principal!.orgId);
-      res.json(saleLive(await getSale(deps.db, org.id, Number(raw)), org.timezone, await methodLabelsOf(deps.paymentMethods, deps.db, org.id)));
-    } catch (err) {
-      if (err instanceof NotFoundError) {
-        res.status(404).json({ error: { code: err.code, message: err.message } });
-        return;
-      }
-      next(err);
-    }
-  });
-  return router;
+  return saleJsonRoute(deps.db, '/sales/:id/live.json', async (org, sale) => saleLive(sale, org.timezone, await methodLabelsOf(deps.paymentMethods, deps.db, org.id)));
 }
