@@ -29,6 +29,7 @@ import { startEmulator as startGoCardless, control as gcControl } from '../emula
 import { outboxIdle, startPayoutFixture } from '../test/e2e/payouts/fixture';
 import { logIn, postForm } from '../test/support/xero';
 import { benchDbKind, countBy, endpointOf, flag, table } from './xero-harness';
+import { seeded } from '../emulators/shared/seeded';
 
 const DAYS = flag('days', 30);
 const STRIPE_PER_DAY = flag('stripe-per-day', 23);
@@ -40,16 +41,7 @@ const STRIPE_SECRET = 'whsec_benchReconciliationMonth0123';
 const GC_SECRET = 'gc-bench-reconciliation-month';
 type Json = Record<string, unknown>;
 
-/** A small seeded generator (mulberry32), so every run simulates the same month. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+// Seeded (mulberry32), so every run simulates the same month.
 const random = seeded(16);
 const pick = (p: number) => random() < p;
 

@@ -4,6 +4,7 @@
 // (the 5-concurrent limit sees it). Off (0–0 ms) unless the emulator is started with `latency` or
 // POST /_emulator/latency sets it.
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
+import { seeded } from '../../shared/seeded';
 
 export interface LatencyConfig {
   minMs: number;
@@ -27,17 +28,6 @@ export function mergeLatency(current: LatencyConfig, update: Record<string, unkn
   return next;
 }
 
-/** mulberry32: a small, fast, seeded 32-bit generator (uniform in [0, 1)). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 export class InjectedLatency {
   #config: LatencyConfig;

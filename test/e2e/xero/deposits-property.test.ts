@@ -13,22 +13,12 @@ import { advanceEmulatorClock } from '../../support/xero';
 import { instantOfWallHour } from '../../../plugins/xero/sync/nextRunAt';
 import { setMappings, startSignedInFixture, type SyncFixture } from './syncFixture';
 import { londonDay, until } from '../../support/wait';
+import { seeded as random } from '../../../emulators/shared/seeded';
 
 const DAY = 86_400_000;
 const BOOKINGS = Number(process.env.DEPOSIT_PROPERTY_BOOKINGS ?? 8);
 const SEED = Number(process.env.DEPOSIT_PROPERTY_SEED ?? 20261203);
 
-/** mulberry32: a small seeded generator. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pounds = (minor: number) => (minor / 100).toFixed(2);
 /** Longer than the shared default: Xero allocations wait on the rate budget. */
