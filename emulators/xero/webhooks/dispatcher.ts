@@ -57,15 +57,8 @@ export interface DeliveryLogEntry {
   error: string | null;
 }
 
-interface Subscription {
-  appId: string;
-  url: string;
-  key: string;
-  status: WebhookStatus;
-  nextSequence: number;
-  queue: QueuedEvent[];
-  consecutiveFailures: number;
-  lastError: string | null;
+/** A live subscription: what the state file keeps, and the delivery log, timer and request in flight. */
+interface Subscription extends PersistedSubscription {
   log: DeliveryLogEntry[];
   timer: NodeJS.Timeout | null;
   inFlight: Promise<void> | null;
