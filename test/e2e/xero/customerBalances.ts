@@ -73,6 +73,7 @@ export interface SaleView {
   outstanding: string;
   customer: { id: number; name: string };
   customerCredit: { currency: string; amount: string }[];
+  lines: { id: number; lineTotal: string; refunded: string }[];
   payments: { id: number; method: string; amount: string; toCredit?: string }[];
   refunds: { id: number; amount: string; method: string | null }[];
   vouchers: { code: string; amount: string; balance: string; status: string }[];
