@@ -10,46 +10,23 @@
 //                capped by the invoice's AmountDue (ONE GET), one PUT per prepayment (Xero's endpoint is per
 //                prepayment); after one that may have landed, the prepayment is read back first
 // Each deposit's sync state says where it is (the sale's page). The decisions are pure (decisions.ts).
-import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, PaymentSnapshot, RefundSnapshot, SaleSnapshot } from '../../../../server/plugins/contract';
-import { minorUnitDigits } from '../../../../server/plugins/contract';
+import type { OutboxHandlerContext, OutboxOutcome, RefundSnapshot } from '../../../../server/plugins/contract';
 import { PermanentError } from '../../../../server/errors';
 import { withClearingAccounts } from '../../clearing/paymentAccounts';
-import { writeAudit, type AuditEntry } from '../../engine/audit';
+import { batchRecorder } from '../../engine/batchRecorder';
+import { writeAudit } from '../../engine/audit';
 import { idempotencyKey, stableJson } from '../../engine/keys';
 import { afterCallFailure, done, failed, finishBatch, type ItemResult } from '../../engine/outcomes';
-import { findRecords, isRemovedInXero, saveRecord, type RecordKey, type XeroRecord } from '../../engine/records';
-import { clearMarks, markedItems, sendMarked, type SendStep } from '../../engine/sendMarks';
-import { openSession, type XeroSession } from '../../engine/session';
+import { findRecords, isRemovedInXero, saveRecord } from '../../engine/records';
+import { clearMarks, sendMarked } from '../../engine/sendMarks';
+import { openSession } from '../../engine/session';
 import { permanentMessage, type XeroServices } from '../../engine/services';
-import type { ResolvedMappings } from '../../mappings/types';
-import { minorToXeroCents } from '../../payloads/arithmetic';
 import type { XeroInvoice } from '../../gateway/documents';
 import { buildAllocation, buildPrepaymentReceipt, buildPrepaymentRefund, creditNoteNumberFor, invoiceNumberFor, prepaymentReferenceFor, xeroDate } from '../../payloads';
 import { resolveContacts } from '../contacts';
 import { mappingsOrFinish } from '../mappingsOrFinish';
-import type { DepositPushPayload } from '../types';
-import { allocationAmounts, depositNote, type HeldDeposit } from './decisions';
-import { depositRowsOfSales } from './store';
-import { batchRecorder } from '../../engine/batchRecorder';
-
-type Item = OutboxItem<DepositPushPayload>;
-
-/** Refused by Xero, or impossible to build: the item fails with this message (the admin fixes it, then retries). */
-class StepRefused extends Error {}
-
-interface Run {
-  svc: XeroServices;
-  session: XeroSession;
-  mappings: ResolvedMappings;
-  timeZone: string;
-  item: Item;
-  sale: SaleSnapshot;
-  deposits: PaymentSnapshot[];
-  /** Refunds given back out of a deposit, with the deposit each comes out of. */
-  refunds: { refund: RefundSnapshot; fromPaymentId: number }[];
-  keys: Record<'invoice' | 'prepayment' | 'allocation' | 'refund', RecordKey>;
-  audit: AuditEntry[];
-}
+import { allocationAmounts, type HeldDeposit } from './decisions';
+import { auditBase, loadRun, mayHaveLanded, now, StepRefused, syncDeposit, xeroCents, type Item, type Run } from './run';
 
 export async function pushDeposits(svc: XeroServices, items: Item[], hctx: OutboxHandlerContext): Promise<OutboxOutcome[]> {
   const { ctx } = svc;
@@ -94,33 +71,6 @@ export async function pushDeposits(svc: XeroServices, items: Item[], hctx: Outbo
     return afterCallFailure(ctx, items, results, err, hctx.workerId);
   }
   return finishBatch(ctx, items, results as ItemResult[], hctx.workerId);
-}
-
-async function loadRun(
-  svc: XeroServices, session: XeroSession, loaded: { mappings: ResolvedMappings; timeZone: string }, item: Item, sale: SaleSnapshot, keys: Run['keys'],
-): Promise<Run> {
-  const { ctx } = svc;
-  const rows = await depositRowsOfSales(ctx.db, session.orgId, [sale.id]);
-  const paymentIds = new Set(rows.filter((r) => r.kind === 'payment').map((r) => r.entityId));
-  const refundFrom = new Map(rows.filter((r) => r.kind === 'refund' && r.fromPaymentId !== null).map((r) => [r.entityId, r.fromPaymentId!]));
-  const deposits = (await ctx.records.paymentsOfSale(ctx.db, session.orgId, sale.id)).filter((p) => paymentIds.has(p.id)).sort((a, b) => a.id - b.id);
-  const refunds = (await ctx.records.refundsOfSale(ctx.db, session.orgId, sale.id))
-    .filter((r) => refundFrom.has(r.id)).sort((a, b) => a.id - b.id).map((refund) => ({ refund, fromPaymentId: refundFrom.get(refund.id)! }));
-  return { svc, session, mappings: loaded.mappings, timeZone: loaded.timeZone, item, sale, deposits, refunds, keys, audit: [] };
-}
-
-const auditBase = (run: Run, entityType: 'payment' | 'refund', recordType: 'prepayment' | 'prepayment_allocation' | 'prepayment_refund', entityId: number) => ({
-  orgId: run.session.orgId, entityType, entityId, recordType, triggeredBy: run.item.payload.triggeredBy ?? 'system', outboxItemId: run.item.id,
-});
-
-const xeroCents = (minor: number, currency: string): number => Number(minorToXeroCents(BigInt(minor), minorUnitDigits(currency)));
-const now = (run: Run): number => run.svc.ctx.clock.now();
-
-/** Was a request of this step sent for this item and never answered (it may have landed)? */
-async function mayHaveLanded(run: Run, step: SendStep): Promise<boolean> {
-  if (run.item.payload.reconcile) return true;
-  if (run.item.attempts <= 1) return false;
-  return (await markedItems(run.svc.ctx.db, [run.item], step)).has(run.item.id);
 }
 
 /** Each deposit without its prepayment in Xero: adopted if an earlier attempt landed, else created. */
@@ -343,18 +293,3 @@ async function showFailure(run: Run, message: string): Promise<void> {
   }
 }
 
-/** The deposit's sync state: its prepayment, and when (and how much of it) was allocated to the invoice. */
-async function syncDeposit(run: Run, d: PaymentSnapshot): Promise<void> {
-  const { ctx } = run.svc;
-  const prepayment = (await findRecords(ctx.db, run.keys.prepayment, [d.id])).get(d.id);
-  if (!prepayment?.xeroId) return;
-  const allocation: XeroRecord | undefined = (await findRecords(ctx.db, run.keys.allocation, [d.id])).get(d.id);
-  const note = depositNote({
-    invoiceNumber: invoiceNumberFor(run.sale.id, run.mappings), allocatedOn: allocation?.note ?? null, allocatedMinor: allocation?.amountCents ?? null,
-    currency: d.currency, format: (cents) => (cents / 100).toFixed(2),
-  });
-  await ctx.sync.upsert(ctx.db, {
-    orgId: run.session.orgId, entityType: 'payment', entityId: d.id, recordType: 'prepayment', status: 'synced',
-    externalId: prepayment.xeroId, externalRef: prepayment.number, error: null, note,
-  });
-}
