@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   if (config.processRole !== 'web') {
     const workers = startHostWorkers(host);
     stops.push(() => workers.stop());
-    stops.push(startHousekeeping({ db: host.deps.db, logger, retention: config.retention }));
+    stops.push(startHousekeeping({ db: host.deps.db, events: host.deps.events, logger, retention: config.retention }));
     logger.info({ concurrency: config.worker.concurrency, types: [...plugins.handlers.keys()] }, 'outbox workers started');
     // Plugins' background schedules (nightly sweeps) run where the background work runs: with N web and
     // M worker processes, only the M start them.

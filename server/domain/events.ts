@@ -103,7 +103,7 @@ export interface PayoutSnapshot {
   lineCount: number;
 }
 
-/** A gift voucher that expired with money left, written off by an admin: what is left moves to revenue. */
+/** A gift voucher that expired with money left, written off by an admin or the schedule: what is left moves to revenue. */
 export interface VoucherSnapshot {
   id: number;
   orgId: number;
@@ -117,6 +117,8 @@ export interface VoucherSnapshot {
   /** The last day it could be used (YYYY-MM-DD). */
   expiresOn: string;
   writtenOffAt: number;
+  /** Written off by the organisation's schedule (its setting), not by a person; absent: by an admin. */
+  automatic?: boolean;
 }
 
 export interface HostEventMap {

@@ -199,3 +199,26 @@ export function proportionalMinor(lineTotal: number, refundQuantityUnits: bigint
 export function assertSafeMinor(value: number): void {
   if (!Number.isSafeInteger(value)) throw new RangeError(`${value} is not a safe integer amount of minor units`);
 }
+
+/**
+ * Split `amount` across `weights` in proportion, exactly (a refund by amount over a sale's lines, as its credit note in Xero spreads it): each share is floored, then the remaining
+ * units go to the largest remainders (ties to the earlier entry). Σ shares = amount.
+ */
+export function allocateProportionally(amount: bigint, weights: bigint[]): bigint[] {
+  const total = weights.reduce((s, w) => s + w, 0n);
+  if (total <= 0n) {
+    // Nothing to weigh by (a sale of free lines): all of it on the first entry.
+    return weights.map((_, i) => (i === 0 ? amount : 0n));
+  }
+  const shares = weights.map((w) => (amount * w) / total);
+  let left = amount - shares.reduce((s, v) => s + v, 0n);
+  const order = weights
+    .map((w, i) => ({ i, rem: (amount * w) % total }))
+    .sort((a, b) => (a.rem === b.rem ? a.i - b.i : a.rem > b.rem ? -1 : 1));
+  for (const { i } of order) {
+    if (left <= 0n) break;
+    shares[i] = (shares[i] ?? 0n) + 1n;
+    left -= 1n;
+  }
+  return shares;
+}

@@ -16,6 +16,7 @@ import {
 import type { SaleDeps } from './sales';
 import { methodChoices } from './organisationMethods';
 import { getSale, refundView, type RefundView, type SaleView } from './saleView';
+import { refuseRefundingRedeemedVouchers, takeRefundsFromVouchers, voucherShares } from './voucherRefunds';
 
 export interface RefundResult {
   refund: RefundView;
@@ -36,7 +37,7 @@ interface RefundPlan {
 export async function issueRefund(deps: SaleDeps, principal: Principal, saleId: number, input: unknown, opts: WriteOptions = {}): Promise<RefundResult> {
   const now = opts.now ?? nowMs();
   return withTransaction(deps.db, opts.trx, async (trx) => {
-    const { sale, request, plan } = await planFor(deps, trx, principal, saleId, input);
+    const { sale, request, plan, vouchers } = await planFor(deps, trx, principal, saleId, input);
 
     const [refundRow] = (await trx('refunds')
       .insert({
@@ -64,6 +65,7 @@ export async function issueRefund(deps: SaleDeps, principal: Principal, saleId: 
     for (const line of plan.lines) {
       await trx('sale_lines').where({ id: line.saleLineId }).increment('refunded_minor', line.amountMinor);
     }
+    await takeRefundsFromVouchers(trx, sale.id, vouchers, now);
     const refundedMinor = Number(sale.refunded_minor) + plan.amountMinor;
     await trx('sales')
       .where({ id: sale.id })
@@ -119,7 +121,10 @@ async function planFor(deps: SaleDeps, trx: Trx, principal: Principal, saleId: n
   const lines = (await trx<SaleLineRow>('sale_lines').where({ sale_id: sale.id }).orderBy('position')) as SaleLineRow[];
   const plan = await planRefund(trx, sale, lines, request);
   await refuseGivingBackMoreThanPaid(deps, trx, sale, request, plan.amountMinor);
-  return { sale, request, plan };
+  // A sold gift voucher gives back only what is still unredeemed on it.
+  const vouchers = voucherShares(lines, request, plan);
+  await refuseRefundingRedeemedVouchers(trx, sale.id, vouchers);
+  return { sale, request, plan, vouchers };
 }
 
 /**

@@ -30,10 +30,17 @@ export interface VoucherRow {
   written_off_minor: number | string | null;
   written_off_at: number | string | null;
   written_off_by: string | null;
+  /** Taken off the balance by refunds of the voucher's sale line. */
+  refunded_minor: number | string;
+  /** When a refund took all that was left: it can no longer be used. */
+  cancelled_at: number | string | null;
   created_at: number | string;
 }
 
-export type VoucherStatus = 'active' | 'used' | 'expired' | 'written_off';
+export type VoucherStatus = 'active' | 'used' | 'expired' | 'written_off' | 'cancelled';
+
+/** Who wrote a voucher off when no person did: the organisation's scheduled write-off (the audit trail's words). */
+export const AUTOMATIC_WRITE_OFF = 'written off automatically';
 
 export function newVoucherCode(): string {
   const part = () => Array.from({ length: 4 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
@@ -54,7 +61,8 @@ export function expiryDay(soldOn: string, months = VOUCHER_VALIDITY_MONTHS): str
   return target.toISOString().slice(0, 10);
 }
 
-export function voucherStatus(v: Pick<VoucherRow, 'balance_minor' | 'expires_on' | 'written_off_at'>, today: string): VoucherStatus {
+export function voucherStatus(v: Pick<VoucherRow, 'balance_minor' | 'expires_on' | 'written_off_at' | 'cancelled_at'>, today: string): VoucherStatus {
+  if (v.cancelled_at !== null && v.cancelled_at !== undefined) return 'cancelled';
   if (v.written_off_at !== null && v.written_off_at !== undefined) return 'written_off';
   if (Number(v.balance_minor) === 0) return 'used';
   return v.expires_on < today ? 'expired' : 'active';
@@ -110,6 +118,10 @@ export async function redeemVouchers(trx: Trx, orgId: number, currency: string, 
       issues.push({ path: r.codePath, message: `no gift voucher ${r.code} exists in this organisation` });
       continue;
     }
+    if (v.cancelled_at !== null) {
+      issues.push({ path: r.codePath, message: `gift voucher ${r.code} was cancelled: its sale line was refunded` });
+      continue;
+    }
     if (v.written_off_at !== null || v.expires_on < today) {
       issues.push({ path: r.codePath, message: `gift voucher ${r.code} expired on ${v.expires_on}` });
       continue;
@@ -137,9 +149,12 @@ export async function redeemVouchers(trx: Trx, orgId: number, currency: string, 
  * Write off every voucher of the organisation that expired before `today` with money left: its balance
  * becomes `written_off_minor` (and 0), and `voucher.expired` is emitted for each in the same transaction, so
  * the integrations move that money from the liability to revenue exactly once. Returns what was written off.
+ * All or nothing: a failure (a crash, a subscriber refusing) leaves every voucher as it was, for the next run.
+ * Two runs at once (two workers' schedules, an admin's button) write each voucher off once: the rows are locked
+ * (PostgreSQL) and each update is guarded by `written_off_at IS NULL`, an event emitted only for a row it changed.
  */
 export async function writeOffExpiredVouchers(
-  deps: { db: Db; events: EventBus }, orgId: number, today: string, who: string, now: number,
+  deps: { db: Db; events: EventBus }, orgId: number, today: string, who: string, now: number, opts: { automatic?: boolean } = {},
 ): Promise<VoucherSnapshot[]> {
   return deps.db.transaction(async (trx) => {
     const query = trx<VoucherRow>('vouchers').where({ org_id: orgId }).whereNull('written_off_at').andWhere('expires_on', '<', today).andWhere('balance_minor', '>', 0).orderBy('id');
@@ -147,9 +162,12 @@ export async function writeOffExpiredVouchers(
     const done: VoucherSnapshot[] = [];
     for (const v of due) {
       const left = Number(v.balance_minor);
-      await trx('vouchers').where({ id: v.id }).update({ balance_minor: 0, written_off_minor: left, written_off_at: now, written_off_by: who });
+      const changed = await trx('vouchers').where({ id: v.id, balance_minor: v.balance_minor }).whereNull('written_off_at').whereNull('cancelled_at')
+        .update({ balance_minor: 0, written_off_minor: left, written_off_at: now, written_off_by: who });
+      if (!changed) continue;
       const voucher: VoucherSnapshot = {
         id: v.id, orgId, code: v.code, saleId: v.sale_id, currency: v.currency, amountMinor: Number(v.amount_minor), writtenOffMinor: left, expiresOn: v.expires_on, writtenOffAt: now,
+        ...(opts.automatic ? { automatic: true } : {}),
       };
       await deps.events.emit(trx, { type: 'voucher.expired', orgId, occurredAt: now, data: { voucher } }, { type: 'voucher', id: v.id });
       done.push(voucher);
@@ -176,17 +194,38 @@ export interface VoucherView {
   status: VoucherStatus;
   /** What was moved to revenue when it expired; null until then. */
   writtenOff: string | null;
+  /** By the organisation's schedule rather than a person. */
+  writtenOffAutomatically: boolean;
+  /** Given back by refunds of its sale line. */
+  refunded: string;
 }
 
 export function voucherView(v: VoucherRow, today: string): VoucherView {
   return {
     code: v.code, saleId: v.sale_id, currency: v.currency, amount: formatMinor(Number(v.amount_minor), v.currency),
-    redeemed: formatMinor(Number(v.amount_minor) - Number(v.balance_minor) - Number(v.written_off_minor ?? 0), v.currency),
+    redeemed: formatMinor(Number(v.amount_minor) - Number(v.balance_minor) - Number(v.written_off_minor ?? 0) - Number(v.refunded_minor ?? 0), v.currency),
     balance: formatMinor(Number(v.balance_minor), v.currency), expiresOn: v.expires_on, status: voucherStatus(v, today),
     writtenOff: v.written_off_minor === null ? null : formatMinor(Number(v.written_off_minor), v.currency),
+    writtenOffAutomatically: v.written_off_by === AUTOMATIC_WRITE_OFF,
+    refunded: formatMinor(Number(v.refunded_minor ?? 0), v.currency),
   };
 }
 
 export function vouchersOfSales(db: Queryable, orgId: number, saleIds: readonly number[]): Promise<VoucherRow[]> {
   return db<VoucherRow>('vouchers').where({ org_id: orgId }).whereIn('sale_id', saleIds).orderBy('id') as unknown as Promise<VoucherRow[]>;
+}
+
+/** Whether the organisation has its expired vouchers written off by the schedule (off unless an admin turns it on). */
+export async function autoWriteOffEnabled(db: Queryable, orgId: number): Promise<boolean> {
+  const row = (await db('organisations').where({ id: orgId }).first('vouchers_auto_write_off')) as { vouchers_auto_write_off: boolean | number } | undefined;
+  return Boolean(row?.vouchers_auto_write_off);
+}
+
+export async function setAutoWriteOff(db: Queryable, orgId: number, on: boolean): Promise<void> {
+  await db('organisations').where({ id: orgId }).update({ vouchers_auto_write_off: on });
+}
+
+/** The organisations whose expired vouchers the schedule writes off, with their time zones (their calendar decides the day). */
+export async function organisationsWritingOffAutomatically(db: Queryable): Promise<{ id: number; timezone: string }[]> {
+  return (await db('organisations').where({ vouchers_auto_write_off: true }).orderBy('id').select('id', 'timezone')) as { id: number; timezone: string }[];
 }

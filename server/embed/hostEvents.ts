@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { ValidationError, type FieldIssue } from '../errors';
 import { isCurrencyCode } from '../domain/currency';
 import type { HostEvent } from '../domain/events';
+import type { PaymentMethodInfo } from '../plugins/contract';
+import { pluginOnlyRefusal, recordableByPeople } from '../plugins/paymentMethods';
 
 /** What a host emits; `payout.paid` is the runtime's own (a provider plugin records the payout). */
 export type EmittedHostEvent = HostEvent<'sale.completed' | 'refund.issued' | 'payment.received'>;
@@ -47,8 +49,14 @@ function refused(type: string, issues: FieldIssue[]): ValidationError {
   return new ValidationError(issues, `Ledgerbridge cannot use this ${type} event: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`);
 }
 
-/** The event checked (every problem at once, by path) and the domain_events subject it is filed under. */
-export function checkHostEvent(event: EmittedHostEvent, knownMethod: (id: string) => boolean): { type: string; id: number } {
+/**
+ * The event checked (every problem at once, by path) and the domain_events subject it is filed under.
+ * `byPlugin`: the host emits it while recording a plugin's payment (ctx.payments.record), the one path that
+ * may name a method only its plugin records; the host's own payments and refunds may not, as on the API.
+ */
+export function checkHostEvent(
+  event: EmittedHostEvent, methodOf: (id: string) => PaymentMethodInfo | undefined, opts: { byPlugin?: boolean } = {},
+): { type: string; id: number } {
   const parsed = eventSchema.safeParse(event);
   if (!parsed.success) {
     throw refused(String((event as { type?: unknown } | null)?.type), parsed.error.issues.map((i) => ({ path: i.path.join('.') || 'event', message: i.message })));
@@ -58,6 +66,11 @@ export function checkHostEvent(event: EmittedHostEvent, knownMethod: (id: string
   const sameOrg = (path: string, orgId: number) => {
     if (orgId !== e.orgId) issues.push({ path, message: `belongs to organisation ${orgId}, not the event's ${e.orgId}` });
   };
+  const checkMethod = (path: string, id: string) => {
+    const method = methodOf(id);
+    if (!method) issues.push({ path, message: `"${id}" is not a payment method of this install` });
+    else if (!opts.byPlugin && !recordableByPeople(method)) issues.push({ path, message: pluginOnlyRefusal(method) });
+  };
   sameOrg('data.sale.orgId', e.data.sale.orgId);
   let subject: { type: string; id: number };
   if (e.type === 'sale.completed') {
@@ -66,13 +79,13 @@ export function checkHostEvent(event: EmittedHostEvent, knownMethod: (id: string
     const r = e.data.refund;
     sameOrg('data.refund.orgId', r.orgId);
     if (r.saleId !== e.data.sale.id) issues.push({ path: 'data.refund.saleId', message: `is sale ${r.saleId}, but the event carries sale ${e.data.sale.id}` });
-    if (r.method !== null && !knownMethod(r.method)) issues.push({ path: 'data.refund.method', message: `"${r.method}" is not a payment method of this install` });
+    if (r.method !== null) checkMethod('data.refund.method', r.method);
     subject = { type: 'refund', id: r.id };
   } else {
     const p = e.data.payment;
     sameOrg('data.payment.orgId', p.orgId);
     if (p.saleId !== e.data.sale.id) issues.push({ path: 'data.payment.saleId', message: `is sale ${p.saleId}, but the event carries sale ${e.data.sale.id}` });
-    if (!knownMethod(p.method)) issues.push({ path: 'data.payment.method', message: `"${p.method}" is not a payment method of this install` });
+    checkMethod('data.payment.method', p.method);
     subject = { type: 'payment', id: p.id };
   }
   if (issues.length) throw refused(e.type, issues);

@@ -26,6 +26,7 @@ import { createLedgerbridgeRuntime } from '../runtime';
 import { mountPluginRoutes, mountPluginWebhooks, pluginMigrationOwners, type PluginNavEntry } from '../plugins/registry';
 import type { HostServices, PaymentMethodCatalogue, PluginDefinition } from '../plugins/contract';
 import { checkHostEvent, type EmittedHostEvent } from './hostEvents';
+import { markPluginRecording, recordingForPlugin } from './pluginRecording';
 import { checkOptions, hostServicesProblems, type MasterKeyOption, type WorkerOptions } from './options';
 import '../http/request';
 
@@ -112,16 +113,16 @@ export function createLedgerbridge(options: LedgerbridgeOptions): Ledgerbridge {
     db, logger, plugins, pluginConfigs: checked.pluginConfigs, publicUrl: checked.publicUrl, masterKey: checked.masterKey,
     defaultMaxAttempts: checked.worker.maxAttempts,
     host: ({ paymentMethods }) => {
-      if (typeof options.host !== 'function') return options.host;
+      if (typeof options.host !== 'function') return markPluginRecording(options.host);
       const host = options.host({ emit, paymentMethods });
       const problems = hostServicesProblems(host);
       if (problems.length) throw new ConfigError(problems);
-      return host;
+      return markPluginRecording(host);
     },
   });
 
   async function emit(trx: Knex.Transaction, event: EmittedHostEvent): Promise<void> {
-    const subject = checkHostEvent(event, (id) => runtime.paymentMethods.get(id) !== undefined);
+    const subject = checkHostEvent(event, (id) => runtime.paymentMethods.get(id), { byPlugin: recordingForPlugin() });
     await runtime.events.emit(trx, event, subject);
   }
 

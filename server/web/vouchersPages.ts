@@ -1,6 +1,7 @@
 // Admin only: the organisation's gift vouchers (sold, redeemed, balance, use-by day, status) and the write-off
 // of expired ones: what is left on each moves from the voucher liability to revenue (the integrations post
-// it, e.g. a manual journal in Xero). A form POST (CSRF-checked) answered by a redirect with what was done.
+// it, e.g. a manual journal in Xero), and the organisation's setting to have the schedule do it instead. Form
+// POSTs (CSRF-checked) answered by a redirect with what was done.
 import { Router } from 'express';
 import type { HostDeps } from '../hostDeps';
 import { requireRole } from '../auth/middleware';
@@ -8,7 +9,7 @@ import { nowMs } from '../db/knex';
 import { actorOf } from '../domain/saleRecords';
 import { getOrganisation } from '../domain/organisations';
 import { formatMinor } from '../domain/money';
-import { dayIn, listVouchers, voucherView, writeOffExpiredVouchers } from '../domain/vouchers';
+import { autoWriteOffEnabled, dayIn, listVouchers, setAutoWriteOff, voucherView, writeOffExpiredVouchers } from '../domain/vouchers';
 import { renderPage } from './render';
 import { setFlash, takeFlash } from './flash';
 
@@ -23,7 +24,9 @@ export function createVouchersPages(deps: Pick<HostDeps, 'db' | 'logger' | 'even
       const org = await getOrganisation(deps.db, req.principal!.orgId);
       const today = dayIn(nowMs(), org.timezone);
       const vouchers = (await listVouchers(deps.db, org.id)).map((v) => voucherView(v, today));
-      renderPage(res, 'vouchers/index', { title: 'Gift vouchers', vouchers, expired: vouchers.filter((v) => v.status === 'expired'), flash: takeFlash(req) });
+      renderPage(res, 'vouchers/index', {
+        title: 'Gift vouchers', vouchers, expired: vouchers.filter((v) => v.status === 'expired'), autoWriteOff: await autoWriteOffEnabled(deps.db, org.id), flash: takeFlash(req),
+      });
     } catch (err) {
       next(err);
     }
@@ -41,6 +44,21 @@ export function createVouchersPages(deps: Pick<HostDeps, 'db' | 'logger' | 'even
       setFlash(req, 'success', done.length === 0
         ? 'No expired voucher has money left to write off.'
         : `Wrote off ${done.length === 1 ? 'one expired voucher' : `${done.length} expired vouchers`}: ${money} moves from the voucher liability to revenue.`);
+      res.redirect(303, VOUCHERS_PATH);
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // The organisation's setting: expired vouchers written off by the hourly housekeeping, without the button.
+  router.post(`${VOUCHERS_PATH}/settings`, admin, async (req, res, next) => {
+    try {
+      const on = (req.body as Record<string, unknown>).auto_write_off === 'on';
+      await setAutoWriteOff(deps.db, req.principal!.orgId, on);
+      deps.logger.info({ by: actorOf(req.principal!), orgId: req.principal!.orgId, autoWriteOff: on }, 'gift voucher write-off setting saved');
+      setFlash(req, 'success', on
+        ? 'Expired vouchers will be written off automatically, within the hour after their last day ends.'
+        : 'Expired vouchers wait for an admin to write them off.');
       res.redirect(303, VOUCHERS_PATH);
     } catch (err) {
       next(err);

@@ -94,6 +94,7 @@ export const ROUTE_ROLES: Record<string, Access> = {
   'POST /payment-methods/disable': roles(ADMIN),
   'GET /vouchers': roles(ADMIN),
   'POST /vouchers/write-off': roles(ADMIN),
+  'POST /vouchers/settings': roles(ADMIN),
 
   // ---- Xero plugin: connection
   // ---- Stripe plugin

@@ -116,28 +116,8 @@ export function fitLine(line: LineToFit, minorDigits: number): FittedLine {
   return { quantity4: FINE_ONE, unit4: targetCents * 100n, discount2: 0n, lineCents: targetCents, form: 'collapsed' };
 }
 
-/**
- * Split `amount` across `weights` in proportion, exactly: each share is floored, then the remaining
- * units go to the largest remainders (ties to the earlier entry). Σ shares = amount.
- */
-export function allocateProportionally(amount: bigint, weights: bigint[]): bigint[] {
-  const total = weights.reduce((s, w) => s + w, 0n);
-  if (total <= 0n) {
-    // Nothing to weigh by (a sale of free lines): all of it on the first entry.
-    return weights.map((_, i) => (i === 0 ? amount : 0n));
-  }
-  const shares = weights.map((w) => (amount * w) / total);
-  let left = amount - shares.reduce((s, v) => s + v, 0n);
-  const order = weights
-    .map((w, i) => ({ i, rem: (amount * w) % total }))
-    .sort((a, b) => (a.rem === b.rem ? a.i - b.i : a.rem > b.rem ? -1 : 1));
-  for (const { i } of order) {
-    if (left <= 0n) break;
-    shares[i] = (shares[i] ?? 0n) + 1n;
-    left -= 1n;
-  }
-  return shares;
-}
+/** The host's exact split (a refund by amount spread over the sale's lines): the same shares the host uses for its vouchers. */
+export const allocateProportionally = money.allocateProportionally;
 
 /**
  * A JSON number that writes back exactly as the decimal units/10^scale (trailing zeros aside). Throws

@@ -1,4 +1,4 @@
-// An expired gift voucher written off by an admin (host event voucher.expired): what was left on it moves from
+// An expired gift voucher written off by an admin or the organisation's schedule (host event voucher.expired): what was left on it moves from
 // the voucher liability to the expired-vouchers revenue account of the Xero settings, by one POSTED manual
 // journal per voucher (debit the liability, credit revenue, both outside the scope of VAT), dated the day of
 // the write-off. Exactly once: the journal's id is kept in xero_records (a retry finds it and sends nothing),
@@ -47,7 +47,8 @@ export function voucherJournal(v: VoucherSnapshot, accounts: { liability: string
   const amount = Number(money.formatMinor(v.writtenOffMinor, v.currency));
   const description = `Gift voucher ${v.code} expired on ${v.expiresOn}: ${money.formatMinor(v.writtenOffMinor, v.currency)} ${v.currency} unused`;
   return {
-    Narration: `Expired gift voucher ${v.code} (sale ${v.saleId}) written off`,
+    // The audit trail (Xero's and ours, which keeps the request) says when no person pressed the button.
+    Narration: `Expired gift voucher ${v.code} (sale ${v.saleId}) written off${v.automatic ? ' automatically' : ''}`,
     Date: day,
     Status: 'POSTED',
     LineAmountTypes: 'NoTax',

@@ -59,8 +59,10 @@ export const VoucherViewSchema = z.strictObject({
   redeemed: money.meta({ description: 'Taken by payments so far.' }),
   balance: money,
   expiresOn: z.string().meta({ description: 'The last day it can be used (YYYY-MM-DD, the organisation\'s calendar).' }),
-  status: z.enum(['active', 'used', 'expired', 'written_off']),
+  status: z.enum(['active', 'used', 'expired', 'written_off', 'cancelled']).meta({ description: 'cancelled: its sale line was refunded in full; it can no longer be used.' }),
   writtenOff: money.nullable().meta({ description: 'What was left when it expired and moved to revenue; null until then.' }),
+  writtenOffAutomatically: z.boolean().meta({ description: 'Written off by the organisation\'s scheduled write-off, not by an admin.' }),
+  refunded: money.meta({ description: 'Taken off its balance by refunds of the sale line that sold it.' }),
 });
 
 export const RefundViewSchema = z.strictObject({

@@ -16,6 +16,7 @@ import { vouchers0013 } from './0013_vouchers';
 import { sales0014 } from './0014_deposits';
 import { payments0015CustomerCredit } from './0015_customer_credit';
 import { refunds0017 } from './0017_live';
+import { vouchers0020 } from './0020_voucher_life';
 
 /** The host's migrations, in order. A new file adds itself here. */
-export const coreMigrations: Migration[] = [core0001, outbox0002, auth0003, secrets0004, payouts0005, outbox0006, payouts0007, outbox0008, auth0009, payments0010, sales0011, sales0011TipLines, paymentMethods0012, vouchers0013, sales0014, payments0015CustomerCredit, refunds0017];
+export const coreMigrations: Migration[] = [core0001, outbox0002, auth0003, secrets0004, payouts0005, outbox0006, payouts0007, outbox0008, auth0009, payments0010, sales0011, sales0011TipLines, paymentMethods0012, vouchers0013, sales0014, payments0015CustomerCredit, refunds0017, vouchers0020];

@@ -72,7 +72,7 @@ for (const kind of dbKinds()) {
       const soldOn = new Date().toISOString().slice(0, 10);
       assert.deepEqual({ ...voucher, code: '' }, {
         code: '', saleId: sold.body.id, currency: 'GBP', amount: '50.00', redeemed: '0.00', balance: '50.00',
-        expiresOn: `${Number(soldOn.slice(0, 4)) + 1}${soldOn.slice(4)}`.replace(/-02-29$/, '-02-28'), status: 'active', writtenOff: null,
+        expiresOn: `${Number(soldOn.slice(0, 4)) + 1}${soldOn.slice(4)}`.replace(/-02-29$/, '-02-28'), status: 'active', writtenOff: null, writtenOffAutomatically: false, refunded: '0.00',
       });
       await f.drained();
       assert.deepEqual((await invoiceOf(sold.body.id))?.LineItems.map((l) => [l.AccountCode, l.TaxType, l.LineAmount]), [['837', 'NONE', 50]]);

@@ -22,11 +22,12 @@ describe('gift vouchers', () => {
   });
 
   it('is used on its last day and expired the day after; written off and used up win', () => {
-    const v = { balance_minor: 500, expires_on: '2027-06-14', written_off_at: null };
+    const v = { balance_minor: 500, expires_on: '2027-06-14', written_off_at: null, cancelled_at: null };
     assert.equal(voucherStatus(v, '2027-06-14'), 'active');
     assert.equal(voucherStatus(v, '2027-06-15'), 'expired');
     assert.equal(voucherStatus({ ...v, balance_minor: 0 }, '2027-06-15'), 'used');
     assert.equal(voucherStatus({ ...v, balance_minor: 0, written_off_at: 1 }, '2027-06-15'), 'written_off');
+    assert.equal(voucherStatus({ ...v, balance_minor: 0, cancelled_at: 1 }, '2027-06-14'), 'cancelled', 'refunded in full');
   });
 
   it("takes the day in the organisation's time zone", () => {

@@ -15,7 +15,11 @@ describe('gift voucher journals and accounts', () => {
     assert.equal(journal.JournalLines.reduce((sum, l) => sum + Math.round(l.LineAmount * 100), 0), 0);
     assert.equal(journal.Status, 'POSTED');
     assert.equal(journal.Date, '2027-06-20');
-    assert.match(journal.Narration, /GV-7KQ2-M9XD \(sale 12\)/);
+    assert.equal(journal.Narration, 'Expired gift voucher GV-7KQ2-M9XD (sale 12) written off');
+  });
+
+  it('says "written off automatically" when the organisation\'s schedule wrote it off (the audit trail keeps the narration)', () => {
+    assert.equal(voucherJournal({ ...voucher, automatic: true }, { liability: '837', revenue: '260' }, '2027-06-20').Narration, 'Expired gift voucher GV-7KQ2-M9XD (sale 12) written off automatically');
   });
 
   it('a voucher line credits the liability with NONE by default; a redemption is paid from it; none set names the setting', () => {
