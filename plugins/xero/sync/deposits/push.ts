@@ -19,6 +19,7 @@ import { PermanentError } from '../../../../server/errors';
 import { withClearingAccounts } from '../../clearing/paymentAccounts';
 import { batchRecorder } from '../../engine/batchRecorder';
 import { writeAudit } from '../../engine/audit';
+import { saleNameOf } from '../../engine/names';
 import { idempotencyKey, stableJson } from '../../engine/keys';
 import { afterCallFailure, done, failed, finishBatch, type ItemResult } from '../../engine/outcomes';
 import { findRecords, isRemovedInXero, saveRecord, type XeroRecord } from '../../engine/records';
@@ -170,10 +171,11 @@ async function cancellationInvoice(run: Run): Promise<void> {
     if (!contact || !contact.ok) throw new StepRefused(contact && !contact.ok ? contact.message : 'the customer could not be matched to a Xero contact');
     const amount = Number(xeroCents(cancellation.keptMinor, run.sale.currency)) / 100;
     const date = xeroDate(cancellation.at, run.timeZone);
+    const saleName = await saleNameOf(ctx.records, ctx.db, run.session.orgId, run.sale.id);
     const payload: XeroInvoice = {
-      Type: 'ACCREC', Contact: { ContactID: contact.contactId }, InvoiceNumber: number, Reference: `Cancelled: ${run.sale.reference ?? `Sale ${run.sale.id}`}`,
+      Type: 'ACCREC', Contact: { ContactID: contact.contactId }, InvoiceNumber: number, Reference: `Cancelled: ${run.sale.reference ?? saleName}`,
       CurrencyCode: run.sale.currency, Date: date, DueDate: date, Status: 'AUTHORISED', LineAmountTypes: 'NoTax',
-      LineItems: [{ Description: `Deposit kept: booking ${run.sale.reference ?? `#${run.sale.id}`} cancelled`, Quantity: 1, UnitAmount: amount, LineAmount: amount, AccountCode: account, TaxType: 'NONE' }],
+      LineItems: [{ Description: `Deposit kept: ${saleName} cancelled`, Quantity: 1, UnitAmount: amount, LineAmount: amount, AccountCode: account, TaxType: 'NONE' }],
     };
     const idemKey = idempotencyKey('cancellation-invoice', [run.item.id], stableJson(payload));
     const [element] = await sendMarked(run.session, ctx.db, [run.item.id], 'invoice', (beforeSend) => run.session.xero.createInvoices([payload], { unitdp: 2, idempotencyKey: idemKey, beforeSend }));

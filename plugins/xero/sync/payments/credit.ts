@@ -19,6 +19,7 @@ import { done, retryLater, undecided, type ItemResult } from '../../engine/outco
 import { findRecords, isRemovedInXero, saveRecord } from '../../engine/records';
 import { idempotencyKey, payloadHash, stableJson } from '../../engine/keys';
 import { clearMarks, markedItems, sendMarked } from '../../engine/sendMarks';
+import { saleNameOf } from '../../engine/names';
 import { permanentMessage } from '../../engine/services';
 import type { XeroOverpaymentDraft } from '../../gateway/documents';
 import { buildCreditAllocation, buildOverpayment, invoiceNumberFor, overpaymentReferenceFor, xeroCentsOf } from '../../payloads';
@@ -159,7 +160,8 @@ export async function allocateCredit(b: Batch, fromCredit: readonly Loaded[]): P
       continue;
     }
     if (!invoice?.xeroId) {
-      b.recorder.fail(l.item, l.index, `The invoice ${invoiceNumberFor(l.payment.saleId, b.mappings)} for sale ${l.payment.saleId} is not in Xero; credit is allocated only to an invoice there. Send the sale first, then retry this payment.`);
+      const sale = await saleNameOf(ctx.records, ctx.db, b.session.orgId, l.payment.saleId);
+      b.recorder.fail(l.item, l.index, `Xero invoice ${invoiceNumberFor(l.payment.saleId, b.mappings)} of ${sale} is not in Xero; credit is allocated only to an invoice there. Send the sale first, then retry this payment.`);
       continue;
     }
     const recorded = (await ctx.db('xero_credit_allocations')
