@@ -71,6 +71,8 @@ export interface SaleView {
   paid: string;
   refunded: string;
   outstanding: string;
+  /** Cancelled with its deposit kept: it asks nothing more. */
+  cancellation: { at: string; kept: string } | null;
   customer: { id: number; name: string };
   customerCredit: { currency: string; amount: string }[];
   lines: { id: number; lineTotal: string; refunded: string }[];
@@ -81,10 +83,11 @@ export interface SaleView {
 
 /**
  * What the sale still asks of its customer, by the booking system's own figures (its API): total − paid −
- * refunds that gave no money back. Negative when a refund left the customer in credit; the API's
- * `outstanding` is this, never below zero.
+ * refunds that gave no money back (nothing, once cancelled with its deposit kept). Negative when a refund
+ * left the customer in credit; the API's `outstanding` is this, never below zero.
  */
 export function dueOf(sale: SaleView): number {
+  if (sale.cancellation) return 0;
   return cents(sale.total) - cents(sale.paid) - sale.refunds.filter((r) => r.method === null).reduce((sum, r) => sum + cents(r.amount), 0);
 }
 

@@ -4,6 +4,7 @@
 import { DELETED_UPSTREAM, findRecords, isRemovedInXero, saveRecord } from '../../engine/records';
 import { saleNameOf } from '../../engine/names';
 import { creditNoteNumberFor, invoiceNumberFor } from '../../payloads';
+import { done, retryLater } from '../../engine/outcomes';
 import { guardRefund } from './decisions';
 import { depositIds } from '../deposits/store';
 import type { Batch, Item, LoadedRefund, RefundWork } from './work';
@@ -47,6 +48,7 @@ export async function guardInvoices(b: Batch, loaded: readonly LoadedRefund[]): 
     const invoice = invoices.get(l.sale.id);
     const number = creditNoteNumberFor(l.refund.id, b.mappings);
     const note = notes.get(l.refund.id);
+    if (l.sale.cancellation && !note?.xeroId && (await settledByCancellation(b, l, invoice?.xeroId ?? null))) continue;
     switch (guardRefund(note, invoice)) {
       case 'note_removed':
         b.recorder.skip(l.item, l.index, `Credit note ${number} was voided or deleted in Xero; it is not pushed again`);
@@ -70,4 +72,23 @@ export async function guardInvoices(b: Batch, loaded: readonly LoadedRefund[]): 
     w.payOutRecord = payOuts.get(w.refund.id);
   }
   return work;
+}
+
+/**
+ * A booking cancelled with its deposit kept is in Xero as the kept money's invoice alone (../deposits/), posted by
+ * the deposit push. A refund that gave nothing back (the booking owes nothing once cancelled) or came out of a
+ * deposit (its prepayment already paid it back; the kept money is what was paid less what went back) has nothing
+ * to credit there: done, saying so. Money given back otherwise is credited and paid out on that invoice, which is
+ * for it as well; until the deposit push has posted it, the refund waits (never fails: it is on its way).
+ * True when the refund is settled here.
+ */
+async function settledByCancellation(b: Batch, l: LoadedRefund, invoiceId: string | null): Promise<boolean> {
+  if (l.refund.method === null) {
+    const message = 'Nothing to credit in Xero: the booking was cancelled with its deposit kept, and the invoice of the kept money already accounts for this refund';
+    b.recorder.results[l.index] = done({ ...b.recorder.syncOf(l.refund.id), note: message }, [b.recorder.audit(l.item, { action: 'skipped', outcome: 'skipped', message })]);
+    return true;
+  }
+  if (invoiceId) return false;
+  b.recorder.results[l.index] = retryLater(`Waits for the invoice of the kept deposit (${invoiceNumberFor(l.sale.id, b.mappings)}): the booking was cancelled`);
+  return true;
 }

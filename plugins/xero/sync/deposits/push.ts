@@ -157,7 +157,15 @@ async function cancellationInvoice(run: Run): Promise<void> {
     if (known?.note === CANCELLATION_MARK) return;
     throw new StepRefused(`Booking cancelled after its invoice ${known?.number ?? number} was posted: credit what is no longer owed in Xero (or record a refund without a method for it)`);
   }
-  if (cancellation.keptMinor <= 0) return;
+  // What the invoice is for: the kept money, and money given back before the cancellation other than out of a
+  // deposit (its credit note is paid out on this invoice, ../creditNotes/guard.ts), so the deposits and the
+  // other payments of the booking pay it exactly (what was paid, less what came back out of deposits).
+  const outOfDeposits = new Set(run.refunds.map((r) => r.refund.id));
+  const givenBackOnTheirOwn = (await ctx.records.refundsOfSale(ctx.db, run.session.orgId, run.sale.id))
+    .filter((r) => r.method !== null && !outOfDeposits.has(r.id) && r.createdAt <= cancellation.at)
+    .reduce((sum, r) => sum + r.amountMinor, 0);
+  const invoicedMinor = cancellation.keptMinor + givenBackOnTheirOwn;
+  if (invoicedMinor <= 0) return;
   const account = run.mappings.cancellationAccountCode;
   if (!account) throw new StepRefused('Mapping to fix: cancellation income account (none) (Xero settings, Deposits)');
 
@@ -169,7 +177,7 @@ async function cancellationInvoice(run: Run): Promise<void> {
   if (!invoiceId) {
     const contact = (await resolveContacts(run.session, ctx.db, [run.sale.customer], [run.item.id])).get(run.sale.customer.id);
     if (!contact || !contact.ok) throw new StepRefused(contact && !contact.ok ? contact.message : 'the customer could not be matched to a Xero contact');
-    const amount = Number(xeroCents(cancellation.keptMinor, run.sale.currency)) / 100;
+    const amount = Number(xeroCents(invoicedMinor, run.sale.currency)) / 100;
     const date = xeroDate(cancellation.at, run.timeZone);
     const saleName = await saleNameOf(ctx.records, ctx.db, run.session.orgId, run.sale.id);
     const payload: XeroInvoice = {
@@ -188,7 +196,8 @@ async function cancellationInvoice(run: Run): Promise<void> {
   await saveRecord(ctx.db, run.keys.invoice, { entityId: run.sale.id, xeroId: invoiceId, number, status: 'AUTHORISED', note: CANCELLATION_MARK }, now(run));
   await ctx.sync.upsert(ctx.db, {
     orgId: run.session.orgId, entityType: 'sale', entityId: run.sale.id, recordType: 'invoice', status: 'synced', externalId: invoiceId, externalRef: number, error: null,
-    note: `Booking cancelled, deposit kept: ${(xeroCents(cancellation.keptMinor, run.sale.currency) / 100).toFixed(2)} ${run.sale.currency} invoiced to account ${account}, paid by its deposits`,
+    note: `Booking cancelled, deposit kept: ${(xeroCents(invoicedMinor, run.sale.currency) / 100).toFixed(2)} ${run.sale.currency} invoiced to account ${account}, paid by its deposits` +
+      (givenBackOnTheirOwn > 0 ? ` (with ${(xeroCents(givenBackOnTheirOwn, run.sale.currency) / 100).toFixed(2)} given back, credited on it)` : ''),
   });
 }
 

@@ -159,6 +159,11 @@ export async function allocateCredit(b: Batch, fromCredit: readonly Loaded[]): P
       b.recorder.skip(l.item, l.index, `Skipped: the invoice ${invoice?.number ?? ''} was voided or deleted in Xero by the accountant, so this credit is not allocated there`);
       continue;
     }
+    if (!invoice?.xeroId && (await ctx.records.sale(ctx.db, b.session.orgId, l.payment.saleId))?.cancellation) {
+      // A booking cancelled with its deposit kept: its invoice (of the kept money) is on its way from the deposit push.
+      b.recorder.results[l.index] = retryLater(`Waits for the invoice of the kept deposit (${invoiceNumberFor(l.payment.saleId, b.mappings)}): the booking was cancelled`);
+      continue;
+    }
     if (!invoice?.xeroId) {
       const sale = await saleNameOf(ctx.records, ctx.db, b.session.orgId, l.payment.saleId);
       b.recorder.fail(l.item, l.index, `Xero invoice ${invoiceNumberFor(l.payment.saleId, b.mappings)} of ${sale} is not in Xero; credit is allocated only to an invoice there. Send the sale first, then retry this payment.`);

@@ -116,6 +116,11 @@ async function guard(b: Batch, loaded: readonly Loaded[]): Promise<Pending[]> {
           [b.recorder.audit(l.item, { action: 'already_synced', outcome: 'ok', message: 'already in Xero' })]);
         break;
       case 'no_invoice':
+        // A booking cancelled with its deposit kept: its invoice (of the kept money) is on its way from the deposit push.
+        if ((await ctx.records.sale(ctx.db, l.payment.orgId, l.payment.saleId))?.cancellation) {
+          b.recorder.results[l.index] = retryLater(`Waits for the invoice of the kept deposit (${invoiceNumberFor(l.payment.saleId, b.mappings)}): the booking was cancelled`);
+          break;
+        }
         b.recorder.fail(l.item, l.index, `The Xero invoice ${invoiceNumberFor(l.payment.saleId, b.mappings)} for ${await saleNameOf(ctx.records, ctx.db, l.payment.orgId, l.payment.saleId)} is not in Xero; a payment never creates one. Send the sale first, then retry this payment.`);
         break;
       case 'invoice_removed':
