@@ -121,3 +121,24 @@ test('a refund is a payment on the prepayment (ARPREPAYMENTPAYMENT), never more 
   assert.equal(p.RemainingCredit, 8.5);
   assert.equal(p.Status, 'AUTHORISED');
 });
+
+test('a batch of RECEIVE-PREPAYMENTs with summarizeErrors=false: 200, each element OK with its PrepaymentID or ERROR with its ValidationErrors, only the valid ones created', async () => {
+  const h = harness();
+  const element = (reference: string, bankCode: string) => ({
+    Type: 'RECEIVE-PREPAYMENT', Contact: { Name: 'Ridgeway University' }, BankAccount: { Code: bankCode }, Date: '2024-05-01', Reference: reference,
+    LineAmountTypes: 'Inclusive', LineItems: [{ Description: 'Deposit', Quantity: 1, UnitAmount: 4, AccountCode: '200', TaxType: 'OUTPUT2' }],
+  });
+  const batch = { BankTransactions: [element('DEP-A', '090'), element('DEP-B', '200'), element('DEP-C', '090')] };
+  const res = await h.put('/BankTransactions', batch, { requestSchema: 'BankTransactions', responseSchema: 'BankTransactions', query: { summarizeErrors: 'false' } });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  const answers = res.body.BankTransactions as { Reference: string; StatusAttributeString: string; PrepaymentID?: string; ValidationErrors?: { Message: string }[] }[];
+  assert.deepEqual(answers.map((t) => [t.Reference, t.StatusAttributeString, Boolean(t.PrepaymentID)]), [['DEP-A', 'OK', true], ['DEP-B', 'ERROR', false], ['DEP-C', 'OK', true]]);
+  assert.deepEqual(answers[1]!.ValidationErrors?.map((e) => e.Message), ['A valid, active BankAccount of type BANK must be specified.']);
+  const listed = (await h.get('/Prepayments', { responseSchema: 'Prepayments' })).body.Prepayments as { PrepaymentID: string }[];
+  assert.deepEqual(listed.map((p) => p.PrepaymentID).sort(), [answers[0]!.PrepaymentID, answers[2]!.PrepaymentID].sort());
+
+  // The default (summarizeErrors=true): 400 ValidationException naming the refused element.
+  const summarized = await h.put('/BankTransactions', { BankTransactions: [element('DEP-D', '200')] });
+  assert.equal(summarized.status, 400);
+  assert.equal(summarized.body.Type, 'ValidationException');
+});

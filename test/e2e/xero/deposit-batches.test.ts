@@ -4,7 +4,9 @@
 //    sale's deposit, with Xero's reason, and the others are created and recorded; after the fix, a retry
 //    sends only the refused one (a refused element is a definite answer: no look-up first);
 //  - a worker killed (SIGKILL) after the batch's request landed in Xero and before anything was recorded:
-//    the next worker looks the deposits up by Reference and adopts them; nothing is sent twice.
+//    the next worker looks the deposits up by Reference and adopts them; nothing is sent twice;
+//  - allocations go without reading the invoice first; when the accountant paid part of it in Xero
+//    meanwhile, Xero refuses the allocation above what it owes, and the push reads it and allocates that.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { dirname, join, relative } from 'node:path';
@@ -22,6 +24,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 interface Call { seq: number; method: string; url: string; status: number; body: string | null }
 interface XeroBankTransactionJson { Type: string; Reference: string; Total: number; PrepaymentID?: string }
 interface XeroPrepaymentJson { PrepaymentID: string; RemainingCredit: number }
+interface XeroInvoiceJson { InvoiceID: string; InvoiceNumber: string; Total: number; AmountDue: number; Status: string }
 
 for (const kind of dbKinds()) {
   describe(`deposits in batches (${kind})`, { timeout: 240_000 }, () => {
@@ -113,6 +116,61 @@ for (const kind of dbKinds()) {
       assert.equal(lookups(retried).length, 0, 'a refused element was a definite answer: no look-up');
       const all = await receipts(paymentIds);
       assert.deepEqual(all.map((t) => t.Reference).sort(), paymentIds.map((id) => `LB-P-${id}`).sort(), 'one prepayment per deposit');
+    });
+
+    it('allocations read no invoice; one the accountant paid in part in Xero meanwhile is refused above what it owes, read, and allocated that', async () => {
+      const { saleIds: [untouched, paidInXero], paymentIds: [untouchedDeposit, paidDeposit] } = await bookWithDeposits(['card_terminal', 'card_terminal']) as { saleIds: [number, number]; paymentIds: [number, number] };
+      f.startWorkers({ concurrency: 1 });
+      try {
+        await settled([untouched, paidInXero]);
+      } finally {
+        await f.stopWorkers();
+      }
+      // The invoices are dated on the sale day now: they post at once, and queue their deposits' allocations.
+      await setMappings(f.x, f.org.orgId, [{ kind: 'invoice_date', key: '', value: 'sale_date' }]);
+      const invoiceItems = db()('outbox').where({ type: 'xero.invoice.push' }).whereIn('subject', [untouched, paidInXero].map((id) => `xero:sale:${id}`));
+      await invoiceItems.clone().update({ available_at: Date.now() });
+      const all = f.x.host.deps.plugins.handlers;
+      f.startWorkers({ concurrency: 1, handlers: new Map([...all].filter(([type]) => type === 'xero.invoice.push')) });
+      try {
+        await until('the invoices to be posted', async () => (await invoiceItems.clone().select('status')).every((i: { status: string }) => i.status === 'done'), 60_000);
+      } finally {
+        await f.stopWorkers();
+        await setMappings(f.x, f.org.orgId, [{ kind: 'invoice_date', key: '', value: 'service_date' }]);
+      }
+      const invoiceOf = async (saleId: number) => (await f.books<XeroInvoiceJson>('invoices')).find((i) => i.InvoiceNumber === `LB-${saleId}`)!;
+      const changed = await invoiceOf(paidInXero);
+      // The accountant records 75.00 of the 90.00 in Xero, with their own app: 15.00 is left, less than the 20.00 deposit.
+      const custom = (await request(f.emu.url).post('/_emulator/apps').send({ type: 'custom', tenantId: f.tenantId, name: 'Accountant tools' }).expect(201)).body as { clientId: string; clientSecret: string };
+      const token = await request(f.emu.url).post('/connect/token').auth(custom.clientId, custom.clientSecret).type('form').send({ grant_type: 'client_credentials' }).expect(200);
+      const accounts = (await request(f.emu.url).get(`/_emulator/tenants/${f.tenantId}/accounts`).expect(200)).body.items as { Code?: string; AccountID: string }[];
+      const paid = await request(f.emu.url).put('/api.xro/2.0/Payments').set('Authorization', `Bearer ${token.body.access_token as string}`).set('Accept', 'application/json')
+        .send({ Payments: [{ Invoice: { InvoiceID: changed.InvoiceID }, Account: { AccountID: accounts.find((a) => a.Code === '090')!.AccountID }, Amount: 75, Date: new Date().toISOString().slice(0, 10), Reference: 'paid by phone' }] });
+      assert.equal(paid.status, 200, paid.text);
+
+      const since = await lastSeq();
+      f.startWorkers({ concurrency: 1 });
+      try {
+        await until('both deposits allocated', async () => {
+          for (const id of [untouchedDeposit, paidDeposit]) if (!/allocated to the invoice/.test(String((await syncOf(id))?.note))) return false;
+          return true;
+        }, 60_000);
+        await settled([untouched, paidInXero]);
+      } finally {
+        await f.stopWorkers();
+      }
+      const made = (await calls()).filter((c) => c.seq > since);
+      const reads = made.filter((c) => c.method === 'GET' && /\/Invoices\?/.test(c.url) && /IDs=/.test(c.url));
+      assert.equal(reads.length, 1, `the changed invoice read once, the other not at all: ${made.map((c) => `${c.method} ${c.url}`).join(', ')}`);
+      assert.ok(reads[0]!.url.toLowerCase().includes(changed.InvoiceID.toLowerCase()));
+      const puts = made.filter((c) => c.method === 'PUT' && /\/Prepayments\/.*\/Allocations/.test(c.url)).map((c) => (JSON.parse(c.body ?? '{}') as { Allocations: { Amount: number }[] }).Allocations[0]!.Amount);
+      assert.deepEqual(puts.sort((a, b) => a - b), [10, 15, 20], 'the untouched one in full (10.00); 20.00 refused, then the 15.00 the invoice owes');
+      assert.deepEqual([(await invoiceOf(untouched)).AmountDue, (await invoiceOf(paidInXero)).AmountDue, (await invoiceOf(paidInXero)).Status], [80, 0, 'PAID']);
+      const prepayments = await f.books<XeroPrepaymentJson>('prepayments');
+      const receipt = (await receipts([paidDeposit]))[0]!;
+      assert.equal(prepayments.find((p) => p.PrepaymentID === receipt.PrepaymentID)?.RemainingCredit, 5, "the rest stays as the customer's credit");
+      assert.match(String((await syncOf(paidDeposit))?.note), new RegExp(`15.00 GBP allocated to the invoice LB-${paidInXero}`));
+      assert.match(String((await syncOf(untouchedDeposit))?.note), new RegExp(`10.00 GBP allocated to the invoice LB-${untouched}`));
     });
 
     it('a worker killed after the batch landed in Xero and before it was recorded: the next one adopts every deposit by Reference, none sent twice', async () => {

@@ -232,6 +232,8 @@ async function allocations(run: Run): Promise<void> {
     readFromXero = true;
     const [state] = await run.session.xero.getInvoices([invoiceId]);
     if (!state) throw new StepRefused(`The invoice ${invoice.number ?? ''} is not in Xero any more`);
+    // Voided or deleted there: it owes nothing, yet the deposit must not quietly stay unallocated.
+    if (isRemovedInXero(state.status)) throw new StepRefused(`The invoice ${invoice.number ?? ''} is ${String(state.status).toLowerCase()} in Xero: its deposits stay prepayments`);
     return state.amountDueCents;
   };
   const ours = dueByOurRecords(invoiceTotalOf(run, invoice), [...recorded.values()].map((r) => r.amountCents ?? 0));
