@@ -10,7 +10,7 @@ import { nowMs } from '../server/db/knex';
 import { startOutboxWorkers, type OutboxWorkers } from '../server/outbox';
 import { createSale } from '../server/domain/sales';
 import { recordPayment } from '../server/domain/payments';
-import type { PluginDefinition, Principal } from '../server/plugins/contract';
+import type { OutboxHandler, PluginDefinition, Principal } from '../server/plugins/contract';
 import { xeroPlugin } from '../plugins/xero';
 import { xeroHandlers } from '../plugins/xero/handlers';
 import type { XeroServiceOptions } from '../plugins/xero/engine/services';
@@ -19,6 +19,7 @@ import type { XeroEmulatorOptions } from '../emulators/xero/app';
 import { connectPrivateApp, setMappings } from '../test/e2e/xero/syncFixture';
 import { bootXeroApp, seedOrg, startXeroEmulator, type RunningEmulator, type SeededOrg, type XeroTestApp } from '../test/support/xero';
 import type { DbKind } from '../test/support/db';
+import { seeded } from '../emulators/shared/seeded';
 
 /** SQLite unless --pg or a postgres:// BENCH_PG_URL / DATABASE_URL is given. */
 export function benchDbKind(): DbKind {
@@ -86,6 +87,45 @@ export interface BenchAppOptions {
    * speed (RateBudgetOptions.timeScale).
    */
   budgetOnEmulatorClock?: boolean;
+  /** Record when each handler batch starts and each rate-budget slot is asked for and granted (runRealtime's timeline). */
+  timeline?: DispatchTimeline;
+}
+
+/**
+ * What the real-time bench records of the dispatch path, in wall ms, without touching production logging:
+ * when a handler is handed each item (its claim), and every rate-budget acquire (asked → granted). Bench-only:
+ * the handlers are wrapped here and RateBudget.prototype.acquire is wrapped while a run records.
+ */
+export interface DispatchTimeline {
+  /** Outbox item id → wall ms of each time a handler was handed it. */
+  handled: Map<number, number[]>;
+  /** Every granted rate-budget slot: when it was asked for and when granted. */
+  slots: { askedAt: number; grantedAt: number }[];
+}
+
+export const newTimeline = (): DispatchTimeline => ({ handled: new Map(), slots: [] });
+
+/** Wrap RateBudget.acquire so every granted slot lands in `t`; returns the undo. */
+function recordSlots(t: DispatchTimeline): () => void {
+  const original = RateBudget.prototype.acquire;
+  RateBudget.prototype.acquire = async function recorded(this: RateBudget, ...args: Parameters<RateBudget['acquire']>) {
+    const askedAt = Date.now();
+    const permit = await original.apply(this, args);
+    t.slots.push({ askedAt, grantedAt: Date.now() });
+    return permit;
+  };
+  return () => { RateBudget.prototype.acquire = original; };
+}
+
+function withTimeline(handlers: Record<string, OutboxHandler>, t: DispatchTimeline): Record<string, OutboxHandler> {
+  return Object.fromEntries(Object.entries(handlers).map(([type, h]) => [type, {
+    ...h,
+    handle: (items, hctx) => {
+      const at = Date.now();
+      for (const item of items) t.handled.set(item.id, [...(t.handled.get(item.id) ?? []), at]);
+      return h.handle(items, hctx);
+    },
+  } satisfies OutboxHandler]));
 }
 
 export async function startBenchApp(kind: DbKind, opts: BenchAppOptions = {}): Promise<BenchApp> {
@@ -95,7 +135,10 @@ export async function startBenchApp(kind: DbKind, opts: BenchAppOptions = {}): P
     ? { budgetClock: { now: () => clock.now(), timeScale: clock.speed } }
     : {};
   // The Xero plugin as installed, but for the budget's clock (an option of its handlers).
-  const plugin = { ...xeroPlugin, handlers: (ctx: Parameters<typeof xeroHandlers>[0]) => xeroHandlers(ctx, sync) } as unknown as PluginDefinition<unknown>;
+  const timeline = opts.timeline;
+  const handlersOf = (ctx: Parameters<typeof xeroHandlers>[0]) => (timeline ? withTimeline(xeroHandlers(ctx, sync), timeline) : xeroHandlers(ctx, sync));
+  const plugin = { ...xeroPlugin, handlers: handlersOf } as unknown as PluginDefinition<unknown>;
+  const unrecord = timeline ? recordSlots(timeline) : () => undefined;
   const x = await bootXeroApp(kind, { emulatorUrl: emu.url, plugins: [plugin], env: { PUBLIC_URL: 'http://books.test', XERO_HTTP_TIMEOUT_MS: '20000', ...opts.env } });
   const db = x.host.deps.db;
   const org = await seedOrg(db, 'Bench Gym');
@@ -155,6 +198,7 @@ export async function startBenchApp(kind: DbKind, opts: BenchAppOptions = {}): P
       await app.stopWorkers();
       await x.close();
       await emu.close();
+      unrecord();
     },
   };
   return app;
@@ -222,10 +266,42 @@ export function saleBody(n: number, customer: number): Record<string, unknown> {
   };
 }
 
+/** One sale's way to Xero, wall ms (see DispatchTimeline): each stage ends where the next begins. */
+export interface SaleTimeline {
+  /** The sale's COMMIT (the API accepted it). */
+  committed: number;
+  /** Its invoice item came due: the coalescing window closed (its COMMIT when the item was due at once). */
+  due: number;
+  /** A worker claimed it and handed it to the invoice handler (the batch is closed from here). */
+  claimed: number;
+  /** The handler asked the rate budget for the slot of the PUT /Invoices that carried it… */
+  asked: number;
+  /** …and was granted it. */
+  granted: number;
+  /** The PUT /Invoices reached Xero (the emulator's arrival time)… */
+  sent: number;
+  /** …and Xero answered it: the invoice is in Xero. */
+  answered: number;
+  /** The outbox item was recorded done (xero_records, sync state, audit). */
+  recorded: number;
+}
+
+/** The stages of SaleTimeline, in order: [name, from, to]. */
+export const STAGES: readonly (readonly [string, keyof SaleTimeline, keyof SaleTimeline])[] = [
+  ['API accepted → item due (coalescing window)', 'committed', 'due'],
+  ['due → claimed (worker wake + claim)', 'due', 'claimed'],
+  ['claimed → slot asked (sales, contacts, marks)', 'claimed', 'asked'],
+  ['slot asked → granted (rate budget)', 'asked', 'granted'],
+  ['granted → request at Xero (marks, HTTP)', 'granted', 'sent'],
+  ['at Xero → answered (Xero latency)', 'sent', 'answered'],
+  ['answered → recorded done', 'answered', 'recorded'],
+];
+
 /** One real-time run: its sales' latencies and the Xero calls made while they sold (bench/xero-realtime.ts, bench/xero-latency.ts). */
 export interface RealtimeRun {
   label: string;
   rate: number;
+  arrivals: Arrivals;
   sales: number;
   /** For each sale: ms from its COMMIT to the end of the PUT /Invoices that created its invoice. */
   latencies: number[];
@@ -233,15 +309,38 @@ export interface RealtimeRun {
   waits: number[];
   /** For each sale: ms from its item coming due (the coalescing window's end) to the start of that PUT /Invoices: our own time. */
   dueToSent: number[];
+  /** Each sale's timeline (sales whose invoice came from a first attempt; a retry's stages are not comparable). */
+  timelines: SaleTimeline[];
   calls: CallRecord[];
   invoiceCalls: number;
 }
+
+/** How sales arrive: one every 1/rate s, or a Poisson process of that rate (seeded: a run can be repeated). */
+export type Arrivals = 'steady' | 'poisson';
+
+/** Arrival offsets (ms from the start) of `total` sales at `rate` a second. */
+export function arrivalOffsets(total: number, rate: number, arrivals: Arrivals, seed = 16): number[] {
+  if (arrivals === 'steady') return Array.from({ length: total }, (_, k) => (k * 1000) / rate);
+  const random = seeded(seed);
+  const out: number[] = [];
+  let at = 0;
+  for (let k = 0; k < total; k++) {
+    out.push(at);
+    at += (-Math.log(1 - random()) * 1000) / rate;
+  }
+  return out;
+}
+
+/** `--poisson` on the command line: sales arrive as a Poisson process instead of one every 1/rate s. */
+export const arrivalsFlag = (): Arrivals => (process.argv.includes('--poisson') ? 'poisson' : 'steady');
 
 export interface RealtimeOptions {
   label: string;
   /** Sales a second, for `seconds`. */
   rate: number;
   seconds: number;
+  /** Steady (default) or Poisson arrivals at `rate`. */
+  arrivals?: Arrivals;
   /** Regular customers: sale k is customer k mod customers. */
   customers: number;
   /** The app's environment (XERO_SYNC_COALESCE_MS …). */
@@ -261,7 +360,9 @@ export interface RealtimeOptions {
  * last reported headroom 61 s older), so the run starts with a fresh minute, as after a quiet minute.
  */
 export async function runRealtime(kind: DbKind, o: RealtimeOptions): Promise<RealtimeRun> {
-  const app = await startBenchApp(kind, { ...(o.env ? { env: o.env } : {}), ...(o.latency ? { emulator: { latency: o.latency } } : {}) });
+  const timeline = newTimeline();
+  const app = await startBenchApp(kind, { timeline, ...(o.env ? { env: o.env } : {}), ...(o.latency ? { emulator: { latency: o.latency } } : {}) });
+  const arrivals = o.arrivals ?? 'steady';
   try {
     const db = app.f.x.host.deps.db;
     app.startWorkers();
@@ -278,9 +379,10 @@ export async function runRealtime(kind: DbKind, o: RealtimeOptions): Promise<Rea
 
     const committed = new Map<number, number>(); // sale id → wall ms of its COMMIT
     const total = Math.round(o.rate * o.seconds);
+    const offsets = arrivalOffsets(total, o.rate, arrivals, o.latency?.seed);
     const start = Date.now();
     for (let k = 0; k < total; k++) {
-      const due = start + (k * 1000) / o.rate;
+      const due = start + offsets[k]!;
       if (due > Date.now()) await sleep(due - Date.now());
       const sale = await app.f.sell(saleBody(k, k % o.customers));
       committed.set(sale.id, nowMs());
@@ -301,21 +403,33 @@ export async function runRealtime(kind: DbKind, o: RealtimeOptions): Promise<Rea
         if (saleId !== undefined && !landed.has(saleId)) landed.set(saleId, { start: c.at - offset, end: c.at - offset + c.durationMs });
       }
     }
-    const dueAt = new Map<number, number>(); // sale id → when its invoice item came due
-    for (const it of (await db('outbox').where({ type: 'xero.invoice.push' }).select('payload', 'available_at', 'attempts')) as { payload: string | { saleId: number }; available_at: number | string; attempts: number | string }[]) {
+    const firstItems = new Map<number, { id: number; due: number; doneAt: number }>(); // sale id → its invoice item, first attempts only
+    for (const it of (await db('outbox').where({ type: 'xero.invoice.push' }).select('id', 'payload', 'available_at', 'attempts', 'done_at')) as { id: number; payload: string | { saleId: number }; available_at: number | string; attempts: number | string; done_at: number | string | null }[]) {
       // A first attempt's due time is the window's end (a retry's would be its backoff: not counted).
-      if (Number(it.attempts) === 1) dueAt.set((typeof it.payload === 'string' ? JSON.parse(it.payload) as { saleId: number } : it.payload).saleId, Number(it.available_at));
+      if (Number(it.attempts) !== 1) continue;
+      const saleId = (typeof it.payload === 'string' ? JSON.parse(it.payload) as { saleId: number } : it.payload).saleId;
+      firstItems.set(saleId, { id: Number(it.id), due: Number(it.available_at), doneAt: Number(it.done_at) });
     }
     const latencies: number[] = [];
     const waits: number[] = [];
     const dueToSent: number[] = [];
+    const timelines: SaleTimeline[] = [];
+    const grants = [...timeline.slots].sort((a, b) => a.grantedAt - b.grantedAt);
     for (const [id, at] of committed) {
       const l = landed.get(id);
       if (l === undefined) throw new Error(`${o.label}: no PUT /Invoices call created sale ${id}'s invoice`);
       latencies.push(l.end - at);
       waits.push(l.start - at);
-      const due = dueAt.get(id);
-      if (due !== undefined) dueToSent.push(l.start - Math.max(due, at));
+      const item = firstItems.get(id);
+      if (item === undefined) continue;
+      const due = Math.max(item.due, at);
+      dueToSent.push(l.start - due);
+      // The slot of its call: the last one granted before the call reached Xero (one tenant; at these rates
+      // the invoice call is almost always the only one in flight). Its claim: the last before that slot.
+      const slot = grants.filter((g) => g.grantedAt <= l.start).at(-1);
+      const claimed = (timeline.handled.get(item.id) ?? []).filter((t) => !slot || t <= slot.askedAt).at(-1);
+      if (!slot || claimed === undefined) continue;
+      timelines.push({ committed: at, due, claimed, asked: slot.askedAt, granted: slot.grantedAt, sent: l.start, answered: l.end, recorded: item.doneAt });
     }
     if (o.trace) {
       const items = (await db('outbox').where({ type: 'xero.invoice.push' }).select('subject', 'payload', 'available_at', 'created_at', 'attempts', 'done_at', 'last_error')) as Record<string, unknown>[];
@@ -333,7 +447,7 @@ export async function runRealtime(kind: DbKind, o: RealtimeOptions): Promise<Rea
         console.log(`call @${(c.at - offset - start).toFixed(0)}: ${its.join(' ')}`);
       }
     }
-    return { label: o.label, rate: o.rate, sales: total, latencies, waits, dueToSent, calls, invoiceCalls: calls.filter((c) => endpointOf(c) === 'PUT Invoices' && c.status === 200).length };
+    return { label: o.label, rate: o.rate, arrivals, sales: total, latencies, waits, dueToSent, timelines, calls, invoiceCalls: calls.filter((c) => endpointOf(c) === 'PUT Invoices' && c.status === 200).length };
   } finally {
     await app.close();
   }
@@ -349,6 +463,29 @@ export function printRealtimeCalls(runs: readonly RealtimeRun[]): void {
     const ours = [...r.dueToSent].sort((a, b) => a - b);
     console.log(`${r.label}: each Xero call answered in p50 ${quantile(durations, 0.5).toFixed(0)} ms, max ${durations.at(-1)?.toFixed(0)} ms; commit → its PUT /Invoices sent p50 ${quantile(waits, 0.5).toFixed(0)} ms, p99 ${quantile(waits, 0.99).toFixed(0)} ms;`
       + ` due (window closed) → sent p50 ${quantile(ours, 0.5).toFixed(0)} ms, p99 ${quantile(ours, 0.99).toFixed(0)} ms (${ours.length} first attempts)`);
+  }
+}
+
+/**
+ * Where a sale's time goes, stage by stage (SaleTimeline): each stage's p50 and p99 over the run, and its
+ * mean over the slowest sales (those at or above the run's p98 latency), which is what makes up the p99.
+ */
+export function printTimeline(runs: readonly RealtimeRun[]): void {
+  for (const r of runs) {
+    const ts = r.timelines;
+    if (ts.length === 0) continue;
+    const latency = (t: SaleTimeline) => t.answered - t.committed;
+    const cut = quantile([...ts].map(latency).sort((a, b) => a - b), 0.98);
+    const tail = ts.filter((t) => latency(t) >= cut);
+    const rows = STAGES.map(([name, from, to]) => {
+      const d = ts.map((t) => t[to] - t[from]).sort((a, b) => a - b);
+      const mean = tail.reduce((sum, t) => sum + (t[to] - t[from]), 0) / tail.length;
+      return [name, Math.round(quantile(d, 0.5)), Math.round(quantile(d, 0.99)), Math.round(mean)];
+    });
+    const whole = ts.map(latency).sort((a, b) => a - b);
+    rows.push(['API accepted → answered (the latency)', Math.round(quantile(whole, 0.5)), Math.round(quantile(whole, 0.99)), Math.round(tail.reduce((sum, t) => sum + latency(t), 0) / tail.length)]);
+    console.log(`\n${r.label} (${r.arrivals} arrivals): where a sale's time goes, ${ts.length} sales (first attempts), ms`);
+    console.log(table(['stage', 'p50', 'p99', `mean of the slowest ${tail.length}`], rows));
   }
 }
 

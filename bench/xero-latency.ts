@@ -8,17 +8,21 @@
 //   npm run bench -- xero-latency                          # SQLite, 2/s for 60 s and 10/s for 30 s
 //   npx tsx bench/xero-latency.ts --pg                     # PostgreSQL (BENCH_PG_URL=postgres://…)
 //   npx tsx bench/xero-latency.ts --seconds-slow 60 --seconds-fast 60 --customers 30 --min-ms 300 --max-ms 600 --seed 16
-//   --slow-only / --fast-only run one rate; BENCH_TRACE=1 lists every call with the sales it carried.
+//   --slow-only / --fast-only run one rate; --poisson: sales arrive as a seeded Poisson process of that rate
+//   instead of one every 1/rate s; BENCH_TRACE=1 lists every call with the sales it carried.
 //
 // The latency of each call is listed per endpoint, and the breakdown says where a slow sale's time went:
-// waiting to be claimed (coalescing window, the budget, other work ahead) vs its own PUT /Invoices.
-import { benchDbKind, countBy, endpointOf, flag, latencySummary, printRealtimeCalls, runRealtime, table, tookLine } from './xero-harness';
+// waiting to be claimed (coalescing window, the budget, other work ahead) vs its own PUT /Invoices, and each
+// sale's timeline (accepted → due → claimed → slot asked → granted → at Xero → answered → recorded) is
+// summed up stage by stage (printTimeline).
+import { arrivalsFlag, benchDbKind, countBy, endpointOf, flag, latencySummary, printRealtimeCalls, printTimeline, runRealtime, table, tookLine } from './xero-harness';
 
 const startedAt = Date.now();
 const SLOW_SECONDS = flag('seconds-slow', 60);
 const FAST_SECONDS = flag('seconds-fast', 30);
 const CUSTOMERS = flag('customers', 30);
 const LATENCY = { minMs: flag('min-ms', 300), maxMs: flag('max-ms', 600), seed: flag('seed', 16) };
+const ARRIVALS = arrivalsFlag();
 const kind = benchDbKind();
 
 const goals = new Map([[2, 1500], [10, 3000]]);
@@ -26,11 +30,12 @@ const RATES = process.argv.includes('--fast-only') ? [10] : process.argv.include
 const runs = [];
 for (const rate of RATES) {
   runs.push(await runRealtime(kind, {
-    label: `${rate}/s`, rate, seconds: rate === 2 ? SLOW_SECONDS : FAST_SECONDS, customers: CUSTOMERS, latency: LATENCY, trace: Boolean(process.env.BENCH_TRACE),
+    label: `${rate}/s`, rate, arrivals: ARRIVALS, seconds: rate === 2 ? SLOW_SECONDS : FAST_SECONDS, customers: CUSTOMERS, latency: LATENCY, trace: Boolean(process.env.BENCH_TRACE),
   }));
 }
 
 printRealtimeCalls(runs);
+printTimeline(runs);
 console.log(`\nSale → invoice in Xero (${kind}), one tenant, ${CUSTOMERS} regular customers, every Xero call ${LATENCY.minMs}–${LATENCY.maxMs} ms (seed ${LATENCY.seed}), limits 60/min, 5 in flight, clock ×1`);
 console.log('(figures taken on a shared, loaded machine)');
 console.log(table(

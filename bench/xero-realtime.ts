@@ -8,22 +8,24 @@
 //   npx tsx bench/xero-realtime.ts                       # SQLite, 2 sales/s for 60 s
 //   npx tsx bench/xero-realtime.ts --pg                  # PostgreSQL (BENCH_PG_URL=postgres://…)
 //   npx tsx bench/xero-realtime.ts --rate 2 --seconds 60 --customers 30 --coalesce 200
-import { benchDbKind, countBy, endpointOf, flag, latencySummary, printRealtimeCalls, runRealtime, table, tookLine } from './xero-harness';
+import { arrivalsFlag, benchDbKind, countBy, endpointOf, flag, latencySummary, printRealtimeCalls, printTimeline, runRealtime, table, tookLine } from './xero-harness';
 
 const startedAt = Date.now();
 const RATE = flag('rate', 2);
 const SECONDS = flag('seconds', 60);
 const CUSTOMERS = flag('customers', 30);
 const COALESCE = flag('coalesce', -1); // -1: the plugin's default window
+const ARRIVALS = arrivalsFlag();
 const kind = benchDbKind();
 
-const common = { rate: RATE, seconds: SECONDS, customers: CUSTOMERS, trace: Boolean(process.env.BENCH_TRACE) };
+const common = { rate: RATE, arrivals: ARRIVALS, seconds: SECONDS, customers: CUSTOMERS, trace: Boolean(process.env.BENCH_TRACE) };
 const runs = [
   await runRealtime(kind, { ...common, label: 'pushed at once (window 0)', env: { XERO_SYNC_COALESCE_MS: '0' } }),
   await runRealtime(kind, { ...common, label: `idle coalescing (${COALESCE >= 0 ? `${COALESCE} ms` : 'default'})`, ...(COALESCE >= 0 ? { env: { XERO_SYNC_COALESCE_MS: String(COALESCE) } } : {}) }),
 ];
 
 printRealtimeCalls(runs);
+printTimeline(runs);
 console.log(`\nXero real-time sync (${kind}): ${RATE} sales/s for ${SECONDS} s, ${CUSTOMERS} regular customers, Xero limits 60/min, 5 in flight, clock ×1`);
 console.log(table(
   ['variant', 'sales', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'invoice calls', 'sales/call', 'Xero calls', 'calls/sale', '429s'],

@@ -54,7 +54,9 @@ async function recordCharge(ctx: Ctx, { stripe }: StripeConnection, orgId: numbe
     // Typically a staff member recorded this charge by hand (another amount or sale): which is right is a
     // person's call, so the charge is held back and shown, never recorded twice.
     const why = err instanceof ConflictError ? `conflicts with a payment already recorded: ${err.message}` : `cannot be recorded on it: ${reasonOf(err)}`;
-    throw new PermanentError(`names sale ${saleId} (${amount}) but ${why}`);
+    // The sale as people call it ("Sale TILL-016"), the host's one name for it.
+    const name = (await ctx.records.saleNames?.(ctx.db, orgId, [saleId]))?.get(saleId) ?? `Sale ${saleId}`;
+    throw new PermanentError(`names ${name} (${amount}) but ${why}`);
   }
 }
 

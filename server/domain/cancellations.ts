@@ -7,6 +7,7 @@ import { ConflictError } from '../errors';
 import { nowMs } from '../db/knex';
 import type { Principal } from '../auth/principal';
 import { formatMinor } from './money';
+import { saleName } from './saleName';
 import { actorOf, findSaleRow, loadSaleSnapshot, withTransaction, type WriteOptions } from './saleRecords';
 import type { SaleDeps } from './sales';
 import { getSale, type SaleView } from './saleView';
@@ -21,7 +22,7 @@ export async function cancelKeepingDeposit(deps: SaleDeps, principal: Principal,
   const now = opts.now ?? nowMs();
   return withTransaction(deps.db, opts.trx, async (trx) => {
     const sale = await findSaleRow(trx, principal.orgId, saleId, { lock: true });
-    if (sale.cancelled_at !== null && sale.cancelled_at !== undefined) throw new ConflictError(`Sale ${sale.id} was already cancelled`);
+    if (sale.cancelled_at !== null && sale.cancelled_at !== undefined) throw new ConflictError(`${saleName(sale)} was already cancelled`);
     const givenBack = (await trx('refunds').where({ sale_id: sale.id }).whereNotNull('method').sum({ given: 'amount_minor' }).first()) as { given: number | string | null } | undefined;
     const keptMinor = Math.max(0, Number(sale.paid_minor) - Number(givenBack?.given ?? 0));
     await trx('sales').where({ id: sale.id }).update({ cancelled_at: now, cancelled_by: actorOf(principal), kept_minor: keptMinor });

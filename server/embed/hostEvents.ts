@@ -78,13 +78,13 @@ export function checkHostEvent(
   } else if (e.type === 'refund.issued') {
     const r = e.data.refund;
     sameOrg('data.refund.orgId', r.orgId);
-    if (r.saleId !== e.data.sale.id) issues.push({ path: 'data.refund.saleId', message: `is sale ${r.saleId}, but the event carries sale ${e.data.sale.id}` });
+    if (r.saleId !== e.data.sale.id) issues.push({ path: 'data.refund.saleId', message: `is ${r.saleId}, but the event's data.sale.id is ${e.data.sale.id}` });
     if (r.method !== null) checkMethod('data.refund.method', r.method);
     subject = { type: 'refund', id: r.id };
   } else {
     const p = e.data.payment;
     sameOrg('data.payment.orgId', p.orgId);
-    if (p.saleId !== e.data.sale.id) issues.push({ path: 'data.payment.saleId', message: `is sale ${p.saleId}, but the event carries sale ${e.data.sale.id}` });
+    if (p.saleId !== e.data.sale.id) issues.push({ path: 'data.payment.saleId', message: `is ${p.saleId}, but the event's data.sale.id is ${e.data.sale.id}` });
     checkMethod('data.payment.method', p.method);
     subject = { type: 'payment', id: p.id };
   }

@@ -5,6 +5,7 @@
 // apart ("VAT not stated"), never guessed. Pure: the PDF (pdf.ts) only draws this.
 import type { PaymentSnapshot, RefundSnapshot, SaleSnapshot } from '../domain/events';
 import { balanceDueMinor } from '../domain/balance';
+import { saleName } from '../domain/saleName';
 import { divideRoundHalfUp, formatTrimmed, parseDecimal, rescale } from '../domain/money';
 import type { LineTaxRate } from '../plugins/contract';
 
@@ -122,7 +123,7 @@ export function buildReceipt(input: ReceiptInput): Receipt {
   const refundedMinor = input.refunds.reduce((sum, r) => sum + r.amountMinor, 0);
   return {
     fileName: receiptFileName(sale),
-    title: `Receipt for sale ${sale.reference ?? `#${sale.id}`}`,
+    title: `Receipt for ${saleName(sale)}`,
     business: business.name,
     day: dayIn(sale.occurredAt, business.timeZone),
     serviceDate: sale.serviceDate ?? null,

@@ -10,6 +10,7 @@ import { actorOf } from '../domain/saleRecords';
 import { getOrganisation } from '../domain/organisations';
 import { formatMinor } from '../domain/money';
 import { autoWriteOffEnabled, dayIn, listVouchers, setAutoWriteOff, voucherView, writeOffExpiredVouchers } from '../domain/vouchers';
+import { hostRecords } from '../domain/hostRecords';
 import { renderPage } from './render';
 import { setFlash, takeFlash } from './flash';
 
@@ -24,8 +25,10 @@ export function createVouchersPages(deps: Pick<HostDeps, 'db' | 'logger' | 'even
       const org = await getOrganisation(deps.db, req.principal!.orgId);
       const today = dayIn(nowMs(), org.timezone);
       const vouchers = (await listVouchers(deps.db, org.id)).map((v) => voucherView(v, today));
+      const names = await hostRecords.saleNames!(deps.db, org.id, vouchers.map((v) => v.saleId));
+      const saleNameOf = (saleId: number): string => names.get(saleId) ?? `Sale ${saleId}`;
       renderPage(res, 'vouchers/index', {
-        title: 'Gift vouchers', vouchers, expired: vouchers.filter((v) => v.status === 'expired'), autoWriteOff: await autoWriteOffEnabled(deps.db, org.id), flash: takeFlash(req),
+        title: 'Gift vouchers', vouchers, saleNameOf, expired: vouchers.filter((v) => v.status === 'expired'), autoWriteOff: await autoWriteOffEnabled(deps.db, org.id), flash: takeFlash(req),
       });
     } catch (err) {
       next(err);

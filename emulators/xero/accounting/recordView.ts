@@ -44,7 +44,9 @@ function viewIn(book: Book, kind: DeepLinkKind, id: string): Omit<RecordView, 'o
       };
     }
     case 'bank_transaction': {
-      const t = book.bankTransactions.get(id);
+      // A prepayment is opened as the bank transaction that made it (in Xero they share the id; here the
+      // prepayment may keep an id of its own, so it is looked up by that too).
+      const t = book.bankTransactions.get(id) ?? [...book.bankTransactions.values()].find((x) => x.PrepaymentID === id);
       if (!t) return undefined;
       return {
         title: `${t.Type.startsWith('SPEND') ? 'Spend money' : 'Receive money'}: ${contactName(t.ContactID)}`,

@@ -118,3 +118,37 @@ export function xeroIdsIn(texts: readonly (string | null | undefined)[]): string
 export function nameXeroIds(text: string, numbers: ReadonlyMap<string, string>): string {
   return text.replace(XERO_ID, (id) => numbers.get(id.toLowerCase()) ?? id);
 }
+
+/** A Xero record a message names by its id, as a person knows it: its number or name, what it is, its page in Xero. */
+export interface KnownXeroRecord {
+  /** Shown instead of the id: "LB-16", "Ada Lovelace". */
+  name: string;
+  /** What it is, for the link's title: "Xero invoice LB-16". */
+  what: string;
+  /** Its page in Xero's web app, or null when Xero has none for it. */
+  href: string | null;
+}
+
+export type MessagePart = { text: string; record?: undefined } | { text: string; record: KnownXeroRecord };
+
+/**
+ * A message (Xero's ValidationError text, ours) cut into text and the records it names by Xero id, so a page
+ * shows "LB-16" linked to the invoice instead of a GUID. An id we do not know stays as it is, in the text.
+ */
+export function messageParts(text: string, known: ReadonlyMap<string, KnownXeroRecord>): MessagePart[] {
+  const parts: MessagePart[] = [];
+  let plain = '';
+  let at = 0;
+  for (const match of text.matchAll(XERO_ID)) {
+    const record = known.get(match[0].toLowerCase());
+    if (!record) continue;
+    plain += text.slice(at, match.index);
+    if (plain) parts.push({ text: plain });
+    parts.push({ text: record.name, record });
+    plain = '';
+    at = match.index + match[0].length;
+  }
+  plain += text.slice(at);
+  if (plain) parts.push({ text: plain });
+  return parts;
+}

@@ -13,6 +13,8 @@ export interface ItemResult {
   outcome: OutboxOutcome;
   sync?: SyncRecordUpdate;
   audit: AuditEntry[];
+  /** Part of the item's work is in Xero (its audit rows say what) and part is still to do: see undecided(). */
+  undecided?: true;
 }
 
 export const done = (sync: SyncRecordUpdate | undefined, audit: AuditEntry[] = []): ItemResult => ({ outcome: { status: 'done' }, sync, audit });
@@ -24,6 +26,15 @@ export const failed = (message: string, sync: SyncRecordUpdate | undefined, audi
 
 export const retryLater = (message: string, audit: AuditEntry[] = [], retryAfterMs?: number): ItemResult => ({
   outcome: { status: 'retry', error: message, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }, audit,
+});
+
+/**
+ * Not done yet, though part of it is in Xero (e.g. a payment whose excess is still to post as an overpayment):
+ * the audit rows of what was done are kept, and a failed call decides the rest as it does for an item with no
+ * result (afterCallFailure). Reaching finishBatch undecided, the item simply tries again.
+ */
+export const undecided = (audit: AuditEntry[] = []): ItemResult => ({
+  outcome: { status: 'retry', error: 'the batch ended before this item\'s last step' }, audit, undecided: true,
 });
 
 type BatchCtx = Pick<PluginContext<XeroConfig>, 'db' | 'sync' | 'outbox' | 'clock'>;
@@ -49,7 +60,8 @@ export async function finishBatch(
 
 /**
  * A call failed as a whole (429, 5xx, timeout, auth). Items already decided (adopted, skipped, created and
- * recorded) keep their result; the rest retry, fail or pause as the error says. Nothing is dropped.
+ * recorded) keep their result; the rest, and the undecided (keeping their audit rows), retry, fail or pause as
+ * the error says. Nothing is dropped.
  */
 export async function afterCallFailure(
   ctx: BatchCtx, items: readonly OutboxItem[], results: readonly (ItemResult | undefined)[], err: unknown, workerId: string,
@@ -58,11 +70,12 @@ export async function afterCallFailure(
   if (results.every((r) => r === undefined)) throw workerError;
   const message = workerError.message;
   const filled = results.map((r): ItemResult => {
-    if (r) return r;
-    if (workerError.name === 'AuthRevokedError') return { outcome: { status: 'paused', error: message }, audit: [] };
-    if (workerError.name === 'PermanentError') return { outcome: { status: 'failed', error: message }, audit: [] };
+    if (r && !r.undecided) return r;
+    const audit = r?.audit ?? [];
+    if (workerError.name === 'AuthRevokedError') return { outcome: { status: 'paused', error: message }, audit };
+    if (workerError.name === 'PermanentError') return { outcome: { status: 'failed', error: message }, audit };
     const retryAfterMs = (workerError as { retryAfterMs?: number }).retryAfterMs;
-    return retryLater(message, [], retryAfterMs);
+    return retryLater(message, audit, retryAfterMs);
   });
   return finishBatch(ctx, items, filled, workerId);
 }

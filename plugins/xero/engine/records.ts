@@ -142,6 +142,39 @@ export async function numbersOfXeroIds(db: Queryable, orgId: number, xeroIds: re
   return numbers;
 }
 
+/** Record types whose Xero id is the record's own (an allocation keeps the id of the invoice it went to). */
+const OWN_ID_TYPES = ['invoice', 'credit_note', 'payment', 'refund_payment', 'prepayment_refund', 'prepayment', 'overpayment', 'contact'];
+
+/** What one of our records with this Xero id is: its type, its number (or reference), the host record it stands for. */
+export interface XeroIdOwner {
+  /** Our record type, or a payout document's Xero type (payment, bank_transaction, bank_transfer). */
+  recordType: string;
+  number: string | null;
+  entityType: string;
+  entityId: number;
+}
+
+/**
+ * Each of these Xero ids that is one of the organisation's records (or a payout's documents), by lower-case
+ * id: what a page says instead of the id. Ids we never wrote or adopted are left out.
+ */
+export async function ownersOfXeroIds(db: Queryable, orgId: number, xeroIds: readonly string[]): Promise<Map<string, XeroIdOwner>> {
+  const owners = new Map<string, XeroIdOwner>();
+  const ids = [...new Set(xeroIds.flatMap((id) => [id.toLowerCase(), id.toUpperCase()]))];
+  for (let i = 0; i < ids.length; i += 200) {
+    const chunk = ids.slice(i, i + 200);
+    const records = (await db('xero_records').where({ org_id: orgId }).whereIn('xero_id', chunk).whereIn('record_type', OWN_ID_TYPES)
+      .orderBy('updated_at', 'asc').select('xero_id', 'record_type', 'number', 'entity_type', 'entity_id')) as { xero_id: string; record_type: string; number: string | null; entity_type: string; entity_id: number | string }[];
+    for (const r of records) owners.set(r.xero_id.toLowerCase(), { recordType: r.record_type, number: r.number, entityType: r.entity_type, entityId: Number(r.entity_id) });
+    const steps = (await db('xero_payout_steps').where({ org_id: orgId }).whereIn('xero_id', chunk).select('xero_id', 'xero_type', 'reference', 'payout_id')) as { xero_id: string; xero_type: string; reference: string; payout_id: number | string }[];
+    for (const s of steps) {
+      const recordType = s.xero_type === 'host_payment' || s.xero_type === 'refund_payment' ? 'payment' : s.xero_type;
+      if (!owners.has(s.xero_id.toLowerCase())) owners.set(s.xero_id.toLowerCase(), { recordType, number: s.reference, entityType: 'payout', entityId: Number(s.payout_id) });
+    }
+  }
+  return owners;
+}
+
 /** The Xero invoice of each of these sales (its number and id), by sale id; the latest when there were several tenants. */
 export async function invoicesOfSales(db: Queryable, orgId: number, saleIds: readonly number[]): Promise<Map<number, { number: string | null; xeroId: string | null }>> {
   const found = new Map<number, { number: string | null; xeroId: string | null }>();

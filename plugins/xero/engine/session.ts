@@ -1,6 +1,7 @@
 // One organisation's Xero for the length of a batch: its live connection, a ready client (either signing
 // mode), and the gateway (session.xero) whose every call goes through the shared rate budget. A connection
 // that is missing or not connected throws AuthRevokedError, so the batch pauses until an admin re-authorises.
+// A connection whose organisation's ShortCode was never read has it read once here (shortCode.ts).
 import { AuthRevokedError, RetryableError } from '../../../server/errors';
 import { XeroHttpError, type CallOptions, type XeroClient, type XeroOperation } from '../gateway/client';
 import { XeroGateway } from '../gateway/gateway';
@@ -8,6 +9,7 @@ import { clientForConnection } from '../connection/clientFactory';
 import { getLiveConnection } from '../connection/store';
 import type { ConnectionDeps } from '../connection/deps';
 import { connectionHeadroom, tenantKeyOf, type RateBudget } from './rateBudget';
+import { keepShortCode, lacksShortCode } from './shortCode';
 
 export interface XeroSession {
   orgId: number;
@@ -46,5 +48,8 @@ export async function openSession(deps: ConnectionDeps, budget: RateBudget, orgI
     }
   };
   const session: XeroSession = { orgId, tenantId: connection.tenant_id || `org:${orgId}`, calls: 0, now: deps.now, xero: new XeroGateway({ call }) };
+  if (lacksShortCode(connection)) {
+    await keepShortCode(session.xero, deps.db, connection.id, deps.now(), (err) => deps.logger.warn({ err, orgId }, 'could not read the organisation\'s ShortCode from Xero; asked again next time'));
+  }
   return session;
 }

@@ -18,7 +18,7 @@ import { saleLines, saleReference } from './invoice';
 import { buildLines, type ChargedLine } from './lines';
 import { creditNoteNumberFor } from './numbers';
 import type { ResolvedMappings } from '../mappings/types';
-import type { BuiltCreditNote, CreditNoteBuildOptions } from './types';
+import { saleNameFallback, type BuiltCreditNote, type CreditNoteBuildOptions } from './types';
 import { buildingPayload, clipText } from './guard';
 
 const { quantityUnits } = money;
@@ -27,13 +27,14 @@ const MAX_REFERENCE = 255;
 const ONE = 10_000n;
 
 export function buildCreditNote(refund: RefundSnapshot, sale: SaleSnapshot, m: ResolvedMappings, opts: CreditNoteBuildOptions): BuiltCreditNote {
-  return buildingPayload(`the credit note of refund ${refund.id}`, () => {
-    if (refund.saleId !== sale.id) throw new PermanentError(`Refund ${refund.id} belongs to sale ${refund.saleId}, not ${sale.id}`);
+  const saleName = opts.saleName ?? saleNameFallback;
+  return buildingPayload(`the credit note of refund ${refund.id} of ${saleName(refund.saleId)}`, () => {
+    if (refund.saleId !== sale.id) throw new PermanentError(`Refund ${refund.id} belongs to ${saleName(refund.saleId)}, not ${saleName(sale.id)}`);
     if (refund.currency !== sale.currency) throw new PermanentError(`Refund ${refund.id} is in ${refund.currency} but its sale is in ${sale.currency}`);
     const number = creditNoteNumberFor(refund.id, m);
     const saleRef = saleReference(sale, m);
     const itemised = refund.lines.length > 0;
-    const lines = itemised ? refundedLines(refund, sale) : proportionalLines(refund, sale, saleRef, m);
+    const lines = itemised ? refundedLines(refund, sale, saleName(sale.id)) : proportionalLines(refund, sale, saleRef, m);
     const built = buildLines(lines, BigInt(refund.amountMinor), refund.currency, m, `Refund ${number}`);
     const reason = refund.reason?.trim();
     return {
@@ -60,11 +61,11 @@ export function buildCreditNote(refund: RefundSnapshot, sale: SaleSnapshot, m: R
   });
 }
 
-function refundedLines(refund: RefundSnapshot, sale: SaleSnapshot): ChargedLine[] {
+function refundedLines(refund: RefundSnapshot, sale: SaleSnapshot, saleName: string): ChargedLine[] {
   const bySaleLine = new Map(saleLines(sale).map((l) => [l.saleLineId, l]));
   return refund.lines.map((r) => {
     const line = bySaleLine.get(r.saleLineId);
-    if (!line) throw new PermanentError(`Refund ${refund.id} names sale line ${r.saleLineId}, which is not on sale ${sale.id}`);
+    if (!line) throw new PermanentError(`Refund ${refund.id} names sale line ${r.saleLineId}, which is not on ${saleName}`);
     const amount = BigInt(r.amountMinor);
     const description = `Refund: ${line.description}`;
     if (r.quantity !== null) return { ...line, description, quantity4: quantityUnits(r.quantity), chargedMinor: amount };

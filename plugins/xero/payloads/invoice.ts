@@ -5,7 +5,7 @@ import { dueDate, xeroDate } from './dates';
 import { buildLines, type ChargedLine } from './lines';
 import { invoiceNumberFor } from './numbers';
 import type { ResolvedMappings } from '../mappings/types';
-import type { BuiltInvoice, InvoiceBuildOptions } from './types';
+import { saleNameFallback, type BuiltInvoice, type InvoiceBuildOptions } from './types';
 import { buildingPayload, clipText } from './guard';
 
 const { discountUnits, quantityUnits } = money;
@@ -48,9 +48,10 @@ export function invoiceDateOf(sale: SaleSnapshot, m: ResolvedMappings, opts: Pic
 }
 
 export function buildInvoice(sale: SaleSnapshot, m: ResolvedMappings, opts: InvoiceBuildOptions): BuiltInvoice {
-  return buildingPayload(`the invoice of sale ${sale.id}`, () => {
+  const saleName = (opts.saleName ?? saleNameFallback)(sale.id);
+  return buildingPayload(`the invoice of ${saleName}`, () => {
     const invoiceNumber = invoiceNumberFor(sale.id, m);
-    const built = buildLines(saleLines(sale), BigInt(sale.totalMinor), sale.currency, m, `Sale ${invoiceNumber}`);
+    const built = buildLines(saleLines(sale), BigInt(sale.totalMinor), sale.currency, m, saleName);
     const date = invoiceDateOf(sale, m, opts);
     return {
       payload: {

@@ -76,13 +76,20 @@ export interface InvoiceBuildOptions {
   now: number;
   /** The organisation's timezone for the Date (default 'UTC'). */
   timeZone?: string;
+  /** What people call a sale ("Sale TILL-016", engine/names.ts), for the errors; default "Sale <id>". */
+  saleName?: (saleId: number) => string;
 }
 
 export interface CreditNoteBuildOptions {
   contact: XeroContactRef;
   now: number;
   timeZone?: string;
+  /** As InvoiceBuildOptions.saleName. */
+  saleName?: (saleId: number) => string;
 }
+
+/** What a builder's error calls a sale when the caller named none. */
+export const saleNameFallback = (saleId: number): string => `Sale ${saleId}`;
 
 /** The host customer a contact is built from (SaleSnapshot['customer']). */
 export interface ContactSource {

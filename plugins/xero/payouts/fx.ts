@@ -43,13 +43,16 @@ export type FxLine = PayoutLineView & { saleId: number; refundId?: number };
 
 export const fxDedupeKey = (payoutId: number, lineId: number): string => `xero:payout:${payoutId}:fx:${lineId}`;
 
-/** A charge or refund line of a known sale in another currency than the payout: can it be converted here, or why not. */
-export function conversionProblem(payout: PayoutView, line: PayoutLineView, saleCurrency: string): string | null {
+/**
+ * A charge or refund line of a known sale in another currency than the payout: can it be converted here, or
+ * why not. `saleName` is what people call the line's sale ("Sale TILL-016", engine/names.ts).
+ */
+export function conversionProblem(payout: PayoutView, line: PayoutLineView, saleCurrency: string, saleName: string): string | null {
   if (line.originalAmountMinor === null || line.originalCurrency === null) {
-    return `sale ${line.saleId} is in ${saleCurrency}, the payout in ${payout.currency}, and ${payout.provider} reported no conversion for this line: post it by hand`;
+    return `${saleName} is in ${saleCurrency}, the payout in ${payout.currency}, and ${payout.provider} reported no conversion for this line: post it by hand`;
   }
   if (line.originalCurrency !== saleCurrency) {
-    return `sale ${line.saleId} is in ${saleCurrency} but ${payout.provider} converted this ${line.kind} from ${line.originalCurrency}: post it by hand`;
+    return `${saleName} is in ${saleCurrency} but ${payout.provider} converted this ${line.kind} from ${line.originalCurrency}: post it by hand`;
   }
   // Signed like the balance: a charge adds, a refund takes away, in both currencies.
   const sign = line.kind === 'refund' ? -1 : 1;
@@ -71,7 +74,7 @@ const receivedAt = (svc: XeroServices, line: PayoutLineView) => Math.min(line.oc
  * failed item is sent again only by a fresh run of the payout (the sweep, a settings save), never by the
  * payout's own retries.
  */
-export async function fxLinesState(svc: XeroServices, item: Item, payout: PayoutView, lines: FxLine[]): Promise<Map<number, HostSide>> {
+export async function fxLinesState(svc: XeroServices, item: Item, payout: PayoutView, lines: FxLine[], saleName: (saleId: number) => string): Promise<Map<number, HostSide>> {
   const { ctx } = svc;
   const out = new Map<number, HostSide>();
   if (lines.length === 0) return out;
@@ -81,8 +84,8 @@ export async function fxLinesState(svc: XeroServices, item: Item, payout: Payout
   const items = new Map((await ctx.outbox.list(ctx.db, { dedupeKeys: lines.map((line) => fxDedupeKey(payout.id, line.id)) })).map((i) => [i.dedupeKey, i]));
   for (const line of lines) {
     const what = line.refundId !== undefined
-      ? `refund ${line.refundId} being paid out of ${payout.provider}'s clearing account${line.originalCurrency ? ` at ${payout.provider}'s rate` : ''}`
-      : `charge ${line.chargeRef ?? line.sourceId} being paid on sale ${line.saleId} at ${payout.provider}'s rate`;
+      ? `refund ${line.refundId} of ${saleName(line.saleId)} being paid out of ${payout.provider}'s clearing account${line.originalCurrency ? ` at ${payout.provider}'s rate` : ''}`
+      : `charge ${line.chargeRef ?? line.sourceId} being paid on ${saleName(line.saleId)} at ${payout.provider}'s rate`;
     const dedupeKey = fxDedupeKey(payout.id, line.id);
     const fxItem = items.get(dedupeKey);
     if (!fxItem) {
@@ -91,7 +94,7 @@ export async function fxLinesState(svc: XeroServices, item: Item, payout: Payout
         ? (await ctx.records.paymentsOfSale(ctx.db, orgId, line.saleId)).find((p) => p.providerRef === (line.chargeRef ?? line.sourceId))
         : undefined;
       if (earlier) {
-        out.set(line.id, { state: 'failed', reason: `charge ${line.chargeRef ?? line.sourceId} was already recorded on sale ${line.saleId} in ${line.originalCurrency} (payment ${earlier.id}), not at ${payout.provider}'s rate into this payout's clearing account: move it by hand` });
+        out.set(line.id, { state: 'failed', reason: `charge ${line.chargeRef ?? line.sourceId} was already recorded on ${saleName(line.saleId)} in ${line.originalCurrency} (payment ${earlier.id}), not at ${payout.provider}'s rate into this payout's clearing account: move it by hand` });
         continue;
       }
       await ctx.db.transaction(async (trx) => enqueueFxItem(svc, trx, payout, line));
@@ -134,7 +137,8 @@ export async function postConvertedCharge(svc: XeroServices, item: Item, hctx: O
   try {
     const sale = await ctx.records.sale(ctx.db, orgId, line.saleId);
     if (!sale) throw new PermanentError(`Sale ${line.saleId} does not exist in this organisation`);
-    const problem = conversionProblem(payout, line, sale.currency);
+    const saleName = await saleNameOf(ctx.records, ctx.db, orgId, line.saleId);
+    const problem = conversionProblem(payout, line, sale.currency, saleName);
     if (problem) throw new PermanentError(problem);
     const converted = line as Converted;
     const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal);
@@ -146,7 +150,7 @@ export async function postConvertedCharge(svc: XeroServices, item: Item, hctx: O
     const invoiceKey = { orgId, tenantId: session.tenantId, entityType: 'sale' as const, recordType: 'invoice' as const };
     const invoice = (await findRecords(ctx.db, invoiceKey, [line.saleId])).get(line.saleId);
     if (!invoice?.xeroId || isRemovedInXero(invoice.status)) {
-      throw new PermanentError(`The Xero invoice of ${await saleNameOf(ctx.records, ctx.db, orgId, line.saleId)} is ${invoice ? `${invoice.status.toLowerCase().replace('_', ' ')} in Xero` : 'not in Xero'}: send the sale, then retry`);
+      throw new PermanentError(`The Xero invoice of ${saleName} is ${invoice ? `${invoice.status.toLowerCase().replace('_', ' ')} in Xero` : 'not in Xero'}: send the sale, then retry`);
     }
     const clearing = await ensureClearingAccount(ctx, session, { provider: payout.provider, currency: payout.currency, baseCurrency, accountRef: payout.accountRef }, { verify: false });
 
@@ -156,7 +160,7 @@ export async function postConvertedCharge(svc: XeroServices, item: Item, hctx: O
       ({ paymentId } = await ctx.payments.record(orgId, line.saleId, { method: payout.provider, amountMinor: converted.originalAmountMinor, currency: converted.originalCurrency, providerRef: line.chargeRef ?? line.sourceId, receivedAt: receivedAt(svc, line) }));
     } catch (err) {
       if (!(err instanceof AppError) || err.statusCode >= 500) throw err;
-      throw new PermanentError(`could not record charge ${line.chargeRef ?? line.sourceId} on ${await saleNameOf(ctx.records, ctx.db, orgId, line.saleId)}: ${err.message}`);
+      throw new PermanentError(`could not record charge ${line.chargeRef ?? line.sourceId} on ${saleName}: ${err.message}`);
     }
 
     // 2. The Payment at the provider's rate, unless an earlier attempt posted it.
@@ -170,7 +174,7 @@ export async function postConvertedCharge(svc: XeroServices, item: Item, hctx: O
 
     // 3. The sale's payment is this Payment: the sync's push adopts it instead of sending one.
     await saveRecord(ctx.db, { orgId, tenantId: session.tenantId, entityType: 'payment', recordType: 'payment' }, { entityId: paymentId, xeroId, number: step.reference, status: 'AUTHORISED' }, ctx.clock.now());
-    audits.push(audit({ recordType: 'payout', action: 'created', outcome: 'ok', message: `charge ${line.chargeRef ?? line.sourceId}: ${step.payment.Amount} ${converted.originalCurrency} at CurrencyRate ${step.payment.CurrencyRate} → ${xeroId} (payment ${paymentId} of sale ${line.saleId})` }));
+    audits.push(audit({ recordType: 'payout', action: 'created', outcome: 'ok', message: `charge ${line.chargeRef ?? line.sourceId}: ${step.payment.Amount} ${converted.originalCurrency} at CurrencyRate ${step.payment.CurrencyRate} → ${xeroId} (payment ${paymentId} of ${saleName})` }));
     await writeAudit(ctx.db, audits, ctx.clock.now());
     return { status: 'done' };
   } catch (err) {

@@ -16,6 +16,7 @@ import { AppError, PermanentError, RetryableError } from '../../../server/errors
 import { toWorkerError } from '../gateway/client';
 import { writeAudit, type AuditEntry } from '../engine/audit';
 import { findRecords } from '../engine/records';
+import { saleNamesOf } from '../engine/names';
 import { openSession, type XeroSession } from '../engine/session';
 import type { XeroServices } from '../engine/services';
 import { ensureClearingAccount } from '../clearing/accounts';
@@ -127,6 +128,7 @@ async function settleHostSide(svc: XeroServices, session: XeroSession, item: Ite
   const refundFxLines: FxLine[] = [];
   /** Refund lines the provider converted from their sale's currency (still to be matched to our refunds). */
   const convertedRefunds = new Set<number>();
+  const saleName = await saleNamesOf(ctx.records, ctx.db, orgId, lines.flatMap((l) => (l.saleId === null ? [] : [l.saleId])));
   for (const line of lines.filter((l) => l.saleId !== null && (l.kind === 'charge' || l.kind === 'refund'))) {
     if (!sales.has(line.saleId!)) {
       const sale = await ctx.records.sale(ctx.db, orgId, line.saleId!);
@@ -135,13 +137,13 @@ async function settleHostSide(svc: XeroServices, session: XeroSession, item: Ite
     const saleCurrency = sales.get(line.saleId!)!.currency;
     if (saleCurrency === currency) continue;
     // Converted by the provider: paid in the sale's own currency at the provider's rate by its own item (fx.ts).
-    const problem = conversionProblem(payout, line, saleCurrency);
+    const problem = conversionProblem(payout, line, saleCurrency, saleName(line.saleId!));
     if (problem) out.set(line.id, { state: 'failed', reason: problem });
     else if (line.kind === 'charge') fxLines.push(line as FxLine);
     else convertedRefunds.add(line.id);
   }
   // Before the charges below, which must leave these alone.
-  for (const [lineId, state] of await fxLinesState(svc, item, payout, fxLines)) out.set(lineId, state);
+  for (const [lineId, state] of await fxLinesState(svc, item, payout, fxLines, saleName)) out.set(lineId, state);
 
   for (const line of lines) {
     if (line.kind !== 'charge' || line.saleId === null || out.has(line.id)) continue;
@@ -154,7 +156,7 @@ async function settleHostSide(svc: XeroServices, session: XeroSession, item: Ite
       paymentOfLine.set(line.id, paymentId);
     } catch (err) {
       if (!(err instanceof AppError) || err.statusCode >= 500) throw err;
-      out.set(line.id, { state: 'failed', reason: `could not record charge ${line.chargeRef ?? line.sourceId} on sale ${line.saleId}: ${err.message}` });
+      out.set(line.id, { state: 'failed', reason: `could not record charge ${line.chargeRef ?? line.sourceId} on ${saleName(line.saleId)}: ${err.message}` });
     }
   }
   const paymentKey = { orgId, tenantId: session.tenantId, entityType: 'payment' as const, recordType: 'payment' as const };
@@ -164,7 +166,7 @@ async function settleHostSide(svc: XeroServices, session: XeroSession, item: Ite
   for (const [lineId, paymentId] of paymentOfLine) {
     const record = paymentRecords.get(paymentId) ?? prepaymentRecords.get(paymentId);
     if (record?.xeroId && record.status !== 'deleted_upstream') out.set(lineId, { state: 'in_xero' });
-    else if (record?.status === 'deleted_upstream') out.set(lineId, { state: 'failed', reason: `the payment of sale for line ${lineId} was removed in Xero` });
+    else if (record?.status === 'deleted_upstream') out.set(lineId, { state: 'failed', reason: `the payment of ${saleName(lines.find((l) => l.id === lineId)!.saleId!)} for line ${lineId} was removed in Xero` });
     else out.set(lineId, { state: 'waiting', reason: `payment ${paymentId} on its way to Xero` });
   }
 
@@ -193,11 +195,11 @@ async function settleHostSide(svc: XeroServices, session: XeroSession, item: Ite
       // Left for this payout by the sync (clearing/awaitingPayout.ts), or already paid out by this payout's own item.
       refundFxLines.push({ ...line, saleId: line.saleId!, refundId });
     } else if (record?.status === 'PAID' && convertedRefunds.has(lineId)) {
-      out.set(lineId, { state: 'failed', reason: `refund ${refundId} was paid out of the ${line.originalCurrency} clearing account, but ${provider} converted it into this payout's ${currency}: move it by hand` });
+      out.set(lineId, { state: 'failed', reason: `refund ${refundId} of ${saleName(line.saleId!)} was paid out of the ${line.originalCurrency} clearing account, but ${provider} converted it into this payout's ${currency}: move it by hand` });
     } else if (record?.status === 'PAID') out.set(lineId, { state: 'in_xero' });
-    else if (record) out.set(lineId, { state: 'failed', reason: `refund ${refundId} was not paid out of clearing in Xero: ${record.note ?? record.status}` });
-    else out.set(lineId, { state: 'waiting', reason: `refund ${refundId}'s credit note on its way to Xero` });
+    else if (record) out.set(lineId, { state: 'failed', reason: `refund ${refundId} of ${saleName(line.saleId!)} was not paid out of clearing in Xero: ${record.note ?? record.status}` });
+    else out.set(lineId, { state: 'waiting', reason: `the credit note of refund ${refundId} of ${saleName(line.saleId!)} on its way to Xero` });
   }
-  for (const [lineId, state] of await fxLinesState(svc, item, payout, refundFxLines)) out.set(lineId, state);
+  for (const [lineId, state] of await fxLinesState(svc, item, payout, refundFxLines, saleName)) out.set(lineId, state);
   return out;
 }

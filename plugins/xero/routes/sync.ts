@@ -2,7 +2,7 @@
 // organisation (ids from the URL are looked up within it; another organisation's record is "not found").
 // CSRF is checked by the host's web security middleware on every POST.
 //   POST /sync/:entityType/:entityId/send   staff, admin   send now / resend (reconcile first: never a duplicate)
-//   GET  /sync/failures                     admin          failed and dead items with Xero's exact message
+//   GET  /sync/failures                     admin          failed and dead items with Xero's exact message (its Xero ids as our records, linked)
 //   POST /sync/failures/retry               admin          retry the chosen dead items (ctx.outbox.retry)
 //   GET  /sync/log                          admin, accountant  the audit log, by page, filtered by outcome, record type, payout, date
 //   GET  /sync/records/:entityType/:entityId  any role     one record's audit trail and Xero ids
@@ -11,7 +11,8 @@ import { formatCalendarDay, safeRedirectPath, type PluginContext, type Queryable
 import { NotFoundError, ValidationError } from '../../../server/errors';
 import type { XeroConfig } from '../config';
 import { actorsOf, listAudit, writeAudit } from '../engine/audit';
-import { actorLabel, actorShown, foldHistoryNotes, logPage, nameXeroIds, pageNumber, pageWindow, xeroIdsIn } from '../engine/logView';
+import { actorLabel, actorShown, foldHistoryNotes, logPage, messageParts, nameXeroIds, pageNumber, pageWindow, xeroIdsIn } from '../engine/logView';
+import { knownXeroRecords } from '../engine/knownRecords';
 import { enqueueCreditNotePush, enqueueInvoicePush, enqueuePaymentPush } from '../sync/enqueue';
 import { numbersOfXeroIds, recordsOfEntity } from '../engine/records';
 import { providerNameOf } from '../clearing/providers';
@@ -99,8 +100,11 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
       const entity = payload.refundId ? { entityType: 'refund', entityId: payload.refundId } : payload.paymentId ? { entityType: 'payment', entityId: payload.paymentId } : { entityType: 'sale', entityId: payload.saleId };
       return { id: i.id, type: i.type, status: i.status, attempts: i.attempts, error: i.lastError ?? '', updatedAt: i.updatedAt, ...entity };
     });
+    // Xero's message as it wrote it, but each record it names by Xero id shown by its number or name, linked.
+    const known = await knownXeroRecords(ctx.db, orgId, xeroIdsIn(failures.map((f) => f.error)), await organisationLinks(ctx.db, ctx.config.appUrl, orgId));
+    const shown = failures.map((f) => ({ ...f, errorParts: messageParts(f.error, known) }));
     res.set('Cache-Control', 'no-store');
-    ctx.pages.render(res, 'sync-failures', { title: 'Xero sync failures', failures, base, recordHref, recordName: await namesIn(orgId, failures), flash: ctx.pages.takeFlash(req), when: await whenIn(orgId) });
+    ctx.pages.render(res, 'sync-failures', { title: 'Xero sync failures', failures: shown, base, recordHref, recordName: await namesIn(orgId, failures), flash: ctx.pages.takeFlash(req), when: await whenIn(orgId) });
   }));
 
   router.post('/sync/failures/retry', ctx.requireRole('admin'), wrap(async (req, res) => {

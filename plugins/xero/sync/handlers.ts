@@ -22,8 +22,8 @@ export function syncHandlers(svc: XeroServices): Record<string, OutboxHandler> {
   const invoice: OutboxHandler<InvoicePushPayload> = { batchSize: SYNC_BATCH_SIZE, maxAttempts: SYNC_MAX_ATTEMPTS, handle: withRetryPolicy((items, h) => pushInvoices(svc, items, h)) };
   const creditNote: OutboxHandler<CreditNotePushPayload> = { batchSize: SYNC_BATCH_SIZE, maxAttempts: SYNC_MAX_ATTEMPTS, handle: withRetryPolicy((items, h) => pushCreditNotes(svc, items, h)) };
   const payment: OutboxHandler<PaymentPushPayload> = { batchSize: SYNC_BATCH_SIZE, maxAttempts: SYNC_MAX_ATTEMPTS, handle: withRetryPolicy((items, h) => pushPayments(svc, items, h)) };
-  // One sale per item, a few at a time: each sale's deposits take one to three calls.
-  const deposit: OutboxHandler<DepositPushPayload> = { batchSize: 10, maxAttempts: SYNC_MAX_ATTEMPTS, handle: withRetryPolicy((items, h) => pushDeposits(svc, items, h)) };
+  // One sale per item, 50 at a time like the others: the batch's prepayments go in one call (deposits/prepayments.ts).
+  const deposit: OutboxHandler<DepositPushPayload> = { batchSize: SYNC_BATCH_SIZE, maxAttempts: SYNC_MAX_ATTEMPTS, handle: withRetryPolicy((items, h) => pushDeposits(svc, items, h)) };
   const history: OutboxHandler<HistoryNotePayload> = { batchSize: HISTORY_NOTE_BATCH, maxAttempts: 100, handle: withRetryPolicy((items, h) => addHistoryNotes(svc, items, h)) };
   const receipt: OutboxHandler<ReceiptAttachPayload> = { batchSize: RECEIPT_BATCH, maxAttempts: SYNC_MAX_ATTEMPTS, handle: withRetryPolicy((items, h) => attachReceipts(svc, items, h)) };
   return {

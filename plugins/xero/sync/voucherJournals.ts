@@ -10,6 +10,7 @@ import { PermanentError } from '../../../server/errors';
 import type { XeroConfig } from '../config';
 import { getLiveConnection } from '../connection/store';
 import { writeAudit } from '../engine/audit';
+import { saleNameOf } from '../engine/names';
 import { idempotencyKey, stableJson } from '../engine/keys';
 import { findRecord, saveRecord, type RecordKey } from '../engine/records';
 import { withRetryPolicy } from '../engine/retryPolicy';
@@ -42,13 +43,13 @@ export const onVoucherExpired: EventSubscriber<XeroConfig, 'voucher.expired'> = 
   await ctx.sync.upsert(trx, { orgId: event.orgId, entityType: 'sale', entityId: voucher.saleId, recordType: VOUCHER_JOURNAL_RECORD, status: 'pending', error: null });
 };
 
-/** The journal for one voucher (pure): debits positive, credits negative, balancing to zero. */
-export function voucherJournal(v: VoucherSnapshot, accounts: { liability: string; revenue: string }, day: string): XeroManualJournal {
+/** The journal for one voucher (pure): debits positive, credits negative, balancing to zero; `saleName` as people call the voucher's sale. */
+export function voucherJournal(v: VoucherSnapshot, saleName: string, accounts: { liability: string; revenue: string }, day: string): XeroManualJournal {
   const amount = Number(money.formatMinor(v.writtenOffMinor, v.currency));
   const description = `Gift voucher ${v.code} expired on ${v.expiresOn}: ${money.formatMinor(v.writtenOffMinor, v.currency)} ${v.currency} unused`;
   return {
     // The audit trail (Xero's and ours, which keeps the request) says when no person pressed the button.
-    Narration: `Expired gift voucher ${v.code} (sale ${v.saleId}) written off${v.automatic ? ' automatically' : ''}`,
+    Narration: `Expired gift voucher ${v.code} (${saleName}) written off${v.automatic ? ' automatically' : ''}`,
     Date: day,
     Status: 'POSTED',
     LineAmountTypes: 'NoTax',
@@ -89,7 +90,7 @@ async function postJournals(svc: XeroServices, items: OutboxItem<VoucherJournalP
         throw new MappingToFixError('Expired gift vouchers need the revenue account their balance moves to, and none is set',
           'Mapping to fix: expired vouchers revenue account (none) (Xero settings, Gift vouchers)');
       }
-      journal = voucherJournal(v, { liability: requireVoucherAccount(mappings), revenue }, xeroDate(v.writtenOffAt, timeZone));
+      journal = voucherJournal(v, await saleNameOf(ctx.records, ctx.db, orgId, v.saleId), { liability: requireVoucherAccount(mappings), revenue }, xeroDate(v.writtenOffAt, timeZone));
     } catch (err) {
       if (!(err instanceof PermanentError)) throw err;
       await sync('failed', { error: err.message, note: err instanceof MappingToFixError ? err.note : null });

@@ -138,11 +138,11 @@ for (const kind of dbKinds()) {
       assert.equal((await db()('stripe_events').where({ org_id: orgId, event_id: event.id })).length, 1, 'the event is recorded once');
       const [item] = await items('stripe.charge.record').where({ dedupe_key: `stripe.charge.record:${orgId}:${chargeId}` });
       assert.equal(item.status, 'dead', 'flagged for a person, not retried');
-      assert.match(item.last_error, new RegExp(`^Charge ${chargeId}: names sale ${sale.id} \\(50\\.00 GBP\\) but conflicts with a payment already recorded: .*payment ${byHand.payment.id} \\(20\\.00 GBP on Sale ${sale.id}\\)`));
+      assert.match(item.last_error, new RegExp(`^Charge ${chargeId}: names Sale ${sale.id} \\(50\\.00 GBP\\) but conflicts with a payment already recorded: .*payment ${byHand.payment.id} \\(20\\.00 GBP on Sale ${sale.id}\\)`));
       const payments = await db()('payments').where({ sale_id: sale.id });
       assert.deepEqual(payments.map((p: { amount_minor: number | string }) => Number(p.amount_minor)), [2_000], 'nothing recorded twice');
       const page = await admin.get('/plugins/stripe');
-      assert.match(page.text, new RegExp(`Needs attention[\\s\\S]*Charge ${chargeId}[\\s\\S]*names sale ${sale.id}`));
+      assert.match(page.text, new RegExp(`Needs attention[\\s\\S]*Charge ${chargeId}[\\s\\S]*names Sale ${sale.id}`));
     });
 
     it('records a payout once with its lines when every webhook comes twice and newest first', async () => {

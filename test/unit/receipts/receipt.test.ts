@@ -81,7 +81,7 @@ test('the PDF carries business, customer, lines, VAT by rate, payments and total
   assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
   const text = pdfText(pdf);
   for (const expected of [
-    'Riverside Climbing Centre', 'Receipt for sale R-1001', 'Date: 2026-07-01', 'Ada Lovelace', 'ada@example.test',
+    'Riverside Climbing Centre', 'Receipt for Sale R-1001', 'Date: 2026-07-01', 'Ada Lovelace', 'ada@example.test',
     'Climbing session', '12.99', 'Chalk bag', '3.33', '9.99',
     '20% (VAT on Income) (20%)', '19.14', '3.84', '22.98', '5% (VAT on Income) (5%)', '0.24', 'VAT not stated', '2.00',
     'Cash', '30.00', 'Total (GBP)', '37.47', '4.08', '33.39', 'Still to pay', '7.47',

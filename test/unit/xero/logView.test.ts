@@ -3,8 +3,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  actorLabel, actorShown, foldHistoryNotes, logPage, nameXeroIds, pageNumber, pageWindow, SYSTEM_ACTOR, xeroIdsIn,
+  actorLabel, actorShown, foldHistoryNotes, logPage, messageParts, nameXeroIds, pageNumber, pageWindow, SYSTEM_ACTOR, xeroIdsIn,
 } from '../../../plugins/xero/engine/logView';
+import { knownRecordOf } from '../../../plugins/xero/engine/knownRecords';
 
 describe('sync log pages', () => {
   it('reads ?page= as a whole number from 1, anything else as the first page', () => {
@@ -82,5 +83,40 @@ describe('Xero ids in messages', () => {
     const numbers = new Map([[invoiceId.toLowerCase(), 'LB-16']]);
     assert.equal(nameXeroIds(`History note added to invoice ${invoiceId}; payment ${paymentId}`, numbers), `History note added to invoice LB-16; payment ${paymentId}`);
     assert.equal(nameXeroIds('nothing to name', numbers), 'nothing to name');
+  });
+
+  it('in Xero\'s message become the records we know, by number or name and linked; an id we do not know stays in the text', () => {
+    const links = { of: (kind: string, id: string) => `https://go.xero.com/${kind}/${id}` };
+    const contactId = '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9';
+    const known = new Map([
+      [invoiceId.toLowerCase(), knownRecordOf({ recordType: 'invoice', number: 'LB-16', entityType: 'sale', entityId: 16 }, invoiceId, links)],
+      [contactId, knownRecordOf({ recordType: 'contact', number: null, entityType: 'customer', entityId: 4 }, contactId, links, 'Ada Lovelace')],
+    ]);
+    const unknown = '11111111-2222-4333-8444-555555555555';
+    const message = `Invoice ${invoiceId} cannot be paid: the contact ${contactId} is archived (see ${unknown}).`;
+    assert.deepEqual(messageParts(message, known), [
+      { text: 'Invoice ' },
+      { text: 'LB-16', record: { name: 'LB-16', what: 'Xero invoice LB-16', href: `https://go.xero.com/invoice/${invoiceId}` } },
+      { text: ' cannot be paid: the contact ' },
+      { text: 'Ada Lovelace', record: { name: 'Ada Lovelace', what: 'Xero contact Ada Lovelace', href: `https://go.xero.com/contact/${contactId}` } },
+      { text: ` is archived (see ${unknown}).` },
+    ]);
+    assert.equal(messageParts(message, known).map((p) => p.text).join(''), `Invoice LB-16 cannot be paid: the contact Ada Lovelace is archived (see ${unknown}).`);
+    assert.deepEqual(messageParts('no ids at all', known), [{ text: 'no ids at all' }]);
+    assert.deepEqual(messageParts('', known), []);
+    assert.deepEqual(messageParts(invoiceId, known).map((p) => p.text), ['LB-16'], 'a message that is only the id');
+  });
+
+  it('name each kind we keep by what it is, with the page Xero has for it', () => {
+    const links = { of: (kind: string, id: string) => `${kind}:${id}` };
+    const id = 'ed7f6041-c915-4667-bd1d-54c48e92161e';
+    const of = (recordType: string, number: string | null) => knownRecordOf({ recordType, number, entityType: 'payment', entityId: 7 }, id, links);
+    assert.deepEqual(of('credit_note', 'LB-CN-3'), { name: 'LB-CN-3', what: 'Xero credit note LB-CN-3', href: `credit_note:${id}` });
+    assert.deepEqual(of('overpayment', 'LB-OP-7'), { name: 'LB-OP-7', what: 'Xero overpayment LB-OP-7', href: `bank_transaction:${id}` });
+    assert.deepEqual(of('prepayment', 'LB-DEP-7'), { name: 'LB-DEP-7', what: 'Xero prepayment LB-DEP-7', href: `bank_transaction:${id}` });
+    assert.deepEqual(of('bank_transaction', 'po_1 fees'), { name: 'po_1 fees', what: 'Xero bank transaction po_1 fees', href: `bank_transaction:${id}` });
+    assert.deepEqual(of('payment', null), { name: 'Xero payment', what: 'Xero payment', href: `payment:${id}` }, 'ours without a number: said by what it is');
+    assert.deepEqual(knownRecordOf({ recordType: 'contact', number: null, entityType: 'customer', entityId: 4 }, id, links),
+      { name: 'Xero contact of customer 4', what: 'Xero contact of customer 4', href: `contact:${id}` });
   });
 });

@@ -77,7 +77,13 @@ describe('buildCreditNote', () => {
     assert.throws(() => buildCreditNote(refundOf(sale, { saleId: 1, amountMinor: 1 }), sale, ukMappings(), cnOpts), PermanentError);
     assert.throws(
       () => buildCreditNote(refundOf(sale, { kind: 'lines', amountMinor: 1, lines: [{ saleLineId: 1, quantity: null, amountMinor: 1 }] }), sale, ukMappings(), cnOpts),
-      /names sale line 1, which is not on sale 42/,
+      /names sale line 1, which is not on Sale 42/,
+    );
+    const named = { ...cnOpts, saleName: (id: number) => (id === sale.id ? 'Sale TILL-042' : `Sale ${id}`) };
+    assert.throws(() => buildCreditNote(refundOf(sale, { saleId: 1, amountMinor: 1 }), sale, ukMappings(), named), /Refund \d+ belongs to Sale 1, not Sale TILL-042$/);
+    assert.throws(
+      () => buildCreditNote(refundOf(sale, { kind: 'lines', amountMinor: 1, lines: [{ saleLineId: 1, quantity: null, amountMinor: 1 }] }), sale, ukMappings(), named),
+      /which is not on Sale TILL-042$/, 'the sale by the name the caller gives, never "sale 42"',
     );
   });
 

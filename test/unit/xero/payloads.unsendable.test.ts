@@ -22,7 +22,9 @@ describe('records Xero cannot take', () => {
   it('anything else a builder trips on is permanent for that record, with the reason', () => {
     const sale = makeSale('GBP', [{ price: 1000 }], { occurredAt: Number.NaN });
     assert.throws(() => buildInvoice(sale, ukMappings(), { contact: { ContactID: 'c' }, saleUrl: 'http://x', now: Number.NaN }),
-      (err: unknown) => err instanceof PermanentError && /^Could not build the invoice of sale \d+ for Xero: /.test(err.message));
+      (err: unknown) => err instanceof PermanentError && /^Could not build the invoice of Sale \d+ for Xero: /.test(err.message));
+    assert.throws(() => buildInvoice(sale, ukMappings(), { contact: { ContactID: 'c' }, saleUrl: 'http://x', now: Number.NaN, saleName: () => 'Sale TILL-016' }),
+      (err: unknown) => err instanceof PermanentError && /^Could not build the invoice of Sale TILL-016 for Xero: /.test(err.message), 'named as the caller names the sale');
   });
 
   it('cuts names and references by characters, never through an emoji', () => {

@@ -19,13 +19,16 @@ import { undecided, type Batch, type RefundWork } from './work';
 export async function createNotes(b: Batch, work: readonly RefundWork[], invoices: ReadonlyMap<string, InvoiceAnswer>): Promise<void> {
   const { ctx } = b.svc;
   const toCreate: RefundWork[] = [];
-  for (const w of undecided(b, work)) {
+  const pending = undecided(b, work);
+  const saleName = await saleNamesOf(ctx.records, ctx.db, b.session.orgId, pending.map((w) => w.sale.id));
+  for (const w of pending) {
     try {
       const contactId = invoices.get(w.invoice.xeroId!.toLowerCase())?.contact?.contactId;
       w.built = buildCreditNote(w.refund, w.sale, b.mappings, {
         contact: contactId ? { ContactID: contactId } : { Name: w.sale.customer.name, ContactNumber: `LB-C-${w.sale.customer.id}` },
         now: ctx.clock.now(),
         timeZone: b.timeZone,
+        saleName,
       });
       if (!w.creditNoteId) {
         // Dated inside a period locked in Xero: on the first open day, or held for the admin (the setting).
@@ -55,7 +58,6 @@ export async function createNotes(b: Batch, work: readonly RefundWork[], invoice
   // Refused elements were not created; created ones are recorded below (a retry resumes after them).
   await clearMarks(ctx.db, toCreate.filter((_, n) => !elements[n]!.ok).map((w) => w.item.id), 'credit_note');
   const lockRefused: { w: RefundWork; messages: readonly string[] }[] = [];
-  const saleName = await saleNamesOf(ctx.records, ctx.db, b.session.orgId, toCreate.map((w) => w.sale.id));
   for (const [n, w] of toCreate.entries()) {
     const element = elements[n]!;
     const request = { idempotencyKey: idemKey, unitdp, payload: w.built!.payload, expected: w.built!.expected, basis: w.built!.basis };

@@ -46,16 +46,55 @@ export function depositToRefundFrom(refund: { method: string | null; amountMinor
 
 /**
  * How much of a deposit's prepayment goes to the invoice: what it still holds (what was paid less what was
- * given back out of it), no more than the invoice still has due after the allocations before it. Xero
- * refuses more than either (the remaining credit, the invoice's AmountDue).
+ * given back out of it), no more than the invoice still has due. Xero refuses more than either (the
+ * remaining credit, the invoice's AmountDue).
  */
-export function allocationAmounts(deposits: readonly HeldDeposit[], invoiceDueMinor: number): { paymentId: number; amountMinor: number }[] {
-  let due = invoiceDueMinor;
-  return deposits.map((d) => {
-    const amountMinor = Math.max(0, Math.min(heldMinor(d), due));
-    due -= amountMinor;
-    return { paymentId: d.paymentId, amountMinor };
-  });
+export const allocationAmount = (d: HeldDeposit, invoiceDueMinor: number): number => Math.max(0, Math.min(heldMinor(d), invoiceDueMinor));
+
+/**
+ * What the invoice still owes as far as our own records tell, without asking Xero: its total as Xero
+ * computed it when it was posted, less what the sale's deposits already allocated to it. Null when the
+ * total is not known. An accountant's change in Xero since then is not in it: Xero refuses an allocation
+ * above what the invoice owes (nothing is allocated), and the push then reads the invoice (push.ts).
+ */
+export function dueByOurRecords(invoiceTotalMinor: number | null, allocatedMinor: readonly number[]): number | null {
+  if (invoiceTotalMinor === null) return null;
+  return invoiceTotalMinor - allocatedMinor.reduce((sum, a) => sum + a, 0);
+}
+
+/**
+ * Whether to read the invoice from Xero before allocating: when our own figure is unknown, or when it would
+ * cap a deposit below what it holds (the invoice may owe more in Xero now, and the cap is then Xero's to
+ * say). Otherwise every deposit goes in full, and a refusal is what tells of a change in Xero.
+ */
+export function mustReadInvoiceFirst(deposits: readonly HeldDeposit[], dueMinor: number | null): boolean {
+  return dueMinor === null || deposits.reduce((sum, d) => sum + Math.max(0, heldMinor(d)), 0) > dueMinor;
+}
+
+/**
+ * Groups (one sale's deposits each) packed into calls of at most `perCall` elements, in order: a sale's
+ * deposits go in one call (its item is marked and answered once), a new call starting when the next sale
+ * would not fit; only a sale with more deposits than a call takes is split across calls.
+ */
+export function packInCalls<T>(groups: readonly (readonly T[])[], perCall: number): T[][] {
+  const calls: T[][] = [];
+  let current: T[] = [];
+  for (const group of groups) {
+    if (group.length === 0) continue;
+    if (current.length > 0 && current.length + group.length > perCall) {
+      calls.push(current);
+      current = [];
+    }
+    for (const element of group) {
+      if (current.length === perCall) {
+        calls.push(current);
+        current = [];
+      }
+      current.push(element);
+    }
+  }
+  if (current.length > 0) calls.push(current);
+  return calls;
 }
 
 /** What the sale's page says of a deposit, on its sync state. */

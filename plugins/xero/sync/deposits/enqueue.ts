@@ -42,12 +42,22 @@ async function xeroSide(trx: Queryable, orgId: number, saleId: number): Promise<
 }
 
 /**
+ * Only money that arrived, no more than the booking owes, is posted as a deposit. Paid from the customer's
+ * credit or a gift voucher, nothing arrived: Xero receives a prepayment only into a bank account, and the
+ * credit (or the voucher liability) pays the invoice once it is posted. A payment above what the booking
+ * owes waits for the invoice too, then posts as a payment and an overpayment of its excess: the customer's
+ * credit in Xero is then an overpayment, which a later payment from that credit draws on (a prepayment for
+ * the whole would hold the credit where nothing draws on it, and that later payment would wait forever).
+ */
+const takesAsDeposit = (payment: PaymentSnapshot): boolean =>
+  (payment.fromCredit?.length ?? 0) === 0 && !payment.voucherCode && (payment.creditMinor ?? 0) === 0;
+
+/**
  * A payment of a sale whose invoice waits for its service date (and is not in Xero): recorded as a deposit
  * and queued to be posted as a prepayment now. Returns false when it is an ordinary payment.
  */
 export async function takeAsDeposit(ctx: Ctx, trx: Queryable, orgId: number, sale: SaleSnapshot, payment: PaymentSnapshot, availableAt?: number): Promise<boolean> {
-  // Paid from the customer's credit, no money arrived: nothing to receive into a bank account.
-  if (!sale.serviceDate || (payment.fromCredit?.length ?? 0) > 0) return false;
+  if (!sale.serviceDate || !takesAsDeposit(payment)) return false;
   const now = ctx.clock.now();
   const organisation = await ctx.organisations.get(trx, orgId);
   const mappings = await loadResolvedMappings(trx, orgId);

@@ -1,55 +1,38 @@
-// A sale's deposits → Xero, one sale per item (subject xero:deposits:<saleId>, so a sale's deposit work runs
-// in order and never waits behind its invoice). Each run brings the sale's deposits to where they should be,
-// step by step, each step recorded in xero_records as soon as Xero answers so that a retry resumes where it
-// stopped and nothing is sent twice (send marks: a request that may have landed is looked up first):
-//   prepayments  each deposit without one: ONE PUT /BankTransactions (RECEIVE-PREPAYMENT, into the method's
-//                account, the customer's contact); after a send that may have landed, ONE lookup by Reference
+// Sales' deposits → Xero, one sale per item (subject xero:deposits:<saleId>, so a sale's deposit work runs
+// in order and never waits behind its invoice), up to 50 items a batch. Each run brings the sale's deposits
+// to where they should be, step by step, each step recorded in xero_records as soon as Xero answers so that
+// a retry resumes where it stopped and nothing is sent twice (send marks: a request that may have landed is
+// looked up first):
+//   prepayments  the whole batch's deposits without one, together (prepayments.ts): ONE PUT /BankTransactions
+//                (RECEIVE-PREPAYMENT, into the method's account, the customer's contact) per 50, contacts
+//                resolved for the batch; after a send that may have landed, ONE lookup by Reference per 50
 //   refunds      each refund given back out of a deposit before the invoice: ONE PUT /Payments out of its
 //                prepayment (a lookup by Reference first when it may have landed)
 //   allocations  once the invoice is in Xero: each prepayment's credit (what it still holds) to the invoice,
-//                capped by the invoice's AmountDue (ONE GET), one PUT per prepayment (Xero's endpoint is per
-//                prepayment); after one that may have landed, the prepayment is read back first
+//                one PUT per prepayment (Xero's endpoint is per prepayment), capped by what the invoice owes
+//                by our own records; Xero's AmountDue is read (ONE GET) only when that figure would cap a
+//                deposit or Xero refuses an allocation; after one that may have landed, the prepayment is
+//                read back first
 // Each deposit's sync state says where it is (the sale's page). The decisions are pure (decisions.ts).
-import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, PaymentSnapshot, RefundSnapshot, SaleSnapshot } from '../../../../server/plugins/contract';
-import { minorUnitDigits } from '../../../../server/plugins/contract';
+import type { OutboxHandlerContext, OutboxOutcome, PaymentSnapshot, RefundSnapshot } from '../../../../server/plugins/contract';
 import { PermanentError } from '../../../../server/errors';
 import { withClearingAccounts } from '../../clearing/paymentAccounts';
-import { writeAudit, type AuditEntry } from '../../engine/audit';
+import { batchRecorder } from '../../engine/batchRecorder';
+import { writeAudit } from '../../engine/audit';
+import { saleNameOf } from '../../engine/names';
 import { idempotencyKey, stableJson } from '../../engine/keys';
 import { afterCallFailure, done, failed, finishBatch, type ItemResult } from '../../engine/outcomes';
-import { findRecords, isRemovedInXero, saveRecord, type RecordKey, type XeroRecord } from '../../engine/records';
-import { clearMarks, markedItems, sendMarked, type SendStep } from '../../engine/sendMarks';
-import { openSession, type XeroSession } from '../../engine/session';
+import { findRecords, isRemovedInXero, saveRecord, type XeroRecord } from '../../engine/records';
+import { clearMarks, sendMarked } from '../../engine/sendMarks';
+import { openSession } from '../../engine/session';
 import { permanentMessage, type XeroServices } from '../../engine/services';
-import type { ResolvedMappings } from '../../mappings/types';
-import { minorToXeroCents } from '../../payloads/arithmetic';
 import type { XeroInvoice } from '../../gateway/documents';
-import { buildAllocation, buildPrepaymentReceipt, buildPrepaymentRefund, creditNoteNumberFor, invoiceNumberFor, prepaymentReferenceFor, xeroDate } from '../../payloads';
+import { buildAllocation, buildPrepaymentRefund, creditNoteNumberFor, invoiceNumberFor, xeroDate } from '../../payloads';
 import { resolveContacts } from '../contacts';
 import { mappingsOrFinish } from '../mappingsOrFinish';
-import type { DepositPushPayload } from '../types';
-import { allocationAmounts, depositNote, type HeldDeposit } from './decisions';
-import { depositRowsOfSales } from './store';
-import { batchRecorder } from '../../engine/batchRecorder';
-
-type Item = OutboxItem<DepositPushPayload>;
-
-/** Refused by Xero, or impossible to build: the item fails with this message (the admin fixes it, then retries). */
-class StepRefused extends Error {}
-
-interface Run {
-  svc: XeroServices;
-  session: XeroSession;
-  mappings: ResolvedMappings;
-  timeZone: string;
-  item: Item;
-  sale: SaleSnapshot;
-  deposits: PaymentSnapshot[];
-  /** Refunds given back out of a deposit, with the deposit each comes out of. */
-  refunds: { refund: RefundSnapshot; fromPaymentId: number }[];
-  keys: Record<'invoice' | 'prepayment' | 'allocation' | 'refund', RecordKey>;
-  audit: AuditEntry[];
-}
+import { allocationAmount, dueByOurRecords, mustReadInvoiceFirst, type HeldDeposit } from './decisions';
+import { postPrepayments } from './prepayments';
+import { auditBase, loadRun, mayHaveLanded, now, StepRefused, syncDeposit, xeroCents, type Item, type Run } from './run';
 
 export async function pushDeposits(svc: XeroServices, items: Item[], hctx: OutboxHandlerContext): Promise<OutboxOutcome[]> {
   const { ctx } = svc;
@@ -66,108 +49,45 @@ export async function pushDeposits(svc: XeroServices, items: Item[], hctx: Outbo
     refund: { orgId, tenantId, entityType: 'refund', recordType: 'prepayment_refund' },
   };
   const results = recorder.results;
+  const runs: { index: number; run: Run }[] = [];
+  for (const [index, item] of items.entries()) {
+    const sale = await ctx.records.sale(ctx.db, orgId, item.payload.saleId);
+    if (sale) runs.push({ index, run: await loadRun(svc, session, loaded, item, sale, keys) });
+    else results[index] = failed(`Sale ${item.payload.saleId} no longer exists in this organisation`, undefined);
+  }
   try {
-    for (const [index, item] of items.entries()) {
-      const sale = await ctx.records.sale(ctx.db, orgId, item.payload.saleId);
-      if (!sale) {
-        results[index] = failed(`Sale ${item.payload.saleId} no longer exists in this organisation`, undefined);
-        continue;
-      }
-      const run = await loadRun(svc, session, loaded, item, sale, keys);
+    // The batch's prepayments first, together (prepayments.ts); then each sale's own steps, in order.
+    let refused: Map<number, string>;
+    try {
+      refused = await postPrepayments(svc, session, runs.map((r) => r.run));
+    } catch (err) {
+      // What Xero answered before the call that failed is recorded; its audit rows are kept too.
+      await writeAudit(ctx.db, runs.flatMap((r) => r.run.audit), ctx.clock.now());
+      throw err;
+    }
+    for (const { index, run } of runs) {
       try {
-        await prepayments(run);
+        const prepaymentRefused = refused.get(run.item.id);
+        if (prepaymentRefused !== undefined) throw new StepRefused(prepaymentRefused);
         await refundsOutOfDeposits(run);
         await cancellationInvoice(run);
         await allocations(run);
         results[index] = done(undefined, run.audit);
       } catch (err) {
         if (!(err instanceof StepRefused) && !(err instanceof PermanentError)) {
-          await writeAudit(ctx.db, run.audit, ctx.clock.now());
+          // This run's rows, and those of the runs after it whose prepayments were posted above.
+          await writeAudit(ctx.db, runs.filter((r) => results[r.index] === undefined).flatMap((r) => r.run.audit), ctx.clock.now());
           throw err;
         }
         const message = err instanceof PermanentError ? permanentMessage(err) : err.message;
         await showFailure(run, message);
-        results[index] = failed(message, undefined, [...run.audit, { ...auditBase(run, 'payment', 'prepayment', sale.id), action: 'failed', outcome: 'failed', message }]);
+        results[index] = failed(message, undefined, [...run.audit, { ...auditBase(run, 'payment', 'prepayment', run.sale.id), action: 'failed', outcome: 'failed', message }]);
       }
     }
   } catch (err) {
     return afterCallFailure(ctx, items, results, err, hctx.workerId);
   }
   return finishBatch(ctx, items, results as ItemResult[], hctx.workerId);
-}
-
-async function loadRun(
-  svc: XeroServices, session: XeroSession, loaded: { mappings: ResolvedMappings; timeZone: string }, item: Item, sale: SaleSnapshot, keys: Run['keys'],
-): Promise<Run> {
-  const { ctx } = svc;
-  const rows = await depositRowsOfSales(ctx.db, session.orgId, [sale.id]);
-  const paymentIds = new Set(rows.filter((r) => r.kind === 'payment').map((r) => r.entityId));
-  const refundFrom = new Map(rows.filter((r) => r.kind === 'refund' && r.fromPaymentId !== null).map((r) => [r.entityId, r.fromPaymentId!]));
-  const deposits = (await ctx.records.paymentsOfSale(ctx.db, session.orgId, sale.id)).filter((p) => paymentIds.has(p.id)).sort((a, b) => a.id - b.id);
-  const refunds = (await ctx.records.refundsOfSale(ctx.db, session.orgId, sale.id))
-    .filter((r) => refundFrom.has(r.id)).sort((a, b) => a.id - b.id).map((refund) => ({ refund, fromPaymentId: refundFrom.get(refund.id)! }));
-  return { svc, session, mappings: loaded.mappings, timeZone: loaded.timeZone, item, sale, deposits, refunds, keys, audit: [] };
-}
-
-const auditBase = (run: Run, entityType: 'payment' | 'refund', recordType: 'prepayment' | 'prepayment_allocation' | 'prepayment_refund', entityId: number) => ({
-  orgId: run.session.orgId, entityType, entityId, recordType, triggeredBy: run.item.payload.triggeredBy ?? 'system', outboxItemId: run.item.id,
-});
-
-const xeroCents = (minor: number, currency: string): number => Number(minorToXeroCents(BigInt(minor), minorUnitDigits(currency)));
-const now = (run: Run): number => run.svc.ctx.clock.now();
-
-/** Was a request of this step sent for this item and never answered (it may have landed)? */
-async function mayHaveLanded(run: Run, step: SendStep): Promise<boolean> {
-  if (run.item.payload.reconcile) return true;
-  if (run.item.attempts <= 1) return false;
-  return (await markedItems(run.svc.ctx.db, [run.item], step)).has(run.item.id);
-}
-
-/** Each deposit without its prepayment in Xero: adopted if an earlier attempt landed, else created. */
-async function prepayments(run: Run): Promise<void> {
-  const { ctx } = run.svc;
-  const known = await findRecords(ctx.db, run.keys.prepayment, run.deposits.map((d) => d.id));
-  let missing = run.deposits.filter((d) => !known.get(d.id)?.xeroId);
-  if (missing.length === 0) return;
-
-  if (await mayHaveLanded(run, 'prepayment')) {
-    const found = await run.session.xero.findPrepaymentsByReference(missing.map((d) => prepaymentReferenceFor(d, run.mappings)));
-    for (const d of missing) {
-      const match = found.find((f) => f.reference === prepaymentReferenceFor(d, run.mappings) && f.prepaymentId);
-      if (!match) continue;
-      await saveRecord(ctx.db, run.keys.prepayment, { entityId: d.id, xeroId: match.prepaymentId, number: match.reference, status: match.status ?? 'AUTHORISED', amountCents: xeroCents(d.amountMinor, d.currency) }, now(run));
-      run.audit.push({ ...auditBase(run, 'payment', 'prepayment', d.id), action: 'adopted', outcome: 'ok', message: `found in Xero by reference ${match.reference} before re-sending; adopted` });
-    }
-    missing = missing.filter((d) => !found.some((f) => f.reference === prepaymentReferenceFor(d, run.mappings) && f.prepaymentId));
-    if (missing.length === 0) {
-      for (const d of run.deposits) await syncDeposit(run, d);
-      return;
-    }
-  }
-
-  const contact = (await resolveContacts(run.session, ctx.db, [run.sale.customer], [run.item.id])).get(run.sale.customer.id);
-  if (!contact || !contact.ok) throw new StepRefused(contact && !contact.ok ? contact.message : 'the customer could not be matched to a Xero contact');
-  // Stripe/GoCardless without a mapped account: into the provider's clearing account (found or created), as payments are.
-  const mappings = await withClearingAccounts(ctx, run.session, run.mappings, missing);
-  const receipts = missing.map((d) => buildPrepaymentReceipt(d, run.sale, mappings, { contactId: contact.contactId, timeZone: run.timeZone }));
-  const idemKey = idempotencyKey('prepayments', [run.item.id], stableJson(receipts));
-  const elements = await sendMarked(run.session, ctx.db, [run.item.id], 'prepayment', (beforeSend) => run.session.xero.createPrepayments(receipts, { idempotencyKey: idemKey, beforeSend }));
-  const refused: string[] = [];
-  for (const [n, d] of missing.entries()) {
-    const element = elements[n]!;
-    const request = { idempotencyKey: idemKey, payload: receipts[n] };
-    if (element.ok && element.value.prepaymentId) {
-      await saveRecord(ctx.db, run.keys.prepayment, { entityId: d.id, xeroId: element.value.prepaymentId, number: receipts[n]!.Reference, status: element.value.status ?? 'AUTHORISED', amountCents: xeroCents(d.amountMinor, d.currency) }, now(run));
-      run.audit.push({ ...auditBase(run, 'payment', 'prepayment', d.id), action: 'created', outcome: 'ok', request, response: element.summary, message: `prepayment ${element.value.prepaymentId}` });
-    } else {
-      const message = element.ok ? 'Xero created the bank transaction without a prepayment' : element.messages.join('; ') || 'Xero refused this prepayment without a message';
-      run.audit.push({ ...auditBase(run, 'payment', 'prepayment', d.id), action: 'failed', outcome: 'failed', request, response: element.summary, message });
-      refused.push(`deposit ${d.id}: ${message}`);
-    }
-  }
-  await clearMarks(ctx.db, [run.item.id], 'prepayment');
-  for (const d of run.deposits) await syncDeposit(run, d);
-  if (refused.length > 0) throw new StepRefused(`Xero refused the prepayment of ${refused.join('; ')}`);
 }
 
 /** Refunds given back out of a deposit before the invoice: a payment out of its prepayment, from the refund method's account. */
@@ -251,10 +171,11 @@ async function cancellationInvoice(run: Run): Promise<void> {
     if (!contact || !contact.ok) throw new StepRefused(contact && !contact.ok ? contact.message : 'the customer could not be matched to a Xero contact');
     const amount = Number(xeroCents(cancellation.keptMinor, run.sale.currency)) / 100;
     const date = xeroDate(cancellation.at, run.timeZone);
+    const saleName = await saleNameOf(ctx.records, ctx.db, run.session.orgId, run.sale.id);
     const payload: XeroInvoice = {
-      Type: 'ACCREC', Contact: { ContactID: contact.contactId }, InvoiceNumber: number, Reference: `Cancelled: ${run.sale.reference ?? `Sale ${run.sale.id}`}`,
+      Type: 'ACCREC', Contact: { ContactID: contact.contactId }, InvoiceNumber: number, Reference: `Cancelled: ${run.sale.reference ?? saleName}`,
       CurrencyCode: run.sale.currency, Date: date, DueDate: date, Status: 'AUTHORISED', LineAmountTypes: 'NoTax',
-      LineItems: [{ Description: `Deposit kept: booking ${run.sale.reference ?? `#${run.sale.id}`} cancelled`, Quantity: 1, UnitAmount: amount, LineAmount: amount, AccountCode: account, TaxType: 'NONE' }],
+      LineItems: [{ Description: `Deposit kept: ${saleName} cancelled`, Quantity: 1, UnitAmount: amount, LineAmount: amount, AccountCode: account, TaxType: 'NONE' }],
     };
     const idemKey = idempotencyKey('cancellation-invoice', [run.item.id], stableJson(payload));
     const [element] = await sendMarked(run.session, ctx.db, [run.item.id], 'invoice', (beforeSend) => run.session.xero.createInvoices([payload], { unitdp: 2, idempotencyKey: idemKey, beforeSend }));
@@ -274,11 +195,17 @@ async function cancellationInvoice(run: Run): Promise<void> {
 /** On the invoice record of a cancelled booking's invoice: the kept deposit's, posted by this push. */
 const CANCELLATION_MARK = 'cancellation: deposit kept';
 
-/** Once the invoice is in Xero: what each prepayment still holds goes to it (capped by its AmountDue). */
+/**
+ * Once the invoice is in Xero: what each prepayment still holds goes to it, capped by what the invoice owes.
+ * What it owes is our own figure (its total as posted, less our allocations: decisions.ts) unless that
+ * would cap a deposit or is unknown; then, or when Xero refuses an allocation, the invoice is read (ONE GET)
+ * and Xero's AmountDue caps what is left.
+ */
 async function allocations(run: Run): Promise<void> {
   const { ctx } = run.svc;
   const invoice = (await findRecords(ctx.db, run.keys.invoice, [run.sale.id])).get(run.sale.id);
   if (!invoice?.xeroId || isRemovedInXero(invoice.status) || run.deposits.length === 0) return;
+  const invoiceId = invoice.xeroId;
   const recorded = await findRecords(ctx.db, run.keys.allocation, run.deposits.map((d) => d.id));
   const prepaymentOf = await findRecords(ctx.db, run.keys.prepayment, run.deposits.map((d) => d.id));
   const open = run.deposits.filter((d) => !recorded.has(d.id) && prepaymentOf.get(d.id)?.xeroId);
@@ -290,42 +217,79 @@ async function allocations(run: Run): Promise<void> {
     refundedMinor: run.refunds.filter((r) => r.fromPaymentId === d.id).reduce((sum, r) => sum + xeroCents(r.refund.amountMinor, r.refund.currency), 0),
   }));
   const landed = await mayHaveLanded(run, 'prepayment_allocation');
-  const [state] = await run.session.xero.getInvoices([invoice.xeroId]);
-  if (!state) throw new StepRefused(`The invoice ${invoice.number ?? ''} is not in Xero any more`);
+  /** Xero's own AmountDue has been read in this run (it then already counts the allocations made before). */
+  let readFromXero = false;
+  const readDue = async (): Promise<number> => {
+    readFromXero = true;
+    const [state] = await run.session.xero.getInvoices([invoiceId]);
+    if (!state) throw new StepRefused(`The invoice ${invoice.number ?? ''} is not in Xero any more`);
+    return state.amountDueCents;
+  };
+  const ours = dueByOurRecords(invoiceTotalOf(run, invoice), [...recorded.values()].map((r) => r.amountCents ?? 0));
+  let due = mustReadInvoiceFirst(held, ours) ? await readDue() : ours!;
   const date = xeroDate(now(run), run.timeZone);
-  for (const plan of allocationAmounts(held, state.amountDueCents)) {
-    const d = open.find((o) => o.id === plan.paymentId)!;
+  const record = async (d: PaymentSnapshot, amountCents: number, status: 'ALLOCATED' | 'NONE') => {
+    await saveRecord(ctx.db, run.keys.allocation, { entityId: d.id, xeroId: invoiceId, number: invoice.number, status, amountCents, note: date }, now(run));
+    await syncDeposit(run, d);
+  };
+  for (const h of held) {
+    const d = open.find((o) => o.id === h.paymentId)!;
     const prepaymentId = prepaymentOf.get(d.id)!.xeroId!;
     if (landed) {
-      const existing = (await run.session.xero.getPrepayment(prepaymentId))?.allocations.find((a) => a.invoiceId?.toLowerCase() === invoice.xeroId!.toLowerCase());
+      const existing = (await run.session.xero.getPrepayment(prepaymentId))?.allocations.find((a) => a.invoiceId?.toLowerCase() === invoiceId.toLowerCase());
       if (existing) {
-        await saveRecord(ctx.db, run.keys.allocation, { entityId: d.id, xeroId: invoice.xeroId, number: invoice.number, status: 'ALLOCATED', amountCents: existing.amountCents, note: date }, now(run));
-        run.audit.push({ ...auditBase(run, 'payment', 'prepayment_allocation', d.id), action: 'adopted', outcome: 'ok', message: `allocation to ${invoice.number ?? invoice.xeroId} found on the prepayment; adopted` });
-        await syncDeposit(run, d);
+        run.audit.push({ ...auditBase(run, 'payment', 'prepayment_allocation', d.id), action: 'adopted', outcome: 'ok', message: `allocation to ${invoice.number ?? invoiceId} found on the prepayment; adopted` });
+        await record(d, existing.amountCents, 'ALLOCATED');
+        if (!readFromXero) due -= existing.amountCents;
         continue;
       }
     }
-    if (plan.amountMinor === 0) {
-      await saveRecord(ctx.db, run.keys.allocation, { entityId: d.id, xeroId: invoice.xeroId, number: invoice.number, status: 'NONE', amountCents: 0, note: date }, now(run));
-      await syncDeposit(run, d);
+    let amount = allocationAmount(h, due);
+    let sent = amount === 0 ? null : await allocate(run, prepaymentId, d, invoiceId, amount, date);
+    if (sent && !sent.element.ok && !readFromXero) {
+      // Xero refuses an allocation above what the invoice owes (nothing was allocated): it changed in Xero
+      // since it was posted (the accountant credited, paid or edited it). Read what it owes now, and
+      // allocate that when it is less; a refusal for any other reason stands.
+      due = await readDue();
+      const capped = allocationAmount(h, due);
+      if (capped < amount) {
+        amount = capped;
+        sent = amount === 0 ? null : await allocate(run, prepaymentId, d, invoiceId, amount, date);
+      }
+    }
+    if (sent === null) {
+      await record(d, 0, 'NONE');
       continue;
     }
-    const allocation = buildAllocation((plan.amountMinor / 100).toFixed(2), { InvoiceID: invoice.xeroId }, date);
-    const idemKey = idempotencyKey('prepayment-allocation', [run.item.id, d.id], stableJson({ prepaymentId, allocation }));
-    const element = await sendMarked(run.session, ctx.db, [run.item.id], 'prepayment_allocation',
-      (beforeSend) => run.session.xero.allocatePrepayment(prepaymentId, allocation, { idempotencyKey: idemKey, beforeSend }));
-    const request = { idempotencyKey: idemKey, payload: allocation };
+    const { element, request, allocation } = sent;
     if (!element.ok) {
-      await clearMarks(ctx.db, [run.item.id], 'prepayment_allocation');
       const message = element.messages.join('; ') || 'Xero refused this allocation without a message';
       run.audit.push({ ...auditBase(run, 'payment', 'prepayment_allocation', d.id), action: 'failed', outcome: 'failed', request, response: element.summary, message });
       throw new StepRefused(`Xero refused allocating deposit ${d.id} to the invoice ${invoice.number ?? ''}: ${message}`);
     }
-    await saveRecord(ctx.db, run.keys.allocation, { entityId: d.id, xeroId: invoice.xeroId, number: invoice.number, status: 'ALLOCATED', amountCents: plan.amountMinor, note: date }, now(run));
+    run.audit.push({ ...auditBase(run, 'payment', 'prepayment_allocation', d.id), action: 'allocated', outcome: 'ok', request, response: element.summary, message: `${allocation.Amount.toFixed(2)} allocated to ${invoice.number ?? invoiceId}` });
+    await record(d, amount, 'ALLOCATED');
     await clearMarks(ctx.db, [run.item.id], 'prepayment_allocation');
-    run.audit.push({ ...auditBase(run, 'payment', 'prepayment_allocation', d.id), action: 'allocated', outcome: 'ok', request, response: element.summary, message: `${allocation.Amount.toFixed(2)} allocated to ${invoice.number ?? invoice.xeroId}` });
-    await syncDeposit(run, d);
+    due -= amount;
   }
+}
+
+/** The invoice's total as we know it: a kept deposit's invoice is the kept amount; the sale's, Xero's total when posted or last read. */
+function invoiceTotalOf(run: Run, invoice: XeroRecord): number | null {
+  if (invoice.note === CANCELLATION_MARK) return run.sale.cancellation ? xeroCents(run.sale.cancellation.keptMinor, run.sale.currency) : null;
+  return invoice.totals?.totalCents ?? null;
+}
+
+/** ONE allocation of part of a prepayment to the invoice, marked before it goes out; the mark is cleared once Xero answered. */
+async function allocate(run: Run, prepaymentId: string, d: PaymentSnapshot, invoiceId: string, amountCents: number, date: string) {
+  const { ctx } = run.svc;
+  const allocation = buildAllocation((amountCents / 100).toFixed(2), { InvoiceID: invoiceId }, date);
+  const idemKey = idempotencyKey('prepayment-allocation', [run.item.id, d.id], stableJson({ prepaymentId, allocation }));
+  const element = await sendMarked(run.session, ctx.db, [run.item.id], 'prepayment_allocation',
+    (beforeSend) => run.session.xero.allocatePrepayment(prepaymentId, allocation, { idempotencyKey: idemKey, beforeSend }));
+  // Answered, created or refused: nothing of it is left to look up (what was created is recorded next).
+  if (!element.ok) await clearMarks(ctx.db, [run.item.id], 'prepayment_allocation');
+  return { element, allocation, request: { idempotencyKey: idemKey, payload: allocation } };
 }
 
 /**
@@ -343,18 +307,3 @@ async function showFailure(run: Run, message: string): Promise<void> {
   }
 }
 
-/** The deposit's sync state: its prepayment, and when (and how much of it) was allocated to the invoice. */
-async function syncDeposit(run: Run, d: PaymentSnapshot): Promise<void> {
-  const { ctx } = run.svc;
-  const prepayment = (await findRecords(ctx.db, run.keys.prepayment, [d.id])).get(d.id);
-  if (!prepayment?.xeroId) return;
-  const allocation: XeroRecord | undefined = (await findRecords(ctx.db, run.keys.allocation, [d.id])).get(d.id);
-  const note = depositNote({
-    invoiceNumber: invoiceNumberFor(run.sale.id, run.mappings), allocatedOn: allocation?.note ?? null, allocatedMinor: allocation?.amountCents ?? null,
-    currency: d.currency, format: (cents) => (cents / 100).toFixed(2),
-  });
-  await ctx.sync.upsert(ctx.db, {
-    orgId: run.session.orgId, entityType: 'payment', entityId: d.id, recordType: 'prepayment', status: 'synced',
-    externalId: prepayment.xeroId, externalRef: prepayment.number, error: null, note,
-  });
-}

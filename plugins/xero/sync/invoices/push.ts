@@ -217,6 +217,7 @@ async function build(b: Batch, items: readonly Item[]): Promise<ToSend[]> {
   if (pending.length === 0) return [];
   const contacts = await resolveContacts(b.session, ctx.db, pending.map(({ item }) => b.sales.get(item.payload.saleId)!.customer), pending.map(({ item }) => item.id));
   const toSend: ToSend[] = [];
+  const saleName = await saleNamesOf(ctx.records, ctx.db, b.session.orgId, pending.map(({ item }) => item.payload.saleId));
   for (const { item, index } of pending) {
     const sale = b.sales.get(item.payload.saleId)!;
     const contact = contacts.get(sale.customer.id);
@@ -225,7 +226,7 @@ async function build(b: Batch, items: readonly Item[]): Promise<ToSend[]> {
       continue;
     }
     try {
-      const built = buildInvoice(sale, b.mappings, { contact: { ContactID: contact.contactId }, saleUrl: saleUrlOf(ctx, sale.id), now: ctx.clock.now(), timeZone: b.timeZone });
+      const built = buildInvoice(sale, b.mappings, { contact: { ContactID: contact.contactId }, saleUrl: saleUrlOf(ctx, sale.id), now: ctx.clock.now(), timeZone: b.timeZone, saleName });
       const date = built.payload.Date;
       const locked = b.lockedUpTo;
       if (locked && date <= locked) {

@@ -11,13 +11,15 @@
 //                     mark) compares what Xero shows allocated from that overpayment to that invoice with what
 //                     we recorded, and adopts the difference instead of allocating again.
 // An item is done only when every step it needs is recorded; a call failing as a whole leaves it to retry
-// from the step reached (push.ts resumes at "already in Xero").
+// from the step reached (push.ts resumes at "already in Xero"), wherever in the batch that call was
+// (undecideOpenExcess).
 import { PermanentError } from '../../../../server/errors';
 import type { PaymentSnapshot } from '../../../../server/plugins/contract';
-import { done, retryLater, type ItemResult } from '../../engine/outcomes';
+import { done, retryLater, undecided, type ItemResult } from '../../engine/outcomes';
 import { findRecords, isRemovedInXero, saveRecord } from '../../engine/records';
 import { idempotencyKey, payloadHash, stableJson } from '../../engine/keys';
 import { clearMarks, markedItems, sendMarked } from '../../engine/sendMarks';
+import { saleNameOf } from '../../engine/names';
 import { permanentMessage } from '../../engine/services';
 import type { XeroOverpaymentDraft } from '../../gateway/documents';
 import { buildCreditAllocation, buildOverpayment, invoiceNumberFor, overpaymentReferenceFor, xeroCentsOf } from '../../payloads';
@@ -29,21 +31,42 @@ const hasExcess = (p: PaymentSnapshot): boolean => (p.creditMinor ?? 0) > 0;
 
 // ---------------------------------------------------------------- the excess, as an overpayment
 
+/**
+ * Payments of the batch decided done because their invoice part is in Xero as a Payment (sent, adopted or
+ * found this batch or earlier), whose excess is still to post. Never one on a removed invoice (skipped, so
+ * not 'synced'), and never a deposit (posted whole as a prepayment, deposits/).
+ */
+const withExcessToPost = (b: Batch, paid: readonly Loaded[]): Loaded[] =>
+  paid.filter((l) => hasExcess(l.payment) && b.recorder.results[l.index]?.outcome.status === 'done' && b.recorder.results[l.index]?.sync?.status === 'synced');
+
+/**
+ * A call of the batch failed before postOverpayments recorded every excess (the payments of other sales,
+ * a lookup, a clearing account): a payment already decided done whose excess is not in Xero is undecided
+ * again, so it retries with the rest instead of being completed without its overpayment, which every later
+ * payment from that credit would wait for forever. Its retry finds the Payment in Xero and posts the excess.
+ */
+export async function undecideOpenExcess(b: Batch, paid: readonly Loaded[]): Promise<void> {
+  const decided = withExcessToPost(b, paid);
+  if (decided.length === 0) return;
+  const posted = await findRecords(b.svc.ctx.db, b.keys.overpayment, decided.map((l) => l.payment.id));
+  for (const l of decided) if (!posted.get(l.payment.id)?.xeroId) b.recorder.results[l.index] = undecided(b.recorder.results[l.index]!.audit);
+}
+
 export async function postOverpayments(b: Batch, paid: readonly Loaded[]): Promise<void> {
   const { ctx } = b.svc;
   const results = b.recorder.results;
-  // Only once the invoice part is in Xero as a Payment (done this batch or earlier), never onto a removed
-  // invoice, and never for a deposit (posted whole as a prepayment, deposits/).
-  const settled = paid.filter((l) => hasExcess(l.payment) && results[l.index]?.outcome.status === 'done' && results[l.index]?.sync?.status === 'synced');
+  // Only once the invoice part is in Xero as a Payment (done this batch or earlier).
+  const settled = withExcessToPost(b, paid);
   const asPayment = await findRecords(ctx.db, b.keys.payment, settled.map((l) => l.payment.id));
   const ready = settled.filter((l) => asPayment.get(l.payment.id)?.xeroId);
   if (ready.length === 0) return;
   const known = await findRecords(ctx.db, b.keys.overpayment, ready.map((l) => l.payment.id));
   const open = ready.filter((l) => !known.get(l.payment.id)?.xeroId);
   if (open.length === 0) return;
-  // Undecided until the overpayment is recorded: a call failing from here on retries them (afterCallFailure).
+  // Undecided until the overpayment is recorded: a call failing from here on retries them (afterCallFailure),
+  // keeping the audit rows of their Payment.
   const prior = new Map<number, ItemResult>(open.map((l) => [l.index, results[l.index]!]));
-  for (const l of open) results[l.index] = undefined;
+  for (const l of open) results[l.index] = undecided(prior.get(l.index)!.audit);
   const finish = (l: Loaded, overpaymentId: string, reference: string, action: 'created' | 'adopted', extra: Record<string, unknown>) => {
     const before = prior.get(l.index)!;
     results[l.index] = done(before.sync, [...before.audit, b.recorder.audit(l.item, {
@@ -137,7 +160,8 @@ export async function allocateCredit(b: Batch, fromCredit: readonly Loaded[]): P
       continue;
     }
     if (!invoice?.xeroId) {
-      b.recorder.fail(l.item, l.index, `The invoice ${invoiceNumberFor(l.payment.saleId, b.mappings)} for sale ${l.payment.saleId} is not in Xero; credit is allocated only to an invoice there. Send the sale first, then retry this payment.`);
+      const sale = await saleNameOf(ctx.records, ctx.db, b.session.orgId, l.payment.saleId);
+      b.recorder.fail(l.item, l.index, `Xero invoice ${invoiceNumberFor(l.payment.saleId, b.mappings)} of ${sale} is not in Xero; credit is allocated only to an invoice there. Send the sale first, then retry this payment.`);
       continue;
     }
     const recorded = (await ctx.db('xero_credit_allocations')

@@ -23,7 +23,7 @@ import { mappingsOrFinish } from '../mappingsOrFinish';
 import { enqueueHistoryNote } from '../historyNotes';
 import { afterLockRefusal, knownLockedUpTo, LOCK_DATE_REFUSAL, placeInOpenPeriod, readLockDates } from '../lockDates';
 import type { Batch, Item, Loaded } from './batch';
-import { allocateCredit, isFromCredit, postOverpayments } from './credit';
+import { allocateCredit, isFromCredit, postOverpayments, undecideOpenExcess } from './credit';
 import { depositIds } from '../deposits/store';
 import { invoiceNotAuthorised, notAuthorisedBecause, ourPayment, paymentGuard } from './decisions';
 
@@ -49,10 +49,11 @@ export async function pushPayments(svc: XeroServices, items: Item[], hctx: Outbo
       overpayment: { orgId, tenantId: session.tenantId, entityType: 'payment', recordType: 'overpayment' },
     },
   };
+  let paid: Loaded[] = [];
   try {
     const loadedAll = await loadPayments(b, items);
     // A payment from the customer's credit moved no money: it allocates their overpayments (credit.ts).
-    const paid = loadedAll.filter((l) => !isFromCredit(l.payment));
+    paid = loadedAll.filter((l) => !isFromCredit(l.payment));
     const pending = await guard(b, paid);
     await reconcile(b, pending);
     const toSend = await build(b, pending);
@@ -61,6 +62,8 @@ export async function pushPayments(svc: XeroServices, items: Item[], hctx: Outbo
     await postOverpayments(b, paid);
     await allocateCredit(b, loadedAll.filter((l) => isFromCredit(l.payment)));
   } catch (err) {
+    // Found in Xero (or sent) is not done for a payment whose excess is still to post.
+    await undecideOpenExcess(b, paid);
     return afterCallFailure(ctx, items, recorder.results, err, hctx.workerId);
   }
   return finishBatch(ctx, items, recorder.results as ItemResult[], hctx.workerId);

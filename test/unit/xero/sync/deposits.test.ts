@@ -3,7 +3,7 @@
 // prepayment goes to the invoice, to the penny.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { allocationAmounts, depositNote, depositToRefundFrom, heldMinor, isDeposit } from '../../../../plugins/xero/sync/deposits/decisions';
+import { allocationAmount, depositNote, depositToRefundFrom, dueByOurRecords, heldMinor, isDeposit, mustReadInvoiceFirst, packInCalls } from '../../../../plugins/xero/sync/deposits/decisions';
 import { buildPrepaymentReceipt, buildPrepaymentRefund } from '../../../../plugins/xero/payloads';
 import { PermanentError } from '../../../../server/errors';
 import { makeSale, ukMappings } from '../payloadsFixtures';
@@ -35,14 +35,46 @@ describe('depositToRefundFrom', () => {
   });
 });
 
-describe('allocationAmounts', () => {
-  it('allocates what each prepayment still holds, in order, never more than the invoice has due', () => {
-    const deposits = [{ paymentId: 1, amountMinor: 2000, refundedMinor: 0 }, { paymentId: 2, amountMinor: 3001, refundedMinor: 1 }];
-    assert.equal(heldMinor(deposits[1]!), 3000);
-    assert.deepEqual(allocationAmounts(deposits, 8000), [{ paymentId: 1, amountMinor: 2000 }, { paymentId: 2, amountMinor: 3000 }]);
-    assert.deepEqual(allocationAmounts(deposits, 4000), [{ paymentId: 1, amountMinor: 2000 }, { paymentId: 2, amountMinor: 2000 }]);
-    assert.deepEqual(allocationAmounts(deposits, 0), [{ paymentId: 1, amountMinor: 0 }, { paymentId: 2, amountMinor: 0 }]);
-    assert.deepEqual(allocationAmounts([{ paymentId: 3, amountMinor: 1000, refundedMinor: 1000 }], 500), [{ paymentId: 3, amountMinor: 0 }], 'all given back');
+describe('allocationAmount', () => {
+  it('allocates what the prepayment still holds, never more than the invoice has due', () => {
+    const deposit = { paymentId: 2, amountMinor: 3001, refundedMinor: 1 };
+    assert.equal(heldMinor(deposit), 3000);
+    assert.equal(allocationAmount(deposit, 8000), 3000);
+    assert.equal(allocationAmount(deposit, 2000), 2000);
+    assert.equal(allocationAmount(deposit, 0), 0);
+    assert.equal(allocationAmount(deposit, -500), 0, 'an invoice over-credited owes nothing');
+    assert.equal(allocationAmount({ paymentId: 3, amountMinor: 1000, refundedMinor: 1000 }, 500), 0, 'all given back');
+  });
+});
+
+describe('dueByOurRecords and mustReadInvoiceFirst', () => {
+  const deposits = [{ paymentId: 1, amountMinor: 2000, refundedMinor: 0 }, { paymentId: 2, amountMinor: 3000, refundedMinor: 500 }];
+  it('owes its total as posted less what our deposits already allocated; unknown without a total', () => {
+    assert.equal(dueByOurRecords(8000, []), 8000);
+    assert.equal(dueByOurRecords(8000, [2000, 0]), 6000);
+    assert.equal(dueByOurRecords(null, [2000]), null);
+  });
+  it('reads the invoice only when our figure is unknown or would cap a deposit below what it holds', () => {
+    assert.equal(mustReadInvoiceFirst(deposits, 8000), false, 'every deposit goes in full: no read');
+    assert.equal(mustReadInvoiceFirst(deposits, 4500), false, 'exactly what they hold');
+    assert.equal(mustReadInvoiceFirst(deposits, 4499), true, 'the last one would be capped: Xero says by how much');
+    assert.equal(mustReadInvoiceFirst(deposits, null), true);
+    assert.equal(mustReadInvoiceFirst([{ paymentId: 3, amountMinor: 1000, refundedMinor: 1000 }], 0), false, 'nothing held, nothing to cap');
+  });
+});
+
+describe('packInCalls', () => {
+  it('keeps a sale\'s deposits in one call, starting the next call when a sale would not fit', () => {
+    assert.deepEqual(packInCalls([[1], [2, 3], [4]], 3), [[1, 2, 3], [4]]);
+    assert.deepEqual(packInCalls([[1, 2], [3, 4], [5]], 3), [[1, 2], [3, 4, 5]]);
+    assert.deepEqual(packInCalls([[], [1], []], 50), [[1]]);
+    assert.deepEqual(packInCalls([], 50), []);
+  });
+  it('fills calls up to the limit (50 sales of one deposit: one call), splitting only a sale larger than a call', () => {
+    const fifty = Array.from({ length: 50 }, (_, i) => [i]);
+    assert.deepEqual(packInCalls(fifty, 50).map((c) => c.length), [50]);
+    assert.deepEqual(packInCalls([...fifty, [50]], 50).map((c) => c.length), [50, 1]);
+    assert.deepEqual(packInCalls([[1], [2, 3, 4, 5, 6], [7]], 2), [[1], [2, 3], [4, 5], [6, 7]]);
   });
 });
 

@@ -10,16 +10,16 @@ const voucher = { id: 4, orgId: 1, code: 'GV-7KQ2-M9XD', saleId: 12, currency: '
 
 describe('gift voucher journals and accounts', () => {
   it('debits the liability and credits revenue by what was left, to the penny, balancing to zero, outside the scope of VAT', () => {
-    const journal = voucherJournal(voucher, { liability: '837', revenue: '260' }, '2027-06-20');
+    const journal = voucherJournal(voucher, 'Sale TILL-012', { liability: '837', revenue: '260' }, '2027-06-20');
     assert.deepEqual(journal.JournalLines.map((l) => [l.AccountCode, l.LineAmount, l.TaxType]), [['837', 19.99, 'NONE'], ['260', -19.99, 'NONE']]);
     assert.equal(journal.JournalLines.reduce((sum, l) => sum + Math.round(l.LineAmount * 100), 0), 0);
     assert.equal(journal.Status, 'POSTED');
     assert.equal(journal.Date, '2027-06-20');
-    assert.equal(journal.Narration, 'Expired gift voucher GV-7KQ2-M9XD (sale 12) written off');
+    assert.equal(journal.Narration, 'Expired gift voucher GV-7KQ2-M9XD (Sale TILL-012) written off', 'the sale by its one name, never "sale 12"');
   });
 
   it('says "written off automatically" when the organisation\'s schedule wrote it off (the audit trail keeps the narration)', () => {
-    assert.equal(voucherJournal({ ...voucher, automatic: true }, { liability: '837', revenue: '260' }, '2027-06-20').Narration, 'Expired gift voucher GV-7KQ2-M9XD (sale 12) written off automatically');
+    assert.equal(voucherJournal({ ...voucher, automatic: true }, 'Sale TILL-012', { liability: '837', revenue: '260' }, '2027-06-20').Narration, 'Expired gift voucher GV-7KQ2-M9XD (Sale TILL-012) written off automatically');
   });
 
   it('a voucher line credits the liability with NONE by default; a redemption is paid from it; none set names the setting', () => {
