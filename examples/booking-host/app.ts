@@ -78,7 +78,9 @@ export function createBookingApp(deps: BookingAppDeps): Express {
       title: booking.reference ?? `Booking ${booking.id}`, venue, booking, balance: await balanceOf(db, booking.id),
       payments: await bookingRecords.paymentsOfSale(db, venue.id, booking.id), refunds: await bookingRecords.refundsOfSale(db, venue.id, booking.id),
       // The desk takes its own methods; a provider's (Stripe) arrive from the provider.
-      deskMethods: ledgerbridge.paymentMethods.list().filter((m) => !m.settledByPayouts), refundMethods: ledgerbridge.paymentMethods.list(),
+      // Neither offers a method only its plugin records ("Paid in Xero"): Ledgerbridge refuses it from the desk.
+      deskMethods: ledgerbridge.paymentMethods.list().filter((m) => !m.settledByPayouts && m.recordedBy !== 'plugin'),
+      refundMethods: ledgerbridge.paymentMethods.list().filter((m) => m.recordedBy !== 'plugin'),
       errors, flash: takeFlash(req),
     }, status);
   };
@@ -90,7 +92,8 @@ export function createBookingApp(deps: BookingAppDeps): Express {
     try {
       const venue = await venueOf(req);
       const method = typeof form.method === 'string' ? form.method : '';
-      if (ledgerbridge.paymentMethods.get(method)?.settledByPayouts !== false) throw new ValidationError([{ path: 'method', message: 'Choose how the guest paid at the desk' }]);
+      const chosen = ledgerbridge.paymentMethods.get(method);
+      if (chosen?.settledByPayouts !== false || chosen.recordedBy === 'plugin') throw new ValidationError([{ path: 'method', message: 'Choose how the guest paid at the desk' }]);
       await recordPayment(bookings, venue.id, Number(req.params.id), {
         method, pence: parseAmount(form.amount, venue.currency, 'amount'), currency: venue.currency, externalRef: null, paidAt: Date.now(),
       });

@@ -1,7 +1,9 @@
 // A customer's credit, from the database: what their overpayments left over, less what later payments
 // (method "customer_credit") spent. Kept per currency: credit paid in GBP is only ever spent in GBP.
+import { ValidationError } from '../errors';
 import { isPostgres, type Queryable, type Trx } from '../db/knex';
-import type { CreditDraw, CreditSource } from './overpayment';
+import { formatMinor } from './money';
+import { drawCredit, type CreditDraw, type CreditSource } from './overpayment';
 
 /** The payment method that pays a sale from the customer's credit. Not a way money arrives, so not in the catalogue. */
 export const CUSTOMER_CREDIT_METHOD = 'customer_credit';
@@ -73,4 +75,43 @@ export async function creditUsesOf(db: Queryable, paymentIds: readonly number[])
     uses.set(Number(r.payment_id), list);
   }
   return uses;
+}
+
+/** A payment from the customer's credit, with the request's fields to name when it is refused. */
+export interface CreditSpend {
+  amountMinor: number;
+  methodPath: string;
+  amountPath: string;
+}
+
+/**
+ * Which of the customer's overpayments pay each spend, in order, oldest credit first: credit in the sale's
+ * currency only (credit paid in another currency is never spent as if it were this one). Locks the customer's
+ * credit for the transaction. 422 on the spend's method when there is none in this currency, on its amount when
+ * what is left (after the spends before it) is too little.
+ */
+export async function drawCustomerCredit(
+  trx: Trx, customer: { orgId: number; customerId: number; currency: string }, spends: readonly CreditSpend[],
+): Promise<CreditDraw[][]> {
+  if (spends.length === 0) return [];
+  const { orgId, customerId, currency } = customer;
+  await lockCustomerCredit(trx, orgId, customerId);
+  let sources = await creditSources(trx, orgId, customerId, currency);
+  const held = sources.reduce((sum, s) => sum + s.remainingMinor, 0);
+  if (held === 0) {
+    const other = (await trx('payments').join('sales', 'sales.id', 'payments.sale_id')
+      .where({ 'payments.org_id': orgId, 'sales.customer_id': customerId }).where('payments.credit_minor', '>', 0)
+      .whereNot('payments.currency', currency).distinct('payments.currency')) as { currency: string }[];
+    const elsewhere = other.length ? ` (their credit is in ${other.map((o) => o.currency).sort().join(', ')}, which this ${currency} sale cannot use)` : '';
+    throw new ValidationError([{ path: spends[0]!.methodPath, message: `the customer has no credit in ${currency}${elsewhere}` }]);
+  }
+  const all: CreditDraw[][] = [];
+  for (const spend of spends) {
+    const draws = drawCredit(sources, spend.amountMinor);
+    if (!draws) throw new ValidationError([{ path: spend.amountPath, message: `is more than the customer's credit of ${formatMinor(held, currency)} ${currency}` }]);
+    all.push(draws);
+    const taken = new Map(draws.map((d) => [d.paymentId, d.amountMinor]));
+    sources = sources.map((s) => ({ ...s, remainingMinor: s.remainingMinor - (taken.get(s.paymentId) ?? 0) })).filter((s) => s.remainingMinor > 0);
+  }
+  return all;
 }

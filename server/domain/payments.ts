@@ -10,9 +10,9 @@ import { nowMs, type Trx } from '../db/knex';
 import type { Principal } from '../auth/principal';
 import { saleNameById } from './saleName';
 import { balanceDueMinor } from './balance';
-import { CUSTOMER_CREDIT_METHOD, creditSources, lockCustomerCredit, recordCreditUses } from './customerCredit';
+import { CUSTOMER_CREDIT_METHOD, drawCustomerCredit, recordCreditUses } from './customerCredit';
 import { formatMinor } from './money';
-import { drawCredit, splitPayment, type CreditDraw } from './overpayment';
+import { splitPayment } from './overpayment';
 import { validatePaymentInput, type ValidPaymentRequest } from './saleSchemas';
 import { actorOf, findSaleRow, loadSaleSnapshot, paymentSnapshot, withTransaction, type PaymentRow, type SaleRow, type WriteOptions } from './saleRecords';
 import type { SaleDeps } from './sales';
@@ -77,7 +77,9 @@ export async function recordPayment(deps: SaleDeps, principal: Principal, saleId
       throw new ValidationError([{ path: 'amount', message: `is more than the ${money(outstanding)} outstanding on this sale` }]);
     }
     const split = splitPayment(request.amountMinor, outstanding);
-    const draws = fromCredit ? await drawCustomerCredit(trx, sale, request.amountMinor, money) : [];
+    const [draws = []] = fromCredit
+      ? await drawCustomerCredit(trx, { orgId: sale.org_id, customerId: sale.customer_id, currency: sale.currency }, [{ amountMinor: request.amountMinor, methodPath: 'method', amountPath: 'amount' }])
+      : [];
 
     if (request.voucherCode !== null) {
       const { timezone } = await getOrganisation(trx, sale.org_id);
@@ -113,27 +115,6 @@ export async function recordPayment(deps: SaleDeps, principal: Principal, saleId
     );
     return { payment: paymentView(row), sale: await getSale(trx, sale.org_id, sale.id), created: true };
   });
-}
-
-/**
- * Which of the customer's overpayments pay this sale: credit in the sale's currency only (credit paid in
- * another currency is never spent as if it were this one). 422 on `method` when there is none in this
- * currency, on `amount` when there is too little.
- */
-async function drawCustomerCredit(trx: Trx, sale: SaleRow, amountMinor: number, money: (minor: number) => string): Promise<CreditDraw[]> {
-  await lockCustomerCredit(trx, sale.org_id, sale.customer_id);
-  const sources = await creditSources(trx, sale.org_id, sale.customer_id, sale.currency);
-  const held = sources.reduce((sum, s) => sum + s.remainingMinor, 0);
-  if (held === 0) {
-    const other = (await trx('payments').join('sales', 'sales.id', 'payments.sale_id')
-      .where({ 'payments.org_id': sale.org_id, 'sales.customer_id': sale.customer_id }).where('payments.credit_minor', '>', 0)
-      .whereNot('payments.currency', sale.currency).distinct('payments.currency')) as { currency: string }[];
-    const elsewhere = other.length ? ` (their credit is in ${other.map((o) => o.currency).sort().join(', ')}, which this ${sale.currency} sale cannot use)` : '';
-    throw new ValidationError([{ path: 'method', message: `the customer has no credit in ${sale.currency}${elsewhere}` }]);
-  }
-  const draws = drawCredit(sources, amountMinor);
-  if (!draws) throw new ValidationError([{ path: 'amount', message: `is more than the customer's credit of ${money(held)}` }]);
-  return draws;
 }
 
 function findByProviderRef(trx: Trx, orgId: number, request: ValidPaymentRequest): Promise<PaymentRow | undefined> {

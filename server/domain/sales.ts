@@ -11,6 +11,8 @@ import { findOrCreateCustomer } from './customers';
 import { methodChoices } from './organisationMethods';
 import { getOrganisation } from './organisations';
 import { createVouchersForSale, dayIn, redeemVouchers } from './vouchers';
+import { CUSTOMER_CREDIT_METHOD, drawCustomerCredit, recordCreditUses } from './customerCredit';
+import type { CreditDraw } from './overpayment';
 import type { SaleSnapshot } from './events';
 import { validateSaleInput, type ValidSale } from './saleSchemas';
 import { saleName, saleNameById } from './saleName';
@@ -26,7 +28,8 @@ export const methodIds = (deps: Pick<SaleDeps, 'paymentMethods'>): string[] => d
 export async function createSale(deps: SaleDeps, principal: Principal, input: unknown, opts: WriteOptions = {}): Promise<SaleView> {
   const now = opts.now ?? nowMs();
   const methods = await methodChoices(deps.paymentMethods, opts.trx ?? deps.db, principal.orgId);
-  const sale = validateSaleInput(input, methods.enabled, now, methods.disabled, methods.pluginOnly);
+  // A payment may come from the customer's credit (their earlier overpayments), as on a later payment.
+  const sale = validateSaleInput(input, [...methods.enabled, CUSTOMER_CREDIT_METHOD], now, methods.disabled, methods.pluginOnly);
   await refuseUnknownTaxCodes(deps, opts.trx ?? deps.db, principal.orgId, sale.lines);
   return withTransaction(deps.db, opts.trx, async (trx) => {
     const saleId = await writeSale(deps, trx, principal, sale, now);
@@ -88,6 +91,12 @@ async function writeSale(deps: SaleDeps, trx: Trx, principal: Principal, sale: V
     code: p.voucherCode, amountMinor: p.amountMinor, codePath: `payments.${index}.voucherCode`, amountPath: `payments.${index}.amount`,
   }])));
 
+  // Which earlier overpayments pay each payment from credit (422 naming payments.N when there is too little).
+  const creditPayments = sale.payments.flatMap((p, index) => (p.method === CUSTOMER_CREDIT_METHOD ? [index] : []));
+  const creditDraws = await drawCustomerCredit(trx, { orgId, customerId: customer.id, currency: sale.currency },
+    creditPayments.map((index) => ({ amountMinor: sale.payments[index]!.amountMinor, methodPath: `payments.${index}.method`, amountPath: `payments.${index}.amount` })));
+  const drawsOf = new Map(creditPayments.map((index, i) => [index, creditDraws[i]!]));
+
   const paymentRows = sale.payments.length
     ? ((await trx('payments')
         .insert(
@@ -110,6 +119,15 @@ async function writeSale(deps: SaleDeps, trx: Trx, principal: Principal, sale: V
     : [];
   // Fewer rows back means a concurrent request recorded one of these provider references first.
   if (paymentRows.length < sale.payments.length) await rejectTakenPaymentRefs(deps, trx, orgId, sale, new Set(paymentRows.map((p) => p.id)));
+  // Rows come back one per payment, in the order inserted (ids ascending): the request's order.
+  const ordered = [...paymentRows].sort((a, b) => a.id - b.id);
+  const paymentDraws = new Map<number, CreditDraw[]>();
+  for (const [index, row] of ordered.entries()) {
+    const draws = drawsOf.get(index);
+    if (!draws) continue;
+    await recordCreditUses(trx, orgId, row.id, sale.currency, draws, now);
+    paymentDraws.set(row.id, draws);
+  }
 
   const snapshot: SaleSnapshot = {
     id: saleRow.id,
@@ -124,10 +142,10 @@ async function writeSale(deps: SaleDeps, trx: Trx, principal: Principal, sale: V
   };
   // sale.completed first: a subscriber pushing the invoice can rely on it existing before its payments.
   await deps.events.emit(trx, { type: 'sale.completed', orgId, occurredAt: now, data: { sale: snapshot } }, { type: 'sale', id: saleRow.id });
-  for (const payment of [...paymentRows].sort((a, b) => a.id - b.id)) {
+  for (const payment of ordered) {
     await deps.events.emit(
       trx,
-      { type: 'payment.received', orgId, occurredAt: now, data: { payment: paymentSnapshot(payment), sale: snapshot } },
+      { type: 'payment.received', orgId, occurredAt: now, data: { payment: paymentSnapshot(payment, paymentDraws.get(payment.id)), sale: snapshot } },
       { type: 'payment', id: payment.id },
     );
   }

@@ -112,7 +112,8 @@ export function buildOpenApiDocument(opts: { paymentMethods: readonly string[] }
   // The currency and clock only parametrise checks zod cannot express in JSON Schema (a refund in the sale's
   // currency, no sale in the future); the shapes are the same for any value.
   const requests = componentSchemas({
-    SaleRequest: saleInputSchema(null, methods, Date.now()),
+    // A sale's payments, like a later payment, may come from the customer's credit.
+    SaleRequest: saleInputSchema(null, [...methods, CUSTOMER_CREDIT_METHOD], Date.now()),
     RefundRequest: refundInputSchema('GBP', methods),
     // A payment may also come from the customer's credit (their earlier overpayments).
     PaymentRequest: paymentInputSchema('GBP', [...methods, CUSTOMER_CREDIT_METHOD], Date.now()),
@@ -139,6 +140,9 @@ export function buildOpenApiDocument(opts: { paymentMethods: readonly string[] }
       '/sales': {
         post: {
           tags: ['sales'], operationId: 'createSale', summary: 'Record a sale (admin, staff)',
+          description: "A payment of `payments` with method `customer_credit` pays from the customer's credit (their earlier overpayments, "
+            + "`sale.customerCredit`), in the sale's currency only, as on `POST /sales/{id}/payments`: 422 on `payments.N.method` when the "
+            + 'customer has none in it, on `payments.N.amount` when it is short; nothing is recorded then.',
           parameters: [idempotencyKey],
           requestBody: requestBody('SaleRequest', REQUEST_EXAMPLES.sale),
           responses: {

@@ -65,6 +65,9 @@ for (const kind of dbKinds()) {
       // And a payment from the customer's credit (their earlier overpayments).
       assert.deepEqual(paymentMethod.examples, [...methodIds(app.host.deps), 'customer_credit']);
       assert.equal(paymentMethod.enum, undefined);
+      const salePayments = (served.components.schemas.SaleRequest as { properties: { payments: { anyOf: { items?: { properties: { method: { examples: string[] } } } }[] } } }).properties.payments;
+      const salePayment = salePayments.anyOf.find((a) => a.items)!.items!.properties.method;
+      assert.deepEqual(salePayment.examples, [...methodIds(app.host.deps), 'customer_credit'], 'a sale may be paid from credit when it is created');
       assert.match(paymentMethod.description, /cash, card_terminal, bank_transfer.*or one the organisation added under Payment methods/);
       for (const ops of Object.values(served.paths)) {
         const post = (ops as { post?: { parameters: { name: string }[] } }).post;
@@ -88,11 +91,14 @@ for (const kind of dbKinds()) {
       const over = await api().post(`/api/v1/sales/${created.body.id}/payments`).set('Authorization', auth).send({ method: 'cash', amount: '10.00' }).expect(201);
       assert.deepEqual([over.body.payment.toCredit, over.body.sale.customerCredit], ['2.50', [{ currency: 'GBP', amount: '2.50' }]]);
       const next = await api().post('/api/v1/sales').set('Authorization', auth).send({ ...sale, reference: 'DOC-3', payments: [] }).expect(201);
-      await api().post(`/api/v1/sales/${next.body.id}/payments`).set('Authorization', auth).send({ method: 'customer_credit', amount: '2.50' }).expect(201);
+      await api().post(`/api/v1/sales/${next.body.id}/payments`).set('Authorization', auth).send({ method: 'customer_credit', amount: '1.00' }).expect(201);
+      // And the rest of it inside the next sale itself.
+      const fromCredit = await api().post('/api/v1/sales').set('Authorization', auth).send({ ...sale, reference: 'DOC-4', payments: [{ method: 'customer_credit', amount: '1.50' }] }).expect(201);
+      assert.deepEqual(fromCredit.body.customerCredit, []);
       await api().post('/api/v1/sales').set('Authorization', auth).send(sale).expect(409);
       await api().get('/api/v1/sales/999999').set('Authorization', auth).expect(404);
       await api().get('/api/v1/sales').expect(401);
-      assert.equal(app.apiContract.checked - before, 14);
+      assert.equal(app.apiContract.checked - before, 15);
       assert.deepEqual(app.apiContract.violations, []);
     });
 

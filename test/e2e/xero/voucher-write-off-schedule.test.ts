@@ -93,7 +93,7 @@ for (const kind of dbKinds()) {
       const journals = await f.books<Journal>('manualjournals');
       assert.equal(journals.length, 1);
       assert.equal(journals[0]!.Status, 'POSTED');
-      assert.match(journals[0]!.Narration, new RegExp(`^Expired gift voucher ${voucher.code} \\(sale ${sold.body.id}\\) written off automatically$`));
+      assert.match(journals[0]!.Narration, new RegExp(`^Expired gift voucher ${voucher.code} \\(Sale ${sold.body.id}\\) written off automatically$`));
       assert.deepEqual(journals[0]!.JournalLines.map((l) => [l.AccountCode, l.LineAmount, l.TaxType]), [['837', 25, 'NONE'], ['260', -25, 'NONE']]);
       assert.equal(Number((await db()('domain_events').where({ type: 'voucher.expired', org_id: f.org.orgId }).count({ n: '*' }).first())?.n), 1);
 
