@@ -8,6 +8,7 @@ import { nowMs } from '../db/knex';
 import { actorOf } from '../domain/saleRecords';
 import { getOrganisation } from '../domain/organisations';
 import { formatMinor } from '../domain/money';
+import { formatCalendarDay } from '../domain/format';
 import { dayIn, listVouchers, voucherView, writeOffExpiredVouchers } from '../domain/vouchers';
 import { hostRecords } from '../domain/hostRecords';
 import { renderPage } from './render';
@@ -26,7 +27,7 @@ export function createVouchersPages(deps: Pick<HostDeps, 'db' | 'logger' | 'even
       const vouchers = (await listVouchers(deps.db, org.id)).map((v) => voucherView(v, today));
       const names = await hostRecords.saleNames!(deps.db, org.id, vouchers.map((v) => v.saleId));
       const saleNameOf = (saleId: number): string => names.get(saleId) ?? `Sale ${saleId}`;
-      renderPage(res, 'vouchers/index', { title: 'Gift vouchers', vouchers, saleNameOf, expired: vouchers.filter((v) => v.status === 'expired'), flash: takeFlash(req) });
+      renderPage(res, 'vouchers/index', { title: 'Gift vouchers', vouchers, saleNameOf, calendarDay: formatCalendarDay, expired: vouchers.filter((v) => v.status === 'expired'), flash: takeFlash(req) });
     } catch (err) {
       next(err);
     }
