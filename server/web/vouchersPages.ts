@@ -9,6 +9,7 @@ import { nowMs } from '../db/knex';
 import { actorOf } from '../domain/saleRecords';
 import { getOrganisation } from '../domain/organisations';
 import { formatMinor } from '../domain/money';
+import { formatCalendarDay } from '../domain/format';
 import { autoWriteOffEnabled, dayIn, listVouchers, setAutoWriteOff, voucherView, writeOffExpiredVouchers } from '../domain/vouchers';
 import { hostRecords } from '../domain/hostRecords';
 import { renderPage } from './render';
@@ -28,7 +29,7 @@ export function createVouchersPages(deps: Pick<HostDeps, 'db' | 'logger' | 'even
       const names = await hostRecords.saleNames!(deps.db, org.id, vouchers.map((v) => v.saleId));
       const saleNameOf = (saleId: number): string => names.get(saleId) ?? `Sale ${saleId}`;
       renderPage(res, 'vouchers/index', {
-        title: 'Gift vouchers', vouchers, saleNameOf, expired: vouchers.filter((v) => v.status === 'expired'), autoWriteOff: await autoWriteOffEnabled(deps.db, org.id), flash: takeFlash(req),
+        title: 'Gift vouchers', vouchers, saleNameOf, calendarDay: formatCalendarDay, expired: vouchers.filter((v) => v.status === 'expired'), autoWriteOff: await autoWriteOffEnabled(deps.db, org.id), flash: takeFlash(req),
       });
     } catch (err) {
       next(err);

@@ -123,9 +123,10 @@ describe('every page, every role, desktop and phone', { timeout: 300_000 }, () =
             }),
           ]`)) as string[];
           for (const problem of chartProblems) problems.push(`${where}: chart ${problem}`);
-          // One date style for people: never a machine timestamp ("2026-12-02T15:13:11.021Z", "15:13:11 UTC"), never "item(s)".
+          // One date style for people: never a machine timestamp ("2026-12-02T15:13:11.021Z", "15:13:11 UTC"), never "item(s)",
+          // never an outbox item's type ("xero.invoice.push" where a person reads "Invoice").
           const text = (await page.evaluate('document.body.innerText')) as string;
-          for (const raw of text.match(/\b\d{4}-\d\d-\d\dT\d\d:\d\d[^\s]*|\d\d:\d\d:\d\d UTC|\w+\(s\)/g) ?? []) problems.push(`${where}: machine text "${raw}"`);
+          for (const raw of text.match(/\b\d{4}-\d\d-\d\dT\d\d:\d\d[^\s]*|\d\d:\d\d:\d\d UTC|\w+\(s\)|\b(?:xero|stripe|gocardless)\.[a-z_]+\.[a-z_]+\b/g) ?? []) problems.push(`${where}: machine text "${raw}"`);
           await screenshot(page, `pages-${role}-${vp.label}-${kindOf(path).replace(/^\//, '') || 'dashboard'}`);
           const hrefs = (await page.evaluate(`[...document.querySelectorAll('a[href]')].map((a) => a.href.split('#')[0])`)) as string[];
           for (const link of sameOriginLinks(hrefs, f.baseUrl)) links.add(link);

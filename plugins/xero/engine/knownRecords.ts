@@ -26,7 +26,7 @@ const KINDS: Record<string, { what: string; link: XeroLinkKind | null }> = {
 };
 
 /** A contact's name as the sync last saw it in Xero (the contact step's audit row says `created: "Ada Lovelace"`). */
-async function contactNames(db: Queryable, orgId: number, customerIds: readonly number[]): Promise<Map<number, string>> {
+export async function contactNames(db: Queryable, orgId: number, customerIds: readonly number[]): Promise<Map<number, string>> {
   const names = new Map<number, string>();
   if (customerIds.length === 0) return names;
   const rows = (await db('xero_audit').where({ org_id: orgId, entity_type: 'customer', record_type: 'contact' }).whereIn('entity_id', [...new Set(customerIds)])

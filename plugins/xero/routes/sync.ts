@@ -12,13 +12,13 @@ import { NotFoundError, ValidationError } from '../../../server/errors';
 import type { XeroConfig } from '../config';
 import { actorsOf, listAudit, writeAudit } from '../engine/audit';
 import { actorLabel, actorShown, foldHistoryNotes, logPage, messageParts, nameXeroIds, pageNumber, pageWindow, xeroIdsIn } from '../engine/logView';
-import { knownXeroRecords } from '../engine/knownRecords';
+import { contactNames, knownXeroRecords } from '../engine/knownRecords';
 import { enqueueCreditNotePush, enqueueInvoicePush, enqueuePaymentPush } from '../sync/enqueue';
 import { numbersOfXeroIds, recordsOfEntity } from '../engine/records';
 import { providerNameOf } from '../clearing/providers';
 import { organisationLinks } from '../connection/links';
 import { saleNamesOf } from '../engine/names';
-import { SYNC_ITEM_TYPES } from '../sync/types';
+import { SYNC_ITEM_LABELS, SYNC_ITEM_TYPES, type SyncItemType } from '../sync/types';
 import { latestIncoming } from '../incoming/store';
 
 const ENTITY_TYPES = ['sale', 'refund', 'payment'] as const;
@@ -60,11 +60,29 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
     const { timeZone } = await ctx.organisations.get(ctx.db, orgId);
     return (ms) => (ms ? ctx.pages.formatDateTime(ms, timeZone) : '—');
   };
-  // What a person calls each record of a page: a sale by its one name ("Sale TILL-016"), others by kind and number.
+  // What a person calls each record of a page: a sale by its one name ("Sale TILL-016"), a refund or payment
+  // by its number and its sale's name ("refund 3 of Sale TILL-016"), a customer's contact by the name Xero
+  // shows, others by kind and number.
   const namesIn = async (orgId: number, rows: readonly { entityType: string; entityId?: number }[]): Promise<(entityType: string, entityId: number) => string> => {
-    const saleIds = rows.flatMap((r) => (r.entityType === 'sale' && r.entityId !== undefined ? [r.entityId] : []));
-    const sale = await saleNamesOf(ctx.records, ctx.db, orgId, saleIds);
-    return (entityType, entityId) => (entityType === 'sale' ? sale(entityId) : `${entityType} ${entityId}`);
+    const idsOf = (type: string) => [...new Set(rows.flatMap((r) => (r.entityType === type && r.entityId !== undefined ? [r.entityId] : [])))];
+    const saleOf = new Map<string, number>();
+    for (const id of idsOf('refund')) {
+      const refund = await ctx.records.refund(ctx.db, orgId, id);
+      if (refund) saleOf.set(`refund:${id}`, refund.saleId);
+    }
+    for (const id of idsOf('payment')) {
+      const payment = await ctx.records.payment(ctx.db, orgId, id);
+      if (payment) saleOf.set(`payment:${id}`, payment.saleId);
+    }
+    const sale = await saleNamesOf(ctx.records, ctx.db, orgId, [...idsOf('sale'), ...saleOf.values()]);
+    const contacts = await contactNames(ctx.db, orgId, idsOf('customer'));
+    return (entityType, entityId) => {
+      if (entityType === 'sale') return sale(entityId);
+      const saleId = saleOf.get(`${entityType}:${entityId}`);
+      if (saleId !== undefined) return `${entityType} ${entityId} of ${sale(saleId)}`;
+      const contact = entityType === 'customer' ? contacts.get(entityId) : undefined;
+      return contact ? `contact "${contact}"` : `${entityType} ${entityId}`;
+    };
   };
   // Where a record of the log lives: a sale's, refund's or payment's sync page; a payout's own page.
   const recordHref = (entityType: string, entityId: number): string | null =>
@@ -98,7 +116,7 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
     const failures = items.map((i) => {
       const payload = i.payload as Record<string, number>;
       const entity = payload.refundId ? { entityType: 'refund', entityId: payload.refundId } : payload.paymentId ? { entityType: 'payment', entityId: payload.paymentId } : { entityType: 'sale', entityId: payload.saleId };
-      return { id: i.id, type: i.type, status: i.status, attempts: i.attempts, error: i.lastError ?? '', updatedAt: i.updatedAt, ...entity };
+      return { id: i.id, type: SYNC_ITEM_LABELS[i.type as SyncItemType] ?? i.type, status: i.status, attempts: i.attempts, error: i.lastError ?? '', updatedAt: i.updatedAt, ...entity };
     });
     // Xero's message as it wrote it, but each record it names by Xero id shown by its number or name, linked.
     const known = await knownXeroRecords(ctx.db, orgId, xeroIdsIn(failures.map((f) => f.error)), await organisationLinks(ctx.db, ctx.config.appUrl, orgId));

@@ -82,7 +82,7 @@ export async function addHistoryNotes(svc: XeroServices, items: OutboxItem<Histo
       await session.xero.addHistoryNote({ type: note.recordType, xeroId: note.xeroId }, note.details);
       results[index] = done(undefined, [{
         orgId, entityType: note.entityType, entityId: note.entityId, recordType: note.recordType, action: 'history', outcome: 'ok',
-        request: { details: note.details }, message: `History note added to ${note.recordType} ${note.xeroId}`,
+        request: { details: note.details }, message: `History note added to ${note.recordType.replace('_', ' ')} ${note.xeroId}`,
       }]);
     }
   } catch (err) {

@@ -17,6 +17,15 @@ export const VOUCHER_JOURNAL = 'xero.voucher.journal';
 export const SYNC_ITEM_TYPES = [INVOICE_PUSH, CREDIT_NOTE_PUSH, PAYMENT_PUSH, DEPOSIT_PUSH, VOUCHER_JOURNAL] as const;
 export type SyncItemType = (typeof SYNC_ITEM_TYPES)[number];
 
+/** What each sync item puts into Xero, as the failures page says it (not "xero.invoice.push"). */
+export const SYNC_ITEM_LABELS: Record<SyncItemType, string> = {
+  [INVOICE_PUSH]: 'Invoice',
+  [CREDIT_NOTE_PUSH]: 'Credit note (refund)',
+  [PAYMENT_PUSH]: 'Payment',
+  [DEPOSIT_PUSH]: 'Deposit (prepayment)',
+  [VOUCHER_JOURNAL]: 'Expired voucher journal',
+};
+
 interface PushPayloadBase {
   /** Look the record up in Xero by its natural key before sending, whatever the attempt (send now). */
   reconcile?: boolean;

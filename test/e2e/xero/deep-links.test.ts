@@ -23,11 +23,12 @@ for (const kind of dbKinds()) {
   describe(`links to records in Xero (${kind})`, () => {
     let f: SyncFixture;
     let saleId: number;
+    let refundId: number;
     before(async () => {
       f = await startSyncFixture(kind);
       saleId = (await f.sell({ currency: 'GBP', customer: { name: 'Ada' }, lines: [{ description: 'Day pass', quantity: 2, unitPrice: '12.00', taxCode: 'OUTPUT2' }] })).id;
       await f.pay(saleId, { method: 'cash', amount: '24.00' });
-      await f.refund(saleId, { kind: 'amount', amount: '6.00', method: 'cash' });
+      refundId = (await f.refund(saleId, { kind: 'amount', amount: '6.00', method: 'cash' })).id;
       await f.drained();
     });
     after(async () => f?.close());
@@ -80,6 +81,15 @@ for (const kind of dbKinds()) {
       assert.equal(recordLinks.length, 1, 'the invoice (an allocation has no page in Xero)');
       assert.match(parts(recordLinks[0]!).path, /^\/AccountsReceivable\/View\.aspx\?InvoiceID=/);
       await request(f.emu.url).get(recordLinks[0]!.slice(f.emu.url.length)).expect(200);
+    });
+
+    it('a refund\'s record page links its refund payment without showing its Xero id as the link, and says the amount with its currency', async () => {
+      const admin = await logIn(f.x.app, f.org.emails.admin);
+      const page = (await admin.get(`/plugins/xero/sync/records/refund/${refundId}`).expect(200)).text;
+      const row = /<tr><td>refund payment<\/td>([\s\S]*?)<\/tr>/.exec(page)?.[1] ?? '';
+      assert.match(row, /<a href="[^"]+">Open in Xero<\/a>/, 'a payment has no number: the link says what it does, not the GUID');
+      assert.match(row, /<td>6\.00 GBP<\/td>/);
+      assert.match(page, /6\.00 GBP paid out from 091/, 'the trail names the currency');
     });
 
     it('the ShortCode form opens the record in that organisation only; an unknown record is not found', async () => {

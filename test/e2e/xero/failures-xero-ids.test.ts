@@ -36,6 +36,7 @@ for (const kind of dbKinds()) {
       const page = (await admin.get('/plugins/xero/sync/failures').expect(200)).text;
       const row = new RegExp(`<tr data-item="${item.id}">([\\s\\S]*?)</tr>`).exec(page)?.[1] ?? '';
       assert.match(row, /<a href="\/plugins\/xero\/sync\/records\/sale\/\d+">Sale TILL-016<\/a>/, 'the record by the sale\'s one name');
+      assert.match(row, /<td>Invoice<\/td>/, 'what failed, in words (not "xero.invoice.push")');
       const cell = /<td class="message">([\s\S]*?)<\/td>/.exec(row)?.[1] ?? '';
       const text = unescape(cell.replace(/<[^>]+>/g, ''));
       assert.equal(text, `A validation exception occurred: The Invoice with InvoiceID LB-${sale.id} cannot be modified; contact Ada Ids is archived; see ${unknown}`);

@@ -69,6 +69,17 @@ for (const kind of dbKinds()) {
       assert.match(shown, /Sale TILL-099 recorded: 3\.00 GBP\./);
     });
 
+    it('the sync log names a payment by its number and its sale\'s name, a contact by the name Xero shows', async () => {
+      const payment = await f.pay(named, { method: 'cash', amount: '12.00' });
+      await f.drained();
+      const admin = await logIn(f.x.app, f.org.emails.admin);
+      const log = (await admin.get('/plugins/xero/sync/log').expect(200)).text;
+      assert.match(log, new RegExp(`<a href="/plugins/xero/sync/records/payment/${payment.id}">payment ${payment.id} of Sale TILL-016</a>`));
+      assert.match(log, /<td>contact &#34;Ada&#34;<\/td>/, 'the customer\'s contact by its name, not "customer 1"');
+      const record = (await admin.get(`/plugins/xero/sync/records/payment/${payment.id}`).expect(200)).text;
+      assert.match(record, new RegExp(`<h1>Xero: payment ${payment.id} of Sale TILL-016</h1>`));
+    });
+
     it('the Xero sync log, record page and history note name the sale the same way', async () => {
       const admin = await logIn(f.x.app, f.org.emails.admin);
       const log = (await admin.get('/plugins/xero/sync/log').expect(200)).text;

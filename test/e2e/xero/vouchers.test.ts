@@ -127,7 +127,7 @@ for (const kind of dbKinds()) {
       assert.equal((await staff.get('/vouchers')).status, 403, 'admins only');
       const list = await admin.get('/vouchers');
       assert.equal(list.status, 200);
-      assert.match(list.text, new RegExp(`<td><code>${expired.code}</code></td><td><a href="/sales/${expired.sale_id}">Sale ${expired.sale_id}</a></td><td class="num">15.00 GBP</td><td class="num">0.00 GBP</td><td class="num">15.00 GBP</td><td>[0-9-]+</td><td>Expired</td>`));
+      assert.match(list.text, new RegExp(`<td><code>${expired.code}</code></td><td><a href="/sales/${expired.sale_id}">Sale ${expired.sale_id}</a></td><td class="num">15.00 GBP</td><td class="num">0.00 GBP</td><td class="num">15.00 GBP</td><td>\\d{1,2} [A-Z][a-z]{2} \\d{4}</td><td>Expired</td>`));
       assert.match(list.text, new RegExp(`<td><code>${voucher.code}</code></td>.*<td class="num">20.00 GBP</td><td class="num">30.00 GBP</td>.*<td>Can be used</td>`));
       assert.equal((await admin.post('/vouchers/write-off').type('form').send({})).status, 403, 'no CSRF token: nothing written off');
 

@@ -78,8 +78,8 @@ export async function payOut(b: Batch, settle: readonly RefundWork[]): Promise<v
   for (const [n, { w, payment, moved }] of toPay.entries()) {
     const element = elements[n]!;
     if (element.ok) {
-      await saveRecord(ctx.db, b.keys.payOut, { entityId: w.refund.id, xeroId: element.value.paymentId, status: 'PAID', amountCents: centsOf(payment.Amount), note: payment.Amount.toFixed(2) }, now());
-      w.audit.push(b.recorder.audit(w.item, { action: 'refund_paid', outcome: 'ok', request: payment, response: element.summary, message: `${payment.Amount.toFixed(2)} paid out from ${'Code' in payment.Account ? payment.Account.Code : 'the clearing account'}${moved ? `. ${moved}` : ''}` }));
+      await saveRecord(ctx.db, b.keys.payOut, { entityId: w.refund.id, xeroId: element.value.paymentId, status: 'PAID', amountCents: centsOf(payment.Amount), note: `${payment.Amount.toFixed(2)} ${w.refund.currency}` }, now());
+      w.audit.push(b.recorder.audit(w.item, { action: 'refund_paid', outcome: 'ok', request: payment, response: element.summary, message: `${payment.Amount.toFixed(2)} ${w.refund.currency} paid out from ${'Code' in payment.Account ? payment.Account.Code : 'the clearing account'}${moved ? `. ${moved}` : ''}` }));
       if (moved && element.value.paymentId && b.svc.historyNotes) {
         await enqueueHistoryNote(ctx, orgId, { recordType: 'payment', xeroId: element.value.paymentId, entityType: 'refund', entityId: w.refund.id, details: `Ledgerbridge refund ${w.refund.id} of ${await saleNameOf(ctx.records, ctx.db, orgId, w.sale.id)}: ${moved}` });
       }
