@@ -5,18 +5,18 @@
 //
 // The window also paces. Xero allows a tenant 60 calls in any rolling minute, and a minute spent early
 // stalls every sale until its first calls age out (tens of seconds), so the windows must keep the tenant's
-// calls at a pace it can hold. They do it with a token bucket replayed over the tenant's calls of the last
-// minute (our rate budget's own rows, every kind of call): refilled at 5/6 of the limit (50 a minute),
-// holding at most 1/6 of it (10), so no rolling minute can take more than the limit, and 10 calls a minute
-// stay free for contacts, payments and notes. The window is
+// calls at a pace it can hold. They follow a token bucket replayed over the tenant's calls of the last
+// minute (our rate budget's own rows, every kind of call): full a minute ago, refilled at 5/6 of the limit
+// (50 a minute), holding at most 1/6 of it (10). Replayed from a minute ago, it holds at most 60 − the
+// calls of that minute, so a window that waits for a token never makes a 61st. The window is
 //   base (0.2 s)                                while the bucket is full,
 //   growing to 1.2 × the call spacing (1.2 s)   as it empties,
 //   and never closing before the bucket holds a token.
 // A window opens at its first sale and the next one only at the next sale after the call, so at 2 sales/s
-// a window of w costs one call per w + 0.5 s on average: the bucket settles where that is 50 a minute,
-// w ≈ 0.7 s. (Before, the window was 1.2 s once a third of the minute was used: 35 calls a minute at 2/s,
-// a p99 of 1.2 s + Xero's 0.6 s, and 25 calls a minute left unused. bench/xero-pacing-model.ts compares
-// the policies.)
+// (Poisson) a window of w costs one call per w + 0.5 s on average: it settles at w ≈ 0.6 s and 55–58 calls
+// a minute (bench/xero-pacing-model.ts). Contacts, payments and notes drain the same bucket, so windows
+// lengthen to make room for them. (Before, the window was 1.2 s once a third of the minute was used:
+// 35–42 calls a minute at 2/s and a p99 of 1.2 s + Xero's 0.6 s, with a third of the minute unused.)
 //
 // Everything here runs in the host's sale transaction: a few indexed reads on small sets (the live outbox
 // items of one organisation and type, through ctx.outbox.queueState; one tenant's rate budget and calls of
