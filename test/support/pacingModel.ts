@@ -11,6 +11,7 @@
 // A sale's latency runs from its arrival to its call's answer, as in bench/xero-latency.ts.
 import { seeded } from '../../emulators/shared/seeded';
 
+/** How sales arrive: one every 1/rate s, or a seeded Poisson process of that rate (a run can be repeated). */
 export type Arrivals = 'steady' | 'poisson';
 
 /** When a window opened at `openAt` closes, given the starts of the calls made so far (oldest first). */

@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { bucketLevel, bucketShape, maxWindowMs, windowMs } from '../../../../plugins/xero/sync/coalesce';
-import { bucketWindow, simulate, thirdOfTheMinuteWindow, type Arrivals } from '../../../support/pacingModel';
+import { arrivalTimes, bucketWindow, simulate, thirdOfTheMinuteWindow, type Arrivals } from '../../../support/pacingModel';
 
 const NOW = 1_800_000_000_000;
 const production = bucketWindow(200, 60, windowMs, bucketLevel);
@@ -62,6 +62,15 @@ describe('coalescing window', () => {
 
 describe('pacing model: the production window against Xero\'s rolling minute', () => {
   const runs: { rate: number; arrivals: Arrivals }[] = [0.5, 1, 2, 5, 10, 20].flatMap((rate) => (['steady', 'poisson'] as const).map((arrivals) => ({ rate, arrivals })));
+
+  it('feeds sales one every 1/rate s, or as a seeded Poisson process of that rate (the same run every time)', () => {
+    assert.deepEqual(arrivalTimes(4, 2, 'steady'), [0, 500, 1000, 1500]);
+    const poisson = arrivalTimes(2000, 2, 'poisson', 7);
+    assert.deepEqual(poisson, arrivalTimes(2000, 2, 'poisson', 7));
+    const meanGap = poisson.at(-1)! / (poisson.length - 1);
+    assert.ok(meanGap > 470 && meanGap < 530, `mean gap ${meanGap} ms at 2/s`);
+    assert.ok(poisson.every((t, i) => i === 0 || t >= poisson[i - 1]!));
+  });
 
   it('never needs a 61st call in a rolling minute and never waits for the minute to roll, from a fresh minute at any rate', () => {
     for (const run of runs) {
