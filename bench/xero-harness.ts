@@ -19,7 +19,7 @@ import type { XeroEmulatorOptions } from '../emulators/xero/app';
 import { connectPrivateApp, setMappings } from '../test/e2e/xero/syncFixture';
 import { bootXeroApp, seedOrg, startXeroEmulator, type RunningEmulator, type SeededOrg, type XeroTestApp } from '../test/support/xero';
 import type { DbKind } from '../test/support/db';
-import { seeded } from '../emulators/shared/seeded';
+import { arrivalTimes, type Arrivals } from '../test/support/pacingModel';
 
 /** SQLite unless --pg or a postgres:// BENCH_PG_URL / DATABASE_URL is given. */
 export function benchDbKind(): DbKind {
@@ -315,22 +315,6 @@ export interface RealtimeRun {
   invoiceCalls: number;
 }
 
-/** How sales arrive: one every 1/rate s, or a Poisson process of that rate (seeded: a run can be repeated). */
-export type Arrivals = 'steady' | 'poisson';
-
-/** Arrival offsets (ms from the start) of `total` sales at `rate` a second. */
-export function arrivalOffsets(total: number, rate: number, arrivals: Arrivals, seed = 16): number[] {
-  if (arrivals === 'steady') return Array.from({ length: total }, (_, k) => (k * 1000) / rate);
-  const random = seeded(seed);
-  const out: number[] = [];
-  let at = 0;
-  for (let k = 0; k < total; k++) {
-    out.push(at);
-    at += (-Math.log(1 - random()) * 1000) / rate;
-  }
-  return out;
-}
-
 /** `--poisson` on the command line: sales arrive as a Poisson process instead of one every 1/rate s. */
 export const arrivalsFlag = (): Arrivals => (process.argv.includes('--poisson') ? 'poisson' : 'steady');
 
@@ -379,7 +363,7 @@ export async function runRealtime(kind: DbKind, o: RealtimeOptions): Promise<Rea
 
     const committed = new Map<number, number>(); // sale id → wall ms of its COMMIT
     const total = Math.round(o.rate * o.seconds);
-    const offsets = arrivalOffsets(total, o.rate, arrivals, o.latency?.seed);
+    const offsets = arrivalTimes(total, o.rate, arrivals, o.latency?.seed);
     const start = Date.now();
     for (let k = 0; k < total; k++) {
       const due = start + offsets[k]!;

@@ -3,13 +3,20 @@
 // items arriving inside an open window join it (same available_at, so one claim takes them all). Under a
 // backlog (items of this kind already due) nothing is held: the new item queues behind them at once.
 //
-// The window also paces: at a steady 2 sales a second, windows of 200 ms still cost one call per sale,
-// 120 a minute, and once the rolling minute is spent every sale waits for the window to free (tens of
-// seconds, since the early calls fill Xero's rolling minute before a late reaction can help). So the window
-// grows with the tenant's calls in the last minute (our rate budget's own count):
-//   window = max(base, 1.2 × (60 s / limit) × min(1, used / (limit / 3)))
-// 0.2 s when quiet, 1.2 s once a third of the minute is used: a steady 2 sales/s settles at three sales
-// per call, ~40 calls a minute, with room left for contacts, and a sale waits at most 1.2 s for its call.
+// The window also paces. Xero allows a tenant 60 calls in any rolling minute, and a minute spent early
+// stalls every sale until its first calls age out (tens of seconds), so the windows must keep the tenant's
+// calls at a pace it can hold. They follow a token bucket replayed over the tenant's calls of the last
+// minute (our rate budget's own rows, every kind of call): full a minute ago, refilled at 5/6 of the limit
+// (50 a minute), holding at most 1/6 of it (10). Replayed from a minute ago, it holds at most 60 − the
+// calls of that minute, so a window that waits for a token never makes a 61st. The window is
+//   base (0.2 s)                                while the bucket is full,
+//   growing to 1.2 × the call spacing (1.2 s)   as it empties,
+//   and never closing before the bucket holds a token.
+// A window opens at its first sale and the next one only at the next sale after the call, so at 2 sales/s
+// (Poisson) a window of w costs one call per w + 0.5 s on average: it settles at w ≈ 0.6 s and 55–58 calls
+// a minute (bench/xero-pacing-model.ts). Contacts, payments and notes drain the same bucket, so windows
+// lengthen to make room for them. (Before, the window was 1.2 s once a third of the minute was used:
+// 35–42 calls a minute at 2/s and a p99 of 1.2 s + Xero's 0.6 s, with a third of the minute unused.)
 //
 // Everything here runs in the host's sale transaction: a few indexed reads on small sets (the live outbox
 // items of one organisation and type, through ctx.outbox.queueState; one tenant's rate budget and calls of
@@ -19,10 +26,12 @@ import type { XeroConfig } from '../config';
 import { XERO_LIMITS } from '../engine/rateBudget';
 
 const MINUTE = 60_000;
-/** The paced window, in per-call spacings of the limit (1.2 × 1 s at 60 calls a minute). */
+/** The paced window at its longest, in per-call spacings of the limit (1.2 × 1 s at 60 calls a minute). */
 const PACE_FACTOR = 1.2;
-/** The share of the minute's calls at which the window reaches its full length. */
-const FULL_PACE_AT = 1 / 3;
+/** The bucket's refill, as a share of the per-minute limit: what the tenant's calls settle at. */
+const SUSTAINED_SHARE = 5 / 6;
+/** The bucket's size, as a share of the limit: the burst a quiet tenant may spend at once. Sustained + burst = the limit. */
+const BURST_SHARE = 1 / 6;
 
 export interface CoalesceInput {
   orgId: number;
@@ -34,17 +43,40 @@ export interface CoalesceInput {
   now: number;
 }
 
-/** The longest window the pacing can ask for with this per-minute limit. */
-export function maxWindowMs(baseMs: number, perMinute: number): number {
-  return Math.max(baseMs, Math.ceil((PACE_FACTOR * MINUTE) / Math.max(1, perMinute)));
+/** The pacing bucket's shape for a per-minute limit: its size in calls and ms between two refills. */
+export function bucketShape(perMinute: number): { size: number; refillMs: number } {
+  const limit = Math.max(1, perMinute);
+  return { size: Math.max(1, limit * BURST_SHARE), refillMs: MINUTE / (limit * SUSTAINED_SHARE) };
 }
 
-/** The window a new idle-queue item opens, from the tenant's calls in the last minute. Pure. */
-export function windowMs(baseMs: number, usedLastMinute: number, perMinute: number): number {
+/**
+ * The pacing bucket's tokens at `now`, replayed over the tenant's calls of the last minute (`callTimes`,
+ * any order): full a minute ago, +1 every refill, −1 a call. Can go below 0 when calls the windows did
+ * not pace (contacts, payments, notes) took more than it held. Pure.
+ */
+export function bucketLevel(callTimes: readonly number[], now: number, perMinute: number): number {
+  const { size, refillMs } = bucketShape(perMinute);
+  let level = size;
+  let at = now - MINUTE;
+  for (const t of [...callTimes].filter((c) => c > now - MINUTE && c <= now).sort((a, b) => a - b)) {
+    level = Math.min(size, level + (t - at) / refillMs) - 1;
+    at = t;
+  }
+  return Math.min(size, level + (now - at) / refillMs);
+}
+
+/** The longest window the pacing can ask for with this per-minute limit (the bucket two calls short). */
+export function maxWindowMs(baseMs: number, perMinute: number): number {
+  return Math.max(baseMs, Math.ceil(2 * bucketShape(perMinute).refillMs), Math.ceil((PACE_FACTOR * MINUTE) / Math.max(1, perMinute)));
+}
+
+/** The window a new idle-queue item opens, from the pacing bucket's level (bucketLevel). Pure. */
+export function windowMs(baseMs: number, level: number, perMinute: number): number {
   if (baseMs <= 0) return 0;
-  const limit = Math.max(1, perMinute);
-  const paced = Math.ceil(((PACE_FACTOR * MINUTE) / limit) * Math.min(1, usedLastMinute / (limit * FULL_PACE_AT)));
-  return Math.max(baseMs, paced);
+  const { size, refillMs } = bucketShape(perMinute);
+  const paced = ((PACE_FACTOR * MINUTE) / Math.max(1, perMinute)) * Math.min(1, Math.max(0, 1 - level / size));
+  const untilToken = level >= 1 ? 0 : (1 - level) * refillMs;
+  return Math.min(maxWindowMs(baseMs, perMinute), Math.ceil(Math.max(baseMs, paced, untilToken)));
 }
 
 /**
@@ -62,6 +94,6 @@ export async function coalescedAvailableAt(ctx: Pick<PluginContext<XeroConfig>, 
   if (queue.due) return undefined;
   if (queue.earliestHeld !== null) return queue.earliestHeld;
 
-  const used = (await trx('xero_rate_calls').where({ tenant_key: input.tenantKey }).andWhere('at', '>', now - MINUTE).count({ n: '*' })) as { n: number | string }[];
-  return now + windowMs(input.baseMs, Number(used[0]?.n ?? 0), perMinute);
+  const calls = (await trx('xero_rate_calls').where({ tenant_key: input.tenantKey }).andWhere('at', '>', now - MINUTE).select('at')) as { at: number | string }[];
+  return now + windowMs(input.baseMs, bucketLevel(calls.map((c) => Number(c.at)), now, perMinute), perMinute);
 }

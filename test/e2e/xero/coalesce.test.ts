@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { dbKinds } from '../../support/db';
-import { maxWindowMs, windowMs } from '../../../plugins/xero/sync/coalesce';
+import { bucketLevel, maxWindowMs, windowMs } from '../../../plugins/xero/sync/coalesce';
 import { startSyncFixture, type SyncFixture } from './syncFixture';
 
 const sale = (n: number) => ({
@@ -29,15 +29,14 @@ async function lastSeq(f: SyncFixture): Promise<number> {
 }
 
 describe('coalescing window (pure)', () => {
-  it('is the base when quiet, grows with the minute used, stops at 1.2 × the per-call spacing, and 0 turns it off', () => {
-    assert.equal(windowMs(200, 0, 60), 200);
-    assert.equal(windowMs(200, 5, 60), 300);
-    assert.equal(windowMs(200, 20, 60), 1200);
-    assert.equal(windowMs(200, 59, 60), 1200);
-    assert.equal(windowMs(0, 59, 60), 0);
-    assert.equal(windowMs(2000, 59, 60), 2000, 'a longer configured base wins');
+  it('is the base while the pacing bucket is full, grows as it empties, waits for a token when empty, and 0 turns it off', () => {
+    assert.equal(windowMs(200, 10, 60), 200);
+    assert.equal(windowMs(200, 5, 60), 600);
+    assert.equal(windowMs(200, 0, 60), 1200);
+    assert.equal(windowMs(0, 0, 60), 0);
+    assert.equal(windowMs(2000, 10, 60), 2000, 'a longer configured base wins');
     assert.equal(windowMs(200, 100, 600), 200, 'a tenant with a higher limit is paced to its own limit');
-    assert.equal(maxWindowMs(200, 60), 1200);
+    assert.equal(maxWindowMs(200, 60), 2400);
   });
 });
 
@@ -67,20 +66,21 @@ for (const kind of dbKinds()) {
       ((await f.x.host.deps.db('outbox').where({ type: 'xero.invoice.push' }).whereIn('dedupe_key', ids.map((id) => `xero:invoice:${id}`)).orderBy('id')
         .select('available_at', 'created_at', 'status')) as { available_at: number | string; created_at: number | string }[])
         .map((r) => ({ availableAt: Number(r.available_at), createdAt: Number(r.created_at) }));
-    /** The tenant's calls in the rolling minute, as the coalescing window reads them. */
-    const usedLastMinute = async () => {
-      const rows = (await f.x.host.deps.db('xero_rate_calls').where({ tenant_key: `tenant:${f.tenantId}` }).andWhere('at', '>', Date.now() - 60_000).count({ n: '*' })) as { n: number | string }[];
-      return Number(rows[0]?.n ?? 0);
+    /** The pacing bucket over the tenant's calls of the rolling minute, as the coalescing window reads it. */
+    const levelNow = async () => {
+      const now = Date.now();
+      const rows = (await f.x.host.deps.db('xero_rate_calls').where({ tenant_key: `tenant:${f.tenantId}` }).andWhere('at', '>', now - 60_000).select('at')) as { at: number | string }[];
+      return bucketLevel(rows.map((r) => Number(r.at)), now, 60);
     };
     /** One sale on an idle queue: when it started and committed, and the window the calls around it allow. */
     async function timedSale(n: number) {
-      const usedBefore = await usedLastMinute();
+      const levelBefore = await levelNow();
       const startedAt = Date.now();
       const { id } = await f.sell(sale(n));
       const committedBy = Date.now();
-      const usedAfter = await usedLastMinute();
+      const levelAfter = await levelNow();
       const [row] = await items([id]);
-      return { id, startedAt, committedBy, ...row!, windows: [windowMs(BASE_MS, Math.min(usedBefore, usedAfter), 60), windowMs(BASE_MS, Math.max(usedBefore, usedAfter), 60)] as const };
+      return { id, startedAt, committedBy, ...row!, windows: [windowMs(BASE_MS, Math.max(levelBefore, levelAfter), 60), windowMs(BASE_MS, Math.min(levelBefore, levelAfter), 60)] as const };
     }
     /** available_at = (the subscriber's clock, between the sale's start and its row's created_at) + the window. */
     function assertHeldOneWindow(s: Awaited<ReturnType<typeof timedSale>>, what: string) {
@@ -134,18 +134,20 @@ for (const kind of dbKinds()) {
       await f.drained();
     });
 
-    it('paces by the tenant\'s minute: with a third of the minute used the window is 1.2 × the call spacing', async () => {
+    it('paces by the tenant\'s calls: with the pacing bucket half spent or more, the window grows past the base', async () => {
       await f.drained();
       const db = f.x.host.deps.db;
       const tenantKey = `tenant:${f.tenantId}`;
+      // Five calls a moment ago: the bucket (10 at 60 a minute) holds five or fewer (the earlier tests' calls
+      // count too), so the window is 0.6 s or more.
       const now = Date.now();
-      await db('xero_rate_calls').insert(Array.from({ length: 20 }, (_, i) => ({ tenant_key: tenantKey, at: now - 1000 - i })));
+      await db('xero_rate_calls').insert(Array.from({ length: 5 }, (_, i) => ({ tenant_key: tenantKey, at: now - 200 - i })));
       try {
         const s = await timedSale(30);
-        assert.deepEqual(s.windows, [1200, 1200], 'a third of the minute used or more: the full paced window');
-        assertHeldOneWindow(s, 'a sale with 20 calls in the minute');
+        assert.ok(s.windows[0] >= 550, `half the bucket spent: a paced window, got ${s.windows.join('–')} ms`);
+        assertHeldOneWindow(s, 'a sale with the bucket half spent');
       } finally {
-        await db('xero_rate_calls').where({ tenant_key: tenantKey }).andWhere('at', '<', now - 999).andWhere('at', '>', now - 1021).del();
+        await db('xero_rate_calls').where({ tenant_key: tenantKey }).andWhere('at', '<=', now - 200).andWhere('at', '>', now - 206).del();
       }
       await f.drained();
     });

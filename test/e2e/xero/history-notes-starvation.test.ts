@@ -9,6 +9,9 @@
 // Workers are shared by every organisation too: a note (one call of 300–600 ms at Xero's real speed) gives
 // its worker back while another organisation's push has waited over a second for one
 // (bench/scale-workers.ts: the notes of tenants already done took most calls while others' invoices waited).
+// And a note never holds its own organisation's next coalescing window: none starts when that window closes
+// within a note's call, and a batch stops before its next note once it has (bench/xero-latency.ts: a sale
+// waited 1.4 s from its window's close to its claim while a batch of notes kept both workers).
 // SQLite and PostgreSQL.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,9 +20,10 @@ import request from 'supertest';
 import { claimBatch, type OutboxHandler } from '../../../server/outbox';
 import { dbKinds } from '../../support/db';
 import { seedOrg } from '../../support/xero';
-import { enqueueHistoryNote, WORKERS_BUSY_AFTER_MS } from '../../../plugins/xero/sync/historyNotes';
+import { enqueueHistoryNote, OWN_PUSH_LOOKAHEAD_MS, WORKERS_BUSY_AFTER_MS } from '../../../plugins/xero/sync/historyNotes';
 import { HISTORY_NOTE, INVOICE_PUSH } from '../../../plugins/xero/sync/types';
 import { startSyncFixture, type SyncFixture } from './syncFixture';
+import { until } from '../../support/wait';
 
 /** More than the old batch of 10 by far, as many as the bench's quiet tenant had (96). */
 const NOTES = 120;
@@ -121,6 +125,44 @@ for (const kind of dbKinds()) {
       const outcomes = await noteHandler.handle(batch, { workerId: 'test-worker', signal: new AbortController().signal });
       // Before: every note of the organisation stepped aside for a minute while the booking waited, for months.
       assert.deepEqual(outcomes.map((o) => o.status), ['done'], JSON.stringify(outcomes));
+    });
+
+    it("a note does not start when its own organisation's window closes within a note's call, and a batch stops once it has", async () => {
+      const db = f.x.host.deps.db;
+      await db('outbox').whereIn('type', [HISTORY_NOTE, INVOICE_PUSH]).del();
+      const noteHandler = f.x.host.deps.plugins.handlers.get(HISTORY_NOTE)!;
+      const historyCalls = async () => ((await request(f.emu.url).get('/_emulator/calls')).body as { url: string }[]).filter((c) => /\/History$/.test(new URL(c.url).pathname)).length;
+      const note = (n: number) => enqueueHistoryNote(f.x.ctx, f.org.orgId, { recordType: 'invoice', xeroId: randomUUID(), entityType: 'sale', entityId: 100 + n, details: `Created by Ledgerbridge from sale #${n}` });
+      const handleNotes = async () => {
+        const batch = await claimBatch(db, { types: [HISTORY_NOTE], workerId: 'test-worker', leaseMs: 30_000, limit: 500 });
+        return noteHandler.handle(batch, { workerId: 'test-worker', signal: new AbortController().signal });
+      };
+
+      // A window about to close: its invoice is not due yet, but would be while the note's call ran.
+      const soon = await f.x.ctx.outbox.enqueue(db, { type: INVOICE_PUSH, orgId: f.org.orgId, payload: { saleId: 535353 }, dedupeKey: 'test:window-closing', availableAt: Date.now() + OWN_PUSH_LOOKAHEAD_MS / 2 });
+      await note(1);
+      const callsBefore = await historyCalls();
+      const held = await handleNotes();
+      assert.deepEqual(held.map((o) => o.status), ['retry'], 'the note stepped aside for the window about to close');
+      assert.equal(await historyCalls(), callsBefore, 'no note was sent');
+      await db('outbox').whereIn('id', [soon.id]).del();
+      await db('outbox').where({ type: HISTORY_NOTE }).del();
+
+      // A batch of three, each call slow (0.9 s): the organisation's next window opens while the first is in flight.
+      await request(f.emu.url).post('/_emulator/latency').send({ minMs: 900, maxMs: 900, seed: 1 }).expect(200);
+      try {
+        for (let n = 2; n <= 4; n++) await note(n);
+        const rateCalls = async () => Number(((await db('xero_rate_calls').count({ n: '*' })) as { n: number | string }[])[0]!.n);
+        const slotsBefore = await rateCalls();
+        const handling = handleNotes();
+        await until('the first note is in flight', async () => (await rateCalls()) > slotsBefore);
+        await f.x.ctx.outbox.enqueue(db, { type: INVOICE_PUSH, orgId: f.org.orgId, payload: { saleId: 545454 }, dedupeKey: 'test:window-opened', availableAt: Date.now() + 200 });
+        const outcomes = await handling;
+        assert.deepEqual(outcomes.map((o) => o.status), ['done', 'retry', 'retry'], `the batch stopped after the note in flight: ${JSON.stringify(outcomes)}`);
+        assert.equal(await historyCalls(), callsBefore + 1);
+      } finally {
+        await request(f.emu.url).post('/_emulator/latency').send({ minMs: 0, maxMs: 0 }).expect(200);
+      }
     });
   });
 }

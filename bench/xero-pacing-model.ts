@@ -1,0 +1,42 @@
+// Pacing policies for one tenant's real-time invoices, compared in a model (test/support/pacingModel.ts),
+// not against the app: is issue 16's floor for 2 sales/s (p99 ≥ ~1.5 s when Xero's 60 calls a minute force a
+// batch at most every second) right, and which policy gets closest to it without spending the minute?
+// Each policy meets the same sales (steady, one every 1/rate s, or a seeded Poisson process) from a fresh
+// minute, 5 in flight, Xero answering in 300–600 ms, 20 ms from a window's close to the claim and 40 ms of our
+// own before the request; sales arriving until the claim join the batch. Seconds of model time, so it runs
+// in a few seconds:
+//
+//   npm run bench -- xero-pacing-model                 # 2/s and 10/s, 60 s and 300 s
+//   npx tsx bench/xero-pacing-model.ts --other 6       # 6 other calls a minute (contacts, payments) beside
+//
+// Policies: the window before this work (1.2 s once a third of the minute is used), the production window
+// (sync/coalesce.ts: a token bucket over the tenant's calls, refilled at 50 a minute), a batch on a fixed 1 s
+// grid (the floor argument's pacing) and plain token buckets that send a sale the moment a token is there.
+import { bucketWindow, fixedGrid, simulate, thirdOfTheMinuteWindow, tokenBucket, type Arrivals, type PacingPolicy } from '../test/support/pacingModel';
+import { bucketLevel, windowMs } from '../plugins/xero/sync/coalesce';
+import { flag, table, tookLine } from './xero-harness';
+
+const startedAt = Date.now();
+const OTHER = flag('other', 0);
+const policies: PacingPolicy[] = [
+  thirdOfTheMinuteWindow(200, 60),
+  bucketWindow(200, 60, windowMs, bucketLevel),
+  fixedGrid(1000),
+  tokenBucket(50, 10),
+  tokenBucket(60, 1),
+];
+const rows: (string | number)[][] = [];
+for (const arrivals of ['steady', 'poisson'] as Arrivals[]) {
+  for (const rate of [2, 10]) {
+    for (const seconds of [60, 300]) {
+      for (const p of policies) {
+        const r = simulate(p, { rate, seconds, arrivals, otherPerMinute: OTHER });
+        rows.push([`${rate}/s ${arrivals}, ${seconds} s`, p.name, Math.round(r.p50), Math.round(r.p99), Math.round(r.max), r.salesPerCall.toFixed(2),
+          Math.round((r.calls * 60) / seconds), r.maxPerRollingMinute, `${r.stalled} (${(r.stalledMs / 1000).toFixed(1)} s)`]);
+      }
+    }
+  }
+}
+console.log(`Pacing model: one tenant, limits 60/min and 5 in flight, Xero 300–600 ms, ${OTHER} other calls a minute`);
+console.log(table(['run', 'policy', 'p50 ms', 'p99 ms', 'max ms', 'sales/call', 'invoice calls/min', 'most calls in a rolling minute', 'waited for a slot'], rows));
+console.log(tookLine(startedAt));
