@@ -4,8 +4,10 @@
 // out of a deposit or one that gave nothing back left its whole amount as the customer's credit in Xero (the
 // booking system: nothing owed either way), and money given back other than out of one deposit had its credit
 // note die ("not in Xero") with the deposits still holding it; a payment that was not a deposit died paying more
-// than the invoice asked. Now the invoice also carries what went back on its own (credited and paid out on it),
-// the other refunds have nothing to credit, and whatever waits for that invoice waits instead of failing.
+// than the invoice asked; money given back after the cancellation came out of a deposit the invoice counted on.
+// Now the invoice also carries what went back on its own before (credited and paid out on it), money given back
+// after is credited and paid out on it too, the other refunds have nothing to credit, and whatever waits for that
+// invoice waits instead of failing.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
@@ -13,7 +15,7 @@ import { dbKinds } from '../../support/db';
 import { advanceEmulatorClock, postForm, type Agent } from '../../support/xero';
 import { instantOfWallHour } from '../../../plugins/xero/sync/nextRunAt';
 import { setMappings, startSignedInFixture, type SyncFixture } from './syncFixture';
-import { londonDay } from '../../support/wait';
+import { londonDay, until } from '../../support/wait';
 import { balanceDifferences, booksAt, hostBalances, xeroBalances } from './customerBalances';
 
 const DAY = 86_400_000;
@@ -64,6 +66,15 @@ for (const kind of dbKinds()) {
       await post(`/sales/${dee}/payments`, { method: 'cash', amount: '70.00' });
       await post(`/sales/${dee}/refunds`, { kind: 'amount', amount: '14.65', method: 'card_terminal' });
       await cancel(dee);
+      // Money given back after the cancellation, before the kept money's invoice is posted.
+      const eve = await booking('Eve');
+      await post(`/sales/${eve}/payments`, { method: 'cash', amount: '30.00' });
+      await until('the deposits in Xero', async () => Number(((await f.x.host.deps.db('outbox').where({ org_id: f.org.orgId, type: 'xero.deposit.push' })
+        .whereIn('status', ['pending', 'leased']).count({ n: '*' })) as { n: number | string }[])[0]?.n) === 0, 60_000);
+      await f.stopWorkers();
+      await cancel(eve);
+      await post(`/sales/${eve}/refunds`, { kind: 'amount', amount: '10.00', method: 'cash' });
+      f.startWorkers();
 
       const [y, m, d] = serviceDate.split('-').map(Number) as [number, number, number];
       const skew = instantOfWallHour(y, m, d, 0, 'Europe/London') + 60_000 - Date.now();
@@ -75,14 +86,14 @@ for (const kind of dbKinds()) {
         await f.x.host.deps.db('outbox').where({ org_id: f.org.orgId, status: 'pending' }).update({ available_at: Date.now() });
         await f.drained(60_000);
         assert.deepEqual(await f.x.host.deps.db('outbox').where({ org_id: f.org.orgId, status: 'dead' }).select('type', 'last_error'), [], 'nothing failed');
-        const ids = [ann, ben, cal, dee];
+        const ids = [ann, ben, cal, dee, eve];
         const books = booksAt(f.emu.url, f.tenantId);
         assert.deepEqual(balanceDifferences(await xeroBalances(books), (await hostBalances(f.x.app, token, ids, 'GBP')).balances), []);
         const invoices = (await books('invoices')) as unknown as XeroDoc[];
         assert.deepEqual(ids.map((id) => invoices.find((i) => i.InvoiceNumber === `LB-${id}`)).map((i) => [i?.Total, i?.AmountDue, i?.Status]),
-          [[20, 0, 'PAID'], [30, 0, 'PAID'], [30, 0, 'PAID'], [50, 0, 'PAID']], 'the kept money, with what went back on its own');
+          [[20, 0, 'PAID'], [30, 0, 'PAID'], [30, 0, 'PAID'], [50, 0, 'PAID'], [30, 0, 'PAID']], 'the kept money, with what went back on its own');
         const notes = (await books('creditnotes')) as unknown as XeroDoc[];
-        assert.deepEqual(notes.map((n) => [n.Total, n.RemainingCredit, n.Status]).sort(), [[14.65, 0, 'PAID'], [20, 0, 'PAID']], 'only money given back on its own is credited, and paid out');
+        assert.deepEqual(notes.map((n) => [n.Total, n.RemainingCredit, n.Status]).sort(), [[10, 0, 'PAID'], [14.65, 0, 'PAID'], [20, 0, 'PAID']], 'only money given back on its own is credited, and paid out');
         const overpayments = (await books('overpayments')) as unknown as XeroDoc[];
         assert.deepEqual(overpayments.map((o) => o.RemainingCredit), [20], "Dee's 20.00 over is her credit");
       } finally {

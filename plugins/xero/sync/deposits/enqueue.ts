@@ -86,6 +86,9 @@ export async function takeAsDeposit(ctx: Ctx, trx: Queryable, orgId: number, sal
  */
 export async function refundOutOfDeposit(ctx: Ctx, trx: Queryable, orgId: number, refund: RefundSnapshot, availableAt?: number): Promise<boolean> {
   if (refund.method === null) return false;
+  // Once cancelled with its deposit kept, the booking is the kept money's invoice (deposits allocated to it in
+  // full): money given back after that is credited and paid out on that invoice, never taken out of a deposit.
+  if ((await ctx.records.sale(trx, orgId, refund.saleId))?.cancellation) return false;
   const rows = await depositRowsOfSales(trx, orgId, [refund.saleId]);
   const depositIds = rows.filter((r) => r.kind === 'payment').map((r) => r.entityId);
   if (depositIds.length === 0) return false;
