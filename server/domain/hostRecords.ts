@@ -6,7 +6,7 @@ import type { HostRecords, SaleActivityEntry } from '../plugins/contract';
 import type { PaymentSnapshot, RefundSnapshot } from './events';
 import { saleName } from './saleName';
 import { creditUsesOf } from './customerCredit';
-import { loadSaleSnapshot, paymentSnapshot, type PaymentRow, type RefundLineRow, type RefundRow, type SaleRow } from './saleRecords';
+import { loadSaleSnapshot, loadSaleSnapshots, paymentSnapshot, type PaymentRow, type RefundLineRow, type RefundRow, type SaleRow } from './saleRecords';
 
 /** SQLite binds at most 999 parameters a statement. */
 const CHUNK = 500;
@@ -43,6 +43,8 @@ export const hostRecords: HostRecords = {
     const row = (await db<SaleRow>('sales').where({ id: saleId, org_id: orgId }).first()) as SaleRow | undefined;
     return row ? loadSaleSnapshot(db, row) : undefined;
   },
+
+  sales: loadSaleSnapshots,
 
   async refund(db, orgId, refundId) {
     const row = (await db<RefundRow>('refunds').where({ id: refundId, org_id: orgId }).first()) as RefundRow | undefined;

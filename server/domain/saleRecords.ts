@@ -141,6 +141,38 @@ export function lineSnapshot(row: SaleLineRow): SaleLineSnapshot {
 export async function loadSaleSnapshot(trx: Queryable, sale: SaleRow): Promise<SaleSnapshot> {
   const customer = (await trx<CustomerRow>('customers').where({ id: sale.customer_id }).first()) as CustomerRow;
   const lines = (await trx<SaleLineRow>('sale_lines').where({ sale_id: sale.id }).orderBy('position')) as SaleLineRow[];
+  return saleSnapshotOf(sale, customer, lines);
+}
+
+/** SQLite binds at most 999 parameters a statement. */
+const CHUNK = 500;
+
+/**
+ * The snapshots of many sales in three statements a chunk (sales, their customers, their lines), not three
+ * per sale: a worker's batch of 50 invoices reads its sales this way (HostRecords.sales). By sale id; a sale
+ * not found (or another organisation's) is left out.
+ */
+export async function loadSaleSnapshots(db: Queryable, orgId: number, saleIds: readonly number[]): Promise<Map<number, SaleSnapshot>> {
+  const snapshots = new Map<number, SaleSnapshot>();
+  const ids = [...new Set(saleIds)];
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const sales = (await db<SaleRow>('sales').where({ org_id: orgId }).whereIn('id', ids.slice(i, i + CHUNK))) as SaleRow[];
+    if (sales.length === 0) continue;
+    const customerIds = [...new Set(sales.map((s) => Number(s.customer_id)))];
+    const customers = new Map(((await db<CustomerRow>('customers').whereIn('id', customerIds)) as CustomerRow[]).map((c) => [Number(c.id), c]));
+    const lines = (await db<SaleLineRow>('sale_lines').whereIn('sale_id', sales.map((s) => s.id)).orderBy(['sale_id', 'position'])) as SaleLineRow[];
+    const linesOf = new Map<number, SaleLineRow[]>();
+    for (const line of lines) {
+      const list = linesOf.get(Number(line.sale_id));
+      if (list) list.push(line);
+      else linesOf.set(Number(line.sale_id), [line]);
+    }
+    for (const sale of sales) snapshots.set(Number(sale.id), saleSnapshotOf(sale, customers.get(Number(sale.customer_id))!, linesOf.get(Number(sale.id)) ?? []));
+  }
+  return snapshots;
+}
+
+function saleSnapshotOf(sale: SaleRow, customer: CustomerRow, lines: readonly SaleLineRow[]): SaleSnapshot {
   return {
     id: sale.id,
     orgId: sale.org_id,

@@ -40,6 +40,11 @@ export function createPluginOutbox(pluginId: string, writer: OutboxWriter): Plug
       return writer.enqueue(trx, item);
     },
 
+    enqueueMany(trx, items) {
+      for (const item of items) own(item.type);
+      return writer.enqueueMany(trx, items);
+    },
+
     async resumePaused(db, filter) {
       const now = nowMs();
       const n = await scoped(db, filter.types).where({ status: 'paused', org_id: filter.orgId }).update({ status: 'pending', available_at: now, updated_at: now });

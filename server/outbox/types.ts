@@ -62,6 +62,11 @@ export interface OutboxHandler<P = unknown> {
 /** What the host lends plugins for writing outbox items. Always inside the caller's transaction. */
 export interface OutboxWriter {
   enqueue(trx: Queryable, item: EnqueueInput): Promise<{ id: number; created: boolean }>;
+  /**
+   * Many items in as few statements as the database allows (a batch's history notes: one INSERT, not 50), as
+   * `enqueue` each in order; duplicates of an existing dedupe key are skipped. Returns how many were new.
+   */
+  enqueueMany(trx: Queryable, items: readonly EnqueueInput[]): Promise<{ created: number }>;
   /** Move paused items back to pending (after re-authorisation). */
   resumePaused(db: Queryable, filter: { orgId: number; typePrefix: string }): Promise<number>;
 }

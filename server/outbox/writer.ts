@@ -20,25 +20,26 @@ export function createOutboxWriter(opts: OutboxWriterOptions): OutboxWriter {
   // One NOTIFY and one after-commit hook per transaction and type, however many items it enqueues.
   const announced = new WeakMap<object, Set<string>>();
 
+  const rowOf = (item: EnqueueInput, now: number): Record<string, unknown> => ({
+    org_id: item.orgId,
+    plugin_id: pluginIdOf(item.type),
+    type: item.type,
+    subject: item.subject ?? null,
+    dedupe_key: item.dedupeKey,
+    payload: JSON.stringify(item.payload ?? null),
+    status: 'pending',
+    attempts: 0,
+    max_attempts: item.maxAttempts ?? opts.maxAttemptsFor?.(item.type) ?? opts.defaultMaxAttempts,
+    available_at: item.availableAt ?? now,
+    created_at: now,
+    updated_at: now,
+  });
+
   return {
     async enqueue(trx, item) {
       validate(item);
-      const now = nowMs();
       const inserted: { id: number }[] = await trx(OUTBOX_TABLE)
-        .insert({
-          org_id: item.orgId,
-          plugin_id: pluginIdOf(item.type),
-          type: item.type,
-          subject: item.subject ?? null,
-          dedupe_key: item.dedupeKey,
-          payload: JSON.stringify(item.payload ?? null),
-          status: 'pending',
-          attempts: 0,
-          max_attempts: item.maxAttempts ?? opts.maxAttemptsFor?.(item.type) ?? opts.defaultMaxAttempts,
-          available_at: item.availableAt ?? now,
-          created_at: now,
-          updated_at: now,
-        })
+        .insert(rowOf(item, nowMs()))
         // ON CONFLICT DO NOTHING: a duplicate is skipped without raising, so a PostgreSQL transaction
         // is not aborted by it (a caught unique violation would poison the rest of the transaction).
         .onConflict('dedupe_key')
@@ -52,6 +53,20 @@ export function createOutboxWriter(opts: OutboxWriterOptions): OutboxWriter {
       }
       await announce(trx, item.type);
       return { id: Number(first.id), created: true };
+    },
+
+    async enqueueMany(trx, items) {
+      items.forEach(validate);
+      const now = nowMs();
+      let created = 0;
+      // One INSERT a chunk (SQLite binds at most 999 values a statement; a row takes 12), duplicates skipped as above.
+      for (let i = 0; i < items.length; i += ENQUEUE_CHUNK) {
+        const chunk = items.slice(i, i + ENQUEUE_CHUNK);
+        const inserted: { id: number }[] = await trx(OUTBOX_TABLE).insert(chunk.map((item) => rowOf(item, now))).onConflict('dedupe_key').ignore().returning('id');
+        created += inserted.length;
+        if (inserted.length > 0) for (const type of new Set(chunk.map((item) => item.type))) await announce(trx, type);
+      }
+      return { created };
     },
     resumePaused: (db, filter) => resumePaused(db, filter),
   };
@@ -70,6 +85,8 @@ export function createOutboxWriter(opts: OutboxWriterOptions): OutboxWriter {
     afterCommit(trx, () => opts.notifier.notifyLocal(type));
   }
 }
+
+const ENQUEUE_CHUNK = 50;
 
 /** The plugin id is the type's first segment: `xero.invoice.push` belongs to `xero`. */
 export function pluginIdOf(type: string): string {

@@ -20,6 +20,8 @@ import type { Role } from '../auth/principal';
 export type { Migration } from '../db/migrate';
 export type { Db, Queryable, Trx } from '../db/knex';
 export { isPostgres } from '../db/knex';
+/** Many upserts of one table in as few statements as both databases allow (a batch's records). */
+export { upsertMany, type UpsertRow } from '../db/upsertMany';
 export type { Logger } from '../logger';
 export type { SecretBox } from '../secrets/box';
 export { cronSetting } from './cronSetting';
@@ -86,6 +88,8 @@ export interface SyncRecordFilter {
 /** Per-record downstream state, shown on a sale's page. Reads and writes are scoped to the calling plugin. */
 export interface SyncStateStore {
   upsert(db: Queryable, update: SyncRecordUpdate): Promise<void>;
+  /** As `upsert` for each, in order, in as few statements as the database allows (a worker's whole batch). */
+  upsertMany(db: Queryable, updates: readonly SyncRecordUpdate[]): Promise<void>;
   list(db: Queryable, filter: SyncRecordFilter): Promise<SyncRecord[]>;
   count(db: Queryable, filter: { orgId: number; status: SyncStatus }): Promise<number>;
   /** When this plugin last synced anything for the organisation (null: never). */
@@ -130,6 +134,11 @@ export interface OutboxItemFilter {
 export interface PluginOutbox {
   /** In the caller's transaction: the item commits (and its worker wakes) with the caller's change. */
   enqueue(trx: Queryable, item: EnqueueInput): Promise<{ id: number; created: boolean }>;
+  /**
+   * Many items in as few statements as the database allows (a batch's history notes: one INSERT, not 50), as
+   * `enqueue` each in order; duplicates of an existing dedupe key are skipped. Returns how many were new.
+   */
+  enqueueMany(trx: Queryable, items: readonly EnqueueInput[]): Promise<{ created: number }>;
   /** Paused items of an organisation go back to pending (after re-authorisation). Returns how many. */
   resumePaused(db: Queryable, filter: { orgId: number; types?: readonly string[] }): Promise<number>;
   /** Send again by hand: dead or paused items back to pending with fresh attempts, due now. */
@@ -203,6 +212,12 @@ export interface SaleActivityEntry {
  */
 export interface HostRecords {
   sale(db: Queryable, orgId: number, saleId: number): Promise<SaleSnapshot | undefined>;
+  /**
+   * Optional: many sales at once, by id (those not found, or another organisation's, left out), as `sale`
+   * reads each. A worker pushing 50 invoices reads its sales with one call instead of 50; absent, it calls
+   * `sale` for each.
+   */
+  sales?(db: Queryable, orgId: number, saleIds: readonly number[]): Promise<Map<number, SaleSnapshot>>;
   refund(db: Queryable, orgId: number, refundId: number): Promise<RefundSnapshot | undefined>;
   payment(db: Queryable, orgId: number, paymentId: number): Promise<PaymentSnapshot | undefined>;
   refundsOfSale(db: Queryable, orgId: number, saleId: number): Promise<RefundSnapshot[]>;

@@ -1,6 +1,7 @@
 // Where each host record's downstream copy stands, per plugin (sync_records). Plugins write through a
 // store bound to their own id; the host reads every plugin's rows to show them on a sale.
 import { nowMs, type Queryable } from '../db/knex';
+import { upsertMany, type UpsertRow } from '../db/upsertMany';
 import type { SyncEntityType, SyncRecord, SyncRecordFilter, SyncRecordUpdate, SyncStateStore, SyncStatus } from '../plugins/contract';
 
 interface SyncRecordRow {
@@ -39,6 +40,35 @@ function fromRow(row: SyncRecordRow): SyncRecord {
   };
 }
 
+/** The row to insert, and the columns an existing row takes from it (those the update says something about). */
+function rowOf(pluginId: string, update: SyncRecordUpdate, now: number): UpsertRow {
+  const synced = update.status === 'synced';
+  const changed = ['status', 'updated_at'];
+  if (update.externalId !== undefined) changed.push('external_id');
+  if (update.externalRef !== undefined) changed.push('external_ref');
+  if (update.error !== undefined || synced) changed.push('error');
+  if (update.note !== undefined || synced) changed.push('note');
+  if (synced) changed.push('synced_at');
+  return {
+    values: {
+      org_id: update.orgId,
+      plugin_id: pluginId,
+      entity_type: update.entityType,
+      entity_id: update.entityId,
+      record_type: update.recordType,
+      status: update.status,
+      external_id: update.externalId ?? null,
+      external_ref: update.externalRef ?? null,
+      // Becoming synced clears the last error and note unless the update gives one.
+      error: update.error ?? null,
+      note: update.note ?? null,
+      updated_at: now,
+      synced_at: synced ? now : null,
+    },
+    update: changed,
+  };
+}
+
 /**
  * A store whose writes are all tagged with `pluginId`. On update, a field left undefined keeps its stored
  * value (a retry that only changes the status keeps the Xero id); `null` clears it. Becoming `synced`
@@ -47,33 +77,12 @@ function fromRow(row: SyncRecordRow): SyncRecord {
 export function createSyncStateStore(pluginId: string): SyncStateStore {
   return {
     async upsert(db: Queryable, update: SyncRecordUpdate): Promise<void> {
+      await upsertMany(db, 'sync_records', KEY_COLUMNS, [rowOf(pluginId, update, nowMs())]);
+    },
+
+    async upsertMany(db: Queryable, updates: readonly SyncRecordUpdate[]): Promise<void> {
       const now = nowMs();
-      const synced = update.status === 'synced';
-      const changed: Record<string, unknown> = { status: update.status, updated_at: now };
-      if (update.externalId !== undefined) changed.external_id = update.externalId;
-      if (update.externalRef !== undefined) changed.external_ref = update.externalRef;
-      if (update.error !== undefined) changed.error = update.error;
-      else if (synced) changed.error = null;
-      if (update.note !== undefined) changed.note = update.note;
-      else if (synced) changed.note = null;
-      if (synced) changed.synced_at = now;
-      await db('sync_records')
-        .insert({
-          org_id: update.orgId,
-          plugin_id: pluginId,
-          entity_type: update.entityType,
-          entity_id: update.entityId,
-          record_type: update.recordType,
-          status: update.status,
-          external_id: update.externalId ?? null,
-          external_ref: update.externalRef ?? null,
-          error: update.error ?? null,
-          note: update.note ?? null,
-          updated_at: now,
-          synced_at: synced ? now : null,
-        })
-        .onConflict(KEY_COLUMNS)
-        .merge(changed);
+      await upsertMany(db, 'sync_records', KEY_COLUMNS, updates.map((update) => rowOf(pluginId, update, now)));
     },
 
     async list(db, filter: SyncRecordFilter): Promise<SyncRecord[]> {

@@ -43,11 +43,9 @@ export async function finishBatch(
   ctx: BatchCtx, items: readonly OutboxItem[], results: readonly ItemResult[], workerId: string,
 ): Promise<OutboxOutcome[]> {
   await ctx.db.transaction(async (trx: Knex.Transaction) => {
-    for (const [index, result] of results.entries()) {
-      const item = items[index]!;
-      if (result.sync) await ctx.sync.upsert(trx, result.sync);
-      await writeAudit(trx, result.audit.map((a) => ({ ...a, outboxItemId: a.outboxItemId ?? item.id })), ctx.clock.now());
-    }
+    // The whole batch's sync state, then its audit rows: a statement or two each, not one per item.
+    await ctx.sync.upsertMany(trx, results.flatMap((result) => (result.sync ? [result.sync] : [])));
+    await writeAudit(trx, results.flatMap((result, index) => result.audit.map((a) => ({ ...a, outboxItemId: a.outboxItemId ?? items[index]!.id }))), ctx.clock.now());
     const completed = items.filter((_, i) => results[i]!.outcome.status === 'done');
     if (completed.length > 0) {
       await ctx.outbox.completeInTransaction(trx, completed.map((i) => i.id), workerId);

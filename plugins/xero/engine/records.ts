@@ -1,6 +1,6 @@
 // xero_records: what each of our records is in Xero, per tenant. The sync engine's memory of what it
 // created (so nothing is created twice) and of what the accountant removed (so it is never pushed again).
-import type { Queryable } from '../../../server/plugins/contract';
+import { upsertMany, type Queryable, type UpsertRow } from '../../../server/plugins/contract';
 import type { InvoiceTotals } from '../gateway/answers';
 import type { XeroEntityType, XeroRecordType } from './types';
 
@@ -90,22 +90,31 @@ export interface RecordWrite {
 
 /** Insert or update one record; fields left undefined keep their stored value. */
 export async function saveRecord(db: Queryable, key: RecordKey, write: RecordWrite, now: number): Promise<void> {
-  const changed: Record<string, unknown> = { status: write.status, updated_at: now };
-  if (write.xeroId !== undefined) changed.xero_id = write.xeroId;
-  if (write.number !== undefined) changed.number = write.number;
-  if (write.note !== undefined) changed.note = write.note;
-  if (write.amountCents !== undefined) changed.amount_cents = write.amountCents;
-  if (write.payloadHash !== undefined) changed.payload_hash = write.payloadHash;
+  await saveRecords(db, key, [write], now);
+}
+
+/** saveRecord for each, in order, in as few statements as the database allows (a batch's 50 invoices: one). */
+export async function saveRecords(db: Queryable, key: RecordKey, writes: readonly RecordWrite[], now: number): Promise<void> {
+  await upsertMany(db, 'xero_records', ['org_id', 'tenant_id', 'entity_type', 'entity_id', 'record_type'], writes.map((write) => recordRow(key, write, now)));
+}
+
+function recordRow(key: RecordKey, write: RecordWrite, now: number): UpsertRow {
+  const changed = ['status', 'updated_at'];
+  if (write.xeroId !== undefined) changed.push('xero_id');
+  if (write.number !== undefined) changed.push('number');
+  if (write.note !== undefined) changed.push('note');
+  if (write.amountCents !== undefined) changed.push('amount_cents');
+  if (write.payloadHash !== undefined) changed.push('payload_hash');
   const totals = write.totals ? { sub_total_cents: write.totals.subTotalCents, total_tax_cents: write.totals.totalTaxCents, total_cents: write.totals.totalCents } : {};
-  Object.assign(changed, totals);
-  await db('xero_records')
-    .insert({
+  changed.push(...Object.keys(totals));
+  return {
+    values: {
       org_id: key.orgId, tenant_id: key.tenantId, entity_type: key.entityType, entity_id: write.entityId, record_type: key.recordType,
       xero_id: write.xeroId ?? null, number: write.number ?? null, status: write.status, note: write.note ?? null,
       amount_cents: write.amountCents ?? null, payload_hash: write.payloadHash ?? null, ...totals, created_at: now, updated_at: now,
-    })
-    .onConflict(['org_id', 'tenant_id', 'entity_type', 'entity_id', 'record_type'])
-    .merge(changed);
+    },
+    update: changed,
+  };
 }
 
 /** Keep an invoice's totals as Xero last answered them (read back after a change in Xero), leaving the rest. */

@@ -3,7 +3,7 @@
 // (sync/invoices/push.ts calls rememberOurContent), then as last seen. The incoming handler compares what it
 // reads back: the same hash is our own write echoing back (or a change already seen); a different one is
 // someone's change in Xero to a record we wrote, which must not pass for an echo.
-import type { Queryable } from '../../../server/plugins/contract';
+import { upsertMany, type Queryable, type UpsertRow } from '../../../server/plugins/contract';
 
 export type ContentVerdict =
   /** As we wrote it (or as last seen): nothing in the record's content changed. */
@@ -17,14 +17,27 @@ interface Row { content_hash: string; total_cents: number | string | null }
 
 const keyOf = (orgId: number, recordType: string, xeroId: string) => ({ org_id: orgId, record_type: recordType, xero_id: xeroId.toLowerCase() });
 
-async function save(db: Queryable, orgId: number, recordType: string, xeroId: string, hash: string, totalCents: number | null, source: 'ours' | 'xero', now: number): Promise<void> {
+const CONFLICT = ['org_id', 'record_type', 'xero_id'];
+
+function rowOf(orgId: number, recordType: string, xeroId: string, hash: string, totalCents: number | null, source: 'ours' | 'xero', now: number): UpsertRow {
   const values = { content_hash: hash, total_cents: totalCents, source, updated_at: now };
-  await db('xero_content_hashes').insert({ ...keyOf(orgId, recordType, xeroId), ...values }).onConflict(['org_id', 'record_type', 'xero_id']).merge(values);
+  return { values: { ...keyOf(orgId, recordType, xeroId), ...values }, update: Object.keys(values) };
+}
+
+async function save(db: Queryable, orgId: number, recordType: string, xeroId: string, hash: string, totalCents: number | null, source: 'ours' | 'xero', now: number): Promise<void> {
+  await upsertMany(db, 'xero_content_hashes', CONFLICT, [rowOf(orgId, recordType, xeroId, hash, totalCents, source, now)]);
 }
 
 /** What our own write made the record (its create's answer, or the record we adopted instead of creating it). */
 export function rememberOurContent(db: Queryable, orgId: number, recordType: 'invoice', xeroId: string, hash: string, totalCents: number | null, now: number): Promise<void> {
   return save(db, orgId, recordType, xeroId, hash, totalCents, 'ours', now);
+}
+
+/** rememberOurContent for each of a batch's records, in one statement. */
+export function rememberOurContents(
+  db: Queryable, orgId: number, recordType: 'invoice', written: readonly { xeroId: string; hash: string; totalCents: number | null }[], now: number,
+): Promise<void> {
+  return upsertMany(db, 'xero_content_hashes', CONFLICT, written.map((w) => rowOf(orgId, recordType, w.xeroId, w.hash, w.totalCents, 'ours', now)));
 }
 
 /**

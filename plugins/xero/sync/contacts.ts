@@ -6,7 +6,7 @@
 import { buildContact, contactNameCollisionVariant, type ContactSource } from '../payloads';
 import type { ContactAnswer } from '../gateway/answers';
 import type { XeroContact } from '../gateway/documents';
-import { findRecords, saveRecord, type RecordKey } from '../engine/records';
+import { findRecords, saveRecords, type RecordKey, type RecordWrite } from '../engine/records';
 import type { XeroSession } from '../engine/session';
 import { idempotencyKey, stableJson } from '../engine/keys';
 import { writeAudit, type AuditEntry } from '../engine/audit';
@@ -28,10 +28,17 @@ export async function resolveContacts(
 
   const wanted = new Map(missing.map((c) => [c.id, buildContact(c, session.orgId)]));
   const audits: AuditEntry[] = [];
+  // Contacts matched or created, recorded together once each answer is read (recordAdopted): one statement
+  // for the batch. A crash before that loses nothing: the next lookup finds them by our customer number.
+  let adopted: RecordWrite[] = [];
+  const recordAdopted = async () => {
+    await saveRecords(db, key, adopted, session.now());
+    adopted = [];
+  };
   // The audit names the contact as Xero shows it (the sync log shows no Xero ids: issue 14).
-  const adopt = async (customerId: number, contactId: string, how: string, name: string | null | undefined) => {
+  const adopt = (customerId: number, contactId: string, how: string, name: string | null | undefined) => {
     result.set(customerId, { ok: true, contactId });
-    await saveRecord(db, key, { entityId: customerId, xeroId: contactId, status: 'ACTIVE', note: how }, session.now());
+    adopted.push({ entityId: customerId, xeroId: contactId, status: 'ACTIVE', note: how });
     audits.push({ orgId: session.orgId, entityType: 'customer', entityId: customerId, recordType: 'contact', action: 'contact', outcome: 'ok', message: `${how}: ${name ? `"${name}"` : contactId}` });
   };
 
@@ -45,7 +52,7 @@ export async function resolveContacts(
   for (const [customerId, contact] of wanted) {
     const number = byNumber.get(contact.ContactNumber.toLowerCase());
     if (number) {
-      await adopt(customerId, number.contactId, 'matched by our customer number', number.name);
+      adopt(customerId, number.contactId, 'matched by our customer number', number.name);
       continue;
     }
     // Email or name only when that contact is not another customer's (no ContactNumber of ours, or none).
@@ -53,12 +60,13 @@ export async function resolveContacts(
     const email = contact.EmailAddress?.toLowerCase();
     const byEmail = email ? found.find((c) => free(c) && c.email?.toLowerCase() === email) : undefined;
     if (byEmail) {
-      await adopt(customerId, byEmail.contactId, 'matched by email', byEmail.name);
+      adopt(customerId, byEmail.contactId, 'matched by email', byEmail.name);
       continue;
     }
     const byName = found.find((c) => free(c) && !c.email && c.name?.toLowerCase() === contact.Name.toLowerCase());
-    if (byName) await adopt(customerId, byName.contactId, 'matched by name', byName.name);
+    if (byName) adopt(customerId, byName.contactId, 'matched by name', byName.name);
   }
+  await recordAdopted();
 
   let toCreate: [number, XeroContact][] = [...wanted].filter(([id]) => !result.has(id));
   // Names Xero holds for another contact: the second round sends the collision variant.
@@ -69,13 +77,14 @@ export async function resolveContacts(
     for (const [index, [customerId, contact]] of toCreate.entries()) {
       const element = elements[index]!;
       if (element.ok) {
-        await adopt(customerId, element.value.contactId, 'created', contact.Name);
+        adopt(customerId, element.value.contactId, 'created', contact.Name);
       } else if (round === 0 && element.messages.some((m) => DUPLICATE_NAME.test(m))) {
         taken.push([customerId, contact]);
       } else {
         result.set(customerId, { ok: false, message: `Xero refused the contact "${contact.Name}": ${element.messages.join('; ')}`, permanent: true });
       }
     }
+    await recordAdopted();
     // A name can be taken by OUR contact for the same customer: created meanwhile by another worker's batch
     // for this organisation (both looked up before either created). Adopt it; only a different person's
     // contact makes us send the collision variant. One lookup, and only when a name was refused.
@@ -87,9 +96,10 @@ export async function resolveContacts(
     const again: [number, XeroContact][] = [];
     for (const [customerId, contact] of taken) {
       const existing = ours.get(contact.ContactNumber.toLowerCase());
-      if (existing) await adopt(customerId, existing.contactId, 'matched by our customer number after a name clash', existing.name);
+      if (existing) adopt(customerId, existing.contactId, 'matched by our customer number after a name clash', existing.name);
       else again.push([customerId, { ...contact, Name: contactNameCollisionVariant(contact.Name, customerId) }]);
     }
+    await recordAdopted();
     toCreate = again;
   }
   await writeAudit(db, audits, session.now());

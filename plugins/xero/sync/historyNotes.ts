@@ -48,11 +48,17 @@ export const WORKERS_BUSY_AFTER_MS = 1_000;
 export const OWN_PUSH_LOOKAHEAD_MS = 600;
 
 export async function enqueueHistoryNote(ctx: Pick<PluginContext<XeroConfig>, 'outbox' | 'db'>, orgId: number, note: HistoryNotePayload, trx?: Queryable): Promise<void> {
-  await ctx.outbox.enqueue(trx ?? ctx.db, {
+  await enqueueHistoryNotes(ctx, orgId, [note], trx);
+}
+
+/** A batch's notes in one statement (deduped by each record's Xero id, as one by one). */
+export async function enqueueHistoryNotes(ctx: Pick<PluginContext<XeroConfig>, 'outbox' | 'db'>, orgId: number, notes: readonly HistoryNotePayload[], trx?: Queryable): Promise<void> {
+  if (notes.length === 0) return;
+  await ctx.outbox.enqueueMany(trx ?? ctx.db, notes.map((note) => ({
     type: HISTORY_NOTE, orgId, payload: note,
     dedupeKey: `xero:history:${note.recordType}:${note.xeroId}`,
     maxAttempts: 100,
-  });
+  })));
 }
 
 export async function addHistoryNotes(svc: XeroServices, items: OutboxItem<HistoryNotePayload>[], hctx: OutboxHandlerContext): Promise<OutboxOutcome[]> {

@@ -29,10 +29,18 @@ export const RECEIPT_BATCH = 10;
 export async function enqueueReceiptAttach(
   ctx: Pick<PluginContext<XeroConfig>, 'outbox' | 'db'>, orgId: number, payload: ReceiptAttachPayload, opts: { again?: string; trx?: Queryable } = {},
 ): Promise<void> {
-  await ctx.outbox.enqueue(opts.trx ?? ctx.db, {
+  await enqueueReceiptAttaches(ctx, orgId, [{ payload, ...(opts.again ? { again: opts.again } : {}) }], opts.trx);
+}
+
+/** enqueueReceiptAttach for each of a batch's invoices, in one statement. */
+export async function enqueueReceiptAttaches(
+  ctx: Pick<PluginContext<XeroConfig>, 'outbox' | 'db'>, orgId: number, receipts: readonly { payload: ReceiptAttachPayload; again?: string }[], trx?: Queryable,
+): Promise<void> {
+  if (receipts.length === 0) return;
+  await ctx.outbox.enqueueMany(trx ?? ctx.db, receipts.map(({ payload, again }) => ({
     type: RECEIPT_ATTACH, orgId, payload,
-    dedupeKey: `xero:receipt:${payload.saleId}${opts.again ? `:${opts.again}` : ''}`,
-  });
+    dedupeKey: `xero:receipt:${payload.saleId}${again ? `:${again}` : ''}`,
+  })));
 }
 
 async function markedInvoices(db: Queryable, orgId: number, invoiceIds: readonly string[]): Promise<Map<string, { attachmentId: string; fileName: string }>> {

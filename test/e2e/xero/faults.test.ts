@@ -233,7 +233,7 @@ for (const kind of dbKinds().filter((k) => !process.env.FAULT_TEST_KIND || k ===
       while ((await active()) > 0) {
         scope.signal.throwIfAborted();
         if (Date.now() > deadline) {
-          const stuck = await f.x.host.deps.db('outbox').whereNot('status', 'done').whereNot('type', 'xero.history.note').select('id', 'type', 'status', 'attempts', 'last_error').limit(20);
+          const stuck = await f.x.host.deps.db('outbox').where({ org_id: f.org.orgId }).whereIn('type', ['xero.invoice.push', 'xero.creditnote.push', 'xero.payment.push', 'xero.deposit.push', 'xero.receipt.attach']).whereNot('status', 'done').where((q) => { void q.whereNull('subject').orWhereNotIn('subject', waiting); }).select('id', 'type', 'status', 'attempts', 'last_error', 'available_at', 'subject').limit(20);
           const log = (await emu.get('/_emulator/calls').expect(200)).body as { method: string; url: string; status: number; fault?: string; durationMs: number }[];
           const tail = log.slice(-40).map((c) => `${c.method} ${c.url.replace(/^.*2\.0/, '').slice(0, 60)} ${c.status} ${c.fault ?? ''} ${c.durationMs}ms`);
           // A payment from credit waiting on an overpayment: what became of the overpaying payment.

@@ -15,10 +15,11 @@ import { PermanentError } from '../../../../server/errors';
 import type { XeroConfig } from '../../config';
 import { batchRecorder, type BatchRecorder } from '../../engine/batchRecorder';
 import { idempotencyKey, payloadHash, stableJson } from '../../engine/keys';
-import { rememberOurContent } from '../../incoming/contentHashes';
+import { rememberOurContents } from '../../incoming/contentHashes';
 import { afterCallFailure, done, finishBatch, retryLater, type ItemResult } from '../../engine/outcomes';
-import { DELETED_UPSTREAM, findRecords, saveRecord, type RecordKey } from '../../engine/records';
+import { DELETED_UPSTREAM, findRecords, saveRecords, type RecordKey, type RecordWrite } from '../../engine/records';
 import { saleNamesOf } from '../../engine/names';
+import { salesById } from '../../engine/hostSales';
 import { clearMarks, markedItems, sendMarked } from '../../engine/sendMarks';
 import { openSession, type XeroSession } from '../../engine/session';
 import { permanentMessage, type XeroServices } from '../../engine/services';
@@ -27,13 +28,14 @@ import { MappingToFixError } from '../../mappings/resolve';
 import { mappingToFix } from '../../mappings/toFix';
 import { buildInvoice, invoiceNumberFor, type BuiltInvoice } from '../../payloads';
 import { forgetContact, resolveContacts } from '../contacts';
-import { enqueueHistoryNote } from '../historyNotes';
-import { enqueueReceiptAttach } from '../receipts';
+import { enqueueHistoryNotes } from '../historyNotes';
+import { enqueueReceiptAttaches } from '../receipts';
 import { mappingsOrFinish } from '../mappingsOrFinish';
 import { waitingNote, waitsUntil } from '../serviceDate';
 import { dayAfter, heldNote, LOCK_DATE_REFUSAL, lockedUpTo, movedNote, storedLockDates, storeLockDates } from '../lockDates';
 import { dueDate } from '../../payloads/dates';
 import type { InvoicePushPayload } from '../types';
+import type { CreatedInvoice } from '../../gateway/gateway';
 import { queueDepositAllocations } from '../deposits/enqueue';
 import { knownInvoice, lookedUp, refusalOf } from './decisions';
 
@@ -101,12 +103,10 @@ async function queueAllocationsOfDone(b: Batch, items: readonly Item[]): Promise
 }
 
 async function loadSales(svc: XeroServices, orgId: number, items: readonly Item[], recorder: BatchRecorder<InvoicePushPayload>): Promise<Map<number, SaleSnapshot>> {
-  const { ctx } = svc;
-  const sales = new Map<number, SaleSnapshot>();
+  const sales = await salesById(svc.ctx.records, svc.ctx.db, orgId, items.map((item) => item.payload.saleId));
   for (const [index, item] of items.entries()) {
-    const sale = await ctx.records.sale(ctx.db, orgId, item.payload.saleId);
-    if (sale) sales.set(item.payload.saleId, sale);
-    else recorder.results[index] = { outcome: { status: 'failed', error: `Sale ${item.payload.saleId} no longer exists in this organisation` }, audit: [recorder.audit(item, { action: 'failed', outcome: 'failed', message: 'sale not found' })] };
+    if (sales.has(item.payload.saleId)) continue;
+    recorder.results[index] = { outcome: { status: 'failed', error: `Sale ${item.payload.saleId} no longer exists in this organisation` }, audit: [recorder.audit(item, { action: 'failed', outcome: 'failed', message: 'sale not found' })] };
   }
   return sales;
 }
@@ -145,6 +145,7 @@ function deferUntilServiceDate(
 async function guard(b: Batch, items: readonly Item[]): Promise<Set<number>> {
   const known = await findRecords(b.svc.ctx.db, b.key, items.map((i) => i.payload.saleId));
   const verifying = new Set<number>();
+  const inXero: { item: Item; invoiceId: string }[] = [];
   for (const [index, item] of items.entries()) {
     if (b.recorder.results[index]) continue;
     const record = known.get(item.payload.saleId);
@@ -152,25 +153,27 @@ async function guard(b: Batch, items: readonly Item[]): Promise<Set<number>> {
     if (state === 'removed') b.recorder.results[index] = skippedDeleted(b, item, record!.number);
     else if (state === 'verify') verifying.add(index);
     else if (state === 'in_xero') {
-      await receiptFor(b, item, record!.xeroId!);
+      inXero.push({ item, invoiceId: record!.xeroId! });
       b.recorder.results[index] = done({ ...b.recorder.syncOf(item.payload.saleId), externalId: record!.xeroId, externalRef: record!.number },
         [b.recorder.audit(item, { action: 'already_synced', outcome: 'ok', message: `already in Xero as ${record!.number}` })]);
     }
   }
+  await receiptsFor(b, inXero);
   return verifying;
 }
 
 /**
  * With receipts on (Xero settings → Receipts), an invoice now in Xero gets its sale's receipt attached by an
  * item of its own (../receipts.ts). A resend asks again, under its own key: that item finds the receipt
- * already marked or already on the invoice and uploads nothing.
+ * already marked or already on the invoice and uploads nothing. One statement for the batch's invoices.
  */
-async function receiptFor(b: Batch, item: Item, invoiceId: string): Promise<void> {
+async function receiptsFor(b: Batch, invoices: readonly { item: Item; invoiceId: string }[]): Promise<void> {
   const { ctx } = b.svc;
-  if (!b.mappings.attachReceipts || !ctx.receipts) return;
-  const resend = item.payload.reconcile === true;
-  await enqueueReceiptAttach(ctx, b.session.orgId, { saleId: item.payload.saleId, invoiceId, ...(item.payload.triggeredBy ? { triggeredBy: item.payload.triggeredBy } : {}) },
-    resend ? { again: `resend:${item.id}` } : {});
+  if (!b.mappings.attachReceipts || !ctx.receipts || invoices.length === 0) return;
+  await enqueueReceiptAttaches(ctx, b.session.orgId, invoices.map(({ item, invoiceId }) => ({
+    payload: { saleId: item.payload.saleId, invoiceId, ...(item.payload.triggeredBy ? { triggeredBy: item.payload.triggeredBy } : {}) },
+    ...(item.payload.reconcile === true ? { again: `resend:${item.id}` } : {}),
+  })));
 }
 
 /** Look up by number, before (re-)sending, whatever may have landed or a person asked to resend. */
@@ -182,6 +185,9 @@ async function reconcile(b: Batch, items: readonly Item[], verifying: ReadonlySe
   if (lookup.length === 0) return;
   const found = await b.session.xero.findInvoicesByNumber(lookup.map(({ item }) => invoiceNumberFor(item.payload.saleId, b.mappings)));
   const byNumber = new Map(found.map((inv) => [inv.number?.toLowerCase() ?? '', inv]));
+  // What Xero holds, recorded for the whole batch in one statement before anything else happens.
+  const records: RecordWrite[] = [];
+  const adopted: { item: Item; invoiceId: string }[] = [];
   for (const { item, index } of lookup) {
     const number = invoiceNumberFor(item.payload.saleId, b.mappings);
     const existing = byNumber.get(number.toLowerCase());
@@ -192,22 +198,24 @@ async function reconcile(b: Batch, items: readonly Item[], verifying: ReadonlySe
       case 'removed':
         if (!existing) {
           // A record we held but Xero no longer lists under its number: it was deleted there.
-          await saveRecord(ctx.db, b.key, { entityId, status: DELETED_UPSTREAM, note: `not found in Xero by number ${number}` }, ctx.clock.now());
+          records.push({ entityId, status: DELETED_UPSTREAM, note: `not found in Xero by number ${number}` });
           b.recorder.results[index] = skippedDeleted(b, item, number);
         } else {
           const status = existing.status ?? 'UNKNOWN';
-          await saveRecord(ctx.db, b.key, { entityId, xeroId: existing.invoiceId, number, status: DELETED_UPSTREAM, note: `${status} in Xero` }, ctx.clock.now());
+          records.push({ entityId, xeroId: existing.invoiceId, number, status: DELETED_UPSTREAM, note: `${status} in Xero` });
           b.recorder.results[index] = skippedDeleted(b, item, number, status);
         }
         break;
       case 'adopt':
-        await saveRecord(ctx.db, b.key, { entityId, xeroId: existing!.invoiceId, number, status: existing!.status ?? 'UNKNOWN', totals: existing!.totals }, ctx.clock.now());
-        await receiptFor(b, item, existing!.invoiceId);
+        records.push({ entityId, xeroId: existing!.invoiceId, number, status: existing!.status ?? 'UNKNOWN', totals: existing!.totals });
+        adopted.push({ item, invoiceId: existing!.invoiceId });
         b.recorder.results[index] = done({ ...b.recorder.syncOf(entityId), externalId: existing!.invoiceId, externalRef: number }, [b.recorder.audit(item, {
           action: 'adopted', outcome: 'ok', response: existing!.summary, message: `found in Xero by number ${number} before re-sending; adopted, not created again`,
         })]);
     }
   }
+  await saveRecords(ctx.db, b.key, records, ctx.clock.now());
+  await receiptsFor(b, adopted);
 }
 
 /** The customers' contacts (up to three calls for the batch), then each invoice; a sale that cannot be built fails alone. */
@@ -262,8 +270,17 @@ async function send(b: Batch, toSend: readonly ToSend[]): Promise<void> {
   // done), except a number taken: it exists, perhaps from an earlier attempt — looked up next time.
   await clearMarks(ctx.db, toSend.filter((_, n) => { const e = elements[n]!; return !e.ok && refusalOf(e.messages) !== 'number_taken'; }).map((s) => s.item.id), 'invoice');
 
+  // What Xero created, recorded first and in one statement: a crash after this point must not forget it.
+  const created = toSend.flatMap((sent, n) => {
+    const element = elements[n]!;
+    return element.ok ? [{ sent, created: element.value, number: element.value.number ?? sent.built.payload.InvoiceNumber }] : [];
+  });
+  await saveRecords(ctx.db, b.key, created.map(({ sent: { item, built }, created: value, number }) => ({
+    entityId: item.payload.saleId, xeroId: value.invoiceId, number, status: value.status ?? built.payload.Status, payloadHash: payloadHash(built.payload), totals: value.totals,
+  })), ctx.clock.now());
+  await afterCreated(b, created);
+
   const lockRefused: { sent: ToSend; messages: readonly string[] }[] = [];
-  const saleName = b.svc.historyNotes ? await saleNamesOf(ctx.records, ctx.db, b.session.orgId, toSend.map((s) => s.item.payload.saleId)) : null;
   for (const [n, sent] of toSend.entries()) {
     const { item, index, built, customerId, moved } = sent;
     const element = elements[n]!;
@@ -272,14 +289,6 @@ async function send(b: Batch, toSend: readonly ToSend[]): Promise<void> {
     if (element.ok) {
       const { invoiceId } = element.value;
       const number = element.value.number ?? built.payload.InvoiceNumber;
-      await saveRecord(ctx.db, b.key, { entityId: saleId, xeroId: invoiceId, number, status: element.value.status ?? built.payload.Status, payloadHash: payloadHash(built.payload), totals: element.value.totals }, ctx.clock.now());
-      if (saleName) {
-        await enqueueHistoryNote(ctx, b.session.orgId, { recordType: 'invoice', xeroId: invoiceId, entityType: 'sale', entityId: saleId,
-          details: `Created by Ledgerbridge from ${saleName(saleId)}: ${saleUrlOf(ctx, saleId)}${moved ? `. ${moved}` : ''}` });
-      }
-      await receiptFor(b, item, invoiceId);
-      // What we wrote, as Xero holds it: its echo is recognised by this, and a later edit in Xero too.
-      await rememberOurContent(ctx.db, b.session.orgId, 'invoice', invoiceId, element.value.contentHash, element.value.totalCents, ctx.clock.now());
       b.recorder.results[index] = done({ ...b.recorder.syncOf(saleId), externalId: invoiceId, externalRef: number, ...(moved ? { note: moved } : {}) },
         [b.recorder.audit(item, { action: 'created', outcome: 'ok', request, response: element.summary, ...(moved ? { message: moved } : {}) })]);
       continue;
@@ -300,6 +309,27 @@ async function send(b: Batch, toSend: readonly ToSend[]): Promise<void> {
     b.recorder.results[index] = retryLater(`Xero: ${message}`, [b.recorder.audit(item, { action: 'retry', outcome: 'retry', request, response: element.summary, message })]);
   }
   await afterLockRefusal(b, lockRefused);
+}
+
+/**
+ * What follows the creation of the batch's invoices, a statement each for the batch: the history notes, the
+ * receipts to attach, and what we wrote as Xero holds it (its echo is recognised by this, and a later edit
+ * in Xero too).
+ */
+async function afterCreated(b: Batch, created: readonly { sent: ToSend; created: CreatedInvoice; number: string }[]): Promise<void> {
+  if (created.length === 0) return;
+  const { ctx } = b.svc;
+  const orgId = b.session.orgId;
+  if (b.svc.historyNotes) {
+    const saleName = await saleNamesOf(ctx.records, ctx.db, orgId, created.map(({ sent }) => sent.item.payload.saleId));
+    await enqueueHistoryNotes(ctx, orgId, created.map(({ sent: { item, moved }, created: { invoiceId } }) => {
+      const saleId = item.payload.saleId;
+      return { recordType: 'invoice', xeroId: invoiceId, entityType: 'sale', entityId: saleId,
+        details: `Created by Ledgerbridge from ${saleName(saleId)}: ${saleUrlOf(ctx, saleId)}${moved ? `. ${moved}` : ''}` };
+    }));
+  }
+  await receiptsFor(b, created.map(({ sent: { item }, created: { invoiceId } }) => ({ item, invoiceId })));
+  await rememberOurContents(ctx.db, orgId, 'invoice', created.map(({ created: c }) => ({ xeroId: c.invoiceId, hash: c.contentHash, totalCents: c.totalCents })), ctx.clock.now());
 }
 
 /**
