@@ -22,6 +22,8 @@ import { openApiHandler } from './api/openapi/route';
 import { bearerAuth, requireLogin, requireRole } from './auth/middleware';
 import { createWebSecurityMiddleware } from './auth/webSecurity';
 import { createWebRouter } from './web/router';
+import { messageHtml, linkablePaths } from './web/messageHtml';
+import { HOST_NAV } from './web/nav';
 import { mountPluginRoutes, mountPluginWebhooks, type HostAuthAdapter } from './plugins/registry';
 import { pageErrorHandler, pageNotFound } from './http/pageErrors';
 
@@ -61,8 +63,12 @@ export function createApp(deps: HostDeps): Express {
   app.use('/assets', express.static(join(ROOT_DIR, 'public'), { maxAge: '1h', index: false }));
 
   app.use(...createWebSecurityMiddleware(deps));
+  // Failure messages name pages by path; a page links them (messageHtml), the CSV and the CLI keep the text.
+  const inAppPaths = linkablePaths([...HOST_NAV, ...deps.plugins.nav].map((entry) => entry.href));
+  const linkMessage = (text: string | null | undefined): string => messageHtml(text, inAppPaths);
   app.use((req: Request, res: Response, next: NextFunction) => {
     res.locals.nav = deps.plugins.nav;
+    res.locals.messageHtml = linkMessage;
     res.locals.currentPath = req.path;
     next();
   });

@@ -1,6 +1,6 @@
 // Every page a person can reach, for every role, at a 1280-px desktop and a 390-px phone, in headless
 // Chromium (issue 14): no sideways panning of the page, every control labelled, no console error, no link on
-// the page that answers 404 or 500, no dropdown listing a choice twice, no raw timestamp or "item(s)", no chart narrower
+// the page that answers 404 or 500, no dropdown listing a choice twice, no raw timestamp or bare ISO date, no filter fields out of line, no "item(s)", no chart narrower
 // than its panel or with a label under 11 px, and axe-core (Deque's rules, run
 // inside the page) finds no serious or critical accessibility violation. A screenshot of each page at each width goes to artifacts/screenshots/.
 //
@@ -127,6 +127,31 @@ describe('every page, every role, desktop and phone', { timeout: 300_000 }, () =
           // never an outbox item's type ("xero.invoice.push" where a person reads "Invoice").
           const text = (await page.evaluate('document.body.innerText')) as string;
           for (const raw of text.match(/\b\d{4}-\d\d-\d\dT\d\d:\d\d[^\s]*|\d\d:\d\d:\d\d UTC|\w+\(s\)|\b(?:xero|stripe|gocardless)\.[a-z_]+\.[a-z_]+\b/g) ?? []) problems.push(`${where}: machine text "${raw}"`);
+          // One date style (server/domain/format.ts): no bare ISO date or timestamp ("2026-12-03", "2026-12-03T10:00:00Z")
+          // in text a person reads; inputs, code and attributes may hold them.
+          const isoDates = (await page.evaluate(`(() => {
+            const found = [];
+            const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+              const el = node.parentElement;
+              if (!el || el.closest('code, kbd, samp, pre, textarea, script, style, template, noscript')) continue;
+              if (!el.checkVisibility()) continue;
+              for (const m of node.textContent.matchAll(/\\b\\d{4}-\\d\\d-\\d\\d(?:T[\\d:.]+(?:Z|[+-]\\d\\d:?\\d\\d)?)?(?![\\d-])/g)) found.push(m[0] + ' in <' + el.tagName.toLowerCase() + '> "' + node.textContent.trim().slice(0, 80) + '"');
+            }
+            return found;
+          })()`)) as string[];
+          for (const raw of isoDates) problems.push(`${where}: ISO date ${raw}`);
+          // Fields side by side in a filter row line up: their labels, and their controls, on one line.
+          const misaligned = (await page.evaluate(`[...document.querySelectorAll('.filters')].flatMap((form) => {
+            const fields = [...form.querySelectorAll(':scope > .field:not(.choice)')].map((f) => ({
+              id: (f.querySelector('input, select') || {}).id, box: f.getBoundingClientRect(),
+              label: f.querySelector('label').getBoundingClientRect().top, control: (f.querySelector('input, select') || f).getBoundingClientRect().top,
+            }));
+            return fields.flatMap((a, i) => fields.slice(i + 1).filter((b) => Math.abs(a.box.top - b.box.top) < a.box.height / 2
+              && (Math.abs(a.label - b.label) > 0.5 || Math.abs(a.control - b.control) > 0.5))
+              .map((b) => '#' + a.id + ' and #' + b.id + ': labels ' + (b.label - a.label).toFixed(1) + ' px, controls ' + (b.control - a.control).toFixed(1) + ' px apart'));
+          })`)) as string[];
+          for (const m of misaligned) problems.push(`${where}: filter fields out of line ${m}`);
           await screenshot(page, `pages-${role}-${vp.label}-${kindOf(path).replace(/^\//, '') || 'dashboard'}`);
           const hrefs = (await page.evaluate(`[...document.querySelectorAll('a[href]')].map((a) => a.href.split('#')[0])`)) as string[];
           for (const link of sameOriginLinks(hrefs, f.baseUrl)) links.add(link);

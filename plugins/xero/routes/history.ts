@@ -4,7 +4,7 @@
 // anything is moving the page refreshes itself with a Refresh header: no script needed.
 import { Router, type Request, type Response } from 'express';
 import { saleNameOf } from '../engine/names';
-import type { PluginContext } from '../../../server/plugins/contract';
+import { formatCalendarDay, type PluginContext } from '../../../server/plugins/contract';
 import { ConflictError, NotFoundError, ValidationError } from '../../../server/errors';
 import type { XeroConfig } from '../config';
 import { backfillProgress, cancelBackfill, createBackfill, getBackfill, listBackfills, parseStartDate, runBackfill } from '../sync/backfill';
@@ -57,7 +57,7 @@ export function historyRoutes(ctx: PluginContext<XeroConfig>): Router {
       const org = await ctx.organisations.get(ctx.db, orgId);
       const row = await createBackfill(ctx, { orgId, from: parseStartDate(from, org.timeZone, ctx.clock.now()), actor: `${req.principal!.kind}:${req.principal!.id}` });
       runInBackground(ctx, orgId, row.id);
-      ctx.pages.setFlash(req, 'success', `History import started: ${row.salesTotal} sales from ${from}.`);
+      ctx.pages.setFlash(req, 'success', `History import started: ${row.salesTotal} sales from ${formatCalendarDay(from)}.`);
       res.redirect(303, `${ctx.mountPath}/history`);
     } catch (err) {
       if (err instanceof ValidationError || err instanceof ConflictError) {

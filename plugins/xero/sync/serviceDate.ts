@@ -3,7 +3,7 @@
 // is held until that moment (the items of the sale's payments and refunds share its subject, so they wait
 // behind it), its sync record says so, and a push that runs early anyway (the schedule switched to real
 // time, a person pressed "send now") puts it back until then. Pure.
-import type { SaleSnapshot } from '../../../server/plugins/contract';
+import { formatCalendarDay, type SaleSnapshot } from '../../../server/plugins/contract';
 import type { ResolvedMappings } from '../mappings/types';
 import { instantOfWallHour } from './nextRunAt';
 
@@ -21,6 +21,6 @@ export function waitsUntil(sale: Pick<SaleSnapshot, 'serviceDate'>, m: Pick<Reso
   return start !== null && start > now ? start : null;
 }
 
-/** What the sale's page says while its invoice waits. */
+/** What the sale's page says while its invoice waits, its date in the house style ("14 Jul 2026"). */
 export const waitingNote = (serviceDate: string): string =>
-  `Waits for its service date: the invoice is dated ${serviceDate} and posted to Xero on that day`;
+  `Waits for its service date: the invoice is dated ${formatCalendarDay(serviceDate)} and posted to Xero on that day`;

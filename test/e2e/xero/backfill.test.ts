@@ -173,6 +173,7 @@ for (const kind of dbKinds()) {
       assert.equal(latest.status, 'done', 'queueing finished in the background');
       const waiting = await admin.get('/plugins/xero/history');
       assert.equal(waiting.headers.refresh, '2', 'refreshes itself while records wait');
+      assert.match(waiting.text, /History import started: \d+ sales from 1 Jun 2026\./, 'the start date in the house style, not 2026-06-01');
       assert.match(waiting.text, /3 sales queued of 3 · 0 of 3 records in Xero\s*· 3 waiting/);
       f.startWorkers();
       await f.drained();

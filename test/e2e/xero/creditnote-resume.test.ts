@@ -113,7 +113,7 @@ for (const kind of dbKinds()) {
       assert.equal(count(calls, 'GET', /\/CreditNotes$/), 0, 'no look-up: nothing was sent unanswered');
       const state = await db('sync_records').where({ org_id: f.org.orgId, entity_type: 'refund', entity_id: r.id }).first('status', 'error');
       assert.equal(state.status, 'synced');
-      assert.match(String(state.error), /^5\.00 left on the credit note as the customer's credit/);
+      assert.match(String(state.error), /^5\.00 GBP left on the credit note as the customer's credit/);
       const kept = await records.clone().where({ record_type: 'refund_payment' }).first('status');
       assert.equal(kept.status, 'NONE');
     });

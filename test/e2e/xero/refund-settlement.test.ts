@@ -79,7 +79,7 @@ for (const kind of dbKinds()) {
       assert.equal((await invoiceOf(s.id)).Status, 'PAID');
       const state = await syncOf(r.id);
       assert.equal(state.status, 'synced');
-      assert.match(state.error ?? '', /7\.50 left on the credit note as the customer's credit/);
+      assert.match(state.error ?? '', /7\.50 GBP left on the credit note as the customer's credit/);
     });
 
     it('no method, invoice with less outstanding than the credit: what is outstanding is allocated, the rest stays as credit', async () => {
@@ -92,7 +92,7 @@ for (const kind of dbKinds()) {
       assert.equal(note.RemainingCredit, 6);
       assert.equal((await refundPayments(r.id)).length, 0);
       assert.equal((await invoiceOf(s.id)).Status, 'PAID');
-      assert.match((await syncOf(r.id)).error ?? '', /6\.00 left on the credit note as the customer's credit/);
+      assert.match((await syncOf(r.id)).error ?? '', /6\.00 GBP left on the credit note as the customer's credit/);
     });
 
     it('with a method, invoice paid in full: refund payment out of the method\'s account, nothing allocated', async () => {

@@ -12,6 +12,7 @@ import { advanceEmulatorClock, postForm, type Agent } from '../../support/xero';
 import { instantOfWallHour } from '../../../plugins/xero/sync/nextRunAt';
 import { setMappings, startSignedInFixture, type SyncFixture } from './syncFixture';
 import { londonDay, until } from '../../support/wait';
+import { formatCalendarDay } from '../../../server/domain/format';
 
 const SETTINGS = '/plugins/xero/settings';
 const DAY = 86_400_000;
@@ -93,7 +94,7 @@ for (const kind of dbKinds()) {
       });
       const waiting = await record(sale.id);
       assert.equal(waiting.status, 'pending');
-      const note = `Waits for its service date: the invoice is dated ${serviceDate} and posted to Xero on that day`;
+      const note = `Waits for its service date: the invoice is dated ${formatCalendarDay(serviceDate)} and posted to Xero on that day`;
       assert.equal(waiting.note, note);
       assert.equal(Number((await invoiceItem(sale.id)).available_at), dayStart, 'held until the day begins in London');
       const page = await staff.get(`/sales/${sale.id}`);

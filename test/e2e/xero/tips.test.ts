@@ -54,6 +54,13 @@ for (const kind of dbKinds()) {
       assert.equal(await invoiceOf(sale.id), undefined);
     });
 
+    it('the failure links the settings page it names, on the failures page; the stored text keeps the path (CSV, CLI)', async () => {
+      const item = await db()('outbox').where({ dedupe_key: `xero:invoice:${waitingSale}` }).first('last_error');
+      assert.match(String(item.last_error), /Xero settings page \(\/plugins\/xero\/settings\), then retry/);
+      const page = (await admin.get('/plugins/xero/sync/failures')).text;
+      assert.match(page, /A tip line needs its own account[^<]*Xero settings page \(<a href="\/plugins\/xero\/settings">\/plugins\/xero\/settings<\/a>\), then retry/);
+    });
+
     it('the settings page checks each kind\'s account and rate against Xero', async () => {
       // The accountant keeps tips for staff in a liability account of their own.
       const added = await request(f.emu.url).post(`/_emulator/tenants/${f.tenantId}/accounts`).send({ Code: '835', Name: 'Tips held for staff', Type: 'CURRLIAB', TaxType: 'NONE' });

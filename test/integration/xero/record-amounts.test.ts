@@ -16,6 +16,7 @@ describe('the leading amount of a note', () => {
   it('is read exactly, in hundredths, or not at all', () => {
     assert.equal(leadingAmountCents('12.50'), 1250);
     assert.equal(leadingAmountCents('0.05 (found on the credit note)'), 5);
+    assert.equal(leadingAmountCents('0.29 GBP (found on the credit note)'), 29, 'as notes are written now, with their currency');
     assert.equal(leadingAmountCents('7.5'), 750);
     assert.equal(leadingAmountCents('12'), 1200);
     assert.equal(leadingAmountCents('1234567890123.99'), 123456789012399);
@@ -40,7 +41,7 @@ for (const kind of dbKinds()) {
       });
       await t.db('xero_records').insert([
         row(1, 'allocation', 'ALLOCATED', '12.50'),
-        row(2, 'allocation', 'ALLOCATED', '0.29 (found on the credit note)'),
+        row(2, 'allocation', 'ALLOCATED', '0.29 GBP (found on the credit note)'),
         row(3, 'allocation', 'NONE', 'not allocated: money went back (cash), so the note is paid out in full'),
         row(4, 'refund_payment', 'PAID', '4.35'),
         row(5, 'refund_payment', 'PAID', '12.00 USD at CurrencyRate 1.25, out of stripe\'s clearing account with payout po_1'),
@@ -52,7 +53,7 @@ for (const kind of dbKinds()) {
       assert.deepEqual(rows.map((r) => [Number(r.entity_id), r.amount_cents === null ? null : Number(r.amount_cents)]), [
         [1, 1250], [2, 29], [3, null], [4, 435], [5, 1200], [6, null], [7, null],
       ]);
-      assert.equal(rows[1]!.note, '0.29 (found on the credit note)', 'the note is left as a person reads it');
+      assert.equal(rows[1]!.note, '0.29 GBP (found on the credit note)', 'the note is left as a person reads it');
     });
   });
 }

@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  allocatedSoFar, allocationDecision, allocationSettled, amountText, creditLeft, doneOnNote, guardRefund, mayHaveLanded, payOutDecision, remainingCents,
+  allocatedSoFar, allocationDecision, allocationSettled, amountText, creditLeft, doneOnNote, guardRefund, mayHaveLanded, moneyText, payOutDecision, remainingCents,
   type RefundSteps,
 } from '../../../plugins/xero/sync/creditNotes/decisions';
 import type { CreditNoteAnswer } from '../../../plugins/xero/gateway/answers';
@@ -84,5 +84,9 @@ describe('credit note decisions', () => {
     assert.equal(amountText(1250), '12.50');
     assert.equal(amountText(5), '0.05');
     assert.equal(amountText(10_000_000_001), '100000000.01');
+  });
+  it('money a person reads names its currency, in the house style ("12.50 GBP")', () => {
+    assert.equal(moneyText(29, 'GBP'), '0.29 GBP');
+    assert.equal(moneyText(1250, 'USD'), '12.50 USD');
   });
 });

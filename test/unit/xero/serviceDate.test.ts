@@ -32,6 +32,6 @@ describe('waitsUntil', () => {
     assert.equal(waitsUntil({}, m, 'Europe/London', 0), null);
   });
   it('says what is waiting and when', () => {
-    assert.equal(waitingNote('2026-07-14'), 'Waits for its service date: the invoice is dated 2026-07-14 and posted to Xero on that day');
+    assert.equal(waitingNote('2026-07-14'), 'Waits for its service date: the invoice is dated 14 Jul 2026 and posted to Xero on that day');
   });
 });

@@ -7,7 +7,7 @@ import { saveRecord } from '../../engine/records';
 import { clearMarks, sendMarked } from '../../engine/sendMarks';
 import { centsOf, type InvoiceAnswer } from '../../gateway/answers';
 import { buildAllocation, xeroDate } from '../../payloads';
-import { allocatedSoFar, allocationDecision, amountText, doneOnNote, remainingCents } from './decisions';
+import { allocatedSoFar, allocationDecision, amountText, doneOnNote, moneyText, remainingCents } from './decisions';
 import { placeInOpenPeriod } from '../lockDates';
 import type { Batch, RefundWork } from './work';
 
@@ -18,10 +18,10 @@ export async function allocate(b: Batch, settle: readonly RefundWork[], invoices
     const creditCents = w.built ? centsOf(Number(w.built.allocationAmount)) : w.adopted?.totalCents ?? 0;
     const onNote = doneOnNote(w.adopted);
     if (w.adopted && onNote.allocatedCents > 0 && !w.allocationRecord) {
-      await saveRecord(ctx.db, b.keys.allocation, { entityId: w.refund.id, status: 'ALLOCATED', amountCents: onNote.allocatedCents, note: `${amountText(onNote.allocatedCents)} (found on the credit note)` }, now());
+      await saveRecord(ctx.db, b.keys.allocation, { entityId: w.refund.id, status: 'ALLOCATED', amountCents: onNote.allocatedCents, note: `${moneyText(onNote.allocatedCents, w.refund.currency)} (found on the credit note)` }, now());
     }
     if (w.adopted && onNote.paidCents > 0 && !w.payOutRecord) {
-      await saveRecord(ctx.db, b.keys.payOut, { entityId: w.refund.id, status: 'PAID', amountCents: onNote.paidCents, note: `${amountText(onNote.paidCents)} (found on the credit note)` }, now());
+      await saveRecord(ctx.db, b.keys.payOut, { entityId: w.refund.id, status: 'PAID', amountCents: onNote.paidCents, note: `${moneyText(onNote.paidCents, w.refund.currency)} (found on the credit note)` }, now());
     }
     const recorded = w.allocationRecord;
     w.allocatedCents = allocatedSoFar(onNote.allocatedCents, recorded);
@@ -54,8 +54,8 @@ async function sendAllocation(b: Batch, w: RefundWork, amountCents: number, invo
     (beforeSend) => b.session.xero.allocateCreditNote(w.creditNoteId!, allocation, { idempotencyKey: idemKey, beforeSend }));
   if (element.ok) {
     w.allocatedCents = amountCents;
-    await saveRecord(ctx.db, b.keys.allocation, { entityId: w.refund.id, xeroId: element.value.allocationId, status: 'ALLOCATED', amountCents, note: amountText(amountCents) }, ctx.clock.now());
-    w.audit.push(b.recorder.audit(w.item, { action: 'allocated', outcome: 'ok', request: allocation, response: element.summary, message: `${amountText(amountCents)} allocated to ${w.invoice.number ?? ''}` }));
+    await saveRecord(ctx.db, b.keys.allocation, { entityId: w.refund.id, xeroId: element.value.allocationId, status: 'ALLOCATED', amountCents, note: moneyText(amountCents, w.refund.currency) }, ctx.clock.now());
+    w.audit.push(b.recorder.audit(w.item, { action: 'allocated', outcome: 'ok', request: allocation, response: element.summary, message: `${moneyText(amountCents, w.refund.currency)} allocated to ${w.invoice.number ?? ''}` }));
     // Keep the invoice's amount due current for another refund of the same sale in this batch.
     if (invoice) invoice.amountDueCents -= amountCents;
   } else {

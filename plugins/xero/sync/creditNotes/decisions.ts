@@ -106,5 +106,8 @@ export function payOutDecision(s: { method: string | null; awaitingPayout: boole
   return s.method === null ? 'keep_as_credit' : 'pay_out';
 }
 
-/** Hundredths as Xero's 2-dp text ("12.50"). */
+/** Hundredths as Xero's 2-dp text ("12.50"): what a payload carries. */
 export const amountText = (cents: number): string => (cents / 100).toFixed(2);
+
+/** Hundredths with their currency ("12.50 GBP"): what a person reads in a note or a message, never a bare figure. */
+export const moneyText = (cents: number, currency: string): string => `${amountText(cents)} ${currency}`;

@@ -17,7 +17,7 @@ import { buildCreditNoteRefundPayment } from '../../payloads';
 import { afterLockRefusal, LOCK_DATE_REFUSAL, placeInOpenPeriod, readLockDates } from '../lockDates';
 import { retryLater } from '../../engine/outcomes';
 import { enqueueHistoryNote } from '../historyNotes';
-import { amountText, creditLeft, payOutDecision } from './decisions';
+import { amountText, creditLeft, moneyText, payOutDecision } from './decisions';
 import type { Batch, RefundWork } from './work';
 
 export async function payOut(b: Batch, settle: readonly RefundWork[]): Promise<void> {
@@ -40,11 +40,12 @@ export async function payOut(b: Batch, settle: readonly RefundWork[]): Promise<v
   const toPay: { w: RefundWork; payment: XeroPayment; moved?: string }[] = [];
   for (const w of leftOver) {
     const amount = amountText(w.remainingCents!);
+    const shown = moneyText(w.remainingCents!, w.refund.currency);
     const decision = payOutDecision({ method: w.refund.method, awaitingPayout: awaiting.has(w.refund.id) });
     if (decision === 'awaiting_payout') {
-      await noPayment(w, AWAITING_PAYOUT, 'awaiting_payout', `${amount} to be paid out when ${w.refund.method}'s payout is posted (from its clearing account, at ${w.refund.method}'s rate if it converted the refund)`);
+      await noPayment(w, AWAITING_PAYOUT, 'awaiting_payout', `${shown} to be paid out when ${w.refund.method}'s payout is posted (from its clearing account, at ${w.refund.method}'s rate if it converted the refund)`);
     } else if (decision === 'keep_as_credit') {
-      await noPayment(w, 'NONE', 'unallocated', `${amount} left on the credit note as the customer's credit: the refund has no payment method, so no money out is recorded`);
+      await noPayment(w, 'NONE', 'unallocated', `${shown} left on the credit note as the customer's credit: the refund has no payment method, so no money out is recorded`);
     } else {
       try {
         const payment = buildCreditNoteRefundPayment(w.refund, w.creditNoteId!, mappings, { amount, timeZone: b.timeZone });
@@ -63,7 +64,7 @@ export async function payOut(b: Batch, settle: readonly RefundWork[]): Promise<v
       } catch (err) {
         if (!(err instanceof PermanentError)) throw err;
         // The credit note stands; the money out is left to the accountant, and we say why.
-        await noPayment(w, 'NONE', 'unallocated', `${amount} left unallocated on the credit note: ${permanentMessage(err)}`);
+        await noPayment(w, 'NONE', 'unallocated', `${shown} left unallocated on the credit note: ${permanentMessage(err)}`);
       }
     }
   }

@@ -2,6 +2,7 @@
 // in Xero yet and waits for its service date), which refund is money given back out of a deposit before the
 // invoice, and how much of each prepayment is allocated to the invoice once it exists. Amounts in the sale
 // currency's minor units (prepayments are in the organisation's base currency only, as Xero's are).
+import { formatCalendarDay } from '../../../../server/plugins/contract';
 
 export interface DepositContext {
   /** The sale's invoice has a Xero id (created or adopted). */
@@ -97,9 +98,9 @@ export function packInCalls<T>(groups: readonly (readonly T[])[], perCall: numbe
   return calls;
 }
 
-/** What the sale's page says of a deposit, on its sync state. */
+/** What the sale's page says of a deposit, on its sync state; the day in the house style ("14 Jun 2027"). */
 export function depositNote(s: { invoiceNumber: string; allocatedOn: string | null; allocatedMinor: number | null; currency: string; format: (minor: number) => string }): string {
   if (s.allocatedOn === null) return `Deposit held in Xero as a prepayment until the invoice ${s.invoiceNumber} is posted; it is then allocated to it`;
   if (s.allocatedMinor === 0) return `Deposit held in Xero as a prepayment; nothing left of it to allocate to ${s.invoiceNumber}`;
-  return `Deposit held in Xero as a prepayment; ${s.format(s.allocatedMinor ?? 0)} ${s.currency} allocated to the invoice ${s.invoiceNumber} on ${s.allocatedOn}`;
+  return `Deposit held in Xero as a prepayment; ${s.format(s.allocatedMinor ?? 0)} ${s.currency} allocated to the invoice ${s.invoiceNumber} on ${formatCalendarDay(s.allocatedOn)}`;
 }

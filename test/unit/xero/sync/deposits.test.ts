@@ -83,7 +83,7 @@ describe('depositNote', () => {
   it('says the deposit waits as a prepayment, then when and how much of it was allocated', () => {
     assert.match(depositNote({ invoiceNumber: 'LB-7', allocatedOn: null, allocatedMinor: null, currency: 'GBP', format }), /held in Xero as a prepayment until the invoice LB-7 is posted/);
     assert.equal(depositNote({ invoiceNumber: 'LB-7', allocatedOn: '2027-06-14', allocatedMinor: 3000, currency: 'GBP', format }),
-      'Deposit held in Xero as a prepayment; 30.00 GBP allocated to the invoice LB-7 on 2027-06-14');
+      'Deposit held in Xero as a prepayment; 30.00 GBP allocated to the invoice LB-7 on 14 Jun 2027');
   });
 });
 
