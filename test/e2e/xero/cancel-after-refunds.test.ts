@@ -12,9 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { dbKinds } from '../../support/db';
-import { advanceEmulatorClock, postForm, type Agent } from '../../support/xero';
-import { instantOfWallHour } from '../../../plugins/xero/sync/nextRunAt';
-import { setMappings, startSignedInFixture, type SyncFixture } from './syncFixture';
+import { postForm, type Agent } from '../../support/xero';
+import { onServiceDay, setMappings, startSignedInFixture, type SyncFixture } from './syncFixture';
 import { londonDay, until } from '../../support/wait';
 import { balanceDifferences, booksAt, hostBalances, xeroBalances } from './customerBalances';
 
@@ -76,13 +75,7 @@ for (const kind of dbKinds()) {
       await post(`/sales/${eve}/refunds`, { kind: 'amount', amount: '10.00', method: 'cash' });
       f.startWorkers();
 
-      const [y, m, d] = serviceDate.split('-').map(Number) as [number, number, number];
-      const skew = instantOfWallHour(y, m, d, 0, 'Europe/London') + 60_000 - Date.now();
-      const clock = f.x.ctx.clock;
-      const realNow = clock.now;
-      clock.now = () => Date.now() + skew;
-      await advanceEmulatorClock(f.emu.url, skew);
-      try {
+      await onServiceDay(f, serviceDate, async () => {
         await f.x.host.deps.db('outbox').where({ org_id: f.org.orgId, status: 'pending' }).update({ available_at: Date.now() });
         await f.drained(60_000);
         assert.deepEqual(await f.x.host.deps.db('outbox').where({ org_id: f.org.orgId, status: 'dead' }).select('type', 'last_error'), [], 'nothing failed');
@@ -96,9 +89,7 @@ for (const kind of dbKinds()) {
         assert.deepEqual(notes.map((n) => [n.Total, n.RemainingCredit, n.Status]).sort(), [[10, 0, 'PAID'], [14.65, 0, 'PAID'], [20, 0, 'PAID']], 'only money given back on its own is credited, and paid out');
         const overpayments = (await books('overpayments')) as unknown as XeroDoc[];
         assert.deepEqual(overpayments.map((o) => o.RemainingCredit), [20], "Dee's 20.00 over is her credit");
-      } finally {
-        clock.now = realNow;
-      }
+      });
     });
   });
 }

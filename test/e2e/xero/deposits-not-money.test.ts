@@ -9,9 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { dbKinds } from '../../support/db';
-import { advanceEmulatorClock } from '../../support/xero';
-import { instantOfWallHour } from '../../../plugins/xero/sync/nextRunAt';
-import { setMappings, startSignedInFixture, type SyncFixture } from './syncFixture';
+import { onServiceDay, setMappings, startSignedInFixture, type SyncFixture } from './syncFixture';
 import { londonDay, until } from '../../support/wait';
 
 const DAY = 86_400_000;
@@ -60,13 +58,7 @@ for (const kind of dbKinds()) {
       assert.deepEqual(await db()('outbox').where({ org_id: f.org.orgId, status: 'dead' }).select('type', 'last_error'), []);
 
       // The service day comes: both invoices are posted, and with them what waited.
-      const [y, m, d] = serviceDate.split('-').map(Number) as [number, number, number];
-      const skew = instantOfWallHour(y, m, d, 0, 'Europe/London') + 60_000 - Date.now();
-      const clock = f.x.ctx.clock;
-      const realNow = clock.now;
-      clock.now = () => Date.now() + skew;
-      await advanceEmulatorClock(f.emu.url, skew);
-      try {
+      await onServiceDay(f, serviceDate, async () => {
         await db()('outbox').where({ org_id: f.org.orgId, status: 'pending' }).update({ available_at: Date.now() });
         await f.drained(60_000);
         const invoices = await f.books<XeroInvoice>('invoices');
@@ -82,9 +74,7 @@ for (const kind of dbKinds()) {
         for (const id of [fromVoucher, overpaid.id, fromCredit]) {
           assert.deepEqual((await syncOf('payment', id)).map((r: { status: string }) => r.status), ['synced'], `payment ${id}`);
         }
-      } finally {
-        clock.now = realNow;
-      }
+      });
     });
   });
 }

@@ -21,10 +21,9 @@ import assert from 'node:assert/strict';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import request from 'supertest';
 import { dbKinds } from '../../support/db';
-import { advanceEmulatorClock, postForm, type Agent } from '../../support/xero';
-import { instantOfWallHour } from '../../../plugins/xero/sync/nextRunAt';
+import { postForm, type Agent } from '../../support/xero';
 import { RateBudget, tenantKeyOf } from '../../../plugins/xero/engine/rateBudget';
-import { setMappings, startSignedInFixture, type SyncFixture } from './syncFixture';
+import { onServiceDay, setMappings, startSignedInFixture, type SyncFixture } from './syncFixture';
 import { londonDay } from '../../support/wait';
 import { seeded } from '../../../emulators/shared/seeded';
 import { balanceDifferences, booksAt, dueOf, hostBalances, xeroBalances, xeroCreditBalance, type SaleView } from './customerBalances';
@@ -307,13 +306,7 @@ for (const kind of dbKinds()) {
       await quiet(f, 'deposits');
 
       // The service day comes: the plugin's clock and Xero's move on; the invoices are posted, deposits allocated.
-      const [y, m, d] = serviceDate.split('-').map(Number) as [number, number, number];
-      const skew = instantOfWallHour(y, m, d, 0, 'Europe/London') + 60_000 - Date.now();
-      const clock = f.x.ctx.clock;
-      const realNow = clock.now;
-      clock.now = () => Date.now() + skew;
-      await advanceEmulatorClock(f.emu.url, skew);
-      try {
+      await onServiceDay(f, serviceDate, async () => {
         await quiet(f, 'all');
         // The balances paid at the desk; then more payments, refunds, credit and vouchers spent, on any sale.
         for (const id of bookings) {
@@ -341,9 +334,7 @@ for (const kind of dbKinds()) {
         assert.deepEqual(balanceDifferences(await xeroBalances(books), host.balances), [], "each customer's balance in Xero equals the booking system's, to the penny");
         const unredeemed = host.sales.flatMap((s) => s.vouchers).reduce((sum, v) => sum + cents(v.balance), 0);
         assert.equal(pounds(await xeroCreditBalance(books, VOUCHER_ACCOUNT)), pounds(unredeemed), 'the gift voucher liability in Xero is what the vouchers have left');
-      } finally {
-        clock.now = realNow;
-      }
+      });
     });
   });
 }

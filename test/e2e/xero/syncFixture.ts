@@ -16,10 +16,11 @@ import { generatePrivateAppCertificate } from '../../../plugins/xero/connection/
 import { certificateKeyPurpose, startConnection } from '../../../plugins/xero/connection/store';
 import { replaceMappings, type MappingEntry } from '../../../plugins/xero/mappings/store';
 import type { DbKind } from '../../support/db';
-import { bootXeroApp, logIn, registerPrivateAppAt, seedOrg, startXeroEmulator, UK_ORG, type Agent, type RunningEmulator, type SeededOrg, type XeroTestApp } from '../../support/xero';
+import { advanceEmulatorClock, bootXeroApp, logIn, postForm, registerPrivateAppAt, seedOrg, startXeroEmulator, UK_ORG, type Agent, type RunningEmulator, type SeededOrg, type XeroTestApp } from '../../support/xero';
 import { createApiToken } from '../../../server/auth/apiTokens';
 import { forgetCatalogue } from '../../../plugins/xero/mappings/catalogue';
 import type { XeroEmulatorOptions } from '../../../emulators/xero/app';
+import { instantOfWallHour } from '../../../plugins/xero/sync/nextRunAt';
 
 export interface SyncFixture {
   emu: RunningEmulator;
@@ -180,4 +181,40 @@ export async function startSignedInFixture(kind: DbKind): Promise<{ f: SyncFixtu
   const staff = await logIn(f.x.app, f.org.emails.staff);
   const token = (await createApiToken(f.x.host.deps.db, { orgId: f.org.orgId, role: 'staff', name: 'till' })).token;
   return { f, admin, staff, token };
+}
+
+/**
+ * Runs `during` on a booking's service day: the plugin's clock and Xero's (which checks request signatures'
+ * time) move to one minute past midnight, London, of `serviceDate` (YYYY-MM-DD); the plugin's clock comes back
+ * afterwards. Xero's stays ahead, as a real Xero would not go back in time.
+ */
+export async function onServiceDay<T>(f: SyncFixture, serviceDate: string, during: () => Promise<T>): Promise<T> {
+  const [y, m, d] = serviceDate.split('-').map(Number) as [number, number, number];
+  const skew = instantOfWallHour(y, m, d, 0, 'Europe/London') + 60_000 - Date.now();
+  const clock = f.x.ctx.clock;
+  const realNow = clock.now;
+  clock.now = () => Date.now() + skew;
+  await advanceEmulatorClock(f.emu.url, skew);
+  try {
+    return await during();
+  } finally {
+    clock.now = realNow;
+  }
+}
+
+/**
+ * The accountant's gift-voucher accounts: 837 "Gift vouchers held" (a liability that takes payments, so a
+ * redemption can be paid from it) and expired balances to 260, saved on the Xero settings page with cash to
+ * 091 and card terminal to 090.
+ */
+export async function setUpVoucherAccounts(f: SyncFixture, admin: Agent): Promise<void> {
+  const settings = '/plugins/xero/settings';
+  const account = await request(f.emu.url).post(`/_emulator/tenants/${f.tenantId}/accounts`).send({ Code: '837', Name: 'Gift vouchers held', Type: 'CURRLIAB', TaxType: 'NONE', EnablePaymentsToAccount: true });
+  assert.equal(account.status, 201, account.text);
+  assert.equal((await postForm(admin, settings, `${settings}/refresh`)).status, 303);
+  const saved = await postForm(admin, settings, settings, {
+    invoice_status: 'AUTHORISED', due_rule_kind: 'on_receipt', reference_source: 'sale_reference', line_amount_handling: 'auto',
+    method_account_cash: '091', method_account_card_terminal: '090', voucher_account: '837', voucher_expiry_account: '260',
+  });
+  assert.equal(saved.status, 303, saved.text.slice(0, 300));
 }

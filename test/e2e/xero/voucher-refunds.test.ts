@@ -7,10 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { dbKinds } from '../../support/db';
-import { postForm, type Agent } from '../../support/xero';
-import { startSignedInFixture, type SyncFixture } from './syncFixture';
-
-const SETTINGS = '/plugins/xero/settings';
+import type { Agent } from '../../support/xero';
+import { setUpVoucherAccounts, startSignedInFixture, type SyncFixture } from './syncFixture';
 
 interface XeroLine { AccountCode: string; TaxType: string; LineAmount: number }
 interface XeroCreditNote { CreditNoteNumber: string; LineItems: XeroLine[]; Total: number }
@@ -25,14 +23,7 @@ for (const kind of dbKinds()) {
 
     before(async () => {
       ({ f, admin, staff, token } = await startSignedInFixture(kind));
-      const account = await request(f.emu.url).post(`/_emulator/tenants/${f.tenantId}/accounts`).send({ Code: '837', Name: 'Gift vouchers held', Type: 'CURRLIAB', TaxType: 'NONE', EnablePaymentsToAccount: true });
-      assert.equal(account.status, 201, account.text);
-      assert.equal((await postForm(admin, SETTINGS, `${SETTINGS}/refresh`)).status, 303);
-      const saved = await postForm(admin, SETTINGS, SETTINGS, {
-        invoice_status: 'AUTHORISED', due_rule_kind: 'on_receipt', reference_source: 'sale_reference', line_amount_handling: 'auto',
-        method_account_cash: '091', method_account_card_terminal: '090', voucher_account: '837', voucher_expiry_account: '260',
-      });
-      assert.equal(saved.status, 303, saved.text.slice(0, 300));
+      await setUpVoucherAccounts(f, admin);
     });
     after(async () => f?.close());
 

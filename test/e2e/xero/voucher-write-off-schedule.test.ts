@@ -11,9 +11,8 @@ import { dbKinds } from '../../support/db';
 import { advanceEmulatorClock, postForm, type Agent } from '../../support/xero';
 import { londonDay, until } from '../../support/wait';
 import { startHousekeeping } from '../../../server/housekeeping/schedule';
-import { startSignedInFixture, type SyncFixture } from './syncFixture';
+import { setUpVoucherAccounts, startSignedInFixture, type SyncFixture } from './syncFixture';
 
-const SETTINGS = '/plugins/xero/settings';
 const DAY = 86_400_000;
 
 interface Journal { Status: string; Narration: string; DateString?: string; JournalLines: { AccountCode: string; LineAmount: number; TaxType: string }[] }
@@ -27,14 +26,7 @@ for (const kind of dbKinds()) {
 
     before(async () => {
       ({ f, admin, staff, token } = await startSignedInFixture(kind));
-      const account = await request(f.emu.url).post(`/_emulator/tenants/${f.tenantId}/accounts`).send({ Code: '837', Name: 'Gift vouchers held', Type: 'CURRLIAB', TaxType: 'NONE', EnablePaymentsToAccount: true });
-      assert.equal(account.status, 201, account.text);
-      assert.equal((await postForm(admin, SETTINGS, `${SETTINGS}/refresh`)).status, 303);
-      const saved = await postForm(admin, SETTINGS, SETTINGS, {
-        invoice_status: 'AUTHORISED', due_rule_kind: 'on_receipt', reference_source: 'sale_reference', line_amount_handling: 'auto',
-        method_account_cash: '091', method_account_card_terminal: '090', voucher_account: '837', voucher_expiry_account: '260',
-      });
-      assert.equal(saved.status, 303, saved.text.slice(0, 300));
+      await setUpVoucherAccounts(f, admin);
     });
     after(async () => f?.close());
 
