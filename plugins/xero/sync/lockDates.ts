@@ -4,7 +4,7 @@
 // reason. The dates are read from Xero (GET /Organisation) when Xero refuses a document for them, and kept
 // (xero_lock_dates), so the next document in the period is dated right at once: one refusal per lock
 // change, never a retry loop.
-import type { Queryable } from '../../../server/plugins/contract';
+import { formatCalendarDay as day, type Queryable } from '../../../server/plugins/contract';
 import type { XeroSession } from '../engine/session';
 
 export interface LockDates {
@@ -38,11 +38,14 @@ export function dayAfter(day: string): string {
 
 /** What the Xero record and the audit trail say about a document moved out of a locked period. */
 export const movedNote = (from: string, to: string, locked: string): string =>
-  `Dated ${to}, the first open day: its own date ${from} is in a period locked in Xero (up to ${locked})`;
+  `Dated ${day(to)}, the first open day: its own date ${day(from)} is in a period locked in Xero (up to ${day(locked)})`;
 
 /** What the sale says when the settings hold such a document for the admin. */
 export const heldNote = (from: string, locked: string): string =>
-  `Held for the admin: dated ${from}, in a period locked in Xero up to ${locked}. Post it on the first open day (Xero settings, Locked periods), or ask the accountant to move the lock date, then retry`;
+  `Held for the admin: dated ${day(from)}, in a period locked in Xero up to ${day(locked)}. Post it on the first open day (Xero settings, Locked periods), or ask the accountant to move the lock date, then retry`;
+
+/** Why a document dated inside a locked period was held (the record's error). */
+export const heldError = (date: string, locked: string): string => `Dated ${day(date)}, in a period locked in Xero up to ${day(locked)}`;
 
 /** Where a document or payment dated `date` goes, given the last locked day and the organisation's setting. Pure. */
 export type LockPlacement =
@@ -52,7 +55,7 @@ export type LockPlacement =
 
 export function placeInOpenPeriod(date: string, locked: string | null, setting: 'first_open_day' | 'hold'): LockPlacement {
   if (!locked || date > locked) return { kind: 'open' };
-  if (setting === 'hold') return { kind: 'held', error: `Dated ${date}, in a period locked in Xero up to ${locked}`, note: heldNote(date, locked) };
+  if (setting === 'hold') return { kind: 'held', error: heldError(date, locked), note: heldNote(date, locked) };
   const to = dayAfter(locked);
   return { kind: 'moved', date: to, note: movedNote(date, to, locked) };
 }
@@ -80,6 +83,6 @@ export async function readLockDates(session: XeroSession, db: Queryable, now: nu
  */
 export function afterLockRefusal(date: string, locked: string | null, messages: readonly string[]): { retry: true; message: string; audit: string } | { retry: false; message: string } {
   const said = `Xero: ${messages.join('; ')}`;
-  if (locked && date <= locked) return { retry: true, message: `${said} (lock dates read from Xero: locked up to ${locked})`, audit: `dated ${date}, inside the period locked in Xero up to ${locked}` };
-  return { retry: false, message: `${said} (Xero's lock dates say ${locked ? `locked up to ${locked}` : 'nothing is locked'})` };
+  if (locked && date <= locked) return { retry: true, message: `${said} (lock dates read from Xero: locked up to ${day(locked)})`, audit: `dated ${day(date)}, inside the period locked in Xero up to ${day(locked)}` };
+  return { retry: false, message: `${said} (Xero's lock dates say ${locked ? `locked up to ${day(locked)}` : 'nothing is locked'})` };
 }

@@ -11,6 +11,7 @@ import { dbKinds } from '../../support/db';
 import { logIn } from '../../support/xero';
 import { setMappings, startSyncFixture, type SyncFixture } from './syncFixture';
 import { RateBudget, tenantKeyOf } from '../../../plugins/xero/engine/rateBudget';
+import { formatCalendarDay } from '../../../server/domain/format';
 
 interface XeroInvoice { InvoiceNumber: string; InvoiceID: string; DateString: string; DueDateString: string }
 interface HistoryRow { ObjectID: string; Details: string }
@@ -42,14 +43,14 @@ for (const kind of dbKinds()) {
       const invoice = await invoiceOf(s.id);
       assert.equal(invoice?.DateString.slice(0, 10), '2026-04-01');
       assert.equal(invoice?.DueDateString.slice(0, 10), '2026-04-01', 'due on receipt, from the day it is dated');
-      const note = 'Dated 2026-04-01, the first open day: its own date 2026-03-15 is in a period locked in Xero (up to 2026-03-31)';
+      const note = 'Dated 1 Apr 2026, the first open day: its own date 15 Mar 2026 is in a period locked in Xero (up to 31 Mar 2026)';
       const synced = await record(s.id);
       assert.equal(synced.status, 'synced');
       assert.equal(synced.note, note);
       assert.equal(Number((await item(s.id)).attempts), 2, 'refused once, then posted: no loop');
       const trail = await f.x.ctx.db('xero_audit').where({ entity_type: 'sale', entity_id: s.id }).whereNot('action', 'history').orderBy('id').select('action', 'message');
       assert.deepEqual(trail.map((t: { action: string }) => t.action), ['retry', 'created']);
-      assert.match(String(trail[0].message), /inside the period locked in Xero up to 2026-03-31/);
+      assert.match(String(trail[0].message), /inside the period locked in Xero up to 31 Mar 2026/);
       assert.equal(trail[1].message, note);
       assert.deepEqual(await f.x.ctx.db('xero_lock_dates').where({ org_id: f.org.orgId }).first('period_lock_date', 'end_of_year_lock_date'),
         { period_lock_date: '2026-03-31', end_of_year_lock_date: '2025-12-31' }, 'read from Xero\'s Organisation');
@@ -64,7 +65,7 @@ for (const kind of dbKinds()) {
         }
       })();
       assert.equal(history.length, 1, `the note is on the Xero record: ${JSON.stringify(await db()('outbox').where({ org_id: f.org.orgId }).whereNot('status', 'done').select('type', 'status', 'attempts', 'last_error', 'payload'))} ${JSON.stringify((await f.books<HistoryRow>('history')).slice(-5))}`);
-      assert.match(history[0]!.Details, /Dated 2026-04-01, the first open day/);
+      assert.match(history[0]!.Details, /Dated 1 Apr 2026, the first open day/);
       const staff = await logIn(f.x.app, f.org.emails.staff);
       assert.ok((await staff.get(`/sales/${s.id}`)).text.includes(`<strong class="sync-note">${note}</strong>`), 'the note is on the sale page');
     });
@@ -82,8 +83,8 @@ for (const kind of dbKinds()) {
       await f.drained();
       const failed = await record(s.id);
       assert.equal(failed.status, 'failed');
-      assert.equal(failed.error, 'Dated 2026-03-25, in a period locked in Xero up to 2026-03-31');
-      assert.match(String(failed.note), /^Held for the admin: dated 2026-03-25, in a period locked in Xero up to 2026-03-31/);
+      assert.equal(failed.error, 'Dated 25 Mar 2026, in a period locked in Xero up to 31 Mar 2026');
+      assert.match(String(failed.note), /^Held for the admin: dated 25 Mar 2026, in a period locked in Xero up to 31 Mar 2026/);
       assert.equal(Number((await item(s.id)).attempts), 1);
       assert.equal(await invoiceOf(s.id), undefined);
     });
@@ -122,7 +123,7 @@ for (const kind of dbKinds()) {
       await f.drained();
       const p = await f.pay(lockedSale, { method: 'cash', amount: '4.00', receivedAt: '2026-03-20T10:00:00Z' });
       await f.drained();
-      const note = 'Dated 2026-04-01, the first open day: its own date 2026-03-20 is in a period locked in Xero (up to 2026-03-31)';
+      const note = 'Dated 1 Apr 2026, the first open day: its own date 20 Mar 2026 is in a period locked in Xero (up to 31 Mar 2026)';
       const synced = await paymentRecord(p.id);
       assert.equal(synced.status, 'synced', JSON.stringify(synced));
       assert.equal(synced.note, note);
@@ -142,8 +143,8 @@ for (const kind of dbKinds()) {
         await f.drained();
         const failed = await paymentRecord(p.id);
         assert.equal(failed.status, 'failed');
-        assert.equal(failed.error, 'Dated 2026-03-22, in a period locked in Xero up to 2026-03-31');
-        assert.match(String(failed.note), /^Held for the admin: dated 2026-03-22/);
+        assert.equal(failed.error, 'Dated 22 Mar 2026, in a period locked in Xero up to 31 Mar 2026');
+        assert.match(String(failed.note), /^Held for the admin: dated 22 Mar 2026/);
         assert.equal(await xeroPayment(p.id), undefined);
       } finally {
         await setMappings(f.x, f.org.orgId, [{ kind: 'locked_period', key: '', value: 'first_open_day' }]);
@@ -156,6 +157,8 @@ for (const kind of dbKinds()) {
     const plusDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
     const newLock = plusDays(today, 2);
     const firstOpen = plusDays(today, 3);
+    /** A day as the notes write it ("6 Dec 2026"). */
+    const shown = formatCalendarDay;
 
     it('a payment Xero refuses for a lock date it did not know: the lock dates are read, and it is posted on the first open day at the next attempt', async () => {
       await request(f.emu.url).post(`/_emulator/tenants/${f.tenantId}/lockdates`).send({ PeriodLockDate: newLock }).expect(200);
@@ -163,7 +166,7 @@ for (const kind of dbKinds()) {
       await f.drained();
       const synced = await paymentRecord(p.id);
       assert.equal(synced.status, 'synced', JSON.stringify(synced));
-      assert.match(String(synced.note), new RegExp(`^Dated ${firstOpen}, the first open day: its own date \\d{4}-\\d{2}-\\d{2} is in a period locked in Xero \\(up to ${newLock}\\)$`));
+      assert.match(String(synced.note), new RegExp(`^Dated ${shown(firstOpen)}, the first open day: its own date \\d{1,2} \\w{3} \\d{4} is in a period locked in Xero \\(up to ${shown(newLock)}\\)$`));
       assert.equal(Number((await paymentItem(p.id)).attempts), 2, 'refused once, then posted: no loop');
       assert.equal(dayOf((await xeroPayment(p.id))!.Date), firstOpen);
       assert.equal((await f.x.ctx.db('xero_lock_dates').where({ org_id: f.org.orgId }).first('period_lock_date')).period_lock_date, newLock);
@@ -174,7 +177,7 @@ for (const kind of dbKinds()) {
       await f.drained();
       const synced = await db()('sync_records').where({ entity_type: 'refund', entity_id: r.id, record_type: 'credit_note' }).first();
       assert.equal(synced.status, 'synced', JSON.stringify(synced));
-      assert.match(String(synced.note), new RegExp(`^Credit note dated ${firstOpen}, the first open day: .*; Refund payment dated ${firstOpen}, the first open day: .*\\(up to ${newLock}\\)$`));
+      assert.match(String(synced.note), new RegExp(`^Credit note dated ${shown(firstOpen)}, the first open day: .*; Refund payment dated ${shown(firstOpen)}, the first open day: .*\\(up to ${shown(newLock)}\\)$`));
       assert.equal(Number((await db()('outbox').where({ dedupe_key: `xero:creditnote:${r.id}` }).first()).attempts), 1, 'the lock dates were known: posted at once');
       const notes = await f.books<{ CreditNoteNumber: string; CreditNoteID: string; DateString: string; Status: string }>('creditnotes');
       const creditNote = notes.find((n) => n.CreditNoteNumber === `LB-R-${r.id}`)!;

@@ -32,7 +32,7 @@ import { enqueueHistoryNotes } from '../historyNotes';
 import { enqueueReceiptAttaches } from '../receipts';
 import { mappingsOrFinish } from '../mappingsOrFinish';
 import { waitingNote, waitsUntil } from '../serviceDate';
-import { dayAfter, heldNote, LOCK_DATE_REFUSAL, lockedUpTo, movedNote, storedLockDates, storeLockDates } from '../lockDates';
+import { afterLockRefusal as placeAfterLockRefusal, dayAfter, heldError, heldNote, LOCK_DATE_REFUSAL, lockedUpTo, movedNote, storedLockDates, storeLockDates } from '../lockDates';
 import { dueDate } from '../../payloads/dates';
 import type { InvoicePushPayload } from '../types';
 import type { CreatedInvoice } from '../../gateway/gateway';
@@ -239,7 +239,7 @@ async function build(b: Batch, items: readonly Item[]): Promise<ToSend[]> {
       const locked = b.lockedUpTo;
       if (locked && date <= locked) {
         if (b.mappings.lockedPeriod === 'hold') {
-          b.recorder.fail(item, index, `Dated ${date}, in a period locked in Xero up to ${locked}`, {}, heldNote(date, locked));
+          b.recorder.fail(item, index, heldError(date, locked), {}, heldNote(date, locked));
           continue;
         }
         // Posted on the first open day, due as the rule says from that day.
@@ -345,12 +345,11 @@ async function afterLockRefusal(b: Batch, refused: readonly { sent: ToSend; mess
   await storeLockDates(ctx.db, b.session.orgId, dates, ctx.clock.now());
   const locked = lockedUpTo(dates);
   for (const { sent: { item, index, built }, messages } of refused) {
-    const message = `Xero: ${messages.join('; ')}`;
-    if (locked && built.payload.Date <= locked) {
-      b.recorder.results[index] = retryLater(`${message} (lock dates read from Xero: locked up to ${locked})`,
-        [b.recorder.audit(item, { action: 'retry', outcome: 'retry', message: `dated ${built.payload.Date}, inside the period locked in Xero up to ${locked}` })], 0);
+    const after = placeAfterLockRefusal(built.payload.Date, locked, messages);
+    if (after.retry) {
+      b.recorder.results[index] = retryLater(after.message, [b.recorder.audit(item, { action: 'retry', outcome: 'retry', message: after.audit })], 0);
     } else {
-      b.recorder.fail(item, index, `${message} (Xero's lock dates say ${locked ? `locked up to ${locked}` : 'nothing is locked'})`);
+      b.recorder.fail(item, index, after.message);
     }
   }
 }
