@@ -199,6 +199,23 @@ for (const kind of dbKinds()) {
       clock += MINUTE;
     });
 
+    it('calls that left the day window are deleted by an acquirer, at most once a minute, and never a live lease', async () => {
+      const key = tenant();
+      const fresh = new RateBudget({ db: t.db, now, maxInlineWaitMs: 0 }); // a process that has pruned nothing yet
+      const old = (lease: number) => ({ tenant_key: key, at: clock - DAY - 1_000, lease_until: lease });
+      await t.db('xero_rate_calls').insert([old(0), old(0), old(clock + 10 * MINUTE), { tenant_key: key, at: clock - 1_000, lease_until: 0 }]);
+      const rows = async () => Number(((await t.db('xero_rate_calls').where({ tenant_key: key }).count({ n: '*' })) as { n: number | string }[])[0]!.n);
+      await (await fresh.acquire(key)).release();
+      assert.equal(await rows(), 3, 'the two day-old calls went; the one still leased, the recent one and the new one stay');
+      await t.db('xero_rate_calls').insert(old(0));
+      await (await fresh.acquire(key)).release();
+      assert.equal(await rows(), 5, 'not again within the minute');
+      clock += MINUTE;
+      await (await fresh.acquire(key)).release();
+      assert.equal(await rows(), 5, 'a minute on: the day-old call went, the new call stayed');
+      clock += MINUTE;
+    });
+
     it('a 429\'s Retry-After holds every instance back until then, and only then', async () => {
       const key = tenant();
       await a.block(key, 7_000);
