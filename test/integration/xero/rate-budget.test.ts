@@ -19,6 +19,14 @@ import type { MigrationOwner } from '../../../server/db/migrate';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
+/**
+ * The SQL one granted Xero call costs the budget (acquire + release, not Xero's report, which the caller's
+ * `headroom` reads): a ceiling, so that per-call statements cannot creep back (docs/benchmarks.md, "The rate
+ * budget's statements per call"). Before the call's row became its lease and its check one conditional
+ * insert: 13 without a report and 15 with one, on both databases. Now the insert and the release, and on
+ * PostgreSQL the transaction that locks the budget row around the insert (BEGIN, the lock, COMMIT).
+ */
+const MAX_STATEMENTS_PER_CALL: Record<string, number> = { sqlite: 2, pg: 5 };
 
 /** Try to take a permit without waiting; RetryableError (with its retryAfterMs) when the budget says no. */
 async function take(budget: RateBudget, key: string, headroom?: () => Promise<Headroom | null>): Promise<Permit | RetryableError> {
@@ -36,21 +44,26 @@ for (const kind of dbKinds()) {
   describe(`Xero rate budget in the database (${kind})`, { timeout: 120_000 }, () => {
     let t: TestDatabase;
     let second: Db;
+    let third: Db;
     let clock = Date.UTC(2026, 2, 2, 9, 0, 0);
     const now = () => clock;
     let a: RateBudget;
     let b: RateBudget;
+    let c: RateBudget;
     let n = 0;
     const tenant = () => `tenant:rate-test-${kind}-${++n}`;
 
     before(async () => {
       t = await createTestDatabase(kind, [xeroPlugin as unknown as MigrationOwner]);
       second = createDb(t.config); // another pool on the same database: another process as far as locks go
+      third = createDb(t.config);
       // maxInlineWaitMs 0: a refusal is reported at once (RetryableError) instead of slept on.
       a = new RateBudget({ db: t.db, now, maxInlineWaitMs: 0 });
       b = new RateBudget({ db: second, now, maxInlineWaitMs: 0 });
+      c = new RateBudget({ db: third, now, maxInlineWaitMs: 0 });
     });
     after(async () => {
+      await third?.destroy();
       await second?.destroy();
       await t?.destroy();
     });
@@ -74,6 +87,44 @@ for (const kind of dbKinds()) {
       assert.ok(wait.retryAfterMs! > 29_000 && wait.retryAfterMs! <= 30_000, `retry after ${wait.retryAfterMs}`);
       clock += 30_000;
       assert.ok(!((await take(a, key)) instanceof RetryableError), 'a slot frees once the oldest calls leave the minute');
+    });
+
+    it('at the edge of the minute: with 55 calls made, 30 acquirers racing on three pools get exactly 5, each time', async () => {
+      // The race the budget row's lock (PostgreSQL) or the write lock (SQLite) settles: many acquirers see
+      // room for a few more at once, and only that many may be granted.
+      for (let round = 0; round < 4; round++) {
+        const key = tenant();
+        await a.setLimits(key, { concurrent: 1000 });
+        await t.db('xero_rate_calls').insert(Array.from({ length: 55 }, (_, i) => ({ tenant_key: key, at: clock - 50_000 + i })));
+        const results = await Promise.all(Array.from({ length: 30 }, (_, i) => take([a, b, c][i % 3]!, key)));
+        assert.equal(granted(results).length, 5, `round ${round}`);
+        assert.equal((await a.usage(key)).minute, 60);
+        await Promise.all(granted(results).map((p) => p.release()));
+      }
+    });
+
+    it('5 in flight under churn: three instances, 90 calls, each held until five are held, never six at once', async () => {
+      const key = tenant();
+      await a.setLimits(key, { perMinute: 1000 });
+      // These wait for a slot (inline, polling every 50 ms) instead of giving up at once.
+      const waiting = [t.db, second, third].map((db) => new RateBudget({ db, now, maxInlineWaitMs: 60_000 }));
+      const calls = 90;
+      let holding = 0;
+      let most = 0;
+      let granted = 0;
+      await Promise.all(Array.from({ length: calls }, async (_, i) => {
+        const permit = await waiting[i % 3]!.acquire(key);
+        granted++;
+        most = Math.max(most, ++holding);
+        // Hold until the slots are full (or nobody is left to take one), so the others are racing for a slot.
+        while (holding < 5 && granted < calls) await new Promise((r) => setTimeout(r, 5));
+        holding--;
+        await permit.release();
+      }));
+      assert.equal(most, 5, 'five at once, never six');
+      const usage = await a.usage(key);
+      assert.deepEqual([usage.minute, usage.inFlight], [calls, 0]);
+      clock += DAY;
     });
 
     it('5 in flight: the sixth waits until one is released (in either instance); a vanished holder\'s lease expires', async () => {
@@ -124,6 +175,44 @@ for (const kind of dbKinds()) {
       assert.ok(app instanceof RetryableError);
       assert.match(app.message, /app's minute limit/);
       assert.equal(app.retryAfterMs, 40_000);
+      clock += MINUTE;
+    });
+
+    it(`one granted call costs at most ${MAX_STATEMENTS_PER_CALL[kind]} SQL statements (acquire + release), with or without Xero's report`, async (tc) => {
+      const key = tenant();
+      await a.setLimits(key, { concurrent: 1000 });
+      const report = async (): Promise<Headroom> => ({ minuteRemaining: 50, dayRemaining: 4000, appMinuteRemaining: 9000, reportedAt: clock - 1 });
+      for (const headroom of [undefined, report]) {
+        await (await a.acquire(key, headroom ? { headroom } : {})).release(); // the tenant's row exists from here on
+        for (let i = 0; i < 10; i++) await t.db('xero_rate_calls').insert({ tenant_key: key, at: clock - 30_000 + i }); // calls in both windows
+        const sqls: string[] = [];
+        const listen = (q: { sql: string }) => sqls.push(q.sql);
+        t.db.on('query', listen);
+        try {
+          await (await a.acquire(key, headroom ? { headroom } : {})).release();
+        } finally {
+          t.db.off('query', listen);
+        }
+        tc.diagnostic(`${headroom ? 'with' : 'without'} a report (${kind}): ${sqls.length} statements`);
+        assert.ok(sqls.length <= MAX_STATEMENTS_PER_CALL[kind]!, `${sqls.length} statements for one call:\n${sqls.join('\n')}`);
+      }
+      clock += MINUTE;
+    });
+
+    it('calls that left the day window are deleted by an acquirer, at most once a minute, and never a live lease', async () => {
+      const key = tenant();
+      const fresh = new RateBudget({ db: t.db, now, maxInlineWaitMs: 0 }); // a process that has pruned nothing yet
+      const old = (lease: number) => ({ tenant_key: key, at: clock - DAY - 1_000, lease_until: lease });
+      await t.db('xero_rate_calls').insert([old(0), old(0), old(clock + 10 * MINUTE), { tenant_key: key, at: clock - 1_000, lease_until: 0 }]);
+      const rows = async () => Number(((await t.db('xero_rate_calls').where({ tenant_key: key }).count({ n: '*' })) as { n: number | string }[])[0]!.n);
+      await (await fresh.acquire(key)).release();
+      assert.equal(await rows(), 3, 'the two day-old calls went; the one still leased, the recent one and the new one stay');
+      await t.db('xero_rate_calls').insert(old(0));
+      await (await fresh.acquire(key)).release();
+      assert.equal(await rows(), 5, 'not again within the minute');
+      clock += MINUTE;
+      await (await fresh.acquire(key)).release();
+      assert.equal(await rows(), 5, 'a minute on: the day-old call went, the new call stayed');
       clock += MINUTE;
     });
 
