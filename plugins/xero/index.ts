@@ -26,6 +26,7 @@ import { xero0014Overpayments } from './migrations/0014_overpayments';
 import { xero0015 } from './migrations/0015_attachments';
 import { xero0017 } from './migrations/0017_invoice_totals';
 import { xero0018Log } from './migrations/0018_log';
+import { xero0019PayoutRules } from './migrations/0019_payout_rules';
 import { xero0020RateCallLeases } from './migrations/0020_rate_call_leases';
 import { taxCodeVocabulary } from './mappings/taxTypes';
 import { lineTaxRates } from './mappings/lineRates';
@@ -44,7 +45,7 @@ export const xeroPlugin = definePlugin<XeroConfig>({
   id: 'xero',
   title: 'Xero',
   configSchema: XeroConfigSchema,
-  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007, xero0008, xero0009, xero0010, xero0010LockDates, xero0013, xero0014Overpayments, xero0015, xero0016, xero0017, xero0018Log, xero0020RateCallLeases],
+  migrations: [xero0001, xero0002, xero0003, xero0004, xero0005, xero0006, xero0007, xero0008, xero0009, xero0010, xero0010LockDates, xero0013, xero0014Overpayments, xero0015, xero0016, xero0017, xero0018Log, xero0019PayoutRules, xero0020RateCallLeases],
   viewsDir: fileURLToPath(new URL('./views', import.meta.url)),
   sealedColumns: [...connectionSealedColumns, oauthStateSealedColumns],
   nav: [
@@ -55,6 +56,7 @@ export const xeroPlugin = definePlugin<XeroConfig>({
     { label: 'Xero history import', href: '/plugins/xero/history', roles: ['admin'] },
     { label: 'Payouts', href: '/plugins/xero/payouts', roles: ['accountant', 'admin'] },
     { label: 'Sign-off queue', href: '/plugins/xero/payouts/signoff', roles: ['accountant', 'admin'] },
+    { label: 'Payout rules', href: '/plugins/xero/payouts/rules', roles: ['accountant', 'admin'] },
     { label: 'Payout settings', href: '/plugins/xero/payouts/settings', roles: ['admin'] },
   ],
   // Payments recorded in Xero (by the accountant, or by a payout sign-off) as they appear on the sale. Only

@@ -141,6 +141,12 @@ export const ROUTE_ROLES: Record<string, Access> = {
   'GET /plugins/xero/payouts/signoff': roles(ADMIN_ACCOUNTANT),
   'POST /plugins/xero/payouts/signoff/:lineId': roles(ADMIN_ACCOUNTANT, { sample: '/plugins/xero/payouts/signoff/999999' }),
   'GET /plugins/xero/payouts/:id': roles(ADMIN_ACCOUNTANT, { sample: '/plugins/xero/payouts/999999' }),
+  'GET /plugins/xero/payouts/rules': roles(ADMIN_ACCOUNTANT),
+  'GET /plugins/xero/payouts/rules/:id': roles(ADMIN_ACCOUNTANT, { sample: '/plugins/xero/payouts/rules/999999' }),
+  'POST /plugins/xero/payouts/rules/:id': roles(ADMIN_ACCOUNTANT, { sample: '/plugins/xero/payouts/rules/999999' }),
+  'POST /plugins/xero/payouts/rules/:id/move': roles(ADMIN_ACCOUNTANT, { sample: '/plugins/xero/payouts/rules/999999/move' }),
+  'POST /plugins/xero/payouts/rules/:id/enabled': roles(ADMIN_ACCOUNTANT, { sample: '/plugins/xero/payouts/rules/999999/enabled' }),
+  'POST /plugins/xero/payouts/rules/:id/delete': roles(ADMIN_ACCOUNTANT, { sample: '/plugins/xero/payouts/rules/999999/delete' }),
   'GET /plugins/xero/payouts/settings': roles(ADMIN),
   'POST /plugins/xero/payouts/settings': roles(ADMIN),
 };

@@ -6,8 +6,9 @@ import type { TriggeredBy, XeroEntityType, XeroRecordType } from './types';
 export type AuditAction =
   | 'created' | 'adopted' | 'already_synced' | 'failed' | 'retry' | 'skipped' | 'deleted_upstream'
   | 'allocated' | 'unallocated' | 'refund_paid' | 'awaiting_payout' | 'history' | 'resend' | 'contact'
-  // payouts: a charge matched by score, queued for sign-off, or a person's decision on it
-  | 'matched' | 'queued' | 'signed_off'
+  // payouts: a charge matched by score, queued for sign-off, a person's decision on it, or posted by a
+  // payout rule (payouts/rules.ts)
+  | 'matched' | 'queued' | 'signed_off' | 'posted_by_rule'
   // a record that waits: for its service date (sync/serviceDate.ts)
   | 'deferred'
   // a sale's receipt attached to its invoice (sync/receipts/attach.ts)

@@ -2,6 +2,8 @@
 // once per run (paged, at most MAX_PAGES pages), their contacts' emails in batches, each charge scored
 // (scoring.ts, pure) and the decision kept in xero_payout_matches with the ranked candidates. A decision
 // is made once: later runs (and people signing off) read it back. Every decision goes to the audit trail.
+// A charge that would wait for a person and names nothing of ours is offered to the payout rules
+// (rules.ts) first: the first that fits posts it to its account, and the decision names the rule.
 import { minorUnitDigits, type PayoutLineView, type PayoutView } from '../../../server/plugins/contract';
 import { xeroCentsToMinor } from '../payloads/arithmetic';
 import { writeAudit, type AuditEntry } from '../engine/audit';
@@ -10,7 +12,9 @@ import type { XeroServices } from '../engine/services';
 import type { TriggeredBy } from '../engine/types';
 import type { LineMatch } from './plan';
 import { decideMatch, type OpenInvoice } from './scoring';
-import { matchesOf } from './store';
+import { matchesOf, type MatchRow } from './store';
+import { ruleForQueuedLine, type PayoutRule } from './rules';
+import { listRules } from './rulesStore';
 
 /** 100 invoices a page: up to 1,000 open invoices are considered per run. */
 export const MAX_PAGES = 10;
@@ -50,9 +54,8 @@ export async function matchUnknownCharges(
   const decided = await matchesOf(ctx.db, orgId, payout.id);
   const result = new Map<number, LineMatch>();
   const open = charges.filter((c) => !decided.has(c.id));
-  for (const [lineId, row] of decided) {
-    result.set(lineId, row.status === 'suspense' ? { status: 'suspense' } : row.status === 'queued' ? { status: 'queued' } : { status: row.status, invoiceId: row.invoice_id! });
-  }
+  const rules = await listRules(ctx.db, orgId);
+  for (const [lineId, row] of decided) result.set(lineId, lineMatchOf(row, rules));
   if (open.length === 0) return result;
 
   const invoices = await readOpenInvoices(session, payout.currency);
@@ -66,29 +69,82 @@ export async function matchUnknownCharges(
       reference: line.reference, description: line.description, occurredAt: line.occurredAt,
     }, current, threshold);
     const best = decision.kind === 'auto' ? decision.best : null;
+    // Only a line a person would otherwise decide, and that names nothing of ours (all open invoices, not
+    // just those that could take it), may go by a rule.
+    const rule = best ? null : ruleForQueuedLine(rules, { ...line, provider: payout.provider, currency: payout.currency }, invoices);
+    const request = { line: line.id, charge: line.chargeRef ?? line.sourceId, amountMinor: line.amountMinor };
+    const candidates = { candidates: decision.candidates.map((c) => ({ invoice: c.invoiceNumber, score: c.score, reasons: c.reasons })) };
     // The decision and its audit entry are kept together: a later step of this attempt failing (a 429, a
     // timeout) must not leave a decision whose "why" was never written.
-    const entry: AuditEntry = {
-      orgId, entityType: 'payout', entityId: payout.id, recordType: 'payout_match', triggeredBy,
-      action: best ? 'matched' : 'queued', outcome: best ? 'ok' : 'skipped',
-      request: { line: line.id, charge: line.chargeRef ?? line.sourceId, amountMinor: line.amountMinor },
-      response: { candidates: decision.candidates.map((c) => ({ invoice: c.invoiceNumber, score: c.score, reasons: c.reasons })) },
-      message: best ? `charge ${line.sourceId} matched to ${best.invoiceNumber} at ${best.score} % (threshold ${threshold} %)` : `charge ${line.sourceId} waits for sign-off: ${decision.kind === 'queued' ? decision.why : ''}`,
-    };
+    const entry: AuditEntry = rule
+      ? {
+        orgId, entityType: 'payout', entityId: payout.id, recordType: 'payout_match', triggeredBy, action: 'posted_by_rule', outcome: 'ok',
+        request: { ...request, rule: { id: rule.id, name: rule.name }, account: rule.accountCode, taxType: rule.taxType }, response: candidates,
+        message: `charge ${line.sourceId} posted by rule "${rule.name}" to account ${rule.accountCode} (${rule.taxType}): it names nothing of ours`,
+      }
+      : {
+        orgId, entityType: 'payout', entityId: payout.id, recordType: 'payout_match', triggeredBy,
+        action: best ? 'matched' : 'queued', outcome: best ? 'ok' : 'skipped', request, response: candidates,
+        message: best ? `charge ${line.sourceId} matched to ${best.invoiceNumber} at ${best.score} % (threshold ${threshold} %)` : `charge ${line.sourceId} waits for sign-off: ${decision.kind === 'queued' ? decision.why : ''}`,
+      };
     await ctx.db.transaction(async (trx) => {
       const inserted = (await trx('xero_payout_matches').insert({
-        org_id: orgId, payout_id: payout.id, line_id: line.id, status: decision.kind, invoice_id: best?.invoiceId ?? null, invoice_number: best?.invoiceNumber ?? null,
+        org_id: orgId, payout_id: payout.id, line_id: line.id, status: rule ? 'rule' : decision.kind, invoice_id: best?.invoiceId ?? null, invoice_number: best?.invoiceNumber ?? null,
         currency: payout.currency, score: best?.score ?? decision.candidates[0]?.score ?? null, candidates: JSON.stringify(decision.candidates),
-        decided_by: best ? 'system' : null, decided_at: best ? now : null, updated_at: now,
+        decided_by: best ? 'system' : rule ? `rule:${rule.id}` : null, decided_at: best || rule ? now : null, updated_at: now,
+        ...(rule ? { account_code: rule.accountCode, tax_type: rule.taxType, rule_id: rule.id, rule_name: rule.name } : {}),
       }).onConflict(['org_id', 'line_id']).ignore().returning('line_id')) as unknown[];
       if (inserted.length > 0) await writeAudit(trx, entry, now);
     });
     if (best) {
       dueLeft.set(best.invoiceId, dueLeft.get(best.invoiceId)! - line.amountMinor);
       result.set(line.id, { status: 'auto', invoiceId: best.invoiceId });
+    } else if (rule) {
+      result.set(line.id, { status: 'account', accountCode: rule.accountCode, taxType: rule.taxType, ruleName: rule.name });
     } else {
       result.set(line.id, { status: 'queued' });
     }
   }
   return result;
+}
+
+/**
+ * A decision as the plan reads it. A rule's line that is not in Xero yet follows the rule as it is now
+ * (the accountant fixing a rule whose account was archived fixes its failed lines on the next attempt);
+ * a deleted rule's line keeps the account it was given.
+ */
+export function lineMatchOf(row: MatchRow, rules: readonly PayoutRule[]): LineMatch {
+  switch (row.status) {
+    case 'suspense':
+    case 'queued':
+      return { status: row.status };
+    case 'account':
+      return { status: 'account', accountCode: row.account_code!, taxType: row.tax_type!, ruleName: null };
+    case 'rule': {
+      const rule = rules.find((r) => r.id === Number(row.rule_id));
+      return { status: 'account', accountCode: rule?.accountCode ?? row.account_code!, taxType: rule?.taxType ?? row.tax_type!, ruleName: rule?.name ?? row.rule_name };
+    }
+    default:
+      return { status: row.status, invoiceId: row.invoice_id! };
+  }
+}
+
+/**
+ * Lines going to an account of the chart (a person's choice or a rule's) that are not in Xero yet: is the
+ * account still active there? One call, only when there is such a line. One that is not marks the line
+ * unavailable with the reason, so the plan fails it at once: Xero would refuse it on every retry.
+ */
+export async function checkDecidedAccounts(session: Pick<XeroSession, 'xero'>, matches: Map<number, LineMatch>, posted: ReadonlySet<string>): Promise<void> {
+  const pending = [...matches].filter((e): e is [number, Extract<LineMatch, { status: 'account' }>] => e[1].status === 'account' && !posted.has(`L${e[0]}`));
+  if (pending.length === 0) return;
+  const chart = new Map((await session.xero.getAccounts()).filter((a) => a.code !== null).map((a) => [a.code!.toUpperCase(), a]));
+  for (const [lineId, m] of pending) {
+    const account = chart.get(m.accountCode.toUpperCase());
+    if (account?.status === 'ACTIVE') continue;
+    const state = account ? `is ${account.status.toLowerCase()}` : 'does not exist';
+    const fix = m.ruleName
+      ? `payout rule "${m.ruleName}" posts to account ${m.accountCode}, which ${state} in Xero: choose another account for the rule on the payout rules page`
+      : `this line was signed off to account ${m.accountCode}, which ${state} in Xero: make the account active again in Xero`;
+    matches.set(lineId, { ...m, unavailable: fix });
+  }
 }

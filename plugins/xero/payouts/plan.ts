@@ -11,6 +11,8 @@
 //                           to the rounding account (FX<line>)
 //   charge, matched         Payment on the matched invoice, into clearing
 //   charge, suspense        RECEIVE into clearing, to the suspense account
+//   charge, to an account   RECEIVE into clearing, to the account (and tax type) the accountant chose or a
+//                           payout rule gave (rules.ts); tax-inclusive when taxed
 //   charge, not decided     waits for sign-off
 //   refund, ours            the sync's credit-note refund payment (out of clearing): we wait for it
 //   refund, not ours        SPEND from clearing to the suspense account
@@ -69,7 +71,15 @@ export type HostSide =
   | { state: 'in_xero'; bankAmountMinor?: number }
   | { state: 'waiting'; reason: string }
   | { state: 'failed'; reason: string };
-export type LineMatch = { status: 'auto' | 'confirmed'; invoiceId: string } | { status: 'suspense' } | { status: 'queued' };
+export type LineMatch =
+  | { status: 'auto' | 'confirmed'; invoiceId: string }
+  | { status: 'suspense' }
+  | { status: 'queued' }
+  /**
+   * To an account of the chart: the accountant's choice at sign-off, or a payout rule's (ruleName). unavailable:
+   * why that account cannot take it (archived or deleted in Xero), which fails the line instead.
+   */
+  | { status: 'account'; accountCode: string; taxType: string; ruleName: string | null; unavailable?: string };
 
 export interface PlanInput {
   payout: PlanPayout;
@@ -254,6 +264,10 @@ export function buildPayoutPlan(input: PlanInput): PayoutPlan {
             key, lineId: line.id, reference, amountMinor: line.amountMinor, type: 'payment',
             payment: { Invoice: { InvoiceID: match.invoiceId }, Account: clearing, Date: isoDay(line.occurredAt), Amount: xeroAmount(line.amountMinor, payout.currency), Reference: reference },
           });
+        } else if (match?.status === 'account') {
+          // A line already in Xero stays there whatever became of its account since.
+          if (match.unavailable && !input.posted.has(key)) plan.failed.push({ lineId: line.id, reason: match.unavailable });
+          else bankTxn(key, line, 'RECEIVE', line.amountMinor, match.accountCode, label(line), match.taxType, match.taxType === 'NONE' ? 'NoTax' : 'Inclusive');
         } else if (match?.status === 'suspense') {
           if (needAccount(line, settings.suspenseAccountCode, 'suspense account')) bankTxn(key, line, 'RECEIVE', line.amountMinor, settings.suspenseAccountCode, label(line));
         } else {

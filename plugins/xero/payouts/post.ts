@@ -6,7 +6,9 @@
 //              payments come out of clearing the same way. We wait for both. A known sale's charge the
 //              provider converted from the sale's currency is paid on its invoice at the provider's rate
 //              by its own item on the sale's subject (fx.ts); we wait for that too.
-//   matching   unknown charges are scored against open invoices (matching.ts): posted or queued
+//   matching   unknown charges are scored against open invoices (matching.ts): posted, queued, or
+//              taken by a payout rule; a line going to an account of the chart has that account checked
+//              in Xero first (archived or deleted: the line fails at once, saying so)
 //   plan       buildPayoutPlan (pure) minus the steps already recorded
 //   reconcile  attempt > 1 or asked: each unsent step looked up in Xero by its Reference and adopted
 //   send       Payments and BankTransactions in batches of 50 (summarizeErrors=false, one Idempotency-Key
@@ -20,7 +22,7 @@ import { saleNamesOf } from '../engine/names';
 import { openSession, type XeroSession } from '../engine/session';
 import type { XeroServices } from '../engine/services';
 import { ensureClearingAccount } from '../clearing/accounts';
-import { matchUnknownCharges } from './matching';
+import { checkDecidedAccounts, matchUnknownCharges } from './matching';
 import { buildPayoutPlan, type HostSide, type LineMatch } from './plan';
 import { providerNameOf } from '../clearing/providers';
 import { loadPayoutSettings } from './settings';
@@ -68,6 +70,7 @@ export async function postPayout(svc: XeroServices, item: Item, hctx: OutboxHand
 
     const stepRows = await stepsOf(ctx.db, orgId, session.tenantId, payout.id);
     const posted = new Set(stepRows.filter((s) => s.status === 'posted').map((s) => s.step_key));
+    await checkDecidedAccounts(session, matches, posted);
     const plan = buildPayoutPlan({
       payout: { ...payout, providerName: providerNameOf(ctx, payout.provider) },
       lines,

@@ -1,7 +1,8 @@
 // The accountant's payout pages (accountants; admins may look too): the list with a chart of payouts and
 // fees over time and a CSV export, one payout's breakdown with each line's Xero record, and the sign-off
-// queue whose forms (CSRF-protected by the host) confirm, pick another invoice or post to suspense.
-import { Router, type Request } from 'express';
+// queue whose forms (CSRF-protected by the host) confirm, pick another invoice, post to suspense or post
+// to an account of the chart (optionally teaching a payout rule: rulesPage.ts lists them).
+import { Router, type Request, type Response } from 'express';
 import { formatCalendarDay, formatDay, money as moneyFormat, type PluginContext } from '../../../server/plugins/contract';
 import { NotFoundError, ValidationError } from '../../../server/errors';
 import type { XeroConfig } from '../config';
@@ -14,6 +15,12 @@ import { organisationLinks } from '../connection/links';
 import { saleNamesOf } from '../engine/names';
 import { invoicesOfSales } from '../engine/records';
 import { csvCell, csvText, payoutStatementRows, STATEMENT_HEADER, statementCells, type StatementPlaces } from './statement';
+import { getLiveConnection } from '../connection/store';
+import { catalogueFailure, liveCatalogue } from '../mappings/liveCatalogue';
+import type { Catalogue } from '../mappings/catalogue';
+import { checkRuleAgainstChart, parseRuleForm, ruleChoices } from './rules';
+import { payoutRulesRoutes } from './rulesPage';
+import type { SettingIssue } from '../mappings/validate';
 
 const { formatMinor } = moneyFormat;
 
@@ -48,6 +55,7 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
   const money = (minor: number, currency: string) => `${formatMinor(minor, currency)} ${currency}`;
   // Before /payouts/:id, which would take "settings" for an id.
   router.use(payoutSettingsRoutes(ctx));
+  router.use(payoutRulesRoutes(ctx));
 
   router.get('/payouts', readers, async (req, res) => {
     const payouts = await listPayouts(ctx, req.principal!.orgId);
@@ -115,7 +123,8 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
     };
   }
 
-  router.get('/payouts/signoff', readers, async (req, res) => {
+  /** The queue; `refused`: a line's "post to an account" form that was refused, with what was sent and why. */
+  const renderQueue = async (req: Request, res: Response, refused: { lineId: number; values: Record<string, string>; errors: Record<string, string> } | null = null, status?: number) => {
     const orgId = req.principal!.orgId;
     const queued = (await ctx.db('xero_payout_matches').where({ org_id: orgId, status: 'queued' }).orderBy('id')
       .select('line_id', 'payout_id', 'candidates')) as { line_id: number; payout_id: number; candidates: string }[];
@@ -126,19 +135,41 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
       const payout = payouts.get(Number(m.payout_id));
       if (!line || !payout) return [];
       return [{
-        line, payout, lineId: line.id, payoutId: payout.id, amount: money(line.amountMinor, payout.currency),
+        line, payout, lineId: line.id, payoutId: payout.id, amount: money(line.amountMinor, payout.currency), providerName: providerNameOf(ctx, payout.provider),
         candidates: JSON.parse(m.candidates) as { invoiceId: string; invoiceNumber: string; contactName: string | null; score: number; reasons: string[]; amountDueMinor: number }[],
       }];
     });
+    // The chart for "post to an account", only when something waits (the page costs no Xero call otherwise).
+    let chartError: string | null = null;
+    let catalogue: Catalogue | null = null;
+    if (queue.length > 0) {
+      const connection = await getLiveConnection(ctx.db, orgId);
+      if (!connection || connection.status !== 'connected') chartError = 'Connect to Xero to post a line to an account of the chart.';
+      else {
+        try {
+          catalogue = await liveCatalogue(ctx, connection);
+        } catch (err) {
+          chartError = `Could not read the chart of accounts from Xero: ${catalogueFailure(err).message}.`;
+        }
+      }
+    }
     res.set('Cache-Control', 'no-store');
-    ctx.pages.render(res, 'payouts/signoff', { title: 'Sign-off queue', base, flash: ctx.pages.takeFlash(req), queue, money });
+    ctx.pages.render(res, 'payouts/signoff', {
+      title: 'Sign-off queue', base, flash: ctx.pages.takeFlash(req), queue, money, choices: ruleChoices(catalogue), chartError, refused,
+      ...(refused ? { pageError: 'Nothing was posted: the form needs fixing.' } : {}),
+    }, status);
+  };
+
+  router.get('/payouts/signoff', readers, async (req, res) => {
+    await renderQueue(req, res);
   });
 
   router.post('/payouts/signoff/:lineId', readers, async (req: Request, res) => {
+    const orgId = req.principal!.orgId;
     const lineId = Number(req.params.lineId);
     // Another organisation's (or no) line is a 404 whatever the form says: ids are checked before input.
     const known = Number.isSafeInteger(lineId) && lineId > 0
-      && (await ctx.db('xero_payout_matches').where({ org_id: req.principal!.orgId, line_id: lineId }).first('line_id'));
+      && (await ctx.db('xero_payout_matches').where({ org_id: orgId, line_id: lineId }).first('line_id', 'payout_id')) as { payout_id: number } | undefined;
     if (!known) throw new NotFoundError(`Queued charge ${req.params.lineId}`);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const action = String(body.action ?? '');
@@ -146,9 +177,52 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
     if (action === 'confirm') decision = { action: 'confirm' };
     else if (action === 'suspense') decision = { action: 'suspense' };
     else if (action === 'pick' && typeof body.invoiceId === 'string' && body.invoiceId) decision = { action: 'pick', invoiceId: body.invoiceId };
-    else throw new ValidationError([{ path: 'action', message: 'must be confirm, pick (with an invoice) or suspense' }]);
+    else if (action === 'account') {
+      const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string).trim() : '');
+      const values = { account_code: text('account_code'), tax_type: text('tax_type'), remember: text('remember'), rule_name: text('rule_name') };
+      const refuse = async (issues: SettingIssue[], status = 422) => {
+        const errors: Record<string, string> = {};
+        for (const i of issues) errors[i.field] ??= i.message;
+        await renderQueue(req, res, { lineId, values, errors }, status);
+      };
+      const [line] = await ctx.payouts.lines(ctx.db, orgId, [lineId]);
+      const payout = line ? (await ctx.payouts.list(ctx.db, { orgId, ids: [line.payoutId] }))[0] : undefined;
+      if (!line || !payout) throw new NotFoundError(`Queued charge ${req.params.lineId}`);
+      const missing: SettingIssue[] = [];
+      if (!values.account_code) missing.push({ field: 'account_code', message: 'choose the account this line goes to' });
+      if (!values.tax_type) missing.push({ field: 'tax_type', message: 'choose a tax rate (No VAT / NONE when none applies)' });
+      if (missing.length > 0) return refuse(missing);
+      const connection = await getLiveConnection(ctx.db, orgId);
+      if (!connection || connection.status !== 'connected') return refuse([{ field: 'account_code', message: 'connect to Xero first: the account is checked against its chart' }], 409);
+      let catalogue: Catalogue;
+      try {
+        // Checked against what Xero has now, not the page's five-minute copy.
+        catalogue = await liveCatalogue(ctx, connection, { refresh: true });
+      } catch (err) {
+        const failure = catalogueFailure(err);
+        if (failure.retryAfterSeconds !== null) res.set('Retry-After', String(failure.retryAfterSeconds));
+        return refuse([{ field: 'account_code', message: failure.message }], failure.status);
+      }
+      const chartIssues = checkRuleAgainstChart(values.account_code, values.tax_type, catalogue);
+      if (chartIssues.length > 0) return refuse(chartIssues);
+      let rule = null;
+      if (values.remember) {
+        // The rule's conditions come from the line, as Xero prefills a bank rule from a statement line.
+        const parsed = parseRuleForm({
+          name: values.rule_name || `${providerNameOf(ctx, payout.provider)}: ${line.description?.trim() || 'no description'}`.slice(0, 120),
+          provider: payout.provider, line_kind: line.kind, currency: payout.currency, description: (line.description ?? '').trim().slice(0, 500),
+          amount_min: '', amount_max: '', account_code: values.account_code, tax_type: values.tax_type,
+        }, [payout.provider]);
+        if (!parsed.ok) return refuse(parsed.issues.map((i) => ({ field: i.field === 'name' ? 'rule_name' : 'account_code', message: `the rule: ${i.message}` })));
+        rule = parsed.rule;
+      }
+      decision = { action: 'account', accountCode: values.account_code.toUpperCase(), taxType: values.tax_type.toUpperCase(), rule };
+    } else throw new ValidationError([{ path: 'action', message: 'must be confirm, pick (with an invoice), suspense or account (with an account and tax rate)' }]);
     const { payoutId } = await signOffMatch(ctx, req.principal!, lineId, decision);
-    ctx.pages.setFlash(req, 'success', decision.action === 'suspense' ? 'Posted to the suspense account; the payout is being completed.' : 'Match signed off; the payout is being completed.');
+    const flash = decision.action === 'suspense' ? 'Posted to the suspense account; the payout is being completed.'
+      : decision.action === 'account' ? `Posted to account ${decision.accountCode}${decision.rule ? `; rule "${decision.rule.name}" will post lines like it the same way` : ''}; the payout is being completed.`
+        : 'Match signed off; the payout is being completed.';
+    ctx.pages.setFlash(req, 'success', flash);
     res.redirect(303, String(body.back) === 'payout' ? `${base}/${payoutId}` : `${base}/signoff`);
   });
 

@@ -54,7 +54,7 @@ function tokens(s: string | null | undefined): Set<string> {
   return new Set(normalise(s).split(' ').filter((t) => t.length > 1));
 }
 
-function mentionsNumber(text: string, invoiceNumber: string): boolean {
+export function mentionsNumber(text: string, invoiceNumber: string): boolean {
   const number = invoiceNumber.trim().toLowerCase();
   if (!number) return false;
   const haystack = text.toLowerCase();

@@ -1,5 +1,7 @@
-// A person's decision on a queued charge: confirm the best candidate, pick another, or post it to the
-// suspense account. The decision, who made it and the candidates they saw go to the audit trail, and the
+// A person's decision on a queued charge: confirm the best candidate, pick another, post it to the
+// suspense account, or post it to an account of the chart (checked against the live chart by the route) —
+// and with that, optionally, teach a payout rule (rules.ts) so lines like it post the same way from now
+// on. The decision, who made it, the candidates they saw and the rule made go to the audit trail, and the
 // payout is enqueued again (in the same transaction) to post what is now decided.
 import { ConflictError, NotFoundError, ValidationError } from '../../../server/errors';
 import type { PluginContext, Principal } from '../../../server/plugins/contract';
@@ -9,8 +11,15 @@ import { actorLabel } from '../engine/logView';
 import { enqueuePayoutPost } from './enqueue';
 import type { ScoredCandidate } from './scoring';
 import type { MatchRow } from './store';
+import type { RuleInput } from './rules';
+import { createRule } from './rulesStore';
 
-export type SignOff = { action: 'confirm' } | { action: 'pick'; invoiceId: string } | { action: 'suspense' };
+export type SignOff =
+  | { action: 'confirm' }
+  | { action: 'pick'; invoiceId: string }
+  | { action: 'suspense' }
+  /** rule: the payout rule to create with it ("post lines like this the same way from now on"). */
+  | { action: 'account'; accountCode: string; taxType: string; rule: RuleInput | null };
 
 export async function signOffMatch(ctx: Pick<PluginContext<XeroConfig>, 'db' | 'outbox' | 'clock'>, principal: Principal, lineId: number, decision: SignOff): Promise<{ payoutId: number }> {
   return ctx.db.transaction(async (trx) => {
@@ -28,18 +37,31 @@ export async function signOffMatch(ctx: Pick<PluginContext<XeroConfig>, 'db' | '
     }
     const by = `${principal.kind}:${principal.id}`;
     const now = ctx.clock.now();
+    const toAccount = decision.action === 'account' ? decision : null;
     await trx('xero_payout_matches').where({ org_id: principal.orgId, line_id: lineId }).update({
-      status: chosen ? 'confirmed' : 'suspense', invoice_id: chosen?.invoiceId ?? null, invoice_number: chosen?.invoiceNumber ?? null,
+      status: chosen ? 'confirmed' : toAccount ? 'account' : 'suspense', invoice_id: chosen?.invoiceId ?? null, invoice_number: chosen?.invoiceNumber ?? null,
       score: chosen?.score ?? null, decided_by: by, decided_at: now, updated_at: now,
+      account_code: toAccount?.accountCode ?? null, tax_type: toAccount?.taxType ?? null,
     });
     const payoutId = Number(row.payout_id);
+    const rule = toAccount?.rule ? await createRule(trx, principal.orgId, toAccount.rule, by, now) : null;
+    const audit = { orgId: principal.orgId, entityType: 'payout' as const, entityId: payoutId, triggeredBy: `user:${principal.id}` as const, actor: actorLabel(principal) };
+    const message = chosen ? `matched charge line ${lineId} to ${chosen.invoiceNumber} (${chosen.score} %)`
+      : toAccount ? `posted charge line ${lineId} to account ${toAccount.accountCode} (${toAccount.taxType})${rule ? `, and made payout rule "${rule.name}" for lines like it` : ''}`
+        : `posted charge line ${lineId} to the suspense account`;
     await writeAudit(trx, {
-      orgId: principal.orgId, entityType: 'payout', entityId: payoutId, recordType: 'payout_match', action: 'signed_off', outcome: 'ok', triggeredBy: `user:${principal.id}`, actor: actorLabel(principal),
-      request: { line: lineId, decision: decision.action, ...(chosen ? { invoice: chosen.invoiceNumber, score: chosen.score } : {}) },
+      ...audit, recordType: 'payout_match', action: 'signed_off', outcome: 'ok',
+      request: { line: lineId, decision: decision.action, ...(chosen ? { invoice: chosen.invoiceNumber, score: chosen.score } : {}), ...(toAccount ? { account: toAccount.accountCode, taxType: toAccount.taxType } : {}), ...(rule ? { rule: { id: rule.id, ...ruleSummary(rule) } } : {}) },
       response: { candidates: candidates.map((c) => ({ invoice: c.invoiceNumber, score: c.score })) },
-      message: chosen ? `matched charge line ${lineId} to ${chosen.invoiceNumber} (${chosen.score} %)` : `posted charge line ${lineId} to the suspense account`,
+      message,
     }, now);
     await enqueuePayoutPost(ctx, trx, principal.orgId, payoutId, { again: { triggeredBy: `user:${principal.id}`, why: 'signoff' } });
     return { payoutId };
   });
 }
+
+/** A rule as the audit trail keeps it. */
+export const ruleSummary = (rule: RuleInput): Record<string, unknown> => ({
+  name: rule.name, provider: rule.provider, kind: rule.lineKind, currency: rule.currency, description: rule.description,
+  amountMinMinor: rule.amountMinMinor, amountMaxMinor: rule.amountMaxMinor, account: rule.accountCode, taxType: rule.taxType,
+});

@@ -71,13 +71,18 @@ export async function saveStep(db: Queryable, s: { orgId: number; tenantId: stri
 export interface MatchRow {
   line_id: number;
   payout_id: number;
-  status: 'auto' | 'queued' | 'confirmed' | 'suspense';
+  /** account: a person posted it to an account of the chart; rule: a payout rule did. */
+  status: 'auto' | 'queued' | 'confirmed' | 'suspense' | 'account' | 'rule';
   invoice_id: string | null;
   invoice_number: string | null;
   score: number | null;
   candidates: string;
   decided_by: string | null;
   decided_at: number | null;
+  account_code: string | null;
+  tax_type: string | null;
+  rule_id: number | null;
+  rule_name: string | null;
 }
 
 export async function matchesOf(db: Queryable, orgId: number, payoutId: number): Promise<Map<number, MatchRow>> {
