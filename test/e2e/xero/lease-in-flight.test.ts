@@ -9,8 +9,9 @@
 //   2. A frozen process: A is a worker PROCESS, stopped with SIGSTOP while its request is held; the request is
 //      then processed by Xero, B takes over once the lease A took for the call has passed and adopts what
 //      it finds, and A, continued (SIGCONT), finds its lease gone and changes nothing.
-// Payments because Xero keeps nothing else unique for them (an invoice's number is unique in Xero, so a
-// second invoice is refused by Xero itself). SQLite and PostgreSQL.
+//   3. Invoices, as 1. Before the fix B took them over too, but Xero refuses a second invoice with the same
+//      number, so there was one each all the same: payments are the case that showed the gap (Xero keeps
+//      nothing else of theirs unique). SQLite and PostgreSQL.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { dirname, join, relative } from 'node:path';
@@ -24,9 +25,12 @@ import { startSyncFixture, type SyncFixture } from './syncFixture';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const LEASE_MS = 2_000;
-const HTTP_TIMEOUT_MS = 3_000;
+// Long enough that what the tests do while A's request is held (B's own batch included) fits in A's call, on a busy machine.
+const HTTP_TIMEOUT_MS = 10_000;
 const PAYMENTS_PUT = '^/api\\.xro/2\\.0/Payments$';
+const INVOICES_PUT = '^/api\\.xro/2\\.0/Invoices$';
 const PAYMENT = 'xero.payment.push';
+const INVOICE = 'xero.invoice.push';
 
 interface Row { id: number; status: string; lease_owner: string | null; attempts: number; updated_at: number | string }
 interface XeroPayment { PaymentID: string; Reference: string; Amount: number; Invoice?: { InvoiceID: string } }
@@ -57,13 +61,15 @@ for (const kind of dbKinds()) {
         if (!(await scope.sleep(25))) throw new Error(`test ended waiting for ${what}`);
       }
     };
+    const sell = async (): Promise<number> => (await f.sell({ currency: 'GBP', reference: `LEASE-${++n}`, customer: { name: `Lease Customer ${n}`, email: `lease${n}@example.com` },
+      lines: [{ description: 'Climbing session', quantity: 1, unitPrice: '14.00', taxCode: 'OUTPUT2' }] })).id;
+    /** A new sale's invoice item. */
+    const invoiceItemOf = async (saleId: number): Promise<number> =>
+      Number(((await db()('outbox').where({ type: INVOICE, subject: `xero:sale:${saleId}` }).first('id')) as { id: number | string }).id);
     /** Sales whose invoices are in Xero: a worker drains them, then stops. */
     const invoicedSales = async (count: number): Promise<number[]> => {
       const ids: number[] = [];
-      for (let i = 0; i < count; i++) {
-        ids.push((await f.sell({ currency: 'GBP', reference: `LEASE-${++n}`, customer: { name: `Lease Customer ${n}`, email: `lease${n}@example.com` },
-          lines: [{ description: 'Climbing session', quantity: 1, unitPrice: '14.00', taxCode: 'OUTPUT2' }] })).id);
-      }
+      for (let i = 0; i < count; i++) ids.push(await sell());
       f.startWorkers();
       await f.drained(40_000);
       await f.stopWorkers();
@@ -76,8 +82,8 @@ for (const kind of dbKinds()) {
       assert.ok(item, `payment ${paymentId} queued`);
       return Number(item.id);
     };
-    /** Until the item is due (a new payment may wait out a short coalescing window): B's claim then takes it with A's. */
-    const due = async (id: number) => waitFor('the new payment to be due', async () =>
+    /** Until the item is due (a new item may wait out a short coalescing window): B's claim then takes it with A's. */
+    const due = async (id: number) => waitFor('the new item to be due', async () =>
       Number(((await db()('outbox').where({ id }).first('available_at')) as { available_at: number | string }).available_at) <= Date.now());
     const rows = async (ids: number[]): Promise<Row[]> => (await db()('outbox').whereIn('id', ids).orderBy('id').select('id', 'status', 'lease_owner', 'attempts', 'updated_at')) as Row[];
     const allDone = (ids: number[]) => async () => (await rows(ids)).every((r) => r.status === 'done');
@@ -88,10 +94,10 @@ for (const kind of dbKinds()) {
       return new Map(invoices.map((inv: { entity_id: number | string; xero_id: string }) =>
         [Number(inv.entity_id), payments.filter((p) => p.Invoice?.InvoiceID === inv.xero_id)]));
     };
-    const worker = (prefix: string): OutboxWorkers => {
-      const handler = f.x.host.deps.plugins.handlers.get(PAYMENT)!;
+    const worker = (prefix: string, type = PAYMENT): OutboxWorkers => {
+      const handler = f.x.host.deps.plugins.handlers.get(type)!;
       const w = startOutboxWorkers({
-        db: db(), handlers: new Map([[PAYMENT, handler]]), concurrency: 1, leaseMs: LEASE_MS, pollMs: 50,
+        db: db(), handlers: new Map([[type, handler]]), concurrency: 1, leaseMs: LEASE_MS, pollMs: 50,
         logger: f.x.host.deps.logger, notifier: f.x.host.notifier, workerIdPrefix: prefix,
       });
       running.push(w);
@@ -139,6 +145,39 @@ for (const kind of dbKinds()) {
       await assertOnePaymentEach([s1, s2, s3]);
       const held = await rows(heldIds);
       assert.ok(held.every((r) => r.lease_owner?.startsWith('A:') && r.attempts === 1), `done by A, once: ${JSON.stringify(held)}`);
+      await stop(a);
+    });
+
+    it('invoices, the same way: not taken over while A\'s call may still land; exactly one invoice per sale', async (t) => {
+      scope = new TestScope().follow(t.signal);
+      scopes.push(scope);
+      for (const w of [...running]) await stop(w);
+      await emu().delete('/_emulator/faults').expect(204);
+      await emu().post('/_emulator/faults/release').expect(200);
+      await emu().post('/_emulator/faults').send({ path: INVOICES_PUT, method: 'PUT', kind: 'stall', count: 1, delayMs: 120_000 }).expect(201);
+      const [s1, s2] = [await sell(), await sell()];
+      const heldIds = [await invoiceItemOf(s1), await invoiceItemOf(s2)];
+      await due(heldIds[1]!);
+      const a = worker('A', INVOICE);
+      await waitFor('A\'s PUT /Invoices to be held', async () => (await stalled()) === 1);
+      assert.ok((await rows(heldIds)).every((r) => r.status === 'leased' && r.lease_owner?.startsWith('A:')), `A holds both: ${JSON.stringify(await rows(heldIds))}`);
+      await pastClaimLease(heldIds);
+      const s3 = await sell();
+      const laterId = await invoiceItemOf(s3);
+      await due(laterId);
+      worker('B', INVOICE);
+      await waitFor('B to send the new invoice', allDone([laterId]));
+      assert.ok((await rows(heldIds)).every((r) => r.status === 'leased' && r.lease_owner?.startsWith('A:')), `still A's: ${JSON.stringify(await rows(heldIds))}`);
+      await emu().post('/_emulator/faults/release').expect(200);
+      await waitFor('A\'s invoices to be done', allDone(heldIds));
+      const invoices = await f.books<{ InvoiceID: string; InvoiceNumber: string }>('invoices');
+      for (const saleId of [s1, s2, s3]) {
+        const mine = invoices.filter((i) => i.InvoiceNumber === `LB-${saleId}`);
+        assert.equal(mine.length, 1, `sale ${saleId}: exactly one invoice in Xero`);
+        const record = await db()('xero_records').where({ org_id: f.org.orgId, entity_type: 'sale', record_type: 'invoice', entity_id: saleId }).first('xero_id');
+        assert.equal(record?.xero_id, mine[0]!.InvoiceID, `sale ${saleId}: the invoice Xero holds is the one recorded`);
+      }
+      assert.ok((await rows(heldIds)).every((r) => r.lease_owner?.startsWith('A:') && r.attempts === 1), 'done by A, once');
       await stop(a);
     });
 
