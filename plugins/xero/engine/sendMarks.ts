@@ -20,6 +20,7 @@
 // not at all (client.ts, SendWindow), so a sender frozen in between cannot send once the hold may be over.
 // The hold failing (another worker owns an item now) sends nothing.
 import type { OutboxItem, Queryable } from '../../../server/plugins/contract';
+import { RetryableError } from '../../../server/errors';
 import { XeroHttpError, type SendWindow } from '../gateway/client';
 import type { XeroSession } from './session';
 
@@ -78,7 +79,12 @@ export async function sendMarked<T>(
   const beforeSend = async (): Promise<SendWindow> => {
     // Taken before the hold: the lease then covers the whole window, however long the hold's write takes.
     const heldAt = performance.now();
-    await session.holdLease?.(itemIds, leaseHeldForMs(session.httpTimeoutMs));
+    try {
+      await session.holdLease?.(itemIds, leaseHeldForMs(session.httpTimeoutMs));
+    } catch (err) {
+      // Said as what it is (not "could not reach Xero"): the items that are still ours try again later.
+      throw new RetryableError(`not sent to Xero: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
     await markSending(db, session.orgId, itemIds, step, session.now());
     return { sendBy: heldAt + SEND_WINDOW_MS };
   };

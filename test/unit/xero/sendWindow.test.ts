@@ -72,7 +72,7 @@ describe('the send window of a creating request', () => {
     await assert.rejects(sendMarked(s, markDb(events), [7, 8], 'payment', async (beforeSend) => {
       await beforeSend();
       events.push('send');
-    }), /lease lost/);
+    }), (err: Error) => err instanceof RetryableError && /^not sent to Xero: outbox lease lost/.test(err.message));
     assert.deepEqual(events, []);
   });
 });
