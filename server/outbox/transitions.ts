@@ -77,6 +77,24 @@ export async function retry(
   return changed === 1 ? [] : [item.id];
 }
 
+/**
+ * Keep these items leased to this worker until at least `until` (epoch ms): taken right before a request that
+ * may create something in the far system goes out, for as long as that request may still land there, so no
+ * other worker claims the items (and looks them up, finds nothing yet and sends them again) meanwhile. Fenced
+ * like every other change: an item another worker owns now is not held (an expired lease nobody claimed yet
+ * is, atomically: the claim and this update cannot both win the row). A lease already longer stays as it is.
+ * Returns the ids it could not hold.
+ */
+export async function holdLease(db: Queryable, items: ItemRef | ItemRef[], workerId: string, until: number, now: number = nowMs()): Promise<number[]> {
+  const ids = (Array.isArray(items) ? items : [items]).map((i) => i.id);
+  if (ids.length === 0) return [];
+  const changed = await fenced(db, ids, workerId).update({
+    lease_expires_at: db.raw('CASE WHEN lease_expires_at IS NULL OR lease_expires_at < ? THEN ? ELSE lease_expires_at END', [until, until]),
+    updated_at: now,
+  });
+  return changed === ids.length ? [] : unchanged(db, ids, workerId, ['leased']);
+}
+
 /** Permanent failure: dead at once, the error kept for a person to read. */
 export async function fail(db: Queryable, items: ItemRef | ItemRef[], workerId: string, error: string, now: number = nowMs()): Promise<number[]> {
   const ids = (Array.isArray(items) ? items : [items]).map((i) => i.id);

@@ -45,6 +45,15 @@ export interface OutboxHandlerContext {
   workerId: string;
   /** Aborted when the lease is about to expire or the worker is stopping. */
   signal: AbortSignal;
+  /**
+   * Keep items of this batch leased for at least `forMs` more (whole ms, at most an hour), whatever the
+   * lease had left: call it right before a request that may create something goes out, with as long as that
+   * request may take to land, so no other worker takes the items over while it still may (README, "Lease
+   * and calls in flight"). Throws, changing nothing of what it could not hold, when another worker owns one
+   * of them now: the request must then not go out. Absent only when a handler is run outside a worker
+   * (tests calling `handle` directly).
+   */
+  holdLease?(itemIds: readonly number[], forMs: number): Promise<void>;
 }
 
 export interface OutboxHandler<P = unknown> {

@@ -5,10 +5,13 @@
 // Lease and handler time: there is no heartbeat. The handler's AbortSignal fires `abortMarginMs` before
 // the lease ends, and handlers are expected to stop and return `retry` for what they could not finish.
 // A hung handler therefore never holds items longer than one lease; size OUTBOX_LEASE_MS for the
-// slowest batch (a 50-element Xero call fits easily in the 60 s default).
+// slowest batch (a 50-element Xero call fits easily in the 60 s default). The one exception is a request
+// already on its way: the handler holds its items' lease (ctx.holdLease) for as long as that request may
+// still land, right before sending it, so that no other worker sends them again meanwhile (README).
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/knex';
+import { nowMs } from '../db/knex';
 import type { Logger } from '../logger';
 import { AuthRevokedError, PermanentError, RetryableError } from '../errors';
 import type { OutboxHandler, OutboxOutcome } from './types';
@@ -17,7 +20,7 @@ import type { LeasedItem } from './rows';
 import type { BackoffPolicy } from './backoff';
 import { processWorkerMetrics, type OutboxWorkerMetrics } from './metrics';
 import { claimBatch, nextDueAt, orgCursorAfter, reapExhaustedLeases } from './claim';
-import { complete, fail, LeaseLostError, pause, retry } from './transitions';
+import { complete, fail, holdLease, LeaseLostError, pause, retry } from './transitions';
 
 export interface OutboxWorkersOptions {
   db: Db;
@@ -47,6 +50,8 @@ export interface OutboxWorkers {
 }
 
 const DB_ERROR_BACKOFF_MIN_MS = 200;
+/** The longest a handler may hold its items' lease in one go (ctx.holdLease): a bound against a mistaken caller. */
+const MAX_HOLD_MS = 3_600_000;
 
 export function startOutboxWorkers(opts: OutboxWorkersOptions): OutboxWorkers {
   const { db, handlers, logger } = opts;
@@ -146,7 +151,7 @@ export function startOutboxWorkers(opts: OutboxWorkersOptions): OutboxWorkers {
     let outcomes: OutboxOutcome[] | undefined;
     let thrown: unknown;
     try {
-      outcomes = await handler.handle(batch, { workerId, signal: controller.signal });
+      outcomes = await handler.handle(batch, { workerId, signal: controller.signal, holdLease: leaseHolder(batch, workerId) });
     } catch (err) {
       thrown = err;
     } finally {
@@ -213,6 +218,20 @@ export function startOutboxWorkers(opts: OutboxWorkersOptions): OutboxWorkers {
       }
     }
     if (done.length > 0) reportLost(await complete(db, done, workerId), workerId, type);
+  }
+
+  /** ctx.holdLease for one batch: only its own items, fenced, for a bounded time. */
+  function leaseHolder(batch: readonly LeasedItem[], workerId: string): (itemIds: readonly number[], forMs: number) => Promise<void> {
+    const own = new Set(batch.map((item) => item.id));
+    return async (itemIds, forMs) => {
+      if (!Number.isSafeInteger(forMs) || forMs <= 0 || forMs > MAX_HOLD_MS) {
+        throw new Error(`outbox holdLease: forMs must be a whole number of ms from 1 to ${MAX_HOLD_MS}, got ${forMs}`);
+      }
+      const foreign = itemIds.filter((id) => !own.has(id));
+      if (foreign.length > 0) throw new Error(`outbox holdLease: item(s) ${foreign.join(', ')} are not in this batch`);
+      const lost = await holdLease(db, [...new Set(itemIds)].map((id) => ({ id })), workerId, nowMs() + forMs);
+      if (lost.length > 0) throw new LeaseLostError(lost, workerId);
+    };
   }
 
   function reportLost(ids: number[], workerId: string, type: string): void {

@@ -139,6 +139,7 @@ export function controlRouter(deps: ControlDeps): Router {
     res.json(clockView(clock));
   });
 
+  router.use(faults.stallRoutes());
   router.use(faults.controlRoutes());
 
   router.get('/calls', (req, res) => {

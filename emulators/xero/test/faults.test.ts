@@ -85,6 +85,23 @@ describe('faults', () => {
     }
   });
 
+  it('stall holds a write before Xero processes it: nothing is there to find until it is released', async () => {
+    const emulator = makeEmulator();
+    const { bearer } = await customConnection(emulator);
+    await fault(emulator, { kind: 'stall', method: 'PUT', count: 1 }).expect(201);
+    const put = request(emulator.app).put(`${API}/Contacts`).set('Authorization', bearer).set('Idempotency-Key', 'stalled-1').send({ Contacts: [{ Name: 'Stalled Ltd' }] });
+    const answered = put.then((res) => res);
+    const stalled = async () => ((await request(emulator.app).get('/_emulator/faults/stalled').expect(200)).body as { stalled: number }).stalled;
+    while ((await stalled()) === 0) await new Promise((resolve) => setImmediate(resolve));
+    const named = async () => ((await request(emulator.app).get(`${API}/Contacts`).set('Authorization', bearer).expect(200)).body.Contacts as { Name: string }[])
+      .filter((c) => c.Name === 'Stalled Ltd').length;
+    assert.equal(await named(), 0, 'not processed while stalled');
+    assert.deepEqual((await request(emulator.app).post('/_emulator/faults/release').expect(200)).body, { released: 1 });
+    assert.equal((await answered).status, 200);
+    assert.equal(await named(), 1);
+    assert.equal(await stalled(), 0);
+  });
+
   it('targets the token endpoint by path prefix and method, leaving the API alone', async () => {
     const emulator = makeEmulator();
     const { bearer } = await customConnection(emulator);

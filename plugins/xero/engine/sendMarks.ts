@@ -10,14 +10,32 @@
 //                    themselves: xero_send_marks_start, migration 0007).
 //
 // A mark outlives the process that wrote it (kill -9 mid-request), which is the point.
+//
+// A mark is only as good as the moment the look-up runs: a request still on its way (Xero slow to process
+// it, or its sender frozen by SIGSTOP or a long GC pause) is not there to find yet. So, right before the
+// request goes out, sendMarked holds the items' outbox lease (ctx.holdLease, fenced) for as long as the
+// request may still land, `leaseHeldForMs`: SEND_WINDOW_MS to start it, the client's timeout to answer, and
+// that timeout again for a request Xero is still working on when we stop waiting. No other worker can claim
+// the items, so none looks them up, before then. The request goes out within SEND_WINDOW_MS of the hold or
+// not at all (client.ts, SendWindow), so a sender frozen in between cannot send once the hold may be over.
+// The hold failing (another worker owns an item now) sends nothing.
 import type { OutboxItem, Queryable } from '../../../server/plugins/contract';
-import { XeroHttpError } from '../gateway/client';
+import { RetryableError } from '../../../server/errors';
+import { XeroHttpError, type SendWindow } from '../gateway/client';
 import type { XeroSession } from './session';
 
 export type SendStep = 'invoice' | 'payment' | 'credit_note' | 'allocation' | 'refund_payment' | 'prepayment' | 'prepayment_allocation' | 'prepayment_refund'
   | 'overpayment' | 'credit_allocation';
 
 const TABLE = 'xero_send_marks';
+
+/** How long after its lease was held a request may still start (signing it, a busy event loop). */
+export const SEND_WINDOW_MS = 5_000;
+
+/** How long a creating request's items stay leased from right before it goes out: it may land until then. */
+export function leaseHeldForMs(httpTimeoutMs: number): number {
+  return SEND_WINDOW_MS + 2 * httpTimeoutMs;
+}
 
 export async function markSending(db: Queryable, orgId: number, itemIds: readonly number[], step: SendStep, at: number): Promise<void> {
   if (itemIds.length === 0) return;
@@ -52,13 +70,26 @@ export function refusedWhole(err: unknown): boolean {
 
 /**
  * One request that may create `step` for these items: `send` passes `beforeSend` to the gateway, which runs
- * it once the rate budget granted the call, right before the request goes out (see above).
+ * it once the rate budget granted the call, right before the request goes out: hold the lease, mark, and
+ * say by when the request must have started (see above).
  */
 export async function sendMarked<T>(
-  session: XeroSession, db: Queryable, itemIds: readonly number[], step: SendStep, send: (beforeSend: () => Promise<void>) => Promise<T>,
+  session: XeroSession, db: Queryable, itemIds: readonly number[], step: SendStep, send: (beforeSend: () => Promise<SendWindow>) => Promise<T>,
 ): Promise<T> {
+  const beforeSend = async (): Promise<SendWindow> => {
+    // Taken before the hold: the lease then covers the whole window, however long the hold's write takes.
+    const heldAt = performance.now();
+    try {
+      await session.holdLease?.(itemIds, leaseHeldForMs(session.httpTimeoutMs));
+    } catch (err) {
+      // Said as what it is (not "could not reach Xero"): the items that are still ours try again later.
+      throw new RetryableError(`not sent to Xero: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    await markSending(db, session.orgId, itemIds, step, session.now());
+    return { sendBy: heldAt + SEND_WINDOW_MS };
+  };
   try {
-    return await send(() => markSending(db, session.orgId, itemIds, step, session.now()));
+    return await send(beforeSend);
   } catch (err) {
     if (refusedWhole(err)) await clearMarks(db, itemIds, step);
     throw err;

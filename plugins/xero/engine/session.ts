@@ -3,6 +3,7 @@
 // that is missing or not connected throws AuthRevokedError, so the batch pauses until an admin re-authorises.
 // A connection whose organisation's ShortCode was never read has it read once here (shortCode.ts).
 import { AuthRevokedError, RetryableError } from '../../../server/errors';
+import type { OutboxHandlerContext } from '../../../server/plugins/contract';
 import { XeroHttpError, type CallOptions, type XeroClient, type XeroOperation } from '../gateway/client';
 import { XeroGateway } from '../gateway/gateway';
 import { clientForConnection } from '../connection/clientFactory';
@@ -21,9 +22,15 @@ export interface XeroSession {
   now(): number;
   /** Xero, through the rate budget: `beforeSend` (the send marks) runs once the budget granted the call. */
   xero: XeroGateway;
+  /** How long this connection's client waits for one answer (XERO_HTTP_TIMEOUT_MS). */
+  httpTimeoutMs: number;
+  /** The outbox handler's lease keeper (sendMarks.ts holds it over each creating request); absent outside a worker. */
+  holdLease?: OutboxHandlerContext['holdLease'];
 }
 
-export async function openSession(deps: ConnectionDeps, budget: RateBudget, orgId: number, signal?: AbortSignal): Promise<XeroSession> {
+export async function openSession(
+  deps: ConnectionDeps, budget: RateBudget, orgId: number, signal?: AbortSignal, holdLease?: OutboxHandlerContext['holdLease'],
+): Promise<XeroSession> {
   const connection = await getLiveConnection(deps.db, orgId);
   if (!connection) throw new AuthRevokedError('Xero is not connected for this organisation; an admin must connect it');
   const client: XeroClient = await clientForConnection(deps, connection);
@@ -34,9 +41,9 @@ export async function openSession(deps: ConnectionDeps, budget: RateBudget, orgI
     if (signal?.aborted) throw new RetryableError('stopped before the next Xero call: the outbox lease is ending');
     const permit = await budget.acquire(tenantKey, { signal, headroom: () => connectionHeadroom(deps.db, orgId) });
     try {
-      await opts.beforeSend?.();
+      const window = (await opts.beforeSend?.()) ?? undefined;
       session.calls++;
-      return await client.call(operation);
+      return await client.call(operation, window ? { window } : {});
     } catch (err) {
       // Xero said when to come back: every process holds off for this tenant, not just this batch.
       if (err instanceof XeroHttpError && err.status === 429) {
@@ -47,7 +54,10 @@ export async function openSession(deps: ConnectionDeps, budget: RateBudget, orgI
       await permit.release().catch((releaseErr) => deps.logger.warn({ err: releaseErr }, 'could not release a Xero rate lease'));
     }
   };
-  const session: XeroSession = { orgId, tenantId: connection.tenant_id || `org:${orgId}`, calls: 0, now: deps.now, xero: new XeroGateway({ call }) };
+  const session: XeroSession = {
+    orgId, tenantId: connection.tenant_id || `org:${orgId}`, calls: 0, now: deps.now, xero: new XeroGateway({ call }),
+    httpTimeoutMs: deps.config.httpTimeoutMs, ...(holdLease ? { holdLease } : {}),
+  };
   if (lacksShortCode(connection)) {
     await keepShortCode(session.xero, deps.db, connection.id, deps.now(), (err) => deps.logger.warn({ err, orgId }, 'could not read the organisation\'s ShortCode from Xero; asked again next time'));
   }

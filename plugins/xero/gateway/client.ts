@@ -14,8 +14,20 @@ type RequestOptions = Parameters<Authentication['applyToRequest']>[0];
 export type XeroOperation<T> = (api: AccountingApi, tenantId: string) => Promise<{ response: { status?: number; headers?: unknown }; body: T }>;
 
 export interface CallOptions {
-  /** Runs right before the request goes out (after the rate budget granted it, in a session): the send marks. */
-  beforeSend?: () => Promise<void>;
+  /**
+   * Runs right before the request goes out (after the rate budget granted it, in a session): the send marks.
+   * The window it may return bounds when the request may still go out (engine/sendMarks.ts).
+   */
+  beforeSend?: () => Promise<SendWindow | void>;
+}
+
+/**
+ * The request goes out by `sendBy` (performance.now() ms) or not at all: the outbox lease held for it covers
+ * that long plus the time the request may take to land, no more. A process frozen after the hold (SIGSTOP,
+ * a long GC pause) and resumed later finds the window closed and sends nothing; the next attempt looks up.
+ */
+export interface SendWindow {
+  sendBy: number;
 }
 
 /** What Xero said about the rate budget on the last response (headers X-*-Remaining). */
@@ -99,18 +111,22 @@ export class XeroClient {
   }
 
   /** Run one Accounting API call. Resolves with Xero's (deserialised) body; rejects with XeroHttpError. */
-  async call<T>(operation: XeroOperation<T>, opts: CallOptions = {}): Promise<T> {
-    await opts.beforeSend?.();
+  async call<T>(operation: XeroOperation<T>, opts: CallOptions & { window?: SendWindow } = {}): Promise<T> {
+    const window = (await opts.beforeSend?.()) ?? opts.window;
     try {
-      return await this.attempt(operation);
+      return await this.attempt(operation, window);
     } catch (err) {
       if (!(err instanceof XeroHttpError) || err.status !== 401 || !this.reauthenticate) throw err;
       this.accounting.setDefaultAuthentication(new TimeoutAuthentication(await this.reauthenticate(), this.timeoutMs));
-      return this.attempt(operation);
+      return this.attempt(operation, window);
     }
   }
 
-  private async attempt<T>(operation: XeroOperation<T>): Promise<T> {
+  private async attempt<T>(operation: XeroOperation<T>, window?: SendWindow): Promise<T> {
+    // Checked as late as this code can: the last step before xero-node signs and writes the request.
+    if (window && performance.now() > window.sendBy) {
+      throw new RetryableError(`not sent to Xero: the outbox lease held for this request allowed it to start within its window, which had passed (the process was paused or too slow); the next attempt looks it up first`);
+    }
     try {
       const { response, body } = await operation(this.accounting, this.tenantId);
       this.report(response.headers);

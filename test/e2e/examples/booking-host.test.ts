@@ -92,9 +92,10 @@ for (const kind of dbKinds()) {
 
     const env = () => ({
       DATABASE_URL: t.url, MASTER_KEY: Buffer.alloc(32, 9).toString('base64'), SESSION_SECRET: 'booking-host-e2e-session-secret-0123456789',
-      BOOKING_DEMO_PASSWORD: PASSWORD, XERO_API_URL: xero.url, XERO_IDENTITY_URL: xero.url, XERO_HTTP_TIMEOUT_MS: '15000',
+      BOOKING_DEMO_PASSWORD: PASSWORD, XERO_API_URL: xero.url, XERO_IDENTITY_URL: xero.url, XERO_HTTP_TIMEOUT_MS: '4000',
       XERO_PAYOUT_SWEEP_CRON: 'off', STRIPE_API_BASE: stripe.url, STRIPE_SWEEP_CRON: 'off',
-      // A killed worker's lease lapses after 4 s, and idle workers look for work every 200 ms.
+      // A killed worker's lease lapses after 4 s (13 s for items it had a request to Xero on the way for: 5 s +
+      // twice the Xero timeout, server/outbox/README.md), and idle workers look for work every 200 ms.
       OUTBOX_LEASE_MS: '4000', OUTBOX_POLL_MS: '200', WORKER_CONCURRENCY: '2',
     });
     const spawn = async (role: 'web' | 'worker') => {

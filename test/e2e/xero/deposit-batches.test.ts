@@ -190,7 +190,10 @@ for (const kind of dbKinds()) {
       // Xero takes the batch at once and answers it late: long enough to kill the worker waiting for the answer.
       const fault = await request(f.emu.url).post('/_emulator/faults').send({ path: '/api.xro/2.0/BankTransactions', method: 'PUT', kind: 'slow', delayMs: 30_000, count: 1 }).expect(201);
       const since = await lastSeq();
-      const first = await spawnWorker(`${kind}-deposits-w0`, 60_000);
+      // Its timeout outlasts the wait for the batch to land and the kill, no more: a worker that dies with a
+      // request on its way keeps the items for 5 s + twice its timeout (server/outbox/README.md, "Lease and calls
+      // in flight"), 35 s here, before the next worker may take them over and look them up.
+      const first = await spawnWorker(`${kind}-deposits-w0`, 15_000);
       await until('the batch to land in Xero', async () => (await receipts(paymentIds)).length === paymentIds.length, 60_000);
       const items = await itemsOf(saleIds);
       assert.equal((await db()('xero_records').where({ entity_type: 'payment', record_type: 'prepayment' }).whereIn('entity_id', paymentIds)).length, 0, 'nothing recorded yet');

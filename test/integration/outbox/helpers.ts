@@ -41,8 +41,8 @@ export async function enqueueAll(db: Queryable, writer: OutboxWriter, items: Enq
   return ids;
 }
 
-export async function statusOf(db: Queryable, id: number): Promise<{ status: string; attempts: number; last_error: string | null; available_at: number; lease_owner: string | null }> {
-  const row = await db('outbox').where({ id }).first('status', 'attempts', 'last_error', 'available_at', 'lease_owner');
+export async function statusOf(db: Queryable, id: number): Promise<{ status: string; attempts: number; last_error: string | null; available_at: number; lease_owner: string | null; lease_expires_at: number | null }> {
+  const row = await db('outbox').where({ id }).first('status', 'attempts', 'last_error', 'available_at', 'lease_owner', 'lease_expires_at');
   if (!row) throw new Error(`no outbox item ${id}`);
   return { ...row, attempts: Number(row.attempts), available_at: Number(row.available_at) };
 }

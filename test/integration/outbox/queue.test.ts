@@ -4,7 +4,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { dbKinds } from '../../support/db';
 import { claimBatch, reapExhaustedLeases } from '../../../server/outbox/claim';
-import { complete, completeInTrx, fail, LeaseLostError, pause, retry } from '../../../server/outbox/transitions';
+import { complete, completeInTrx, fail, holdLease, LeaseLostError, pause, retry } from '../../../server/outbox/transitions';
 import { listOutbox, purgeDone, retryItems } from '../../../server/outbox/admin';
 import { enqueueAll, item, outboxFixture, sleep, statusOf, type OutboxFixture } from './helpers';
 
@@ -190,6 +190,29 @@ for (const kind of dbKinds()) {
       assert.deepEqual([row.status, row.lease_owner, row.last_error], ['leased', 'new', null]);
       assert.deepEqual(await complete(fx.tdb.db, again!, 'new'), []);
       assert.equal((await statusOf(fx.tdb.db, id!)).status, 'done');
+    });
+
+    it('holds a lease for a call in flight: no other worker claims the item until then; fenced like every change', async () => {
+      const type = freshType();
+      const [id, other] = await enqueueAll(fx.tdb.db, fx.writer, [item({ type }), item({ type })]);
+      const t0 = Date.now();
+      const batch = await claimBatch(fx.tdb.db, { types: [type], workerId: 'a', leaseMs: 1_000, limit: 2, now: t0 });
+      assert.equal(batch.length, 2);
+      // Held for the first item only, until t0 + 10 s: past the claim's lease, the second item comes back, the first does not.
+      assert.deepEqual(await holdLease(fx.tdb.db, batch[0]!, 'a', t0 + 10_000, t0 + 900), []);
+      const taken = await claimBatch(fx.tdb.db, { types: [type], workerId: 'b', leaseMs: 1_000, limit: 2, now: t0 + 1_000 });
+      assert.deepEqual(taken.map((i) => i.id), [other]);
+      assert.deepEqual(await complete(fx.tdb.db, taken, 'b'), []);
+      // A shorter hold never shortens the lease.
+      assert.deepEqual(await holdLease(fx.tdb.db, batch[0]!, 'a', t0 + 2_000, t0 + 1_500), []);
+      assert.equal(Number((await statusOf(fx.tdb.db, id!)).lease_expires_at), t0 + 10_000);
+      assert.deepEqual(await claimBatch(fx.tdb.db, { types: [type], workerId: 'b', leaseMs: 1_000, limit: 2, now: t0 + 9_999 }), [], 'held until t0 + 10 s');
+      // The second item is b's now (done): a cannot hold it, so must not send it, and changes nothing of it.
+      assert.deepEqual(await holdLease(fx.tdb.db, batch, 'a', t0 + 20_000, t0 + 9_999), [other]);
+      const otherRow = await statusOf(fx.tdb.db, other!);
+      assert.deepEqual([otherRow.status, otherRow.lease_owner], ['done', 'b']);
+      const [again] = await claimBatch(fx.tdb.db, { types: [type], workerId: 'b', leaseMs: 1_000, limit: 1, now: t0 + 20_000 });
+      assert.equal(again?.id, id, 'claimable once the hold has passed');
     });
 
     it('an expired lease on the final attempt goes dead, with the reason', async () => {

@@ -9,7 +9,7 @@ import { createOutboxNotifier } from '../../../server/outbox/notifier';
 import { startOutboxWorkers, type OutboxWorkers } from '../../../server/outbox/worker';
 import { createMetricsRegistry, registerOutboxWorkerMetrics } from '../../../server/outbox/metrics';
 import type { OutboxHandler, OutboxItem, OutboxOutcome } from '../../../server/outbox/types';
-import { item, outboxFixture, silentLogger, sleep, statusOf, waitFor, type OutboxFixture } from './helpers';
+import { enqueueAll, item, outboxFixture, silentLogger, sleep, statusOf, waitFor, type OutboxFixture } from './helpers';
 
 for (const kind of dbKinds()) {
   describe(`outbox workers (${kind})`, () => {
@@ -135,6 +135,34 @@ for (const kind of dbKinds()) {
       assert.equal(sawAbort, true);
       const row = await statusOf(fx.tdb.db, id);
       assert.deepEqual([row.status, row.last_error], ['pending', 'stopped before finishing']);
+    });
+
+    it('ctx.holdLease keeps the batch\'s own items leased, refuses others and bad lengths, and throws once another worker owns one', async () => {
+      const type = freshType();
+      const seen: string[] = [];
+      await withWorkers({
+        [type]: {
+          batchSize: 2,
+          async handle(items, ctx) {
+            const ids = items.map((i) => i.id);
+            await ctx.holdLease!(ids, 30_000);
+            const row = await statusOf(fx.tdb.db, ids[0]!);
+            seen.push(`held ${Number(row.lease_expires_at) - Date.now() > 25_000}`);
+            await assert.rejects(ctx.holdLease!([ids[0]! + 1000], 1_000), /not in this batch/);
+            await assert.rejects(ctx.holdLease!(ids, 0), /forMs must be a whole number/);
+            // Another worker takes the second item over (as after an expired lease): the hold now fails for it.
+            await fx.tdb.db('outbox').where({ id: ids[1]! }).update({ lease_owner: 'someone-else' });
+            await assert.rejects(ctx.holdLease!(ids, 30_000), (err: Error) => err.name === 'LeaseLostError' && err.message.includes(String(ids[1])));
+            seen.push('refused');
+            return items.map(() => ({ status: 'done' as const }));
+          },
+        },
+      }, async () => {
+        // One transaction: the workers wake once both are there, and one claim takes both.
+        const [first] = await fx.tdb.db.transaction((trx) => enqueueAll(trx, fx.writer, [item({ type }), item({ type })]));
+        await waitFor(async () => (await statusOf(fx.tdb.db, first!)).status === 'done', 5_000, 'done');
+      });
+      assert.deepEqual(seen, ['held true', 'refused']);
     });
 
     it('aborts the handler shortly before the lease would expire', async () => {

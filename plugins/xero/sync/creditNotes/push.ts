@@ -33,7 +33,7 @@ export async function pushCreditNotes(svc: XeroServices, items: Item[], hctx: Ou
   const recorder = batchRecorder(items, { orgId, entityType: 'refund', recordType: 'credit_note', entityId: (p) => p.refundId });
   const loaded = await mappingsOrFinish(svc, orgId, items, recorder, hctx.workerId);
   if ('finished' in loaded) return loaded.finished;
-  const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal);
+  const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal, hctx.holdLease);
   const b: Batch = {
     svc, session, mappings: loaded.mappings, timeZone: loaded.timeZone, recorder, keys: recordKeys(orgId, session.tenantId),
     lockedUpTo: await knownLockedUpTo(ctx.db, orgId),

@@ -40,7 +40,7 @@ export async function pushDeposits(svc: XeroServices, items: Item[], hctx: Outbo
   const recorder = batchRecorder(items, { orgId, entityType: 'sale', recordType: 'prepayment', entityId: (p) => p.saleId });
   const loaded = await mappingsOrFinish(svc, orgId, items, recorder, hctx.workerId);
   if ('finished' in loaded) return loaded.finished;
-  const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal);
+  const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal, hctx.holdLease);
   const tenantId = session.tenantId;
   const keys: Run['keys'] = {
     invoice: { orgId, tenantId, entityType: 'sale', recordType: 'invoice' },

@@ -74,7 +74,7 @@ export async function pushInvoices(svc: XeroServices, items: Item[], hctx: Outbo
   skipCancelled(items, sales, recorder);
   deferUntilServiceDate(svc, items, sales, loaded, recorder);
   if (recorder.results.every((r) => r !== undefined)) return finishBatch(ctx, items, recorder.results as ItemResult[], hctx.workerId);
-  const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal);
+  const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal, hctx.holdLease);
   const b: Batch = {
     svc, session, mappings: loaded.mappings, timeZone: loaded.timeZone, recorder, sales,
     lockedUpTo: lockedUpTo(await storedLockDates(ctx.db, orgId)),

@@ -40,7 +40,7 @@ export async function pushPayments(svc: XeroServices, items: Item[], hctx: Outbo
   const recorder = batchRecorder(items, { orgId, entityType: 'payment', recordType: 'payment', entityId: (p) => p.paymentId });
   const loaded = await mappingsOrFinish(svc, orgId, items, recorder, hctx.workerId);
   if ('finished' in loaded) return loaded.finished;
-  const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal);
+  const session = await openSession(svc.connection, svc.budget, orgId, hctx.signal, hctx.holdLease);
   const b: Batch = {
     svc, session, mappings: loaded.mappings, timeZone: loaded.timeZone, recorder, lockedUpTo: await knownLockedUpTo(ctx.db, orgId),
     keys: {
