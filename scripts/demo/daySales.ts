@@ -5,6 +5,7 @@
 // are posted unpaid and the providers' webhooks record the payments on them, as in production; one
 // party booked by phone waits for a card payment taken in Stripe's dashboard, which names no sale.
 // Two of the card sales are refunded (in the app and at Stripe).
+import { saleName } from '../../server/domain/saleName';
 
 interface DemoLine {
   description: string;
@@ -72,6 +73,8 @@ export interface PostedSale {
 
 export interface PostedRefund {
   saleId: number;
+  /** The sale's one name ("Sale DEMO-…"), for the demo's messages. */
+  saleName: string;
   /** Null: the whole sale. */
   amountMinor: number | null;
   reason: string;
@@ -116,8 +119,9 @@ export async function postDaySales(appUrl: string, token: string, run: string, n
 export function dayRefunds(sales: PostedSale[]): PostedRefund[] {
   return REFUNDS.map((r) => {
     const sale = sales[r.saleIndex];
-    if (!sale) throw new Error(`the demo's refund names sale ${r.saleIndex}, which the day does not have`);
-    return { saleId: sale.id, amountMinor: r.amount === null ? null : toMinor(r.amount), reason: r.reason };
+    // No such sale, so no name to give: the demo's own list is wrong.
+    if (!sale) throw new Error(`the demo's refund "${r.reason}" is of SALES[${r.saleIndex}], but the day has ${sales.length} sales`);
+    return { saleId: sale.id, saleName: saleName(sale), amountMinor: r.amount === null ? null : toMinor(r.amount), reason: r.reason };
   });
 }
 

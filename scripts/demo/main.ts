@@ -21,6 +21,7 @@ import { createServer, type Server } from 'node:http';
 import { createXeroEmulator } from '../../emulators/xero/app';
 import { bootHost } from '../../server/boot';
 import { installedPlugins } from '../../plugins';
+import { saleName } from '../../server/domain/saleName';
 import { DEMO_PAYOUT_SETTINGS, seedDemo, type SeededDemo } from './seed';
 import { dayRefunds, postDaySales, postRefund, type PostedSale } from './daySales';
 import { describeTally, waitForSync } from './syncProgress';
@@ -136,9 +137,11 @@ async function waitForPayment(appUrl: string, token: string, saleId: number, pro
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await fetch(`${appUrl}/api/v1/sales/${saleId}`, { headers: { authorization: `Bearer ${token}` } });
-    const sale = (await res.json()) as { payments?: { providerRef: string | null }[] };
+    const sale = (await res.json()) as { reference?: string | null; payments?: { providerRef: string | null }[] };
     if (sale.payments?.some((p) => p.providerRef === providerRef)) return;
-    if (stopping || Date.now() > deadline) throw new Error(`the payment ${providerRef} did not reach sale ${saleId} within ${timeoutMs / 1000} s (its webhook)`);
+    if (stopping || Date.now() > deadline) {
+      throw new Error(`the payment ${providerRef} did not reach ${saleName({ id: saleId, reference: sale.reference ?? null })} within ${timeoutMs / 1000} s (its webhook)`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -152,7 +155,7 @@ async function providersDay(appUrl: string, token: string, run: string, sales: P
   const byMethod = (m: PostedSale['method']) => sales.filter((s) => s.method === m);
   const charges = new Map<number, string>();
   for (const sale of byMethod('stripe')) {
-    const { chargeId } = await chargeForSale(p.stripe, { id: sale.id, amountMinor: sale.amountMinor, email: sale.customer.email, description: `${sale.reference} ${sale.description}` }, `demo-${run}-charge-${sale.id}`);
+    const { chargeId } = await chargeForSale(p.stripe, { id: sale.id, saleName: saleName(sale), amountMinor: sale.amountMinor, email: sale.customer.email, description: `${sale.reference} ${sale.description}` }, `demo-${run}-charge-${sale.id}`);
     charges.set(sale.id, chargeId);
   }
   const debits = new Map<number, string>();
@@ -163,7 +166,7 @@ async function providersDay(appUrl: string, token: string, run: string, sales: P
   for (const [saleId, chargeId] of charges) await waitForPayment(appUrl, token, saleId, chargeId);
   for (const refund of dayRefunds(sales)) {
     const chargeId = charges.get(refund.saleId);
-    if (!chargeId) throw new Error(`the demo refunds sale ${refund.saleId}, which was not paid at Stripe`);
+    if (!chargeId) throw new Error(`the demo refunds ${refund.saleName}, which was not paid at Stripe`);
     await postRefund(appUrl, token, run, refund, await refundAtStripe(p.stripe, chargeId, refund.amountMinor, `demo-${run}-refund-${refund.saleId}`));
   }
   console.log(`Paid at Stripe: ${charges.size} card sales (${dayRefunds(sales).length} refunded); at GoCardless: ${debits.size} Direct Debits. Moving both providers' clocks on ${PROVIDER_DAYS} days…`);

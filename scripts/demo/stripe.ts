@@ -88,13 +88,13 @@ export interface CardCharge {
 }
 
 /** A card payment at the booking system's checkout: the payment intent carries our sale id. */
-export async function chargeForSale(stripe: RunningStripe, sale: { id: number; amountMinor: number; email: string | null; description: string }, key: string): Promise<CardCharge> {
+export async function chargeForSale(stripe: RunningStripe, sale: { id: number; saleName: string; amountMinor: number; email: string | null; description: string }, key: string): Promise<CardCharge> {
   const pi = await stripeCall<{ latest_charge: string; status: string }>(stripe, 'POST', '/v1/payment_intents', {
     amount: String(sale.amountMinor), currency: 'gbp', payment_method: 'pm_card_gb', confirm: 'true',
     description: sale.description, 'metadata[ledgerbridge_sale_id]': String(sale.id),
     ...(sale.email ? { receipt_email: sale.email } : {}),
   }, key);
-  if (pi.status !== 'succeeded') throw new Error(`the Stripe emulator did not take the card payment for sale ${sale.id}: ${pi.status}`);
+  if (pi.status !== 'succeeded') throw new Error(`the Stripe emulator did not take the card payment for ${sale.saleName}: ${pi.status}`);
   return { chargeId: pi.latest_charge, amountMinor: sale.amountMinor };
 }
 

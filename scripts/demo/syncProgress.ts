@@ -1,5 +1,6 @@
 // Watches the demo's sales reach Xero the way a booking system would: GET /api/v1/sales/:id with the
 // till's token, reading each sale's downstream records, until nothing is on its way any more.
+import { saleName } from '../../server/domain/saleName';
 
 export interface SyncTally {
   /** Synced records by kind (invoice, credit_note, payment, …). */
@@ -18,8 +19,8 @@ export async function tallySync(appUrl: string, token: string, saleIds: number[]
     for (const r of sale.sync) {
       if (r.status === 'synced') tally.synced[r.recordType] = (tally.synced[r.recordType] ?? 0) + 1;
       else if (r.status === 'pending') tally.pending++;
-      // The sale by its one name (server/domain/saleName.ts): its till reference, else its number.
-      else tally.failed.push(`Sale ${sale.reference ?? id} ${r.recordType.replace('_', ' ')}: ${r.status}${r.error ? ` (${r.error})` : ''}`);
+      // The sale by its one name, as the app's pages say it: its till reference, else its number.
+      else tally.failed.push(`${saleName({ id, reference: sale.reference })} ${r.recordType.replace('_', ' ')}: ${r.status}${r.error ? ` (${r.error})` : ''}`);
     }
   }
   return tally;

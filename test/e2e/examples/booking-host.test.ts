@@ -17,13 +17,14 @@ import { TestScope } from '../../support/scope';
 import type { AppProcess } from '../../support/processes';
 import { registerPrivateAppAt, startXeroEmulator, UK_ORG, type RunningEmulator } from '../../support/xero';
 import { startEmulator as startStripeEmulator, type Running as RunningStripe } from '../../../emulators/stripe/test/harness';
+import { SYNC_ITEM_TYPES } from '../../../plugins/xero/sync/types';
 
 const BUDGET_MS = 60_000;
 const DAY = 86_400_000;
 const PASSWORD = 'riverside e2e password';
 const STRIPE_WEBHOOK_SECRET = 'whsec_bookingHostE2eSecret0123456789';
-/** What puts bookings in Xero, and what brings Stripe's events in (Xero's history notes wait behind the rate budget: not awaited). */
-const AWAITED_TYPES = ['xero.invoice.push', 'xero.creditnote.push', 'xero.payment.push'];
+/** What puts bookings in Xero (deposits and voucher journals too), and what brings Stripe's events in (Xero's history notes wait behind the rate budget: not awaited). */
+const AWAITED_TYPES = SYNC_ITEM_TYPES;
 
 type Doc = Record<string, unknown> & { InvoiceNumber?: string; CreditNoteNumber?: string; InvoiceID?: string; Status?: string; Total?: number; AmountDue?: number; AmountCredited?: number };
 type Agent = ReturnType<typeof request.agent>;
@@ -122,12 +123,12 @@ for (const kind of dbKinds()) {
     const paymentsOn = async (invoice: Doc) => (await books('payments')).filter((p) => (p.Invoice as Doc | undefined)?.InvoiceID === invoice.InvoiceID);
     const refundIdOf = async (bookingId: number) => Number((await t.db('booking_refunds').where({ booking_id: bookingId }).first('id')).id);
 
-    /** Until no sync item (nor any of Stripe's) is waiting or in flight, and the history imports are done queueing. */
+    /** Until no sync item (nor any of Stripe's) is waiting, in flight or paused, and the history imports are done queueing. */
     const drained = async (timeoutMs = 90_000) => {
       const deadline = Date.now() + timeoutMs;
       while (scope.active) {
         const busy = Number((await t.db('outbox').where((q) => q.whereIn('type', AWAITED_TYPES).orWhere('plugin_id', 'stripe'))
-          .whereIn('status', ['pending', 'leased']).count({ n: '*' }))[0]!.n);
+          .whereIn('status', ['pending', 'leased', 'paused']).count({ n: '*' }))[0]!.n);
         const importing = Number((await t.db('xero_backfills').where('status', 'running').count({ n: '*' }))[0]!.n);
         if (busy === 0 && importing === 0) return;
         if (Date.now() > deadline) {

@@ -112,7 +112,8 @@ export async function clearingRecords(f: SyncFixture, accountId: string): Promis
 }
 
 /**
- * Wait until no outbox item is pending or leased, history notes aside (a courtesy that steps aside while
+ * Wait until no outbox item will still run (pending, leased, or paused until resumed; dead ones are the test's
+ * to check), history notes aside (a courtesy that steps aside while
  * the rate budget is in use, so it may wait for minutes by design). Long enough for two of Xero's minute
  * windows: on a slow machine 200 sales arrive slower than the sync batches them, it spends its 60 calls a
  * minute, and the rest rightly waits for the next minute (a CI run on PostgreSQL did exactly that).
@@ -120,7 +121,7 @@ export async function clearingRecords(f: SyncFixture, accountId: string): Promis
 export async function outboxIdle(f: SyncFixture, timeoutMs = RATE_WINDOWS_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const busy = () => f.x.ctx.db('outbox').whereIn('status', ['pending', 'leased']).whereNot('type', 'xero.history.note');
+    const busy = () => f.x.ctx.db('outbox').whereIn('status', ['pending', 'leased', 'paused']).whereNot('type', 'xero.history.note');
     const [row] = (await busy().count({ n: '*' })) as { n: number | string }[];
     if (Number(row?.n ?? 0) === 0) return;
     assert.ok(Date.now() < deadline, `outbox not idle: ${JSON.stringify(await busy().select('type', 'status', 'attempts', 'last_error')).slice(0, 1500)}`);

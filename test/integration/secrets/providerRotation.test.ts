@@ -40,10 +40,11 @@ async function resealed(app: TestApp, table: string, orgId: number, columns: str
   }
 }
 
+/** Until no item of the plugin will still run: pending, leased, or paused (until resumed). */
 async function drained(app: TestApp, prefix: string, timeoutMs = 20_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const [row] = (await app.host.deps.db('outbox').where('type', 'like', `${prefix}.%`).whereIn('status', ['pending', 'leased']).count({ n: '*' })) as { n: number | string }[];
+    const [row] = (await app.host.deps.db('outbox').where('type', 'like', `${prefix}.%`).whereIn('status', ['pending', 'leased', 'paused']).count({ n: '*' })) as { n: number | string }[];
     if (Number(row!.n) === 0) return;
     assert.ok(Date.now() < until, `${prefix} outbox items did not drain`);
     await new Promise((r) => setTimeout(r, 50));
