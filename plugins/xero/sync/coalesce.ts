@@ -94,6 +94,11 @@ export async function coalescedAvailableAt(ctx: Pick<PluginContext<XeroConfig>, 
   if (queue.due) return undefined;
   if (queue.earliestHeld !== null) return queue.earliestHeld;
 
-  const calls = (await trx('xero_rate_calls').where({ tenant_key: input.tenantKey }).andWhere('at', '>', now - MINUTE).select('at')) as { at: number | string }[];
-  return now + windowMs(input.baseMs, bucketLevel(calls.map((c) => Number(c.at)), now, perMinute), perMinute);
+  return now + windowMs(input.baseMs, bucketLevel(await callTimesOfLastMinute(trx, input.tenantKey, now), now, perMinute), perMinute);
+}
+
+/** The tenant's calls of the minute before `now` (the rate budget's rows), as bucketLevel replays them. */
+export async function callTimesOfLastMinute(db: Queryable, tenantKey: string, now: number): Promise<number[]> {
+  const calls = (await db('xero_rate_calls').where({ tenant_key: tenantKey }).andWhere('at', '>', now - MINUTE).select('at')) as { at: number | string }[];
+  return calls.map((c) => Number(c.at));
 }
