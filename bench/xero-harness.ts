@@ -319,7 +319,7 @@ export interface RealtimeRun {
   /** The calls after the stream, while its history notes were waited for (RealtimeOptions.notesAfterS). */
   callsAfter: CallRecord[];
   /** History notes: enqueued in all (the warm-up's and the stream's), still waiting when the run ended, and when the last one after the stream went (ms after the stream's end; null: none went). */
-  notes: { enqueued: number; left: number; lastAfterMs: number | null; waitedMs: number };
+  notes: { enqueued: number; left: number; lastAfterMs: number | null; waited: boolean; waitedMs: number };
   invoiceCalls: number;
 }
 
@@ -456,7 +456,7 @@ export async function runRealtime(kind: DbKind, o: RealtimeOptions): Promise<Rea
     }
     return {
       label: o.label, rate: o.rate, arrivals, sales: total, latencies, waits, dueToSent, timelines, calls, streamMs: streamEnd - start, callsAfter,
-      notes: { enqueued: notesEnqueued, left, lastAfterMs: lastNoteAfter ? Math.round(lastNoteAfter.at - offset - streamEnd) : null, waitedMs },
+      notes: { enqueued: notesEnqueued, left, lastAfterMs: lastNoteAfter ? Math.round(lastNoteAfter.at - offset - streamEnd) : null, waited: (o.notesAfterS ?? 0) > 0, waitedMs },
       invoiceCalls: calls.filter((c) => endpointOf(c) === 'PUT Invoices' && c.status === 200).length,
     };
   } finally {
@@ -479,7 +479,8 @@ export function printRealtimeCalls(runs: readonly RealtimeRun[]): void {
     console.log(`${r.label}: calls during the stream (${(r.streamMs / 1000).toFixed(1)} s, first sale → last invoice in Xero): ${callsByKind(r.calls)}; 429s ${r.calls.filter((c) => c.status === 429).length}`);
     const n = r.notes;
     const last = n.lastAfterMs === null ? '' : `, the last ${(n.lastAfterMs / 1000).toFixed(1)} s after the stream`;
-    console.log(`${r.label}: history notes ${n.enqueued} enqueued (warm-up and stream): ${notesIn(r.calls)} sent during the stream, ${notesIn(r.callsAfter)} in the ${(n.waitedMs / 1000).toFixed(1)} s after it${last}, ${n.left} still waiting`
+    const after = n.waited ? `${notesIn(r.callsAfter)} in the ${(n.waitedMs / 1000).toFixed(1)} s after it${last}` : 'not waited for after it (--notes-after 0)';
+    console.log(`${r.label}: history notes ${n.enqueued} enqueued (warm-up and stream): ${notesIn(r.calls)} sent during the stream, ${after}, ${n.left} still waiting`
       + `; calls after the stream: ${callsByKind(r.callsAfter)}; 429s ${r.callsAfter.filter((c) => c.status === 429).length}`);
     const durations = r.calls.map((c) => c.durationMs).sort((a, b) => a - b);
     const waits = [...r.waits].sort((a, b) => a - b);

@@ -8,10 +8,14 @@
 //
 //   npm run bench -- xero-pacing-model                 # 2/s and 10/s, 60 s and 300 s
 //   npx tsx bench/xero-pacing-model.ts --other 6       # 6 other calls a minute (contacts, payments) beside
+//   npm run bench -- xero-pacing-model --notes         # and history notes beside the invoices, by note rule
 //
 // Policies: the window before this work (1.2 s once a third of the minute is used), the production window
 // (sync/coalesce.ts: a token bucket over the tenant's calls, refilled at 50 a minute), a batch on a fixed 1 s
 // grid (the floor argument's pacing) and plain token buckets that send a sale the moment a token is there.
+// With --notes, test/support/notePacingModel.ts adds one history note per sale (and 30 waiting at the start,
+// the warm-up's) and compares when a note may go (plugins/xero/sync/notePacing.ts): the invoices' p99 and calls
+// while sales stream, and the notes sent during the stream, after it, and never.
 import { bucketWindow, fixedGrid, simulate, thirdOfTheMinuteWindow, tokenBucket, type Arrivals, type PacingPolicy } from '../test/support/pacingModel';
 import { andUnderAQuarter, noNotes, productionNoteRule, simulateNotes, underAQuarter, type NoteRule, type NotesRun } from '../test/support/notePacingModel';
 import { NOTE_BUCKET_SLACK, NOTE_QUIET_MS } from '../plugins/xero/sync/notePacing';
