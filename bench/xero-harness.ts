@@ -13,6 +13,7 @@ import { recordPayment } from '../server/domain/payments';
 import type { OutboxHandler, PluginDefinition, Principal } from '../server/plugins/contract';
 import { xeroPlugin } from '../plugins/xero';
 import { xeroHandlers } from '../plugins/xero/handlers';
+import { HISTORY_NOTE as HISTORY_NOTE_TYPE } from '../plugins/xero/sync/types';
 import type { XeroServiceOptions } from '../plugins/xero/engine/services';
 import { RateBudget, tenantKeyOf, type RateLimits } from '../plugins/xero/engine/rateBudget';
 import type { XeroEmulatorOptions } from '../emulators/xero/app';
@@ -311,7 +312,14 @@ export interface RealtimeRun {
   dueToSent: number[];
   /** Each sale's timeline (sales whose invoice came from a first attempt; a retry's stages are not comparable). */
   timelines: SaleTimeline[];
+  /** The calls of the stream: from its first sale until every sale's invoice was in Xero. */
   calls: CallRecord[];
+  /** The stream's length (first sale → every invoice in Xero), ms: what `calls` covers. */
+  streamMs: number;
+  /** The calls after the stream, while its history notes were waited for (RealtimeOptions.notesAfterS). */
+  callsAfter: CallRecord[];
+  /** History notes: enqueued in all (the warm-up's and the stream's), still waiting when the run ended, and when the last one after the stream went (ms after the stream's end; null: none went). */
+  notes: { enqueued: number; left: number; lastAfterMs: number | null; waited: boolean; waitedMs: number };
   invoiceCalls: number;
 }
 
@@ -333,6 +341,11 @@ export interface RealtimeOptions {
   latency?: { minMs: number; maxMs: number; seed: number };
   /** List the slowest sales, every call and what each PUT /Invoices carried (BENCH_TRACE=1). */
   trace?: boolean;
+  /**
+   * After the stream, keep the workers running up to this many seconds (0: none) until every history note
+   * has gone, to show that notes held back while the stream was busy go once it pauses.
+   */
+  notesAfterS?: number;
 }
 
 /**
@@ -372,12 +385,22 @@ export async function runRealtime(kind: DbKind, o: RealtimeOptions): Promise<Rea
       committed.set(sale.id, nowMs());
     }
     await drained(app, 180_000);
+    const streamEnd = Date.now();
+    const notesLeft = async () => Number(((await db('outbox').where({ org_id: app.f.org.orgId, type: HISTORY_NOTE_TYPE }).whereIn('status', ['pending', 'leased']).count({ n: '*' })) as { n: number | string }[])[0]?.n ?? 0);
+    const notesDeadline = streamEnd + (o.notesAfterS ?? 0) * 1000;
+    while (Date.now() < notesDeadline && await notesLeft() > 0) await sleep(250);
+    const waitedMs = Date.now() - streamEnd;
     await app.stopWorkers();
+    const notesEnqueued = Number(((await db('outbox').where({ org_id: app.f.org.orgId, type: HISTORY_NOTE_TYPE }).count({ n: '*' })) as { n: number | string }[])[0]?.n ?? 0);
+    const left = await notesLeft();
 
     const numbers = new Map<string, number>(); // invoice number → sale id
     const rows = await db('xero_records').where({ entity_type: 'sale', record_type: 'invoice' }).whereIn('entity_id', [...committed.keys()]).select('entity_id', 'number');
     for (const r of rows as { entity_id: number; number: string }[]) numbers.set(r.number, Number(r.entity_id));
-    const calls = (await app.calls(since)).filter((c) => c.status !== 0);
+    const everyCall = (await app.calls(since)).filter((c) => c.status !== 0);
+    const calls = everyCall.filter((c) => c.at - offset <= streamEnd);
+    const callsAfter = everyCall.filter((c) => c.at - offset > streamEnd);
+    const lastNoteAfter = callsAfter.filter((c) => endpointOf(c).endsWith('/History')).at(-1);
     const landed = new Map<number, { start: number; end: number }>();
     for (const c of calls) {
       if (endpointOf(c) !== 'PUT Invoices' || c.status !== 200 || !c.body) continue;
@@ -431,17 +454,34 @@ export async function runRealtime(kind: DbKind, o: RealtimeOptions): Promise<Rea
         console.log(`call @${(c.at - offset - start).toFixed(0)}: ${its.join(' ')}`);
       }
     }
-    return { label: o.label, rate: o.rate, arrivals, sales: total, latencies, waits, dueToSent, timelines, calls, invoiceCalls: calls.filter((c) => endpointOf(c) === 'PUT Invoices' && c.status === 200).length };
+    return {
+      label: o.label, rate: o.rate, arrivals, sales: total, latencies, waits, dueToSent, timelines, calls, streamMs: streamEnd - start, callsAfter,
+      notes: { enqueued: notesEnqueued, left, lastAfterMs: lastNoteAfter ? Math.round(lastNoteAfter.at - offset - streamEnd) : null, waited: (o.notesAfterS ?? 0) > 0, waitedMs },
+      invoiceCalls: calls.filter((c) => endpointOf(c) === 'PUT Invoices' && c.status === 200).length,
+    };
   } finally {
     await app.close();
   }
 }
 
-/** Per run: its calls by endpoint, 429s, how long each call took, and how long sales waited for their call. */
+/** "PUT Invoices 46, PUT Invoices/{id}/History 10" for a list of calls. */
+export const callsByKind = (calls: readonly CallRecord[]): string => [...countBy(calls, endpointOf)].map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+
+/** History notes sent among these calls. */
+export const notesIn = (calls: readonly CallRecord[]): number => calls.filter((c) => endpointOf(c).endsWith('/History')).length;
+
+/**
+ * Per run: its calls by endpoint during the stream and after it (the history notes held back), 429s, how
+ * long each call took, and how long sales waited for their call.
+ */
 export function printRealtimeCalls(runs: readonly RealtimeRun[]): void {
   for (const r of runs) {
-    const byEndpoint = countBy(r.calls, endpointOf);
-    console.log(`${r.label}: calls ${[...byEndpoint].map(([k, v]) => `${k} ${v}`).join(', ')}; 429s ${r.calls.filter((c) => c.status === 429).length}`);
+    console.log(`${r.label}: calls during the stream (${(r.streamMs / 1000).toFixed(1)} s, first sale → last invoice in Xero): ${callsByKind(r.calls)}; 429s ${r.calls.filter((c) => c.status === 429).length}`);
+    const n = r.notes;
+    const last = n.lastAfterMs === null ? '' : `, the last ${(n.lastAfterMs / 1000).toFixed(1)} s after the stream`;
+    const after = n.waited ? `${notesIn(r.callsAfter)} in the ${(n.waitedMs / 1000).toFixed(1)} s after it${last}` : 'not waited for after it (--notes-after 0)';
+    console.log(`${r.label}: history notes ${n.enqueued} enqueued (warm-up and stream): ${notesIn(r.calls)} sent during the stream, ${after}, ${n.left} still waiting`
+      + `; calls after the stream: ${callsByKind(r.callsAfter)}; 429s ${r.callsAfter.filter((c) => c.status === 429).length}`);
     const durations = r.calls.map((c) => c.durationMs).sort((a, b) => a - b);
     const waits = [...r.waits].sort((a, b) => a - b);
     const ours = [...r.dueToSent].sort((a, b) => a - b);

@@ -74,22 +74,19 @@ export function usedAt(callStarts: readonly number[], at: number): number {
   return n;
 }
 
-export function simulate(policy: PacingPolicy, run: ModelRun): ModelResult {
+/**
+ * Xero's limits over the calls made so far: `take(at)` starts a call at the earliest time ≥ at that the
+ * rolling minute (`perMinute`) and the in-flight limit (`concurrent`) allow, records it and returns its index
+ * in `starts` / `ends` (start order). Calls may be taken slightly out of order; they are kept sorted.
+ */
+export function slotTaker(run: Pick<ModelRun, 'perMinute' | 'concurrent' | 'minMs' | 'maxMs' | 'seed'>) {
   const perMinute = run.perMinute ?? 60;
   const concurrent = run.concurrent ?? 5;
   const [minMs, maxMs] = [run.minMs ?? 300, run.maxMs ?? 600];
-  const claimMs = run.claimMs ?? 20;
-  const ownMs = run.ownMs ?? 40;
   const random = seeded((run.seed ?? 16) + 1);
-  const total = Math.round(run.rate * run.seconds);
-  const arrivals = arrivalTimes(total, run.rate, run.arrivals, run.seed);
-  const otherCount = Math.round(((run.otherPerMinute ?? 0) * run.seconds) / 60);
-  const others = Array.from({ length: otherCount }, (_, k) => ((k + 0.5) * run.seconds * 1000) / otherCount);
-
   const starts: number[] = []; // every call's start, in order
   const ends: number[] = []; // every call's end (for the in-flight limit)
-  let stalled = 0;
-  let stalledMs = 0;
+  const stats = { stalled: 0, stalledMs: 0 };
   /** The earliest time ≥ at a call may start (rolling minute and in-flight limit), recorded as a call. */
   const take = (at: number): number => {
     let t = at;
@@ -103,13 +100,26 @@ export function simulate(policy: PacingPolicy, run: ModelRun): ModelResult {
       }
       break;
     }
-    if (t > at) { stalled++; stalledMs += t - at; }
+    if (t > at) { stats.stalled++; stats.stalledMs += t - at; }
     const index = starts.findIndex((s) => s > t);
     const pos = index < 0 ? starts.length : index;
     starts.splice(pos, 0, t);
     ends.splice(pos, 0, t + minMs + random() * (maxMs - minMs));
     return pos;
   };
+  /** The most calls started in any rolling minute. */
+  const maxPerRollingMinute = () => starts.reduce((most, s) => Math.max(most, usedAt(starts, s)), 0);
+  return { starts, ends, stats, take, maxPerRollingMinute };
+}
+
+export function simulate(policy: PacingPolicy, run: ModelRun): ModelResult {
+  const claimMs = run.claimMs ?? 20;
+  const ownMs = run.ownMs ?? 40;
+  const total = Math.round(run.rate * run.seconds);
+  const arrivals = arrivalTimes(total, run.rate, run.arrivals, run.seed);
+  const otherCount = Math.round(((run.otherPerMinute ?? 0) * run.seconds) / 60);
+  const others = Array.from({ length: otherCount }, (_, k) => ((k + 0.5) * run.seconds * 1000) / otherCount);
+  const { starts, ends, stats, take, maxPerRollingMinute } = slotTaker(run);
 
   const latencies: number[] = [];
   let calls = 0;
@@ -131,11 +141,9 @@ export function simulate(policy: PacingPolicy, run: ModelRun): ModelResult {
     for (const a of batch) latencies.push(ends[pos]! - a);
   }
   const sorted = [...latencies].sort((a, b) => a - b);
-  let maxPerRollingMinute = 0;
-  for (const s of starts) maxPerRollingMinute = Math.max(maxPerRollingMinute, usedAt(starts, s));
   return {
     latencies, p50: quantileOf(sorted, 0.5), p99: quantileOf(sorted, 0.99), max: sorted.at(-1) ?? NaN,
-    calls, maxPerRollingMinute, stalled, stalledMs, salesPerCall: total / Math.max(1, calls),
+    calls, maxPerRollingMinute: maxPerRollingMinute(), stalled: stats.stalled, stalledMs: stats.stalledMs, salesPerCall: total / Math.max(1, calls),
   };
 }
 

@@ -14,8 +14,8 @@
 //   and never closing before the bucket holds a token.
 // A window opens at its first sale and the next one only at the next sale after the call, so at 2 sales/s
 // (Poisson) a window of w costs one call per w + 0.5 s on average: it settles at w ≈ 0.6 s and 55–58 calls
-// a minute (bench/xero-pacing-model.ts). Contacts, payments and notes drain the same bucket, so windows
-// lengthen to make room for them. (Before, the window was 1.2 s once a third of the minute was used:
+// a minute (bench/xero-pacing-model.ts). Contacts and payments drain the same bucket, so windows lengthen to
+// make room for them; history notes take only what the invoices leave (notePacing.ts). (Before, the window was 1.2 s once a third of the minute was used:
 // 35–42 calls a minute at 2/s and a p99 of 1.2 s + Xero's 0.6 s, with a third of the minute unused.)
 //
 // Everything here runs in the host's sale transaction: a few indexed reads on small sets (the live outbox
@@ -94,6 +94,11 @@ export async function coalescedAvailableAt(ctx: Pick<PluginContext<XeroConfig>, 
   if (queue.due) return undefined;
   if (queue.earliestHeld !== null) return queue.earliestHeld;
 
-  const calls = (await trx('xero_rate_calls').where({ tenant_key: input.tenantKey }).andWhere('at', '>', now - MINUTE).select('at')) as { at: number | string }[];
-  return now + windowMs(input.baseMs, bucketLevel(calls.map((c) => Number(c.at)), now, perMinute), perMinute);
+  return now + windowMs(input.baseMs, bucketLevel(await callTimesOfLastMinute(trx, input.tenantKey, now), now, perMinute), perMinute);
+}
+
+/** The tenant's calls of the minute before `now` (the rate budget's rows), as bucketLevel replays them. */
+export async function callTimesOfLastMinute(db: Queryable, tenantKey: string, now: number): Promise<number[]> {
+  const calls = (await db('xero_rate_calls').where({ tenant_key: tenantKey }).andWhere('at', '>', now - MINUTE).select('at')) as { at: number | string }[];
+  return calls.map((c) => Number(c.at));
 }

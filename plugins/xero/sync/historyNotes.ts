@@ -1,8 +1,9 @@
 // History notes ("Created by Ledgerbridge from Sale TILL-012 …") on the invoices and credit notes we create.
 // Xero takes them one record per call (PUT /Invoices/{id}/History), which would double the calls a batch
 // of 50 costs. So they are their own low-priority items: enqueued when a record is created (deduped by the
-// Xero id), and sent only while the tenant has headroom — no push items of the organisation waiting and at
-// least three quarters of this minute's budget left — and while the install's workers have nothing better
+// Xero id), and sent only while the tenant has headroom — no push items of the organisation waiting, at
+// least three quarters of this minute's budget left, and only calls its invoices would not use: its sales
+// paused, or its pacing bucket full (notePacing.ts) — and while the install's workers have nothing better
 // to do: no other organisation's push waiting for a worker. Otherwise they step aside for a minute. A note
 // is a courtesy: the audit trail and the invoice's Url already name the sale.
 import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, PluginContext, Queryable } from '../../../server/plugins/contract';
@@ -13,6 +14,8 @@ import { openSession } from '../engine/session';
 import type { XeroServices } from '../engine/services';
 import { HISTORY_NOTE, SYNC_ITEM_TYPES, type HistoryNotePayload } from './types';
 import { getLiveConnection } from '../connection/store';
+import { bucketLevel, callTimesOfLastMinute } from './coalesce';
+import { noteMayGo } from './notePacing';
 
 const STEP_ASIDE_MS = 60_000;
 /**
@@ -72,6 +75,14 @@ export async function addHistoryNotes(svc: XeroServices, items: OutboxItem<Histo
   const ownPushSoon = () => ctx.outbox.waitingForWorker(ctx.db, { types: SYNC_ITEM_TYPES, dueBy: ctx.clock.now() + OWN_PUSH_LOOKAHEAD_MS, orgId });
   const stepAside = (): ItemResult => retryLater('History note waits while invoices, credit notes or payments use the rate budget', [], STEP_ASIDE_MS);
   const workersBusy = () => ctx.outbox.waitingForWorker(ctx.db, { types: SYNC_ITEM_TYPES, dueBy: ctx.clock.now() - WORKERS_BUSY_AFTER_MS });
+  // Each note's item was enqueued with its record, so the batch's newest is the organisation's newest record
+  // waiting for a note (a claim takes every due note of the organisation, up to HISTORY_NOTE_BATCH).
+  const newestRecordAt = Math.max(...items.map((i) => i.createdAt));
+  const streamBusy = async (perMinute: number): Promise<boolean> => {
+    const now = ctx.clock.now();
+    return !noteMayGo({ now, newestRecordAt, bucketLevel: bucketLevel(await callTimesOfLastMinute(ctx.db, tenantKey, now), now, perMinute), perMinute });
+  };
+  const waitForStream = (): ItemResult => retryLater("History note waits while the organisation's sales keep its invoices using the rate budget", [], STEP_ASIDE_MS);
   const yieldToOthers = (): ItemResult => retryLater("History note waits while other organisations' invoices, credit notes or payments wait for a worker", [], STEP_ASIDE_MS);
   if (await ownPushSoon()) return finishBatch(ctx, items, items.map(stepAside), hctx.workerId);
   if (await workersBusy()) return finishBatch(ctx, items, items.map(yieldToOthers), hctx.workerId);
@@ -85,6 +96,11 @@ export async function addHistoryNotes(svc: XeroServices, items: OutboxItem<Histo
       if (usage.minute >= limits.perMinute * NOTE_HEADROOM || hctx.signal.aborted) {
         // No headroom now: the rest of the batch steps aside without asking again.
         for (let i = index; i < items.length; i++) results[i] = stepAside();
+        break;
+      }
+      if (await streamBusy(limits.perMinute)) {
+        // The organisation's sales are streaming and the note would take a call its windows need.
+        for (let i = index; i < items.length; i++) results[i] = waitForStream();
         break;
       }
       if (index > 0 && await ownPushSoon()) {

@@ -7,6 +7,8 @@ import request from 'supertest';
 import { dbKinds } from '../../support/db';
 import { csrfFrom, logIn, seedOrg } from '../../support/xero';
 import { setMappings, startSyncFixture, type SyncFixture } from './syncFixture';
+import { until } from '../../support/wait';
+import { NOTE_QUIET_MS } from '../../../plugins/xero/sync/notePacing';
 
 for (const kind of dbKinds()) {
   describe(`Xero sync pages (${kind})`, { timeout: 120_000 }, () => {
@@ -21,12 +23,17 @@ for (const kind of dbKinds()) {
       await f.drained();
       const db = f.x.host.deps.db;
       // The history note goes out when the rate budget has room (a low-priority item), so this test runs
-      // first, before the others spend this minute's calls. A note that stepped aside while the sale's pushes
-      // were still going waits a minute: with the queue drained, bring it forward as that minute would.
-      await db('outbox').where({ org_id: f.org.orgId, type: 'xero.history.note', status: 'pending' }).update({ available_at: Date.now() });
+      // first, before the others spend this minute's calls. It also waits while its organisation's sales
+      // stream (a record in the last NOTE_QUIET_MS, the bucket not full: notePacing.ts), as after this sale's
+      // contact and invoice calls. A note that stepped aside meanwhile waits a minute: once the sale is that
+      // old, with the queue drained, bring it forward as that minute would.
+      const notes = (await db('outbox').where({ org_id: f.org.orgId, type: 'xero.history.note' }).select('created_at')) as { created_at: number | string }[];
+      const newest = Math.max(...notes.map((n) => Number(n.created_at)));
+      await until('the sale has paused its organisation\'s stream', async () => Date.now() - newest >= NOTE_QUIET_MS, NOTE_QUIET_MS + 5_000);
       const noted = Date.now() + 30_000;
       while (!(await db('xero_audit').where({ entity_type: 'sale', entity_id: s.id, action: 'history' }).first())) {
         assert.ok(Date.now() < noted, `the history note was added: ${JSON.stringify(await db('outbox').where({ org_id: f.org.orgId }).whereNot('status', 'done').select('type', 'status', 'attempts', 'last_error', 'available_at'))}`);
+        await db('outbox').where({ org_id: f.org.orgId, type: 'xero.history.note', status: 'pending' }).update({ available_at: Date.now() });
         await new Promise((r) => setTimeout(r, 100));
       }
       const note = await db('xero_audit').where({ entity_type: 'sale', entity_id: s.id, action: 'history' }).first();
