@@ -3,7 +3,7 @@ export * from './types';
 export { createOutboxNotifier, type OutboxNotifier, type WakeListener } from './notifier';
 export { createOutboxWriter, afterCommit, pluginIdOf, type OutboxWriterOptions } from './writer';
 export { claimBatch, orgCursorAfter, reapExhaustedLeases, nextDueAt, type ClaimOptions } from './claim';
-export { complete, completeInTrx, retry, fail, pause, holdLease, LeaseLostError } from './transitions';
+export { complete, completeInTrx, retry, fail, pause, defer, holdLease, LeaseLostError } from './transitions';
 export { listOutbox, retryItems, resumePaused, purgeDone, type OutboxListEntry } from './admin';
 export { startOutboxWorkers, type OutboxWorkers, type OutboxWorkersOptions } from './worker';
 export { createMetricsRegistry, registerOutboxWorkerMetrics, type OutboxWorkerMetrics } from './metrics';

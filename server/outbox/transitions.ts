@@ -115,6 +115,24 @@ export async function pause(db: Queryable, items: ItemRef | ItemRef[], workerId:
   return changed === ids.length ? [] : unchanged(db, ids, workerId, ['paused']);
 }
 
+/**
+ * Step aside: pending again after `delayMs`, the attempt given back (it was counted at claim time and nothing
+ * was tried). The reason stays readable as the item's last error. Returns the ids it could not change.
+ */
+export async function defer(db: Queryable, items: ItemRef | ItemRef[], workerId: string, outcome: { reason: string; delayMs: number }, now: number = nowMs()): Promise<number[]> {
+  const ids = (Array.isArray(items) ? items : [items]).map((i) => i.id);
+  if (!Number.isFinite(outcome.delayMs) || outcome.delayMs < 0) throw new Error(`outbox defer: delayMs must be a finite number of ms ≥ 0, got ${outcome.delayMs}`);
+  const changed = await fenced(db, ids, workerId).update({
+    status: 'pending',
+    attempts: db.raw('CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END'),
+    available_at: now + Math.ceil(outcome.delayMs),
+    last_error: clip(outcome.reason),
+    lease_expires_at: null,
+    updated_at: now,
+  });
+  return changed === ids.length ? [] : unchanged(db, ids, workerId, ['pending']);
+}
+
 function fenced(db: Queryable, ids: number[], workerId: string) {
   return db(OUTBOX_TABLE).whereIn('id', ids).andWhere('lease_owner', workerId).andWhere('status', 'leased');
 }

@@ -38,7 +38,13 @@ export type OutboxOutcome =
   /** Permanent failure: the item goes to dead at once, the error kept for a person to read. */
   | { status: 'failed'; error: string }
   /** Waits without spending attempts until resumed (e.g. connection needs re-authorisation). */
-  | { status: 'paused'; error: string };
+  | { status: 'paused'; error: string }
+  /**
+   * Not tried: runs again after `delayMs` WITHOUT spending the attempt it was claimed with. For an item that
+   * steps aside for others (a low-priority history note while a tenant's sales stream): waiting is not a
+   * failure, and counting it as one let a note that stepped aside for 100 minutes go dead, never sent.
+   */
+  | { status: 'deferred'; reason: string; delayMs: number };
 
 export interface OutboxHandlerContext {
   /** Lease owner id of the worker running this batch. */

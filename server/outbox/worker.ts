@@ -20,7 +20,7 @@ import type { LeasedItem } from './rows';
 import type { BackoffPolicy } from './backoff';
 import { processWorkerMetrics, type OutboxWorkerMetrics } from './metrics';
 import { claimBatch, nextDueAt, orgCursorAfter, reapExhaustedLeases } from './claim';
-import { complete, fail, holdLease, LeaseLostError, pause, retry } from './transitions';
+import { complete, defer, fail, holdLease, LeaseLostError, pause, retry } from './transitions';
 
 export interface OutboxWorkersOptions {
   db: Db;
@@ -214,6 +214,10 @@ export function startOutboxWorkers(opts: OutboxWorkersOptions): OutboxWorkers {
         case 'paused':
           metrics.failures.inc({ type, outcome: 'paused' });
           reportLost(await pause(db, item, workerId, outcome.error), workerId, type);
+          break;
+        case 'deferred':
+          // Not a failure: nothing was tried. Not counted in the failure metrics either.
+          reportLost(await defer(db, item, workerId, outcome), workerId, type);
           break;
       }
     }

@@ -29,6 +29,13 @@ export const retryLater = (message: string, audit: AuditEntry[] = [], retryAfter
 });
 
 /**
+ * Not tried: the item steps aside for `delayMs` without spending an attempt (a courtesy item yielding the
+ * rate budget or the workers to others). Waiting is not failing: counted as a retry, a history note that
+ * stepped aside for 100 minutes while a venue sold non-stop went dead, never sent.
+ */
+export const stepAsideFor = (reason: string, delayMs: number): ItemResult => ({ outcome: { status: 'deferred', reason, delayMs }, audit: [] });
+
+/**
  * Not done yet, though part of it is in Xero (e.g. a payment whose excess is still to post as an overpayment):
  * the audit rows of what was done are kept, and a failed call decides the rest as it does for an item with no
  * result (afterCallFailure). Reaching finishBatch undecided, the item simply tries again.

@@ -8,7 +8,7 @@
 // is a courtesy: the audit trail and the invoice's Url already name the sale.
 import type { OutboxHandlerContext, OutboxItem, OutboxOutcome, PluginContext, Queryable } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
-import { afterCallFailure, done, finishBatch, retryLater, type ItemResult } from '../engine/outcomes';
+import { afterCallFailure, done, finishBatch, stepAsideFor, type ItemResult } from '../engine/outcomes';
 import { tenantKeyOf } from '../engine/rateBudget';
 import { openSession } from '../engine/session';
 import type { XeroServices } from '../engine/services';
@@ -73,7 +73,7 @@ export async function addHistoryNotes(svc: XeroServices, items: OutboxItem<Histo
   // later (a booking's invoice waits for its service date, maybe for months: notes must not wait with it),
   // nor one being sent right now (the budget's headroom below keeps the notes from crowding it).
   const ownPushSoon = () => ctx.outbox.waitingForWorker(ctx.db, { types: SYNC_ITEM_TYPES, dueBy: ctx.clock.now() + OWN_PUSH_LOOKAHEAD_MS, orgId });
-  const stepAside = (): ItemResult => retryLater('History note waits while invoices, credit notes or payments use the rate budget', [], STEP_ASIDE_MS);
+  const stepAside = (): ItemResult => stepAsideFor('History note waits while invoices, credit notes or payments use the rate budget', STEP_ASIDE_MS);
   const workersBusy = () => ctx.outbox.waitingForWorker(ctx.db, { types: SYNC_ITEM_TYPES, dueBy: ctx.clock.now() - WORKERS_BUSY_AFTER_MS });
   // Each note's item was enqueued with its record, so the batch's newest is the organisation's newest record
   // waiting for a note (a claim takes every due note of the organisation, up to HISTORY_NOTE_BATCH).
@@ -82,8 +82,8 @@ export async function addHistoryNotes(svc: XeroServices, items: OutboxItem<Histo
     const now = ctx.clock.now();
     return !noteMayGo({ now, newestRecordAt, bucketLevel: bucketLevel(await callTimesOfLastMinute(ctx.db, tenantKey, now), now, perMinute), perMinute });
   };
-  const waitForStream = (): ItemResult => retryLater("History note waits while the organisation's sales keep its invoices using the rate budget", [], STEP_ASIDE_MS);
-  const yieldToOthers = (): ItemResult => retryLater("History note waits while other organisations' invoices, credit notes or payments wait for a worker", [], STEP_ASIDE_MS);
+  const waitForStream = (): ItemResult => stepAsideFor("History note waits while the organisation's sales keep its invoices using the rate budget", STEP_ASIDE_MS);
+  const yieldToOthers = (): ItemResult => stepAsideFor("History note waits while other organisations' invoices, credit notes or payments wait for a worker", STEP_ASIDE_MS);
   if (await ownPushSoon()) return finishBatch(ctx, items, items.map(stepAside), hctx.workerId);
   if (await workersBusy()) return finishBatch(ctx, items, items.map(yieldToOthers), hctx.workerId);
 

@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { claimBatch, complete, retry, type OutboxOutcome } from '../../../server/outbox';
+import { claimBatch, complete, defer, retry, type OutboxOutcome } from '../../../server/outbox';
 import { dbKinds } from '../../support/db';
 import { until } from '../../support/wait';
 import { bucketLevel, bucketShape, callTimesOfLastMinute } from '../../../plugins/xero/sync/coalesce';
@@ -42,6 +42,7 @@ for (const kind of dbKinds()) {
         const o = outcomes[i]!;
         if (o.status === 'done') await complete(db, [item], 'test-worker');
         else if (o.status === 'retry') await retry(db, item, 'test-worker', o);
+        else if (o.status === 'deferred') await defer(db, item, 'test-worker', o);
       }
       return outcomes;
     };
@@ -75,8 +76,8 @@ for (const kind of dbKinds()) {
       const held = await handleNotes();
       assert.equal(held.length, SALES);
       for (const o of held) {
-        assert.equal(o.status, 'retry');
-        assert.match(o.status === 'retry' ? o.error : '', /organisation's sales/);
+        assert.equal(o.status, 'deferred', 'stepping aside spends no attempt');
+        assert.match(o.status === 'deferred' ? o.reason : '', /organisation's sales/);
       }
       assert.equal(await historyCalls(), callsBefore, 'no note was sent while the stream was busy (the quarter rule alone sent them)');
       const aside = (await db('outbox').where({ type: HISTORY_NOTE }).select('status', 'available_at')) as { status: string; available_at: number | string }[];

@@ -4,7 +4,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { dbKinds } from '../../support/db';
 import { claimBatch, reapExhaustedLeases } from '../../../server/outbox/claim';
-import { complete, completeInTrx, fail, holdLease, LeaseLostError, pause, retry } from '../../../server/outbox/transitions';
+import { complete, completeInTrx, defer, fail, holdLease, LeaseLostError, pause, retry } from '../../../server/outbox/transitions';
 import { listOutbox, purgeDone, retryItems } from '../../../server/outbox/admin';
 import { enqueueAll, item, outboxFixture, sleep, statusOf, type OutboxFixture } from './helpers';
 
@@ -164,6 +164,27 @@ for (const kind of dbKinds()) {
       assert.equal((await statusOf(fx.tdb.db, otherOrg!)).status, 'paused');
     });
 
+    it('defers without spending the attempt: an item that steps aside more often than its attempts never goes dead', async () => {
+      // A history note steps aside while a venue sells non-stop; counted as retries, its 100 attempts ran out.
+      const type = freshType();
+      const [id] = await enqueueAll(fx.tdb.db, fx.writer, [item({ type, maxAttempts: 2 })]);
+      let at = Date.now();
+      for (let round = 1; round <= 5; round++) {
+        const [claimed] = await claimBatch(fx.tdb.db, { types: [type], workerId: 'w', leaseMs: LEASE, limit: 1, now: at });
+        assert.ok(claimed, `round ${round} claimed`);
+        assert.equal(claimed.attempts, 1, 'the step-aside gave its attempt back');
+        assert.deepEqual(await defer(fx.tdb.db, claimed, 'w', { reason: 'waits for the stream', delayMs: 60_000 }, at), []);
+        const row = await statusOf(fx.tdb.db, id!);
+        assert.deepEqual([row.status, row.attempts, Number(row.available_at), row.last_error], ['pending', 0, at + 60_000, 'waits for the stream']);
+        assert.deepEqual(await claimBatch(fx.tdb.db, { types: [type], workerId: 'w', leaseMs: LEASE, limit: 1, now: at + 59_999 }), [], 'not before its delay');
+        at += 60_000;
+      }
+      const [last] = await claimBatch(fx.tdb.db, { types: [type], workerId: 'w', leaseMs: LEASE, limit: 1, now: at });
+      assert.deepEqual(await complete(fx.tdb.db, last!, 'w'), []);
+      assert.equal((await statusOf(fx.tdb.db, id!)).status, 'done');
+      await assert.rejects(defer(fx.tdb.db, last!, 'w', { reason: 'x', delayMs: -1 }), /delayMs/);
+    });
+
     it('fences: after the lease expired and another worker claimed, the old owner changes nothing', async () => {
       const type = freshType();
       const [id] = await enqueueAll(fx.tdb.db, fx.writer, [item({ type })]);
@@ -179,6 +200,7 @@ for (const kind of dbKinds()) {
       assert.deepEqual(await retry(fx.tdb.db, old, 'old', { error: 'x' }), [id]);
       assert.deepEqual(await fail(fx.tdb.db, old, 'old', 'x'), [id]);
       assert.deepEqual(await pause(fx.tdb.db, old, 'old', 'x'), [id]);
+      assert.deepEqual(await defer(fx.tdb.db, old, 'old', { reason: 'x', delayMs: 1 }), [id]);
       await assert.rejects(
         fx.tdb.db.transaction(async (trx) => {
           await trx('outbox').where({ id }).update({ last_error: 'effect that must roll back' });

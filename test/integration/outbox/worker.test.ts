@@ -44,7 +44,7 @@ for (const kind of dbKinds()) {
       await withWorkers(
         {
           [outcomes]: {
-            batchSize: 4,
+            batchSize: 5,
             async handle(items) {
               handled += items.length;
               return items.map((i): OutboxOutcome => {
@@ -52,6 +52,7 @@ for (const kind of dbKinds()) {
                 if (want === 'done') return { status: 'done' };
                 if (want === 'retry') return { status: 'retry', error: 'HTTP 503', retryAfterMs: 60_000 };
                 if (want === 'failed') return { status: 'failed', error: 'InvoiceNumber must be unique' };
+                if (want === 'deferred') return { status: 'deferred', reason: 'steps aside for the stream', delayMs: 60_000 };
                 return { status: 'paused', error: 'token revoked' };
               });
             },
@@ -65,7 +66,7 @@ for (const kind of dbKinds()) {
           const startedAt = Date.now();
           await fx.tdb.db.transaction(async (trx) => {
             ids.outcomes = [];
-            for (const want of ['done', 'retry', 'failed', 'paused']) {
+            for (const want of ['done', 'retry', 'failed', 'paused', 'deferred']) {
               ids.outcomes.push((await fx.writer.enqueue(trx, item({ type: outcomes, payload: { want } }))).id);
             }
             for (const t of [retryable, permanent, revoked, crash]) ids[t] = [(await fx.writer.enqueue(trx, item({ type: t }))).id];
@@ -73,12 +74,14 @@ for (const kind of dbKinds()) {
           const all = Object.values(ids).flat();
           await waitFor(async () => handled === all.length, 5_000, 'every item handed to its handler');
           await waitFor(async () => Number((await fx.tdb.db('outbox').whereIn('id', all).where('status', 'leased').count({ n: '*' }).first())?.n) === 0, 2_000, 'outcomes recorded');
-          const [done, retried, failed, paused] = await Promise.all(ids.outcomes!.map((id) => statusOf(fx.tdb.db, id)));
+          const [done, retried, failed, paused, deferred] = await Promise.all(ids.outcomes!.map((id) => statusOf(fx.tdb.db, id)));
           assert.equal(done!.status, 'done');
           assert.equal(retried!.status, 'pending');
           assert.ok(retried!.available_at >= startedAt + 60_000, 'retryAfterMs honoured');
           assert.deepEqual([failed!.status, failed!.last_error], ['dead', 'InvoiceNumber must be unique']);
           assert.deepEqual([paused!.status, paused!.attempts], ['paused', 0]);
+          assert.deepEqual([deferred!.status, deferred!.attempts, deferred!.last_error], ['pending', 0, 'steps aside for the stream'], 'deferred: no attempt spent');
+          assert.ok(deferred!.available_at >= startedAt + 60_000, 'deferred for its delay');
 
           const r = await statusOf(fx.tdb.db, ids[retryable]![0]!);
           assert.deepEqual([r.status, r.last_error], ['pending', 'rate limited']);
