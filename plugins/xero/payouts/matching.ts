@@ -77,11 +77,7 @@ export async function matchUnknownCharges(
     // The decision and its audit entry are kept together: a later step of this attempt failing (a 429, a
     // timeout) must not leave a decision whose "why" was never written.
     const entry: AuditEntry = rule
-      ? {
-        orgId, entityType: 'payout', entityId: payout.id, recordType: 'payout_match', triggeredBy, action: 'posted_by_rule', outcome: 'ok',
-        request: { ...request, rule: { id: rule.id, name: rule.name }, account: rule.accountCode, taxType: rule.taxType }, response: candidates,
-        message: `charge ${line.sourceId} posted by rule "${rule.name}" to account ${rule.accountCode} (${rule.taxType}): it names nothing of ours`,
-      }
+      ? postedByRuleEntry(orgId, payout.id, line, rule, triggeredBy, decision.candidates)
       : {
         orgId, entityType: 'payout', entityId: payout.id, recordType: 'payout_match', triggeredBy,
         action: best ? 'matched' : 'queued', outcome: best ? 'ok' : 'skipped', request, response: candidates,
@@ -106,6 +102,19 @@ export async function matchUnknownCharges(
     }
   }
   return result;
+}
+
+/** The audit row of a line a payout rule took (at match time, or from the sign-off queue: takeWaiting.ts). */
+export function postedByRuleEntry(
+  orgId: number, payoutId: number, line: Pick<PayoutLineView, 'id' | 'sourceId' | 'chargeRef' | 'amountMinor'>, rule: PayoutRule, triggeredBy: TriggeredBy,
+  candidates: readonly { invoiceNumber: string; score: number; reasons: string[] }[], actor: string | null = null,
+): AuditEntry {
+  return {
+    orgId, entityType: 'payout', entityId: payoutId, recordType: 'payout_match', triggeredBy, actor, action: 'posted_by_rule', outcome: 'ok',
+    request: { line: line.id, charge: line.chargeRef ?? line.sourceId, amountMinor: line.amountMinor, rule: { id: rule.id, name: rule.name }, account: rule.accountCode, taxType: rule.taxType },
+    response: { candidates: candidates.map((c) => ({ invoice: c.invoiceNumber, score: c.score, reasons: c.reasons })) },
+    message: `charge ${line.sourceId} posted by rule "${rule.name}" to account ${rule.accountCode} (${rule.taxType}): it names nothing of ours`,
+  };
 }
 
 /**
