@@ -3,10 +3,12 @@
 // before and after, written in the transaction of the change itself so no change is left without its row.
 // A rule decides where money goes in the books without a person, so an accountant must be able to say who
 // pointed it where and when — including after it was deleted (the row keeps the rule as it was).
-import type { Principal, Queryable } from '../../../server/plugins/contract';
+import { money, type Principal, type Queryable } from '../../../server/plugins/contract';
 import { writeAudit, type AuditAction } from '../engine/audit';
 import { actorLabel } from '../engine/logView';
 import type { PayoutRule } from './rules';
+
+const { formatMinor } = money;
 
 export type RuleChange = 'created' | 'edited' | 'moved' | 'enabled' | 'disabled' | 'deleted';
 
@@ -17,12 +19,18 @@ export const ruleSnapshot = (rule: Omit<PayoutRule, 'id' | 'position' | 'enabled
   ...(rule.position !== undefined ? { position: rule.position } : {}), ...(rule.enabled !== undefined ? { enabled: rule.enabled } : {}),
 });
 
-/** The fields that differ between two snapshots, for the row's message ("account 270 → 260"). */
+/** How the log names a snapshot's fields (the keys stay as they are in the row's before/after). */
+const LABELS: Record<string, string> = { kind: 'line kind', amountMinMinor: 'lowest amount', amountMaxMinor: 'highest amount', taxType: 'tax rate' };
+
+/** The fields that differ between two snapshots, for the row's message ("account 270 → 260", amounts as money). */
 export function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
-  const shown = (v: unknown) => (v === null || v === undefined || v === '' ? '(none)' : String(v));
+  const shown = (k: string, v: unknown, currency: unknown) => {
+    if (v === null || v === undefined || v === '') return '(none)';
+    return (k === 'amountMinMinor' || k === 'amountMaxMinor') && typeof v === 'number' && typeof currency === 'string' ? formatMinor(v, currency) : String(v);
+  };
   return Object.keys({ ...before, ...after })
     .filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]))
-    .map((k) => `${k} ${shown(before[k])} → ${shown(after[k])}`);
+    .map((k) => `${LABELS[k] ?? k} ${shown(k, before[k], before.currency)} → ${shown(k, after[k], after.currency)}`);
 }
 
 export async function auditRuleChange(
