@@ -3,7 +3,9 @@
 // (scoring.ts, pure) and the decision kept in xero_payout_matches with the ranked candidates. A decision
 // is made once: later runs (and people signing off) read it back. Every decision goes to the audit trail.
 // A charge that would wait for a person and names nothing of ours is offered to the payout rules
-// (rules.ts) first: the first that fits posts it to its account, and the decision names the rule.
+// (rules.ts) first: the first that fits posts it to its account, and the decision names the rule. The
+// one exception to "made once": a line decided to an account that Xero has since archived or deleted goes
+// back to the queue (requeueUnavailable), since no retry could ever post it there.
 import { minorUnitDigits, type PayoutLineView, type PayoutView } from '../../../server/plugins/contract';
 import { xeroCentsToMinor } from '../payloads/arithmetic';
 import { writeAudit, type AuditEntry } from '../engine/audit';
