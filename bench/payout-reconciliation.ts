@@ -88,14 +88,17 @@ try {
   let payoutWindows = 0;
   // The accountant works the sign-off queue as the truth says: a charge of one of our sales is put on that
   // sale's invoice; one that paid none of ours is posted to Other Revenue (260, No VAT) with "post lines like
-  // this the same way from now on" ticked, unless a rule for its description exists already (two such lines
-  // queued before the first was decided). Each decision is a line that needed a person.
+  // this the same way from now on" ticked, unless a rule for its description exists already. A line a new rule
+  // took from the queue meanwhile is no longer there to decide (the page the person reloads after each
+  // decision no longer shows it). Each decision is a line that needed a person.
   const accountant = await logIn(f.x.app, f.org.emails.accountant);
   let signedOff = 0;
   let rulesMade = 0;
   const workQueue = async () => {
     const queued = (await f.x.ctx.db('xero_payout_matches').where({ org_id: f.org.orgId, status: 'queued' }).select('line_id', 'candidates')) as Json[];
     for (const q of queued) {
+      const still = (await f.x.ctx.db('xero_payout_matches').where({ org_id: f.org.orgId, line_id: q.line_id }).first('status')) as Json;
+      if (still.status !== 'queued') continue;
       const line = (await f.x.ctx.db('payout_lines').where({ id: q.line_id }).first('charge_ref', 'description')) as Json;
       const saleId = truth.get(String(line.charge_ref)) ?? null;
       const invoice = saleId === null ? undefined : ((await f.x.ctx.db('xero_records').where({ org_id: f.org.orgId, entity_type: 'sale', record_type: 'invoice', entity_id: saleId }).first('xero_id')) as Json | undefined);

@@ -107,6 +107,12 @@ for (const vp of VIEWPORTS) {
       assert.deepEqual(names.map((n) => n.trim()), ['Reader phone', 'Reader desktop']);
     }
     await check('the payout rules page after changes');
+    // Every change is in the audit trail, which the rules page links to: who, and what the rule became.
+    await page.getByRole('link', { name: 'rule changes in the sync log' }).click();
+    await page.waitForURL(/\/sync\/log\?recordType=payout_rule$/);
+    await page.getByText(`disabled payout rule "Reader ${vp.label}"`).first().waitFor();
+    assert.ok(await page.getByText(`edited payout rule "Reader ${vp.label}": highest amount (none) → 500.00`).count() > 0, 'the edit lists what changed');
+    await check('the sync log of rule changes');
     assert.deepEqual(pageErrors, [], 'no console errors or CSP violations');
     await context.close();
   });

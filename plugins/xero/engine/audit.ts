@@ -9,6 +9,10 @@ export type AuditAction =
   // payouts: a charge matched by score, queued for sign-off, a person's decision on it, or posted by a
   // payout rule (payouts/rules.ts)
   | 'matched' | 'queued' | 'signed_off' | 'posted_by_rule'
+  // a decided line back in the sign-off queue: its account was archived or deleted in Xero (payouts/matching.ts)
+  | 'requeued'
+  // a person's change to a payout rule (payouts/ruleChanges.ts)
+  | 'rule_created' | 'rule_edited' | 'rule_moved' | 'rule_enabled' | 'rule_disabled' | 'rule_deleted'
   // a record that waits: for its service date (sync/serviceDate.ts)
   | 'deferred'
   // a sale's receipt attached to its invoice (sync/receipts/attach.ts)

@@ -15,8 +15,11 @@ export type XeroRecordType = 'invoice' | 'credit_note' | 'allocation' | 'refund_
   /** An expired gift voucher's balance moved to revenue (sync/voucherJournals.ts). */
   | 'voucher_journal'
   /** A payment's excess over what its sale owed, kept as the customer's credit (RECEIVE-OVERPAYMENT). */
-  | 'overpayment';
-export type XeroEntityType = SyncEntityType | 'customer' | 'voucher';
+  | 'overpayment'
+  /** A change to a payout rule (payouts/ruleChanges.ts): who made it, the rule before and after. */
+  | 'payout_rule';
+/** payout_rule: the audit trail's rows about one payout rule (its id; the rule itself may be deleted since). */
+export type XeroEntityType = SyncEntityType | 'customer' | 'voucher' | 'payout_rule';
 
 /** The outbox subject of everything that belongs to one sale: a credit note or payment waits for its invoice. */
 export const saleSubject = (saleId: number): string => `xero:sale:${saleId}`;

@@ -3,7 +3,9 @@
 // (scoring.ts, pure) and the decision kept in xero_payout_matches with the ranked candidates. A decision
 // is made once: later runs (and people signing off) read it back. Every decision goes to the audit trail.
 // A charge that would wait for a person and names nothing of ours is offered to the payout rules
-// (rules.ts) first: the first that fits posts it to its account, and the decision names the rule.
+// (rules.ts) first: the first that fits posts it to its account, and the decision names the rule. The
+// one exception to "made once": a line decided to an account that Xero has since archived or deleted goes
+// back to the queue (requeueUnavailable), since no retry could ever post it there.
 import { minorUnitDigits, type PayoutLineView, type PayoutView } from '../../../server/plugins/contract';
 import { xeroCentsToMinor } from '../payloads/arithmetic';
 import { writeAudit, type AuditEntry } from '../engine/audit';
@@ -77,11 +79,7 @@ export async function matchUnknownCharges(
     // The decision and its audit entry are kept together: a later step of this attempt failing (a 429, a
     // timeout) must not leave a decision whose "why" was never written.
     const entry: AuditEntry = rule
-      ? {
-        orgId, entityType: 'payout', entityId: payout.id, recordType: 'payout_match', triggeredBy, action: 'posted_by_rule', outcome: 'ok',
-        request: { ...request, rule: { id: rule.id, name: rule.name }, account: rule.accountCode, taxType: rule.taxType }, response: candidates,
-        message: `charge ${line.sourceId} posted by rule "${rule.name}" to account ${rule.accountCode} (${rule.taxType}): it names nothing of ours`,
-      }
+      ? postedByRuleEntry(orgId, payout.id, line, rule, triggeredBy, decision.candidates)
       : {
         orgId, entityType: 'payout', entityId: payout.id, recordType: 'payout_match', triggeredBy,
         action: best ? 'matched' : 'queued', outcome: best ? 'ok' : 'skipped', request, response: candidates,
@@ -106,6 +104,19 @@ export async function matchUnknownCharges(
     }
   }
   return result;
+}
+
+/** The audit row of a line a payout rule took (at match time, or from the sign-off queue: takeWaiting.ts). */
+export function postedByRuleEntry(
+  orgId: number, payoutId: number, line: Pick<PayoutLineView, 'id' | 'sourceId' | 'chargeRef' | 'amountMinor'>, rule: PayoutRule, triggeredBy: TriggeredBy,
+  candidates: readonly { invoiceNumber: string; score: number; reasons: string[] }[], actor: string | null = null,
+): AuditEntry {
+  return {
+    orgId, entityType: 'payout', entityId: payoutId, recordType: 'payout_match', triggeredBy, actor, action: 'posted_by_rule', outcome: 'ok',
+    request: { line: line.id, charge: line.chargeRef ?? line.sourceId, amountMinor: line.amountMinor, rule: { id: rule.id, name: rule.name }, account: rule.accountCode, taxType: rule.taxType },
+    response: { candidates: candidates.map((c) => ({ invoice: c.invoiceNumber, score: c.score, reasons: c.reasons })) },
+    message: `charge ${line.sourceId} posted by rule "${rule.name}" to account ${rule.accountCode} (${rule.taxType}): it names nothing of ours`,
+  };
 }
 
 /**
@@ -143,8 +154,59 @@ export async function checkDecidedAccounts(session: Pick<XeroSession, 'xero'>, m
     if (account?.status === 'ACTIVE') continue;
     const state = account ? `is ${account.status.toLowerCase()}` : 'does not exist';
     const fix = m.ruleName
-      ? `payout rule "${m.ruleName}" posts to account ${m.accountCode}, which ${state} in Xero: choose another account for the rule on the payout rules page`
-      : `this line was signed off to account ${m.accountCode}, which ${state} in Xero: make the account active again in Xero`;
+      ? `payout rule "${m.ruleName}" posts to account ${m.accountCode}, which ${state} in Xero: decide this line again here, and choose another account for the rule on the payout rules page`
+      : `it was signed off to account ${m.accountCode}, which ${state} in Xero: decide it again`;
     matches.set(lineId, { ...m, unavailable: fix });
   }
+}
+
+/**
+ * Lines whose account cannot take them (checkDecidedAccounts) go back to the sign-off queue, so a person
+ * can choose another account, the suspense account or an invoice and the payout completes; nothing retries
+ * them by itself. Each line's decision is undone only if it is still the one found unavailable (a
+ * conditional update), with an audit row giving the reason, which the queue shows next to the line.
+ */
+export async function requeueUnavailable(
+  db: XeroServices['ctx']['db'], now: number, orgId: number, payoutId: number, matches: Map<number, LineMatch>, triggeredBy: TriggeredBy, outboxItemId: number | null,
+): Promise<number> {
+  let requeued = 0;
+  for (const [lineId, m] of matches) {
+    if (m.status !== 'account' || !m.unavailable) continue;
+    const back = await db.transaction(async (trx) => {
+      const updated = await trx('xero_payout_matches').where({ org_id: orgId, line_id: lineId }).whereIn('status', ['account', 'rule']).update({
+        status: 'queued', decided_by: null, decided_at: null, updated_at: now, account_code: null, tax_type: null, rule_id: null, rule_name: null,
+      });
+      if (updated === 0) return false;
+      await writeAudit(trx, {
+        orgId, entityType: 'payout', entityId: payoutId, recordType: 'payout_match', triggeredBy, outboxItemId, action: 'requeued', outcome: 'skipped',
+        request: { line: lineId, account: m.accountCode, taxType: m.taxType, rule: m.ruleName }, message: `charge line ${lineId} waits for sign-off again: ${m.unavailable}`,
+        response: { reason: m.unavailable },
+      }, now);
+      return true;
+    });
+    // Not back in the queue (changed meanwhile): the plan fails the line with the reason instead.
+    if (!back) continue;
+    matches.set(lineId, { status: 'queued' });
+    requeued++;
+  }
+  return requeued;
+}
+
+/**
+ * Why each of these queued lines is back in the queue, by line id: its latest 'requeued' row. A line only
+ * leaves the queue by a decision and only comes back by a requeue, so for a line queued now that row is
+ * the current reason; a line never requeued has none.
+ */
+export async function requeueReasons(db: XeroServices['ctx']['db'], orgId: number, payoutIds: readonly number[], lineIds: readonly number[]): Promise<Map<number, string>> {
+  const reasons = new Map<number, string>();
+  if (lineIds.length === 0) return reasons;
+  const wanted = new Set(lineIds);
+  const rows = (await db('xero_audit').where({ org_id: orgId, entity_type: 'payout', action: 'requeued' }).whereIn('entity_id', [...new Set(payoutIds)])
+    .orderBy('id', 'desc').select('request_summary', 'response_summary')) as { request_summary: string | null; response_summary: string | null }[];
+  for (const r of rows) {
+    const line = Number((JSON.parse(r.request_summary ?? '{}') as { line?: unknown }).line);
+    const reason = (JSON.parse(r.response_summary ?? '{}') as { reason?: unknown }).reason;
+    if (wanted.has(line) && !reasons.has(line) && typeof reason === 'string') reasons.set(line, reason);
+  }
+  return reasons;
 }

@@ -8,7 +8,7 @@
 //              by its own item on the sale's subject (fx.ts); we wait for that too.
 //   matching   unknown charges are scored against open invoices (matching.ts): posted, queued, or
 //              taken by a payout rule; a line going to an account of the chart has that account checked
-//              in Xero first (archived or deleted: the line fails at once, saying so)
+//              in Xero first (archived or deleted: the line goes back to the sign-off queue, saying why)
 //   plan       buildPayoutPlan (pure) minus the steps already recorded
 //   reconcile  attempt > 1 or asked: each unsent step looked up in Xero by its Reference and adopted
 //   send       Payments and BankTransactions in batches of 50 (summarizeErrors=false, one Idempotency-Key
@@ -22,7 +22,7 @@ import { saleNamesOf } from '../engine/names';
 import { openSession, type XeroSession } from '../engine/session';
 import type { XeroServices } from '../engine/services';
 import { ensureClearingAccount } from '../clearing/accounts';
-import { checkDecidedAccounts, matchUnknownCharges } from './matching';
+import { checkDecidedAccounts, matchUnknownCharges, requeueUnavailable } from './matching';
 import { buildPayoutPlan, type HostSide, type LineMatch } from './plan';
 import { providerNameOf } from '../clearing/providers';
 import { loadPayoutSettings } from './settings';
@@ -71,6 +71,8 @@ export async function postPayout(svc: XeroServices, item: Item, hctx: OutboxHand
     const stepRows = await stepsOf(ctx.db, orgId, session.tenantId, payout.id);
     const posted = new Set(stepRows.filter((s) => s.status === 'posted').map((s) => s.step_key));
     await checkDecidedAccounts(session, matches, posted);
+    // Such a line is a person's question again, not a failure to retry (Xero would refuse it every time).
+    await requeueUnavailable(ctx.db, ctx.clock.now(), orgId, payout.id, matches, triggeredBy, item.id);
     const plan = buildPayoutPlan({
       payout: { ...payout, providerName: providerNameOf(ctx, payout.provider) },
       lines,

@@ -20,6 +20,8 @@ import { catalogueFailure, liveCatalogue } from '../mappings/liveCatalogue';
 import type { Catalogue } from '../mappings/catalogue';
 import { checkRuleAgainstChart, parseRuleForm, ruleChoices } from './rules';
 import { payoutRulesRoutes } from './rulesPage';
+import { takeWaitingLines, takenText } from './takeWaiting';
+import { requeueReasons } from './matching';
 import type { SettingIssue } from '../mappings/validate';
 
 const { formatMinor } = moneyFormat;
@@ -139,6 +141,8 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
         candidates: JSON.parse(m.candidates) as { invoiceId: string; invoiceNumber: string; contactName: string | null; score: number; reasons: string[]; amountDueMinor: number }[],
       }];
     });
+    // A line back in the queue because its account was archived or deleted in Xero says so.
+    const requeued = await requeueReasons(ctx.db, orgId, queue.map((q) => q.payoutId), queue.map((q) => q.lineId));
     // The chart for "post to an account", only when something waits (the page costs no Xero call otherwise).
     let chartError: string | null = null;
     let catalogue: Catalogue | null = null;
@@ -155,7 +159,7 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
     }
     res.set('Cache-Control', 'no-store');
     ctx.pages.render(res, 'payouts/signoff', {
-      title: 'Sign-off queue', base, flash: ctx.pages.takeFlash(req), queue, money, choices: ruleChoices(catalogue), chartError, refused,
+      title: 'Sign-off queue', base, flash: ctx.pages.takeFlash(req), queue, requeued, money, choices: ruleChoices(catalogue), chartError, refused,
       ...(refused ? { pageError: 'Nothing was posted: the form needs fixing.' } : {}),
     }, status);
   };
@@ -218,9 +222,11 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
       }
       decision = { action: 'account', accountCode: values.account_code.toUpperCase(), taxType: values.tax_type.toUpperCase(), rule };
     } else throw new ValidationError([{ path: 'action', message: 'must be confirm, pick (with an invoice), suspense or account (with an account and tax rate)' }]);
-    const { payoutId } = await signOffMatch(ctx, req.principal!, lineId, decision);
+    const { payoutId, ruleId } = await signOffMatch(ctx, req.principal!, lineId, decision);
+    // The new rule is put to the lines already waiting too (after the sign-off's own transaction: a Xero read).
+    const taken = ruleId === null ? '' : takenText(await takeWaitingLines(ctx, req.principal!), ruleId);
     const flash = decision.action === 'suspense' ? 'Posted to the suspense account; the payout is being completed.'
-      : decision.action === 'account' ? `Posted to account ${decision.accountCode}${decision.rule ? `; rule "${decision.rule.name}" will post lines like it the same way` : ''}; the payout is being completed.`
+      : decision.action === 'account' ? `Posted to account ${decision.accountCode}${decision.rule ? `; rule "${decision.rule.name}" will post lines like it the same way` : ''}; the payout is being completed.${taken}`
         : 'Match signed off; the payout is being completed.';
     ctx.pages.setFlash(req, 'success', flash);
     res.redirect(303, String(body.back) === 'payout' ? `${base}/${payoutId}` : `${base}/signoff`);

@@ -14,6 +14,8 @@ import { payoutProviders, providerNameOf } from '../clearing/providers';
 import { sweepPayouts } from './enqueue';
 import { checkRuleAgainstChart, parseRuleForm, ruleChoices, ruleFormOf, RULE_LINE_KINDS, type PayoutRule, type RuleForm } from './rules';
 import { deleteRule, getRule, listRules, moveRule, ruleLineCounts, setRuleEnabled, updateRule } from './rulesStore';
+import { auditRuleChange } from './ruleChanges';
+import { takeWaitingLines, takenText } from './takeWaiting';
 
 const { formatMinor } = moneyFormat;
 
@@ -52,7 +54,7 @@ export function payoutRulesRoutes(ctx: PluginContext<XeroConfig>): Router {
     const orgId = req.principal!.orgId;
     const [rules, counts] = await Promise.all([listRules(ctx.db, orgId), ruleLineCounts(ctx.db, orgId)]);
     res.set('Cache-Control', 'no-store');
-    ctx.pages.render(res, 'payouts/rules', { title: 'Payout rules', base, flash: ctx.pages.takeFlash(req), rules, counts, conditionsText });
+    ctx.pages.render(res, 'payouts/rules', { title: 'Payout rules', base, logHref: `${ctx.mountPath}/sync/log?recordType=payout_rule`, flash: ctx.pages.takeFlash(req), rules, counts, conditionsText });
   });
 
   const renderEdit = async (req: Request, res: Response, rule: PayoutRule, state: { values?: RuleForm; errors?: Record<string, string>; pageError?: string | null } = {}, status?: number) => {
@@ -101,11 +103,17 @@ export function payoutRulesRoutes(ctx: PluginContext<XeroConfig>): Router {
     }
     const chartIssues = checkRuleAgainstChart(parsed.rule.accountCode, parsed.rule.taxType, catalogue);
     if (chartIssues.length > 0) return refuse(chartIssues);
-    await updateRule(ctx.db, orgId, rule.id, parsed.rule, who(req), ctx.clock.now());
+    await ctx.db.transaction(async (trx) => {
+      const now = ctx.clock.now();
+      await updateRule(trx, orgId, rule.id, parsed.rule, who(req), now);
+      await auditRuleChange(trx, req.principal!, 'edited', { id: rule.id, name: parsed.rule.name }, rule, (await getRule(trx, orgId, rule.id))!, now);
+    });
     ctx.logger.info({ orgId, rule: rule.id, by: who(req) }, 'Xero payout rule saved');
     // A payout whose line failed on this rule's old account (archived in Xero) is tried again with the new one.
     const again = await sweepPayouts(ctx, { orgId });
-    ctx.pages.setFlash(req, 'success', `Rule “${parsed.rule.name}” saved.${again > 0 ? ` ${again} payout${again === 1 ? ' is' : 's are'} being posted again.` : ''}`);
+    // Lines that wait for sign-off and now fit (or whose rule's account was archived: they came back to the queue).
+    const taken = rule.enabled ? takenText(await takeWaitingLines(ctx, req.principal!), rule.id) : '';
+    ctx.pages.setFlash(req, 'success', `Rule “${parsed.rule.name}” saved.${again > 0 ? ` ${again} payout${again === 1 ? ' is' : 's are'} being posted again.` : ''}${taken}`);
     return res.redirect(303, `${base}/rules`);
   });
 
@@ -113,7 +121,12 @@ export function payoutRulesRoutes(ctx: PluginContext<XeroConfig>): Router {
     const rule = await ruleOfPath(req);
     const direction = String(((req.body ?? {}) as Record<string, unknown>).direction ?? '');
     if (direction !== 'up' && direction !== 'down') throw new ValidationError([{ path: 'direction', message: 'must be up or down' }]);
-    const moved = await ctx.db.transaction((trx) => moveRule(trx, req.principal!.orgId, rule.id, direction, who(req), ctx.clock.now()));
+    const moved = await ctx.db.transaction(async (trx) => {
+      const now = ctx.clock.now();
+      if (!(await moveRule(trx, req.principal!.orgId, rule.id, direction, who(req), now))) return false;
+      await auditRuleChange(trx, req.principal!, 'moved', rule, rule, (await getRule(trx, req.principal!.orgId, rule.id))!, now, `now tried ${direction === 'up' ? 'before' : 'after'} the rule it passed`);
+      return true;
+    });
     ctx.pages.setFlash(req, 'success', moved ? `Rule “${rule.name}” moved ${direction}.` : `Rule “${rule.name}” is already ${direction === 'up' ? 'first' : 'last'}.`);
     res.redirect(303, `${base}/rules`);
   });
@@ -122,15 +135,25 @@ export function payoutRulesRoutes(ctx: PluginContext<XeroConfig>): Router {
     const rule = await ruleOfPath(req);
     const value = String(((req.body ?? {}) as Record<string, unknown>).enabled ?? '');
     if (value !== 'true' && value !== 'false') throw new ValidationError([{ path: 'enabled', message: 'must be true or false' }]);
-    await setRuleEnabled(ctx.db, req.principal!.orgId, rule.id, value === 'true', who(req), ctx.clock.now());
-    ctx.logger.info({ orgId: req.principal!.orgId, rule: rule.id, enabled: value === 'true', by: who(req) }, 'Xero payout rule enabled or disabled');
-    ctx.pages.setFlash(req, 'success', `Rule “${rule.name}” ${value === 'true' ? 'enabled' : 'disabled: lines like it wait for sign-off again'}.`);
+    const enabled = value === 'true';
+    await ctx.db.transaction(async (trx) => {
+      const now = ctx.clock.now();
+      await setRuleEnabled(trx, req.principal!.orgId, rule.id, enabled, who(req), now);
+      // Pressing "enable" on an enabled rule changes nothing and is not a change to record.
+      if (rule.enabled !== enabled) await auditRuleChange(trx, req.principal!, enabled ? 'enabled' : 'disabled', rule, rule, { ...rule, enabled }, now);
+    });
+    ctx.logger.info({ orgId: req.principal!.orgId, rule: rule.id, enabled, by: who(req) }, 'Xero payout rule enabled or disabled');
+    const taken = enabled ? takenText(await takeWaitingLines(ctx, req.principal!), rule.id) : '';
+    ctx.pages.setFlash(req, 'success', `Rule “${rule.name}” ${enabled ? 'enabled' : 'disabled: lines like it wait for sign-off again'}.${taken}`);
     res.redirect(303, `${base}/rules`);
   });
 
   router.post('/payouts/rules/:id/delete', readers, async (req, res) => {
     const rule = await ruleOfPath(req);
-    await deleteRule(ctx.db, req.principal!.orgId, rule.id);
+    await ctx.db.transaction(async (trx) => {
+      const now = ctx.clock.now();
+      if (await deleteRule(trx, req.principal!.orgId, rule.id)) await auditRuleChange(trx, req.principal!, 'deleted', rule, rule, null, now);
+    });
     ctx.logger.info({ orgId: req.principal!.orgId, rule: rule.id, by: who(req) }, 'Xero payout rule deleted');
     // The lines it posted keep its name (xero_payout_matches.rule_name): they are in Xero already.
     ctx.pages.setFlash(req, 'success', `Rule “${rule.name}” deleted. The lines it posted stay as they are.`);

@@ -13,6 +13,7 @@ import type { ScoredCandidate } from './scoring';
 import type { MatchRow } from './store';
 import type { RuleInput } from './rules';
 import { createRule } from './rulesStore';
+import { auditRuleChange, ruleSnapshot } from './ruleChanges';
 
 export type SignOff =
   | { action: 'confirm' }
@@ -21,7 +22,7 @@ export type SignOff =
   /** rule: the payout rule to create with it ("post lines like this the same way from now on"). */
   | { action: 'account'; accountCode: string; taxType: string; rule: RuleInput | null };
 
-export async function signOffMatch(ctx: Pick<PluginContext<XeroConfig>, 'db' | 'outbox' | 'clock'>, principal: Principal, lineId: number, decision: SignOff): Promise<{ payoutId: number }> {
+export async function signOffMatch(ctx: Pick<PluginContext<XeroConfig>, 'db' | 'outbox' | 'clock'>, principal: Principal, lineId: number, decision: SignOff): Promise<{ payoutId: number; ruleId: number | null }> {
   return ctx.db.transaction(async (trx) => {
     const row = (await trx('xero_payout_matches').where({ org_id: principal.orgId, line_id: lineId }).first()) as MatchRow | undefined;
     if (!row) throw new NotFoundError(`Queued charge ${lineId}`);
@@ -45,23 +46,18 @@ export async function signOffMatch(ctx: Pick<PluginContext<XeroConfig>, 'db' | '
     });
     const payoutId = Number(row.payout_id);
     const rule = toAccount?.rule ? await createRule(trx, principal.orgId, toAccount.rule, by, now) : null;
+    if (rule) await auditRuleChange(trx, principal, 'created', rule, null, rule, now, `made while signing off charge line ${lineId}`);
     const audit = { orgId: principal.orgId, entityType: 'payout' as const, entityId: payoutId, triggeredBy: `user:${principal.id}` as const, actor: actorLabel(principal) };
     const message = chosen ? `matched charge line ${lineId} to ${chosen.invoiceNumber} (${chosen.score} %)`
       : toAccount ? `posted charge line ${lineId} to account ${toAccount.accountCode} (${toAccount.taxType})${rule ? `, and made payout rule "${rule.name}" for lines like it` : ''}`
         : `posted charge line ${lineId} to the suspense account`;
     await writeAudit(trx, {
       ...audit, recordType: 'payout_match', action: 'signed_off', outcome: 'ok',
-      request: { line: lineId, decision: decision.action, ...(chosen ? { invoice: chosen.invoiceNumber, score: chosen.score } : {}), ...(toAccount ? { account: toAccount.accountCode, taxType: toAccount.taxType } : {}), ...(rule ? { rule: { id: rule.id, ...ruleSummary(rule) } } : {}) },
+      request: { line: lineId, decision: decision.action, ...(chosen ? { invoice: chosen.invoiceNumber, score: chosen.score } : {}), ...(toAccount ? { account: toAccount.accountCode, taxType: toAccount.taxType } : {}), ...(rule ? { rule: { id: rule.id, ...ruleSnapshot(rule) } } : {}) },
       response: { candidates: candidates.map((c) => ({ invoice: c.invoiceNumber, score: c.score })) },
       message,
     }, now);
     await enqueuePayoutPost(ctx, trx, principal.orgId, payoutId, { again: { triggeredBy: `user:${principal.id}`, why: 'signoff' } });
-    return { payoutId };
+    return { payoutId, ruleId: rule?.id ?? null };
   });
 }
-
-/** A rule as the audit trail keeps it. */
-export const ruleSummary = (rule: RuleInput): Record<string, unknown> => ({
-  name: rule.name, provider: rule.provider, kind: rule.lineKind, currency: rule.currency, description: rule.description,
-  amountMinMinor: rule.amountMinMinor, amountMaxMinor: rule.amountMaxMinor, account: rule.accountCode, taxType: rule.taxType,
-});

@@ -23,7 +23,7 @@ import { latestIncoming } from '../incoming/store';
 
 const ENTITY_TYPES = ['sale', 'refund', 'payment'] as const;
 type EntityType = (typeof ENTITY_TYPES)[number];
-const RECORD_TYPES = ['invoice', 'credit_note', 'payment', 'allocation', 'refund_payment', 'contact', 'payout', 'payout_match'];
+const RECORD_TYPES = ['invoice', 'credit_note', 'payment', 'allocation', 'refund_payment', 'contact', 'payout', 'payout_match', 'payout_rule'];
 const OUTCOMES = ['ok', 'failed', 'retry', 'skipped'];
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -81,12 +81,16 @@ export function syncRoutes(ctx: PluginContext<XeroConfig>): Router {
       const saleId = saleOf.get(`${entityType}:${entityId}`);
       if (saleId !== undefined) return `${entityType} ${entityId} of ${sale(saleId)}`;
       const contact = entityType === 'customer' ? contacts.get(entityId) : undefined;
+      if (entityType === 'payout_rule') return `payout rule ${entityId}`;
       return contact ? `contact "${contact}"` : `${entityType} ${entityId}`;
     };
   };
   // Where a record of the log lives: a sale's, refund's or payment's sync page; a payout's own page.
   const recordHref = (entityType: string, entityId: number): string | null =>
-    entityType === 'payout' ? `${ctx.mountPath}/payouts/${entityId}` : ['sale', 'refund', 'payment'].includes(entityType) ? `${base}/records/${entityType}/${entityId}` : null;
+    entityType === 'payout' ? `${ctx.mountPath}/payouts/${entityId}`
+      // The rules page, not the rule's: a deleted rule's rows stay in the log.
+      : entityType === 'payout_rule' ? `${ctx.mountPath}/payouts/rules`
+        : ['sale', 'refund', 'payment'].includes(entityType) ? `${base}/records/${entityType}/${entityId}` : null;
 
   router.post('/sync/:entityType/:entityId/send', ctx.requireRole('admin', 'staff'), wrap(async (req, res) => {
     const orgId = req.principal!.orgId;

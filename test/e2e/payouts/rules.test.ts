@@ -3,8 +3,9 @@
 // income account and ticks "post lines like this the same way from now on"; in a later payout the next
 // such charge posts by itself to that account, with the rule named on the payout page and in the audit
 // trail, while a charge with the same description that names an open invoice still waits for a person.
-// The rule's account archived in Xero: the line fails at once saying so (no retry loop); the accountant
-// points the rule at another account on the rules page and the payout posts. SQLite and PostgreSQL.
+// The rule's account archived in Xero: the line goes back to the sign-off queue at once saying so (no
+// retry loop); the accountant points the rule at another account on the rules page, the rule takes the
+// waiting line and the payout posts. SQLite and PostgreSQL.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PayoutInput, PayoutLineInput } from '../../../server/plugins/contract';
@@ -101,13 +102,15 @@ for (const kind of dbKinds()) {
       assert.match(rules.text, /<td class="num">1<\/td>/, 'the rule has posted one line');
     });
 
-    it('the rule\'s account archived in Xero: the line fails at once saying so; a new account on the rules page posts it', async () => {
+    it('the rule\'s account archived in Xero: the line goes back to the queue at once saying so; a new account on the rules page posts it', async () => {
       const archived = await fetch(`${f.emu.url}/_emulator/tenants/${f.tenantId}/accounts/270?archive=true`, { method: 'DELETE' });
       assert.equal(archived.status, 200);
       const third = await record(payoutOf([{ amountMinor: 4100n, description: 'Card payment' }]));
       const state = await waitForPayout(f, third, ['failed', 'posted', 'needs_signoff']);
-      assert.equal(state.status, 'failed');
-      assert.match(String(state.message), /payout rule "Walk-in card payments" posts to account 270, which is archived in Xero/);
+      // Back to a person, saying why (gap 3 of issue 16), instead of a failed payout.
+      assert.equal(state.status, 'needs_signoff', JSON.stringify(state));
+      const waiting = await logIn(f.x.app, f.org.emails.accountant);
+      assert.match((await waiting.get('/plugins/xero/payouts/signoff')).text, /Back in the queue:<\/strong> payout rule &(?:quot|#34);Walk-in card payments&(?:quot|#34); posts to account 270, which is archived in Xero/);
       const [item] = (await f.x.ctx.db('outbox').where({ subject: `xero:payout:${third}` }).select('attempts', 'status')) as Json[];
       assert.equal(Number(item!.attempts), 1, 'no retry loop');
       assert.equal((await f.x.ctx.db('xero_payout_steps').where({ payout_id: third, step_key: 'L' + String((await match(third))[0]!.line_id) })).length, 0, 'nothing was sent for the line');
@@ -120,6 +123,7 @@ for (const kind of dbKinds()) {
       assert.match(refused.text, /Account 270 \(Interest Income\) is archived/);
       const saved = await postForm(accountant, `/plugins/xero/payouts/rules/${rule!.id}`, `/plugins/xero/payouts/rules/${rule!.id}`, { ...form, account_code: '260' });
       assert.equal(saved.status, 303, saved.text.slice(0, 400));
+      assert.match((await accountant.get('/plugins/xero/payouts/rules')).text, /It took 1 line waiting for sign-off/);
       assert.equal((await waitForPayout(f, third, ['posted'])).status, 'posted');
       assert.equal((await receipts('260')).filter((t) => String(t.Reference).includes(`po_rules_${n}`)).length, 1);
       await outboxIdle(f);
