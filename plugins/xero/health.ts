@@ -1,12 +1,13 @@
 // The Xero panel on the dashboard (PluginDefinition.health): what is waiting, what failed, when a record
 // last reached Xero, the rate budget left (from the shared budget tables the workers use), the
-// connection's state with the reason when it needs re-authorising, and records synced per hour over the
-// last 24 hours. A handful of indexed queries; read-only.
+// connection's state with the reason when it needs re-authorising or when Xero refuses this server's
+// clock, and records synced per hour over the last 24 hours. A handful of indexed queries; read-only.
 import { SYNC_COUNTS, type HealthPanel, type PluginContext, type Queryable } from '../../server/plugins/contract';
 import type { XeroConfig } from './config';
 import { getLiveConnection } from './connection/store';
 import { tenantKeyOf, XERO_LIMITS } from './engine/rateBudget';
 import { HISTORY_NOTE } from './sync/types';
+import { isClockAlert } from './gateway/clockRefusal';
 import { lastIncomingAt, webhookReceipts } from './incoming/store';
 
 const HOUR = 3_600_000;
@@ -56,7 +57,10 @@ export async function xeroHealth(ctx: PluginContext<XeroConfig>, orgId: number, 
   else if (connection.status === 'needs_reauth') {
     status = { label: `Needs re-authorising (${connection.tenant_name ?? 'Xero'})`, tone: 'bad', detail: connection.last_error ?? 'Xero refused the saved authorisation; connect again.' };
   } else if (connection.status === 'choosing_tenant') status = { label: 'Waiting for an organisation to be chosen', tone: 'warn', detail: 'Finish connecting on the connection page.' };
-  else if (dead > 0) {
+  else if (isClockAlert(connection.last_error)) {
+    // Xero refuses our signed calls' time: nothing lands until the server clock is fixed (items retry by themselves).
+    status = { label: `Connected to ${connection.tenant_name ?? 'Xero'}`, tone: 'bad', detail: connection.last_error };
+  } else if (dead > 0) {
     status = { label: `Connected to ${connection.tenant_name ?? 'Xero'}`, tone: 'bad', detail: `${dead === 1 ? '1 item was' : `${dead} items were`} given up: see the failures page.` };
   } else if (failedRecords > 0) {
     status = { label: `Connected to ${connection.tenant_name ?? 'Xero'}`, tone: 'warn', detail: `${failedRecords === 1 ? '1 record' : `${failedRecords} records`} failed on the last attempt.` };

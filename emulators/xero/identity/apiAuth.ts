@@ -21,6 +21,9 @@ export interface ApiAuthDeps {
 
 export function authenticateApiCall(deps: ApiAuthDeps): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
+    // Xero's Date is Xero's clock, the one oauth_timestamp is checked against: from the emulated clock, not
+    // the host's (Node would stamp real time), so a client can tell how far its own clock is off.
+    res.setHeader('Date', new Date(deps.clock.now()).toUTCString());
     authenticate(deps, req, res)
       .then((auth) => {
         if (!auth) return;

@@ -109,6 +109,16 @@ describe('OAuth 1.0a private apps', () => {
     assert.equal(edge.status, 200);
   });
 
+  it("answers timestamp_refused as Xero does, with Xero's clock in the Date header (the emulated clock)", async () => {
+    emulator.clock.advance(60 * 60_000); // the emulated clock an hour from the host's, so its Date cannot be the host's
+    const url = `${baseUrl}${API}/Organisation`;
+    const nowSeconds = Math.floor(emulator.clock.now() / 1000);
+    const res = await get(`${API}/Organisation`, oauth1Header(app, emulator, { method: 'GET', url, timestampSeconds: nowSeconds - 600 }));
+    assert.equal(res.headers['www-authenticate'], 'OAuth realm="Xero"');
+    assert.equal(problemOf(res).oauth_problem, 'timestamp_refused');
+    assert.equal(Date.parse(String(res.headers.date)), nowSeconds * 1000);
+  });
+
   it('refuses a replayed nonce: nonce_used', async () => {
     const url = `${baseUrl}${API}/Organisation`;
     const header = oauth1Header(app, emulator, { method: 'GET', url, nonce: 'once-only-nonce' });

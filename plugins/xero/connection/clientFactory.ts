@@ -5,7 +5,8 @@ import { XeroClient } from '../gateway/client';
 import { AuthRevokedError } from '../../../server/errors';
 import { OAuth1PrivateAppAuth } from './oauth1';
 import { BearerAuthentication } from '../gateway/client';
-import { certificateKeyPurpose, recordCallOutcome, type ConnectionRow } from './store';
+import { certificateKeyPurpose, clearClockAlert, recordCallOutcome, recordClockAlert, type ConnectionRow } from './store';
+import { clockAlertMessage, isClockAlert } from '../gateway/clockRefusal';
 import { ensureAccessToken, refreshAfterUnauthorized } from './oauth2/tokenManager';
 import type { Authentication } from 'xero-node';
 import type { ConnectionDeps } from './deps';
@@ -25,6 +26,8 @@ export async function clientForConnection(deps: ConnectionDeps, connection: Conn
 }
 
 function newClient(deps: ConnectionDeps, connection: ConnectionRow, authentication: Authentication, reauthenticate?: () => Promise<Authentication>): XeroClient {
+  // Whether a clock alert may be on the row: only then does an answered call write to clear it (not every call).
+  let clockAlerted = isClockAlert(connection.last_error);
   return new XeroClient({
     config: deps.config,
     authentication,
@@ -33,6 +36,19 @@ function newClient(deps: ConnectionDeps, connection: ConnectionRow, authenticati
     tenantId: connection.tenant_id ?? '',
     onRateHeadroom: (headroom) => {
       recordCallOutcome(deps.db, connection.id, headroom, deps.now()).catch((err) => deps.logger.warn({ err }, 'could not record Xero rate headroom'));
+    },
+    onAnswered: () => {
+      if (!clockAlerted) return;
+      clockAlerted = false;
+      clearClockAlert(deps.db, connection.id).catch((err) => deps.logger.warn({ err }, 'could not clear the Xero clock alert'));
+    },
+    // Our clock now against Xero's Date: how far off this server is, for the admin (health.ts).
+    onTimestampRefused: (failure) => {
+      const body = failure.body as { oauth_acceptable_timestamps?: unknown } | null;
+      const now = deps.now();
+      clockAlerted = true;
+      const message = clockAlertMessage({ ourNowMs: now, ...(failure.serverDate !== undefined ? { xeroDateMs: failure.serverDate } : {}), acceptable: body?.oauth_acceptable_timestamps });
+      recordClockAlert(deps.db, connection.id, message, now).catch((err) => deps.logger.warn({ err }, 'could not record the Xero clock alert'));
     },
   });
 }

@@ -3,6 +3,7 @@
 // value's purpose names its table, column and row, so a value copied to another row will not open.
 import type { Queryable, SealedColumnDeclaration, SecretBox } from '../../../server/plugins/contract';
 import type { RateHeadroom } from '../gateway/client';
+import { CLOCK_ALERT_PREFIX } from '../gateway/clockRefusal';
 import type { ConnectionDeps } from './deps';
 
 export type ConnectionMode = 'private_app' | 'oauth2' | 'custom_connection';
@@ -148,6 +149,19 @@ export async function recordCallOutcome(db: Queryable, id: number, headroom: Rat
         }
       : {}),
   });
+}
+
+/**
+ * Xero refused a signed call's timestamp (gateway/clockRefusal.ts): the connection stays connected and its
+ * items retry, but the admin sees why nothing lands. Cleared by the next call Xero answers.
+ */
+export async function recordClockAlert(db: Queryable, id: number, message: string, now: number): Promise<void> {
+  await db('xero_connections').where({ id }).update({ last_error: message, last_error_at: now });
+}
+
+/** Xero answered a call: a clock alert is over (other errors stay for the connection page). */
+export async function clearClockAlert(db: Queryable, id: number): Promise<void> {
+  await db('xero_connections').where({ id }).andWhere('last_error', 'like', `${CLOCK_ALERT_PREFIX}%`).update({ last_error: null });
 }
 
 export async function sealConnectionSecret(

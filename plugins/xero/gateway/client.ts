@@ -7,6 +7,7 @@
 import { AccountingApi, type Authentication } from 'xero-node';
 import { AuthRevokedError, PermanentError, RetryableError } from '../../../server/errors';
 import { accountingBasePath, type XeroConfig } from '../config';
+import { isSigningTimeRefusal, signingTimeRefusalMessage } from './clockRefusal';
 
 type RequestOptions = Parameters<Authentication['applyToRequest']>[0];
 
@@ -49,6 +50,13 @@ export interface XeroClientOptions {
    * get fresh credentials before the call is retried; throws AuthRevokedError when the grant is dead.
    */
   reauthenticate?: () => Promise<Authentication>;
+  /**
+   * OAuth 1.0a: Xero refused the request's oauth_timestamp (timestamp_refused). Told with Xero's answer
+   * (its Date header, the window it accepts) so the connection can say how far this server's clock is off.
+   */
+  onTimestampRefused?: (failure: XeroHttpError) => void;
+  /** Xero answered a call successfully (its signature and timestamp accepted). */
+  onAnswered?: () => void;
 }
 
 /** OAuth2: the bearer access token. */
@@ -76,8 +84,10 @@ export class XeroHttpError extends Error {
   /** `X-Rate-Limit-Problem` on a 429 (minute | day | concurrent | appminute), or the OAuth 1.0a `oauth_problem`. */
   readonly problem?: string;
   readonly validationMessages: string[];
+  /** Xero's clock when it answered (its `Date` header, epoch ms), when it sent one. */
+  readonly serverDate?: number;
 
-  constructor(opts: { status: number; body: unknown; retryAfterMs?: number; problem?: string; message?: string }) {
+  constructor(opts: { status: number; body: unknown; retryAfterMs?: number; problem?: string; message?: string; serverDate?: number }) {
     const messages = validationMessagesOf(opts.body);
     super(opts.message ?? describe(opts.status, opts.body, opts.problem, messages));
     this.name = 'XeroHttpError';
@@ -86,6 +96,7 @@ export class XeroHttpError extends Error {
     this.retryAfterMs = opts.retryAfterMs;
     this.problem = opts.problem;
     this.validationMessages = messages;
+    if (opts.serverDate !== undefined) this.serverDate = opts.serverDate;
   }
 
   get isNetworkError(): boolean {
@@ -98,12 +109,16 @@ export class XeroClient {
   readonly tenantId: string;
   private readonly onRateHeadroom?: (h: RateHeadroom) => void;
   private readonly reauthenticate?: () => Promise<Authentication>;
+  private readonly onTimestampRefused?: (failure: XeroHttpError) => void;
+  private readonly onAnswered?: () => void;
   private readonly timeoutMs: number;
 
   constructor(opts: XeroClientOptions) {
     this.tenantId = opts.tenantId;
     this.onRateHeadroom = opts.onRateHeadroom;
     this.reauthenticate = opts.reauthenticate;
+    this.onTimestampRefused = opts.onTimestampRefused;
+    this.onAnswered = opts.onAnswered;
     this.timeoutMs = opts.config.httpTimeoutMs;
     this.accounting = new AccountingApi();
     this.accounting.basePath = accountingBasePath(opts.config as XeroConfig);
@@ -130,6 +145,7 @@ export class XeroClient {
     try {
       const { response, body } = await operation(this.accounting, this.tenantId);
       this.report(response.headers);
+      this.onAnswered?.();
       return body;
     } catch (err) {
       // Thrown before anything was sent (the client could not encode what it was given): no retry can
@@ -139,6 +155,7 @@ export class XeroClient {
       }
       const failure = parseXeroFailure(err);
       this.report(failure.headers);
+      if (failure.error.status === 401 && failure.error.problem === 'timestamp_refused') this.onTimestampRefused?.(failure.error);
       throw failure.error;
     }
   }
@@ -184,7 +201,8 @@ export function parseXeroFailure(err: unknown): { error: XeroHttpError; headers:
   if (typeof body === 'string' && body.includes('oauth_problem=')) {
     const form = new URLSearchParams(body);
     problem = form.get('oauth_problem') ?? undefined;
-    body = { oauth_problem: problem, oauth_problem_advice: form.get('oauth_problem_advice') ?? undefined };
+    const acceptable = form.get('oauth_acceptable_timestamps');
+    body = { oauth_problem: problem, oauth_problem_advice: form.get('oauth_problem_advice') ?? undefined, ...(acceptable ? { oauth_acceptable_timestamps: acceptable } : {}) };
   }
   if (status === 429) problem = String(headers['x-rate-limit-problem'] ?? 'minute');
   const retryAfterSeconds = Number(headers['retry-after']);
@@ -193,7 +211,8 @@ export function parseXeroFailure(err: unknown): { error: XeroHttpError; headers:
     const reason = typeof body === 'string' ? body : 'no response';
     return { error: new XeroHttpError({ status, body: null, message: `Could not reach Xero: ${reason}` }), headers };
   }
-  return { error: new XeroHttpError({ status, body, retryAfterMs, problem }), headers };
+  const serverDate = typeof headers.date === 'string' ? Date.parse(headers.date) : NaN;
+  return { error: new XeroHttpError({ status, body, retryAfterMs, problem, ...(Number.isFinite(serverDate) ? { serverDate } : {}) }), headers };
 }
 
 /** How the outbox should treat a Xero failure: retry later, stop for a person, or pause the connection. */
@@ -203,6 +222,9 @@ export function toWorkerError(err: unknown): RetryableError | PermanentError | A
   const { status } = failure;
   if (status === 0 || status === 408 || status >= 500) return new RetryableError(failure.message, { cause: failure });
   if (status === 429) return new RetryableError(failure.message, { retryAfterMs: failure.retryAfterMs ?? 60_000, cause: failure });
+  // The signature's time or nonce was refused, not the credentials: Xero processed nothing, and the next
+  // attempt signs afresh. Pausing for re-authorisation could not fix a server clock.
+  if (status === 401 && isSigningTimeRefusal(failure.problem)) return new RetryableError(signingTimeRefusalMessage(failure), { cause: failure });
   if (status === 401 || status === 403) return new AuthRevokedError(failure.message, { cause: failure });
   return new PermanentError(failure.message, { cause: failure });
 }

@@ -217,8 +217,8 @@ export async function startSignedInFixture(kind: DbKind): Promise<{ f: SyncFixtu
  * after `during`: nothing Xero-bound may follow in the test).
  *
  * The two clocks cannot move at the same instant, so they move with no batch in flight: a Xero call signed
- * between the plugin's jump and Xero's was refused (401 timestamp_refused), which pauses its batch until
- * someone re-authorises. Seen in CI on PostgreSQL: a batch of the voucher sale's payment and the climb's
+ * between the plugin's jump and Xero's is refused (401 timestamp_refused). That once paused its batch until
+ * someone re-authorised (it now retries after a backoff, test/e2e/xero/clock-skew.test.ts). Seen in CI on PostgreSQL: a batch of the voucher sale's payment and the climb's
  * payment from credit, claimed just as the test began the service day, paused, so the drain check (which did
  * not count paused items) returned with the climb still 12.00 due in Xero (deposits-not-money.test.ts).
  */
