@@ -80,10 +80,17 @@ export class ConfigError extends Error {
 /** Try again later (429, 5xx, timeouts, network). `retryAfterMs` overrides the backoff when the far side said when. */
 export class RetryableError extends Error {
   readonly retryAfterMs?: number;
-  constructor(message: string, opts: { retryAfterMs?: number; cause?: unknown } = {}) {
+  /**
+   * false: the far side refused before doing anything, for a reason retrying cannot wear out (Xero refusing
+   * a signature's timestamp while this server's clock is off). The item waits without spending an attempt,
+   * so a clock fixed after an hour still finds it pending, not given up.
+   */
+  readonly spendsAttempt: boolean;
+  constructor(message: string, opts: { retryAfterMs?: number; cause?: unknown; spendsAttempt?: boolean } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'RetryableError';
     this.retryAfterMs = opts.retryAfterMs;
+    this.spendsAttempt = opts.spendsAttempt ?? true;
   }
 }
 

@@ -168,6 +168,9 @@ export function startOutboxWorkers(opts: OutboxWorkersOptions): OutboxWorkers {
     }
   }
 
+  /** How long an item refused without spending an attempt waits when the error names no time. */
+  const DEFERRED_RETRY_MS = 60_000;
+
   async function applyThrown(batch: LeasedItem[], workerId: string, err: unknown): Promise<void> {
     const type = batch[0]!.type;
     if (err instanceof LeaseLostError) {
@@ -184,6 +187,11 @@ export function startOutboxWorkers(opts: OutboxWorkersOptions): OutboxWorkers {
     }
     const retryAfterMs = err instanceof RetryableError ? err.retryAfterMs : undefined;
     const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof RetryableError && !err.spendsAttempt) {
+      // Refused before anything was done, for a reason retrying cannot wear out: wait, keep the attempts.
+      for (const item of batch) reportLost(await defer(db, item, workerId, { reason: message, delayMs: retryAfterMs ?? DEFERRED_RETRY_MS }), workerId, type);
+      return;
+    }
     if (!(err instanceof RetryableError)) logger.warn({ err, workerId, type }, 'outbox handler threw; will retry');
     metrics.failures.inc({ type, outcome: 'retry' }, batch.length);
     for (const item of batch) {

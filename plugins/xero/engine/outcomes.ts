@@ -80,6 +80,7 @@ export async function afterCallFailure(
     if (workerError.name === 'AuthRevokedError') return { outcome: { status: 'paused', error: message }, audit };
     if (workerError.name === 'PermanentError') return { outcome: { status: 'failed', error: message }, audit };
     const retryAfterMs = (workerError as { retryAfterMs?: number }).retryAfterMs;
+    if ((workerError as { spendsAttempt?: boolean }).spendsAttempt === false) return { ...stepAsideFor(message, retryAfterMs ?? 60_000), audit };
     return retryLater(message, audit, retryAfterMs);
   });
   return finishBatch(ctx, items, filled, workerId);

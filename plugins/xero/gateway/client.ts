@@ -224,7 +224,7 @@ export function toWorkerError(err: unknown): RetryableError | PermanentError | A
   if (status === 429) return new RetryableError(failure.message, { retryAfterMs: failure.retryAfterMs ?? 60_000, cause: failure });
   // The signature's time or nonce was refused, not the credentials: Xero processed nothing, and the next
   // attempt signs afresh. Pausing for re-authorisation could not fix a server clock.
-  if (status === 401 && isSigningTimeRefusal(failure.problem)) return new RetryableError(signingTimeRefusalMessage(failure), { cause: failure });
+  if (status === 401 && isSigningTimeRefusal(failure.problem)) return new RetryableError(signingTimeRefusalMessage(failure), { cause: failure, retryAfterMs: 60_000, spendsAttempt: false });
   if (status === 401 || status === 403) return new AuthRevokedError(failure.message, { cause: failure });
   return new PermanentError(failure.message, { cause: failure });
 }

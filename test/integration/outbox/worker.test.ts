@@ -37,7 +37,7 @@ for (const kind of dbKinds()) {
     }
 
     it('applies what handlers return and what they throw', async () => {
-      const [outcomes, retryable, permanent, revoked, crash] = [freshType(), freshType(), freshType(), freshType(), freshType()];
+      const [outcomes, retryable, permanent, revoked, crash, refused] = [freshType(), freshType(), freshType(), freshType(), freshType(), freshType()];
       const ids: Record<string, number[]> = {};
       let handled = 0;
       const count = <T>(n: number, value: T): T => ((handled += n), value);
@@ -61,6 +61,7 @@ for (const kind of dbKinds()) {
           [permanent]: { handle: async () => { throw count(1, new PermanentError('Account code 999 is not valid', { help: 'Fix the mapping' })); } },
           [revoked]: { handle: async () => { throw count(1, new AuthRevokedError('connection revoked')); } },
           [crash]: { handle: async () => { throw count(1, new TypeError('cannot read x of undefined')); } },
+          [refused]: { handle: async () => { throw count(1, new RetryableError('clock off by 600 s', { retryAfterMs: 45_000, spendsAttempt: false })); } },
         },
         async () => {
           const startedAt = Date.now();
@@ -69,7 +70,7 @@ for (const kind of dbKinds()) {
             for (const want of ['done', 'retry', 'failed', 'paused', 'deferred']) {
               ids.outcomes.push((await fx.writer.enqueue(trx, item({ type: outcomes, payload: { want } }))).id);
             }
-            for (const t of [retryable, permanent, revoked, crash]) ids[t] = [(await fx.writer.enqueue(trx, item({ type: t }))).id];
+            for (const t of [retryable, permanent, revoked, crash, refused]) ids[t] = [(await fx.writer.enqueue(trx, item({ type: t }))).id];
           });
           const all = Object.values(ids).flat();
           await waitFor(async () => handled === all.length, 5_000, 'every item handed to its handler');
@@ -92,6 +93,9 @@ for (const kind of dbKinds()) {
           assert.deepEqual([a.status, a.attempts, a.last_error], ['paused', 0, 'connection revoked']);
           const c = await statusOf(fx.tdb.db, ids[crash]![0]!);
           assert.deepEqual([c.status, c.attempts, c.last_error], ['pending', 1, 'cannot read x of undefined']);
+          const k = await statusOf(fx.tdb.db, ids[refused]![0]!);
+          assert.deepEqual([k.status, k.attempts, k.last_error], ['pending', 0, 'clock off by 600 s'], 'refused before anything was done: no attempt spent');
+          assert.ok(k.available_at >= startedAt + 45_000);
         },
       );
     });

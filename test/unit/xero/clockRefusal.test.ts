@@ -15,10 +15,11 @@ function xeroNode401(body: string, headers: Record<string, string> = {}): string
 
 describe('OAuth 1.0a 401s: retry or pause', () => {
   for (const problem of ['timestamp_refused', 'nonce_used']) {
-    it(`${problem} retries with the normal backoff, not paused`, () => {
+    it(`${problem} retries in a minute without spending an attempt, not paused`, () => {
       const mapped = toWorkerError(xeroNode401(`oauth_problem=${problem}&oauth_problem_advice=x`));
       assert.ok(mapped instanceof RetryableError, `${problem} → ${mapped.name}`);
-      assert.equal(mapped.retryAfterMs, undefined, 'the backoff decides when');
+      assert.equal(mapped.retryAfterMs, 60_000, 'again in a minute: the clock is fixed by a person, not by backing off');
+      assert.equal(mapped.spendsAttempt, false, 'waiting for a clock must not use up the attempts');
       assert.match(mapped.message, new RegExp(`\\(${problem}\\): it processed nothing`));
     });
   }
