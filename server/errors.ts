@@ -82,7 +82,7 @@ export class RetryableError extends Error {
   readonly retryAfterMs?: number;
   /**
    * false: the far side refused before doing anything, for a reason retrying cannot wear out (Xero refusing
-   * a signature's timestamp while this server's clock is off). The item waits without spending an attempt,
+   * a signature's timestamp while this server's clock is off). The item waits without using up its attempts (the allowance grows by the claim it spent),
    * so a clock fixed after an hour still finds it pending, not given up.
    */
   readonly spendsAttempt: boolean;

@@ -116,15 +116,17 @@ export async function pause(db: Queryable, items: ItemRef | ItemRef[], workerId:
 }
 
 /**
- * Step aside: pending again after `delayMs`, the attempt given back (it was counted at claim time and nothing
- * was tried). The reason stays readable as the item's last error. Returns the ids it could not change.
+ * Step aside: pending again after `delayMs`, without using up the item's attempts: nothing was tried. The
+ * claim's count stays (attempts counts claims, and `attempts = 0` keeps meaning "never claimed" to the
+ * coalescing window and the daily schedule), and the allowance grows by one instead. The reason stays
+ * readable as the item's last error. Returns the ids it could not change.
  */
 export async function defer(db: Queryable, items: ItemRef | ItemRef[], workerId: string, outcome: { reason: string; delayMs: number }, now: number = nowMs()): Promise<number[]> {
   const ids = (Array.isArray(items) ? items : [items]).map((i) => i.id);
   if (!Number.isFinite(outcome.delayMs) || outcome.delayMs < 0) throw new Error(`outbox defer: delayMs must be a finite number of ms ≥ 0, got ${outcome.delayMs}`);
   const changed = await fenced(db, ids, workerId).update({
     status: 'pending',
-    attempts: db.raw('CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END'),
+    max_attempts: db.raw('max_attempts + 1'),
     available_at: now + Math.ceil(outcome.delayMs),
     last_error: clip(outcome.reason),
     lease_expires_at: null,

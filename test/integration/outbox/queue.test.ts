@@ -172,10 +172,12 @@ for (const kind of dbKinds()) {
       for (let round = 1; round <= 5; round++) {
         const [claimed] = await claimBatch(fx.tdb.db, { types: [type], workerId: 'w', leaseMs: LEASE, limit: 1, now: at });
         assert.ok(claimed, `round ${round} claimed`);
-        assert.equal(claimed.attempts, 1, 'the step-aside gave its attempt back');
+        assert.equal(claimed.attempts, round, 'attempts counts claims');
         assert.deepEqual(await defer(fx.tdb.db, claimed, 'w', { reason: 'waits for the stream', delayMs: 60_000 }, at), []);
         const row = await statusOf(fx.tdb.db, id!);
-        assert.deepEqual([row.status, row.attempts, Number(row.available_at), row.last_error], ['pending', 0, at + 60_000, 'waits for the stream']);
+        assert.deepEqual([row.status, row.attempts, Number(row.available_at), row.last_error], ['pending', round, at + 60_000, 'waits for the stream']);
+        const { max_attempts: max } = await fx.tdb.db('outbox').where({ id }).first('max_attempts');
+        assert.equal(Number(max), 2 + round, 'each step-aside added one to the allowance: none of the 2 attempts was used');
         assert.deepEqual(await claimBatch(fx.tdb.db, { types: [type], workerId: 'w', leaseMs: LEASE, limit: 1, now: at + 59_999 }), [], 'not before its delay');
         at += 60_000;
       }
