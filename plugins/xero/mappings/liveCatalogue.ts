@@ -38,3 +38,28 @@ export function catalogueFailure(err: unknown): { status: number; message: strin
   }
   return { status: 502, message: `Xero could not be reached to check the settings (${err instanceof Error ? err.message : String(err)})`, retryAfterSeconds: null };
 }
+
+/**
+ * The chart for a page's dropdowns (the five-minute copy), or why it cannot be listed: the page still renders,
+ * with the reason where the dropdown would be.
+ */
+export async function chartForPage(ctx: PluginContext<XeroConfig>, connection: ConnectionRow | undefined | null, notConnected: string): Promise<{ catalogue: Catalogue | null; chartError: string | null }> {
+  if (!connection || connection.status !== 'connected') return { catalogue: null, chartError: notConnected };
+  try {
+    return { catalogue: await liveCatalogue(ctx, connection), chartError: null };
+  } catch (err) {
+    return { catalogue: null, chartError: `Could not read the chart of accounts from Xero: ${catalogueFailure(err).message}.` };
+  }
+}
+
+/**
+ * The chart as Xero has it now (not the page's five-minute copy), to check a form against before saving; or
+ * why not, with the status to answer and Xero's Retry-After in seconds when it sent one.
+ */
+export async function chartForSave(ctx: PluginContext<XeroConfig>, connection: ConnectionRow): Promise<{ catalogue: Catalogue } | { failure: { status: number; message: string; retryAfterSeconds: number | null } }> {
+  try {
+    return { catalogue: await liveCatalogue(ctx, connection, { refresh: true }) };
+  } catch (err) {
+    return { failure: catalogueFailure(err) };
+  }
+}

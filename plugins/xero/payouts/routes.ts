@@ -16,7 +16,7 @@ import { saleNamesOf } from '../engine/names';
 import { invoicesOfSales } from '../engine/records';
 import { csvCell, csvText, payoutStatementRows, STATEMENT_HEADER, statementCells, type StatementPlaces } from './statement';
 import { getLiveConnection } from '../connection/store';
-import { catalogueFailure, liveCatalogue } from '../mappings/liveCatalogue';
+import { chartForPage, chartForSave } from '../mappings/liveCatalogue';
 import type { Catalogue } from '../mappings/catalogue';
 import { checkRuleAgainstChart, parseRuleForm, ruleChoices } from './rules';
 import { payoutRulesRoutes } from './rulesPage';
@@ -147,15 +147,7 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
     let chartError: string | null = null;
     let catalogue: Catalogue | null = null;
     if (queue.length > 0) {
-      const connection = await getLiveConnection(ctx.db, orgId);
-      if (!connection || connection.status !== 'connected') chartError = 'Connect to Xero to post a line to an account of the chart.';
-      else {
-        try {
-          catalogue = await liveCatalogue(ctx, connection);
-        } catch (err) {
-          chartError = `Could not read the chart of accounts from Xero: ${catalogueFailure(err).message}.`;
-        }
-      }
+      ({ catalogue, chartError } = await chartForPage(ctx, await getLiveConnection(ctx.db, orgId), 'Connect to Xero to post a line to an account of the chart.'));
     }
     res.set('Cache-Control', 'no-store');
     ctx.pages.render(res, 'payouts/signoff', {
@@ -198,15 +190,12 @@ export function payoutRoutes(ctx: PluginContext<XeroConfig>): Router {
       if (missing.length > 0) return refuse(missing);
       const connection = await getLiveConnection(ctx.db, orgId);
       if (!connection || connection.status !== 'connected') return refuse([{ field: 'account_code', message: 'connect to Xero first: the account is checked against its chart' }], 409);
-      let catalogue: Catalogue;
-      try {
-        // Checked against what Xero has now, not the page's five-minute copy.
-        catalogue = await liveCatalogue(ctx, connection, { refresh: true });
-      } catch (err) {
-        const failure = catalogueFailure(err);
-        if (failure.retryAfterSeconds !== null) res.set('Retry-After', String(failure.retryAfterSeconds));
-        return refuse([{ field: 'account_code', message: failure.message }], failure.status);
+      const chart = await chartForSave(ctx, connection);
+      if ('failure' in chart) {
+        if (chart.failure.retryAfterSeconds !== null) res.set('Retry-After', String(chart.failure.retryAfterSeconds));
+        return refuse([{ field: 'account_code', message: chart.failure.message }], chart.failure.status);
       }
+      const { catalogue } = chart;
       const chartIssues = checkRuleAgainstChart(values.account_code, values.tax_type, catalogue);
       if (chartIssues.length > 0) return refuse(chartIssues);
       let rule = null;

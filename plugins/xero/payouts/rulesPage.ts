@@ -7,9 +7,8 @@ import { Router, type Request, type Response } from 'express';
 import { money as moneyFormat, type PluginContext } from '../../../server/plugins/contract';
 import { NotFoundError, ValidationError } from '../../../server/errors';
 import type { XeroConfig } from '../config';
-import { catalogueFailure, liveCatalogue } from '../mappings/liveCatalogue';
+import { chartForPage, chartForSave } from '../mappings/liveCatalogue';
 import { getLiveConnection } from '../connection/store';
-import type { Catalogue } from '../mappings/catalogue';
 import { payoutProviders, providerNameOf } from '../clearing/providers';
 import { sweepPayouts } from './enqueue';
 import { checkRuleAgainstChart, parseRuleForm, ruleChoices, ruleFormOf, RULE_LINE_KINDS, type PayoutRule, type RuleForm } from './rules';
@@ -58,17 +57,7 @@ export function payoutRulesRoutes(ctx: PluginContext<XeroConfig>): Router {
   });
 
   const renderEdit = async (req: Request, res: Response, rule: PayoutRule, state: { values?: RuleForm; errors?: Record<string, string>; pageError?: string | null } = {}, status?: number) => {
-    const connection = await getLiveConnection(ctx.db, req.principal!.orgId);
-    let catalogue: Catalogue | null = null;
-    let chartError: string | null = null;
-    if (!connection || connection.status !== 'connected') chartError = 'This organisation is not connected to Xero: the accounts cannot be listed.';
-    else {
-      try {
-        catalogue = await liveCatalogue(ctx, connection);
-      } catch (err) {
-        chartError = `Could not read the chart of accounts from Xero: ${catalogueFailure(err).message}.`;
-      }
-    }
+    const { catalogue, chartError } = await chartForPage(ctx, await getLiveConnection(ctx.db, req.principal!.orgId), 'This organisation is not connected to Xero: the accounts cannot be listed.');
     res.set('Cache-Control', 'no-store');
     ctx.pages.render(res, 'payouts/rule', {
       title: `Payout rule: ${rule.name}`, base, flash: ctx.pages.takeFlash(req), rule, values: state.values ?? formOfRule(rule), errors: state.errors ?? {},
@@ -93,14 +82,12 @@ export function payoutRulesRoutes(ctx: PluginContext<XeroConfig>): Router {
     if (!parsed.ok) return refuse(parsed.issues);
     const connection = await getLiveConnection(ctx.db, orgId);
     if (!connection || connection.status !== 'connected') return renderEdit(req, res, rule, { values, pageError: 'Nothing was saved: connect to Xero first.' }, 409);
-    let catalogue: Catalogue;
-    try {
-      catalogue = await liveCatalogue(ctx, connection, { refresh: true });
-    } catch (err) {
-      const failure = catalogueFailure(err);
-      if (failure.retryAfterSeconds !== null) res.set('Retry-After', String(failure.retryAfterSeconds));
-      return renderEdit(req, res, rule, { values, pageError: `Nothing was saved: ${failure.message}.` }, failure.status);
+    const chart = await chartForSave(ctx, connection);
+    if ('failure' in chart) {
+      if (chart.failure.retryAfterSeconds !== null) res.set('Retry-After', String(chart.failure.retryAfterSeconds));
+      return renderEdit(req, res, rule, { values, pageError: `Nothing was saved: ${chart.failure.message}.` }, chart.failure.status);
     }
+    const { catalogue } = chart;
     const chartIssues = checkRuleAgainstChart(parsed.rule.accountCode, parsed.rule.taxType, catalogue);
     if (chartIssues.length > 0) return refuse(chartIssues);
     await ctx.db.transaction(async (trx) => {

@@ -7,7 +7,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { PluginContext } from '../../../server/plugins/contract';
 import type { XeroConfig } from '../config';
-import { catalogueFailure, liveCatalogue } from '../mappings/liveCatalogue';
+import { chartForSave, liveCatalogue } from '../mappings/liveCatalogue';
 import { getLiveConnection } from '../connection/store';
 import type { Catalogue } from '../mappings/catalogue';
 import { sweepPayouts } from './enqueue';
@@ -73,16 +73,13 @@ export function payoutSettingsRoutes(ctx: PluginContext<XeroConfig>): Router {
       await render(req, res, { pageError: 'Nothing was saved: connect to Xero first.' }, 409);
       return;
     }
-    let catalogue: Catalogue;
-    try {
-      // Checked against what Xero has now, not the page's five-minute copy.
-      catalogue = await liveCatalogue(ctx, connection, { refresh: true });
-    } catch (err) {
-      const failure = catalogueFailure(err);
-      if (failure.retryAfterSeconds !== null) res.set('Retry-After', String(failure.retryAfterSeconds));
-      await render(req, res, { values, pageError: `Nothing was saved: ${failure.message}.` }, failure.status);
+    const chart = await chartForSave(ctx, connection);
+    if ('failure' in chart) {
+      if (chart.failure.retryAfterSeconds !== null) res.set('Retry-After', String(chart.failure.retryAfterSeconds));
+      await render(req, res, { values, pageError: `Nothing was saved: ${chart.failure.message}.` }, chart.failure.status);
       return;
     }
+    const { catalogue } = chart;
     const issues = checkPayoutSettings(values, catalogue);
     if (issues.length > 0) {
       const errors: Record<string, string> = {};
