@@ -7,21 +7,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { dbKinds } from '../../support/db';
 import { logIn } from '../../support/xero';
+import { until } from '../../support/wait';
 import { startSyncFixture } from './syncFixture';
 
 const SKEW_MS = 10 * 60_000; // twice Xero's 5 minutes
 
 interface ItemRow { id: number; status: string; attempts: number; max_attempts: number; last_error: string | null }
-
-async function waitFor<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms; last ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 for (const kind of dbKinds()) {
   describe(`Xero refusing this server's clock (${kind})`, { timeout: 120_000 }, () => {
@@ -43,7 +34,10 @@ for (const kind of dbKinds()) {
         clock.now = () => Date.now() + SKEW_MS;
         f.startWorkers({ concurrency: 1 });
 
-        const refused = await waitFor('the invoice refused for its timestamp', item, (i) => i.status === 'paused' || i.status === 'dead' || (i.status === 'pending' && /timestamp_refused/.test(i.last_error ?? '')));
+        const refused = await until('the invoice refused for its timestamp', async () => {
+          const i = await item();
+          return i.status === 'paused' || i.status === 'dead' || (i.status === 'pending' && /timestamp_refused/.test(i.last_error ?? '')) ? i : undefined;
+        }, 30_000);
         assert.equal(refused.status, 'pending', `retried later, not paused: ${JSON.stringify(refused)}`);
         assert.equal(Number(refused.max_attempts) - Number(refused.attempts), allowance, 'a refused timestamp uses up no attempt: a clock fixed hours later still finds the invoice waiting, not given up');
         assert.equal(Number((await db('outbox').where({ org_id: f.org.orgId, status: 'paused' }).count({ n: '*' }))[0]!.n), 0, 'nothing paused');
